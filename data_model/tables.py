@@ -1,0 +1,5 @@
+"""SQLModel tables for persistent state. Each concern keeps its tables in its own module; import them here."""
+
+from __future__ import annotations
+
+# Issue 7 (users, access log) and issue 8 (reviews) add their modules to this list.

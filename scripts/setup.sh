@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Create .venv and install the project (with test extras) unless pyproject.toml is unchanged since last time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.ffb-installed
+want=$(sha1sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -e "is ignored" -e "^ *$" || true
+  .venv/bin/python -c "import workbench, streamlit, polars" 
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,53 @@
+"""Shared fixtures: isolated state per test, caches cleared, demo data generated once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """No test touches var/ or another test's database; Streamlit caches start empty."""
+    monkeypatch.setenv("FFB_WORKBENCH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.sqlite'}")
+    monkeypatch.delenv("FFB_WORKBENCH_DATA", raising=False)
+    monkeypatch.delenv("FFB_WORKBENCH_USER", raising=False)
+    monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def borger_x_dir(tmp_path) -> Path:
+    """A private copy of seed 003's Borger X dataset."""
+    target = tmp_path / "borger_x"
+    shutil.copytree(FIXTURES / "borger_x", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def demo_kommune(tmp_path_factory) -> Path:
+    """The kommune-scale demo dataset (seed 1), generated once per test session. Treat as read-only."""
+    from workbench import synth
+
+    out = tmp_path_factory.mktemp("demo") / "kommune"
+    synth.write_demo(out, skala="kommune", seed=1)
+    return out
+
+
+@pytest.fixture
+def demo_env(demo_kommune, monkeypatch) -> Path:
+    """The app reads the kommune demo dataset."""
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(demo_kommune))
+    return demo_kommune

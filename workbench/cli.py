@@ -1,0 +1,79 @@
+"""`ffb-workbench` command line (spec/DATA_CONTRACT.md).
+
+Exit codes: 0 success, 1 findings with --strict, 2 bad input (one line on stderr, no traceback).
+Each subcommand lives in workbench/commands/<name>.py with add_arguments(parser) and run(args) -> int.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from workbench.config import ConfigError
+from workbench.dataset import DatasetError
+
+COMMANDS = {
+    "demo": ("demo", "skriv et syntetisk demodatasæt"),
+    "import": ("import_", "valider og gem et datasæt som en ny version"),
+    "overlap": ("overlap", "overlappende ydelser"),
+    "kvalitet": ("kvalitet", "datakvalitet (opmærkninger)"),
+    "optaelling": ("optaelling", "månedlig optælling pr. paragraf"),
+    "forloeb": ("forloeb", "én borgers forløb mod indsatsmålene"),
+    "stikproeve": ("stikproeve", "stikprøve til ledelsestilsyn"),
+    "bench": ("bench", "benchmark"),
+    "brugere": ("brugere", "brugere og roller"),
+    "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),
+}
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="ffb-workbench", description="FFB Workbench")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for name, (module, helptext) in COMMANDS.items():
+        mod = importlib.import_module(f"workbench.commands.{module}")
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        p.add_argument("--bruger", default=None,
+                       help="kør som denne konfigurerede bruger (udeladt: admin, lokal dataejer)")
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args._run(args) or 0)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
+    except (DatasetError, ConfigError, ValueError, FileNotFoundError, PermissionError) as exc:
+        if os.environ.get("FFB_WORKBENCH_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()
+        print(f"fejl: {text[0] if text else type(exc).__name__}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("afbrudt", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # an internal error is still one line unless debugging
+        if os.environ.get("FFB_WORKBENCH_DEBUG"):
+            raise
+        print(f"intern fejl: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""Open a dataset directory (spec/DATA_CONTRACT.md) as typed Polars LazyFrames.
+
+Raw cells are parsed column by column with vectorised expressions. A row that breaks its type or
+code list is not dropped silently: it goes to `Dataset.rejected[table]` with its row number
+(`raekke`, counted as in a spreadsheet: the header is row 1) and the reason (`fejl`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Col, Table, dtype
+from workbench.config import CodeLists, SHORT_FORMS, codes as load_codes
+
+EXTENSIONS = (".parquet", ".csv", ".xlsx")
+ROW = "raekke"
+ERR = "fejl"
+
+
+class DatasetError(ValueError):
+    """Bad input: the message is one line for the user (CLI exit 2)."""
+
+
+def resolve_dir(path: str | Path) -> Path:
+    """A dataset directory, or a data directory written by `import` (its current version)."""
+    p = Path(path)
+    if not p.exists():
+        raise DatasetError(f"mappen findes ikke: {p}")
+    if not p.is_dir():
+        raise DatasetError(f"ikke en mappe: {p}")
+    current = p / "CURRENT"
+    if current.is_file():
+        version = current.read_text(encoding="utf-8").strip()
+        vdir = p / "versions" / version
+        if not vdir.is_dir():
+            raise DatasetError(f"{p}: CURRENT peger på en version, der ikke findes ({version})")
+        return vdir
+    return p
+
+
+def table_file(directory: Path, table: str) -> Path | None:
+    for ext in EXTENSIONS:
+        f = directory / f"{table}{ext}"
+        if f.is_file():
+            return f
+    return None
+
+
+def normalise_column(name: str) -> str:
+    n = name.replace("\ufeff", "").strip().lower()
+    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa"), (" ", "_"), ("-", "_")):
+        n = n.replace(a, b)
+    return n
+
+
+def decode_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def read_csv_text(text: str) -> pl.DataFrame:
+    first = text.split("\n", 1)[0]
+    sep = ";" if first.count(";") > first.count(",") else ","
+    return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, truncate_ragged_lines=False)
+
+
+def read_raw(path: Path) -> pl.LazyFrame:
+    """The file as a LazyFrame with normalised column names (types as stored; CSV/XLSX all text)."""
+    try:
+        if path.suffix == ".parquet":
+            lf = pl.scan_parquet(path)
+            names = lf.collect_schema().names()
+        elif path.suffix == ".csv":
+            df = read_csv_text(decode_text(path.read_bytes()))
+            lf, names = df.lazy(), df.columns
+        else:
+            df = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
+            df = df.select(pl.all().cast(pl.String))
+            lf, names = df.lazy(), df.columns
+    except DatasetError:
+        raise
+    except Exception as exc:  # any reader error is bad input
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatasetError(f"{path.name} kan ikke læses: {reason[:200]}") from None
+    mapping = {n: normalise_column(n) for n in names}
+    if len(set(mapping.values())) != len(mapping):
+        raise DatasetError(f"{path.name}: to kolonner har samme navn")
+    return lf.rename(mapping)
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    s = expr.cast(pl.String).str.strip_chars()
+    return pl.when(s == "").then(None).otherwise(s)
+
+
+def _parse(col: Col, source: pl.DataType, codes: CodeLists) -> tuple[pl.Expr, pl.Expr]:
+    """(parsed expression, raw text expression) for one column."""
+    target = dtype(col, codes)
+    raw = pl.col(col.name)
+    if source == target:
+        return raw, raw.cast(pl.String)
+    s = _blank_to_null(raw)
+    kind = col.kind
+    if kind == "date":
+        if source in (pl.Date(), ) or isinstance(source, pl.Datetime):
+            return raw.cast(pl.Date), s
+        t = s.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        parsed = pl.coalesce(
+            t.str.to_date("%Y-%m-%d", strict=False),
+            t.str.to_date("%d-%m-%Y", strict=False),
+            t.str.to_date("%d.%m.%Y", strict=False),
+        )
+    elif kind == "int":
+        if source.is_integer():
+            return raw.cast(pl.Int64), s
+        parsed = s.str.replace(r"[,.]0*$", "").str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
+    elif kind == "float":
+        if source.is_numeric():
+            return raw.cast(pl.Float64), s
+        t = s.str.replace_all(r"\s", "")
+        t = pl.when(t.str.contains(",") & t.str.contains(r"\.")).then(
+            t.str.replace_all(r"\.", "").str.replace(",", ".")
+        ).otherwise(t.str.replace(",", "."))
+        parsed = t.cast(pl.Float64, strict=False)
+    elif kind == "bool":
+        if source == pl.Boolean():
+            return raw, s
+        truth = {v: True for v in ("true", "1", "ja", "j", "sand", "x", "yes", "y", "t")}
+        truth.update({v: False for v in ("false", "0", "nej", "n", "falsk", "no", "f")})
+        parsed = s.str.to_lowercase().replace_strict(truth, default=None, return_dtype=pl.Boolean)
+    elif kind == "kommune":
+        t = s.str.replace(r"\.0$", "")
+        t = pl.when(t.str.contains(r"^\d{1,4}$")).then(t.str.zfill(4))
+        parsed = t
+    elif kind == "cpr":
+        t = s.str.replace_all(r"[-\s]", "")
+        parsed = pl.when(t.str.contains(r"^\d{10}$")).then(t)
+    elif kind == "maaned":
+        t = s.str.replace(r"^(\d{4}-\d{2})-\d{2}$", "$1")
+        parsed = pl.when(t.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")).then(t)
+    elif kind == "paragraf":
+        key = s.str.to_lowercase().str.replace_all(r"[\s§.\u00a0]", "")
+        parsed = key.replace_strict(codes.paragraf_alias, default=None, return_dtype=pl.String).cast(target)
+    elif kind.startswith("code:"):
+        name = kind.removeprefix("code:")
+        allowed = KOEN if name == "koen" else getattr(codes, name)
+        mapping = {k: v for k, v in codes.uuid_label.items() if v in allowed}
+        mapping.update(SHORT_FORMS.get(name, {}))
+        if name == "koen":
+            mapping.update({"k": "K", "m": "M", "kvinde": "K", "mand": "M"})
+        t = s.replace(mapping) if mapping else s
+        parsed = pl.when(t.is_in(list(allowed))).then(t).cast(target)
+    else:  # str
+        return s, s
+    return parsed, s
+
+
+def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(accepted typed rows, rejected rows with raekke + fejl) for one contract table."""
+    source_schema = raw.collect_schema()
+    for c in table.columns:
+        if c.required and c.name not in source_schema:
+            raise DatasetError(f"{table.name}: den påkrævede kolonne '{c.name}' mangler i {file_name}")
+    lf = raw.with_row_index(ROW, offset=2)
+    parsed, errors = [], []
+    for c in table.columns:
+        if c.name not in source_schema:
+            parsed.append(pl.lit(None, dtype=dtype(c, codes)).alias(c.name))
+            continue
+        value, text = _parse(c, source_schema[c.name], codes)
+        parsed.append(value.alias(c.name))
+        bad = pl.when(text.is_not_null() & value.is_null()).then(
+            pl.format("{}: ugyldig værdi '{}'", pl.lit(c.name), text.str.slice(0, 60))
+        )
+        if c.required:
+            bad = pl.when(text.is_null()).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(bad)
+        errors.append(bad)
+    extras = [n for n in source_schema.names() if table.col(n) is None]
+    fejl = pl.concat_str(errors, separator="; ", ignore_nulls=True) if errors else pl.lit(None, pl.String)
+    fejl = pl.when(fejl == "").then(None).otherwise(fejl).alias(ERR)
+    typed = lf.select(pl.col(ROW), *parsed, *[pl.col(n) for n in extras], fejl)
+    accepted = typed.filter(pl.col(ERR).is_null()).drop(ROW, ERR)
+    text_cols = [pl.col(c.name).cast(pl.String) for c in table.columns if c.name in source_schema]
+    rejected = lf.with_columns(fejl).filter(pl.col(ERR).is_not_null()).select(
+        pl.col(ROW), *text_cols, pl.col(ERR)
+    )
+    return accepted, rejected
+
+
+def empty_table(table: Table, codes: CodeLists) -> pl.LazyFrame:
+    return pl.LazyFrame(schema={c.name: dtype(c, codes) for c in table.columns})
+
+
+@dataclass
+class Dataset:
+    """Typed tables of one dataset version. Every frame is lazy; collect at the boundary."""
+
+    path: Path
+    version: str
+    tables: dict[str, pl.LazyFrame]
+    rejected: dict[str, pl.LazyFrame]
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pl.LazyFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def has(self, table: str) -> bool:
+        return table in self.files
+
+    def replace(self, **tables: pl.LazyFrame) -> "Dataset":
+        """A copy with some tables replaced (used for scoping and filtering)."""
+        return Dataset(self.path, self.version, {**self.tables, **tables}, self.rejected, self.files)
+
+    def rejected_counts(self) -> dict[str, int]:
+        out = {}
+        for name, lf in self.rejected.items():
+            n = lf.select(pl.len()).collect().item()
+            if n:
+                out[name] = n
+        return out
+
+
+def version_key(directory: Path, files: dict[str, Path]) -> str:
+    h = hashlib.sha1(str(directory.resolve()).encode())
+    for name in sorted(files):
+        st = files[name].stat()
+        h.update(f"{name}:{files[name].name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def open_dataset(path: str | Path, codes: CodeLists | None = None) -> Dataset:
+    codes = codes or load_codes()
+    directory = resolve_dir(path)
+    files: dict[str, Path] = {}
+    for name in TABLES:
+        f = table_file(directory, name)
+        if f is not None:
+            files[name] = f
+    missing = [t for t in REQUIRED_TABLES if t not in files]
+    if len(missing) == len(REQUIRED_TABLES):
+        raise DatasetError(f"{directory}: ingen datasæt-filer (forventede fx borgere.parquet eller borgere.csv)")
+    if missing:
+        raise DatasetError(f"{directory}: tabellen '{missing[0]}' mangler ({missing[0]}.parquet/.csv/.xlsx)")
+    tables, rejected = {}, {}
+    for name, table in TABLES.items():
+        if name in files:
+            tables[name], rejected[name] = type_table(read_raw(files[name]), table, codes, files[name].name)
+        else:
+            tables[name] = empty_table(table, codes)
+            rejected[name] = pl.LazyFrame(schema={ROW: pl.UInt32, ERR: pl.String})
+    return Dataset(directory, version_key(directory, files), tables, rejected, files)
+
+
+def peek_version(path: str | Path) -> str:
+    """The version key of a dataset directory without reading its tables (cache key)."""
+    directory = resolve_dir(path)
+    files = {name: f for name in TABLES if (f := table_file(directory, name)) is not None}
+    return version_key(directory, files)

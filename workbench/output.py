@@ -1,0 +1,42 @@
+"""Write a result frame as csv, json or a readable table (CLI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import IO
+
+import polars as pl
+
+FORMATS = ("csv", "json", "table")
+
+
+def _plain(df: pl.DataFrame) -> pl.DataFrame:
+    """Enums/categoricals as text so every writer accepts them."""
+    return df.with_columns(
+        pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, (pl.Enum, pl.Categorical))
+    )
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def to_json_text(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False, indent=1, default=_json_default)
+
+
+def emit(df: pl.DataFrame, fmt: str, out: IO[str] | None = None) -> None:
+    out = out or sys.stdout
+    df = _plain(df)
+    if fmt == "csv":
+        out.write(df.write_csv(date_format="%Y-%m-%d"))
+    elif fmt == "json":
+        out.write(to_json_text(df.to_dicts()) + "\n")
+    else:
+        with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=80, tbl_width_chars=200,
+                       tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True):
+            out.write(str(df) + "\n")

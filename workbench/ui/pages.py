@@ -1,0 +1,13 @@
+"""The page list: key, file, title, url path, icon. app.py builds st.navigation from it."""
+
+from __future__ import annotations
+
+PAGES = [
+    # key, file, title, url_path, icon
+    ("overblik", "pages/overblik.py", "Overblik", "overblik", ":material/dashboard:"),
+    ("udforsk", "pages/udforsk.py", "Udforsk", "udforsk", ":material/table_chart:"),
+    ("kort", "pages/kort.py", "Kort", "kort", ":material/map:"),
+    ("borger", "pages/borger.py", "Borgerforløb", "borger", ":material/person:"),
+    ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
+    ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),
+]
