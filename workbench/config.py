@@ -20,8 +20,10 @@ class ConfigError(ValueError):
     """A config file is malformed or names an unknown code."""
 
 
-def load_yaml(name: str, directory: Path | None = None) -> Any:
+def load_yaml(name: str, directory: Path | None = None, seen: list[str] | None = None) -> Any:
     path = (directory or config_dir()) / name
+    if seen is not None:  # which file is being interpreted, for error messages
+        seen.append(name)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -115,9 +117,9 @@ VURDERINGER = ("Opnået", "Delvist opnået", "Ikke opnået")
 KATEGORIER = {"Botilbud", "Dagtilbud", "Støtte", "BPA", "Øvrigt"}
 
 
-def _load_codelists(directory: Path) -> CodeLists:
+def _load_codelists(directory: Path, seen: list[str] | None = None) -> CodeLists:
     f = "ffb_code_lists.yaml"
-    ref = load_yaml(f, directory)
+    ref = load_yaml(f, directory, seen)
     if not isinstance(ref, dict):
         raise ConfigError(f"{directory / f}: forventede en YAML-mapping øverst")
     unconfirmed: dict[str, str] = {}
@@ -202,7 +204,7 @@ def _load_codelists(directory: Path) -> CodeLists:
 
     # paragraffer.yaml
     pf = "paragraffer.yaml"
-    pdata = load_yaml(pf, directory)
+    pdata = load_yaml(pf, directory, seen)
     paragraffer: list[str] = []
     info: dict[str, dict] = {}
     ypp: dict[str, tuple[str, ...]] = {}
@@ -234,7 +236,7 @@ def _load_codelists(directory: Path) -> CodeLists:
         pass  # informative only: 'SEL §108, stk. 2' etc. are stk.-level, mapped by prefix where needed
 
     kf = "maalgruppe_kategorier.yaml"
-    kdata = load_yaml(kf, directory)
+    kdata = load_yaml(kf, directory, seen)
     kategori_of_branch: dict[str, str] = {}
     kategorier = []
     for n, row in enumerate(require(kdata, "kategorier", kf)):
@@ -281,9 +283,9 @@ class Settings:
     voksen_alder: int
 
 
-def _load_settings(directory: Path) -> Settings:
+def _load_settings(directory: Path, seen: list[str] | None = None) -> Settings:
     f = "app.yaml"
-    data = load_yaml(f, directory)
+    data = load_yaml(f, directory, seen)
     graense = require(require(data, "suppression", f), "graense", f, "suppression.")
     if not isinstance(graense, int) or graense < 1:
         raise ConfigError(f"{f}: 'suppression.graense' skal være et positivt heltal")
@@ -304,7 +306,18 @@ class Config:
 @functools.lru_cache(maxsize=8)
 def _load(directory: str) -> Config:
     d = Path(directory)
-    return Config(d, _load_codelists(d), _load_settings(d))
+    seen: list[str] = []
+    try:
+        return Config(d, _load_codelists(d, seen), _load_settings(d, seen))
+    except ConfigError:
+        raise
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        # A structurally broken file (a list where a mapping belongs, an item without 'label', ...):
+        # still one clear error naming the file being read and the key.
+        where = d / seen[-1] if seen else d
+        if isinstance(exc, KeyError):
+            raise ConfigError(f"{where}: nøglen '{exc.args[0]}' mangler") from None
+        raise ConfigError(f"{where}: uventet struktur ({exc})") from None
 
 
 def load_config(directory: Path | str | None = None) -> Config:

@@ -20,6 +20,9 @@ from workbench.config import CodeLists, SHORT_FORMS, codes as load_codes
 EXTENSIONS = (".parquet", ".csv", ".xlsx")
 ROW = "raekke"
 ERR = "fejl"
+TEXT_KINDS = ("str", "kommune", "cpr", "maaned")
+# Integer columns with a closed range in the contract (FFB funktionsevneniveau 0-4).
+INT_RANGES = {"niveau": (0, 4), "forventet_niveau": (0, 4), "pladser": (0, 100_000)}
 
 
 class DatasetError(ValueError):
@@ -104,23 +107,30 @@ def _parse(col: Col, source: pl.DataType, codes: CodeLists) -> tuple[pl.Expr, pl
     """(parsed expression, raw text expression) for one column."""
     target = dtype(col, codes)
     raw = pl.col(col.name)
-    if source == target:
+    kind = col.kind
+    # Text-typed kinds (kommune, cpr, maaned) share the String dtype with their source, and a typed
+    # integer column may still be out of range, so equal dtypes only prove a valid column otherwise.
+    if source == target and kind not in TEXT_KINDS and col.name not in INT_RANGES:
         return raw, raw.cast(pl.String)
     s = _blank_to_null(raw)
-    kind = col.kind
     if kind == "date":
         if source in (pl.Date(), ) or isinstance(source, pl.Datetime):
             return raw.cast(pl.Date), s
         t = s.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+        # Guard each format by shape: chrono's %Y also accepts 1-3 digit years ('15-03-23' -> year 15).
         parsed = pl.coalesce(
-            t.str.to_date("%Y-%m-%d", strict=False),
-            t.str.to_date("%d-%m-%Y", strict=False),
-            t.str.to_date("%d.%m.%Y", strict=False),
+            pl.when(t.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$")).then(t.str.to_date("%Y-%m-%d", strict=False)),
+            pl.when(t.str.contains(r"^\d{1,2}-\d{1,2}-\d{4}$")).then(t.str.to_date("%d-%m-%Y", strict=False)),
+            pl.when(t.str.contains(r"^\d{1,2}\.\d{1,2}\.\d{4}$")).then(t.str.to_date("%d.%m.%Y", strict=False)),
         )
     elif kind == "int":
         if source.is_integer():
-            return raw.cast(pl.Int64), s
-        parsed = s.str.replace(r"[,.]0*$", "").str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
+            parsed = raw.cast(pl.Int64, strict=False)
+        else:
+            parsed = s.str.replace(r"[,.]0*$", "").str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
+        bounds = INT_RANGES.get(col.name)
+        if bounds is not None:
+            parsed = pl.when(parsed.is_between(*bounds)).then(parsed)
     elif kind == "float":
         if source.is_numeric():
             return raw.cast(pl.Float64), s
@@ -137,8 +147,7 @@ def _parse(col: Col, source: pl.DataType, codes: CodeLists) -> tuple[pl.Expr, pl
         parsed = s.str.to_lowercase().replace_strict(truth, default=None, return_dtype=pl.Boolean)
     elif kind == "kommune":
         t = s.str.replace(r"\.0$", "")
-        t = pl.when(t.str.contains(r"^\d{1,4}$")).then(t.str.zfill(4))
-        parsed = t
+        parsed = pl.when(t.str.contains(r"^\d{1,4}$")).then(t.str.zfill(4))
     elif kind == "cpr":
         t = s.str.replace_all(r"[-\s]", "")
         parsed = pl.when(t.str.contains(r"^\d{10}$")).then(t)
@@ -152,44 +161,86 @@ def _parse(col: Col, source: pl.DataType, codes: CodeLists) -> tuple[pl.Expr, pl
         name = kind.removeprefix("code:")
         allowed = KOEN if name == "koen" else getattr(codes, name)
         mapping = {k: v for k, v in codes.uuid_label.items() if v in allowed}
+        mapping.update({k.upper(): v for k, v in list(mapping.items())})  # UUIDs in either case
         mapping.update(SHORT_FORMS.get(name, {}))
         if name == "koen":
             mapping.update({"k": "K", "m": "M", "kvinde": "K", "mand": "M"})
         t = s.replace(mapping) if mapping else s
-        parsed = pl.when(t.is_in(list(allowed))).then(t).cast(target)
+        # A non-strict cast to the Enum turns every value outside the code list into null (rejected).
+        parsed = t.cast(target, strict=False)
     else:  # str
         return s, s
     return parsed, s
 
 
+def nonblank(source_schema: pl.Schema) -> pl.Expr:
+    """True for rows with at least one value: a trailing blank line or an empty spreadsheet row is
+    not a record (the importer reports how many it skipped)."""
+    present = [
+        (_blank_to_null(pl.col(n)) if t == pl.String() else pl.col(n)).is_not_null()
+        for n, t in source_schema.items()
+    ]
+    return pl.any_horizontal(present) if present else pl.lit(True)
+
+
 def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """(accepted typed rows, rejected rows with raekke + fejl) for one contract table."""
+    """(accepted typed rows, rejected rows with raekke + fejl) for one contract table.
+
+    Every non-blank row lands in exactly one of the two. The accepted path parses each cell once and
+    tests validity on the parsed columns; the reason texts are only built for rejected rows.
+    """
     source_schema = raw.collect_schema()
+    reserved = [n for n in (ROW, ERR) if n in source_schema]
+    if reserved:  # a corrected quarantine file fed back in: its old row numbers and reasons are void
+        raw = raw.drop(reserved)
+        source_schema = raw.collect_schema()
     for c in table.columns:
         if c.required and c.name not in source_schema:
             raise DatasetError(f"{table.name}: den påkrævede kolonne '{c.name}' mangler i {file_name}")
-    lf = raw.with_row_index(ROW, offset=2)
-    parsed, errors = [], []
-    for c in table.columns:
-        if c.name not in source_schema:
-            parsed.append(pl.lit(None, dtype=dtype(c, codes)).alias(c.name))
-            continue
-        value, text = _parse(c, source_schema[c.name], codes)
-        parsed.append(value.alias(c.name))
-        bad = pl.when(text.is_not_null() & value.is_null()).then(
-            pl.format("{}: ugyldig værdi '{}'", pl.lit(c.name), text.str.slice(0, 60))
-        )
-        if c.required:
-            bad = pl.when(text.is_null()).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(bad)
-        errors.append(bad)
+    lf = raw.with_row_index(ROW, offset=2).filter(nonblank(source_schema))
+    present = [c for c in table.columns if c.name in source_schema]
+    exprs = {c.name: _parse(c, source_schema[c.name], codes) for c in present}
     extras = [n for n in source_schema.names() if table.col(n) is None]
-    fejl = pl.concat_str(errors, separator="; ", ignore_nulls=True) if errors else pl.lit(None, pl.String)
-    fejl = pl.when(fejl == "").then(None).otherwise(fejl).alias(ERR)
-    typed = lf.select(pl.col(ROW), *parsed, *[pl.col(n) for n in extras], fejl)
-    accepted = typed.filter(pl.col(ERR).is_null()).drop(ROW, ERR)
-    text_cols = [pl.col(c.name).cast(pl.String) for c in table.columns if c.name in source_schema]
-    rejected = lf.with_columns(fejl).filter(pl.col(ERR).is_not_null()).select(
-        pl.col(ROW), *text_cols, pl.col(ERR)
+
+    def problems(value_of, text_of) -> list[tuple[Col, pl.Expr, pl.Expr]]:
+        """(column, invalid, missing-required) conditions for each present column."""
+        out = []
+        for c in present:
+            value, text = value_of(c), text_of(c)
+            missing = text.is_null() if c.required else pl.lit(False)
+            out.append((c, text.is_not_null() & value.is_null(), missing))
+        return out
+
+    def is_bad(conds: list[tuple[Col, pl.Expr, pl.Expr]]) -> pl.Expr:
+        flags = [e for _, invalid, missing in conds for e in (invalid, missing)]
+        return pl.any_horizontal(flags) if flags else pl.lit(False)
+
+    # Accepted: parse once into columns, then test validity on those columns.
+    txt = {c.name: f"__tekst_{c.name}" for c in present}
+    parsed = [
+        exprs[c.name][0].alias(c.name) if c.name in exprs else pl.lit(None, dtype=dtype(c, codes)).alias(c.name)
+        for c in table.columns
+    ]
+    stage = lf.select(*parsed, *[exprs[n][1].alias(txt[n]) for n in txt], *[pl.col(n) for n in extras])
+    ok = ~is_bad(problems(lambda c: pl.col(c.name), lambda c: pl.col(txt[c.name])))
+    accepted = stage.filter(ok).select(*[c.name for c in table.columns], *extras)
+
+    # Rejected: the same test on the raw frame; reasons only for the rows that fail.
+    conds = problems(lambda c: exprs[c.name][0], lambda c: exprs[c.name][1])
+    reasons = []
+    for c, invalid, missing in conds:
+        text = exprs[c.name][1]
+        reason = pl.when(invalid).then(pl.format("{}: ugyldig værdi '{}'", pl.lit(c.name), text.str.slice(0, 60)))
+        if c.required:
+            reason = pl.when(missing).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(reason)
+        reasons.append(reason)
+    fejl = pl.concat_str(reasons, separator="; ", ignore_nulls=True) if reasons else pl.lit(None, pl.String)
+    # Rejected rows keep every source column as text (the quarantine file shows the row as it came).
+    rejected = lf.filter(is_bad(conds)).select(
+        pl.col(ROW),
+        *[pl.col(c.name).cast(pl.String) for c in present],
+        *[pl.col(n).cast(pl.String) for n in extras],
+        fejl.alias(ERR),
     )
     return accepted, rejected
 

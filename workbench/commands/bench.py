@@ -1,13 +1,54 @@
-"""`ffb-workbench bench` (not built yet)."""
+"""`ffb-workbench bench [--skala kommune|region|national] [--repeats N] [--case NAME ...] [--format ...]`.
+
+Runs the registered benchmark cases (workbench/bench.py, workbench/bench_cases/) and prints the table.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+import polars as pl
+
+from workbench import bench
+from workbench.output import emit
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ikke et heltal: '{text}'") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("skal være mindst 1")
+    return n
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rest", nargs="*")
+    p.add_argument("--skala", choices=bench.SKALAER, default="kommune")
+    p.add_argument("--repeats", type=_positive, default=5, metavar="N", help="målinger pr. variant (median)")
+    p.add_argument("--case", dest="cases", action="append", default=None, metavar="NAME",
+                   help="kør kun denne case (kan gentages)")
+    p.add_argument("--data", default=None, metavar="DIR",
+                   help="brug dette datasæt i stedet for det cachede demodatasæt for skalaen")
+    p.add_argument("--list", action="store_true", help="vis de registrerede cases og stop")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ValueError("kommandoen 'bench' er ikke bygget endnu")
+    if args.list:
+        cases = bench.discover()
+        emit(pl.DataFrame({"case": list(cases), "beskrivelse": [c.description for c in cases.values()]},
+                          schema={"case": pl.String, "beskrivelse": pl.String}).sort("case"), args.format)
+        return 0
+    data = None
+    if args.data:
+        from workbench.dataset import resolve_dir
+
+        data = resolve_dir(args.data)
+    # nargs via repeated --case; also accept "--case a,b"
+    names = [n for c in (args.cases or []) for n in c.split(",") if n] or None
+    df = bench.run(args.skala, args.repeats, names, data_dir=data)
+    if args.format == "table":
+        df = df.with_columns(pl.col("median_ms", "min_ms", "peak_mb", "ratio").round(2))
+    emit(df, args.format)
+    return 0

@@ -1,0 +1,136 @@
+"""The benchmark framework on tiny cases (no timing assertions: speed targets live in the benchmark)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from workbench import bench
+from workbench.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BORGER_X = ROOT / "tests" / "fixtures" / "borger_x"
+
+
+@pytest.fixture
+def registry():
+    """Cases registered by a test are removed again."""
+    bench.discover()  # the real cases register once per process: keep them
+    before = dict(bench.REGISTRY)
+    yield bench.REGISTRY
+    bench.REGISTRY.clear()
+    bench.REGISTRY.update(before)
+
+
+def test_measure_calls_warmup_plus_repeats():
+    calls = []
+    m = bench.measure(lambda: calls.append(1) or len(calls), repeats=3)
+    assert len(calls) == 4  # one warm-up, three timed
+    assert m["result"] == 4
+    assert 0 <= m["min_ms"] <= m["median_ms"]
+    cold = bench.measure(lambda: calls.append(1) or len(calls), repeats=2, warmup=False)
+    assert len(calls) == 6 and cold["result"] == 6
+
+
+def test_case_decorator_registers_and_returns_fn(registry):
+    @bench.case("tiny-test", "en lille testcase")
+    def tiny(ctx: bench.Context) -> list[dict]:
+        return []
+
+    assert registry["tiny-test"].fn is tiny and registry["tiny-test"].description == "en lille testcase"
+
+
+def test_run_builds_the_table_with_ratio(registry, tmp_path):
+    seen: list[bench.Context] = []
+
+    @bench.case("tiny-test", "tæl rækker i borgere")
+    def tiny(ctx: bench.Context) -> list[dict]:
+        seen.append(ctx)
+        df = pl.read_csv(ctx.data_dir / "borgere.csv")
+        fast = bench.measure(lambda: df.height, ctx.repeats)
+        return [
+            {"variant": "polars", "median_ms": 2.0, "min_ms": 1.0, "rows": fast["result"]},
+            {"variant": "pandas", "median_ms": 5.0, "min_ms": 4.0, "peak_mb": 12.5, "note": "til sammenligning"},
+            {"variant": "duckdb"},
+        ]
+
+    @bench.case("tiny-broken", "fejler")
+    def broken(ctx: bench.Context) -> list[dict]:
+        raise RuntimeError("øv")
+
+    df = bench.run("region", 2, ["tiny-test", "tiny-broken"], data_dir=BORGER_X)
+    assert df.columns == ["case", "variant", "skala", "median_ms", "min_ms", "peak_mb", "rows", "ratio", "note"]
+    assert seen[0] == bench.Context(skala="region", data_dir=BORGER_X, repeats=2)
+    rows = {(r["case"], r["variant"]): r for r in df.iter_rows(named=True)}
+    assert rows[("tiny-test", "polars")]["ratio"] == 1.0 and rows[("tiny-test", "polars")]["rows"] == 1
+    assert rows[("tiny-test", "pandas")]["ratio"] == 2.5 and rows[("tiny-test", "pandas")]["peak_mb"] == 12.5
+    assert rows[("tiny-test", "duckdb")]["ratio"] is None
+    assert "RuntimeError" in rows[("tiny-broken", "-")]["note"] and "øv" in rows[("tiny-broken", "-")]["note"]
+    assert set(df["skala"]) == {"region"}
+
+
+def test_run_rejects_unknown_case_and_skala(registry):
+    with pytest.raises(ValueError, match="ukendt benchmark-case 'nope'"):
+        bench.run("kommune", 1, ["nope"], data_dir=BORGER_X)
+    with pytest.raises(ValueError, match="skala"):
+        bench.run("planet", 1, None, data_dir=BORGER_X)
+
+
+def test_discovery_finds_load_case():
+    cases = bench.discover()
+    assert "load" in cases and cases["load"].module == "workbench.bench_cases.load"
+
+
+def test_peak_rss_of_a_known_allocation():
+    small = bench.peak_rss_mb("workbench.bench:ballast", 0)
+    big = bench.peak_rss_mb("workbench.bench:ballast", 200)
+    assert small > 5
+    assert big - small > 150  # 200 MB touched shows up in the child's peak RSS
+
+
+def test_subprocess_failure_is_reported():
+    with pytest.raises(RuntimeError, match="underproces"):
+        bench.run_subprocess("workbench.bench:does_not_exist")
+    with pytest.raises(ValueError):
+        bench.peak_rss_mb("workbench.bench")
+
+
+def test_load_case_on_borger_x():
+    rows = bench.discover()["load"].fn(bench.Context("kommune", BORGER_X, 1))
+    by_variant = {r["variant"]: r for r in rows}
+    assert {"polars", "polars-kold", "polars-uden-validering"} <= set(by_variant)
+    assert by_variant["polars"]["rows"] == 15  # every row of Borger X accepted
+    assert by_variant["polars-kold"]["rows"] == 15
+    assert all(by_variant[v]["peak_mb"] > 0 for v in ("polars", "polars-kold"))
+
+
+def test_bench_data_dir_uses_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("FFB_WORKBENCH_HOME", str(tmp_path / "home"))
+    cached = tmp_path / "home" / "bench" / "kommune-seed1"
+    cached.mkdir(parents=True)
+    (cached / ".komplet").write_text("ok\n")
+    assert bench.bench_data_dir("kommune") == cached  # no regeneration when complete
+    with pytest.raises(ValueError):
+        bench.bench_data_dir("planet")
+
+
+def test_cli_bench_csv(capsys):
+    assert main(["bench", "--data", str(BORGER_X), "--case", "load", "--repeats", "1", "--format", "csv"]) == 0
+    df = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    assert df.columns[:3] == ["case", "variant", "skala"] and "ratio" in df.columns
+    assert set(df["case"]) == {"load"} and "polars" in set(df["variant"])
+
+
+def test_cli_bench_list_json(capsys):
+    assert main(["bench", "--list", "--format", "json"]) == 0
+    assert "load" in {r["case"] for r in json.loads(capsys.readouterr().out)}
+
+
+def test_cli_bench_unknown_case_exit_2(capsys):
+    assert main(["bench", "--data", str(BORGER_X), "--case", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "nope" in err
