@@ -1,4 +1,164 @@
+"""Kort: kommuner shaded by a measure for the current filters, tilbud as points; clicks filter every page."""
+
+import json
+import math
+
+import pydeck as pdk
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
+
+from workbench import explore as E
+from workbench import geo
+from workbench.config import load_config
+from workbench.suppression import COMPLEMENTARY, NONE, PRIMARY, explanation, list_mask, primary_label
+from workbench.ui import auth, data
+from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
+                                       view_params, write_view_params)
+
+PAGE = "kort"
+INGEN = "(ingen)"
+LAST_PICK = "_ffb_kort_sidste_valg"
+codes = load_config().codes
+
+principal = auth.require_page(PAGE)
+ds = data.scoped_dataset(principal)
+f = filter_panel(ds, principal, extra_keys=("maal",))
 
 st.title("Kort")
-st.info("Siden er under opbygning.")
+st.caption(summary(f) or "Ingen filtre valgt.")
+view = view_params(PAGE, {"maal": (list(E.MEASURES), "borgere")})
+measure = st.selectbox("Mål for kommunerne", list(E.MEASURES), format_func=E.MEASURES.get,
+                       key=seed_view_widget(PAGE, "maal", view["maal"]))
+write_view_params(PAGE, {"maal": measure})
+label = E.MEASURES[measure]
+fmt = E.formatter(measure)
+
+# -- data (collected once here) ---------------------------------------------------------------------
+kv = E.kommune_values(ds, f, measure).collect()
+tp = E.tilbud_points(ds, f).collect()
+navne = geo.kommune_navne()
+
+kmask = list_mask([int(b) for b in kv["borgere"].to_list()])
+krows = []
+for (code, vaerdi, borgere), state in zip(kv.iter_rows(), kmask):
+    tekst = primary_label() if state == PRIMARY else "x" if state == COMPLEMENTARY else fmt(vaerdi or 0.0)
+    krows.append({"kommunekode": code, "vaerdi": float(vaerdi or 0.0), "tekst": tekst, "skjult": state != NONE,
+                  "borgere": int(borgere)})
+gj, legend = geo.kommune_layer_data(krows, label)
+
+colours = geo.tilbudstype_colours(list(codes.tilbudstyper))
+tmask = list_mask([int(b) for b in tp["borgere"].to_list()])
+points = []
+for row, state in zip(tp.iter_rows(named=True), tmask):
+    if row["lat"] is None or row["lon"] is None:
+        continue
+    hidden = state != NONE
+    n_text = primary_label() if state == PRIMARY else "x" if state == COMPLEMENTARY else str(row["borgere"])
+    points.append({
+        "tilbud_id": row["tilbud_id"], "lat": row["lat"], "lon": row["lon"],
+        # suppressed counts get one fixed small size: the size never reveals a small number
+        "radius": 300.0 if hidden else 300.0 + 220.0 * math.sqrt(row["borgere"]),
+        "fill": colours.get(row["tilbudstype"], [120, 120, 120]) + [210],
+        "navn": row["navn"],
+        "tekst": f"{row['tilbudstype']}<br/>Borgere: {n_text}<br/>Driftsform: {row['driftsform'] or 'uoplyst'}"
+                 + ("<br/>Placering: postnummerets centrum" if row["placering"] == "postnr" else ""),
+        "lag": "tilbud",
+    })
+missing = tp.filter(tp["lat"].is_null()).height
+
+# -- view ---------------------------------------------------------------------------------------------
+centres = geo.kommuner().filter(geo.kommuner()["kommunekode"].is_in([r["kommunekode"] for r in krows]))
+if centres.height:
+    lat, lon = float(centres["lat"].mean()), float(centres["lon"].mean())
+    spread = max(float(centres["lat"].max() - centres["lat"].min()), float(centres["lon"].max() - centres["lon"].min()))
+    zoom = 8.5 if spread < 0.3 else 7.5 if spread < 1.0 else 6.2
+else:
+    lat, lon, zoom = 56.0, 10.8, 6.2
+
+layers = [
+    pdk.Layer("GeoJsonLayer", gj, id="kommuner", pickable=True, stroked=True, filled=True,
+              get_fill_color="properties.fill", get_line_color=[90, 90, 90, 200], line_width_min_pixels=0.6),
+    pdk.Layer("ScatterplotLayer", points, id="tilbud", pickable=True, get_position=["lon", "lat"],
+              get_radius="radius", get_fill_color="fill", get_line_color=[40, 40, 40], stroked=True,
+              line_width_min_pixels=1, radius_min_pixels=3, radius_max_pixels=40),
+]
+deck = pdk.Deck(layers=layers, map_provider=None, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon,
+                zoom=zoom), tooltip={"html": "<b>{navn}</b><br/>{tekst}",
+                                     "style": {"backgroundColor": "#223", "color": "white"}})
+
+left, right = st.columns([4, 1])
+with left:
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="kort_deck", height=620)
+with right:
+    st.markdown("**" + label + "**")
+    st.markdown("".join(
+        f"<div><span style='display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;"
+        f"background:rgb({c[0]},{c[1]},{c[2]});border:1px solid #888'></span>{text}</div>" for c, text in legend),
+        unsafe_allow_html=True)
+    st.markdown("**Tilbud (størrelse = borgere)**")
+    present = sorted({p["tekst"].split("<br/>")[0] for p in points})
+    st.markdown("".join(
+        f"<div><span style='display:inline-block;width:12px;height:12px;border-radius:6px;margin-right:6px;"
+        f"vertical-align:middle;background:rgb({colours[t][0]},{colours[t][1]},{colours[t][2]})'></span>{t}</div>"
+        for t in present if t in colours) or "Ingen tilbud med placering.", unsafe_allow_html=True)
+
+st.caption(explanation() + " Diskretionerede kommuner er grå og skraveres ikke efter deres værdi; "
+           "diskretionerede tilbud vises med fast, lille størrelse.")
+if missing:
+    st.caption(f"{missing} tilbud mangler både koordinater og et kendt postnummer og er ikke vist.")
+st.caption(geo.ATTRIBUTION)
+
+
+# -- selection -> filters (shared with every page) --------------------------------------------------
+def _apply_pick(kind: str, value: str) -> None:
+    cur = current_filters()
+    set_filters(cur.with_(kommuner=(value,)) if kind == "kommune" else cur.with_(tilbud=(value,)))
+
+
+picked = None
+try:
+    objects = (event.selection or {}).get("objects", {}) if event is not None else {}
+except AttributeError:
+    objects = {}
+for layer_id, objs in (objects or {}).items():
+    for obj in objs or []:
+        props = obj.get("properties", obj) if isinstance(obj, dict) else {}
+        if layer_id == "kommuner" and props.get("kommunekode"):
+            picked = ("kommune", props["kommunekode"])
+        elif layer_id == "tilbud" and obj.get("tilbud_id"):
+            picked = ("tilbud", obj["tilbud_id"])
+if picked is not None and st.session_state.get(LAST_PICK) != json.dumps(picked):
+    st.session_state[LAST_PICK] = json.dumps(picked)
+    _apply_pick(*picked)
+    st.rerun()
+
+
+def _on_kommune() -> None:
+    value = st.session_state.get("kort_vaelg_kommune")
+    if value and value != INGEN:
+        _apply_pick("kommune", value)
+
+
+def _on_tilbud() -> None:
+    value = st.session_state.get("kort_vaelg_tilbud")
+    if value and value != INGEN:
+        _apply_pick("tilbud", value)
+
+
+st.markdown("**Filtrér ud fra kortet** – klik på en kommune eller et tilbud, eller vælg her. Valget gælder også "
+            "på de andre sider (fx Udforsk).")
+s1, s2 = st.columns(2)
+k_opts = [INGEN] + sorted({r["kommunekode"] for r in krows} | set(f.kommuner))
+s1.selectbox("Vælg kommune", k_opts, format_func=lambda k: k if k == INGEN else f"{navne.get(k, k)} ({k})",
+             key="kort_vaelg_kommune", on_change=_on_kommune)
+t_names = dict(zip(tp["tilbud_id"].to_list(), tp["navn"].to_list()))
+t_opts = [INGEN] + sorted(t_names, key=lambda t: (t_names[t] or "", t))
+s2.selectbox("Vælg tilbud", t_opts, format_func=lambda t: t if t == INGEN else f"{t_names.get(t, t)} ({t})",
+             key="kort_vaelg_tilbud", on_change=_on_tilbud)
+if f.kommuner or f.tilbud:
+    chosen = ", ".join([navne.get(k, k) for k in f.kommuner] + [t_names.get(t, t) for t in f.tilbud])
+    st.success(f"Filtreret på: {chosen}. Brug 'Nulstil filtre' i sidepanelet for at se alle.")
+    try:
+        st.page_link("pages/udforsk.py", label="Se tallene i Udforsk", icon=":material/table_chart:")
+    except StreamlitAPIException:  # the page runs outside app.py's navigation (tests)
+        pass

@@ -1,4 +1,165 @@
+"""Udforsk: pivot of the filtered population, chart, funktionsevne distribution, borger list, export."""
+
+import altair as alt
+import polars as pl
 import streamlit as st
 
+from workbench import access, accesslog
+from workbench import explore as E
+from workbench import export as X
+from workbench.config import load_config
+from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label
+from workbench.suppression import explanation, primary_label, threshold
+from workbench.ui import auth, data
+from workbench.ui.audit import log_action
+from workbench.ui.filter_panel import filter_panel, seed_view_widget, summary, view_params, write_view_params
+
+PAGE = "udforsk"
+INGEN = "ingen"
+DIMS = list(E.DIMENSIONS)
+codes = load_config().codes
+UTS = codes.aktivitet_undertemaer()
+
+principal = auth.require_page(PAGE)
+ds = data.scoped_dataset(principal)
+f = filter_panel(ds, principal, extra_keys=("raekker", "kolonner", "maal", "niveau_undertema"))
+
 st.title("Udforsk")
-st.info("Siden er under opbygning.")
+st.caption(summary(f) or "Ingen filtre valgt.")
+
+view = view_params(PAGE, {
+    "raekker": (DIMS, "kommune"), "kolonner": (DIMS + [INGEN], INGEN), "maal": (list(E.MEASURES), "borgere"),
+    "niveau_undertema": (UTS, None),
+})
+c1, c2, c3, c4 = st.columns(4)
+rows = c1.selectbox("Rækker", DIMS, format_func=E.DIMENSIONS.get, key=seed_view_widget(PAGE, "raekker", view["raekker"]))
+col_opts = [INGEN] + [d for d in DIMS if d != rows]
+ck = seed_view_widget(PAGE, "kolonner", view["kolonner"])
+if st.session_state[ck] not in col_opts:
+    st.session_state[ck] = INGEN
+cols = c2.selectbox("Kolonner", col_opts, format_func=lambda d: "(ingen)" if d == INGEN else E.DIMENSIONS[d], key=ck)
+measure = c3.selectbox("Mål", list(E.MEASURES), format_func=E.MEASURES.get,
+                       key=seed_view_widget(PAGE, "maal", view["maal"]))
+undertema = None
+if "niveau" in (rows, cols):
+    candidate = view["niveau_undertema"] or f.undertema
+    default_ut = candidate if candidate in UTS else UTS[0]
+    undertema = c4.selectbox("Undertema for niveau", UTS, key=seed_view_widget(PAGE, "niveau_undertema", default_ut))
+write_view_params(PAGE, {"raekker": rows, "kolonner": None if cols == INGEN else cols, "maal": measure,
+                         "niveau_undertema": undertema})
+cols_dim = None if cols == INGEN else cols
+if "kategori" in (rows, cols_dim) and "maalgruppe_kategorier" in codes.unconfirmed:
+    st.caption("⚠ Målgruppekategorien (DST) bygger på en ubekræftet kobling fra FFB-målgrupper.")
+if "driftsform" in (rows, cols_dim) and "driftsformer" in codes.unconfirmed:
+    st.caption("⚠ Listen over driftsformer er ubekræftet.")
+
+try:
+    ct = E.crosstab(ds, f, rows, cols_dim, measure, undertema=undertema)
+except ValueError as exc:
+    st.error(f"Tabellen kan ikke laves: {exc}")
+    st.stop()
+
+if ct.total[1] == 0:
+    st.info("Ingen borgere matcher filtrene.")
+    st.stop()
+
+table = E.suppressed_table(ct)
+n_total = ct.total[1]
+st.metric("Borgere i alt (filtreret)", primary_label() if 0 < n_total < threshold() else E.formatter("borgere")(n_total))
+st.subheader(f"{E.MEASURES[measure]} efter {E.DIMENSIONS[rows].lower()}"
+             + (f" og {E.DIMENSIONS[cols_dim].lower()}" if cols_dim else ""))
+st.dataframe(table, hide_index=True, key="udforsk_tabel")
+st.caption(explanation() + " Totaler tæller hver borger én gang (også når borgeren står i flere celler)."
+           + (" Helårspersoner: ydelsesdage / dage i perioden." if measure == "helaarspersoner" else "")
+           + (" Udgift: gennemsnitlig månedlig udgift i perioden." if measure == "udgift" else ""))
+
+meta = X.standard_meta(f.describe(codes), ds.version, {
+    "Rækker": E.DIMENSIONS[rows], "Kolonner": E.DIMENSIONS[cols_dim] if cols_dim else "(ingen)",
+    "Mål": E.MEASURES[measure], "Undertema (niveau)": undertema or "", "Diskretionering": explanation(),
+})
+if access.can(principal, "eksport"):
+    plain = E.suppressed_table(ct, danish=False)
+    bar = st.container(horizontal=True)
+    bar.download_button("Eksportér til Excel", X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="udforsk_xlsx",
+                       icon=":material/download:", on_click=log_action,
+                       args=(accesslog.EKSPORT, (), f"Udforsk krydstabel (xlsx): {summary(f)}"[:400]))
+    bar.download_button("Eksportér til CSV", X.to_csv_bytes(plain), "udforsk.csv", "text/csv", key="udforsk_csv",
+                       icon=":material/download:", on_click=log_action,
+                       args=(accesslog.EKSPORT, (), f"Udforsk krydstabel (csv): {summary(f)}"[:400]))
+
+# -- chart ------------------------------------------------------------------------------------------
+chart_rows = E.chart_data(ct)
+if chart_rows.height:
+    y = alt.Y("row:N", title=E.DIMENSIONS[rows], sort=ct.row_values)
+    x = alt.X("vaerdi:Q", title=E.MEASURES[measure])
+    enc = dict(y=y, x=x, tooltip=[alt.Tooltip("row:N", title=E.DIMENSIONS[rows]),
+                                  alt.Tooltip("vaerdi:Q", title=E.MEASURES[measure], format=",.1f")])
+    if cols_dim:
+        enc["color"] = alt.Color("col:N", title=E.DIMENSIONS[cols_dim], sort=ct.col_values)
+        enc["yOffset"] = alt.YOffset("col:N", sort=ct.col_values)
+        enc["tooltip"].insert(1, alt.Tooltip("col:N", title=E.DIMENSIONS[cols_dim]))
+    height = max(160, min(900, 22 * chart_rows.height + 40))
+    st.altair_chart(alt.Chart(chart_rows.to_pandas()).mark_bar().encode(**enc).properties(height=height),
+                    width="stretch")
+    st.caption("Diagrammet viser kun celler, der ikke er diskretioneret.")
+
+# -- funktionsevne distribution ------------------------------------------------------------------------
+st.subheader("Funktionsevne i den filtrerede population")
+long = E.funktionsevne_fordeling(ds, f).collect()
+if long.height == 0:
+    st.info("Ingen funktionsevnevurderinger for de valgte borgere.")
+else:
+    fd_table, fd_chart = E.fordeling_tables(long)
+    labels = {n: niveau_label(n, codes) for n in NIVEAUER}
+    colours = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"]
+    if fd_chart.height:
+        fd_chart = fd_chart.with_columns(pl.col("niveau").replace(labels).alias("Niveau"))
+        ch = alt.Chart(fd_chart.to_pandas()).mark_bar().encode(
+            y=alt.Y("undertema:N", title="Undertema", sort=fd_table["Undertema"].to_list()),
+            x=alt.X("borgere:Q", title="Borgere", stack="zero"),
+            color=alt.Color("Niveau:N", sort=[labels[n] for n in NIVEAUER],
+                            scale=alt.Scale(domain=[labels[n] for n in NIVEAUER], range=colours)),
+            order=alt.Order("niveau:N"),
+            tooltip=["undertema", "Niveau", "borgere"],
+        ).properties(height=max(120, 24 * fd_table.height + 40))
+        st.altair_chart(ch, width="stretch")
+    st.dataframe(fd_table.rename({n: labels[n] for n in NIVEAUER}), hide_index=True, key="udforsk_fordeling")
+    st.caption(f"Seneste vurdering på eller før skæringsdatoen. '{IKKE_VURDERET}' (tomt niveau eller ingen vurdering) "
+               "er sin egen kategori og indgår aldrig som et tal. Kun undertemaer, hvor mindst én borger er vurderet.")
+
+# -- borgere behind a cell ------------------------------------------------------------------------------
+st.subheader("Borgere bag en celle")
+if not access.can(principal, "borgerliste"):
+    st.info("Din rolle giver adgang til tal, ikke til lister over borgere.")
+    st.stop()
+s1, s2, s3 = st.columns([2, 2, 1])
+row_value = s1.selectbox(E.DIMENSIONS[rows], [E.I_ALT] + ct.row_values, key="udforsk_celle_raekke")
+col_value = None
+if cols_dim:
+    col_value = s2.selectbox(E.DIMENSIONS[cols_dim], [E.I_ALT] + ct.col_values, key="udforsk_celle_kolonne")
+show = s3.toggle("Vis borgerliste", key="udforsk_vis_liste")
+if show:
+    lst = E.borger_liste(ds, f, rows, cols_dim, row_value, col_value, undertema=undertema).collect()
+    cell = f"{row_value}" + (f" / {col_value}" if cols_dim else "")
+    log_action(accesslog.SOEG, lst["borger_id"].to_list(), f"Udforsk: borgere bag cellen {cell}"[:400])
+    st.caption(f"{lst.height} borgere bag cellen {cell}. Opslaget er logget.")
+    st.dataframe(
+        lst, hide_index=True, key="udforsk_borgerliste",
+        column_config={
+            "borger_id": "Borger-id (pseudonym)", "aldersgruppe": "Aldersgruppe", "koen": "Køn", "kommune": "Kommune",
+            "paragraffer": "Paragraffer", "tilbud": "Tilbud",
+            "link": st.column_config.LinkColumn("Borgerside", display_text="Åbn borger"),
+        },
+    )
+    if access.can(principal, "eksport") and lst.height:
+        out = X.rename_headers(lst.drop("link"), E.BORGER_LISTE_HEADERS)
+        lbar = st.container(horizontal=True)
+        detalje = f"Udforsk borgerliste ({cell})"[:300]
+        lbar.download_button("Borgerliste til Excel", X.to_xlsx_bytes({"Borgere": out}, meta + [("Celle", cell)]),
+                           "borgere.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                           key="udforsk_liste_xlsx", icon=":material/download:", on_click=log_action,
+                           args=(accesslog.EKSPORT, lst["borger_id"].to_list(), detalje + " xlsx"))
+        lbar.download_button("Borgerliste til CSV", X.to_csv_bytes(out), "borgere.csv", "text/csv",
+                           key="udforsk_liste_csv", icon=":material/download:", on_click=log_action,
+                           args=(accesslog.EKSPORT, lst["borger_id"].to_list(), detalje + " csv"))

@@ -1,0 +1,99 @@
+"""AppTest for pages/kort.py: offline pydeck map, suppression, selection fallback filters the state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from workbench import geo
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "kort.py")
+
+
+def run(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def deck_spec(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no pydeck chart"
+    return json.loads(charts[0].proto.json)
+
+
+def layer(spec: dict, layer_id: str) -> dict:
+    return next(l for l in spec["layers"] if l["id"] == layer_id)
+
+
+def test_renders_offline_map_with_attribution(demo_env):
+    at = run()
+    assert at.title[0].value == "Kort"
+    spec = deck_spec(at)
+    # map_provider=None and no map_style: no basemap provider, no tile/style URL
+    assert spec.get("mapProvider") in (None, "")
+    assert "http" not in json.dumps(spec.get("mapStyle"))
+    kommuner = layer(spec, "kommuner")
+    feats = kommuner["data"]["features"]
+    assert len(feats) == 98
+    home = next(f for f in feats if f["properties"]["kommunekode"] == "0250")
+    assert home["properties"]["fill"][:3] != geo.EMPTY_FILL
+    assert "Antal borgere" in home["properties"]["tekst"]
+    assert layer(spec, "tilbud")["data"], "no tilbud points"
+    captions = " ".join(c.value for c in at.caption)
+    assert "Geodatastyrelsen" in captions and "ODbL" in captions
+
+
+def test_suppressed_kommuner_are_grey_not_shaded(demo_env):
+    at = run({"kommunetype": "betaling"})
+    feats = layer(deck_spec(at), "kommuner")["data"]["features"]
+    hidden = [f for f in feats if "diskretioneret" in f["properties"]["tekst"]]
+    assert hidden, "expected some kommuner with 1-4 borgere as betalingskommune"
+    for f in hidden:
+        assert f["properties"]["fill"][:3] == geo.SUPPRESSED_FILL
+        assert "<5" in f["properties"]["tekst"] or "x" in f["properties"]["tekst"]
+
+
+def test_filter_changes_the_map(demo_env):
+    at = run()
+    before = next(f for f in layer(deck_spec(at), "kommuner")["data"]["features"]
+                  if f["properties"]["kommunekode"] == "0250")["properties"]["tekst"]
+    next(w for w in at.multiselect if w.key == "fp_paragraffer").set_value(["SEL §108"]).run()
+    assert not at.exception
+    after = next(f for f in layer(deck_spec(at), "kommuner")["data"]["features"]
+                 if f["properties"]["kommunekode"] == "0250")["properties"]["tekst"]
+    assert before != after
+
+
+def test_vaelg_kommune_filters_state_and_url(demo_env):
+    at = run({"kommunetype": "betaling"})
+    sb = next(s for s in at.selectbox if s.key == "kort_vaelg_kommune")
+    assert "Frederikssund (0250)" in sb.options
+    sb.set_value("0250").run()
+    assert not at.exception
+    assert at.query_params["kommune"] in ("0250", ["0250"])
+    assert next(w for w in at.multiselect if w.key == "fp_kommuner").value == ["0250"]
+    assert any("Filtreret på" in s.value for s in at.success)
+
+
+def test_vaelg_tilbud_filters(demo_env):
+    at = run()
+    sb = next(s for s in at.selectbox if s.key == "kort_vaelg_tilbud")
+    tid = sb.options[1].rsplit("(", 1)[1].rstrip(")")  # options are shown as 'navn (id)'
+    sb.set_value(tid).run()
+    assert not at.exception
+    assert at.query_params["tilbud"] in (tid, [tid])
+    pts = layer(deck_spec(at), "tilbud")["data"]
+    assert [p["tilbud_id"] for p in pts] == [tid]
+
+
+def test_malformed_params_warn(demo_env):
+    at = run({"maal": "gennemsnit", "region": "9999"})
+    texts = " ".join(w.value for w in at.warning)
+    assert "maal" in texts and "region" in texts

@@ -1,0 +1,170 @@
+"""AppTest for pages/udforsk.py on the kommune demo dataset."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from workbench import explore as E
+from workbench.dataset import open_dataset
+from workbench.filters import Filters
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "udforsk.py")
+UT = "Varetage egen sundhed"
+
+
+def run(params: dict | None = None, user: str | None = None, monkeypatch=None) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def table(at: AppTest) -> pl.DataFrame:
+    """The crosstab (the first dataframe on the page)."""
+    return pl.from_pandas(at.dataframe[0].value)
+
+
+def multiselect(at: AppTest, key: str):
+    return next(w for w in at.multiselect if w.key == key)
+
+
+def test_renders_with_defaults(demo_env):
+    at = run()
+    assert at.title[0].value == "Udforsk"
+    df = table(at)
+    assert df.columns == ["Kommune", "Antal borgere"]
+    assert df["Kommune"].to_list()[-1] == "I alt"
+    total = int(df["Antal borgere"].to_list()[-1].replace(".", ""))
+    assert total > 100
+    assert any("Diskretionering" in c.value for c in at.caption)
+
+
+def test_filter_changes_the_table(demo_env):
+    at = run({"raekker": "paragraf"})
+    before = table(at)
+    multiselect(at, "fp_paragraffer").set_value(["SEL §108"]).run()
+    assert not at.exception
+    after = table(at)
+    assert after["Paragraf"].to_list() == ["SEL §108", "I alt"]
+    assert after["Antal borgere"][0] == before.filter(pl.col("Paragraf") == "SEL §108")["Antal borgere"].item()
+    assert at.query_params["paragraf"] in ("SEL §108", ["SEL §108"])
+
+
+def test_deep_link_answers_the_done_question(demo_env):
+    """Primary målgruppe category Sindslidelse, §108, niveau 3 in Varetage egen sundhed, per kommune."""
+    params = {"kategori": "Sindslidelse", "paragraf": "SEL §108", "undertema": UT, "niveau": "3",
+              "paa": "2025-06-30", "raekker": "kommune"}
+    at = run(params)
+    ds = open_dataset(demo_env)
+    f = Filters.from_query_params({k: v for k, v in params.items() if k != "raekker"})[0]
+    ct = E.crosstab(ds, f, "kommune", None, "borgere")
+    expected = E.suppressed_table(ct)
+    shown = table(at)
+    assert shown.rows() == expected.rows()
+    assert multiselect(at, "fp_kategorier").value == ["Sindslidelse"]
+    assert multiselect(at, "fp_niveauer").value == ["3"]
+
+
+def test_malformed_params_warn_in_danish(demo_env):
+    at = run({"paragraf": "§999", "foo": "bar", "paa": "32-13-2024", "raekker": "skostørrelse"})
+    texts = " ".join(w.value for w in at.warning)
+    assert "Ukendt værdi for 'paragraf'" in texts
+    assert "Ukendt parameter 'foo'" in texts
+    assert "Ugyldig dato" in texts
+    assert "raekker" in texts
+    assert "foo" not in at.query_params  # dropped from the URL
+
+
+@pytest.fixture
+def captured_media(monkeypatch) -> dict[str, bytes]:
+    """Bytes handed to download buttons (AppTest drops its in-memory media store after each run)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    store: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            store[filename or file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return store
+
+
+def test_export_button_gives_readable_xlsx(demo_env, captured_media):
+    at = run({"raekker": "paragraf", "kolonner": "koen"})
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert "Eksportér til Excel" in labels and "Eksportér til CSV" in labels
+    wb = openpyxl.load_workbook(io.BytesIO(captured_media["udforsk.xlsx"]))
+    assert wb.sheetnames == ["Krydstabel", "Filtre"]
+    ws = wb["Krydstabel"]
+    header = [c.value for c in ws[1]]
+    assert header[0] == "Paragraf" and header[-1] == "I alt" and "Kvinde" in header
+    meta = {r[0]: r[1] for r in wb["Filtre"].iter_rows(min_row=2, values_only=True)}
+    assert meta["Rækker"] == "Paragraf" and meta["Kolonner"] == "Køn" and meta["Dataversion"]
+    assert meta["Periode"]
+    shown = table(at)
+    last = [c.value for c in ws[ws.max_row]]
+    assert last[0] == "I alt"
+    assert int(last[-1]) == int(shown["I alt"].to_list()[-1].replace(".", ""))
+    csv = captured_media["udforsk.csv"].decode("utf-8-sig").splitlines()
+    assert csv[0].startswith("Paragraf;") and csv[-1].startswith("I alt;")
+
+
+def test_borger_list_and_links(demo_env):
+    at = run({"raekker": "paragraf", "paragraf": "SEL §108"})
+    next(t for t in at.toggle if t.key == "udforsk_vis_liste").set_value(True).run()
+    assert not at.exception
+    lst = pl.from_pandas(at.dataframe[-1].value)
+    assert lst.height > 0
+    assert lst["link"].str.starts_with("borger?borger=").all()
+
+
+def test_no_borger_list_without_the_capability(demo_env, monkeypatch):
+    from workbench import access
+
+    real = access.can
+    monkeypatch.setattr(access, "can", lambda p, cap: False if cap == "borgerliste" else real(p, cap))
+    at = run({"raekker": "paragraf"})
+    assert not any(t.key == "udforsk_vis_liste" for t in at.toggle)
+    assert any("ikke til lister over borgere" in i.value for i in at.info)
+
+
+def test_no_export_without_the_capability(demo_env, monkeypatch):
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "udfoerer")  # udfører: borgerliste, no eksport
+    at = run({"raekker": "paragraf"})
+    assert at.title[0].value == "Udforsk"
+    assert not [b for b in at.get("download_button") if "Eksportér" in b.proto.label]
+
+
+def test_reset_button_clears_filters_and_url(demo_env):
+    at = run({"raekker": "paragraf", "paragraf": "SEL §108", "koen": "K"})
+    assert table(at)["Paragraf"].to_list() == ["SEL §108", "I alt"]
+    assert at.query_params["paragraf"] in ("SEL §108", ["SEL §108"])  # the URL is a bookmark again
+    next(b for b in at.button if b.key == "ffb_nulstil_filtre").click().run()
+    assert not at.exception
+    assert "paragraf" not in at.query_params and "koen" not in at.query_params
+    assert at.query_params["raekker"] in ("paragraf", ["paragraf"])
+    assert len(table(at)) > 2
+    assert multiselect(at, "fp_paragraffer").value == []
+
+
+def test_filters_survive_page_switch_in_session(demo_env):
+    """Switching page drops the query parameters; the canonical session state restores them."""
+    at = run({"raekker": "paragraf", "paragraf": "SEL §108"})
+    at.query_params.clear()
+    at.run()
+    assert not at.exception
+    assert multiselect(at, "fp_paragraffer").value == ["SEL §108"]
+    assert table(at)["Paragraf"].to_list() == ["SEL §108", "I alt"]
+    assert at.query_params["paragraf"] in ("SEL §108", ["SEL §108"])  # the URL is a bookmark again
