@@ -68,7 +68,8 @@ def test_crosstab_cells_and_distinct_totals_with_any_maalgruppe(ds):
     assert wide.filter(pl.col("Paragraf") == "I alt")["I alt"].item() == 4
     # helårspersoner is not inflated by a borger's second målgruppe in the totals
     hp = E.crosstab(ds, Filters(paa=PAA, kun_primaer=False), "paragraf", "maalgruppe", "helaarspersoner")
-    assert by_row(hp)["SEL §108"] == 2 and hp.total[0] == 5
+    # B1 has §108 and §85 on the date: one helårsperson in the total (a borger's days are a union)
+    assert by_row(hp)["SEL §108"] == 2 and hp.total[0] == 4
 
 
 def test_primary_maalgruppe_and_category_dimension(ds):
@@ -193,3 +194,16 @@ def test_pivot_bench_case_polars_and_duckdb_agree(demo_kommune):
     assert [r["variant"] for r in rows] == ["polars", "duckdb"]
     assert all(r["case"] == "pivot" and r["median_ms"] > 0 and r["rows"] > 1 for r in rows)
     assert rows[0]["rows"] == rows[1]["rows"]
+
+
+def test_helaarspersoner_counts_a_borgers_overlapping_days_once():
+    tables = sample_tables()
+    for y in tables["ydelser"]:
+        if y["ydelse_id"] == "Y5":
+            y["startdato"] = D(2024, 6, 1)  # now overlaps Y4 (ends 29-06-2024) for 29 days
+    ds2 = make_ds(**tables)
+    f = Filters(fra=D(2024, 1, 1), paa=PAA)  # 182 days
+    got = by_row(E.crosstab(ds2, f, "paragraf", None, "helaarspersoner"))
+    # B3 30 days, B4 union of Y4+Y5 = the whole 182 days (not 181 + 30), B1 182 days
+    assert got["SEL §85"] == pytest.approx((30 + 182 + 182) / 182)
+    assert E.crosstab(ds2, f, "paragraf", None, "helaarspersoner").total[0] == pytest.approx((182 + 182 + 30 + 182) / 182)  # B1, B2, B3, B4 as unions

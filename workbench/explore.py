@@ -7,8 +7,9 @@ whole period unless a time dimension is chosen). Borger-level dimensions (målgr
 are joined onto it. Measures:
 - borgere: distinct borger_id (totals are distinct counts over the total's facts, never sums);
 - ydelser: distinct ydelse_id;
-- helaarspersoner: ydelsesdage in the period / days in the period (two ydelser of the same borger on
-  the same day count twice, like two bevillinger in the payment system);
+- helaarspersoner: days covered in the period / days in the period, where a borger's days are the
+  union of his matching ydelser within the cell (two ydelser on the same day count once, as in
+  `optaelling`);
 - udgift: average monthly expense in the period = sum(maanedlig_udgift x ydelsesdage) / days in the
   period; on a single reference date it is the sum of maanedlig_udgift of the active ydelser.
 A ydelse without slutdato runs through the reference date.
@@ -141,7 +142,7 @@ def facts(ds: Dataset, f: Filters, dims: list[str], undertema: str | None = None
         "koen": pl.col("koen").replace(KOEN_LABEL),
         "aar": pl.col("b_label"), "kvartal": pl.col("b_label"), "maaned": pl.col("b_label"),
     }
-    out = [pl.col(c) for c in ("borger_id", "ydelse_id", "b_label", "dage", "b_dage", "udgift_dage")]
+    out = [pl.col(c) for c in ("borger_id", "ydelse_id", "b_label", "dage", "b_dage", "udgift_dage", "_s", "_e")]
     for d in dims:
         expr = cols[d]
         out.append(expr.cast(pl.String).fill_null(UOPLYST).alias(d))
@@ -160,6 +161,21 @@ def measure_expr(measure: str, period_days: pl.Expr) -> pl.Expr:
     raise ValueError(f"ukendt mål '{measure}'")
 
 
+def union_days(fx: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """Replace 'dage' by each row's contribution to the union of its borger's periods within the group.
+
+    Sorted by start within (group, borger), a row adds only the days after the running maximum end of
+    the rows before it, so overlapping ydelser of one borger count each day once.
+    """
+    part = [*dict.fromkeys([*keys, "borger_id"])]
+    fx = fx.sort([*part, "_s", "_e"])
+    prev_end = pl.col("_e").cum_max().shift(1).over(part, order_by="_s")
+    start = pl.when(prev_end.is_null()).then(pl.col("_s")).otherwise(
+        pl.max_horizontal(pl.col("_s"), prev_end + pl.duration(days=1)))
+    return fx.with_columns(
+        ((pl.col("_e") - start).dt.total_days() + 1).clip(lower_bound=0).alias("dage"))
+
+
 def _aggregate(fx: pl.LazyFrame, keys: list[str], measure: str, total_days: int, time_key: bool) -> pl.LazyFrame:
     # Days in the period of the group: the bucket when the group is one time bucket, else the whole period.
     days = pl.col("b_dage").first() if time_key else pl.lit(total_days)
@@ -167,6 +183,8 @@ def _aggregate(fx: pl.LazyFrame, keys: list[str], measure: str, total_days: int,
     if measure not in COUNT_MEASURES:
         # With 'any målgruppe' a ydelse appears once per målgruppe: sum each ydelse-bucket once per group.
         fx = fx.unique(subset=[*keys, "ydelse_id", "b_label"])
+    if measure == "helaarspersoner":
+        fx = union_days(fx, [*keys, "b_label"])
     if keys:
         return fx.group_by(keys).agg(aggs)
     return fx.select(aggs)
