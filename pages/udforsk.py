@@ -70,7 +70,7 @@ st.subheader(f"{E.MEASURES[measure]} efter {E.DIMENSIONS[rows].lower()}"
              + (f" og {E.DIMENSIONS[cols_dim].lower()}" if cols_dim else ""))
 st.dataframe(table, hide_index=True, key="udforsk_tabel")
 st.caption(explanation() + " Totaler tæller hver borger én gang (også når borgeren står i flere celler)."
-           + (" Helårspersoner: ydelsesdage / dage i perioden." if measure == "helaarspersoner" else "")
+           + (" Helårspersoner: dage med ydelse (en borgers overlappende ydelser tælles én gang) / dage i perioden." if measure == "helaarspersoner" else "")
            + (" Udgift: gennemsnitlig månedlig udgift i perioden." if measure == "udgift" else ""))
 
 meta = X.standard_meta(f.describe(codes), ds.version, {
