@@ -1,4 +1,5 @@
-import streamlit as st
+"""Borgerforløb: one borger's case over time (deep link ?borger=ID). All logic in workbench.ui.borger_view."""
 
-st.title("Borger")
-st.info("Siden er under opbygning.")
+from workbench.ui import borger_view
+
+borger_view.render()

@@ -1,0 +1,286 @@
+"""The borger page (AppTest): deep link, reference date, step chart spec, CPR search (masked only,
+never in the URL), access log, and the fælles sagsgennemgang flow by two people."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from data_model.db import engine_for
+from workbench import accesslog, reviews
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "borger.py")
+FULL_CPR = "0101901234"
+
+
+@pytest.fixture
+def data_dir(borger_x_dir, monkeypatch) -> Path:
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(borger_x_dir))
+    return borger_x_dir
+
+
+@pytest.fixture
+def media(monkeypatch) -> list[MemoryMediaFileStorage]:
+    """The AppTest media storages, to read what a download button serves."""
+    made: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return made
+
+
+def run_page(**query: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def charts(at: AppTest) -> list[dict]:
+    """Each chart's Vega-Lite spec, with its named datasets (sent as Arrow) decoded under 'datasets'."""
+    out = []
+    for el in at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        spec["datasets"] = {d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist()
+                            for d in el.proto.datasets}
+        out.append(spec)
+    return out
+
+
+def all_text(at: AppTest) -> str:
+    """Every value shown on the page (markdown, captions, metrics, tables, inputs) as one string."""
+    parts = []
+    for kind in ("markdown", "caption", "header", "subheader", "title", "info", "warning", "error", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [str(t.value) for t in at.text_input]
+    parts += [b.label for b in at.button]
+    return "\n".join(parts)
+
+
+def step_chart_values(spec: dict) -> list[dict]:
+    return [row for rows in spec.get("datasets", {}).values() for row in rows]
+
+
+def test_deep_link_shows_borger_x_as_on_reference_date(data_dir):
+    at = run_page(borger="X", paa="2023-06-02")
+    assert at.header[0].value == "Borger X"
+    assert at.date_input(key="borger_paa").value == dt.date(2023, 6, 2)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "0250"
+    assert metrics["Sagsbehandler"] == "Z"
+    assert any("Anden psykisk vanskelighed** (primær)" in m.value for m in at.markdown)
+    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    row = goals.iloc[0]
+    assert (row["Måltype"], row["Udgangsniveau → seneste"], row["Forventet"], row["Status"]) == (
+        "Udvikle funktionsevne", "2 → 0", "1", "Opnået")
+    assert "**Varetage økonomi**" in [m.value for m in at.markdown]
+    # Three charts: ydelser timeline, the Varetage økonomi step chart, støttebehov.
+    specs = charts(at)
+    assert len(specs) == 3
+    step = specs[1]
+    y_axes = [layer["encoding"]["y"] for layer in step["layer"] if "y" in layer.get("encoding", {})
+              and layer["encoding"]["y"].get("field") == "niveau"]
+    assert y_axes and all(y["scale"]["reverse"] is True for y in y_axes)  # 0 (best) at the top
+    assert "Moderat nedsat funktionsevne" in y_axes[0]["axis"]["labelExpr"]
+    segments = {(r["fra"], r["til"], r["niveau"]) for r in step_chart_values(step) if "fald_fra" in r}
+    assert sorted(n for _, _, n in segments) == [0, 2]
+    forventet = [r for r in step_chart_values(step) if r.get("maal_id") == "M1"]
+    assert forventet and forventet[0]["niveau"] == 1  # the goal's forventet niveau as a rule
+    # The view is logged, once.
+    log = accesslog.entries(engine_for(data_dir), handling="vis_borger")
+    assert log.height == 1 and log["borger_ids"][0].strip(",") == "X"
+    at.run()
+    assert accesslog.entries(engine_for(data_dir), handling="vis_borger").height == 1
+
+
+def test_reference_date_changes_the_view(data_dir):
+    at = run_page(borger="X", paa="2023-06-02")
+    at.date_input(key="borger_paa").set_value(dt.date(2023, 3, 1)).run()
+    assert not at.exception
+    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    assert (goals.iloc[0]["Udgangsniveau → seneste"], goals.iloc[0]["Status"]) == ("2 → 2", "Afventer opfølgning")
+    yd = next(df.value for df in at.dataframe if "Paragraf" in df.value.columns)
+    assert list(yd["Slut"]) == ["01-06-2023"]
+    # Before the borger's first record: no goals yet.
+    at.date_input(key="borger_paa").set_value(dt.date(2022, 12, 1)).run()
+    assert "Ingen indsatsmål på referencedatoen." in [c.value for c in at.caption]
+
+
+def test_ikke_vurderet_is_never_drawn_as_zero(data_dir):
+    fe = data_dir / "funktionsevne.csv"
+    fe.write_text(fe.read_text(encoding="utf-8").replace(
+        "X,2023-06-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,0,S2",
+        "X,2023-06-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,,S2"), encoding="utf-8")
+    at = run_page(borger="X", paa="2023-06-02")
+    step = charts(at)[1]
+    segments = {(r["fra"], r["til"], r["niveau"]) for r in step_chart_values(step) if "fald_fra" in r}
+    assert [n for _, _, n in segments] == [2]  # the Ikke vurderet day is a gap, not 0
+    assert any(r.get("hvad") == "Ikke vurderet" for r in step_chart_values(step))
+    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    assert goals.iloc[0]["Status"] == "Opfølgning overskredet"
+
+
+def test_unknown_borger(data_dir):
+    at = run_page(borger="NOPE")
+    assert any("NOPE findes ikke" in w.value for w in at.warning)
+    assert len(at.header) == 0 and len(charts(at)) == 0
+
+
+def test_no_borger_selected(data_dir):
+    at = run_page()
+    assert any("Søg efter en borger" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("query", ["010190-1234", FULL_CPR])
+def test_search_by_cpr_shows_masked_cpr_only(data_dir, query):
+    at = run_page()
+    at.text_input(key="borger_soeg").input(query).run()
+    assert not at.exception
+    assert any("CPR 010190-xxxx" in m.value for m in at.markdown)
+    shown = all_text(at).replace(query, "")  # the search box itself holds what was typed
+    assert FULL_CPR not in shown and "1234" not in shown
+    assert not any(FULL_CPR in str(v) or "1234" in str(v) for v in at.query_params.values())
+    # The search is logged without the CPR number.
+    log = accesslog.entries(engine_for(data_dir), handling="soeg")
+    assert log.height == 1 and log["borger_ids"][0].strip(",") == "X" and "1234" not in log["detalje"][0]
+    # Opening the hit puts only the borger id in the URL.
+    at.button(key="borger_aabn_X").click().run()
+    assert not at.exception
+    assert dict(at.query_params) == {"borger": "X"}
+    assert at.header[0].value == "Borger X"
+    assert "010190-xxxx" in all_text(at) and FULL_CPR not in all_text(at).replace(query, "")
+
+
+def test_search_wrong_cpr_finds_nothing(data_dir):
+    at = run_page()
+    at.text_input(key="borger_soeg").input("010190-9999").run()
+    assert any("Ingen borgere fundet" in i.value for i in at.info)
+
+
+def test_search_by_borger_id(data_dir):
+    at = run_page()
+    at.text_input(key="borger_soeg").input("x").run()
+    assert any(m.value == "**X**" for m in at.markdown)
+
+
+def _signin(monkeypatch, data_dir, username: str, rolle: str, **scope) -> None:
+    from workbench import users
+
+    users.create_user(engine_for(data_dir), username, rolle, None, **scope)
+    monkeypatch.setenv("FFB_WORKBENCH_USER", username)
+
+
+def test_review_flow(data_dir, media, monkeypatch):
+    at = run_page(borger="X", paa="2023-06-02")
+    at.button(key="sg_start").click().run()
+    assert not at.exception
+    eng = engine_for(data_dir)
+    listed = reviews.list_reviews(eng, "X")
+    assert len(listed) == 1 and listed[0]["oprettet_af"] == "admin"
+    rid = listed[0]["review_id"]
+    key = f"sg_{rid}_1"
+    # Signing before a decision is refused.
+    at.button(key=f"sg_sign_myndighed_{rid}_1").click().run()
+    assert any("ingen afgørelse" in e.value for e in at.error)
+    at.text_input(key=f"{key}_myn").input("Sagsbehandler Z")
+    at.text_input(key=f"{key}_udf").input("Bostøtten i Kommune Y")
+    at.radio(key=f"{key}_borger").set_value("ja")
+    at.radio(key=f"{key}_paar").set_value("nej")
+    at.selectbox(key=f"{key}_v_M1").set_value("Opnået")
+    at.text_input(key=f"{key}_n_M1").input("Klarer sin økonomi selv")
+    at.selectbox(key=f"{key}_dec").set_value("Træf afgørelse om afslutning af indsats")
+    at.button[[b.label for b in at.button].index("Gem sagsgennemgang")].click().run()
+    assert not at.exception
+    r2 = reviews.get(eng, rid)
+    assert r2.version == 2 and r2.borger_til_stede is True and r2.paaroerende_til_stede is False
+    assert r2.vurderinger["M1"] == {"vurdering": "Opnået", "note": "Klarer sin økonomi selv"}
+    assert reviews.get(eng, rid, version=1).myndighed_navn == ""  # the first version is kept
+    at.button(key=f"sg_sign_myndighed_{rid}_2").click().run()
+    assert reviews.get(eng, rid).myndighed_underskrevet_af == "admin"
+    # The same person cannot also sign for the udfører.
+    at.button(key=f"sg_sign_udfoerer_{rid}_3").click().run()
+    assert any("samme person" in e.value for e in at.error)
+    assert reviews.status(reviews.get(eng, rid)) == reviews.DELVIS
+
+    # An udfører at the borger's tilbud signs in and signs off.
+    _signin(monkeypatch, data_dir, "u1", "udfoerer", tilbud_ids=["1000000001"])
+    at2 = run_page(borger="X", paa="2023-06-02")
+    assert [b.key for b in at2.button if b.key and b.key.startswith("sg_sign")] == [f"sg_sign_udfoerer_{rid}_3"]
+    at2.button(key=f"sg_sign_udfoerer_{rid}_3").click().run()
+    assert not at2.exception
+    done = reviews.get(eng, rid)
+    assert reviews.is_finished(done) and done.udfoerer_underskrevet_af == "u1" and done.version == 4
+    assert any("afsluttet" in s.value for s in at2.success)
+    # Finished: read-only with a print download; the history lists every version with who.
+    assert not [b for b in at2.button if b.key and b.key.startswith("sg_sign")]
+    assert len(at2.get("download_button")) == 1
+    url = at2.get("download_button")[0].proto.url
+    page = media[-1].get_file(url.rsplit("/", 1)[-1]).content.decode("utf-8")
+    assert page == reviews.print_html(done)
+    assert "<svg" in page and "Varetage økonomi" in page and "size: A4" in page and "u1" in page
+    history = next(df.value for df in at2.dataframe if "Handling" in df.value.columns)
+    assert list(history["Version"]) == [1, 2, 3, 4] and list(history["Af"]) == ["admin", "admin", "admin", "u1"]
+    earlier = next(df.value for df in at2.dataframe if "Oprettet af" in df.value.columns)
+    assert list(earlier["Oprettet af"]) == ["admin"] and list(earlier["Status"]) == ["afsluttet"]
+
+
+def test_edit_after_signature_needs_new_signatures(data_dir):
+    at = run_page(borger="X", paa="2023-06-02")
+    at.button(key="sg_start").click().run()
+    eng = engine_for(data_dir)
+    rid = reviews.list_reviews(eng, "X")[0]["review_id"]
+    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+    reviews.sign(eng, rid, reviews.UDFOERER, username="u9", rolle="udfoerer")
+    at.run()
+    key = f"sg_{rid}_3"
+    assert any("begge parter skal underskrive igen" in c.value.lower() or "skal begge parter" in c.value
+               for c in at.caption)
+    at.selectbox(key=f"{key}_dec").set_value("Træf afgørelse om afslutning af indsats")
+    at.button[[b.label for b in at.button].index("Gem sagsgennemgang")].click().run()
+    now = reviews.get(eng, rid)
+    assert now.version == 4 and now.udfoerer_underskrevet_af is None
+    assert reviews.get(eng, rid, version=3).udfoerer_underskrevet_af == "u9"
+
+
+def test_role_without_review_rights_sees_no_form(data_dir, monkeypatch):
+    _signin(monkeypatch, data_dir, "t1", "tilsyn")
+    from workbench import users
+
+    users.assign_tilsyn(engine_for(data_dir), "t1", ["X"], af=__import__("workbench.access", fromlist=["ADMIN"]).ADMIN)
+    at = run_page(borger="X", paa="2023-06-02")
+    assert at.header[0].value == "Borger X"
+    assert not any(b.key == "sg_start" for b in at.button)
+
+
+def test_demo_dataset_borger_x_and_a_busy_borger(demo_env):
+    """The kommune demo data: Borger X as in seed 003, and the borger with the most goals renders."""
+    from workbench.dataset import open_dataset
+
+    at = run_page(borger="X", paa="2023-06-02")
+    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    assert list(goals["Status"]) == ["Opnået"] and list(goals["Udgangsniveau → seneste"]) == ["2 → 0"]
+    busiest = (open_dataset(demo_env).indsatsmaal.group_by("borger_id").len()
+               .sort(["len", "borger_id"], descending=[True, False]).head(1).collect())
+    bid = busiest["borger_id"][0]
+    at = run_page(borger=bid)
+    assert at.header[0].value == f"Borger {bid}"
+    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    assert 1 <= len(goals) <= busiest["len"][0]  # goals starting after today are left out
+    assert set(goals["Status"]) <= {"Opnået", "Afventer opfølgning", "Ikke opnået", "Opfølgning overskredet"}
+    assert len(at.get("vega_lite_chart")) >= 2

@@ -1,0 +1,255 @@
+"""The borger page (pages/borger.py calls `render()`): search, header, timeline, step charts, goal
+table, støttebehov, data-quality/overlap findings and the fælles sagsgennemgang.
+
+Deep link: `?borger=ID` (and optionally `&paa=ÅÅÅÅ-MM-DD`). A CPR number is never put in the URL: it
+is only typed into the search box and shown masked (ddmmåå-xxxx).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import re
+
+import polars as pl
+import streamlit as st
+
+from workbench import access, accesslog, cpr, progression
+from workbench.config import codes as load_codes
+from workbench.dataset import Dataset, open_dataset
+from workbench.periods import dansk_dato, parse_date
+from workbench.ui import audit, auth, data
+from workbench.ui import borger_charts as charts
+from workbench.ui.review_form import review_section
+
+PAA_KEY = "borger_paa"
+SEARCH_KEY = "borger_soeg"
+LOGGED_KEY = "borger_vist_logget"  # session: the (borger_id, paa) views already logged
+KOEN = {"K": "Kvinde", "M": "Mand"}
+_MASKED = re.compile(r"^\d{6}-xxxx$")
+
+
+def _masked(value: str | None) -> str:
+    """The CPR as ddmmåå-xxxx (scoped datasets already hold it masked; mask anything else)."""
+    if not value:
+        return ""
+    return value if _MASKED.match(value) else cpr.mask(value)
+
+
+def reference_date() -> dt.date:
+    """The reference-date picker (default today, or `?paa=` from a deep link)."""
+    default = dt.date.today()
+    raw = st.query_params.get("paa")
+    if raw:
+        try:
+            default = parse_date(raw)
+        except ValueError:
+            st.warning(f"Ugyldig dato i adressen: {raw}; viser i dag.")
+    return st.date_input("Referencedato (vis forløbet, som det stod på dagen)", value=default,
+                         min_value=dt.date(2000, 1, 1), max_value=dt.date.today() + dt.timedelta(days=5 * 366),
+                         format="DD-MM-YYYY", key=PAA_KEY)
+
+
+def _open(borger_id: str) -> None:
+    st.query_params["borger"] = borger_id
+
+
+def search(ds: Dataset) -> None:
+    """Search box: a borger id (or part of it), six digits of a CPR (ddmmåå) or a full CPR."""
+    query = st.text_input("Søg borger (borger-id eller CPR-nummer)", key=SEARCH_KEY,
+                          placeholder="fx B00012 eller ddmmåå-xxxx")
+    if not query.strip():
+        return
+    full_cpr = progression.cpr_digits(query) is not None
+    raw = open_dataset(data.data_path()).borgere.select("borger_id", "cpr") if full_cpr else None
+    hits = progression.search_borgere(ds.borgere, query, raw_borgere=raw).collect()
+    audit.log_action(accesslog.SOEG, borger_ids=hits["borger_id"].to_list(),
+                     detalje="søgning på CPR" if (full_cpr or query.strip()[:1].isdigit()) else "søgning på borger-id")
+    if hits.height == 0:
+        st.info("Ingen borgere fundet (eller ingen, du har adgang til).")
+        return
+    st.caption(f"{hits.height} borger(e) fundet" + (" (de første 25)" if hits.height == 25 else ""))
+    for row in hits.iter_rows(named=True):
+        c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
+        c1.markdown(f"**{row['borger_id']}**")
+        c2.markdown(f"CPR {_masked(row['cpr']) or '–'}")
+        c3.markdown(f"Født {dansk_dato(row['foedselsdato'])} · kommune {row['handlekommune']}")
+        c4.button("Åbn", key=f"borger_aabn_{row['borger_id']}", on_click=_open, args=(row["borger_id"],))
+
+
+def _log_view(borger_id: str, paa: dt.date) -> None:
+    """Log the view once per borger and reference date in this session (reruns from widgets are not
+    new views)."""
+    seen: set = st.session_state.setdefault(LOGGED_KEY, set())
+    if (borger_id, paa) not in seen:
+        audit.log_action(accesslog.VIS_BORGER, borger_ids=[borger_id], detalje=f"referencedato {paa.isoformat()}")
+        seen.add((borger_id, paa))
+
+
+def header(head: dict, paa: dt.date) -> None:
+    st.header(f"Borger {head['borger_id']}")
+    mg = head["maalgrupper"]
+    mg_text = ", ".join(f"**{m['maalgruppe']}** (primær)" if m["primaer"] else m["maalgruppe"] for m in mg) or "–"
+    c = st.columns(4)
+    c[0].metric("Alder", f"{head['alder']} år" if head["alder"] is not None else "–")
+    c[1].metric("Køn", KOEN.get(head["koen"] or "", "–"))
+    c[2].metric("Handlekommune", head["handlekommune"] or "–")
+    c[3].metric("Sagsbehandler", head["sagsbehandler"] or "–")
+    st.markdown(f"Målgrupper: {mg_text}" + (f" · Team: {head['team']}" if head.get("team") else "")
+                + f" · CPR: {_masked(head['cpr']) or '–'}")
+    st.caption(f"Forløbet vist som det stod {dansk_dato(paa)}.")
+
+
+def _goal_table(goals: pl.DataFrame, labels: dict[int, str]) -> None:
+    niv = lambda c: pl.col(c).cast(pl.String).fill_null("–")  # noqa: E731
+    table = goals.select(
+        pl.col("undertema").alias("Undertema"), pl.col("maaltype").alias("Måltype"),
+        pl.format("{} → {}", niv("udgangsniveau"), niv("seneste_niveau")).alias("Udgangsniveau → seneste"),
+        niv("forventet_niveau").alias("Forventet"),
+        pl.col("status").alias("Status"),
+        pl.col("startdato").dt.strftime("%d-%m-%Y").alias("Start"),
+        pl.col("opfoelgningsdato").dt.strftime("%d-%m-%Y").fill_null("ingen").alias("Opfølgning"),
+        pl.col("maal_id").alias("Mål"),
+    ).to_pandas()
+    st.dataframe(table.style.map(charts.status_colour, subset=["Status"]), hide_index=True, width="stretch")
+    st.caption("Niveau: " + " · ".join(f"{k} {v}" for k, v in sorted(labels.items())) + " (– = ingen vurdering).")
+    if not goals["vurderbar"].all():
+        st.caption("Mål uden forventet niveau (eller Fastholde uden udgangsniveau) kan ikke måles og vises aldrig "
+                   "som opnået.")
+
+
+def _restrict(ds: Dataset, borger_id: str) -> Dataset:
+    tables = {n: lf.filter(pl.col("borger_id") == borger_id) for n, lf in ds.tables.items()
+              if "borger_id" in lf.collect_schema().names()}
+    out = ds.replace(**tables)
+    if "opfoelgninger" in ds.tables:
+        out = out.replace(opfoelgninger=ds.opfoelgninger.join(out.indsatsmaal.select("maal_id"), on="maal_id",
+                                                              how="semi"))
+    return out
+
+
+def _module(name: str):
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
+def findings_section(ds: Dataset, borger_id: str, paa: dt.date) -> None:
+    """Overlapping ydelser and data-quality findings for this borger; hidden when workbench.overlap /
+    workbench.quality (or their functions) are not there."""
+    overlap, quality = _module("workbench.overlap"), _module("workbench.quality")
+    find_overlaps = getattr(overlap, "find_overlaps", None)
+    overlap_report = getattr(overlap, "overlap_report", None)
+    quality_findings = getattr(quality, "findings", None)
+    if not (find_overlaps or overlap_report or quality_findings):
+        return
+    mine = _restrict(ds, borger_id)
+    st.subheader("Datakvalitet og overlap")
+    if find_overlaps or overlap_report:
+        try:
+            lf = find_overlaps(mine, paa) if find_overlaps else overlap_report(mine.ydelser, paa)
+            df = lf.filter(pl.col("borger_id") == borger_id).collect()
+        except Exception as exc:  # another module's error must not take the borger page down
+            st.warning(f"Overlap kunne ikke beregnes: {type(exc).__name__}")
+        else:
+            if df.height:
+                st.markdown(f"**Overlappende ydelser ({df.height})**")
+                st.dataframe(df.drop("borger_id"), hide_index=True, width="stretch")
+            else:
+                st.caption("Ingen overlappende ydelser.")
+    if quality_findings:
+        try:
+            lf = quality_findings(mine, paa)
+            cols = lf.collect_schema().names()
+            lf = lf.filter(pl.col("borger_id") == borger_id) if "borger_id" in cols else lf
+            df = lf.select([c for c in ("regel", "tabel", "noegle", "besked") if c in cols]).collect()
+        except Exception as exc:
+            st.warning(f"Datakvalitet kunne ikke beregnes: {type(exc).__name__}")
+        else:
+            if df.height:
+                st.markdown(f"**Opmærkninger ({df.height})**")
+                st.dataframe(df, hide_index=True, width="stretch")
+            else:
+                st.caption("Ingen opmærkninger.")
+
+
+def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
+    codes = load_codes()
+    labels = codes.niveau_label
+    fe, goals, yd, sb = pl.collect_all([
+        progression.borger_funktionsevne(ds, borger_id, paa),
+        progression.borger_goals(ds, borger_id, paa),
+        progression.borger_ydelser(ds, borger_id, paa),
+        progression.borger_stoettebehov(ds, borger_id, paa),
+    ])
+
+    st.subheader("Ydelser")
+    if yd.height:
+        st.altair_chart(charts.timeline_chart(yd, paa), width="stretch")
+        st.dataframe(yd.select(
+            pl.col("paragraf").alias("Paragraf"), pl.col("ydelse").alias("Ydelse"),
+            pl.col("tilbud").fill_null(pl.col("tilbud_id")).alias("Tilbud"),
+            pl.col("startdato").dt.strftime("%d-%m-%Y").alias("Start"),
+            pl.col("slutdato").dt.strftime("%d-%m-%Y").fill_null("løbende").alias("Slut"),
+        ), hide_index=True, width="stretch")
+    else:
+        st.caption("Ingen ydelser på referencedatoen.")
+
+    st.subheader("Indsatsmål")
+    if goals.height:
+        _goal_table(goals, labels)
+    else:
+        st.caption("Ingen indsatsmål på referencedatoen.")
+
+    st.subheader("Funktionsevne over tid")
+    undertemaer = progression.chart_undertemaer(fe, goals)
+    if not undertemaer:
+        st.caption("Ingen vurderinger af aktivitet og deltagelse endnu.")
+    for ut in undertemaer:
+        ut_goals = goals.filter(pl.col("undertema") == ut)
+        st.markdown(f"**{ut}**")
+        for g in ut_goals.iter_rows(named=True):
+            forventet = "–" if g["forventet_niveau"] is None else g["forventet_niveau"]
+            st.caption(f"Mål {g['maal_id']}: {g['maaltype']}, forventet niveau {forventet}, start "
+                       f"{dansk_dato(g['startdato'])}, opfølgning {dansk_dato(g['opfoelgningsdato']) or 'ingen'} "
+                       f"– {g['status']}")
+        rows = fe.filter(pl.col("undertema") == ut)
+        st.altair_chart(charts.niveau_chart(rows, ut_goals, paa, labels), width="stretch")
+
+    st.subheader("Støttebehov over tid")
+    if sb.height:
+        rang = {v: k for k, v in codes.stoettebehov_rang.items() if v is not None}
+        st.altair_chart(charts.stoettebehov_chart(progression.stoettebehov_segments(sb, paa, codes), paa, rang),
+                        width="stretch")
+        last = sb.filter(pl.col("tema").is_null()).tail(1)
+        if last.height:
+            st.caption(f"Seneste samlede vurdering: {last['stoettebehov'][0]} ({dansk_dato(last['dato'][0])}).")
+    else:
+        st.caption("Ingen støttebehovsvurderinger endnu.")
+
+
+def render() -> None:
+    principal = auth.require_principal()
+    st.title("Borgerforløb")
+    if not access.can(principal, "borgerside"):
+        st.error("Din rolle giver ikke adgang til enkelte borgeres forløb.")
+        st.stop()
+    ds = data.scoped_dataset(principal)
+    top = st.columns([1, 2])
+    with top[0]:
+        paa = reference_date()
+    with top[1]:
+        search(ds)
+    borger_id = st.query_params.get("borger")
+    if not borger_id:
+        st.info("Søg efter en borger, eller åbn en borger fra en liste.")
+        return
+    if not progression.borger_exists(ds, borger_id):
+        st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
+        return
+    _log_view(borger_id, paa)
+    header(progression.borger_header(ds, borger_id, paa), paa)
+    forloeb_sections(ds, borger_id, paa)
+    findings_section(ds, borger_id, paa)
+    review_section(principal, ds, borger_id, paa)
