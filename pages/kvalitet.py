@@ -1,4 +1,245 @@
+"""Kvalitet: potentielle overlappende ydelser (som FLIS' visning), øvrige opmærkninger, 8-talskontrol og databrud."""
+
+import datetime as dt
+
+import polars as pl
 import streamlit as st
 
+from workbench import access
+from workbench.periods import dansk_dato
+from workbench.quality import ALVOR, csv_bytes, excel_bytes
+from workbench.suppression import explanation, suppress_table, threshold
+from workbench.ui import auth
+from workbench.ui.audit import log_action
+from workbench.ui.data import dataset_version
+from workbench.ui.kvalitet_cache import results
+
+principal = auth.require_page("kvalitet")
+show_people = access.can(principal, "borgerliste")
+may_export = access.can(principal, "eksport")
+
 st.title("Kvalitet")
-st.info("Siden er under opbygning.")
+st.caption("Find registreringsfejl, før data går til Danmarks Statistik og FLIS: overlappende ydelser, "
+           "ugyldige ydelser, manglende opfølgning, 8-talskontrol mod betalinger og databrud.")
+
+paa = st.date_input("Referencedato", value=dt.date.today(), format="DD-MM-YYYY", key="kv_paa",
+                    help="Ydelser uden slutdato løber til og med referencedatoen.")
+res = results(principal, paa)
+rules = {r.id: r for r in res["rules"]}
+cfg = res["cfg"]
+version = dataset_version()
+G = threshold()
+
+SEVERITY = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
+SEVERITY_ICON = {"fejl": ":material/error:", "advarsel": ":material/warning:", "info": ":material/info:"}
+
+
+def kr(col: str) -> pl.Expr:
+    return pl.col(col).round(0).cast(pl.Int64)
+
+
+def suppressed_counts(df: pl.DataFrame, money: list[str] = ()) -> pl.DataFrame:
+    """Borger and pair counts '<g' when small; days and kroner hidden with them."""
+    if money:
+        df = suppress_table(df, list(money), count_col="borgere")
+    return suppress_table(df, [c for c in ("borgere", "par") if c in df.columns])
+
+
+def export_buttons(df: pl.DataFrame, name: str, sheet: str, meta: list[tuple[str, str]], key: str,
+                   borger_col: str | None = "Borger-id") -> None:
+    if not may_export:
+        return
+    full_meta = [("Referencedato", dansk_dato(paa)), *meta, ("Datasæt-version", version),
+                 ("Udtrukket af", principal.username),
+                 ("Udtrukket", dt.datetime.now().strftime("%d-%m-%Y %H:%M"))]
+    ids = sorted(set(df[borger_col].drop_nulls().to_list())) if borger_col and borger_col in df.columns else []
+    c1, c2 = st.columns(2)
+    if c1.download_button("Hent Excel", excel_bytes(df, sheet, full_meta), file_name=f"{name}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key=f"{key}_xlsx", icon=":material/download:"):
+        log_action("eksport", ids, f"kvalitet {name}.xlsx ({df.height} rækker)")
+    if c2.download_button("Hent CSV", csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                          key=f"{key}_csv", icon=":material/download:"):
+        log_action("eksport", ids, f"kvalitet {name}.csv ({df.height} rækker)")
+
+
+tab_overlap, tab_regler, tab_ottetal = st.tabs(
+    ["Overlappende ydelser", "Øvrige opmærkninger", "8-talskontrol og databrud"])
+
+# --- overlap -------------------------------------------------------------------------------------
+with tab_overlap:
+    pairs = res["pairs"]
+    st.subheader("Potentielle overlappende ydelser")
+    st.write("Samme borger har to ydelser, der ikke bør løbe samtidig (fx SEL §85 og ABL §105/SEL §85). "
+             "Perioderne tæller begge dage med; et skifte med slut dag D og start dag D+1 er ikke et overlap. "
+             "Kroner er overlapdage gange den billigste af de to ydelsers dagspris (månedlig udgift × 12 / 365).")
+    if pairs.height == 0:
+        st.success(f"Ingen overlappende ydelser pr. {dansk_dato(paa)}.")
+    else:
+        m1, m2, m3 = st.columns(3)
+        n_borgere = pairs["borger_id"].n_unique()
+        m1.metric("Borgere", n_borgere if n_borgere >= G else f"<{G}")
+        m2.metric("Overlapdage", f"{int(pairs['overlap_dage'].sum()):,}".replace(",", "."))
+        m3.metric("Kroner i spil", f"{int(round(pairs['kroner'].sum())):,} kr.".replace(",", "."))
+
+        st.markdown("**Pr. regel**")
+        per_rule = res["per_rule"].with_columns(
+            pl.col("regel").replace_strict({k: r.titel for k, r in rules.items()}, default=pl.col("regel")).alias("titel"),
+            kr("kroner"),
+        ).select("regel", "titel", "borgere", "par", "dage", "kroner")
+        st.dataframe(
+            suppressed_counts(per_rule, ["dage", "kroner"]).rename(
+                {"regel": "Regel", "titel": "Hvad", "borgere": "Borgere", "par": "Par", "dage": "Dage",
+                 "kroner": "Kroner"}),
+            hide_index=True, width="stretch")
+        for rid, r in rules.items():
+            if rid in set(per_rule["regel"]):
+                with st.expander(f"{rid}: {r.titel}", icon=SEVERITY_ICON.get(r.alvor)):
+                    st.markdown(f"**Hvad er galt:** {r.forklaring}\n\n**Hvad skal rettes:** {r.ret}")
+
+        st.markdown("**Pr. paragrafpar og ydelse** (som FLIS' visning af potentielle overlappende ydelser)")
+        flis = res["flis"].with_columns(kr("kroner")).select(
+            "regel", "paragraf_a", "ydelse_a", "paragraf_b", "ydelse_b", "borgere", "par", "dage", "kroner")
+        st.dataframe(
+            suppressed_counts(flis, ["dage", "kroner"]).rename(
+                {"regel": "Regel", "paragraf_a": "Paragraf A", "ydelse_a": "Ydelse A", "paragraf_b": "Paragraf B",
+                 "ydelse_b": "Ydelse B", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
+            hide_index=True, width="stretch")
+
+        st.markdown("**Udvikling pr. måned** (overlap efter den måned, de begynder)")
+        trend = res["trend"]
+        chart = trend.pivot(on="regel", index="maaned", values="kroner", aggregate_function="sum").fill_null(0).sort("maaned")
+        st.line_chart(chart, x="maaned", x_label="Måned", y_label="Kroner i spil")
+        st.dataframe(
+            suppressed_counts(trend.with_columns(kr("kroner")).select("maaned", "regel", "borgere", "par", "dage", "kroner"),
+                              ["dage", "kroner"]).rename(
+                {"maaned": "Måned", "regel": "Regel", "borgere": "Borgere", "par": "Par", "dage": "Dage",
+                 "kroner": "Kroner"}),
+            hide_index=True, width="stretch")
+
+        c1, c2 = st.columns(2)
+        with c1:
+            st.markdown("**Pr. handlekommune**")
+            st.dataframe(suppressed_counts(res["kommune"].with_columns(kr("kroner")), ["dage", "kroner"]).rename(
+                {"handlekommune": "Handlekommune", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
+                hide_index=True, width="stretch")
+        with c2:
+            st.markdown("**Pr. tilbud** (et par med to tilbud tæller hos begge)")
+            st.dataframe(suppressed_counts(res["tilbud"].with_columns(kr("kroner")), ["dage", "kroner"]).rename(
+                {"tilbud_id": "Tilbud", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
+                hide_index=True, width="stretch")
+        st.caption(explanation())
+
+        st.markdown("**Parrene**")
+        if not show_people:
+            st.info("Din rolle ser kun tal; listen over borgere kræver adgang til borgerlister.")
+        else:
+            f1, f2 = st.columns(2)
+            regel_valg = f1.multiselect("Regel", sorted(pairs["regel"].unique().to_list()), key="kv_regel")
+            paragraffer = sorted(set(pairs["paragraf_a"].to_list()) | set(pairs["paragraf_b"].to_list()))
+            paragraf_valg = f2.multiselect("Paragraf", paragraffer, key="kv_paragraf")
+            shown = pairs
+            if regel_valg:
+                shown = shown.filter(pl.col("regel").is_in(regel_valg))
+            if paragraf_valg:
+                shown = shown.filter(pl.col("paragraf_a").is_in(paragraf_valg) | pl.col("paragraf_b").is_in(paragraf_valg))
+            forklaring = {k: f"{r.forklaring} Ret: {r.ret}" for k, r in rules.items()}
+            table = shown.select(
+                pl.concat_str(pl.lit("borger?borger="), pl.col("borger_id")).alias("Borger"),
+                pl.col("borger_id").alias("Borger-id"),
+                pl.col("regel").alias("Regel"),
+                pl.col("ydelse_id_a").alias("Ydelse-id A"), pl.col("paragraf_a").alias("Paragraf A"),
+                pl.col("ydelse_a").alias("Ydelse A"),
+                pl.col("ydelse_id_b").alias("Ydelse-id B"), pl.col("paragraf_b").alias("Paragraf B"),
+                pl.col("ydelse_b").alias("Ydelse B"),
+                pl.col("overlap_start").dt.strftime("%d-%m-%Y").alias("Overlap fra"),
+                pl.col("overlap_slut").dt.strftime("%d-%m-%Y").alias("Overlap til"),
+                pl.col("overlap_dage").alias("Overlapdage"),
+                kr("kroner").alias("Kroner"),
+                pl.col("regel").replace_strict(forklaring, default="").alias("Hvad er galt, og hvad skal rettes"),
+            )
+            st.caption(f"{table.height} par. Klik på borgeren for at åbne borgerforløbet.")
+            st.dataframe(
+                table, hide_index=True, width="stretch",
+                column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")},
+            )
+            export = table.drop("Borger").with_columns(
+                pl.col("Overlap fra", "Overlap til").str.to_date("%d-%m-%Y"))
+            export_buttons(export, "overlappende_ydelser", "Overlap",
+                           [("Regel", ", ".join(regel_valg) or "alle"), ("Paragraf", ", ".join(paragraf_valg) or "alle")],
+                           key="kv_overlap")
+
+# --- other rules ---------------------------------------------------------------------------------
+with tab_regler:
+    found = res["findings"]
+    counts = res["counts"]
+    st.subheader("Øvrige opmærkninger")
+    st.write("Hver regel siger, hvad der er galt, og hvad der skal rettes i fagsystemet. "
+             "FLIS opmærker og fjerner fx ugyldige ydelseskoder og borgere under 18 år.")
+    for alvor in ALVOR:
+        group = counts.filter(pl.col("alvor") == alvor)
+        if group.height == 0:
+            continue
+        total = int(group["fund"].sum())
+        st.markdown(f"#### {SEVERITY[alvor]} ({total} fund)")
+        st.dataframe(
+            suppress_table(group.select("regel", "titel", "tekst", "fund", "borgere"), ["borgere"]).rename(
+                {"regel": "Regel", "titel": "Hvad", "tekst": "Beskrivelse", "fund": "Fund", "borgere": "Borgere"}),
+            hide_index=True, width="stretch")
+        if not show_people:
+            continue
+        for row in group.filter(pl.col("fund") > 0).iter_rows(named=True):
+            examples = found.filter(pl.col("regel") == row["regel"])
+            with st.expander(f"{row['titel']}: {row['fund']} fund", icon=SEVERITY_ICON[alvor]):
+                st.dataframe(examples.head(5).select(
+                    pl.col("tabel").alias("Tabel"), pl.col("noegle").alias("Nøgle"), pl.col("besked").alias("Besked")),
+                    hide_index=True, width="stretch")
+                if examples.height > 5:
+                    st.caption(f"Viser 5 af {examples.height}; hent alle nedenfor.")
+    if show_people and found.height:
+        export = found.with_columns(pl.col("alvor").replace_strict(SEVERITY, default=pl.col("alvor"))).select(
+            pl.col("regel").alias("Regel"), pl.col("alvor").alias("Alvor"), pl.col("tabel").alias("Tabel"),
+            pl.col("noegle").alias("Nøgle"), pl.col("borger_id").alias("Borger-id"), pl.col("besked").alias("Besked"))
+        export_buttons(export, "opmaerkninger", "Opmærkninger", [("Regler", "alle")], key="kv_fund")
+    elif found.height == 0:
+        st.success(f"Ingen opmærkninger pr. {dansk_dato(paa)}.")
+
+# --- 8-talskontrol and databrud -------------------------------------------------------------------
+with tab_ottetal:
+    st.subheader("8-talskontrol")
+    st.write("Borgere pr. paragraf pr. måned i fagsystemet (ydelser) mod økonomisystemet (betalinger). "
+             "Kun måneder og paragraffer, som betalingsudtrækket dækker, sammenlignes.")
+    if not res["has_betalinger"]:
+        st.info("Datasættet har ingen betalinger (tabellen betalinger er valgfri), så der er intet at sammenligne med.")
+    else:
+        otte = res["ottetal"]
+        st.dataframe(
+            suppress_table(otte, ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"]).rename(
+                {"maaned": "Måned", "paragraf": "Paragraf", "ydelser": "Borgere i ydelser",
+                 "betalinger": "Borgere i betalinger", "begge": "I begge", "kun_ydelser": "Kun i ydelser",
+                 "kun_betalinger": "Kun i betalinger"}),
+            hide_index=True, width="stretch")
+        mism = res["findings"].filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
+        if mism.height and show_people:
+            st.markdown(f"**Uoverensstemmelser** ({mism.height})")
+            st.dataframe(mism.select(pl.col("regel").alias("Regel"), pl.col("noegle").alias("Borger|paragraf|måned"),
+                                     pl.col("besked").alias("Besked")), hide_index=True, width="stretch")
+        elif mism.height == 0:
+            st.success("Fagsystem og betalinger stemmer overens.")
+
+    st.subheader("Databrud")
+    st.write("Nye registreringer pr. måned mod tendensen (glidende median). Et voldsomt fald eller en stigning "
+             "skyldes ofte et systemskifte, en masseindlæsning eller en manglende indlæsning.")
+    series = res["databrud"]
+    if series.height:
+        st.line_chart(series.select("maaned", pl.col("antal").alias("Nye registreringer"),
+                                    pl.col("forventet").alias("Tendens")),
+                      x="maaned", x_label="Måned", y_label="Antal")
+        brud = res["findings"].filter(pl.col("regel") == "databrud")
+        if brud.height:
+            for row in brud.iter_rows(named=True):
+                st.warning(f"**{row['noegle']}**: {row['besked']}", icon=":material/warning:")
+        else:
+            st.success("Ingen databrud i månedsserien.")
+    else:
+        st.info("Ingen ydelser at tælle.")

@@ -1,13 +1,29 @@
-"""`ffb-workbench kvalitet` (not built yet)."""
+"""`ffb-workbench kvalitet DIR [--paa DATO] [--format csv|json|table] [--strict]` (spec/DATA_CONTRACT.md).
+
+Columns regel, tabel, noegle, besked; the rules are in config/quality_rules.yaml (incl. the
+8-talskontrol against betalinger and databrud, workbench/reconcile.py).
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
+from workbench.output import emit
+from workbench.quality import kvalitet_report, load_quality_config, materialise
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rest", nargs="*")
+    add_dir(p)
+    add_paa(p)
+    add_format(p)
+    p.add_argument("--strict", action="store_true", help="afslut med kode 1, når der er fund")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ValueError("kommandoen 'kvalitet' er ikke bygget endnu")
+    on = paa(args)
+    cfg = load_quality_config()
+    ds, _ = scoped(args)
+    df = kvalitet_report(materialise(ds), on, cfg).collect()
+    emit(df, args.format)
+    return 1 if args.strict and df.height else 0

@@ -1,0 +1,491 @@
+"""Data-quality findings (opmærkninger) for `ffb-workbench kvalitet` and the Kvalitet page.
+
+Rules, severities and the Danish messages live in config/quality_rules.yaml; the checks are here,
+each a pure function over the dataset's LazyFrames returning one row per finding. `findings()` gives
+the full frame (regel, alvor, tabel, noegle, borger_id, besked); `kvalitet_report()` the contract
+columns `regel, tabel, noegle, besked`, sorted. The 8-talskontrol and databrud findings come from
+workbench/reconcile.py and are part of the same output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import polars as pl
+
+from workbench.config import CodeLists, ConfigError, load_config, load_yaml, require
+from workbench.dataset import ERR, ROW, Dataset
+from workbench.paths import config_dir
+from workbench.periods import age_on
+
+RULES_FILE = "quality_rules.yaml"
+ALVOR = ("fejl", "advarsel", "info")
+REPORT_COLUMNS = ["regel", "tabel", "noegle", "besked"]
+FULL_COLUMNS = ["regel", "alvor", "tabel", "noegle", "borger_id", "besked"]
+AD = "Aktivitet og deltagelse"
+
+# Rule id -> the {names} its message may use (the values each check provides).
+PLACEHOLDERS: dict[str, set[str]] = {
+    "ugyldig_ydelse": {"ydelse_id", "borger_id", "paragraf", "ydelse"},
+    "under_18": {"ydelse_id", "borger_id", "paragraf", "alder", "startdato", "foedselsdato"},
+    "slut_foer_start": {"ydelse_id", "borger_id", "paragraf", "startdato", "slutdato"},
+    "mangler_tilbud": {"ydelse_id", "borger_id", "paragraf", "ydelse"},
+    "ukendt_tilbud": {"ydelse_id", "borger_id", "paragraf", "tilbud_id"},
+    "opfoelgning_overskredet": {"maal_id", "borger_id", "undertema", "opfoelgningsdato", "startdato"},
+    "opfoelgning_mangler": {"maal_id", "borger_id", "undertema"},
+    "niveau_uden_for_skala": {"tabel", "borger_id", "undertema", "niveau", "omraade", "detalje"},
+    "primaer_maalgruppe": {"borger_id", "antal", "dato"},
+    "dublet": {"tabel", "noegle", "antal"},
+    "sen_registrering": {"ydelse_id", "borger_id", "paragraf", "dage", "startdato", "registreringsdato", "graense"},
+    "betaling_uden_ydelse": {"borger_id", "paragraf", "maaned"},
+    "ydelse_uden_betaling": {"borger_id", "paragraf", "maaned"},
+    "databrud": {"maaned", "antal", "forventet", "efterfoelgende"},
+}
+RULE_IDS = tuple(PLACEHOLDERS)
+
+# Identity of a row in the tables without a single key column (for `dublet` and the noegle).
+NATURAL_KEYS: dict[str, tuple[str, ...]] = {
+    "borgere": ("borger_id",),
+    "maalgrupper": ("borger_id", "maalgruppe", "dato"),
+    "funktionsevne": ("borger_id", "dato", "undertema"),
+    "stoettebehov": ("borger_id", "dato", "tema"),
+    "indsatsmaal": ("maal_id",),
+    "opfoelgninger": ("maal_id", "dato"),
+    "ydelser": ("ydelse_id",),
+    "tilbud": ("tilbud_id",),
+    # Two payments in one month can be genuine: only identical rows are duplicates.
+    "betalinger": ("borger_id", "paragraf", "maaned", "beloeb"),
+}
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    id: str
+    alvor: str
+    titel: str
+    tekst: str
+    besked: str
+    aktiv: bool = True
+
+
+@dataclass(frozen=True)
+class Databrud:
+    vindue: int = 7
+    graense_z: float = 3.5
+    min_afvigelse: float = 0.5
+    min_maaneder: int = 6
+
+
+@dataclass(frozen=True)
+class QualityConfig:
+    rules: dict[str, QualityRule]
+    sen_registrering_dage: int
+    databrud: Databrud
+
+    def active(self, rule_id: str) -> bool:
+        return self.rules[rule_id].aktiv
+
+
+def load_quality_config(directory: Path | str | None = None) -> QualityConfig:
+    """config/quality_rules.yaml validated; ConfigError names the file and key."""
+    d = Path(directory) if directory else config_dir()
+    f = RULES_FILE
+    data = load_yaml(f, d)
+    items = require(data, "regler", f)
+    if not isinstance(items, list):
+        raise ConfigError(f"{f}: 'regler' skal være en liste")
+    rules: dict[str, QualityRule] = {}
+    for n, row in enumerate(items):
+        where = f"regler[{n}]."
+        rid = require(row, "id", f, where)
+        if rid not in PLACEHOLDERS:
+            raise ConfigError(f"{f}: ukendt kode '{rid}' under '{where}id'")
+        if rid in rules:
+            raise ConfigError(f"{f}: regel-id '{rid}' står to gange under '{where}id'")
+        alvor = require(row, "alvor", f, where)
+        if alvor not in ALVOR:
+            raise ConfigError(f"{f}: ukendt kode '{alvor}' under '{where}alvor'")
+        besked = str(require(row, "besked", f, where)).strip()
+        for name in re.findall(r"\{(\w+)\}", besked):
+            if name not in PLACEHOLDERS[rid]:
+                raise ConfigError(f"{f}: ukendt felt '{{{name}}}' under '{where}besked'")
+        aktiv = row.get("aktiv", True)
+        if not isinstance(aktiv, bool):
+            raise ConfigError(f"{f}: '{where}aktiv' skal være true eller false")
+        rules[rid] = QualityRule(rid, alvor, str(require(row, "titel", f, where)).strip(),
+                                 str(require(row, "tekst", f, where)).strip(), besked, aktiv)
+    missing = [r for r in RULE_IDS if r not in rules]
+    if missing:
+        raise ConfigError(f"{f}: reglen '{missing[0]}' mangler under 'regler'")
+    ind = require(data, "indstillinger", f)
+    n_days = require(ind, "sen_registrering_dage", f, "indstillinger.")
+    if not isinstance(n_days, int) or isinstance(n_days, bool) or n_days < 0:
+        raise ConfigError(f"{f}: 'indstillinger.sen_registrering_dage' skal være et heltal >= 0")
+    db = require(ind, "databrud", f, "indstillinger.")
+    values = {}
+    for key, typ, low in (("vindue", int, 3), ("graense_z", (int, float), 0), ("min_afvigelse", (int, float), 0),
+                          ("min_maaneder", int, 1)):
+        v = require(db, key, f, "indstillinger.databrud.")
+        if isinstance(v, bool) or not isinstance(v, typ) or v < low:
+            raise ConfigError(f"{f}: 'indstillinger.databrud.{key}' skal være et tal >= {low}")
+        values[key] = v
+    return QualityConfig(rules, n_days, Databrud(**values))
+
+
+# --- message building ------------------------------------------------------------------------------
+
+def message(template: str) -> pl.Expr:
+    """The template with each {name} replaced by the row's column `name` (null shown as '(tom)')."""
+    parts = re.split(r"\{(\w+)\}", template)
+    exprs: list[pl.Expr] = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            if part:
+                exprs.append(pl.lit(part))
+        else:
+            exprs.append(pl.col(part).cast(pl.String).fill_null("(tom)"))
+    return pl.concat_str(exprs) if exprs else pl.lit("")
+
+
+def ddmmyyyy(col: str) -> pl.Expr:
+    return pl.col(col).dt.strftime("%d-%m-%Y").alias(col)
+
+
+def finish(lf: pl.LazyFrame, rule: QualityRule, tabel: str) -> pl.LazyFrame:
+    """A check's rows (noegle, borger_id and the rule's placeholders) as findings."""
+    cols = lf.collect_schema().names()
+    return lf.select(
+        pl.lit(rule.id).alias("regel"),
+        pl.lit(rule.alvor).alias("alvor"),
+        (pl.col("tabel") if "tabel" in cols else pl.lit(tabel)).cast(pl.String).alias("tabel"),
+        pl.col("noegle").cast(pl.String),
+        (pl.col("borger_id") if "borger_id" in cols else pl.lit(None)).cast(pl.String).alias("borger_id"),
+        message(rule.besked).alias("besked"),
+    )
+
+
+def empty_findings() -> pl.LazyFrame:
+    return pl.LazyFrame(schema={c: pl.String for c in FULL_COLUMNS})
+
+
+# --- the checks ------------------------------------------------------------------------------------
+
+def _ydelser(ds: Dataset) -> pl.LazyFrame:
+    return ds.ydelser.with_columns(
+        pl.col("ydelse_id").cast(pl.String), pl.col("borger_id").cast(pl.String),
+        pl.col("paragraf").cast(pl.String), pl.col("tilbud_id").cast(pl.String),
+    ).with_columns(pl.col("ydelse_id").alias("noegle"))
+
+
+def ugyldig_ydelse(ds: Dataset, codes: CodeLists) -> pl.LazyFrame:
+    allowed = pl.LazyFrame(
+        [(p, y) for p in codes.paragraffer for y in codes.ydelser_per_paragraf.get(p, ())],
+        schema={"paragraf": pl.String, "ydelse_norm": pl.String}, orient="row",
+    )
+    # A ydelse may be given as its FFB UUID code (either case) instead of the label.
+    uuid = {k.lower(): v for k, v in codes.uuid_label.items()}
+    name = pl.col("ydelse").cast(pl.String).str.strip_chars()
+    norm = name.str.to_lowercase().replace_strict(uuid, default=name, return_dtype=pl.String)
+    return _ydelser(ds).with_columns(norm.alias("ydelse_norm")).join(
+        allowed, on=["paragraf", "ydelse_norm"], how="anti"
+    )
+
+
+def under_18(ds: Dataset, voksen_alder: int) -> pl.LazyFrame:
+    born = ds.borgere.select(pl.col("borger_id").cast(pl.String), "foedselsdato").unique("borger_id", keep="first")
+    return (
+        _ydelser(ds).join(born, on="borger_id", how="inner")
+        .with_columns(age_on(pl.col("foedselsdato"), pl.col("startdato")).alias("alder"))
+        .filter(pl.col("alder") < voksen_alder)
+        .with_columns(ddmmyyyy("startdato"), ddmmyyyy("foedselsdato"))
+    )
+
+
+def slut_foer_start(ds: Dataset) -> pl.LazyFrame:
+    return _ydelser(ds).filter(pl.col("slutdato") < pl.col("startdato")).with_columns(
+        ddmmyyyy("startdato"), ddmmyyyy("slutdato")
+    )
+
+
+def mangler_tilbud(ds: Dataset, codes: CodeLists) -> pl.LazyFrame:
+    needs = [p for p, info in codes.paragraf_info.items() if info.get("kraever_tilbud")]
+    return _ydelser(ds).filter(
+        pl.col("paragraf").is_in(needs) & (pl.col("tilbud_id").is_null() | (pl.col("tilbud_id").str.strip_chars() == ""))
+    )
+
+
+def ukendt_tilbud(ds: Dataset) -> pl.LazyFrame:
+    known = ds.tilbud.select(pl.col("tilbud_id").cast(pl.String)).unique()
+    return _ydelser(ds).filter(
+        pl.col("tilbud_id").is_not_null() & (pl.col("tilbud_id").str.strip_chars() != "")
+    ).join(known, on="tilbud_id", how="anti")
+
+
+def _maal(ds: Dataset) -> pl.LazyFrame:
+    return ds.indsatsmaal.with_columns(
+        pl.col("maal_id").cast(pl.String), pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String)
+    ).with_columns(pl.col("maal_id").alias("noegle"))
+
+
+def opfoelgning_overskredet(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """Goals whose follow-up date has passed with no assessment (niveau 0-4) on the undertema after
+    startdato and on or before the reference date (the contract's 'Opfølgning overskredet')."""
+    due = _maal(ds).filter(pl.col("opfoelgningsdato") < paa)
+    assessed = ds.funktionsevne.filter(pl.col("niveau").is_between(0, 4)).select(
+        pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String), pl.col("dato")
+    )
+    followed = (
+        due.select("maal_id", "borger_id", "undertema", "startdato")
+        .join(assessed, on=["borger_id", "undertema"], how="inner")
+        .filter((pl.col("dato") > pl.col("startdato")) & (pl.col("dato") <= paa))
+        .select("maal_id", "startdato").unique()
+    )
+    return due.join(followed, on=["maal_id", "startdato"], how="anti").with_columns(
+        ddmmyyyy("opfoelgningsdato"), ddmmyyyy("startdato")
+    )
+
+
+def opfoelgning_mangler(ds: Dataset) -> pl.LazyFrame:
+    return _maal(ds).filter(pl.col("opfoelgningsdato").is_null())
+
+
+def _rejected(ds: Dataset, table: str) -> pl.LazyFrame | None:
+    lf = getattr(ds, "rejected", {}).get(table)
+    return lf
+
+
+def _text(cols: list[str], name: str) -> pl.Expr:
+    return (pl.col(name).cast(pl.String) if name in cols else pl.lit(None, pl.String)).alias(name)
+
+
+def niveau_uden_for_skala(ds: Dataset) -> pl.LazyFrame:
+    """Niveau outside 0-4 (typed rows, and rows the loader rejected for it) or on a non-A&D row."""
+    fe = ds.funktionsevne.with_columns(
+        pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String), pl.col("omraade").cast(pl.String)
+    )
+    typed_fe = fe.filter(
+        pl.col("niveau").is_not_null() & (~pl.col("niveau").is_between(0, 4) | (pl.col("omraade") != AD))
+    ).select(
+        pl.lit("funktionsevne").alias("tabel"),
+        pl.concat_str([pl.col("borger_id"), pl.col("dato").dt.strftime("%Y-%m-%d"), pl.col("undertema")],
+                      separator="|").alias("noegle"),
+        "borger_id", "undertema", pl.col("niveau").cast(pl.String), "omraade",
+        pl.when(pl.col("niveau").is_between(0, 4))
+        .then(pl.format("Der står et funktionsevneniveau på et undertema under {}", pl.col("omraade")))
+        .otherwise(pl.lit("Funktionsevneniveauet ligger uden for skalaen 0-4")).alias("detalje"),
+    )
+    typed_maal = _maal(ds).filter(
+        pl.col("forventet_niveau").is_not_null() & ~pl.col("forventet_niveau").is_between(0, 4)
+    ).select(
+        pl.lit("indsatsmaal").alias("tabel"), "noegle", "borger_id", "undertema",
+        pl.col("forventet_niveau").cast(pl.String).alias("niveau"), pl.lit(AD).alias("omraade"),
+        pl.lit("Indsatsmålets forventede niveau ligger uden for skalaen 0-4").alias("detalje"),
+    )
+    parts = [typed_fe, typed_maal]
+    rej = _rejected(ds, "funktionsevne")
+    if rej is not None:
+        cols = rej.collect_schema().names()
+        if "niveau" in cols and ERR in cols:
+            parts.append(rej.filter(pl.col(ERR).str.contains(r"(^|; )niveau: ugyldig")).select(
+                pl.lit("funktionsevne").alias("tabel"),
+                pl.concat_str([_text(cols, "borger_id"), _text(cols, "dato"), _text(cols, "undertema")],
+                              separator="|", ignore_nulls=True).alias("noegle"),
+                _text(cols, "borger_id"), _text(cols, "undertema"), _text(cols, "niveau"), _text(cols, "omraade"),
+                pl.format("Række {} i funktionsevne er afvist ved indlæsning: niveauet ligger uden for skalaen 0-4",
+                          pl.col(ROW)).alias("detalje"),
+            ))
+    rej = _rejected(ds, "indsatsmaal")
+    if rej is not None:
+        cols = rej.collect_schema().names()
+        if "forventet_niveau" in cols and ERR in cols:
+            parts.append(rej.filter(pl.col(ERR).str.contains(r"(^|; )forventet_niveau: ugyldig")).select(
+                pl.lit("indsatsmaal").alias("tabel"),
+                _text(cols, "maal_id").alias("noegle"),
+                _text(cols, "borger_id"), _text(cols, "undertema"),
+                _text(cols, "forventet_niveau").alias("niveau"), pl.lit(AD).alias("omraade"),
+                pl.format("Række {} i indsatsmål er afvist ved indlæsning: forventet niveau ligger uden for skalaen 0-4",
+                          pl.col(ROW)).alias("detalje"),
+            ))
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def primaer_maalgruppe(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """Borgere without exactly one primary målgruppe at their latest date (on or before the reference
+    date). A later registration that only adds other målgrupper does not replace the primary one,
+    so the latest date is that of the latest primary registration; borgere with målgrupper but no
+    primary one, or with no målgruppe at all, count as zero."""
+    mg = ds.maalgrupper.select(pl.col("borger_id").cast(pl.String), pl.col("primaer").fill_null(False), "dato")
+    known = mg.filter(pl.col("dato") <= paa)
+    primary = known.filter(pl.col("primaer"))
+    latest = primary.group_by("borger_id").agg(pl.col("dato").max())
+    on_latest = (
+        primary.join(latest, on=["borger_id", "dato"], how="inner")
+        .group_by("borger_id", "dato").agg(pl.len().cast(pl.Int64).alias("antal"))
+        .filter(pl.col("antal") != 1)
+        .select("borger_id", pl.col("antal").cast(pl.String),
+                pl.format("på den seneste registrering af primær målgruppe {}",
+                          pl.col("dato").dt.strftime("%d-%m-%Y")).alias("dato"))
+    )
+    no_primary = known.select("borger_id").unique().join(primary.select("borger_id").unique(), on="borger_id",
+                                                         how="anti").select(
+        "borger_id", pl.lit("0").alias("antal"), pl.lit("(kun andre målgrupper er registreret)").alias("dato"))
+    none = ds.borgere.select(pl.col("borger_id").cast(pl.String)).unique().join(
+        mg.select("borger_id").unique(), on="borger_id", how="anti"
+    ).select("borger_id", pl.lit("0").alias("antal"), pl.lit("(der er ingen målgruppe registreret)").alias("dato"))
+    return pl.concat([on_latest, no_primary, none]).with_columns(pl.col("borger_id").alias("noegle"))
+
+
+def dublet(ds: Dataset) -> pl.LazyFrame:
+    parts = []
+    for table, key in NATURAL_KEYS.items():
+        if table not in ds.tables:  # an absent optional table is an empty frame: no duplicates
+            continue
+        lf = ds.tables[table]
+        cols = lf.collect_schema().names()
+        key = [k for k in key if k in cols]
+        if not key:
+            continue
+        text = [
+            pl.col(k).dt.strftime("%Y-%m-%d") if lf.collect_schema()[k] == pl.Date() else pl.col(k).cast(pl.String)
+            for k in key
+        ]
+        parts.append(
+            lf.group_by(key).agg(pl.len().alias("antal"))
+            .filter(pl.col("antal") > 1)
+            .select(
+                pl.lit(table).alias("tabel"),
+                pl.concat_str([t.fill_null("") for t in text], separator="|").alias("noegle"),
+                (pl.col("borger_id").cast(pl.String) if "borger_id" in key else pl.lit(None, pl.String)).alias("borger_id"),
+                pl.col("antal").cast(pl.String),
+            )
+        )
+    if not parts:
+        return pl.LazyFrame(schema={"tabel": pl.String, "noegle": pl.String, "borger_id": pl.String, "antal": pl.String})
+    return pl.concat(parts)
+
+
+def sen_registrering(ds: Dataset, days: int) -> pl.LazyFrame:
+    return (
+        _ydelser(ds)
+        .with_columns((pl.col("registreringsdato") - pl.col("startdato")).dt.total_days().alias("dage"))
+        .filter(pl.col("dage") > days)
+        .with_columns(pl.lit(days).alias("graense"), ddmmyyyy("startdato"), ddmmyyyy("registreringsdato"))
+    )
+
+
+# --- all together ----------------------------------------------------------------------------------
+
+def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes: CodeLists | None = None,
+             rules: list[str] | None = None) -> pl.LazyFrame:
+    """Every finding: regel, alvor, tabel, noegle, borger_id, besked (sorted by regel, tabel, noegle)."""
+    from workbench import reconcile
+
+    cfg = cfg or load_quality_config()
+    conf = load_config()
+    codes = codes or conf.codes
+    paid = reconcile.mismatches(ds, paa)  # one comparison for both 8-talskontrol rules
+    checks: dict[str, tuple[str, Callable[[], pl.LazyFrame]]] = {
+        "ugyldig_ydelse": ("ydelser", lambda: ugyldig_ydelse(ds, codes)),
+        "under_18": ("ydelser", lambda: under_18(ds, conf.settings.voksen_alder)),
+        "slut_foer_start": ("ydelser", lambda: slut_foer_start(ds)),
+        "mangler_tilbud": ("ydelser", lambda: mangler_tilbud(ds, codes)),
+        "ukendt_tilbud": ("ydelser", lambda: ukendt_tilbud(ds)),
+        "opfoelgning_overskredet": ("indsatsmaal", lambda: opfoelgning_overskredet(ds, paa)),
+        "opfoelgning_mangler": ("indsatsmaal", lambda: opfoelgning_mangler(ds)),
+        "niveau_uden_for_skala": ("funktionsevne", lambda: niveau_uden_for_skala(ds)),
+        "primaer_maalgruppe": ("maalgrupper", lambda: primaer_maalgruppe(ds, paa)),
+        "dublet": ("", lambda: dublet(ds)),
+        "sen_registrering": ("ydelser", lambda: sen_registrering(ds, cfg.sen_registrering_dage)),
+        "betaling_uden_ydelse": ("betalinger", lambda: reconcile.betaling_uden_ydelse(ds, paa, paid)),
+        "ydelse_uden_betaling": ("ydelser", lambda: reconcile.ydelse_uden_betaling(ds, paa, paid)),
+        "databrud": ("ydelser", lambda: reconcile.databrud_findings(ds, paa, cfg.databrud)),
+    }
+    parts = []
+    for rid, (tabel, check) in checks.items():
+        if rules is not None and rid not in rules:
+            continue
+        if not cfg.active(rid):
+            continue
+        parts.append(finish(check(), cfg.rules[rid], tabel))
+    if not parts:
+        return empty_findings()
+    return pl.concat(parts).unique().sort(["regel", "tabel", "noegle", "besked"])
+
+
+def materialise(ds: Dataset, rejected: tuple[str, ...] = ("funktionsevne", "indsatsmaal")) -> Dataset:
+    """The dataset with every table (and the rejected rows the rules read) collected once, in parallel,
+    as LazyFrames over in-memory frames: the rules read the same tables many times, and re-parsing
+    the files for each would dominate (the CLI's boundary; the app's cached dataset is already
+    collected)."""
+    names = list(ds.tables)
+    rej = [n for n in rejected if n in getattr(ds, "rejected", {})]
+    frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
+    tables = {n: f.lazy() for n, f in zip(names, frames)}
+    rejected_frames = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}
+    return Dataset(ds.path, ds.version, tables, rejected_frames, ds.files)
+
+
+def kvalitet_report(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None) -> pl.LazyFrame:
+    """The contract's `kvalitet` output: regel, tabel, noegle, besked."""
+    return findings(ds, paa, cfg).select(REPORT_COLUMNS)
+
+
+def counts_by_rule(found: pl.LazyFrame, cfg: QualityConfig | None = None) -> pl.LazyFrame:
+    """Per rule: severity, title and the number of findings (rules with none included, as 0)."""
+    cfg = cfg or load_quality_config()
+    meta = pl.LazyFrame(
+        [(r.id, r.alvor, r.titel, r.tekst, ALVOR.index(r.alvor), n) for n, r in enumerate(cfg.rules.values()) if r.aktiv],
+        schema={"regel": pl.String, "alvor": pl.String, "titel": pl.String, "tekst": pl.String,
+                "alvor_orden": pl.Int64, "orden": pl.Int64}, orient="row",
+    )
+    n = found.group_by("regel").agg(pl.len().alias("fund"), pl.col("borger_id").drop_nulls().n_unique().alias("borgere"))
+    return (
+        meta.join(n, on="regel", how="left")
+        .with_columns(pl.col("fund").fill_null(0).cast(pl.Int64), pl.col("borgere").fill_null(0).cast(pl.Int64))
+        .sort("alvor_orden", "orden").drop("alvor_orden", "orden")
+    )
+
+
+# --- export (CSV / Excel with Danish headers) ------------------------------------------------------
+
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def escape_formulas(df: pl.DataFrame) -> pl.DataFrame:
+    """Text cells a spreadsheet would run as a formula (starting with = + - @, tab, CR) get a leading
+    apostrophe; numbers and dates are left alone."""
+    return df.with_columns(
+        pl.when(pl.col(c).str.contains(FORMULA_START)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c, t in df.schema.items() if t == pl.String
+    )
+
+
+def _export_ready(df: pl.DataFrame) -> pl.DataFrame:
+    df = df.with_columns(
+        pl.col(c).cast(pl.String) for c, t in df.schema.items() if isinstance(t, (pl.Enum, pl.Categorical))
+    ).with_columns(pl.col(pl.Date).dt.strftime("%d-%m-%Y"))
+    return escape_formulas(df)
+
+
+def csv_bytes(df: pl.DataFrame) -> bytes:
+    """UTF-8 with BOM and ';' so Danish Excel opens it directly; dates dd-mm-åååå."""
+    return ("\ufeff" + _export_ready(df).write_csv(separator=";")).encode("utf-8")
+
+
+def excel_bytes(df: pl.DataFrame, sheet: str, meta: list[tuple[str, str]]) -> bytes:
+    """An xlsx with the data on the first sheet and a second sheet 'Filtre' (filters, reference date,
+    data version: one (Felt, Værdi) row each)."""
+    import io
+
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    info = escape_formulas(pl.DataFrame(meta, schema={"Felt": pl.String, "Værdi": pl.String}, orient="row"))
+    with xlsxwriter.Workbook(buf, {"strings_to_formulas": False, "strings_to_urls": False}) as wb:
+        _export_ready(df).write_excel(workbook=wb, worksheet=sheet[:31], autofit=True)
+        info.write_excel(workbook=wb, worksheet="Filtre", autofit=True)
+    return buf.getvalue()
