@@ -1,4 +1,8 @@
-"""FFB Workbench entry point: sign-in / role gate and navigation, nothing else."""
+"""FFB Workbench entry point: sign-in / role gate and navigation, nothing else.
+
+Only the pages the role may see are registered, so a page outside the role is neither in the
+navigation nor reachable by its URL.
+"""
 
 import streamlit as st
 
@@ -9,10 +13,15 @@ from workbench.ui.pages import PAGES
 st.set_page_config(page_title="FFB Workbench", page_icon=":material/analytics:", layout="wide")
 
 principal = auth.require_principal()
+allowed = [p for p in PAGES if access.page_allowed(principal, p[0])]
+if not allowed:
+    auth.sidebar_user(principal)
+    st.error("Din rolle giver ikke adgang til nogen sider.")
+    st.stop()
+default = "overblik" if any(p[0] == "overblik" for p in allowed) else allowed[0][0]
 pages = [
-    st.Page(file, title=title, url_path=url, icon=icon, default=(key == "overblik"))
-    for key, file, title, url, icon in PAGES
-    if access.page_allowed(principal, key)
+    st.Page(file, title=title, url_path=url, icon=icon, default=(key == default))
+    for key, file, title, url, icon in allowed
 ]
 auth.sidebar_user(principal)
 st.navigation(pages).run()

@@ -1,4 +1,57 @@
+"""Adgangslog (admin): filter the access log, and the per-borger report for an indsigtsanmodning."""
+
+import datetime as dt
+
 import streamlit as st
 
+from workbench import accesslog
+from workbench.ui import auth
+from workbench.ui.audit import log_action
+
+principal = auth.require_page("adgangslog")
+if not auth.access.can(principal, "adgangslog"):
+    st.error("Du har ikke adgang til adgangsloggen.")
+    st.stop()
+eng = auth.engine()
+
 st.title("Adgangslog")
-st.info("Siden er under opbygning.")
+st.caption("Hvem har set hvad og hvornår. Loggen kan ikke ændres eller slettes fra appen; poster ældre end "
+           f"opbevaringsperioden ({auth.access.security().adgangslog_opbevaring_aar} år) slettes kun med "
+           "kommandoen `ffb-workbench adgangslog purge`. Tider er UTC.")
+
+tab_log, tab_borger = st.tabs(["Log", "Hvem har set mine data"])
+
+with tab_log:
+    c1, c2, c3, c4 = st.columns(4)
+    today = dt.date.today()
+    fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra")
+    til = c2.date_input("Til", value=today, key="al_til")
+    bruger = c3.text_input("Bruger", key="al_bruger").strip().lower() or None
+    handling = c4.selectbox("Handling", ["(alle)", accesslog.VIS_BORGER, accesslog.SOEG, accesslog.EKSPORT,
+                                         accesslog.VIS_CPR, accesslog.STIKPROEVE, accesslog.LOGIN,
+                                         accesslog.LOGIN_FEJL, accesslog.LOGIN_SPAERRET, accesslog.LOGOUT,
+                                         accesslog.ADGANG_NAEGTET, accesslog.BRUGER_AENDRET,
+                                         accesslog.TILDEL_TILSYN, accesslog.PURGE, accesslog.UDTRAEK],
+                              key="al_handling")
+    borger = st.text_input("Borger-id", key="al_borger").strip() or None
+    df = accesslog.entries(eng, fra=fra, til=til, bruger=bruger,
+                           handling=None if handling == "(alle)" else handling, borger_id=borger, limit=5000)
+    st.caption(f"{df.height} poster (højst 5000 vises)")
+    st.dataframe(df, hide_index=True, width="stretch")
+
+with tab_borger:
+    st.write("Udtræk til en indsigtsanmodning: alle logposter, der nævner borgeren.")
+    bid = st.text_input("Borger-id", key="al_rapport_borger").strip()
+    if bid:
+        report = accesslog.borger_report(eng, bid)
+        log_action(accesslog.UDTRAEK, [bid], "vist")
+        st.caption(f"{report.height} poster for borger {bid}")
+        st.dataframe(report, hide_index=True, width="stretch")
+        c1, c2 = st.columns(2)
+        if c1.download_button("Hent CSV", accesslog.to_csv_bytes(report), file_name=f"adgangslog_{bid}.csv",
+                              mime="text/csv", key="al_csv"):
+            log_action(accesslog.UDTRAEK, [bid], "CSV")
+        if c2.download_button("Hent Excel", accesslog.to_excel_bytes(report), file_name=f"adgangslog_{bid}.xlsx",
+                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                              key="al_xlsx"):
+            log_action(accesslog.UDTRAEK, [bid], "Excel")

@@ -1,11 +1,441 @@
-"""Configured users (issue 7 replaces this with the database-backed user store)."""
+"""Configured users: the database-backed user store, password sign-in with lockout, OIDC identity
+mapping, demo users for the demo dataset, and the CLI principal.
+
+Passwords are argon2id hashes (argon2-cffi). Nothing here imports streamlit.
+"""
 
 from __future__ import annotations
 
-from workbench import access
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import polars as pl
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from data_model.access_tables import Bruger, TilsynTildeling, utcnow
+from workbench import access, accesslog
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+KOMMUNE = re.compile(r"^\d{4}$")
+MIN_PASSWORD = 10
+DEMO_MARKERS = ("DEMO", ".demo", "demo.json", "DEMO.md")
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("ikke-en-rigtig-adgangskode")
+
+
+class UserError(ValueError):
+    """Bad user input (one line for the UI / CLI exit 2)."""
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(x for x in (s.strip() for s in (text or "").split(",")) if x)
+
+
+def _join(values: Iterable[str] | str | None) -> str:
+    if values is None:
+        return ""
+    if isinstance(values, str):
+        values = values.split(",")
+    return ",".join(v.strip() for v in values if v and v.strip())
+
+
+# --------------------------------------------------------------------------------------------
+# Reading users
+
+
+def get_user(engine: Engine, brugernavn: str | None) -> Bruger | None:
+    if not brugernavn:
+        return None
+    with Session(engine) as s:
+        return _get(s, brugernavn)
+
+
+def _get(session: Session, brugernavn: str) -> Bruger | None:
+    return session.execute(select(Bruger).where(Bruger.brugernavn == brugernavn)).scalars().first()
+
+
+def all_users(engine: Engine) -> list[Bruger]:
+    with Session(engine) as s:
+        return list(s.execute(select(Bruger).order_by(Bruger.brugernavn)).scalars().all())
+
+
+def has_users(engine: Engine, include_demo: bool = True) -> bool:
+    q = select(func.count()).select_from(Bruger)
+    if not include_demo:
+        q = q.where(Bruger.demo == False)  # noqa: E712
+    with engine.connect() as conn:
+        return bool(conn.execute(q).scalar())
+
+
+def tilsyn_ids(engine: Engine, brugernavn: str) -> tuple[str, ...]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(TilsynTildeling.borger_id).where(TilsynTildeling.brugernavn == brugernavn)
+                            .order_by(TilsynTildeling.borger_id)).scalars().all()
+    return tuple(dict.fromkeys(rows))
+
+
+def to_principal(engine: Engine, user: Bruger) -> access.Principal:
+    return access.Principal(
+        username=user.brugernavn, rolle=user.rolle, kommuner=_split(user.kommuner),
+        sagsbehandler=user.sagsbehandler or None, team=user.team or None, tilbud_ids=_split(user.tilbud_ids),
+        borger_ids=tilsyn_ids(engine, user.brugernavn) if user.rolle == "tilsyn" else (),
+    )
+
+
+def principal_for(engine: Engine, brugernavn: str) -> access.Principal | None:
+    """The principal of an active configured user, else None."""
+    user = get_user(engine, brugernavn)
+    if user is None or not user.aktiv:
+        return None
+    return to_principal(engine, user)
+
+
+def users_frame(engine: Engine) -> pl.DataFrame:
+    """The users for display: never the password hash."""
+    now = utcnow()
+    rows = [{
+        "brugernavn": u.brugernavn, "rolle": u.rolle, "navn": u.navn, "email": u.email or "",
+        "kommuner": u.kommuner, "sagsbehandler": u.sagsbehandler or "", "team": u.team or "",
+        "tilbud_ids": u.tilbud_ids, "aktiv": u.aktiv, "demo": u.demo,
+        "adgangskode": bool(u.adgangskode_hash), "spaerret": bool(u.spaerret_til and u.spaerret_til > now),
+    } for u in all_users(engine)]
+    schema = {"brugernavn": pl.String, "rolle": pl.String, "navn": pl.String, "email": pl.String,
+              "kommuner": pl.String, "sagsbehandler": pl.String, "team": pl.String, "tilbud_ids": pl.String,
+              "aktiv": pl.Boolean, "demo": pl.Boolean, "adgangskode": pl.Boolean, "spaerret": pl.Boolean}
+    return pl.DataFrame(rows, schema=schema)
+
+
+# --------------------------------------------------------------------------------------------
+# Changing users (every change is logged by the caller's principal)
+
+
+def check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise UserError(f"adgangskoden skal have mindst {MIN_PASSWORD} tegn")
+
+
+def _validate(brugernavn: str, rolle: str, kommuner: tuple[str, ...], email: str | None) -> None:
+    if not USERNAME.match(brugernavn or ""):
+        raise UserError("ugyldigt brugernavn (2-64 tegn: små bogstaver, tal, '.', '_', '-')")
+    if access.role(rolle) is None:
+        raise UserError(f"ukendt rolle: {rolle} (kendte: {', '.join(access.load_roles().roller)})")
+    for k in kommuner:
+        if not KOMMUNE.match(k):
+            raise UserError(f"ugyldig kommunekode: {k[:20]!r} (4 cifre, fx 0250)")
+    if email and ("@" not in email or len(email) > 254 or any(c.isspace() for c in email)):
+        raise UserError("ugyldig e-mailadresse")
+
+
+def create_user(engine: Engine, brugernavn: str, rolle: str, password: str | None = None, *,
+                navn: str = "", email: str | None = None, oidc_sub: str | None = None,
+                kommuner: Iterable[str] | str = (), sagsbehandler: str | None = None, team: str | None = None,
+                tilbud_ids: Iterable[str] | str = (), demo: bool = False,
+                af: access.Principal | None = None) -> Bruger:
+    brugernavn = (brugernavn or "").strip().lower()
+    kom = _split(_join(kommuner))
+    email = (email or "").strip().lower() or None
+    _validate(brugernavn, rolle, kom, email)
+    if password is not None and not demo:
+        check_password(password)
+    user = Bruger(brugernavn=brugernavn, rolle=rolle, navn=navn.strip(), email=email,
+                  oidc_sub=(oidc_sub or "").strip() or None, kommuner=",".join(kom),
+                  sagsbehandler=(sagsbehandler or "").strip() or None, team=(team or "").strip() or None,
+                  tilbud_ids=_join(tilbud_ids), demo=demo,
+                  adgangskode_hash=hash_password(password) if password else None)
+    with Session(engine) as s:
+        if _get(s, brugernavn) is not None:
+            raise UserError(f"brugeren findes allerede: {brugernavn}")
+        s.add(user)
+        s.commit()
+        s.refresh(user)
+    if af is not None:
+        accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"opret {brugernavn} ({rolle})")
+    return user
+
+
+EDITABLE = {"rolle", "navn", "email", "oidc_sub", "kommuner", "sagsbehandler", "team", "tilbud_ids", "aktiv"}
+
+
+def update_user(engine: Engine, brugernavn: str, af: access.Principal | None = None, **changes) -> Bruger:
+    unknown = set(changes) - EDITABLE
+    if unknown:
+        raise UserError(f"kan ikke ændre: {', '.join(sorted(unknown))}")
+    with Session(engine) as s:
+        user = _get(s, brugernavn)
+        if user is None:
+            raise UserError(f"ukendt bruger: {brugernavn}")
+        for key in ("kommuner", "tilbud_ids"):
+            if key in changes:
+                changes[key] = _join(changes[key])
+        if "email" in changes:
+            changes["email"] = (changes["email"] or "").strip().lower() or None
+        new_rolle = changes.get("rolle", user.rolle)
+        _validate(user.brugernavn, new_rolle, _split(changes.get("kommuner", user.kommuner)), changes.get("email"))
+        for key, value in changes.items():
+            setattr(user, key, value)
+        s.add(user)
+        s.commit()
+        s.refresh(user)
+    if af is not None:
+        what = ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
+        accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"ændr {brugernavn}: {what}")
+    return user
+
+
+def set_password(engine: Engine, brugernavn: str, password: str, af: access.Principal | None = None) -> None:
+    check_password(password)
+    with Session(engine) as s:
+        user = _get(s, brugernavn)
+        if user is None:
+            raise UserError(f"ukendt bruger: {brugernavn}")
+        user.adgangskode_hash = hash_password(password)
+        user.fejlede_logins = 0
+        user.spaerret_til = None
+        s.add(user)
+        s.commit()
+    if af is not None:
+        accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"ny adgangskode til {brugernavn}")
+
+
+def unlock(engine: Engine, brugernavn: str, af: access.Principal | None = None) -> None:
+    with Session(engine) as s:
+        user = _get(s, brugernavn)
+        if user is None:
+            raise UserError(f"ukendt bruger: {brugernavn}")
+        user.fejlede_logins = 0
+        user.spaerret_til = None
+        s.add(user)
+        s.commit()
+    if af is not None:
+        accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"lås op {brugernavn}")
+
+
+def assign_tilsyn(engine: Engine, brugernavn: str, borger_ids: Iterable[str], af: access.Principal,
+                  replace: bool = False) -> int:
+    """Assign audit samples to a tilsyn user (until the stikprøve feature does it). Logged."""
+    ids = [str(b).strip() for b in borger_ids if str(b).strip()]
+    with Session(engine) as s:
+        user = _get(s, brugernavn)
+        if user is None:
+            raise UserError(f"ukendt bruger: {brugernavn}")
+        if user.rolle != "tilsyn":
+            raise UserError(f"{brugernavn} har ikke rollen tilsyn")
+        if replace:
+            s.execute(delete(TilsynTildeling).where(TilsynTildeling.brugernavn == brugernavn))
+        have = set(s.execute(select(TilsynTildeling.borger_id)
+                             .where(TilsynTildeling.brugernavn == brugernavn)).scalars().all())
+        new = [b for b in dict.fromkeys(ids) if b not in have]
+        for b in new:
+            s.add(TilsynTildeling(brugernavn=brugernavn, borger_id=b, tildelt_af=af.username))
+        s.commit()
+    accesslog.log(engine, af, accesslog.TILDEL_TILSYN, borger_ids=ids,
+                  detalje=f"{'erstat' if replace else 'tilføj'} {len(new)} til {brugernavn}")
+    return len(new)
+
+
+# --------------------------------------------------------------------------------------------
+# Password sign-in with lockout
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    principal: access.Principal | None
+    besked: str = ""
+
+
+GENERIC_FAIL = "Forkert brugernavn eller adgangskode."
+
+
+def authenticate(engine: Engine, brugernavn: str, password: str, *, demo_allowed: bool,
+                 now: dt.datetime | None = None) -> LoginResult:
+    """Check a password. N failures (config) lock the account for M minutes; a locked account is
+    not even checked. Unknown users cost the same hashing time. Every outcome is logged."""
+    now = now or utcnow()
+    sec = access.security()
+    name = (brugernavn or "").strip().lower()[:64]
+    with Session(engine) as s:
+        user = _get(s, name) if name else None
+        usable = user is not None and user.aktiv and user.adgangskode_hash and (demo_allowed or not user.demo)
+        if not usable:
+            try:
+                _hasher.verify(_DUMMY_HASH, password or "x")
+            except VerificationError:
+                pass
+            accesslog.write(engine, name or "(tom)", user.rolle if user else "", accesslog.LOGIN_FEJL,
+                            detalje="ukendt, inaktiv eller uden adgangskode")
+            return LoginResult(None, GENERIC_FAIL)
+        if user.spaerret_til and user.spaerret_til > now:
+            minutes = max(1, int((user.spaerret_til - now).total_seconds() // 60) + 1)
+            accesslog.write(engine, name, user.rolle, accesslog.LOGIN_SPAERRET, detalje="forsøg mens spærret")
+            return LoginResult(None, f"Kontoen er midlertidigt spærret efter for mange forkerte forsøg. "
+                                     f"Prøv igen om {minutes} minutter.")
+        try:
+            ok = _hasher.verify(user.adgangskode_hash, password or "")
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if ok:
+            if _hasher.check_needs_rehash(user.adgangskode_hash):
+                user.adgangskode_hash = hash_password(password)
+            user.fejlede_logins = 0
+            user.spaerret_til = None
+            s.add(user)
+            s.commit()
+            s.refresh(user)
+            principal = to_principal(engine, user)
+            accesslog.log(engine, principal, accesslog.LOGIN, detalje="adgangskode")
+            return LoginResult(principal, "")
+        user.fejlede_logins = (user.fejlede_logins or 0) + 1
+        locked = user.fejlede_logins >= sec.max_fejlede_logins
+        if locked:
+            user.spaerret_til = now + dt.timedelta(minutes=sec.spaerretid_minutter)
+            user.fejlede_logins = 0
+        s.add(user)
+        s.commit()
+        rolle = user.rolle
+    if locked:
+        accesslog.write(engine, name, rolle, accesslog.LOGIN_SPAERRET,
+                        detalje=f"spærret i {sec.spaerretid_minutter} minutter efter {sec.max_fejlede_logins} forsøg")
+        return LoginResult(None, f"For mange forkerte forsøg. Kontoen er spærret i {sec.spaerretid_minutter} minutter.")
+    accesslog.write(engine, name, rolle, accesslog.LOGIN_FEJL, detalje="forkert adgangskode")
+    return LoginResult(None, GENERIC_FAIL)
+
+
+# --------------------------------------------------------------------------------------------
+# OIDC identity -> configured user (pure)
+
+
+def match_identity(users: Iterable[Bruger], claims: Mapping[str, object]) -> Bruger | None:
+    """The active, non-demo user an OIDC identity belongs to: by `sub` (exact), else by a verified
+    `email` (case-insensitive, must be unique). Unknown -> None (the caller refuses sign-in)."""
+    candidates = [u for u in users if u.aktiv and not u.demo]
+    sub = str(claims.get("sub") or "").strip()
+    if sub:
+        hits = [u for u in candidates if u.oidc_sub and u.oidc_sub == sub]
+        if len(hits) == 1:
+            return hits[0]
+    email = str(claims.get("email") or "").strip().lower()
+    if email and claims.get("email_verified", True) is not False:
+        hits = [u for u in candidates if u.email and u.email.lower() == email]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def principal_for_identity(engine: Engine, claims: Mapping[str, object]) -> access.Principal | None:
+    user = match_identity(all_users(engine), claims)
+    return to_principal(engine, user) if user else None
+
+
+# --------------------------------------------------------------------------------------------
+# Demo users
+
+
+def is_demo_dataset(path: str | Path | None) -> bool:
+    """The bundled demo dataset, or a directory the demo generator marked as synthetic."""
+    from workbench.paths import demo_dir
+
+    if path is None:
+        return True
+    p = Path(path).resolve()
+    demo = demo_dir().resolve()
+    if p == demo or demo in p.parents:
+        return True
+    return any((p / m).exists() for m in DEMO_MARKERS)
+
+
+def dev_mode() -> bool:
+    return os.environ.get("FFB_WORKBENCH_DEV") == "1"
+
+
+def demo_scopes(ds) -> dict[str, dict]:
+    """Scope of each demo user, derived from the demo data."""
+    b = ds.borgere.select("borger_id", "handlekommune", "sagsbehandler", "team").collect()
+    y = ds.ydelser.select("borger_id", "tilbud_id").collect()
+    kommuner = b["handlekommune"].drop_nulls()
+    kommune = "0250" if "0250" in set(kommuner.to_list()) else (kommuner.mode().sort()[0] if kommuner.len() else "0250")
+    x = b.filter(pl.col("borger_id") == "X")
+    if x.height and x["sagsbehandler"][0]:
+        sb = x["sagsbehandler"][0]
+    else:
+        counts = b.drop_nulls("sagsbehandler").group_by("sagsbehandler").len().sort(["len", "sagsbehandler"],
+                                                                                      descending=[True, False])
+        sb = counts["sagsbehandler"][0] if counts.height else "ingen"
+    tilbud = (y.drop_nulls("tilbud_id").group_by("tilbud_id").agg(pl.col("borger_id").n_unique().alias("n"))
+              .sort(["n", "tilbud_id"], descending=[True, False]))
+    tid = tilbud["tilbud_id"][0] if tilbud.height else "ingen"
+    in_kommune = b.filter(pl.col("handlekommune") == kommune).sort("borger_id")
+    sample = in_kommune.sample(n=min(5, in_kommune.height), seed=7)["borger_id"].sort().to_list() \
+        if in_kommune.height else []
+    return {
+        "admin": {},
+        "leder_myndighed": {"kommuner": [kommune]},
+        "sagsbehandler": {"sagsbehandler": sb},
+        "udfoerer": {"tilbud_ids": [tid]},
+        "tilbudsleder": {"tilbud_ids": [tid]},
+        "tilsyn": {"_samples": sample},
+        "analytiker": {},
+    }
+
+
+def ensure_demo_users(engine: Engine, ds) -> list[str]:
+    """Create the demo user of each role that does not exist yet. Returns the created names."""
+    created = []
+    password = access.security().demo_adgangskode
+    system = access.Principal("system", "admin")
+    for rolle, spec in demo_scopes(ds).items():
+        if get_user(engine, rolle) is not None:
+            continue
+        spec = dict(spec)
+        samples = spec.pop("_samples", [])
+        create_user(engine, rolle, rolle, password, navn=f"Demo: {access.role_title(rolle)}", demo=True, **spec)
+        if samples:
+            assign_tilsyn(engine, rolle, samples, af=system)
+        created.append(rolle)
+    return created
+
+
+def bootstrap(engine: Engine, data_path: str | Path | None, ds_loader=None) -> None:
+    """Demo users for a demo dataset (or in dev mode) when the database has no users yet."""
+    if has_users(engine):
+        return
+    if not (is_demo_dataset(data_path) or dev_mode()):
+        return
+    if ds_loader is None:
+        from workbench.dataset import open_dataset
+
+        ds = open_dataset(data_path)
+    else:
+        ds = ds_loader()
+    ensure_demo_users(engine, ds)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
 
 
 def cli_principal(username: str | None, data_dir: str | None = None) -> access.Principal:
-    if username in (None, "admin"):
+    """--bruger resolved in the database of the data directory. No --bruger: admin, because whoever
+    runs the CLI locally already has file-system access to the data (the data owner)."""
+    if username is None:
         return access.ADMIN
-    raise ValueError(f"ukendt bruger: {username}")
+    from data_model.db import engine_for
+
+    engine = engine_for(data_dir)
+    bootstrap(engine, data_dir)
+    principal = principal_for(engine, username.strip().lower())
+    if principal is None:
+        raise ValueError(f"ukendt bruger: {username[:64]}")
+    return principal

@@ -1,13 +1,56 @@
-"""`ffb-workbench adgangslog` (not built yet)."""
+"""`ffb-workbench adgangslog DIR udtraek --borger ID | vis [...] | purge [--foer DATO]`.
+
+`udtraek` is the per-borger report for an indsigtsanmodning ("hvem har set mine data").
+`purge` is the only way entries are ever deleted: those older than the retention period
+(config/roles.yaml sikkerhed.adgangslog_opbevaring_aar), never newer; the purge is logged itself.
+Needs the capability 'adgangslog' (the CLI without --bruger acts as admin, the local data owner).
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from workbench import access, accesslog
+from workbench.commands.common import add_format, principal
+from workbench.output import emit
+from workbench.periods import parse_date
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rest", nargs="*")
+    p.add_argument("dir", metavar="DIR", help="data-mappe (loggen ligger i dens database)")
+    p.add_argument("handling", choices=("udtraek", "vis", "purge"))
+    p.add_argument("--borger", default=None, help="udtraek/vis: borger-id")
+    p.add_argument("--foer", default=None, metavar="DATO", help="purge: slet poster før denne dato "
+                   "(standard og seneste tilladte: i dag minus opbevaringsperioden)")
+    p.add_argument("--fra", default=None, metavar="DATO")
+    p.add_argument("--til", default=None, metavar="DATO")
+    p.add_argument("--bruger-filter", default=None, help="vis: kun denne brugers poster")
+    p.add_argument("--handling-filter", default=None, help="vis: kun denne handling")
+    add_format(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ValueError("kommandoen 'adgangslog' er ikke bygget endnu")
+    if not Path(args.dir).is_dir():
+        raise ValueError(f"mappen findes ikke: {args.dir}")
+    who = principal(args)
+    access.require(who, "adgangslog")
+    from data_model.db import engine_for
+
+    eng = engine_for(args.dir)
+    if args.handling == "purge":
+        foer = parse_date(args.foer) if args.foer else None
+        n = accesslog.purge(eng, who, foer)
+        print(f"{n} poster slettet (ældre end opbevaringsperioden)")
+        return 0
+    if args.handling == "udtraek":
+        if not args.borger:
+            raise ValueError("adgangslog udtraek: --borger mangler")
+        df = accesslog.borger_report(eng, args.borger)
+        accesslog.log(eng, who, accesslog.UDTRAEK, [args.borger], detalje=f"CLI {args.format}", kilde="cli")
+    else:
+        df = accesslog.entries(eng, fra=parse_date(args.fra) if args.fra else None,
+                               til=parse_date(args.til) if args.til else None, bruger=args.bruger_filter,
+                               handling=args.handling_filter, borger_id=args.borger)
+    emit(accesslog.safe_frame(df), args.format)
+    return 0

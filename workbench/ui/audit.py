@@ -1,13 +1,36 @@
-"""Access-log hook for pages (issue 7 writes the entries to the database).
+"""Access-log hook for pages.
 
 Call for every borger page view, search, export, unmask and sample:
     log_action("vis_borger", borger_ids=["B1"], detalje="...")
+Actions: vis_borger, soeg, eksport, vis_cpr, stikproeve (constants in workbench.accesslog).
+The entry is written to the database (append-only) with time, user and role. CPR-looking text in
+`detalje` is masked. Streamlit reruns a page on every interaction: an identical entry (same action,
+borger ids and detalje) from the same session within DEDUP_SECONDS is written once.
+A failure to write raises: a borger view that cannot be logged is not shown.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Iterable
+
+import streamlit as st
+
+from workbench import access, accesslog
+
+DEDUP_SECONDS = 600
+_LAST = "_ffb_audit_sidst"
 
 
 def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "") -> None:
-    return None
+    from workbench.ui import auth
+
+    principal = auth.current_principal() or access.Principal("(ukendt)", "")
+    ids = [str(b) for b in borger_ids if b is not None]
+    key = (principal.username, action, tuple(ids), detalje)
+    last = st.session_state.get(_LAST)
+    now = time.monotonic()
+    if last and last[0] == key and now - last[1] < DEDUP_SECONDS:
+        return
+    accesslog.log(auth.engine(), principal, action, ids, detalje)
+    st.session_state[_LAST] = (key, now)

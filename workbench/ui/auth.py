@@ -1,20 +1,318 @@
-"""Sign-in and the current principal (issue 7 builds the real login; until then: admin)."""
+"""Sign-in and the current principal.
+
+Order of precedence in `require_principal()`:
+1. FFB_WORKBENCH_DEV=1 (tests and local demos only): FFB_WORKBENCH_USER=<username> signs that
+   configured user in without a password; unset, `admin`. Without FFB_WORKBENCH_DEV=1 the user
+   variable is ignored.
+2. OIDC (`st.login`) when [auth] is configured in .streamlit/secrets.toml: the identity (sub, else
+   verified email) must map to a configured, active user, otherwise sign-in is refused.
+3. Local users with argon2 password hashes in the database, with lockout (config/roles.yaml). With
+   no (non-demo) users yet and non-demo data, a first-run form creates the admin.
+Demo users (one per role, password in config/roles.yaml, 'demo') exist for the demo dataset and are
+listed on the login page only while it is in use.
+
+The principal is rebuilt from the database on every run, so deactivation or a role change takes
+effect on the next interaction.
+"""
 
 from __future__ import annotations
 
-from workbench import access
+import functools
+import os
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+from data_model.db import engine_for
+from workbench import access, accesslog, users
+from workbench.cpr import mask
+from workbench.ui import data
+
+SESSION_USER = "_ffb_bruger"
+SESSION_KIND = "_ffb_login"
+SESSION_PRINCIPAL = "_ffb_principal"
+SESSION_LOGGED = "_ffb_login_logget"
 
 
-def current_principal() -> access.Principal:
-    return access.ADMIN
+def engine():
+    return engine_for(data.data_path())
+
+
+def demo_allowed() -> bool:
+    return users.is_demo_dataset(data.data_path())
+
+
+def current_principal() -> access.Principal | None:
+    """The principal signed in during this session (set by require_principal), else None."""
+    principal = st.session_state.get(SESSION_PRINCIPAL)
+    return _guard_page(principal) if principal is not None else None
+
+
+def _accept(eng, principal: access.Principal, kind: str) -> access.Principal:
+    st.session_state[SESSION_PRINCIPAL] = principal
+    st.session_state[SESSION_KIND] = kind
+    if st.session_state.get(SESSION_LOGGED) != principal.username:
+        st.session_state[SESSION_LOGGED] = principal.username
+        if kind != "adgangskode":  # password sign-in is logged by users.authenticate
+            accesslog.log(eng, principal, accesslog.LOGIN, detalje=kind)
+    return principal
+
+
+def _forget() -> None:
+    for key in (SESSION_USER, SESSION_KIND, SESSION_PRINCIPAL, SESSION_LOGGED):
+        st.session_state.pop(key, None)
+
+
+def _refuse(message: str) -> None:
+    st.error(message)
+    st.stop()
+
+
+def oidc_settings() -> dict | None:
+    """The [auth] section of st.secrets, or None when OIDC is not configured."""
+    try:
+        auth = st.secrets.get("auth")
+    except Exception:  # no secrets.toml at all
+        return None
+    if not auth:
+        return None
+    return dict(auth)
+
+
+def oidc_provider(settings: dict) -> str | None:
+    """None for a single unnamed provider ([auth] with client_id), else the first named one."""
+    if "client_id" in settings:
+        return None
+    named = [k for k, v in settings.items() if isinstance(v, dict) or hasattr(v, "keys")]
+    return named[0] if named else None
+
+
+@functools.lru_cache(maxsize=1)
+def _page_files() -> tuple[dict[str, str], str]:
+    from workbench.ui.pages import PAGES
+
+    root = Path(__file__).resolve().parents[2]
+    return {os.path.realpath(root / f): key for key, f, *_ in PAGES}, os.path.realpath(root / "pages")
+
+
+def calling_page() -> str | None:
+    """The key of the page script on the call stack ('?' for an unregistered file in pages/), else None.
+
+    Streamlit runs a file from pages/ directly (multipage v1 mode, without app.py) when it is
+    requested before the process has executed st.navigation once, so every page guards itself
+    through require_principal()/current_principal()."""
+    files, pages_dir = _page_files()
+    frame = sys._getframe(1)
+    while frame is not None:
+        fn = frame.f_code.co_filename
+        if fn.endswith(".py"):
+            real = os.path.realpath(fn)
+            if real in files:
+                return files[real]
+            if os.path.dirname(real) == pages_dir:
+                return "?"
+        frame = frame.f_back
+    return None
+
+
+def _guard_page(principal: access.Principal) -> access.Principal:
+    page = calling_page()
+    if page is not None and not access.page_allowed(principal, page):
+        if st.session_state.get("_ffb_naegtet") != page:
+            st.session_state["_ffb_naegtet"] = page
+            accesslog.log(engine(), principal, accesslog.ADGANG_NAEGTET, detalje=f"side {page}")
+        _refuse("Du har ikke adgang til denne side.")
+    return principal
 
 
 def require_principal() -> access.Principal:
-    """The signed-in principal; shows the login form and stops the script when nobody is."""
-    return current_principal()
+    """The signed-in principal; shows the login form and stops the script when nobody is.
+    Called from a page the role may not see, it refuses and stops."""
+    return _guard_page(_require_principal())
+
+
+def _require_principal() -> access.Principal:
+    data.ensure_demo()
+    path = data.data_path()
+    eng = engine_for(path)
+    if users.dev_mode():
+        users.bootstrap(eng, path)
+        name = (os.environ.get("FFB_WORKBENCH_USER") or "").strip().lower()
+        if name:
+            principal = users.principal_for(eng, name)
+            if principal is None:
+                _refuse(f"Ukendt eller inaktiv bruger i FFB_WORKBENCH_USER: {name[:64]}")
+        else:
+            principal = users.principal_for(eng, "admin")
+            if principal is None or principal.rolle != "admin":
+                principal = access.ADMIN
+        return _accept(eng, principal, "dev")
+    settings = oidc_settings()
+    if settings:
+        return _require_oidc(eng, settings)
+    return _require_password(eng, path)
+
+
+def _require_oidc(eng, settings: dict) -> access.Principal:
+    if not st.user.get("is_logged_in"):
+        _forget()
+        st.title("FFB Workbench")
+        st.write("Log ind med din organisations login for at fortsætte.")
+        provider = oidc_provider(settings)
+        if st.button("Log ind", type="primary"):
+            st.login(provider) if provider else st.login()
+        st.stop()
+    claims = {k: st.user.get(k) for k in ("sub", "email", "email_verified", "name", "iss")}
+    principal = users.principal_for_identity(eng, claims)
+    if principal is None:
+        ident = str(claims.get("email") or claims.get("sub") or "(ukendt)")
+        if st.session_state.get(SESSION_LOGGED) != f"afvist:{ident}":
+            st.session_state[SESSION_LOGGED] = f"afvist:{ident}"
+            accesslog.write(eng, ident[:64], "", accesslog.LOGIN_FEJL, detalje="OIDC-identitet uden bruger")
+        st.error("Du er logget ind hos identitetsudbyderen, men har ingen bruger i FFB Workbench. "
+                 "Kontakt en administrator.")
+        st.button("Log ud", on_click=st.logout)
+        st.stop()
+    return _accept(eng, principal, "oidc")
+
+
+def _require_password(eng, path) -> access.Principal:
+    allowed_demo = users.is_demo_dataset(path)
+    name = st.session_state.get(SESSION_USER)
+    if name:
+        user = users.get_user(eng, name)
+        if user is not None and user.aktiv and (allowed_demo or not user.demo):
+            return _accept(eng, users.to_principal(eng, user), "adgangskode")
+        _forget()
+    users.bootstrap(eng, path)
+    if not allowed_demo and not users.has_users(eng, include_demo=False):
+        _first_run(eng)
+        st.stop()
+    _login_form(eng, allowed_demo)
+    st.stop()
+
+
+def _login_form(eng, allowed_demo: bool) -> None:
+    st.title("FFB Workbench")
+    with st.form("login"):
+        brugernavn = st.text_input("Brugernavn", key="login_brugernavn")
+        adgangskode = st.text_input("Adgangskode", type="password", key="login_adgangskode")
+        sendt = st.form_submit_button("Log ind", type="primary")
+    if sendt:
+        result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo)
+        if result.principal is not None:
+            st.session_state[SESSION_USER] = result.principal.username
+            st.session_state[SESSION_LOGGED] = result.principal.username
+            st.rerun()
+        st.error(result.besked)
+    if allowed_demo:
+        demo = [u for u in users.all_users(eng) if u.demo and u.aktiv]
+        if demo:
+            pw = access.security().demo_adgangskode
+            lines = "\n".join(f"- `{u.brugernavn}`: {access.role_title(u.rolle)}" for u in demo)
+            st.info(f"**Demodata (syntetiske).** Demobrugere, én pr. rolle, med adgangskoden `{pw}`:\n\n{lines}")
+
+
+def _first_run(eng) -> None:
+    st.title("FFB Workbench: første opstart")
+    st.write("Der er ingen brugere endnu. Opret den første administrator.")
+    with st.form("foerste_admin"):
+        brugernavn = st.text_input("Brugernavn", value="admin")
+        navn = st.text_input("Navn")
+        pw1 = st.text_input("Adgangskode", type="password")
+        pw2 = st.text_input("Gentag adgangskode", type="password")
+        sendt = st.form_submit_button("Opret administrator", type="primary")
+    if not sendt:
+        return
+    if pw1 != pw2:
+        st.error("De to adgangskoder er ikke ens.")
+        return
+    if users.has_users(eng, include_demo=False):
+        st.error("Der er allerede oprettet en bruger. Genindlæs siden.")
+        return
+    try:
+        user = users.create_user(eng, brugernavn, "admin", pw1, navn=navn)
+    except users.UserError as exc:
+        st.error(str(exc))
+        return
+    principal = users.to_principal(eng, user)
+    accesslog.log(eng, principal, accesslog.BRUGER_AENDRET, detalje=f"første administrator {user.brugernavn}")
+    st.session_state[SESSION_USER] = user.brugernavn
+    st.rerun()
+
+
+def require_page(page_key: str) -> access.Principal:
+    """For pages: the principal, or a refusal when the role may not see this page."""
+    principal = _require_principal()
+    if not access.page_allowed(principal, page_key):
+        accesslog.log(engine(), principal, accesslog.ADGANG_NAEGTET, detalje=f"side {page_key}")
+        _refuse("Du har ikke adgang til denne side.")
+    return principal
+
+
+def _logout() -> None:
+    principal = current_principal()
+    kind = st.session_state.get(SESSION_KIND)
+    if principal is not None:
+        accesslog.log(engine(), principal, accesslog.LOGOUT)
+    _forget()
+    if kind == "oidc":
+        st.logout()
 
 
 def sidebar_user(principal: access.Principal) -> None:
-    import streamlit as st
+    st.sidebar.caption(f"Logget ind som **{principal.username}** ({access.role_title(principal.rolle)})")
+    if users.dev_mode():
+        st.sidebar.caption("Udviklertilstand (FFB_WORKBENCH_DEV=1): ingen adgangskode.")
+    st.sidebar.button("Log ud", on_click=_logout, key="ffb_log_ud", icon=":material/logout:")
 
-    st.sidebar.caption(f"Logget ind som **{principal.username}** ({principal.rolle})")
+
+# --------------------------------------------------------------------------------------------
+# CPR: masked by default, unmasked on request with a reason (logged)
+
+
+def _masked(cpr: str | None) -> str:
+    text = (cpr or "").strip()
+    if len(text) == 11 and text[:6].isdigit() and text[6] == "-" and not text[7:].isdigit():
+        return text  # already masked by access.scope
+    return mask(text)
+
+
+def full_cpr(principal: access.Principal, borger_id: str) -> str | None:
+    """The full CPR of one in-scope borger for a role that may unmask; None otherwise."""
+    if not access.can(principal, "cpr_unmask"):
+        return None
+    import polars as pl
+
+    from workbench.dataset import open_dataset
+
+    ds = access.scope(open_dataset(data.data_path()), principal, unmask_cpr=True)
+    got = ds.borgere.filter(pl.col("borger_id") == borger_id).select("cpr").collect()
+    return got["cpr"][0] if got.height else None
+
+
+def cpr_display(cpr: str | None, borger_id: str, key: str | None = None) -> None:
+    """Show a CPR number masked; roles with cpr_unmask get 'Vis fuldt CPR', which asks for a reason,
+    logs it and shows the number for this run only (never stored in the session or the URL)."""
+    principal = current_principal()
+    st.markdown(f"**CPR:** `{_masked(cpr) or '-'}`")
+    if principal is None or not access.can(principal, "cpr_unmask") or not cpr:
+        return
+    k = key or f"cpr_{borger_id}"
+    with st.expander("Vis fuldt CPR", icon=":material/visibility:"):
+        with st.form(f"{k}_form", clear_on_submit=True):
+            reason = st.text_input("Begrundelse (logges)", key=f"{k}_begrundelse")
+            sendt = st.form_submit_button("Vis fuldt CPR")
+        if sendt:
+            minimum = access.security().begrundelse_min_laengde
+            if len((reason or "").strip()) < minimum:
+                st.error(f"Skriv en begrundelse på mindst {minimum} tegn.")
+                return
+            full = full_cpr(principal, borger_id)
+            accesslog.log(engine(), principal, accesslog.VIS_CPR, borger_ids=[borger_id],
+                          detalje=f"begrundelse: {reason.strip()}")
+            if full:
+                st.code(f"{full[:6]}-{full[6:]}", language=None)
+            else:
+                st.warning("CPR-nummeret findes ikke for denne borger.")

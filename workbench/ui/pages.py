@@ -10,4 +10,5 @@ PAGES = [
     ("borger", "pages/borger.py", "Borgerforløb", "borger", ":material/person:"),
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
     ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),
+    ("brugere", "pages/brugere.py", "Brugere", "brugere", ":material/group:"),
 ]

@@ -1,0 +1,100 @@
+"""Brugere (admin): users, roles and scope; tilsyn samples; unlock and reset passwords.
+Every change is written to the access log."""
+
+import streamlit as st
+
+from workbench import access, users
+from workbench.ui import auth
+
+principal = auth.require_page("brugere")
+if not access.can(principal, "brugere"):
+    st.error("Du har ikke adgang til brugeradministration.")
+    st.stop()
+eng = auth.engine()
+roles = access.load_roles()
+ROLLER = list(roles.roller)
+
+st.title("Brugere")
+st.caption("Roller og rettigheder står i config/roles.yaml; brugere og deres afgrænsning (kommuner, "
+           "sagsbehandler-id, team, tilbud) står i databasen.")
+st.dataframe(users.users_frame(eng), hide_index=True, width="stretch")
+
+
+def _fejl(fn, *args, **kwargs) -> bool:
+    try:
+        fn(*args, **kwargs)
+    except users.UserError as exc:
+        st.error(str(exc))
+        return False
+    return True
+
+
+tab_ny, tab_ret, tab_tilsyn = st.tabs(["Opret bruger", "Ret bruger", "Tilsynsstikprøver"])
+
+with tab_ny:
+    with st.form("ny_bruger", clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        navn_b = c1.text_input("Brugernavn")
+        rolle = c2.selectbox("Rolle", ROLLER, format_func=access.role_title)
+        navn = c1.text_input("Navn")
+        email = c2.text_input("E-mail (til organisationens login, OIDC)")
+        kommuner = c1.text_input("Kommuner (kommunekoder, kommasepareret)")
+        sb = c2.text_input("Sagsbehandler-id")
+        team = c1.text_input("Team (sagsbehandler: også teamets sager)")
+        tilbud = c2.text_input("Tilbud-id'er (udfører/tilbudsleder, kommasepareret)")
+        pw = st.text_input("Adgangskode (tom: kun organisationens login)", type="password")
+        if st.form_submit_button("Opret", type="primary"):
+            if _fejl(users.create_user, eng, navn_b, rolle, pw or None, navn=navn, email=email, kommuner=kommuner,
+                     sagsbehandler=sb, team=team, tilbud_ids=tilbud, af=principal):
+                st.success(f"Brugeren {navn_b} er oprettet.")
+                st.rerun()
+
+with tab_ret:
+    alle = [u.brugernavn for u in users.all_users(eng)]
+    valgt = st.selectbox("Bruger", alle, key="ret_bruger") if alle else None
+    user = users.get_user(eng, valgt) if valgt else None
+    if user is not None:
+        with st.form("ret_bruger_form"):
+            c1, c2 = st.columns(2)
+            rolle = c1.selectbox("Rolle", ROLLER, index=ROLLER.index(user.rolle) if user.rolle in ROLLER else 0,
+                                 format_func=access.role_title)
+            aktiv = c2.checkbox("Aktiv", value=user.aktiv)
+            email = c1.text_input("E-mail", value=user.email or "")
+            kommuner = c2.text_input("Kommuner", value=user.kommuner)
+            sb = c1.text_input("Sagsbehandler-id", value=user.sagsbehandler or "")
+            team = c2.text_input("Team", value=user.team or "")
+            tilbud = c1.text_input("Tilbud-id'er", value=user.tilbud_ids)
+            if st.form_submit_button("Gem"):
+                if user.brugernavn == principal.username and (not aktiv or rolle != "admin"):
+                    st.error("Du kan ikke fjerne din egen administratoradgang.")
+                elif _fejl(users.update_user, eng, user.brugernavn, af=principal, rolle=rolle, aktiv=aktiv,
+                           email=email, kommuner=kommuner, sagsbehandler=sb or None, team=team or None,
+                           tilbud_ids=tilbud):
+                    st.success("Gemt.")
+                    st.rerun()
+        with st.form("ny_adgangskode", clear_on_submit=True):
+            pw = st.text_input("Ny adgangskode", type="password")
+            if st.form_submit_button("Sæt adgangskode"):
+                if _fejl(users.set_password, eng, user.brugernavn, pw, af=principal):
+                    st.success("Adgangskoden er ændret.")
+        if st.button("Lås op (nulstil fejlede forsøg)", key="laas_op"):
+            if _fejl(users.unlock, eng, user.brugernavn, af=principal):
+                st.success("Låst op.")
+
+with tab_tilsyn:
+    st.write("Tildel borgere som stikprøve til en tilsynsbruger (indtil stikprøve-funktionen gør det).")
+    tilsyn = [u.brugernavn for u in users.all_users(eng) if u.rolle == "tilsyn"]
+    if not tilsyn:
+        st.info("Der er ingen brugere med rollen tilsyn.")
+    else:
+        with st.form("tildel", clear_on_submit=True):
+            hvem = st.selectbox("Tilsynsbruger", tilsyn)
+            ids = st.text_area("Borger-id'er (ét pr. linje eller kommasepareret)")
+            erstat = st.checkbox("Erstat de nuværende tildelinger")
+            if st.form_submit_button("Tildel"):
+                liste = [x.strip() for x in ids.replace(",", "\n").splitlines() if x.strip()]
+                try:
+                    n = users.assign_tilsyn(eng, hvem, liste, af=principal, replace=erstat)
+                    st.success(f"{n} borgere tildelt {hvem}.")
+                except users.UserError as exc:
+                    st.error(str(exc))
