@@ -43,8 +43,25 @@ def demo_allowed() -> bool:
     return users.is_demo_dataset(data.data_path())
 
 
+def _leave_pages_directory_mode() -> None:
+    """Run every page through app.py's st.navigation, also on a fresh server's first request.
+
+    Streamlit runs a `pages/` folder in its legacy mode (each file directly, without app.py, with a
+    sidebar of raw file names) until the process has executed st.navigation once. A deep link as the
+    first request would otherwise skip the shell. Switching the flag and rerunning sends the same
+    request through app.py; the page keeps its hash because our url_paths equal the file names.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # Only when a page file runs on its own; app.py itself reaches st.navigation and clears the flag.
+    if PagesManager.uses_pages_directory and calling_page() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current_principal() -> access.Principal | None:
     """The principal signed in during this session (set by require_principal), else None."""
+    _leave_pages_directory_mode()
     principal = st.session_state.get(SESSION_PRINCIPAL)
     return _guard_page(principal) if principal is not None else None
 
@@ -133,6 +150,7 @@ def require_principal() -> access.Principal:
 
 
 def _require_principal() -> access.Principal:
+    _leave_pages_directory_mode()
     data.ensure_demo()
     path = data.data_path()
     eng = engine_for(path)
