@@ -90,7 +90,7 @@ def _broken(tmp_path, edit) -> Path:
     (lambda t: t.replace("scope: tilsyn", "scope: alt"), "roller.tilsyn.scope"),
     (lambda t: t.replace("kapabiliteter: [eksport, tilbudstal]", "kapabiliteter: [eksport, flyve]"),
      "roller.analytiker.kapabiliteter"),
-    (lambda t: t.replace("sider: [overblik, kort]", "sider: [overblik, hemmelig]"), "roller.analytiker.sider"),
+    (lambda t: t.replace("sider: [overblik, udforsk, kort]", "sider: [overblik, hemmelig]"), "roller.analytiker.sider"),
     (lambda t: t.replace("  max_fejlede_logins: 5", "  max_fejlede_logins: nul"), "sikkerhed.max_fejlede_logins"),
     (lambda t: t.replace("  analytiker:\n", "  analytikerX:\n"), "roller.analytiker"),
     (lambda t: t + "\n  : [\n", "ugyldig YAML"),
@@ -121,7 +121,7 @@ def test_malformed_roles_yaml_via_cli_is_exit_2(tmp_path, small, monkeypatch, ca
 def test_capabilities_and_pages():
     analytiker = Principal("a", "analytiker")
     assert not access.can(analytiker, "borgerliste") and not access.can(analytiker, "borgerside")
-    assert not access.page_allowed(analytiker, "borger") and not access.page_allowed(analytiker, "udforsk")
+    assert not access.page_allowed(analytiker, "borger") and access.page_allowed(analytiker, "udforsk")
     assert access.page_allowed(analytiker, "overblik")
     assert access.can(access.ADMIN, "adgangslog") and access.can(access.ADMIN, "cpr")  # old alias
     assert access.can(Principal("s", "sagsbehandler"), "cpr_unmask")
