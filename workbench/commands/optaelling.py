@@ -1,13 +1,32 @@
-"""`ffb-workbench optaelling` (not built yet)."""
+"""`ffb-workbench optaelling DIR --fra YYYY-MM --til YYYY-MM [--paa DATO] [--format csv|json|table]`.
+
+Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (workbench/counts.py,
+spec/DATA_CONTRACT.md).
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
+from workbench.counts import optaelling
+from workbench.output import emit
+from workbench.periods import parse_month
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("rest", nargs="*")
+    add_dir(p)
+    p.add_argument("--fra", required=True, metavar="ÅÅÅÅ-MM", help="første måned")
+    p.add_argument("--til", required=True, metavar="ÅÅÅÅ-MM", help="sidste måned")
+    add_paa(p)
+    add_format(p)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise ValueError("kommandoen 'optaelling' er ikke bygget endnu")
+    fra, til = parse_month(args.fra), parse_month(args.til)  # ValueError -> exit 2
+    if fra > til:
+        raise ValueError(f"--fra ({args.fra}) ligger efter --til ({args.til})")
+    on = paa(args)
+    ds, _ = scoped(args)
+    emit(optaelling(ds.ydelser, fra, til, on).collect(), args.format)
+    return 0

@@ -1,0 +1,110 @@
+"""Small shared render helpers for the pages: KPI cards, Danish number/date/month formatting and
+page state that survives a page switch.
+
+    from workbench.ui.widgets import Kpi, kpi_cards, dansk_tal, dansk_maaned, persisted, remember
+
+Formatting: thousands '.', decimal ',' ('1.234,5'); dates dd-mm-åååå; months 'januar 2025' or
+'jan. 2025'. Values that are already text (e.g. '<5' from suppression) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import streamlit as st
+
+from workbench.periods import dansk_dato  # noqa: F401  (re-exported for pages)
+from workbench.suppression import threshold
+
+MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+            "november", "december")
+MAANEDER_KORT = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
+STATE_PREFIX = "_ffb_side_"  # non-widget session keys that keep page state across page switches
+
+
+# --------------------------------------------------------------------------------------------
+# formatting
+
+
+def dansk_tal(value: Any, decimaler: int = 0) -> str:
+    """1234567.891 -> '1.234.568' (decimaler=0) or '1.234.567,9' (decimaler=1); None -> '–'."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    text = f"{float(value):,.{decimaler}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def _month(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    return dt.date(int(value[:4]), int(value[5:7]), 1)
+
+
+def dansk_maaned(value: dt.date | str, kort: bool = False) -> str:
+    """A date or 'YYYY-MM' -> 'januar 2025' (kort: 'jan. 2025')."""
+    m = _month(value)
+    names = MAANEDER_KORT if kort else MAANEDER
+    return f"{names[m.month - 1]} {m.year}"
+
+
+def small_count(value: int | None, graense: int | None = None) -> str:
+    """A borger count for display: 1..g-1 reads '<g' (small-cell suppression), else Danish digits."""
+    g = graense or threshold()
+    if value is not None and 0 < value < g:
+        return f"<{g}"
+    return dansk_tal(value)
+
+
+# --------------------------------------------------------------------------------------------
+# KPI cards
+
+
+@dataclass(frozen=True)
+class Kpi:
+    label: str
+    value: str  # already formatted (dansk_tal / small_count)
+    help: str | None = None
+    delta: str | None = None
+    delta_color: str = "normal"
+
+
+def kpi_cards(items: Sequence[Kpi], container=None) -> None:
+    """One bordered st.metric card per item, side by side."""
+    if not items:
+        return
+    cols = (container or st).columns(len(items))
+    for col, k in zip(cols, items):
+        col.metric(k.label, k.value, delta=k.delta, delta_color=k.delta_color, help=k.help, border=True)
+
+
+# --------------------------------------------------------------------------------------------
+# page state that survives page switches (Streamlit drops widget keys of pages not rendered)
+
+
+def persisted(key: str, default: Any, options: Sequence[Any] | None = None) -> str:
+    """Seed the widget key `key` from its remembered value (or `default`) before the widget is
+    drawn, and return the key. With `options`, a remembered value that is no longer offered falls
+    back to `default` (multiselect values: the ones no longer offered are dropped)."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(STATE_PREFIX + key, default)
+    if options is not None:
+        value = st.session_state[key]
+        allowed = list(options)
+        if isinstance(value, list):
+            kept = [v for v in value if v in allowed]
+            if kept != value:
+                st.session_state[key] = kept
+        elif value not in allowed:
+            st.session_state[key] = default
+    return key
+
+
+def remember(*keys: str) -> None:
+    """Copy the widgets' current values to non-widget keys (call after drawing them)."""
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[STATE_PREFIX + key] = st.session_state[key]
