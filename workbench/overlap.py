@@ -151,11 +151,32 @@ def _periods(ydelser: pl.LazyFrame, paa: dt.date, rules: tuple[OverlapRule, ...]
     return lf.unique()
 
 
+def rule_pairs(rules: tuple[OverlapRule, ...]) -> pl.DataFrame:
+    """Every ordered (paragraf_a, paragraf_b) a rule matches, with the rule's extra conditions.
+
+    A rule with 'alle' on a side expands to every canonical paragraf; samme_paragraf keeps a == b.
+    """
+    alle = load_config().codes.paragraffer
+    rows = []
+    for r in rules:
+        side_a = r.paragraffer_a if r.paragraffer_a is not None else alle
+        side_b = r.paragraffer_b if r.paragraffer_b is not None else alle
+        for x in side_a:
+            for y in side_b:
+                if r.samme_paragraf and x != y:
+                    continue
+                for pa, pb in ((x, y), (y, x)):
+                    rows.append((pa, pb, r.id, r.samme_ydelse, r.min_dage))
+    schema = {"paragraf_a": pl.String, "paragraf_b": pl.String, "regel": pl.String,
+              "_samme_ydelse": pl.Boolean, "_min_dage": pl.Int64}
+    return pl.DataFrame(rows, schema=schema, orient="row").unique()
+
+
 def overlap_pairs(ydelser: pl.LazyFrame, paa: dt.date, rules: tuple[OverlapRule, ...] | None = None) -> pl.LazyFrame:
     """One row per overlapping pair (a before b by ydelse_id) and matching rule, with detail columns.
 
-    Vectorised: a self-join within borger_id, then the interval test; rule matching is a list of
-    rule ids per pair, exploded (a pair matching several rules gives one row per rule).
+    Vectorised: a self-join within borger_id, then the interval test, then a join with the rules'
+    concrete paragraf pairs (a pair matching several rules gives one row per rule).
     """
     rules = rules if rules is not None else load_rules()
     per = _periods(ydelser, paa, rules)
@@ -176,14 +197,12 @@ def overlap_pairs(ydelser: pl.LazyFrame, paa: dt.date, rules: tuple[OverlapRule,
             ((pl.col("overlap_slut") - pl.col("overlap_start")).dt.total_days() + 1).cast(pl.Int64).alias("overlap_dage")
         )
     )
-    if not rules:
-        return pairs.with_columns(pl.lit(None, pl.String).alias("regel")).head(0)
-    matches = pl.concat_list([pl.when(_rule_match(r)).then(pl.lit(r.id)) for r in rules]).list.drop_nulls()
     daily = pl.min_horizontal("maanedlig_udgift_a", "maanedlig_udgift_b") / DAYS_PER_MONTH
     return (
-        pairs.with_columns(matches.alias("regel"))
-        .explode("regel")
-        .filter(pl.col("regel").is_not_null())
+        # One row per matching rule: a join with the rules' concrete paragraf pairs (both orders).
+        pairs.join(rule_pairs(rules).lazy(), on=["paragraf_a", "paragraf_b"], how="inner")
+        .filter((~pl.col("_samme_ydelse") | (pl.col("ydelse_a") == pl.col("ydelse_b")))
+                & (pl.col("overlap_dage") >= pl.col("_min_dage")))
         .with_columns((pl.col("overlap_dage") * daily).fill_null(0.0).alias("kroner"))
         .select(
             "borger_id", "regel",
@@ -197,7 +216,7 @@ def overlap_pairs(ydelser: pl.LazyFrame, paa: dt.date, rules: tuple[OverlapRule,
 
 def overlap_report(ydelser: pl.LazyFrame, paa: dt.date, rules: tuple[OverlapRule, ...] | None = None) -> pl.LazyFrame:
     """The contract's `overlap` output: CSV_COLUMNS, sorted by borger_id, regel, ydelse_id_a, ydelse_id_b."""
-    return overlap_pairs(ydelser, paa, rules).select(CSV_COLUMNS).sort(SORT)
+    return overlap_pairs(ydelser, paa, rules).select(CSV_COLUMNS)  # already sorted by SORT
 
 
 def _summary(lf: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
