@@ -273,12 +273,9 @@ class Dataset:
         return Dataset(self.path, self.version, {**self.tables, **tables}, self.rejected, self.files)
 
     def rejected_counts(self) -> dict[str, int]:
-        out = {}
-        for name, lf in self.rejected.items():
-            n = lf.select(pl.len()).collect().item()
-            if n:
-                out[name] = n
-        return out
+        names = list(self.rejected)
+        counts = pl.collect_all([self.rejected[n].select(pl.len()) for n in names])
+        return {n: c.item() for n, c in zip(names, counts) if c.item()}
 
 
 def version_key(directory: Path, files: dict[str, Path]) -> str:

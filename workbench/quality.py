@@ -44,6 +44,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "betaling_uden_ydelse": {"borger_id", "paragraf", "maaned"},
     "ydelse_uden_betaling": {"borger_id", "paragraf", "maaned"},
     "databrud": {"maaned", "antal", "forventet", "efterfoelgende"},
+    "afvist_raekke": {"tabel", "raekke", "fejl", "borger_id"},
 }
 RULE_IDS = tuple(PLACEHOLDERS)
 
@@ -313,6 +314,34 @@ def niveau_uden_for_skala(ds: Dataset) -> pl.LazyFrame:
     return pl.concat(parts, how="vertical_relaxed")
 
 
+# Rejections that niveau_uden_for_skala already reports under its own rule.
+NIVEAU_ONLY = r"^(forventet_)?niveau: ugyldig[^;]*$"
+
+
+def afvist_raekke(ds: Dataset) -> pl.LazyFrame:
+    """Rows the loader rejected (type or code list), with row number and reason: never silently lost."""
+    from data_model.contract import TABLES
+
+    parts = []
+    for name, rej in getattr(ds, "rejected", {}).items():
+        cols = rej.collect_schema().names()
+        if ERR not in cols or ROW not in cols:
+            continue
+        key = next((k for k in TABLES[name].key if k in cols), None) if name in TABLES else None
+        row_text = pl.format("række {}", pl.col(ROW))
+        noegle = pl.coalesce(pl.col(key).cast(pl.String), row_text) if key else row_text
+        lf = rej
+        if name in ("funktionsevne", "indsatsmaal"):
+            lf = lf.filter(~pl.col(ERR).str.contains(NIVEAU_ONLY))
+        parts.append(lf.select(
+            pl.lit(name).alias("tabel"), noegle.alias("noegle"), _text(cols, "borger_id"),
+            pl.col(ROW).cast(pl.String).alias("raekke"), pl.col(ERR).alias("fejl"),
+        ))
+    if not parts:
+        return pl.LazyFrame(schema={c: pl.String for c in ("tabel", "noegle", "borger_id", "raekke", "fejl")})
+    return pl.concat(parts, how="vertical_relaxed")
+
+
 def primaer_maalgruppe(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     """Borgere without exactly one primary målgruppe at their latest date (on or before the reference
     date). A later registration that only adds other målgrupper does not replace the primary one,
@@ -403,6 +432,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         "betaling_uden_ydelse": ("betalinger", lambda: reconcile.betaling_uden_ydelse(ds, paa, paid)),
         "ydelse_uden_betaling": ("ydelser", lambda: reconcile.ydelse_uden_betaling(ds, paa, paid)),
         "databrud": ("ydelser", lambda: reconcile.databrud_findings(ds, paa, cfg.databrud)),
+        "afvist_raekke": ("", lambda: afvist_raekke(ds)),
     }
     parts = []
     for rid, (tabel, check) in checks.items():
@@ -416,13 +446,14 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
     return pl.concat(parts).unique().sort(["regel", "tabel", "noegle", "besked"])
 
 
-def materialise(ds: Dataset, rejected: tuple[str, ...] = ("funktionsevne", "indsatsmaal")) -> Dataset:
+def materialise(ds: Dataset, rejected: tuple[str, ...] | None = None) -> Dataset:
     """The dataset with every table (and the rejected rows the rules read) collected once, in parallel,
     as LazyFrames over in-memory frames: the rules read the same tables many times, and re-parsing
     the files for each would dominate (the CLI's boundary; the app's cached dataset is already
     collected)."""
     names = list(ds.tables)
-    rej = [n for n in rejected if n in getattr(ds, "rejected", {})]
+    have = getattr(ds, "rejected", {})
+    rej = [n for n in (rejected if rejected is not None else have) if n in have]
     frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
     tables = {n: f.lazy() for n, f in zip(names, frames)}
     rejected_frames = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}

@@ -34,7 +34,20 @@ def principal(args: argparse.Namespace) -> access.Principal:
     return users.cli_principal(getattr(args, "bruger", None), args.dir if hasattr(args, "dir") else None)
 
 
+def warn_rejected(ds: Dataset) -> None:
+    """One stderr line when rows were rejected at load: they are never dropped silently."""
+    import sys
+
+    counts = ds.rejected_counts()
+    if counts:
+        total = sum(counts.values())
+        per = ", ".join(f"{name}: {n}" for name, n in counts.items())
+        print(f"advarsel: {total} række(r) afvist ved indlæsning ({per}); se 'ffb-workbench kvalitet {ds.path}'",
+              file=sys.stderr)
+
+
 def scoped(args: argparse.Namespace) -> tuple[Dataset, access.Principal]:
     ds = open_dataset(args.dir)
+    warn_rejected(ds)
     who = principal(args)
     return access.scope(ds, who), who

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from workbench import access, sampling
-from workbench.commands.common import add_dir, add_format, add_paa, paa, principal
+from workbench.commands.common import warn_rejected, add_dir, add_format, add_paa, paa, principal
 from workbench.dataset import open_dataset
 from workbench.output import emit
 
@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     on = paa(args)
     who = principal(args)
     access.require(who, "stikproeve")  # ledelsestilsyn: leder af myndighed and admin
-    ds = access.scope(open_dataset(args.dir), who)
+    raw = open_dataset(args.dir)
+    warn_rejected(raw)
+    ds = access.scope(raw, who)
     emit(sampling.stikproeve(ds, args.pr, args.antal, args.seed, on), args.format)
     return 0
