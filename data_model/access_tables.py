@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DDL, event
 from sqlmodel import Field, SQLModel
+
+from data_model.append_only import append_only
 
 
 def utcnow() -> dt.datetime:
@@ -78,32 +79,5 @@ class AdgangslogSletning(SQLModel, table=True):
     foer: dt.datetime
 
 
-_MSG = "adgangslog er append-only"
-_table = Adgangslog.__table__
-
-for _stmt in (
-    f"CREATE TRIGGER IF NOT EXISTS adgangslog_ingen_opdatering BEFORE UPDATE ON adgangslog "
-    f"BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-    f"CREATE TRIGGER IF NOT EXISTS adgangslog_ingen_sletning BEFORE DELETE ON adgangslog "
-    f"WHEN NOT EXISTS (SELECT 1 FROM adgangslog_sletning s WHERE OLD.tidspunkt < s.foer) "
-    f"BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-):
-    event.listen(_table, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
-
-for _stmt in (
-    f"""CREATE OR REPLACE FUNCTION adgangslog_append_only() RETURNS trigger AS $fn$
-BEGIN
-  IF TG_OP = 'DELETE' THEN
-    IF EXISTS (SELECT 1 FROM adgangslog_sletning s WHERE OLD.tidspunkt < s.foer) THEN
-      RETURN OLD;
-    END IF;
-  END IF;
-  RAISE EXCEPTION '{_MSG}';
-END
-$fn$ LANGUAGE plpgsql""",
-    "CREATE TRIGGER adgangslog_append_only BEFORE UPDATE OR DELETE ON adgangslog "
-    "FOR EACH ROW EXECUTE FUNCTION adgangslog_append_only()",
-    "CREATE TRIGGER adgangslog_ingen_truncate BEFORE TRUNCATE ON adgangslog "
-    "FOR EACH STATEMENT EXECUTE FUNCTION adgangslog_append_only()",
-):
-    event.listen(_table, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
+append_only(Adgangslog.__table__,
+            delete_allowed_if="EXISTS (SELECT 1 FROM adgangslog_sletning s WHERE OLD.tidspunkt < s.foer)")

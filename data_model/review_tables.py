@@ -16,8 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import DDL, Text, UniqueConstraint, event
+from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from data_model.append_only import append_only
 
 
 def utcnow() -> dt.datetime:
@@ -69,26 +71,4 @@ class SagsgennemgangPublic(SagsgennemgangBase):
     snapshot: dict[str, Any] = {}
 
 
-_MSG = "sagsgennemgang er append-only"
-_table = Sagsgennemgang.__table__
-
-for _stmt in (
-    f"CREATE TRIGGER IF NOT EXISTS sagsgennemgang_ingen_opdatering BEFORE UPDATE ON sagsgennemgang "
-    f"BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-    f"CREATE TRIGGER IF NOT EXISTS sagsgennemgang_ingen_sletning BEFORE DELETE ON sagsgennemgang "
-    f"BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-):
-    event.listen(_table, "after_create", DDL(_stmt).execute_if(dialect="sqlite"))
-
-for _stmt in (
-    f"""CREATE OR REPLACE FUNCTION sagsgennemgang_append_only() RETURNS trigger AS $fn$
-BEGIN
-  RAISE EXCEPTION '{_MSG}';
-END
-$fn$ LANGUAGE plpgsql""",
-    "CREATE TRIGGER sagsgennemgang_append_only BEFORE UPDATE OR DELETE ON sagsgennemgang "
-    "FOR EACH ROW EXECUTE FUNCTION sagsgennemgang_append_only()",
-    "CREATE TRIGGER sagsgennemgang_ingen_truncate BEFORE TRUNCATE ON sagsgennemgang "
-    "FOR EACH STATEMENT EXECUTE FUNCTION sagsgennemgang_append_only()",
-):
-    event.listen(_table, "after_create", DDL(_stmt).execute_if(dialect="postgresql"))
+append_only(Sagsgennemgang.__table__)

@@ -15,7 +15,8 @@ group (FFB_WORKBENCH_DEV=1 unless env says otherwise), /_stcore/health polled un
 whole process group is terminated (SIGTERM, then SIGKILL). The server log goes to
 log_dir/streamlit-<port>.log and its tail is in the error when the app does not come up.
 open_page: playwright's sync API on /usr/bin/chromium (headless, no sandbox, no network extras),
-the page loaded and Streamlit's script run finished; shot(name) saves a full-page PNG.
+the page loaded and Streamlit's script run finished; shot(name) saves a full-page PNG; before_goto(page)
+runs before the first navigation (listeners that must see every request).
 """
 
 from __future__ import annotations
@@ -137,8 +138,10 @@ def wait_idle(page, timeout_ms: float = 60_000, settle_ms: int = 750) -> None:
 
 @contextlib.contextmanager
 def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 60_000,
-              viewport: dict | None = None) -> Iterator[tuple[object, Callable[[str], Path]]]:
-    """Yield (playwright Page at `url`, shot(name) -> PNG path) with Debian chromium."""
+              viewport: dict | None = None, before_goto: Callable[[object], None] | None = None,
+              ) -> Iterator[tuple[object, Callable[[str], Path]]]:
+    """Yield (playwright Page at `url`, shot(name) -> PNG path) with Debian chromium.
+    before_goto(page) runs before the first navigation (e.g. to attach page.on("request", ...))."""
     from playwright.sync_api import sync_playwright
 
     out = Path(screenshot_dir) if screenshot_dir else Path(tempfile.mkdtemp(prefix="ffb-shots-"))
@@ -149,6 +152,8 @@ def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 
             context = browser.new_context(viewport=viewport or VIEWPORT, locale="da-DK")
             page = context.new_page()
             page.set_default_timeout(timeout_ms)
+            if before_goto is not None:
+                before_goto(page)
             page.goto(url, wait_until="domcontentloaded")
             wait_idle(page, timeout_ms)
 

@@ -29,6 +29,24 @@ def _isolated(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def media(monkeypatch) -> list:
+    """The AppTest media storages (MemoryMediaFileStorage), to read what a download button serves:
+    media[-1].get_file(url.rsplit("/", 1)[-1]).content."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    made: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return made
+
+
+@pytest.fixture
 def borger_x_dir(tmp_path) -> Path:
     """A private copy of seed 003's Borger X dataset."""
     target = tmp_path / "borger_x"

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-import uuid
 
 import polars as pl
 import pytest
@@ -15,6 +13,8 @@ from sqlalchemy import text
 from data_model.db import engine_for, get_engine
 from workbench import access, accesslog, users
 from workbench.access import Principal
+
+from tests.helpers import postgres_schema
 
 SB = Principal("sara", "sagsbehandler", sagsbehandler="SB1")
 OLD = dt.datetime(2015, 3, 1, tzinfo=dt.timezone.utc)
@@ -27,19 +27,10 @@ def sqlite_engine():
 
 @pytest.fixture
 def pg_engine():
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL er ikke sat (PostgreSQL-test)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = get_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in url else "?"
-    eng = get_engine(f"{url}{sep}options=-csearch_path%3D{schema}")
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    with postgres_schema("t") as url:
+        eng = get_engine(url)
+        yield eng
+        eng.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,11 +10,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from data_model.db import engine_for
 from workbench import accesslog, reviews
+
+from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "borger.py")
@@ -27,27 +27,8 @@ def data_dir(borger_x_dir, monkeypatch) -> Path:
     return borger_x_dir
 
 
-@pytest.fixture
-def media(monkeypatch) -> list[MemoryMediaFileStorage]:
-    """The AppTest media storages, to read what a download button serves."""
-    made: list[MemoryMediaFileStorage] = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
-    return made
-
-
 def run_page(**query: str) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return helpers.run_page(PAGE, query)
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -10,16 +10,13 @@ from streamlit.testing.v1 import AppTest
 
 from workbench import geo
 
+from tests.helpers import run_page
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "kort.py")
 
 
 def run(params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return run_page(PAGE, params)
 
 
 def deck_spec(at: AppTest) -> dict:

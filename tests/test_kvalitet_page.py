@@ -11,8 +11,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from tests.helpers import run_page as _run_page
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "kvalitet.py")
@@ -60,30 +60,13 @@ def page_data(tmp_path, monkeypatch) -> Path:
     return d
 
 
-@pytest.fixture
-def media(monkeypatch) -> list[MemoryMediaFileStorage]:
-    """The AppTest media storages, to read what a download button would serve."""
-    made: list[MemoryMediaFileStorage] = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
-    return made
-
-
-def download(at: AppTest, media: list[MemoryMediaFileStorage], key: str) -> bytes:
+def download(at: AppTest, media: list, key: str) -> bytes:
     url = at.download_button(key=key).proto.url
     return media[-1].get_file(url.rsplit("/", 1)[-1]).content
 
 
 def run_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return _run_page(PAGE)
 
 
 def set_date(at: AppTest, value: str) -> AppTest:

@@ -4,8 +4,6 @@ print view, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,6 +13,8 @@ from workbench import reviews
 from workbench.dataset import open_dataset
 from workbench.progression import review_snapshot
 from workbench.reviews import MYNDIGHED, UDFOERER, ReviewError
+
+from tests.helpers import postgres_schema
 
 PAA = dt.date(2023, 6, 2)
 FORTSAET = "Træf afgørelse om fortsættelse af indsats"
@@ -29,24 +29,13 @@ def engine(request, tmp_path):
         yield eng
         eng.dispose()
         return
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        pytest.skip("TEST_DATABASE_URL er ikke sat (fx postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    # A fresh schema per test, dropped afterwards: reruns never see old rows, and the append-only
-    # triggers never need to be bypassed.
-    schema = f"test_reviews_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = create_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        reviews.ensure_tables(eng)
-        yield eng
-    finally:
-        eng.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("test_reviews") as url:
+        eng = create_engine(url)
+        try:
+            reviews.ensure_tables(eng)
+            yield eng
+        finally:
+            eng.dispose()
 
 
 @pytest.fixture

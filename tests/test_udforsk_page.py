@@ -14,17 +14,14 @@ from workbench import explore as E
 from workbench.dataset import open_dataset
 from workbench.filters import Filters
 
+from tests.helpers import run_page
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "udforsk.py")
 UT = "Varetage egen sundhed"
 
 
-def run(params: dict | None = None, user: str | None = None, monkeypatch=None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for k, v in (params or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+def run(params: dict | None = None) -> AppTest:
+    return run_page(PAGE, params)
 
 
 def table(at: AppTest) -> pl.DataFrame:

@@ -9,10 +9,9 @@ Needs the capability 'adgangslog' (the CLI without --bruger acts as admin, the l
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from workbench import access, accesslog
-from workbench.commands.common import add_format, principal
+from workbench import accesslog
+from workbench.commands.common import add_format, state_engine
 from workbench.output import emit
 from workbench.periods import parse_date
 
@@ -31,13 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.dir).is_dir():
-        raise ValueError(f"mappen findes ikke: {args.dir}")
-    who = principal(args)
-    access.require(who, "adgangslog")
-    from data_model.db import engine_for
-
-    eng = engine_for(args.dir)
+    eng, who = state_engine(args, "adgangslog")
     if args.handling == "purge":
         foer = parse_date(args.foer) if args.foer else None
         n = accesslog.purge(eng, who, foer)

@@ -10,22 +10,13 @@ import argparse
 import polars as pl
 
 from workbench import bench
+from workbench.commands.common import positive_int
 from workbench.output import emit
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ikke et heltal: '{text}'") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("skal være mindst 1")
-    return n
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--skala", choices=bench.SKALAER, default="kommune")
-    p.add_argument("--repeats", type=_positive, default=5, metavar="N", help="målinger pr. variant (median)")
+    p.add_argument("--repeats", type=positive_int, default=5, metavar="N", help="målinger pr. variant (median)")
     p.add_argument("--case", dest="cases", action="append", default=None, metavar="NAME",
                    help="kør kun denne case (kan gentages)")
     p.add_argument("--data", default=None, metavar="DIR",

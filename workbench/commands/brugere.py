@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from pathlib import Path
 
-from workbench import access, users
-from workbench.commands.common import add_format, principal
+from workbench import users
+from workbench.commands.common import add_format, state_engine
 from workbench.output import emit
 
 ACTIONS = ("list", "opret", "ret", "aktiver", "deaktiver", "adgangskode", "laas-op", "tildel", "demo")
@@ -49,13 +48,7 @@ def read_password(confirm: bool = True) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not Path(args.dir).is_dir():
-        raise ValueError(f"mappen findes ikke: {args.dir}")
-    who = principal(args)
-    access.require(who, "brugere")
-    from data_model.db import engine_for
-
-    eng = engine_for(args.dir)
+    eng, who = state_engine(args, "brugere")
     action = args.handling
     if action == "list":
         emit(users.users_frame(eng), args.format)

@@ -1,14 +1,21 @@
-"""Shared pieces of the subcommands: dataset + principal, output format, reference date."""
+"""Shared pieces of the subcommands: dataset + principal, output format, reference date, findings
+reports (--strict), the state database of a data directory."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench import access
 from workbench.dataset import Dataset, open_dataset
-from workbench.output import FORMATS
+from workbench.output import FORMATS, emit
 from workbench.periods import parse_date
+
+if TYPE_CHECKING:
+    import polars as pl
+    from sqlalchemy.engine import Engine
 
 
 def add_dir(p: argparse.ArgumentParser) -> None:
@@ -21,6 +28,31 @@ def add_format(p: argparse.ArgumentParser, default: str = "csv", choices: tuple[
 
 def add_paa(p: argparse.ArgumentParser) -> None:
     p.add_argument("--paa", default=None, metavar="DATO", help="referencedato (standard: i dag)")
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"ikke et heltal: '{text}'") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError("skal være mindst 1")
+    return n
+
+
+def add_report_arguments(p: argparse.ArgumentParser, strict_help: str) -> None:
+    """DIR, --paa, --format and --strict: a findings report (overlap, kvalitet)."""
+    add_dir(p)
+    add_paa(p)
+    add_format(p)
+    p.add_argument("--strict", action="store_true", help=strict_help)
+
+
+def emit_report(df: pl.DataFrame, args: argparse.Namespace) -> int:
+    """Print a findings report; exit code 1 with --strict when it has any rows, else 0."""
+    emit(df, args.format)
+    return 1 if args.strict and df.height else 0
 
 
 def paa(args: argparse.Namespace) -> dt.date:
@@ -51,3 +83,15 @@ def scoped(args: argparse.Namespace) -> tuple[Dataset, access.Principal]:
     warn_rejected(ds)
     who = principal(args)
     return access.scope(ds, who), who
+
+
+def state_engine(args: argparse.Namespace, capability: str) -> tuple[Engine, access.Principal]:
+    """The database of the data directory args.dir (users, access log), for a principal that holds
+    `capability`."""
+    if not Path(args.dir).is_dir():
+        raise ValueError(f"mappen findes ikke: {args.dir}")
+    who = principal(args)
+    access.require(who, capability)
+    from data_model.db import engine_for
+
+    return engine_for(args.dir), who

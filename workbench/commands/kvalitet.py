@@ -8,16 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.output import emit
+from workbench.commands.common import add_report_arguments, emit_report, paa, scoped
 from workbench.quality import kvalitet_report, load_quality_config, materialise
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_dir(p)
-    add_paa(p)
-    add_format(p)
-    p.add_argument("--strict", action="store_true", help="afslut med kode 1, når der er fund")
+    add_report_arguments(p, strict_help="afslut med kode 1, når der er fund")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,5 +21,4 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_quality_config()
     ds, _ = scoped(args)
     df = kvalitet_report(materialise(ds), on, cfg).collect()
-    emit(df, args.format)
-    return 1 if args.strict and df.height else 0
+    return emit_report(df, args)

@@ -8,25 +8,15 @@ from __future__ import annotations
 import argparse
 
 from workbench import access, sampling
-from workbench.commands.common import warn_rejected, add_dir, add_format, add_paa, paa, principal
+from workbench.commands.common import add_dir, add_format, add_paa, paa, positive_int, principal, warn_rejected
 from workbench.dataset import open_dataset
 from workbench.output import emit
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"ikke et heltal: '{text}'") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("skal være mindst 1")
-    return n
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_dir(p)
     p.add_argument("--pr", required=True, choices=tuple(sampling.STRATA), help="stratum: én stikprøve pr. værdi")
-    p.add_argument("--antal", required=True, type=_positive, metavar="N", help="højst N sager pr. stratum")
+    p.add_argument("--antal", required=True, type=positive_int, metavar="N", help="højst N sager pr. stratum")
     p.add_argument("--seed", required=True, metavar="S", help="samme seed giver samme stikprøve")
     add_paa(p)
     add_format(p)

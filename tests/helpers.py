@@ -1,0 +1,48 @@
+"""Helpers shared by several test files (fixtures shared the same way are in tests/conftest.py).
+
+    from tests.helpers import postgres_schema, run_page
+
+run_page(page, params): a Streamlit page (or app.py) under AppTest with the given query parameters,
+run once; fails the test when the run raised.
+postgres_schema(prefix): a fresh schema on TEST_DATABASE_URL (the test is skipped when it is unset);
+yields a URL whose search_path is that schema and drops the schema (CASCADE) afterwards, so reruns never
+see old rows and append-only triggers never need to be bypassed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from streamlit.testing.v1 import AppTest
+
+
+def run_page(page: str, params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(page, default_timeout=120)
+    for k, v in (params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+@contextlib.contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL er ikke sat (PostgreSQL-test, fx postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    try:
+        yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
