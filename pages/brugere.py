@@ -1,6 +1,7 @@
 """Brugere (admin): users, roles and scope; tilsyn samples; unlock and reset passwords.
 Every change is written to the access log."""
 
+import polars as pl
 import streamlit as st
 
 from workbench import access, users
@@ -17,7 +18,13 @@ ROLLER = list(roles.roller)
 st.title("Brugere")
 st.caption("Roller og rettigheder står i config/roles.yaml; brugere og deres afgrænsning (kommuner, "
            "sagsbehandler-id, team, tilbud) står i databasen.")
-st.dataframe(users.users_frame(eng), hide_index=True, width="stretch")
+brugere = users.users_frame(eng)
+st.dataframe(
+    brugere.with_columns(pl.col("rolle").map_elements(access.role_title, return_dtype=pl.String)).rename({
+        "brugernavn": "Brugernavn", "rolle": "Rolle", "navn": "Navn", "email": "E-mail", "kommuner": "Kommuner",
+        "sagsbehandler": "Sagsbehandler-id", "team": "Team", "tilbud_ids": "Tilbud-id'er", "aktiv": "Aktiv",
+        "demo": "Demobruger", "adgangskode": "Har adgangskode", "spaerret": "Spærret",
+    }), hide_index=True, width="stretch")
 
 
 def _fejl(fn, *args, **kwargs) -> bool:

@@ -2,17 +2,19 @@
 
 import datetime as dt
 
+import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access
+from workbench import access, geo
 from workbench.periods import dansk_dato
 from workbench.quality import ALVOR, csv_bytes, excel_bytes
 from workbench.suppression import explanation, suppress_table, threshold
-from workbench.ui import auth
+from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
 from workbench.ui.kvalitet_cache import results
+from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, dansk_kolonner, dansk_maaned
 
 principal = auth.require_page("kvalitet")
 show_people = access.can(principal, "borgerliste")
@@ -22,8 +24,10 @@ st.title("Kvalitet")
 st.caption("Find registreringsfejl, før data går til Danmarks Statistik og FLIS: overlappende ydelser, "
            "ugyldige ydelser, manglende opfølgning, 8-talskontrol mod betalinger og databrud.")
 
-paa = st.date_input("Referencedato", value=dt.date.today(), format="DD-MM-YYYY", key="kv_paa",
-                    help="Ydelser uden slutdato løber til og med referencedatoen.")
+seneste = data.data_date()
+paa = st.date_input("Referencedato", value=seneste, format="DD-MM-YYYY", key="kv_paa",
+                    help="Ydelser uden slutdato løber til og med referencedatoen. Standard er datasættets seneste "
+                         f"registrering ({dansk_dato(seneste)}).")
 res = results(principal, paa)
 rules = {r.id: r for r in res["rules"]}
 cfg = res["cfg"]
@@ -32,6 +36,35 @@ G = threshold()
 
 SEVERITY = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
 SEVERITY_ICON = {"fejl": ":material/error:", "advarsel": ":material/warning:", "info": ":material/info:"}
+TITLES = {k: r.titel for k, r in rules.items()}
+QUALITY_TITLES = dict(zip(res["counts"]["regel"].to_list(), res["counts"]["titel"].to_list()))
+TAL = ["borgere", "par", "dage", "kroner", "Borgere", "Par", "Dage", "Kroner"]
+KOMMUNER = geo.kommune_navne()
+
+
+def regel_titel(col: str = "regel") -> pl.Expr:
+    """The rule's Danish title instead of its id (overlap rules and quality rules)."""
+    return pl.col(col).replace_strict({**QUALITY_TITLES, **TITLES}, default=pl.col(col))
+
+
+def maaned_tekst(col: str = "maaned") -> pl.Expr:
+    """'2025-03' -> 'mar. 2025'."""
+    return pl.col(col).map_elements(lambda m: dansk_maaned(m, kort=True), return_dtype=pl.String)
+
+
+def maaned_chart(df: pl.DataFrame, value: str, series: str, y_title: str) -> alt.Chart:
+    """Line chart over months ('YYYY-MM' in column maaned) on a time axis, Danish month and number labels."""
+    plot = df.with_columns(
+        pl.col("maaned").str.to_date("%Y-%m").alias("dato"),
+        maaned_tekst().alias("Måned"),
+    )
+    return alt.Chart(plot).mark_line(point=plot["maaned"].n_unique() <= 36).encode(
+        x=alt.X("dato:T", title="Måned", axis=alt.Axis(labelExpr=DANSK_MAANED_EXPR, labelAngle=0)),
+        y=alt.Y(f"{value}:Q", title=y_title, axis=alt.Axis(labelExpr=DANSK_TAL_EXPR)),
+        color=alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="bottom", columns=2, labelLimit=420)),
+        tooltip=["Måned", alt.Tooltip(f"{series}:N", title="Serie"), alt.Tooltip(f"{value}:Q", title=y_title,
+                                                                                  format=",.0f")],
+    ).properties(height=320)
 
 
 def kr(col: str) -> pl.Expr:
@@ -83,12 +116,10 @@ with tab_overlap:
         m3.metric("Kroner i spil", f"{int(round(pairs['kroner'].sum())):,} kr.".replace(",", "."))
 
         st.markdown("**Pr. regel**")
-        per_rule = res["per_rule"].with_columns(
-            pl.col("regel").replace_strict({k: r.titel for k, r in rules.items()}, default=pl.col("regel")).alias("titel"),
-            kr("kroner"),
-        ).select("regel", "titel", "borgere", "par", "dage", "kroner")
+        per_rule = res["per_rule"].with_columns(regel_titel().alias("titel"), kr("kroner")).select(
+            "regel", "titel", "borgere", "par", "dage", "kroner")
         st.dataframe(
-            suppressed_counts(per_rule, ["dage", "kroner"]).rename(
+            dansk_kolonner(suppressed_counts(per_rule, ["dage", "kroner"]), TAL).rename(
                 {"regel": "Regel", "titel": "Hvad", "borgere": "Borgere", "par": "Par", "dage": "Dage",
                  "kroner": "Kroner"}),
             hide_index=True, width="stretch")
@@ -101,18 +132,25 @@ with tab_overlap:
         flis = res["flis"].with_columns(kr("kroner")).select(
             "regel", "paragraf_a", "ydelse_a", "paragraf_b", "ydelse_b", "borgere", "par", "dage", "kroner")
         st.dataframe(
-            suppressed_counts(flis, ["dage", "kroner"]).rename(
+            dansk_kolonner(suppressed_counts(flis, ["dage", "kroner"]), TAL).rename(
                 {"regel": "Regel", "paragraf_a": "Paragraf A", "ydelse_a": "Ydelse A", "paragraf_b": "Paragraf B",
                  "ydelse_b": "Ydelse B", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
             hide_index=True, width="stretch")
 
         st.markdown("**Udvikling pr. måned** (overlap efter den måned, de begynder)")
         trend = res["trend"]
-        chart = trend.pivot(on="regel", index="maaned", values="kroner", aggregate_function="sum").fill_null(0).sort("maaned")
-        st.line_chart(chart, x="maaned", x_label="Måned", y_label="Kroner i spil")
+        first, last = (dt.date.fromisoformat(trend["maaned"].min() + "-01"),
+                       dt.date.fromisoformat(trend["maaned"].max() + "-01"))
+        alle = pl.DataFrame({"maaned": pl.date_range(first, last, "1mo", eager=True).dt.strftime("%Y-%m")})
+        grid = alle.join(trend.select("regel").unique(), how="cross")  # months without overlap are 0
+        chart = grid.join(trend.select("maaned", "regel", "kroner"), on=["maaned", "regel"], how="left").with_columns(
+            pl.col("kroner").fill_null(0.0), regel_titel().alias("Regel"))
+        st.altair_chart(maaned_chart(chart, "kroner", "Regel", "Kroner i spil"), width="stretch")
         st.dataframe(
-            suppressed_counts(trend.with_columns(kr("kroner")).select("maaned", "regel", "borgere", "par", "dage", "kroner"),
-                              ["dage", "kroner"]).rename(
+            dansk_kolonner(suppressed_counts(
+                trend.sort("maaned", descending=True).with_columns(kr("kroner"))
+                .select("maaned", "regel", "borgere", "par", "dage", "kroner"), ["dage", "kroner"]), TAL)
+            .with_columns(maaned_tekst()).rename(
                 {"maaned": "Måned", "regel": "Regel", "borgere": "Borgere", "par": "Par", "dage": "Dage",
                  "kroner": "Kroner"}),
             hide_index=True, width="stretch")
@@ -120,12 +158,18 @@ with tab_overlap:
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Pr. handlekommune**")
-            st.dataframe(suppressed_counts(res["kommune"].with_columns(kr("kroner")), ["dage", "kroner"]).rename(
+            kommune = suppressed_counts(res["kommune"].with_columns(kr("kroner")), ["dage", "kroner"])
+            st.dataframe(dansk_kolonner(kommune, TAL).with_columns(pl.col("handlekommune").map_elements(
+                                            lambda k: f"{KOMMUNER.get(k, k)} ({k})", return_dtype=pl.String)).rename(
                 {"handlekommune": "Handlekommune", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
                 hide_index=True, width="stretch")
         with c2:
             st.markdown("**Pr. tilbud** (et par med to tilbud tæller hos begge)")
-            st.dataframe(suppressed_counts(res["tilbud"].with_columns(kr("kroner")), ["dage", "kroner"]).rename(
+            tnavne = dict(data.scoped_dataset(principal).tilbud.select("tilbud_id", "navn").collect().iter_rows())
+            st.dataframe(dansk_kolonner(suppressed_counts(res["tilbud"].with_columns(kr("kroner")), ["dage", "kroner"]),
+                                        TAL).with_columns(pl.col("tilbud_id").map_elements(
+                                            lambda t: f"{tnavne.get(t) or 'ukendt'} ({t})", return_dtype=pl.String)
+                                            .fill_null("(intet tilbud)")).rename(
                 {"tilbud_id": "Tilbud", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
                 hide_index=True, width="stretch")
         st.caption(explanation())
@@ -135,9 +179,13 @@ with tab_overlap:
             st.info("Din rolle ser kun tal; listen over borgere kræver adgang til borgerlister.")
         else:
             f1, f2 = st.columns(2)
-            regel_valg = f1.multiselect("Regel", sorted(pairs["regel"].unique().to_list()), key="kv_regel")
+            regel_valg = f1.multiselect("Regel", sorted(pairs["regel"].unique().to_list()), key="kv_regel",
+                                        select_all=False,
+                                        format_func=lambda r: f"{r}: {TITLES[r]}" if r in TITLES else r,
+                                        placeholder="Alle")
             paragraffer = sorted(set(pairs["paragraf_a"].to_list()) | set(pairs["paragraf_b"].to_list()))
-            paragraf_valg = f2.multiselect("Paragraf", paragraffer, key="kv_paragraf")
+            paragraf_valg = f2.multiselect("Paragraf", paragraffer, key="kv_paragraf", placeholder="Alle",
+                                           select_all=False)
             shown = pairs
             if regel_valg:
                 shown = shown.filter(pl.col("regel").is_in(regel_valg))
@@ -183,7 +231,8 @@ with tab_regler:
         total = int(group["fund"].sum())
         st.markdown(f"#### {SEVERITY[alvor]} ({total} fund)")
         st.dataframe(
-            suppress_table(group.select("regel", "titel", "tekst", "fund", "borgere"), ["borgere"]).rename(
+            dansk_kolonner(suppress_table(group.select("regel", "titel", "tekst", "fund", "borgere"), ["borgere"]),
+                           ["fund", "borgere"]).rename(
                 {"regel": "Regel", "titel": "Hvad", "tekst": "Beskrivelse", "fund": "Fund", "borgere": "Borgere"}),
             hide_index=True, width="stretch")
         if not show_people:
@@ -214,7 +263,9 @@ with tab_ottetal:
     else:
         otte = res["ottetal"]
         st.dataframe(
-            suppress_table(otte, ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"]).rename(
+            suppress_table(otte.sort("maaned", "paragraf", descending=[True, False]),
+                           ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"])
+            .with_columns(maaned_tekst()).rename(
                 {"maaned": "Måned", "paragraf": "Paragraf", "ydelser": "Borgere i ydelser",
                  "betalinger": "Borgere i betalinger", "begge": "I begge", "kun_ydelser": "Kun i ydelser",
                  "kun_betalinger": "Kun i betalinger"}),
@@ -222,8 +273,13 @@ with tab_ottetal:
         mism = res["findings"].filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
         if mism.height and show_people:
             st.markdown(f"**Uoverensstemmelser** ({mism.height})")
-            st.dataframe(mism.select(pl.col("regel").alias("Regel"), pl.col("noegle").alias("Borger|paragraf|måned"),
-                                     pl.col("besked").alias("Besked")), hide_index=True, width="stretch")
+            key = pl.col("noegle").str.split("|")
+            st.dataframe(mism.select(
+                pl.col("regel").alias("Regel"), key.list.get(0, null_on_oob=True).alias("Borger-id"),
+                key.list.get(1, null_on_oob=True).alias("Paragraf"),
+                key.list.get(2, null_on_oob=True).map_elements(lambda m: dansk_maaned(m, kort=True),
+                                                               return_dtype=pl.String).alias("Måned"),
+                pl.col("besked").alias("Besked")), hide_index=True, width="stretch")
         elif mism.height == 0:
             st.success("Fagsystem og betalinger stemmer overens.")
 
@@ -232,13 +288,14 @@ with tab_ottetal:
              "skyldes ofte et systemskifte, en masseindlæsning eller en manglende indlæsning.")
     series = res["databrud"]
     if series.height:
-        st.line_chart(series.select("maaned", pl.col("antal").alias("Nye registreringer"),
-                                    pl.col("forventet").alias("Tendens")),
-                      x="maaned", x_label="Måned", y_label="Antal")
+        long = series.select("maaned", pl.col("antal").cast(pl.Float64).alias("Nye registreringer"),
+                             pl.col("forventet").alias("Tendens")).unpivot(index="maaned", variable_name="Serie",
+                                                                            value_name="Antal")
+        st.altair_chart(maaned_chart(long, "Antal", "Serie", "Nye registreringer"), width="stretch")
         brud = res["findings"].filter(pl.col("regel") == "databrud")
         if brud.height:
             for row in brud.iter_rows(named=True):
-                st.warning(f"**{row['noegle']}**: {row['besked']}", icon=":material/warning:")
+                st.warning(f"**{dansk_maaned(row['noegle'])}**: {row['besked']}", icon=":material/warning:")
         else:
             st.success("Ingen databrud i månedsserien.")
     else:

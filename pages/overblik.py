@@ -1,7 +1,5 @@
 """Overblik: nøgletal, antal borgere pr. paragraf pr. måned (som seed 002), udvikling, tilgang og afgang."""
 
-import datetime as dt
-
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -9,7 +7,7 @@ import streamlit as st
 from workbench import counts
 from workbench.periods import parse_month
 from workbench.suppression import explanation, suppress_crosstab, suppress_table, threshold
-from workbench.ui import auth
+from workbench.ui import auth, data
 from workbench.ui import overblik_cache as oc
 from workbench.ui.widgets import Kpi, dansk_dato, dansk_maaned, dansk_tal, kpi_cards, persisted, remember, small_count
 
@@ -23,9 +21,10 @@ st.caption("Unikke borgere pr. paragraf måned for måned, helårspersoner og ti
 
 # --- filters --------------------------------------------------------------------------------------
 c_paa, c_fra, c_til, c_handle, c_betaling = st.columns([1.2, 1.2, 1.2, 2, 2])
-paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", dt.date.today()), format="DD-MM-YYYY",
+seneste = data.data_date()
+paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", seneste), format="DD-MM-YYYY",
                        help="Ydelser uden slutdato løber til og med denne dato. Nøgletallene gælder denne dato "
-                            "og dens måned.")
+                            f"og dens måned. Standard er datasættets seneste registrering ({dansk_dato(seneste)}).")
 maaneder = oc.month_options(principal, paa)
 til_default = maaneder[-1]
 fra_default = maaneder[max(0, len(maaneder) - 12)]
@@ -36,10 +35,11 @@ til_s = c_til.selectbox("Til måned", maaneder, key=persisted("ov_til", til_defa
 handle_opts = oc.kommune_options(principal, "handle")
 betaling_opts = oc.kommune_options(principal, "betaling")
 handle = c_handle.multiselect("Handlekommune", handle_opts, key=persisted("ov_handle", [], handle_opts),
-                              format_func=oc.kommune_label, placeholder="Alle")
+                              format_func=oc.kommune_label, placeholder="Alle", select_all=False)
 betaling = c_betaling.multiselect("Betalingskommune", betaling_opts,
                                   key=persisted("ov_betaling", [], betaling_opts), format_func=oc.kommune_label,
-                                  placeholder="Alle", help="Tom betalingskommune tæller som handlekommunen.")
+                                  placeholder="Alle", select_all=False,
+                                  help="Tom betalingskommune tæller som handlekommunen.")
 remember("ov_paa", "ov_fra", "ov_til", "ov_handle", "ov_betaling")
 
 fra, til = parse_month(fra_s), parse_month(til_s)
@@ -101,7 +101,7 @@ paragraffer = [str(p) for p in per["paragraf"].unique(maintain_order=True).to_li
 latest = per.filter(pl.col("maaned") == month_list[-1]).sort("borgere", descending=True)
 top = [str(p) for p in latest["paragraf"].to_list()[:5]]
 valgt = st.multiselect("Paragraffer i grafen", paragraffer, key=persisted("ov_graf", top, paragraffer),
-                       placeholder="Vælg paragraffer")
+                       placeholder="Vælg paragraffer", select_all=False)
 remember("ov_graf")
 order = [titles[m] for m in month_list]
 chart = (
@@ -146,7 +146,11 @@ bars = alt.Chart(flow_chart).mark_bar().encode(
                     legend=alt.Legend(orient="bottom")),
     tooltip=["Måned", "Bevægelse", "Borgere"],
 )
-c_chart.altair_chart(bars, width="stretch")
+if flow_chart["Borgere"].drop_nulls().abs().sum() > 0:
+    c_chart.altair_chart(bars, width="stretch")
+else:
+    c_chart.info(f"Ingen måneder med {G} eller flere borgere i tilgang eller afgang – tallene står i tabellen "
+                 "(små tal som '<5').", icon=":material/bar_chart_off:")
 flow_table = suppress_table(flow.with_columns(pl.col("helaarspersoner").round(1)), ["helaarspersoner"],
                             graense=G, count_col="borgere")
 flow_table = suppress_table(flow_table, ["borgere", "tilgang", "afgang"], graense=G).select(

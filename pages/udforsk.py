@@ -91,12 +91,13 @@ if access.can(principal, "eksport"):
 # -- chart ------------------------------------------------------------------------------------------
 chart_rows = E.chart_data(ct)
 if chart_rows.height:
-    y = alt.Y("row:N", title=E.DIMENSIONS[rows], sort=ct.row_values)
+    y = alt.Y("row:N", title=E.DIMENSIONS[rows], sort=ct.row_values, axis=alt.Axis(labelLimit=260))
     x = alt.X("vaerdi:Q", title=E.MEASURES[measure])
     enc = dict(y=y, x=x, tooltip=[alt.Tooltip("row:N", title=E.DIMENSIONS[rows]),
                                   alt.Tooltip("vaerdi:Q", title=E.MEASURES[measure], format=",.1f")])
     if cols_dim:
-        enc["color"] = alt.Color("col:N", title=E.DIMENSIONS[cols_dim], sort=ct.col_values)
+        enc["color"] = alt.Color("col:N", title=E.DIMENSIONS[cols_dim], sort=ct.col_values,
+                                 legend=alt.Legend(labelLimit=320))
         enc["yOffset"] = alt.YOffset("col:N", sort=ct.col_values)
         enc["tooltip"].insert(1, alt.Tooltip("col:N", title=E.DIMENSIONS[cols_dim]))
     height = max(160, min(900, 22 * chart_rows.height + 40))
@@ -116,14 +117,18 @@ else:
     if fd_chart.height:
         fd_chart = fd_chart.with_columns(pl.col("niveau").replace(labels).alias("Niveau"))
         ch = alt.Chart(fd_chart.to_pandas()).mark_bar().encode(
-            y=alt.Y("undertema:N", title="Undertema", sort=fd_table["Undertema"].to_list()),
+            y=alt.Y("undertema:N", title="Undertema", sort=fd_table["Undertema"].to_list(),
+                    axis=alt.Axis(labelLimit=260, labelOverlap=False)),
             x=alt.X("borgere:Q", title="Borgere", stack="zero"),
             color=alt.Color("Niveau:N", sort=[labels[n] for n in NIVEAUER],
-                            scale=alt.Scale(domain=[labels[n] for n in NIVEAUER], range=colours)),
+                            scale=alt.Scale(domain=[labels[n] for n in NIVEAUER], range=colours),
+                            legend=alt.Legend(orient="bottom", columns=3, labelLimit=320)),
             order=alt.Order("niveau:N"),
-            tooltip=["undertema", "Niveau", "borgere"],
-        ).properties(height=max(120, 24 * fd_table.height + 40))
+            tooltip=[alt.Tooltip("undertema:N", title="Undertema"), "Niveau",
+                     alt.Tooltip("borgere:Q", title="Borgere")],
+        ).properties(height=max(120, 26 * max(fd_table.height, fd_chart["undertema"].n_unique()) + 40))
         st.altair_chart(ch, width="stretch")
+        st.caption("Diagrammet viser kun celler, der ikke er diskretioneret; tallene står i tabellen.")
     st.dataframe(fd_table.rename({n: labels[n] for n in NIVEAUER}), hide_index=True, key="udforsk_fordeling")
     st.caption(f"Seneste vurdering på eller før skæringsdatoen. '{IKKE_VURDERET}' (tomt niveau eller ingen vurdering) "
                "er sin egen kategori og indgår aldrig som et tal. Kun undertemaer, hvor mindst én borger er vurderet.")

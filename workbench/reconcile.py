@@ -178,7 +178,13 @@ def new_registrations(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     )
     if paa.day != calendar.monthrange(paa.year, paa.month)[1]:
         counts = counts.filter(pl.col("maaned") < dt.date(paa.year, paa.month, 1))
-    months = counts.select(pl.date_range(pl.col("maaned").min(), pl.col("maaned").max(), "1mo").alias("maaned"))
+    # no complete month with data yet (a reference date in the first month): an empty series, not an error
+    months = (
+        counts.select(pl.col("maaned").min().alias("fra"), pl.col("maaned").max().alias("til"))
+        .filter(pl.col("fra").is_not_null())
+        .select(pl.date_ranges("fra", "til", "1mo").alias("maaned"))
+        .explode("maaned")
+    )
     return (
         months.join(counts, on="maaned", how="left")
         .with_columns(pl.col("antal").fill_null(0).cast(pl.Int64))

@@ -26,7 +26,7 @@ from workbench import access, accesslog
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 KOMMUNE = re.compile(r"^\d{4}$")
 MIN_PASSWORD = 10
-DEMO_MARKERS = ("DEMO", ".demo", "demo.json", "DEMO.md")
+DEMO_MARKERS = ("DEMO", ".demo", "demo.json", "DEMO.md", "demo_manifest.json")  # the last: ffb-workbench demo
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("ikke-en-rigtig-adgangskode")
@@ -367,8 +367,12 @@ def demo_scopes(ds) -> dict[str, dict]:
     kommuner = b["handlekommune"].drop_nulls()
     kommune = "0250" if "0250" in set(kommuner.to_list()) else (kommuner.mode().sort()[0] if kommuner.len() else "0250")
     x = b.filter(pl.col("borger_id") == "X")
+    team = None
     if x.height and x["sagsbehandler"][0]:
         sb = x["sagsbehandler"][0]
+        # Borger X's sagsbehandler has one (closed) case of their own; with the team the demo
+        # sagsbehandler sees a realistic caseload and not an empty Overblik.
+        team = x["team"][0] or None
     else:
         counts = b.drop_nulls("sagsbehandler").group_by("sagsbehandler").len().sort(["len", "sagsbehandler"],
                                                                                       descending=[True, False])
@@ -382,7 +386,7 @@ def demo_scopes(ds) -> dict[str, dict]:
     return {
         "admin": {},
         "leder_myndighed": {"kommuner": [kommune]},
-        "sagsbehandler": {"sagsbehandler": sb},
+        "sagsbehandler": {"sagsbehandler": sb, **({"team": team} if team else {})},
         "udfoerer": {"tilbud_ids": [tid]},
         "tilbudsleder": {"tilbud_ids": [tid]},
         "tilsyn": {"_samples": sample},

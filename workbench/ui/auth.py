@@ -81,6 +81,13 @@ def _forget() -> None:
         st.session_state.pop(key, None)
 
 
+def _hide_navigation() -> None:
+    """Before sign-in: hide the sidebar, so a fresh server does not show Streamlit's own menu of raw
+    page file names (app, adgangslog, borger, ...) next to the login form."""
+    st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
+            "[data-testid='stExpandSidebarButton'] {display: none;}</style>")
+
+
 def _refuse(message: str) -> None:
     st.error(message)
     st.stop()
@@ -175,6 +182,7 @@ def _require_principal() -> access.Principal:
 def _require_oidc(eng, settings: dict) -> access.Principal:
     if not st.user.get("is_logged_in"):
         _forget()
+        _hide_navigation()
         st.title("FFB Workbench")
         st.write("Log ind med din organisations login for at fortsætte.")
         provider = oidc_provider(settings)
@@ -204,6 +212,7 @@ def _require_password(eng, path) -> access.Principal:
             return _accept(eng, users.to_principal(eng, user), "adgangskode")
         _forget()
     users.bootstrap(eng, path)
+    _hide_navigation()
     if not allowed_demo and not users.has_users(eng, include_demo=False):
         _first_run(eng)
         st.stop()
@@ -212,24 +221,27 @@ def _require_password(eng, path) -> access.Principal:
 
 
 def _login_form(eng, allowed_demo: bool) -> None:
-    st.title("FFB Workbench")
-    with st.form("login"):
-        brugernavn = st.text_input("Brugernavn", key="login_brugernavn")
-        adgangskode = st.text_input("Adgangskode", type="password", key="login_adgangskode")
-        sendt = st.form_submit_button("Log ind", type="primary")
-    if sendt:
-        result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo)
-        if result.principal is not None:
-            st.session_state[SESSION_USER] = result.principal.username
-            st.session_state[SESSION_LOGGED] = result.principal.username
-            st.rerun()
-        st.error(result.besked)
-    if allowed_demo:
-        demo = [u for u in users.all_users(eng) if u.demo and u.aktiv]
-        if demo:
-            pw = access.security().demo_adgangskode
-            lines = "\n".join(f"- `{u.brugernavn}`: {access.role_title(u.rolle)}" for u in demo)
-            st.info(f"**Demodata (syntetiske).** Demobrugere, én pr. rolle, med adgangskoden `{pw}`:\n\n{lines}")
+    _, mid, _ = st.columns([1, 2, 1])  # a narrow form in the middle of the wide layout
+    with mid:
+        st.title("FFB Workbench")
+        st.caption("Fælles Faglige Begreber (VUM 2.0) for det specialiserede voksenområde.")
+        with st.form("login"):
+            brugernavn = st.text_input("Brugernavn", key="login_brugernavn")
+            adgangskode = st.text_input("Adgangskode", type="password", key="login_adgangskode")
+            sendt = st.form_submit_button("Log ind", type="primary")
+        if sendt:
+            result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo)
+            if result.principal is not None:
+                st.session_state[SESSION_USER] = result.principal.username
+                st.session_state[SESSION_LOGGED] = result.principal.username
+                st.rerun()
+            st.error(result.besked)
+        if allowed_demo:
+            demo = [u for u in users.all_users(eng) if u.demo and u.aktiv]
+            if demo:
+                pw = access.security().demo_adgangskode
+                lines = "\n".join(f"- `{u.brugernavn}`: {access.role_title(u.rolle)}" for u in demo)
+                st.info(f"**Demodata (syntetiske).** Demobrugere, én pr. rolle, med adgangskoden `{pw}`:\n\n{lines}")
 
 
 def _first_run(eng) -> None:

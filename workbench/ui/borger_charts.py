@@ -29,7 +29,26 @@ def _x(field: str = "fra", title: str | None = None, domain: tuple[dt.date, dt.d
     return alt.X(f"{field}:T", title=title, axis=alt.Axis(format=DATE_FORMAT, labelAngle=0), scale=scale)
 
 
-def timeline_chart(ydelser: pl.DataFrame, paa: dt.date) -> alt.Chart:
+def time_domain(paa: dt.date, *frames_and_cols: tuple[pl.DataFrame, str], open_until_paa: bool = True,
+                margin_days: int = 60) -> tuple[dt.date, dt.date]:
+    """One time axis for all charts of a borger: from the first dated event to the reference date, or,
+    when nothing runs any more (open_until_paa False), to a little after the last event, so a case
+    that ended years ago is not squeezed into the left edge of the charts."""
+    dates = [d for df, col in frames_and_cols if col in df.columns for d in df[col].drop_nulls().to_list()
+             if d <= paa]
+    if not dates:
+        return paa - dt.timedelta(days=365), paa
+    start, last = min(dates), max(dates)
+    if open_until_paa or last >= paa:
+        end = paa
+    else:
+        end = min(paa, last + dt.timedelta(days=max(margin_days, (last - start).days // 6)))
+    if end <= start:
+        start = end - dt.timedelta(days=30)
+    return start, end
+
+
+def timeline_chart(ydelser: pl.DataFrame, paa: dt.date, domain: tuple[dt.date, dt.date] | None = None) -> alt.Chart:
     """Gantt of the ydelser by paragraf, coloured by paragraf, labelled with the tilbud name.
     An open ydelse (or one ending after the reference date) is drawn up to the reference date."""
     df = ydelser.with_columns(
@@ -41,22 +60,25 @@ def timeline_chart(ydelser: pl.DataFrame, paa: dt.date) -> alt.Chart:
     base = alt.Chart(df).encode(
         y=alt.Y("paragraf:N", title=None, sort=sorted(df["paragraf"].unique().to_list())),
     )
-    bars = base.mark_bar(height=18, cornerRadius=3, opacity=0.85).encode(
-        x=_x("startdato", title=None), x2="slut_vist:T",
+    clip = domain is not None
+    bars = base.mark_bar(height=20, cornerRadius=3, opacity=0.5, clip=clip).encode(
+        x=_x("startdato", title=None, domain=domain), x2="slut_vist:T",
         color=alt.Color("paragraf:N", title="Paragraf", legend=None),
         tooltip=[alt.Tooltip("paragraf:N", title="Paragraf"), alt.Tooltip("ydelse:N", title="Ydelse"),
                  alt.Tooltip("tilbud_navn:N", title="Tilbud"), alt.Tooltip("start_tekst:N", title="Start"),
                  alt.Tooltip("slut_tekst:N", title="Slut")],
     )
-    text = base.mark_text(align="left", dx=4, color="black", fontSize=11).encode(
-        x="startdato:T", text="tilbud_navn:N",
+    text = base.mark_text(align="left", dx=6, color="#111", fontSize=11, clip=clip).encode(
+        x=_x("startdato", domain=domain), text="tilbud_navn:N",
     )
-    paa_rule = alt.Chart(pl.DataFrame({"paa": [paa]})).mark_rule(color="#555", strokeDash=[4, 3]).encode(x="paa:T")
-    height = max(60, 34 * df["paragraf"].n_unique())
+    paa_rule = alt.Chart(pl.DataFrame({"paa": [paa]})).mark_rule(color="#555", strokeDash=[4, 3], clip=clip).encode(
+        x=_x("paa", domain=domain), tooltip=[alt.Tooltip("paa:T", title="Referencedato", format=DATE_FORMAT)])
+    height = max(60, 36 * df["paragraf"].n_unique())
     return (bars + text + paa_rule).properties(height=height, width="container")
 
 
-def niveau_chart(rows: pl.DataFrame, goals: pl.DataFrame, paa: dt.date, labels: dict[int, str]) -> alt.LayerChart:
+def niveau_chart(rows: pl.DataFrame, goals: pl.DataFrame, paa: dt.date, labels: dict[int, str],
+                 domain: tuple[dt.date, dt.date] | None = None) -> alt.LayerChart:
     """Step chart of one undertema: niveau over time with 0 (best) at the top.
 
     rows: dato, niveau (null = Ikke vurderet: a gap and a grey mark, never 0).
@@ -66,8 +88,10 @@ def niveau_chart(rows: pl.DataFrame, goals: pl.DataFrame, paa: dt.date, labels: 
         pl.col("niveau").replace_strict(labels, default=None, return_dtype=pl.String).alias("niveau_tekst"),
         pl.col("fra").dt.strftime(DATE_FORMAT).alias("dato_tekst"),
     )
-    dates = rows["dato"].to_list() + [paa] + goals["startdato"].to_list() + goals["opfoelgningsdato"].drop_nulls().to_list()
-    domain = (min(dates), max(dates))
+    if domain is None:
+        dates = (rows["dato"].to_list() + [paa] + goals["startdato"].to_list()
+                 + goals["opfoelgningsdato"].drop_nulls().to_list())
+        domain = (min(dates), max(dates))
     y = alt.Y("niveau:Q", title=None,
               scale=alt.Scale(domain=[0, 4], reverse=True, nice=False, padding=8),
               axis=alt.Axis(values=[0, 1, 2, 3, 4], labelExpr=_label_expr(labels), labelLimit=260, grid=True,
@@ -84,7 +108,7 @@ def niveau_chart(rows: pl.DataFrame, goals: pl.DataFrame, paa: dt.date, labels: 
         tip = [alt.Tooltip("maal_id:N", title="Mål"), alt.Tooltip("maaltype:N", title="Måltype"),
                alt.Tooltip("niveau:Q", title="Forventet niveau"), alt.Tooltip("start_tekst:N", title="Start"),
                alt.Tooltip("opf_tekst:N", title="Opfølgning")]
-        layers.append(alt.Chart(g.filter(pl.col("niveau").is_not_null())).mark_rule(
+        layers.append(alt.Chart(g.filter(pl.col("niveau").is_not_null())).mark_rule(clip=True,
             color="#27ae60", strokeWidth=2, strokeDash=[6, 3]).encode(x=_x("startdato", domain=domain), x2="slut:T", y=y,
                                                                        tooltip=tip))
         marks = pl.concat([
@@ -94,30 +118,31 @@ def niveau_chart(rows: pl.DataFrame, goals: pl.DataFrame, paa: dt.date, labels: 
         ]).unique().sort("dato")
         colour = alt.Color("hvad:N", scale=alt.Scale(domain=["Start", "Opfølgning"], range=["#7f8c8d", "#c0392b"]),
                            legend=alt.Legend(title=None, orient="bottom"))
-        layers.append(alt.Chart(marks).mark_rule(strokeDash=[2, 2], strokeWidth=1.5).encode(
+        layers.append(alt.Chart(marks).mark_rule(clip=True, strokeDash=[2, 2], strokeWidth=1.5).encode(
             x=_x("dato", domain=domain), color=colour, tooltip=[alt.Tooltip("hvad:N"), alt.Tooltip("dato:T", format=DATE_FORMAT)]))
     if seg.height:
         conn = seg.filter(pl.col("fald_fra").is_not_null())
         if conn.height:
-            layers.append(alt.Chart(conn).mark_rule(color="#1f5f8b", strokeWidth=2).encode(
+            layers.append(alt.Chart(conn).mark_rule(clip=True, color="#1f5f8b", strokeWidth=2).encode(
                 x=_x("fra", domain=domain), y=y, y2="fald_fra:Q"))
         tip = [alt.Tooltip("dato_tekst:N", title="Dato"), alt.Tooltip("niveau_tekst:N", title="Niveau")]
-        layers.append(alt.Chart(seg).mark_rule(color="#1f5f8b", strokeWidth=3).encode(
+        layers.append(alt.Chart(seg).mark_rule(clip=True, color="#1f5f8b", strokeWidth=3).encode(
             x=_x("fra", domain=domain), x2="til:T", y=y, tooltip=tip))
-        layers.append(alt.Chart(seg).mark_point(color="#1f5f8b", filled=True, size=60).encode(
+        layers.append(alt.Chart(seg).mark_point(clip=True, color="#1f5f8b", filled=True, size=60).encode(
             x=_x("fra", domain=domain), y=y, tooltip=tip))
     ikke = rows.filter(pl.col("niveau").is_null()).select("dato").unique().with_columns(
         pl.col("dato").dt.strftime(DATE_FORMAT).alias("dato_tekst"), pl.lit("Ikke vurderet").alias("hvad"))
     if ikke.height:
-        layers.append(alt.Chart(ikke).mark_rule(color="#aaa", strokeDash=[1, 3], strokeWidth=2).encode(
+        layers.append(alt.Chart(ikke).mark_rule(clip=True, color="#aaa", strokeDash=[1, 3], strokeWidth=2).encode(
             x=_x("dato", domain=domain), tooltip=[alt.Tooltip("hvad:N", title=""), alt.Tooltip("dato_tekst:N", title="Dato")]))
     if not layers:  # nothing assessed yet: an empty frame with the axes
         layers.append(alt.Chart(pl.DataFrame({"fra": [paa], "niveau": [None]}, schema={"fra": pl.Date, "niveau": pl.Int64}))
-                      .mark_point(opacity=0).encode(x=_x("fra", domain=domain), y=y))
+                      .mark_point(clip=True, opacity=0).encode(x=_x("fra", domain=domain), y=y))
     return alt.layer(*layers).properties(height=200, width="container").resolve_scale(color="independent")
 
 
-def stoettebehov_chart(segments: pl.DataFrame, paa: dt.date, rang_labels: dict[int, str]) -> alt.LayerChart:
+def stoettebehov_chart(segments: pl.DataFrame, paa: dt.date, rang_labels: dict[int, str],
+                       domain: tuple[dt.date, dt.date] | None = None) -> alt.LayerChart:
     """Step chart of støttebehov (Intet at the top); one colour per series (Samlet or a tema).
     Ikke vurderet (no rang) is a gap."""
     seg = segments.filter(pl.col("rang").is_not_null()).with_columns(
@@ -128,11 +153,11 @@ def stoettebehov_chart(segments: pl.DataFrame, paa: dt.date, rang_labels: dict[i
     colour = alt.Color("serie:N", title=None, legend=alt.Legend(orient="bottom"))
     tip = [alt.Tooltip("serie:N", title="Tema"), alt.Tooltip("stoettebehov:N", title="Støttebehov"),
            alt.Tooltip("dato_tekst:N", title="Dato")]
-    domain = (segments["fra"].min() or paa, paa)
-    rules = alt.Chart(seg).mark_rule(strokeWidth=3).encode(x=_x("fra", domain=domain), x2="til:T", y=y, color=colour,
-                                                           tooltip=tip)
-    points = alt.Chart(seg).mark_point(filled=True, size=60).encode(x=_x("fra", domain=domain), y=y, color=colour,
-                                                                    tooltip=tip)
+    domain = domain or (segments["fra"].min() or paa, paa)
+    rules = alt.Chart(seg).mark_rule(clip=True, strokeWidth=3).encode(
+        x=_x("fra", domain=domain), x2="til:T", y=y, color=colour, tooltip=tip)
+    points = alt.Chart(seg).mark_point(clip=True, filled=True, size=60).encode(
+        x=_x("fra", domain=domain), y=y, color=colour, tooltip=tip)
     return alt.layer(rules, points).properties(height=190, width="container")
 
 

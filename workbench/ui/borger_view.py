@@ -184,9 +184,17 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
         progression.borger_stoettebehov(ds, borger_id, paa),
     ])
 
+    running = yd.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= paa)).height > 0 or goals.filter(
+        pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= paa)).height > 0
+    domain = charts.time_domain(paa, (yd, "startdato"), (yd, "slutdato"), (fe, "dato"), (goals, "startdato"),
+                                (goals, "opfoelgningsdato"), (sb, "dato"), open_until_paa=running)
+
     st.subheader("Ydelser")
+    if domain[1] < paa:
+        st.caption(f"Forløbet er afsluttet; tidsakserne slutter {dansk_dato(domain[1])} (referencedato "
+                   f"{dansk_dato(paa)}).")
     if yd.height:
-        st.altair_chart(charts.timeline_chart(yd, paa), width="stretch")
+        st.altair_chart(charts.timeline_chart(yd, paa, domain), width="stretch")
         st.dataframe(yd.select(
             pl.col("paragraf").alias("Paragraf"), pl.col("ydelse").alias("Ydelse"),
             pl.col("tilbud").fill_null(pl.col("tilbud_id")).alias("Tilbud"),
@@ -215,13 +223,13 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
                        f"{dansk_dato(g['startdato'])}, opfølgning {dansk_dato(g['opfoelgningsdato']) or 'ingen'} "
                        f"– {g['status']}")
         rows = fe.filter(pl.col("undertema") == ut)
-        st.altair_chart(charts.niveau_chart(rows, ut_goals, paa, labels), width="stretch")
+        st.altair_chart(charts.niveau_chart(rows, ut_goals, paa, labels, domain), width="stretch")
 
     st.subheader("Støttebehov over tid")
     if sb.height:
         rang = {v: k for k, v in codes.stoettebehov_rang.items() if v is not None}
-        st.altair_chart(charts.stoettebehov_chart(progression.stoettebehov_segments(sb, paa, codes), paa, rang),
-                        width="stretch")
+        st.altair_chart(charts.stoettebehov_chart(progression.stoettebehov_segments(sb, paa, codes), paa, rang,
+                                                  domain), width="stretch")
         last = sb.filter(pl.col("tema").is_null()).tail(1)
         if last.height:
             st.caption(f"Seneste samlede vurdering: {last['stoettebehov'][0]} ({dansk_dato(last['dato'][0])}).")

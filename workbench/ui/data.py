@@ -6,6 +6,7 @@ already scoped to the signed-in principal.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -61,3 +62,25 @@ def scoped_dataset(principal: access.Principal) -> Dataset:
 def dataset_version() -> str:
     ensure_demo()
     return peek_version(data_path())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _latest_date(path: str, version: str) -> dt.date | None:
+    ds = open_dataset(path)
+    y = ds.ydelser.collect_schema().names()
+    col = "registreringsdato" if "registreringsdato" in y else "startdato"
+    return ds.ydelser.select(pl.col(col).max()).collect().item()
+
+
+def data_date() -> dt.date:
+    """The default reference date of the pages: the dataset's latest registration (the extract date,
+    more or less), never after today. A dataset extracted on 31-10 and viewed on 23-11 would otherwise
+    count every open ydelse through 23-11 and show an empty 'this month'."""
+    today = dt.date.today()
+    ensure_demo()
+    path = data_path()
+    try:
+        latest = _latest_date(str(path), peek_version(path))
+    except Exception:  # an unreadable dataset shows its own error on the page
+        return today
+    return min(latest, today) if isinstance(latest, dt.date) else today

@@ -26,6 +26,8 @@ from workbench.config import load_config
 from workbench.dataset import Dataset
 from workbench.filters import (FILTER_PARAMS, IKKE_VURDERET, KOEN_LABEL, KOMMUNETYPER, NIVEAUER, Filters,
                                aldersgruppe_labels, niveau_label)
+from workbench.periods import dansk_dato
+from workbench.ui import data
 
 STATE = "_ffb_filtre"
 NOTICES = "_ffb_filtre_beskeder"
@@ -94,10 +96,10 @@ def _seed(f: Filters) -> None:
     """Put the canonical values into widget keys that are missing (first run, or page re-entered)."""
     codes = load_config().codes
     values = {PREFIX + k: list(getattr(f, name)) for k, name in MULTI.items()}
-    start, end = f.period()
+    end = f.paa or data.data_date()  # no date chosen: the dataset's latest, not today (see data.data_date)
     values.update({
         PREFIX + "periodetype": "Periode" if f.fra else "Skæringsdato",
-        PREFIX + "paa": f.reference_date(),
+        PREFIX + "paa": end,
         PREFIX + "fra": f.fra or end.replace(day=1, month=1),
         PREFIX + "kommunetype": f.kommunetype,
         PREFIX + "kun_primaer": f.kun_primaer,
@@ -115,7 +117,7 @@ def _multi(container, label: str, key: str, options: list, fmt=None, help: str |
     chosen = list(st.session_state.get(k, []))
     opts = list(options) + [v for v in chosen if v not in options]  # a bookmarked value absent from the data
     kwargs = {"format_func": fmt} if fmt else {}
-    return container.multiselect(label, opts, key=k, placeholder="Alle", help=help, **kwargs)
+    return container.multiselect(label, opts, key=k, placeholder="Alle", help=help, select_all=False, **kwargs)
 
 
 def _select(container, label: str, key: str, options: list, fmt=None) -> str:
@@ -169,7 +171,8 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
             fra = None
             paa = st.date_input("Skæringsdato", key=PREFIX + "paa", format="DD-MM-YYYY",
                                 help="Borgere med en ydelse denne dag; alder, målgruppe, støttebehov og "
-                                     "funktionsevne gælder på denne dato.")
+                                     "funktionsevne gælder på denne dato. Standard er datasættets seneste "
+                                     f"registrering ({dansk_dato(data.data_date())}).")
     with sb.expander("Kommune og region"):
         ktype = st.radio("Kommune efter", list(KOMMUNETYPER), format_func=KOMMUNETYPER.get,
                          key=PREFIX + "kommunetype", horizontal=True)

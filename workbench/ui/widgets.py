@@ -108,3 +108,33 @@ def remember(*keys: str) -> None:
     for key in keys:
         if key in st.session_state:
             st.session_state[STATE_PREFIX + key] = st.session_state[key]
+
+
+# --------------------------------------------------------------------------------------------
+# table display
+
+
+def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
+    """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there ('<5', 'x')
+    passes through. For tables whose suppressed columns are text already."""
+    import polars as pl
+
+    def fmt(v):
+        if v is None:
+            return None
+        if isinstance(v, str):
+            numeric = v.strip() and v.lstrip("-").replace(".", "", 1).isdigit()
+            return dansk_tal(float(v), decimaler) if numeric else v
+        return dansk_tal(v, decimaler)
+
+    return df.with_columns(
+        pl.col(c).map_elements(fmt, return_dtype=pl.String, skip_nulls=True).alias(c) for c in cols if c in df.columns
+    )
+
+
+DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
+"""A Vega label expression: whole axis numbers with Danish thousands separators ('1.500.000')."""
+
+DANSK_MAANED_EXPR = ("['jan.', 'feb.', 'mar.', 'apr.', 'maj', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.']"
+                     "[month(datum.value)] + ' ' + year(datum.value)")
+"""A Vega label expression for a time axis of months: 'mar. 2025'."""
