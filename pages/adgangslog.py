@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import accesslog
+from workbench import accesslog, export
 from workbench.ui import auth
 from workbench.ui.audit import log_action
 
@@ -78,7 +78,7 @@ with tab_borger:
         st.dataframe(vis(report.rename({"tidspunkt_utc": "tidspunkt", "borger_id": "borger_ids"})), hide_index=True,
                      width="stretch")
         c1, c2 = st.columns(2)
-        if c1.download_button("Hent CSV", accesslog.to_csv_bytes(report), file_name=f"adgangslog_{bid}.csv",
+        if c1.download_button("Hent CSV", export.to_csv_bytes(report, keep_numbers=False), file_name=f"adgangslog_{bid}.csv",
                               mime="text/csv", key="al_csv"):
             log_action(accesslog.UDTRAEK, [bid], "CSV")
         if c2.download_button("Hent Excel", accesslog.to_excel_bytes(report), file_name=f"adgangslog_{bid}.xlsx",

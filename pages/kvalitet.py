@@ -8,7 +8,8 @@ import streamlit as st
 
 from workbench import access, geo
 from workbench.periods import dansk_dato
-from workbench.quality import ALVOR, csv_bytes, excel_bytes
+from workbench.export import to_csv_bytes, to_xlsx_bytes
+from workbench.quality import ALVOR
 from workbench.suppression import explanation, suppress_table, threshold
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
@@ -87,11 +88,11 @@ def export_buttons(df: pl.DataFrame, name: str, sheet: str, meta: list[tuple[str
                  ("Udtrukket", dt.datetime.now().strftime("%d-%m-%Y %H:%M"))]
     ids = sorted(set(df[borger_col].drop_nulls().to_list())) if borger_col and borger_col in df.columns else []
     c1, c2 = st.columns(2)
-    if c1.download_button("Hent Excel", excel_bytes(df, sheet, full_meta), file_name=f"{name}.xlsx",
+    if c1.download_button("Hent Excel", to_xlsx_bytes({sheet: df}, full_meta), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", icon=":material/download:"):
         log_action("eksport", ids, f"kvalitet {name}.xlsx ({df.height} rækker)")
-    if c2.download_button("Hent CSV", csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+    if c2.download_button("Hent CSV", to_csv_bytes(df, keep_numbers=False), file_name=f"{name}.csv", mime="text/csv",
                           key=f"{key}_csv", icon=":material/download:"):
         log_action("eksport", ids, f"kvalitet {name}.csv ({df.height} rækker)")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import quality, reconcile
+from workbench import export, quality, reconcile
 from workbench.cli import main
 from workbench.config import ConfigError
 from workbench.dataset import open_dataset
@@ -403,13 +403,13 @@ def test_escape_formulas_and_exports():
 
     df = pl.DataFrame({"Nøgle": ["=1+2", "+A1", "-3", "@SUM(A1)", "ok", None], "Tal": [-1, 2, 3, 4, 5, 6],
                        "Dato": [D(2023, 1, 2)] * 6})
-    esc = quality.escape_formulas(df)
+    esc = export.escape_frame(df, keep_numbers=False)
     assert esc["Nøgle"].to_list() == ["'=1+2", "'+A1", "'-3", "'@SUM(A1)", "ok", None]
     assert esc["Tal"].to_list() == [-1, 2, 3, 4, 5, 6]
-    text = quality.csv_bytes(df).decode("utf-8")
+    text = export.to_csv_bytes(df, keep_numbers=False).decode("utf-8")
     assert text.startswith("\ufeffNøgle;Tal;Dato\n'=1+2;-1;02-01-2023\n")
-    wb = openpyxl.load_workbook(io.BytesIO(quality.excel_bytes(df, "Data", [("Referencedato", "01-01-2024"),
-                                                                             ("Regel", "=ond")])))
+    wb = openpyxl.load_workbook(io.BytesIO(export.to_xlsx_bytes({"Data": df}, [("Referencedato", "01-01-2024"),
+                                                                                ("Regel", "=ond")])))
     assert wb.sheetnames == ["Data", "Filtre"]
     assert [c.value for c in wb["Data"]["A"]][:3] == ["Nøgle", "'=1+2", "'+A1"]
     assert list(wb["Filtre"].iter_rows(values_only=True)) == [("Felt", "Værdi"), ("Referencedato", "01-01-2024"),

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from data_model.access_tables import Adgangslog, AdgangslogSletning, utcnow
 from workbench import access
 from workbench.cpr import CPR_PATTERN
+from workbench.export import escape_frame
 
 # Actions (handling) written by the app and the CLI.
 VIS_BORGER = "vis_borger"
@@ -160,20 +161,9 @@ def neutralise(value: object) -> object:
     return value
 
 
-def safe_frame(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(
-        pl.when(pl.col(c).str.contains(r"^[=+\-@\t\r]")).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
-        for c, t in df.schema.items() if t == pl.String
-    )
-
-
-def to_csv_bytes(df: pl.DataFrame) -> bytes:
-    # UTF-8 with BOM and ';' so Danish Excel opens it directly
-    return ("\ufeff" + safe_frame(df).write_csv(separator=";")).encode("utf-8")
-
-
 def to_excel_bytes(df: pl.DataFrame, sheet: str = "Adgangslog") -> bytes:
+    """One sheet, times with seconds (UTC), formula-looking text escaped."""
     buf = io.BytesIO()
-    out = safe_frame(df).with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S"))
+    out = escape_frame(df, keep_numbers=False).with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S"))
     out.write_excel(buf, worksheet=sheet, autofit=True)
     return buf.getvalue()

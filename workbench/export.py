@@ -20,22 +20,29 @@ from typing import Iterable, Mapping
 import polars as pl
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+FORMULA_PATTERN = r"^[=+\-@\t\r]"
+NUMBER_PATTERN = r"^-?\d+(\.\d+)?$"
+_NUMBER = re.compile(NUMBER_PATTERN)
 META_SHEET = "Filtre"
 
 
-def escape_text(value: str) -> str:
-    """Prefix "'" to text a spreadsheet would read as a formula. Plain negative numbers stay numbers."""
-    if value and value.startswith(FORMULA_START) and not _NUMBER.match(value):
+def escape_text(value: str, keep_numbers: bool = True) -> str:
+    """Prefix "'" to text a spreadsheet would read as a formula (starting with = + - @, tab or CR).
+    keep_numbers: plain numeric text such as '-5' stays as it is (it is a number, not a formula)."""
+    if value and value.startswith(FORMULA_START) and not (keep_numbers and _NUMBER.match(value)):
         return "'" + value
     return value
 
 
-def escape_frame(df: pl.DataFrame) -> pl.DataFrame:
-    """Every String column escaped (also column names)."""
-    out = df.with_columns(
-        pl.col(c).map_elements(escape_text, return_dtype=pl.String) for c, t in df.schema.items() if t == pl.String()
-    )
+def escape_frame(df: pl.DataFrame, keep_numbers: bool = True) -> pl.DataFrame:
+    """Every String column escaped like escape_text, vectorised (also column names)."""
+    def esc(c: str) -> pl.Expr:
+        risky = pl.col(c).str.contains(FORMULA_PATTERN)
+        if keep_numbers:
+            risky = risky & ~pl.col(c).str.contains(NUMBER_PATTERN)
+        return pl.when(risky).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+
+    out = df.with_columns(esc(c) for c, t in df.schema.items() if t == pl.String())
     return out.rename({c: escape_text(c) for c in out.columns if escape_text(c) != c})
 
 
@@ -107,13 +114,13 @@ def to_xlsx_bytes(sheets: Mapping[str, pl.DataFrame], meta: Mapping[str, object]
     return buf.getvalue()
 
 
-def to_csv_bytes(df: pl.DataFrame) -> bytes:
+def to_csv_bytes(df: pl.DataFrame, keep_numbers: bool = True) -> bytes:
     """';'-separated UTF-8 with BOM, dates dd-mm-åååå, formula-looking text escaped."""
     out = df.with_columns(
         pl.col(c).dt.strftime("%d-%m-%Y") for c, t in df.schema.items() if t in (pl.Date(),)
     )
     out = escape_frame(out.with_columns(pl.col(c).cast(pl.String) for c, t in out.schema.items()
-                                        if t == pl.Categorical() or isinstance(t, pl.Enum)))
+                                        if t == pl.Categorical() or isinstance(t, pl.Enum)), keep_numbers)
     return ("\ufeff" + out.write_csv(separator=";")).encode("utf-8")
 
 

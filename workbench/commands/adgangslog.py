@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from workbench import accesslog
+from workbench.export import escape_frame
 from workbench.commands.common import add_format, state_engine
 from workbench.output import emit
 from workbench.periods import parse_date
@@ -45,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
         df = accesslog.entries(eng, fra=parse_date(args.fra) if args.fra else None,
                                til=parse_date(args.til) if args.til else None, bruger=args.bruger_filter,
                                handling=args.handling_filter, borger_id=args.borger)
-    emit(accesslog.safe_frame(df), args.format)
+    emit(escape_frame(df, keep_numbers=False), args.format)
     return 0
