@@ -124,3 +124,11 @@ def test_cli_password_never_an_argument(tmp_path, monkeypatch, capsys):
     assert main(["brugere", str(d), "deaktiver", "lis"]) == 0
     assert users.get_user(eng, "lis").aktiv is False
     assert accesslog.entries(eng, handling=accesslog.BRUGER_AENDRET).height == 2
+
+
+def test_cpr_mask_keeps_already_masked_values_masked():
+    from workbench.cpr import mask
+
+    assert mask("0101901234") == "010190-xxxx" and mask("010190-1234") == "010190-xxxx"
+    assert mask("010190-xxxx") == "010190-xxxx" and mask(" 010190-**** ") == "010190-xxxx"
+    assert mask("12345") == "xxxxxx-xxxx" and mask(None) == ""

@@ -9,9 +9,16 @@ import polars as pl
 CPR_PATTERN = re.compile(r"\d{6}-?\d{4}")
 
 
+_ALREADY_MASKED = re.compile(r"^\d{6}-\D{4}$")
+
+
 def mask(cpr: str | None) -> str:
+    """ddmmåå-xxxx; a value that is already masked (as in a scoped dataset) stays masked."""
     if not cpr:
         return ""
+    cpr = cpr.strip()
+    if _ALREADY_MASKED.match(cpr):
+        return f"{cpr[:6]}-xxxx"
     digits = re.sub(r"\D", "", cpr)
     if len(digits) != 10:
         return "xxxxxx-xxxx"

@@ -302,13 +302,6 @@ def sidebar_user(principal: access.Principal) -> None:
 # CPR: masked by default, unmasked on request with a reason (logged)
 
 
-def _masked(cpr: str | None) -> str:
-    text = (cpr or "").strip()
-    if len(text) == 11 and text[:6].isdigit() and text[6] == "-" and not text[7:].isdigit():
-        return text  # already masked by access.scope
-    return mask(text)
-
-
 def full_cpr(principal: access.Principal, borger_id: str) -> str | None:
     """The full CPR of one in-scope borger for a role that may unmask; None otherwise."""
     if not access.can(principal, "cpr_unmask"):
@@ -326,7 +319,7 @@ def cpr_display(cpr: str | None, borger_id: str, key: str | None = None) -> None
     """Show a CPR number masked; roles with cpr_unmask get 'Vis fuldt CPR', which asks for a reason,
     logs it and shows the number for this run only (never stored in the session or the URL)."""
     principal = current_principal()
-    st.markdown(f"**CPR:** `{_masked(cpr) or '-'}`")
+    st.markdown(f"**CPR:** `{mask(cpr) or '-'}`")
     if principal is None or not access.can(principal, "cpr_unmask") or not cpr:
         return
     k = key or f"cpr_{borger_id}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import re
 
 import polars as pl
 import streamlit as st
@@ -26,16 +25,6 @@ PAA_KEY = "borger_paa"
 SEARCH_KEY = "borger_soeg"
 LOGGED_KEY = "borger_vist_logget"  # session: the (borger_id, paa) views already logged
 KOEN = {"K": "Kvinde", "M": "Mand"}
-_MASKED = re.compile(r"^\d{6}-xxxx$")
-
-
-def _masked(value: str | None) -> str:
-    """The CPR as ddmmåå-xxxx (scoped datasets already hold it masked; mask anything else)."""
-    if not value:
-        return ""
-    return value if _MASKED.match(value) else cpr.mask(value)
-
-
 def reference_date() -> dt.date:
     """The reference-date picker (default today, or `?paa=` from a deep link)."""
     default = dt.date.today()
@@ -72,7 +61,7 @@ def search(ds: Dataset) -> None:
     for row in hits.iter_rows(named=True):
         c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
         c1.markdown(f"**{row['borger_id']}**")
-        c2.markdown(f"CPR {_masked(row['cpr']) or '–'}")
+        c2.markdown(f"CPR {cpr.mask(row['cpr']) or '–'}")
         c3.markdown(f"Født {dansk_dato(row['foedselsdato'])} · kommune {row['handlekommune']}")
         c4.button("Åbn", key=f"borger_aabn_{row['borger_id']}", on_click=_open, args=(row["borger_id"],))
 
@@ -96,7 +85,7 @@ def header(head: dict, paa: dt.date) -> None:
     c[2].metric("Handlekommune", head["handlekommune"] or "–")
     c[3].metric("Sagsbehandler", head["sagsbehandler"] or "–")
     st.markdown(f"Målgrupper: {mg_text}" + (f" · Team: {head['team']}" if head.get("team") else "")
-                + f" · CPR: {_masked(head['cpr']) or '–'}")
+                + f" · CPR: {cpr.mask(head['cpr']) or '–'}")
     st.caption(f"Forløbet vist som det stod {dansk_dato(paa)}.")
 
 
