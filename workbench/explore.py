@@ -24,6 +24,7 @@ import polars as pl
 
 from workbench.config import CodeLists, load_config
 from workbench.dataset import Dataset
+from workbench.output import dansk_tal
 from workbench.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
                                latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
 
@@ -376,16 +377,11 @@ BORGER_LISTE_HEADERS = {
 
 # -- presentation helpers (pure; suppression applied) -------------------------------------------------
 
-def _dk_number(v: float, decimals: int) -> str:
-    text = f"{v:,.{decimals}f}"  # 1,234.5
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
-
-
 def formatter(measure: str, danish: bool = True):
     """Cell formatter: Danish display (1.234 / 12,3) or plain for exports ('1234', '12.3')."""
     decimals = 1 if measure == "helaarspersoner" else 0
     if danish:
-        return lambda v: _dk_number(v, decimals)
+        return lambda v: dansk_tal(v, decimals)
     return lambda v: str(int(round(v))) if decimals == 0 else f"{v:.{decimals}f}"
 
 

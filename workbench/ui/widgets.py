@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import streamlit as st
 
+from workbench.output import dansk_tal  # noqa: F401  (re-exported for pages)
 from workbench.periods import dansk_dato  # noqa: F401  (re-exported for pages)
 from workbench.suppression import threshold
 
@@ -26,16 +27,6 @@ STATE_PREFIX = "_ffb_side_"  # non-widget session keys that keep page state acro
 
 # --------------------------------------------------------------------------------------------
 # formatting
-
-
-def dansk_tal(value: Any, decimaler: int = 0) -> str:
-    """1234567.891 -> '1.234.568' (decimaler=0) or '1.234.567,9' (decimaler=1); None -> '–'."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    text = f"{float(value):,.{decimaler}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
 def _month(value: dt.date | str) -> dt.date:
