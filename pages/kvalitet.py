@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from workbench import access, geo
+from workbench.output import dansk_tal
 from workbench.periods import dansk_dato
 from workbench.export import to_csv_bytes, to_xlsx_bytes
 from workbench.quality import ALVOR
@@ -113,8 +114,8 @@ with tab_overlap:
         m1, m2, m3 = st.columns(3)
         n_borgere = pairs["borger_id"].n_unique()
         m1.metric("Borgere", n_borgere if n_borgere >= G else f"<{G}")
-        m2.metric("Overlapdage", f"{int(pairs['overlap_dage'].sum()):,}".replace(",", "."))
-        m3.metric("Kroner i spil", f"{int(round(pairs['kroner'].sum())):,} kr.".replace(",", "."))
+        m2.metric("Overlapdage", dansk_tal(pairs['overlap_dage'].sum()))
+        m3.metric("Kroner i spil", f"{dansk_tal(pairs['kroner'].sum())} kr.")
 
         st.markdown("**Pr. regel**")
         per_rule = res["per_rule"].with_columns(regel_titel().alias("titel"), kr("kroner")).select(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from workbench.output import dansk_tal
 from workbench.paths import GEO_DIR
 
 ATTRIBUTION = (
@@ -154,7 +155,7 @@ def kommune_layer_data(rows: list[dict], measure_label: str) -> tuple[dict, list
     lo = None
     offset = max(0, len(SEQUENTIAL) - len(breaks))
     for i, b in enumerate(breaks):
-        label = f"≤ {b:,.0f}".replace(",", ".") if lo is None else f"{lo:,.0f} – {b:,.0f}".replace(",", ".")
+        label = f"≤ {dansk_tal(b)}" if lo is None else f"{dansk_tal(lo)} – {dansk_tal(b)}"
         legend.append((SEQUENTIAL[i + offset], label))
         lo = b
     legend.append((SUPPRESSED_FILL, "Diskretioneret (små tal)"))
