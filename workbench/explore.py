@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from workbench.config import CodeLists, load_config
+from workbench.counts import merge_intervals
 from workbench.dataset import Dataset
 from workbench.output import dansk_tal
 from workbench.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
@@ -163,18 +164,11 @@ def measure_expr(measure: str, period_days: pl.Expr) -> pl.Expr:
 
 
 def union_days(fx: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    """Replace 'dage' by each row's contribution to the union of its borger's periods within the group.
-
-    Sorted by start within (group, borger), a row adds only the days after the running maximum end of
-    the rows before it, so overlapping ydelser of one borger count each day once.
-    """
-    part = [*dict.fromkeys([*keys, "borger_id"])]
-    fx = fx.sort([*part, "_s", "_e"])
-    prev_end = pl.col("_e").cum_max().shift(1).over(part, order_by="_s")
-    start = pl.when(prev_end.is_null()).then(pl.col("_s")).otherwise(
-        pl.max_horizontal(pl.col("_s"), prev_end + pl.duration(days=1)))
-    return fx.with_columns(
-        ((pl.col("_e") - start).dt.total_days() + 1).clip(lower_bound=0).alias("dage"))
+    """One row per merged period of a borger within the group (counts.merge_intervals), with 'dage'
+    its length: overlapping ydelser of one borger count each day once. Keeps keys, borger_id, b_dage."""
+    part = [*dict.fromkeys([*keys, "borger_id", "b_dage"])]
+    merged = merge_intervals(fx.select(*part, pl.col("_s").alias("s"), pl.col("_e").alias("e")), part)
+    return merged.with_columns(((pl.col("e") - pl.col("s")).dt.total_days() + 1).alias("dage"))
 
 
 def _aggregate(fx: pl.LazyFrame, keys: list[str], measure: str, total_days: int, time_key: bool) -> pl.LazyFrame:
