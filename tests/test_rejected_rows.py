@@ -58,3 +58,17 @@ def test_every_command_warns_once_on_stderr(bad_dir, capsys, argv):
 def test_clean_dataset_no_warning(borger_x_dir, capsys):
     assert cli.main(["overlap", str(borger_x_dir), "--paa", "2023-06-02"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_warning_covers_the_tables_a_command_reads(borger_x_dir, capsys):
+    # A funktionsevne row with an unknown undertema: forloeb reads funktionsevne and warns,
+    # overlap reads only borgere and ydelser and stays quiet (its result does not depend on the row).
+    with open(borger_x_dir / "funktionsevne.csv", "a", encoding="utf-8") as f:
+        f.write("X,2023-03-01,Aktivitet og deltagelse,Samfundsliv,Ukendt undertema,1,S1\n")
+    assert cli.main(["forloeb", str(borger_x_dir), "X", "--paa", "2023-06-02"]) == 0
+    assert "(funktionsevne: 1)" in capsys.readouterr().err
+    assert cli.main(["overlap", str(borger_x_dir), "--paa", "2023-06-02"]) == 0
+    assert capsys.readouterr().err == ""
+    assert cli.main(["kvalitet", str(borger_x_dir), "--paa", "2023-06-02"]) == 0
+    out, err = capsys.readouterr()
+    assert "(funktionsevne: 1)" in err and "afvist_raekke,funktionsevne," in out

@@ -11,6 +11,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import polars as pl
 
@@ -272,8 +273,9 @@ class Dataset:
         """A copy with some tables replaced (used for scoping and filtering)."""
         return Dataset(self.path, self.version, {**self.tables, **tables}, self.rejected, self.files)
 
-    def rejected_counts(self) -> dict[str, int]:
-        names = list(self.rejected)
+    def rejected_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
+        """Rejected rows per table (only tables with any), for the given tables or all."""
+        names = [n for n in self.rejected if tables is None or n in tables]
         counts = pl.collect_all([self.rejected[n].select(pl.len()) for n in names])
         return {n: c.item() for n, c in zip(names, counts) if c.item()}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from workbench import access
 from workbench.dataset import Dataset, open_dataset
@@ -66,11 +66,12 @@ def principal(args: argparse.Namespace) -> access.Principal:
     return users.cli_principal(getattr(args, "bruger", None), args.dir if hasattr(args, "dir") else None)
 
 
-def warn_rejected(ds: Dataset) -> None:
-    """One stderr line when rows were rejected at load: they are never dropped silently."""
+def warn_rejected(ds: Dataset, tables: Sequence[str] | None = None) -> None:
+    """One stderr line when rows of the tables a command reads (None: all) were rejected at load:
+    they are never dropped silently. Counting re-parses a table, so only the tables used are counted."""
     import sys
 
-    counts = ds.rejected_counts()
+    counts = ds.rejected_counts(tables)
     if counts:
         total = sum(counts.values())
         per = ", ".join(f"{name}: {n}" for name, n in counts.items())
@@ -78,9 +79,11 @@ def warn_rejected(ds: Dataset) -> None:
               file=sys.stderr)
 
 
-def scoped(args: argparse.Namespace) -> tuple[Dataset, access.Principal]:
+def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None) -> tuple[Dataset, access.Principal]:
+    """The dataset scoped to the principal; warns about rejected rows in `tables` (scoping starts
+    from borgere, so commands name it too)."""
     ds = open_dataset(args.dir)
-    warn_rejected(ds)
+    warn_rejected(ds, tables)
     who = principal(args)
     return access.scope(ds, who), who
 

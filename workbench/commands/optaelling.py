@@ -27,6 +27,6 @@ def run(args: argparse.Namespace) -> int:
     if fra > til:
         raise ValueError(f"--fra ({args.fra}) ligger efter --til ({args.til})")
     on = paa(args)
-    ds, _ = scoped(args)
+    ds, _ = scoped(args, ("borgere", "ydelser"))
     emit(optaelling(ds.ydelser, fra, til, on).collect(), args.format)
     return 0

@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     who = principal(args)
     access.require(who, "stikproeve")  # ledelsestilsyn: leder af myndighed and admin
     raw = open_dataset(args.dir)
-    warn_rejected(raw)
+    warn_rejected(raw, ("borgere", "ydelser", "tilbud"))
     ds = access.scope(raw, who)
     emit(sampling.stikproeve(ds, args.pr, args.antal, args.seed, on), args.format)
     return 0
