@@ -60,7 +60,7 @@ class Sagsgennemgang(SagsgennemgangBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     # JSON text: {maal_id: {"vurdering": "Opnået"|"Delvist opnået"|"Ikke opnået"|null, "note": str}}
     vurderinger: str = Field(default="{}", sa_type=Text)
-    # JSON text: the borger's forløb (progression.forloeb + header) as it stood when the review was
+    # JSON text: the borger's forløb (forloeb.forloeb + header) as it stood when the review was
     # started; the review and its print view are rendered from this, so they reopen unchanged.
     snapshot: str = Field(default="{}", sa_type=Text)
 

@@ -7,7 +7,7 @@ import pydeck as pdk
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from workbench import explore as E
+from workbench import udforsk as E
 from workbench import geo
 from workbench.config import load_config
 from workbench.suppression import COMPLEMENTARY, NONE, PRIMARY, explanation, list_mask, primary_label

@@ -10,7 +10,7 @@ from workbench import access, geo
 from workbench.output import dansk_tal
 from workbench.periods import dansk_dato
 from workbench.export import to_csv_bytes, to_xlsx_bytes
-from workbench.quality import ALVOR
+from workbench.kvalitet import ALVOR
 from workbench.suppression import explanation, suppress_table, threshold
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action

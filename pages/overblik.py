@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import counts
+from workbench import optaelling
 from workbench.periods import parse_month
 from workbench.suppression import explanation, suppress_crosstab, suppress_table, threshold
 from workbench.ui import auth, data
@@ -79,7 +79,7 @@ maal = st.segmented_control("Vis", ["Unikke borgere", "Helårspersoner"], key=pe
                             help="Botilbud (§§107/108) opgøres typisk i helårspersoner, dagtilbud (§§103/104) som "
                                  "unikke borgere.") or "Unikke borgere"
 remember("ov_maal")
-borger_table = counts.month_table(per, total, "borgere", month_label=titles.get)
+borger_table = optaelling.month_table(per, total, "borgere", month_label=titles.get)
 cols = [titles[m] for m in month_list]
 if maal == "Unikke borgere":
     shown = suppress_crosstab(borger_table, "Paragraf", cols, total_col=None, total_row="Total", graense=G)
@@ -87,7 +87,7 @@ if maal == "Unikke borgere":
                "ikke summen af rækkerne.")
 else:
     hp_total = per.group_by("maaned").agg(pl.col("helaarspersoner").sum()).sort("maaned")
-    hp_table = counts.month_table(per, hp_total, "helaarspersoner", month_label=titles.get)
+    hp_table = optaelling.month_table(per, hp_total, "helaarspersoner", month_label=titles.get)
     shown = suppress_crosstab(hp_table, "Paragraf", cols, total_col=None, total_row="Total", counts=borger_table,
                               graense=G, fmt=lambda v: dansk_tal(v, 1))
     st.caption("Helårspersoner = dage med ydelse i måneden / månedens dage. Total er summen over paragraffer. "

@@ -5,7 +5,7 @@ import polars as pl
 import streamlit as st
 
 from workbench import access, accesslog
-from workbench import explore as E
+from workbench import udforsk as E
 from workbench import export as X
 from workbench.config import load_config
 from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import explore as E
+from workbench import udforsk as E
 from workbench.dataset import open_dataset
 from workbench.filters import Filters
 

@@ -8,7 +8,7 @@ import pytest
 
 from workbench import cli
 from workbench.dataset import open_dataset
-from workbench.quality import afvist_raekke, findings
+from workbench.kvalitet import afvist_raekke, findings
 
 BAD_ROWS = (
     "Y2,X,§99x,Noget,2023-13-01,,,,,,,\n"               # unknown paragraf and impossible date

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from workbench import reviews
 from workbench.dataset import open_dataset
-from workbench.progression import review_snapshot
+from workbench.forloeb import review_snapshot
 from workbench.reviews import MYNDIGHED, UDFOERER, ReviewError
 
 from tests.helpers import postgres_schema

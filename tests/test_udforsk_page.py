@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import explore as E
+from workbench import udforsk as E
 from workbench.dataset import open_dataset
 from workbench.filters import Filters
 

@@ -182,7 +182,7 @@ def list_reviews(engine: Engine, borger_id: str) -> list[dict[str, Any]]:
 
 def create(engine: Engine, *, borger_id: str, paa: dt.date, username: str, rolle: str, snapshot: dict,
            datasaet_version: str = "", myndighed_navn: str = "", udfoerer_navn: str = "") -> SagsgennemgangPublic:
-    """Start a review (version 1). `snapshot` is the forløb dict (progression.forloeb, header)."""
+    """Start a review (version 1). `snapshot` is the forløb dict (forloeb.forloeb, header)."""
     _check_rolle(rolle)
     snap = json.loads(to_json(snapshot))  # plain JSON (ISO dates), exactly what is stored
     row = Sagsgennemgang(

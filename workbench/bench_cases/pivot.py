@@ -7,7 +7,7 @@ Query: borgere (distinct) per kommune x paragraf on a reference date, for borger
 with row, column and grand totals as distinct counts.
 
 Variants:
-- polars: workbench.explore.crosstab on a Dataset whose tables were collected into memory once
+- polars: workbench.udforsk.crosstab on a Dataset whose tables were collected into memory once
   (as the app's scoped_dataset does); only the pivot is timed.
 - duckdb: the same query in SQL on the same Parquet files, loaded once into in-memory DuckDB tables.
 The two results are checked to agree cell by cell before anything is reported.
@@ -23,7 +23,7 @@ import polars as pl
 from workbench.bench import Context, case, measure
 from workbench.config import load_config
 from workbench.dataset import Dataset, open_dataset, resolve_dir, table_file
-from workbench.explore import crosstab
+from workbench.udforsk import crosstab
 from workbench.filters import Filters
 
 PAA = dt.date(2025, 6, 30)

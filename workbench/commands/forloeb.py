@@ -15,7 +15,7 @@ import polars as pl
 from workbench import accesslog
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
 from workbench.output import emit, to_json_text
-from workbench.progression import forloeb
+from workbench.forloeb import forloeb
 
 SECTIONS = (("funktionsevne", "Funktionsevne"), ("indsatsmaal", "Indsatsmål"), ("ydelser", "Ydelser"),
             ("stoettebehov", "Støttebehov"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_report_arguments, emit_report, paa, scoped
-from workbench.quality import kvalitet_report, load_quality_config, materialise
+from workbench.kvalitet import kvalitet_report, load_quality_config, materialise
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

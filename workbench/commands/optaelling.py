@@ -1,6 +1,6 @@
 """`ffb-workbench optaelling DIR --fra YYYY-MM --til YYYY-MM [--paa DATO] [--format csv|json|table]`.
 
-Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (workbench/counts.py,
+Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (workbench/optaelling.py,
 spec/DATA_CONTRACT.md).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.counts import optaelling
+from workbench.optaelling import optaelling
 from workbench.output import emit
 from workbench.periods import parse_month
 

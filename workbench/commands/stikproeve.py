@@ -1,13 +1,13 @@
 """`ffb-workbench stikproeve DIR --pr sagsbehandler|team|paragraf|tilbud_id --antal N --seed S`.
 
-A reproducible sample of cases for ledelsestilsyn (workbench/sampling.py), one row per sampled case.
+A reproducible sample of cases for ledelsestilsyn (workbench/stikproeve.py), one row per sampled case.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from workbench import access, sampling
+from workbench import access, stikproeve
 from workbench.commands.common import add_dir, add_format, add_paa, paa, positive_int, principal, warn_rejected
 from workbench.dataset import open_dataset
 from workbench.output import emit
@@ -15,7 +15,7 @@ from workbench.output import emit
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_dir(p)
-    p.add_argument("--pr", required=True, choices=tuple(sampling.STRATA), help="stratum: én stikprøve pr. værdi")
+    p.add_argument("--pr", required=True, choices=tuple(stikproeve.STRATA), help="stratum: én stikprøve pr. værdi")
     p.add_argument("--antal", required=True, type=positive_int, metavar="N", help="højst N sager pr. stratum")
     p.add_argument("--seed", required=True, metavar="S", help="samme seed giver samme stikprøve")
     add_paa(p)
@@ -29,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     raw = open_dataset(args.dir)
     warn_rejected(raw, ("borgere", "ydelser", "tilbud"))
     ds = access.scope(raw, who)
-    emit(sampling.stikproeve(ds, args.pr, args.antal, args.seed, on), args.format)
+    emit(stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on), args.format)
     return 0

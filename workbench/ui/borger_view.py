@@ -13,7 +13,7 @@ import importlib
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, cpr, progression
+from workbench import access, accesslog, cpr, forloeb
 from workbench.config import codes as load_codes
 from workbench.dataset import Dataset, open_dataset
 from workbench.periods import dansk_dato, parse_date
@@ -49,9 +49,9 @@ def search(ds: Dataset) -> None:
                           placeholder="fx B00012 eller ddmmåå-xxxx")
     if not query.strip():
         return
-    full_cpr = progression.cpr_digits(query) is not None
+    full_cpr = forloeb.cpr_digits(query) is not None
     raw = open_dataset(data.data_path()).borgere.select("borger_id", "cpr") if full_cpr else None
-    hits = progression.search_borgere(ds.borgere, query, raw_borgere=raw).collect()
+    hits = forloeb.search_borgere(ds.borgere, query, raw_borgere=raw).collect()
     audit.log_action(accesslog.SOEG, borger_ids=hits["borger_id"].to_list(),
                      detalje="søgning på CPR" if (full_cpr or query.strip()[:1].isdigit()) else "søgning på borger-id")
     if hits.height == 0:
@@ -126,8 +126,8 @@ def _module(name: str):
 
 def findings_section(ds: Dataset, borger_id: str, paa: dt.date) -> None:
     """Overlapping ydelser and data-quality findings for this borger; hidden when workbench.overlap /
-    workbench.quality (or their functions) are not there."""
-    overlap, quality = _module("workbench.overlap"), _module("workbench.quality")
+    workbench.kvalitet (or their functions) are not there."""
+    overlap, quality = _module("workbench.overlap"), _module("workbench.kvalitet")
     find_overlaps = getattr(overlap, "find_overlaps", None)
     overlap_report = getattr(overlap, "overlap_report", None)
     quality_findings = getattr(quality, "findings", None)
@@ -167,10 +167,10 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
     codes = load_codes()
     labels = codes.niveau_label
     fe, goals, yd, sb = pl.collect_all([
-        progression.borger_funktionsevne(ds, borger_id, paa),
-        progression.borger_goals(ds, borger_id, paa),
-        progression.borger_ydelser(ds, borger_id, paa),
-        progression.borger_stoettebehov(ds, borger_id, paa),
+        forloeb.borger_funktionsevne(ds, borger_id, paa),
+        forloeb.borger_goals(ds, borger_id, paa),
+        forloeb.borger_ydelser(ds, borger_id, paa),
+        forloeb.borger_stoettebehov(ds, borger_id, paa),
     ])
 
     running = yd.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= paa)).height > 0 or goals.filter(
@@ -200,7 +200,7 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
         st.caption("Ingen indsatsmål på referencedatoen.")
 
     st.subheader("Funktionsevne over tid")
-    undertemaer = progression.chart_undertemaer(fe, goals)
+    undertemaer = forloeb.chart_undertemaer(fe, goals)
     if not undertemaer:
         st.caption("Ingen vurderinger af aktivitet og deltagelse endnu.")
     for ut in undertemaer:
@@ -217,7 +217,7 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
     st.subheader("Støttebehov over tid")
     if sb.height:
         rang = {v: k for k, v in codes.stoettebehov_rang.items() if v is not None}
-        st.altair_chart(charts.stoettebehov_chart(progression.stoettebehov_segments(sb, paa, codes), paa, rang,
+        st.altair_chart(charts.stoettebehov_chart(forloeb.stoettebehov_segments(sb, paa, codes), paa, rang,
                                                   domain), width="stretch")
         last = sb.filter(pl.col("tema").is_null()).tail(1)
         if last.height:
@@ -242,11 +242,11 @@ def render() -> None:
     if not borger_id:
         st.info("Søg efter en borger, eller åbn en borger fra en liste.")
         return
-    if not progression.borger_exists(ds, borger_id):
+    if not forloeb.borger_exists(ds, borger_id):
         st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
         return
     _log_view(borger_id, paa)
-    header(progression.borger_header(ds, borger_id, paa), paa)
+    header(forloeb.borger_header(ds, borger_id, paa), paa)
     forloeb_sections(ds, borger_id, paa)
     findings_section(ds, borger_id, paa)
     review_section(principal, ds, borger_id, paa)

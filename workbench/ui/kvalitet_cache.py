@@ -11,7 +11,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import access, overlap, quality, reconcile
+from workbench import access, overlap, kvalitet, reconcile
 from workbench.dataset import Dataset, open_dataset
 from workbench.ui import data
 
@@ -27,9 +27,9 @@ def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _prin
         rejected = {}
     ds = Dataset(_ds.path, _ds.version, _ds.tables, rejected, _ds.files)
     rules = overlap.load_rules()
-    cfg = quality.load_quality_config()
+    cfg = kvalitet.load_quality_config()
     pairs = overlap.overlap_pairs(ds.ydelser, paa, rules)
-    found = quality.findings(ds, paa, cfg)
+    found = kvalitet.findings(ds, paa, cfg)
     names = ["pairs", "flis", "trend", "kommune", "tilbud", "per_rule", "findings", "counts", "ottetal", "databrud"]
     frames = pl.collect_all([
         pairs,
@@ -39,7 +39,7 @@ def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _prin
         overlap.money_per_tilbud(pairs),
         overlap.money_per_rule(pairs),
         found,
-        quality.counts_by_rule(found, cfg),
+        kvalitet.counts_by_rule(found, cfg),
         reconcile.ottetalskontrol(ds, paa),
         reconcile.databrud_series(ds, paa, cfg.databrud),
     ])

@@ -1,4 +1,4 @@
-"""Cached computations of the Overblik page (workbench/counts.py over the principal's scoped data).
+"""Cached computations of the Overblik page (workbench/optaelling.py over the principal's scoped data).
 
 One computation per (dataset version, principal scope, period, reference date, kommune filters),
 collected once with pl.collect_all; the page only formats and renders the frames.
@@ -11,7 +11,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import access, counts, geo
+from workbench import access, optaelling, geo
 from workbench.dataset import Dataset
 from workbench.ui import data
 
@@ -34,11 +34,11 @@ def month_options(principal: access.Principal, paa: dt.date) -> list[str]:
     """'YYYY-MM' from the first ydelse (at most MAX_YEARS_BACK years back) to the month of `paa`."""
     ds = data.scoped_dataset(principal)
     first = _options(ds.version, principal.key, ds)["first"]
-    last = counts.month_start(paa)
-    floor = counts.add_months(last, -12 * MAX_YEARS_BACK)
-    start = max(counts.month_start(first), floor) if first else counts.add_months(last, -11)
+    last = optaelling.month_start(paa)
+    floor = optaelling.add_months(last, -12 * MAX_YEARS_BACK)
+    start = max(optaelling.month_start(first), floor) if first else optaelling.add_months(last, -11)
     start = min(start, last)
-    return [m.strftime(counts.MONTH_FMT) for m in counts.months(start, last)]
+    return [m.strftime(optaelling.MONTH_FMT) for m in optaelling.months(start, last)]
 
 
 def kommune_options(principal: access.Principal, which: str) -> list[str]:
@@ -61,12 +61,12 @@ def kommune_label(code: str) -> str:
 def _results(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
              betaling: tuple[str, ...], _ds: Dataset) -> dict[str, pl.DataFrame]:
     f, t, p = (dt.date.fromisoformat(x) for x in (fra, til, paa))
-    y = counts.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
+    y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
     names = ["per_paragraf", "total", "kpi"]
     frames = pl.collect_all([
-        counts.monthly_counts(y, f, t, p, by=("paragraf",)),
-        counts.monthly_counts(y, f, t, p, by=()),
-        counts.kpis(y, p, f, t),
+        optaelling.monthly_counts(y, f, t, p, by=("paragraf",)),
+        optaelling.monthly_counts(y, f, t, p, by=()),
+        optaelling.kpis(y, p, f, t),
     ])
     return dict(zip(names, frames))
 

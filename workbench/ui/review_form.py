@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from data_model import db
-from workbench import access, accesslog, progression, reviews
+from workbench import access, accesslog, forloeb, reviews
 from workbench.config import codes as load_codes
 from workbench.dataset import Dataset
 from workbench.ui import audit, data
@@ -177,7 +177,7 @@ def review_section(principal: access.Principal, ds: Dataset, borger_id: str, paa
     opened: dict = st.session_state.setdefault(OPEN_KEY, {})
     if reviews.can_edit(principal.rolle):
         if st.button(f"Start ny sagsgennemgang pr. {reviews.dansk_tid(paa)}", key="sg_start"):
-            snap = progression.review_snapshot(ds, borger_id, paa)
+            snap = forloeb.review_snapshot(ds, borger_id, paa)
             created = reviews.create(engine, borger_id=borger_id, paa=paa, username=principal.username,
                                      rolle=principal.rolle, snapshot=snap, datasaet_version=ds.version)
             opened[borger_id] = created.review_id

@@ -11,7 +11,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import sampling
+from workbench import stikproeve
 from workbench.cli import main
 from workbench.dataset import open_dataset
 
@@ -55,10 +55,10 @@ def ds_dir(tmp_path) -> Path:
 
 
 def sample(directory: Path, pr: str, antal: int = 3, seed: int | str = 7) -> pl.DataFrame:
-    return sampling.stikproeve(open_dataset(directory), pr, antal, seed, PAA)
+    return stikproeve.stikproeve(open_dataset(directory), pr, antal, seed, PAA)
 
 
-@pytest.mark.parametrize("pr", list(sampling.STRATA))
+@pytest.mark.parametrize("pr", list(stikproeve.STRATA))
 def test_same_seed_same_sample_and_stratum_column_first(ds_dir, pr):
     a, b = sample(ds_dir, pr), sample(ds_dir, pr)
     assert a.equals(b)
@@ -67,7 +67,7 @@ def test_same_seed_same_sample_and_stratum_column_first(ds_dir, pr):
     assert a.height > 0
 
 
-@pytest.mark.parametrize("pr", list(sampling.STRATA))
+@pytest.mark.parametrize("pr", list(stikproeve.STRATA))
 def test_order_independent(ds_dir, tmp_path, pr):
     shuffled = write_dataset(tmp_path / "shuffled", shuffle_seed=3)
     assert (ds_dir / "ydelser.csv").read_bytes() != (shuffled / "ydelser.csv").read_bytes()
@@ -79,12 +79,12 @@ def test_different_seed_gives_different_sample(ds_dir):
     assert len(picks) > 1
 
 
-@pytest.mark.parametrize("pr", list(sampling.STRATA))
+@pytest.mark.parametrize("pr", list(stikproeve.STRATA))
 def test_n_per_stratum(ds_dir, pr):
     ds = open_dataset(ds_dir)
-    pop = sampling.population(ds, pr, PAA).collect()
+    pop = stikproeve.population(ds, pr, PAA).collect()
     sizes = dict(pop.group_by(pr).len().iter_rows())
-    s = sampling.stikproeve(ds, pr, 3, 7, PAA)
+    s = stikproeve.stikproeve(ds, pr, 3, 7, PAA)
     got = dict(s.group_by(pr).len().iter_rows())
     assert got == {k: min(3, n) for k, n in sizes.items()}
     for stratum, group in s.group_by(pr):
@@ -96,7 +96,7 @@ def test_n_per_stratum(ds_dir, pr):
 
 
 def test_cases_are_active_on_the_reference_date(ds_dir):
-    pop = sampling.population(open_dataset(ds_dir), "sagsbehandler", PAA).collect()
+    pop = stikproeve.population(open_dataset(ds_dir), "sagsbehandler", PAA).collect()
     ids = set(pop["borger_id"])
     assert "B000" not in ids  # its only ydelse starts after PAA
     assert "B001" in ids
@@ -106,7 +106,7 @@ def test_cases_are_active_on_the_reference_date(ds_dir):
 
 
 def test_paragraf_case_is_borger_times_paragraf(ds_dir):
-    pop = sampling.population(open_dataset(ds_dir), "paragraf", PAA).collect()
+    pop = stikproeve.population(open_dataset(ds_dir), "paragraf", PAA).collect()
     assert pop.select("paragraf", "borger_id").is_unique().all()
     b001 = pop.filter(pl.col("borger_id") == "B001")
     assert sorted(b001["paragraf"].cast(pl.String)) == sorted(["SEL §108", "SEL §104"])
@@ -130,28 +130,28 @@ def test_borger_without_sagsbehandler_is_its_own_stratum(ds_dir):
 
 def test_case_key_is_stable():
     # sha256 of "7|SB1|B001": independent of Polars' own hash, so a sample can be re-drawn years later
-    assert sampling.case_key(7, "SB1", "B001") == sampling.case_key("7", "SB1", "B001")
-    assert sampling.case_key(7, "SB1", "B001") != sampling.case_key(8, "SB1", "B001")
-    assert len(sampling.case_key(7, None, "B001")) == 64
+    assert stikproeve.case_key(7, "SB1", "B001") == stikproeve.case_key("7", "SB1", "B001")
+    assert stikproeve.case_key(7, "SB1", "B001") != stikproeve.case_key(8, "SB1", "B001")
+    assert len(stikproeve.case_key(7, None, "B001")) == 64
 
 
 def test_bad_arguments():
     ds = open_dataset(ROOT / "tests" / "fixtures" / "borger_x")
     with pytest.raises(ValueError, match="stratum"):
-        sampling.stikproeve(ds, "kommune", 1, 1, PAA)
+        stikproeve.stikproeve(ds, "kommune", 1, 1, PAA)
     with pytest.raises(ValueError, match="antal"):
-        sampling.stikproeve(ds, "team", 0, 1, PAA)
+        stikproeve.stikproeve(ds, "team", 0, 1, PAA)
 
 
 def test_borger_x_on_and_after_followup():
     ds = open_dataset(ROOT / "tests" / "fixtures" / "borger_x")
-    on = sampling.stikproeve(ds, "sagsbehandler", 1, 1, dt.date(2023, 6, 1)).rows(named=True)
+    on = stikproeve.stikproeve(ds, "sagsbehandler", 1, 1, dt.date(2023, 6, 1)).rows(named=True)
     assert len(on) == 1
     row = on[0]
     assert (row["sagsbehandler"], row["borger_id"], row["paragraf"], row["ydelse_id"]) == ("Z", "X", "SEL §85", "Y1")
     assert (row["handlekommune"], row["team"], row["sager_i_stratum"]) == ("0250", "Voksen 1", 1)
     assert (row["startdato"], row["slutdato"]) == (dt.date(2023, 1, 1), dt.date(2023, 6, 1))
-    assert sampling.stikproeve(ds, "sagsbehandler", 1, 1, dt.date(2023, 6, 2)).height == 0
+    assert stikproeve.stikproeve(ds, "sagsbehandler", 1, 1, dt.date(2023, 6, 2)).height == 0
 
 
 def test_cli_stikproeve_csv(ds_dir, capsys):
@@ -190,5 +190,5 @@ def test_cli_stikproeve_requires_the_capability(ds_dir, capsys, monkeypatch):
 def test_missing_context_is_null_not_empty(ds_dir):
     text = (ds_dir / "ydelser.csv").read_text().replace(",T1\n", ",\n")
     (ds_dir / "ydelser.csv").write_text(text)
-    pop = sampling.population(open_dataset(ds_dir), "team", PAA).collect()
+    pop = stikproeve.population(open_dataset(ds_dir), "team", PAA).collect()
     assert pop["tilbud_id"].null_count() > 0 and (pop["tilbud_id"] == "").sum() == 0

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from workbench.config import CodeLists, load_config
-from workbench.counts import merge_intervals
+from workbench.optaelling import merge_intervals
 from workbench.dataset import Dataset
 from workbench.output import dansk_tal
 from workbench.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
@@ -164,7 +164,7 @@ def measure_expr(measure: str, period_days: pl.Expr) -> pl.Expr:
 
 
 def union_days(fx: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
-    """One row per merged period of a borger within the group (counts.merge_intervals), with 'dage'
+    """One row per merged period of a borger within the group (optaelling.merge_intervals), with 'dage'
     its length: overlapping ydelser of one borger count each day once. Keeps keys, borger_id, b_dage."""
     part = [*dict.fromkeys([*keys, "borger_id", "b_dage"])]
     merged = merge_intervals(fx.select(*part, pl.col("_s").alias("s"), pl.col("_e").alias("e")), part)

@@ -1,5 +1,5 @@
-"""`forloeb` / workbench.progression: udgangsniveau, seneste_niveau and the four statuses
-(spec/DATA_CONTRACT.md), the edge cases decided in workbench/progression.py, and Borger X (seed 003)
+"""`forloeb` / workbench.forloeb: udgangsniveau, seneste_niveau and the four statuses
+(spec/DATA_CONTRACT.md), the edge cases decided in workbench/forloeb.py, and Borger X (seed 003)
 end to end through the command line."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 from workbench import cli
 from workbench.dataset import open_dataset
-from workbench.progression import (
+from workbench.forloeb import (
     AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, forloeb, niveau_segments, search_borgere,
 )
 
@@ -210,7 +210,7 @@ def test_several_goals_on_one_undertema(tmp_path):
     assert [goals[k]["status"] for k in ("G1", "G2", "G3")] == [OPNAAET, AFVENTER, OVERSKREDET]
 
 
-# --- edge cases decided in workbench/progression.py ------------------------------------------------
+# --- edge cases decided in workbench/forloeb.py ------------------------------------------------
 
 def test_forventet_null_is_never_opnaaet(tmp_path):
     d = write_case(tmp_path / "ds", [("2023-01-05", 2), ("2023-03-01", 0)],
@@ -218,7 +218,7 @@ def test_forventet_null_is_never_opnaaet(tmp_path):
     assert goals_of(d, "2023-05-01")["G1"]["status"] == AFVENTER
     assert goals_of(d, "2023-06-02")["G1"]["status"] == IKKE_OPNAAET
     ds = open_dataset(d)
-    from workbench.progression import borger_goals
+    from workbench.forloeb import borger_goals
     assert borger_goals(ds, "T", D("2023-05-01")).collect()["vurderbar"].to_list() == [False]
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import counts
+from workbench import optaelling
 from workbench.cli import main
 from workbench.config import load_config
 
@@ -38,8 +38,8 @@ def ydelser(*rows: tuple) -> pl.LazyFrame:
 
 
 def table(lf: pl.LazyFrame, fra: str, til: str, paa: dt.date = PAA) -> dict[tuple[str, str], dict]:
-    df = counts.optaelling(lf, D.fromisoformat(fra + "-01"), D.fromisoformat(til + "-01"), paa).collect()
-    assert df.columns == list(counts.COLUMNS)
+    df = optaelling.optaelling(lf, D.fromisoformat(fra + "-01"), D.fromisoformat(til + "-01"), paa).collect()
+    assert df.columns == list(optaelling.COLUMNS)
     return {(r["maaned"], str(r["paragraf"])): r for r in df.to_dicts()}
 
 
@@ -107,9 +107,9 @@ def test_open_ydelse_runs_through_reference_date():
 def test_open_ydelse_default_reference_date_is_today():
     this_month = dt.date.today().replace(day=1)
     lf = ydelser(("A", "SEL §85", D(2020, 1, 1), None))
-    df = counts.optaelling(lf, this_month, this_month, dt.date.today()).collect()
+    df = optaelling.optaelling(lf, this_month, this_month, dt.date.today()).collect()
     assert df["borgere"].to_list() == [1]
-    assert df["helaarspersoner"][0] == pytest.approx(dt.date.today().day / counts.month_end(this_month).day)
+    assert df["helaarspersoner"][0] == pytest.approx(dt.date.today().day / optaelling.month_end(this_month).day)
 
 
 def test_two_ydelser_same_paragraf_same_month_count_once():
@@ -122,7 +122,7 @@ def test_two_ydelser_same_paragraf_same_month_count_once():
     assert row(t, "2024-03")["borgere"] == 1
     assert row(t, "2024-03")["helaarspersoner"] == pytest.approx(16 / 31)
     assert row(t, "2024-03", "SEL §104")["borgere"] == 1
-    total = counts.monthly_counts(lf, D(2024, 3, 1), D(2024, 3, 1), PAA, by=()).collect()
+    total = optaelling.monthly_counts(lf, D(2024, 3, 1), D(2024, 3, 1), PAA, by=()).collect()
     assert total["borgere"].to_list() == [1]  # one borger under two paragraffer is one borger
 
 
@@ -164,7 +164,7 @@ def test_sorted_by_month_then_paragraf_enum_order():
         ("B", "ABL §105/SEL §85", D(2024, 1, 1), D(2024, 2, 29)),
         ("C", "SEL §85", D(2024, 1, 1), D(2024, 2, 29)),
     )
-    df = counts.optaelling(lf, D(2024, 1, 1), D(2024, 2, 1), PAA).collect()
+    df = optaelling.optaelling(lf, D(2024, 1, 1), D(2024, 2, 1), PAA).collect()
     assert df.select("maaned", pl.col("paragraf").cast(pl.String)).rows() == [
         ("2024-01", "SEL §85"), ("2024-01", "ABL §105/SEL §85"), ("2024-01", "SEL §107"),
         ("2024-02", "SEL §85"), ("2024-02", "ABL §105/SEL §85"), ("2024-02", "SEL §107"),
@@ -180,11 +180,11 @@ def naive(rows: list[tuple], fra: dt.date, til: dt.date, paa: dt.date) -> dict[t
         while d <= e:
             days.setdefault((d.strftime("%Y-%m"), p, b), set()).add(d)
             d += dt.timedelta(days=1)
-    ms = [m.strftime("%Y-%m") for m in counts.months(counts.add_months(fra, -1), til)]
+    ms = [m.strftime("%Y-%m") for m in optaelling.months(optaelling.add_months(fra, -1), til)]
     out = {}
     paragraffer = {p for (m, p, _) in days if m in ms}
     for i, m in enumerate(ms[1:], start=1):
-        ndays = counts.month_end(D.fromisoformat(m + "-01")).day
+        ndays = optaelling.month_end(D.fromisoformat(m + "-01")).day
         for p in paragraffer:
             now = {b for (mm, pp, b) in days if mm == m and pp == p}
             before = {b for (mm, pp, b) in days if mm == ms[i - 1] and pp == p}
@@ -211,7 +211,7 @@ def test_matches_day_by_day_reference_on_random_data(seed):
         assert (r["borgere"], r["tilgang"], r["afgang"]) == (b, tg, ag), key
         assert r["helaarspersoner"] == pytest.approx(hp), key
     # the Total line: the same with every paragraf folded into one
-    total = counts.monthly_counts(ydelser(*rows), fra, til, paa, by=()).collect()
+    total = optaelling.monthly_counts(ydelser(*rows), fra, til, paa, by=()).collect()
     want_total = naive([(b, "alle", s, e) for b, _, s, e in rows], fra, til, paa)
     assert total.height == 12
     for r in total.to_dicts():
@@ -222,7 +222,7 @@ def test_matches_day_by_day_reference_on_random_data(seed):
 
 def test_fra_after_til_is_an_error():
     with pytest.raises(ValueError):
-        counts.optaelling(ydelser(), D(2024, 5, 1), D(2024, 4, 1), PAA)
+        optaelling.optaelling(ydelser(), D(2024, 5, 1), D(2024, 4, 1), PAA)
 
 
 # --- the seed 002 table and KPIs -----------------------------------------------------------------
@@ -234,9 +234,9 @@ def test_month_table_total_is_unique_borgere_not_column_sum():
         ("A", "SEL §104", D(2024, 1, 1), D(2024, 1, 31)),
         ("B", "SEL §104", D(2024, 2, 1), D(2024, 2, 29)),
     )
-    per = counts.monthly_counts(lf, D(2024, 1, 1), D(2024, 2, 1), PAA).collect()
-    tot = counts.monthly_counts(lf, D(2024, 1, 1), D(2024, 2, 1), PAA, by=()).collect()
-    t = counts.month_table(per, tot, month_label=lambda m: f"m{m}")
+    per = optaelling.monthly_counts(lf, D(2024, 1, 1), D(2024, 2, 1), PAA).collect()
+    tot = optaelling.monthly_counts(lf, D(2024, 1, 1), D(2024, 2, 1), PAA, by=()).collect()
+    t = optaelling.month_table(per, tot, month_label=lambda m: f"m{m}")
     assert t.columns == ["Paragraf", "m2024-01", "m2024-02"]
     assert t.rows() == [("SEL §85", 1, 1), ("SEL §104", 1, 1), ("Total", 1, 2)]
 
@@ -253,7 +253,7 @@ def test_kpis_hand_computed():
         ("E", "SEL §85", D(2024, 3, 1), D(2024, 3, 31)),      # handover: E's course neither new nor ended
         ("F", "SEL §85", D(2024, 3, 20), D(2024, 4, 30)),     # starts after paa: not new yet
     )
-    k = counts.kpis(lf, paa, D(2024, 3, 1), D(2024, 3, 1)).collect().to_dicts()[0]
+    k = optaelling.kpis(lf, paa, D(2024, 3, 1), D(2024, 3, 1)).collect().to_dicts()[0]
     assert k["borgere"] == 3        # A, C, E
     assert k["aktive_ydelser"] == 4  # A x2, C, E (March)
     assert k["nye"] == 1            # B
@@ -267,10 +267,10 @@ def test_filter_kommuner_betalingskommune_falls_back_to_handlekommune():
     borgere = pl.LazyFrame({"borger_id": ["A", "B", "C"], "handlekommune": ["0250", "0250", "0101"],
                             "betalingskommune": [None, "0101", "0101"]})
     ids = lambda f: sorted(f.collect()["borger_id"].to_list())  # noqa: E731
-    assert ids(counts.filter_kommuner(lf, borgere)) == ["A", "B", "C"]
-    assert ids(counts.filter_kommuner(lf, borgere, handlekommuner=["0250"])) == ["A", "B"]
-    assert ids(counts.filter_kommuner(lf, borgere, betalingskommuner=["0250"])) == ["A"]
-    assert ids(counts.filter_kommuner(lf, borgere, ["0250"], ["0101"])) == ["B"]
+    assert ids(optaelling.filter_kommuner(lf, borgere)) == ["A", "B", "C"]
+    assert ids(optaelling.filter_kommuner(lf, borgere, handlekommuner=["0250"])) == ["A", "B"]
+    assert ids(optaelling.filter_kommuner(lf, borgere, betalingskommuner=["0250"])) == ["A"]
+    assert ids(optaelling.filter_kommuner(lf, borgere, ["0250"], ["0101"])) == ["B"]
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_cli_csv(cli_dir, capsys):
     code, out, err = run_cli(capsys, str(cli_dir), "--fra", "2023-05", "--til", "2023-07", "--paa", "2023-07-10")
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == list(counts.COLUMNS)
+    assert list(rows[0]) == list(optaelling.COLUMNS)
     got = [(r["maaned"], r["paragraf"], r["borgere"], r["tilgang"], r["afgang"]) for r in rows]
     assert got == [
         ("2023-05", "SEL §85", "1", "0", "0"), ("2023-05", "SEL §107", "1", "1", "0"),

@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import export, quality, reconcile
+from workbench import export, kvalitet, reconcile
 from workbench.cli import main
 from workbench.config import ConfigError
 from workbench.dataset import open_dataset
@@ -72,7 +72,7 @@ def ydelse(yid="Y1", borger="X", paragraf=P85, navn=ADM, start="2023-01-01", slu
 
 def found(d: Path, paa: dt.date = PAA, rules: list[str] | None = None) -> list[tuple[str, str, str]]:
     ds = open_dataset(d)
-    df = quality.findings(ds, paa, rules=rules).collect()
+    df = kvalitet.findings(ds, paa, rules=rules).collect()
     return [(r["regel"], r["tabel"], r["noegle"]) for r in df.iter_rows(named=True)]
 
 
@@ -96,7 +96,7 @@ def test_ugyldig_ydelse(tmp_path):
         ydelse("Y5", navn=ADM_UUID.upper()),
     ])
     assert one(d, "ugyldig_ydelse") == [("ugyldig_ydelse", "ydelser", "Y1"), ("ugyldig_ydelse", "ydelser", "Y3")]
-    besked = quality.findings(open_dataset(d), PAA, rules=["ugyldig_ydelse"]).collect()["besked"][0]
+    besked = kvalitet.findings(open_dataset(d), PAA, rules=["ugyldig_ydelse"]).collect()["besked"][0]
     assert "'Bostøtte'" in besked and "SEL §85" in besked and "Ret" in besked
 
 
@@ -108,7 +108,7 @@ def test_under_18(tmp_path):
         ydelse("Y2", start="2024-01-02", slut=""),      # on the birthday
     ])
     assert one(d, "under_18", paa=D(2024, 6, 1)) == [("under_18", "ydelser", "Y1")]
-    df = quality.findings(open_dataset(d), PAA, rules=["under_18"]).collect()
+    df = kvalitet.findings(open_dataset(d), PAA, rules=["under_18"]).collect()
     assert "17 år" in df["besked"][0] and "01-01-2024" in df["besked"][0]
 
 
@@ -137,7 +137,7 @@ def test_sen_registrering(tmp_path):
                                     ydelse("Y2", start="2023-01-01", reg="2023-01-31"),   # 30 days
                                     ydelse("Y3", start="2023-01-01", reg="2022-12-01")])
     assert one(d, "sen_registrering") == [("sen_registrering", "ydelser", "Y1")]
-    assert "31 dage" in quality.findings(open_dataset(d), PAA, rules=["sen_registrering"]).collect()["besked"][0]
+    assert "31 dage" in kvalitet.findings(open_dataset(d), PAA, rules=["sen_registrering"]).collect()["besked"][0]
 
 
 # --- indsatsmål ------------------------------------------------------------------------------------
@@ -164,7 +164,7 @@ def test_opfoelgning_overskredet(tmp_path):
                                                                      ("opfoelgning_overskredet", "indsatsmaal", "M3")]
     # An assessment after the reference date does not count; on or before it does.
     assert one(d, "opfoelgning_overskredet", paa=D(2023, 10, 1)) == [("opfoelgning_overskredet", "indsatsmaal", "M2")]
-    besked = quality.findings(open_dataset(d), D(2023, 10, 1), rules=["opfoelgning_overskredet"]).collect()["besked"][0]
+    besked = kvalitet.findings(open_dataset(d), D(2023, 10, 1), rules=["opfoelgning_overskredet"]).collect()["besked"][0]
     assert "01-09-2023" in besked and "Varetage økonomi" in besked
 
 
@@ -214,7 +214,7 @@ def test_primaer_maalgruppe(tmp_path):
     d = make_dir(tmp_path, borgere=borgere, maalgrupper=mg)
     assert one(d, "primaer_maalgruppe") == [("primaer_maalgruppe", "maalgrupper", k)
                                             for k in ("INGEN", "KUNANDRE", "TO")]
-    beskeder = quality.findings(open_dataset(d), PAA, rules=["primaer_maalgruppe"]).collect()["besked"].to_list()
+    beskeder = kvalitet.findings(open_dataset(d), PAA, rules=["primaer_maalgruppe"]).collect()["besked"].to_list()
     assert "Borger TO har 2 primære målgrupper på den seneste registrering af primær målgruppe 01-01-2023." in beskeder[2]
     assert "ingen målgruppe registreret" in beskeder[0]
     # Registrations after the reference date are not known yet: SKIFT still has two primaries in mid-2022.
@@ -227,7 +227,7 @@ def test_dublet(tmp_path):
     d = make_dir(tmp_path, ydelser=yd, maalgrupper=mg + mg)
     assert one(d, "dublet") == [("dublet", "maalgrupper", "X|Anden psykisk vanskelighed|2023-01-01"),
                                 ("dublet", "ydelser", "Y1")]
-    besked = quality.findings(open_dataset(d), PAA, rules=["dublet"]).collect()["besked"][1]
+    besked = kvalitet.findings(open_dataset(d), PAA, rules=["dublet"]).collect()["besked"][1]
     assert "Y1 står 2 gange i ydelser" in besked
     assert one(make_dir(tmp_path, name="ok", ydelser=yd[1:]), "dublet") == []
 
@@ -253,7 +253,7 @@ def test_ottetalskontrol(tmp_path):
     assert table["paragraf"].unique().to_list() == [P85]          # §103 is not in the payment extract
     assert table["maaned"].to_list() == ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05", "2023-06", "2023-07"]
     assert table.filter(pl.col("maaned") == "2023-03").row(0)[2:] == (1, 0, 0, 1, 0)
-    besked = quality.findings(open_dataset(d), PAA, rules=["betaling_uden_ydelse"]).collect()["besked"][0]
+    besked = kvalitet.findings(open_dataset(d), PAA, rules=["betaling_uden_ydelse"]).collect()["besked"][0]
     assert "2023-07" in besked and "SEL §85" in besked
 
 
@@ -294,10 +294,10 @@ def test_databrud_flags_dip_and_spike(tmp_path):
     d = series_dir(tmp_path, counts, "brud")
     # the dip and the catch-up the month after are one break, keyed by its first month
     assert one(d, "databrud") == [("databrud", "ydelser", ms[12])]
-    besked = quality.findings(open_dataset(d), PAA, rules=["databrud"]).collect()["besked"][0]
+    besked = kvalitet.findings(open_dataset(d), PAA, rules=["databrud"]).collect()["besked"][0]
     assert f"I {ms[12]} blev der registreret 4 nye ydelser mod normalt omkring 21." in besked
     assert f"Også de følgende måneder afviger: {ms[13]} (38 mod normalt 21)" in besked
-    series = reconcile.databrud_series(open_dataset(d), PAA, quality.load_quality_config().databrud).collect()
+    series = reconcile.databrud_series(open_dataset(d), PAA, kvalitet.load_quality_config().databrud).collect()
     assert series.filter(pl.col("brud"))["maaned"].to_list() == [ms[12], ms[13]]
 
 
@@ -317,7 +317,7 @@ def test_databrud_steady_series_and_partial_month(tmp_path):
     # The reference date's own month is incomplete: 2 registrations by the 2nd is not a break.
     d2 = series_dir(tmp_path, {**{m: 20 for m in ms}, "2023-01": 2}, "delvis")
     assert one(d2, "databrud", paa=D(2023, 1, 2)) == []
-    series = reconcile.databrud_series(open_dataset(d2), D(2023, 1, 2), quality.load_quality_config().databrud).collect()
+    series = reconcile.databrud_series(open_dataset(d2), D(2023, 1, 2), kvalitet.load_quality_config().databrud).collect()
     assert series["maaned"][-1] == "2022-12" and series.columns[:3] == ["maaned", "antal", "forventet"]
 
 
@@ -357,9 +357,9 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
 # --- config ----------------------------------------------------------------------------------------
 
 def test_shipped_rules():
-    cfg = quality.load_quality_config()
-    assert list(cfg.rules) == list(quality.RULE_IDS)
-    assert set(quality.RULE_IDS) >= {
+    cfg = kvalitet.load_quality_config()
+    assert list(cfg.rules) == list(kvalitet.RULE_IDS)
+    assert set(kvalitet.RULE_IDS) >= {
         "ugyldig_ydelse", "under_18", "slut_foer_start", "mangler_tilbud", "ukendt_tilbud",
         "opfoelgning_overskredet", "opfoelgning_mangler", "niveau_uden_for_skala", "primaer_maalgruppe",
         "dublet", "sen_registrering", "betaling_uden_ydelse", "ydelse_uden_betaling", "databrud"}
@@ -385,7 +385,7 @@ def _config(tmp_path: Path, edit) -> Path:
 ])
 def test_bad_config_names_file_and_key(tmp_path, edit, key):
     with pytest.raises(ConfigError) as exc:
-        quality.load_quality_config(_config(tmp_path, edit))
+        kvalitet.load_quality_config(_config(tmp_path, edit))
     assert "quality_rules.yaml" in str(exc.value) and key in str(exc.value)
 
 
@@ -440,8 +440,8 @@ def _planted_key(entry: dict) -> str:
 def test_demo_kommune_finds_exactly_the_planted_defects(demo_kommune):
     manifest = _manifest(demo_kommune)
     paa = D.fromisoformat(manifest["udtraek_dato"])
-    cfg = quality.load_quality_config()
-    got = quality.findings(open_dataset(demo_kommune), paa, cfg).collect()
+    cfg = kvalitet.load_quality_config()
+    got = kvalitet.findings(open_dataset(demo_kommune), paa, cfg).collect()
     overlap_rules = {"SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT"}
     planted = {rule: {_planted_key(e) for e in entries}
                for rule, entries in manifest["planted"].items() if rule not in overlap_rules}

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from test_filters import PAA, UT, make_ds, sample_tables
-from workbench import explore as E
+from workbench import udforsk as E
 from workbench import export as X
 from workbench.filters import IKKE_VURDERET, Filters
 

@@ -21,7 +21,7 @@ Rules (the contract, to the letter):
   `seneste_niveau <= forventet_niveau`; *Fastholde funktionsevne* when `seneste_niveau <=
   udgangsniveau`.
 
-Edge cases the contract leaves open (decided here, tested in tests/test_progression.py):
+Edge cases the contract leaves open (decided here, tested in tests/test_forloeb.py):
 
 * Several assessments on the same undertema on the same day: the highest (worst) niveau of that
   day counts, so the result never depends on row order and never overstates progress.
