@@ -17,8 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on = paa(args)
     cfg = load_quality_config()
     ds, _ = scoped(args)
+    on = paa(args, ds)
     df = kvalitet_report(materialise(ds), on, cfg).collect()
     return emit_report(df, args)

@@ -13,8 +13,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on = paa(args)
     rules = load_rules()
     ds, _ = scoped(args, ("borgere", "ydelser"))
+    on = paa(args, ds)
     df = overlap_report(ds.ydelser, on, rules).collect()
     return emit_report(df, args)
