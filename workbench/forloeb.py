@@ -44,6 +44,7 @@ from typing import Any
 
 import polars as pl
 
+from workbench import niveau
 from workbench.config import CodeLists, codes as load_codes
 from workbench.dataset import Dataset
 from workbench.periods import age_on
@@ -71,25 +72,6 @@ def _text(*cols: str) -> list[pl.Expr]:
     return [pl.col(c).cast(pl.String) for c in cols]
 
 
-def assessments(funktionsevne: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
-    """Assessments proper (niveau 0-4) on or before the reference date: borger_id, undertema, dato, niveau."""
-    return (
-        funktionsevne.filter(pl.col("niveau").is_not_null() & (pl.col("dato") <= paa))
-        .select("borger_id", "undertema", "dato", "niveau")
-    )
-
-
-def _latest(goals: pl.LazyFrame, assess: pl.LazyFrame, upto: pl.Expr, name: str) -> pl.LazyFrame:
-    """Per goal (_g): the latest niveau with dato <= upto; same-day ties take the highest niveau."""
-    return (
-        goals.select("_g", "borger_id", "undertema", "startdato")
-        .join(assess, on=["borger_id", "undertema"], how="inner")
-        .filter(pl.col("dato") <= upto)
-        .group_by("_g")
-        .agg(pl.col("niveau").sort_by(["dato", "niveau"]).last().alias(name))
-    )
-
-
 def recorded_vurdering(opfoelgninger: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
     """maal_id, vurdering (String), vurderingsdato, status_paa_indsats: each goal's latest recorded
     follow-up in opfoelgninger on or before `paa` (contract: `vurdering`/`vurderingsdato`)."""
@@ -104,50 +86,74 @@ def recorded_vurdering(opfoelgninger: pl.LazyFrame, paa: dt.date) -> pl.LazyFram
 
 def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.date,
                 opfoelgninger: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Every goal started on or before `paa` with udgangsniveau, seneste_niveau, status and vurderbar;
-    with `opfoelgninger` also vurdering, vurderingsdato and status_paa_indsats (recorded_vurdering).
+    """Every goal started on or before `paa`, vectorised over any number of borgere.
 
-    Works on any number of borgere; sorted by borger_id, undertema (label), startdato, maal_id.
+    Columns: the indsatsmaal columns, plus
+      udgangsniveau, udgangsniveau_dato   (workbench.niveau on startdato)
+      seneste_niveau, seneste_niveau_dato (workbench.niveau on `paa`)
+      maalt_niveau, maalt_dato            (the assessment the status is judged on; null when none counts)
+      status (STATUSES), vurderbar (bool: the goal can be measured at all)
+    and with `opfoelgninger`: vurdering, vurderingsdato, status_paa_indsats (recorded_vurdering).
+    Sorted by borger_id, undertema (label), startdato, maal_id.
     """
-    goals = indsatsmaal.filter(pl.col("startdato") <= paa).with_row_index("_g")
-    assess = assessments(funktionsevne, paa)
-    baseline = _latest(goals, assess, pl.col("startdato"), "udgangsniveau")
-    latest = _latest(goals, assess, pl.lit(paa, pl.Date), "seneste_niveau")
-    followed = (
-        goals.select("_g", "borger_id", "undertema", "startdato")
-        .join(assess, on=["borger_id", "undertema"], how="inner")
+    goals = indsatsmaal.filter(pl.col("startdato") <= paa).with_row_index("_g").with_columns(
+        pl.col("undertema").cast(pl.String).alias("_ut"))
+    keys = goals.select("_g", "borger_id", pl.col("_ut").alias("undertema"), "startdato")
+    baseline = niveau.niveau_ved(funktionsevne, keys, "startdato", "udgangsniveau").select(
+        "_g", "udgangsniveau", "udgangsniveau_dato")
+    latest = niveau.niveau_paa(funktionsevne, paa).select(
+        "borger_id", pl.col("undertema").alias("_ut"), pl.col("niveau").alias("seneste_niveau"),
+        pl.col("niveau_dato").alias("seneste_niveau_dato"))
+    # Judged at the follow-up: assessments after startdato up to min(follow-up, paa) count; when none
+    # was made by a passed follow-up date, the first one after it counts (a late follow-up).
+    end = pl.min_horizontal(pl.col("opfoelgningsdato"), pl.lit(paa, pl.Date))
+    in_window = pl.col("dato") <= end
+    late = pl.col("opfoelgningsdato").is_not_null() & (pl.col("dato") > pl.col("opfoelgningsdato"))
+    measured = (
+        goals.select("_g", "borger_id", "_ut", "startdato", "opfoelgningsdato")
+        .join(niveau.assessments(funktionsevne, paa).with_columns(pl.col("undertema").cast(pl.String).alias("_ut"))
+              .select("borger_id", "_ut", "dato", "niveau"), on=["borger_id", "_ut"], how="inner")
         .filter(pl.col("dato") > pl.col("startdato"))
         .group_by("_g")
-        .agg(pl.len().alias("_n_efter"))
+        .agg(
+            pl.col("niveau").filter(in_window).sort_by(pl.col("dato").filter(in_window)).last().alias("_w_n"),
+            pl.col("dato").filter(in_window).max().alias("_w_d"),
+            pl.col("niveau").filter(late).sort_by(pl.col("dato").filter(late)).first().alias("_l_n"),
+            pl.col("dato").filter(late).min().alias("_l_d"),
+        )
+        .select("_g",
+                pl.when(pl.col("_w_d").is_not_null()).then(pl.col("_w_n")).otherwise(pl.col("_l_n")).alias("maalt_niveau"),
+                pl.coalesce("_w_d", "_l_d").alias("maalt_dato"))
     )
     typ = pl.col("maaltype").cast(pl.String)
     met = (
-        pl.when(typ.is_in([UDVIKLE, BEGRAENSE])).then(pl.col("seneste_niveau") <= pl.col("forventet_niveau"))
-        .when(typ == FASTHOLDE).then(pl.col("seneste_niveau") <= pl.col("udgangsniveau"))
+        pl.when(typ.is_in([UDVIKLE, BEGRAENSE])).then(pl.col("maalt_niveau") <= pl.col("forventet_niveau"))
+        .when(typ == FASTHOLDE).then(pl.col("maalt_niveau") <= pl.col("udgangsniveau"))
         .otherwise(None)
     )
+    measurable = (
+        pl.when(typ.is_in([UDVIKLE, BEGRAENSE])).then(pl.col("forventet_niveau").is_not_null())
+        .when(typ == FASTHOLDE).then(pl.col("udgangsniveau").is_not_null())
+        .otherwise(False)
+    )
     passed = pl.col("opfoelgningsdato").is_not_null() & (pl.col("opfoelgningsdato") < paa)
-    has_after = pl.col("_n_efter").fill_null(0) > 0
+    counted = pl.col("maalt_dato").is_not_null()
     status = (
-        pl.when(~has_after & passed).then(pl.lit(OVERSKREDET))
-        .when(~has_after).then(pl.lit(AFVENTER))
-        .when(pl.col("_met").fill_null(False)).then(pl.lit(OPNAAET))
+        pl.when(~counted & passed).then(pl.lit(OVERSKREDET))
+        .when(~counted).then(pl.lit(AFVENTER))
+        .when(met.fill_null(False)).then(pl.lit(OPNAAET))
         .when(passed).then(pl.lit(IKKE_OPNAAET))
         .otherwise(pl.lit(AFVENTER))
     )
     return (
         goals.join(baseline, on="_g", how="left")
-        .join(latest, on="_g", how="left")
-        .join(followed, on="_g", how="left")
-        .with_columns(met.alias("_met"))
-        .with_columns(
-            status.alias("status"),
-            pl.col("_met").is_not_null().alias("vurderbar"),
-        )
+        .join(latest, on=["borger_id", "_ut"], how="left")
+        .join(measured, on="_g", how="left")
+        .with_columns(status.alias("status"), measurable.alias("vurderbar"))
         .pipe(lambda lf: lf if opfoelgninger is None
               else lf.join(recorded_vurdering(opfoelgninger, paa), on="maal_id", how="left"))
-        .sort([pl.col("borger_id"), pl.col("undertema").cast(pl.String), pl.col("startdato"), pl.col("maal_id")])
-        .drop("_g", "_n_efter", "_met")
+        .sort([pl.col("borger_id"), pl.col("_ut"), pl.col("startdato"), pl.col("maal_id")])
+        .drop("_g", "_ut")
     )
 
 
