@@ -37,8 +37,6 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "ukendt_tilbud": {"ydelse_id", "borger_id", "paragraf", "tilbud_id"},
     "opfoelgning_overskredet": {"maal_id", "borger_id", "undertema", "opfoelgningsdato", "startdato"},
     "opfoelgning_mangler": {"maal_id", "borger_id", "undertema"},
-    "vurdering_afviger_maaling": {"maal_id", "borger_id", "undertema", "vurdering", "vurderingsdato", "status",
-                                  "maalt_niveau", "maalt_dato", "forventet_niveau", "opfoelgningsdato"},
     "niveau_uden_for_skala": {"tabel", "borger_id", "undertema", "niveau", "omraade", "detalje"},
     "primaer_maalgruppe": {"borger_id", "antal", "dato"},
     "dublet": {"tabel", "noegle", "antal"},
@@ -47,6 +45,8 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "ydelse_uden_betaling": {"borger_id", "paragraf", "maaned"},
     "databrud": {"maaned", "antal", "forventet", "efterfoelgende"},
     "afvist_raekke": {"tabel", "raekke", "fejl", "borger_id"},
+    "vurdering_afviger_maaling": {"maal_id", "borger_id", "undertema", "vurdering", "vurderingsdato", "status",
+                                  "maalt_niveau", "maalt_dato", "forventet_niveau", "opfoelgningsdato"},
 }
 RULE_IDS = tuple(PLACEHOLDERS)
 # Rule id -> the variants (findings of another severity under the same rule) its check can give.
