@@ -5,21 +5,22 @@ reference date* (`paa`): rows dated after it are left out.
 
 Rules (the contract, to the letter):
 
-* An *assessment* is a funktionsevne row with a niveau 0-4. *Ikke vurderet* (null niveau) is never
-  an assessment and never 0: it is skipped when looking for the latest niveau and it does not count
-  as a follow-up assessment.
-* `udgangsniveau` = the latest niveau on the goal's undertema on or before `startdato`.
-* `seneste_niveau` = the latest niveau on the undertema on or before the reference date (it may be
-  the baseline itself when nothing newer exists).
-* `status`, decided in this order:
-  1. no assessment on the undertema *after* startdato and on/before the reference date:
-     `Afventer opfølgning` up to and including the follow-up date, `Opfølgning overskredet` from the
-     day after;
-  2. goal met -> `Opnået` (even before the follow-up date);
+* Niveau on a date: workbench.niveau (the one owner): the latest assessment (niveau 0-4) on or before
+  the date; a later *Ikke vurderet* never erases it; same-day rows: the worst niveau.
+* `udgangsniveau` = the niveau on the goal's undertema on `startdato`; `seneste_niveau` = the niveau
+  on the reference date (both with the date of the assessment used: `*_dato`).
+* `status` is judged at the follow-up. The assessments that count are those after startdato and on or
+  before the reference date; once the follow-up date has passed, only those on or before it -- unless
+  none was made by then, in which case the first one after it counts (a late follow-up). The one
+  used is `maalt_niveau` / `maalt_dato`. Decided in this order:
+  1. no assessment counts: `Afventer opfølgning` up to and including the follow-up date,
+     `Opfølgning overskredet` from the day after;
+  2. the latest counting assessment meets the goal -> `Opnået` (even before the follow-up date);
   3. not met -> `Afventer opfølgning` while the follow-up date is not passed, `Ikke opnået` after.
   Lower niveau is better: *Udvikle funktionsevne* and *Begrænse tab af funktionsevne* are met when
-  `seneste_niveau <= forventet_niveau`; *Fastholde funktionsevne* when `seneste_niveau <=
-  udgangsniveau`.
+  `maalt_niveau <= forventet_niveau`; *Fastholde funktionsevne* when `maalt_niveau <= udgangsniveau`.
+* `vurdering` / `vurderingsdato` (and `status_paa_indsats`): the latest *recorded* follow-up in
+  opfoelgninger on or before the reference date, shown beside the measured status.
 
 Edge cases the contract leaves open (decided here, tested in tests/test_forloeb.py):
 
@@ -158,7 +159,8 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
 
 
 def borger_goals(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
-    """The contract's indsatsmål rows of one borger (plus ansvarlig, relaterede_undertemaer, vurderbar)."""
+    """The contract's indsatsmål rows of one borger (GOAL_COLUMNS) plus ansvarlig, relaterede_undertemaer,
+    vurderbar, udgangsniveau_dato, seneste_niveau_dato, maalt_niveau, maalt_dato, status_paa_indsats (UI)."""
     g = goal_status(
         ds.indsatsmaal.filter(pl.col("borger_id") == borger_id),
         ds.funktionsevne.filter(pl.col("borger_id") == borger_id),
@@ -167,8 +169,17 @@ def borger_goals(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
     )
     return g.select(
         "maal_id", *_text("undertema", "maaltype"), "udgangsniveau", "forventet_niveau", "startdato",
-        "opfoelgningsdato", "seneste_niveau", "status", "vurdering", "vurderingsdato", "ansvarlig", "relaterede_undertemaer", "vurderbar",
+        "opfoelgningsdato", "seneste_niveau", "status", "vurdering", "vurderingsdato", "ansvarlig",
+        "relaterede_undertemaer", "vurderbar", "udgangsniveau_dato", "seneste_niveau_dato", "maalt_niveau",
+        "maalt_dato", "status_paa_indsats",
     )
+
+
+def borger_niveauer(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
+    """undertema, niveau, niveau_dato: the borger's niveau on each assessed undertema on `paa`
+    (workbench.niveau, the same function Udforsk and Kort use), sorted by undertema."""
+    return niveau.niveau_paa(ds.funktionsevne.filter(pl.col("borger_id") == borger_id), paa).select(
+        "undertema", "niveau", "niveau_dato").sort("undertema")
 
 
 def borger_funktionsevne(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
