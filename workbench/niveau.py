@@ -30,18 +30,32 @@ def assessments(funktionsevne: pl.LazyFrame, paa: dt.date | None = None) -> pl.L
     return fe.group_by("borger_id", "undertema", "dato").agg(pl.col("niveau").max())
 
 
-def niveau_paa(funktionsevne: pl.LazyFrame, paa: dt.date, undertemaer: Iterable[str] | None = None) -> pl.LazyFrame:
+def vurderet_siden(paa: dt.date, inden_maaneder: int) -> pl.Expr:
+    """The first day that counts as 'vurderet inden for de seneste N måneder' of `paa`: the same day N
+    calendar months earlier (Polars' calendar offset; the 31st falls back to the month's last day)."""
+    return pl.lit(paa, pl.Date).dt.offset_by(f"-{int(inden_maaneder)}mo")
+
+
+def niveau_paa(funktionsevne: pl.LazyFrame, paa: dt.date, undertemaer: Iterable[str] | None = None,
+               inden_maaneder: int | None = None) -> pl.LazyFrame:
     """borger_id, undertema (String), niveau (integer), niveau_dato: each borger's niveau on every
-    undertema assessed on or before `paa` (optionally only the given undertemaer)."""
+    undertema assessed on or before `paa` (optionally only the given undertemaer).
+
+    inden_maaneder=N leaves out stale levels: a niveau whose assessment is older than N months before
+    `paa` (niveau_dato < vurderet_siden) is dropped, so the borger counts as not assessed (within the
+    window) on that undertema. An older assessment never stands in for it."""
     fe = funktionsevne
     if undertemaer is not None:
         fe = fe.filter(pl.col("undertema").cast(pl.String).is_in(list(undertemaer)))
-    return (
+    out = (
         assessments(fe, paa)
         .group_by("borger_id", "undertema")
         .agg(pl.col("niveau").sort_by("dato").last(), pl.col("dato").max().alias("niveau_dato"))
         .select("borger_id", pl.col("undertema").cast(pl.String), "niveau", "niveau_dato")
     )
+    if inden_maaneder is not None:
+        out = out.filter(pl.col("niveau_dato") >= vurderet_siden(paa, inden_maaneder))
+    return out
 
 
 def niveau_ved(funktionsevne: pl.LazyFrame, keys: pl.LazyFrame, dato: str, name: str = "niveau") -> pl.LazyFrame:
