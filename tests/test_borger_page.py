@@ -270,3 +270,13 @@ def test_demo_dataset_borger_x_and_a_busy_borger(demo_env):
     assert 1 <= len(goals) <= busiest["len"][0]  # goals starting after today are left out
     assert set(goals["Status (målt)"]) <= {"Opnået", "Afventer opfølgning", "Ikke opnået", "Opfølgning overskredet"}
     assert len(at.get("vega_lite_chart")) >= 2
+
+
+def test_findings_section_calls_overlap_and_kvalitet_directly():
+    """The importlib probe is gone: the borger page uses workbench.overlap / workbench.kvalitet."""
+    import inspect
+
+    from workbench.ui import borger_view
+
+    assert not hasattr(borger_view, "_module") and "importlib" not in inspect.getsource(borger_view)
+    assert borger_view.overlap.overlap_report and borger_view.kvalitet.findings
