@@ -97,31 +97,31 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
     and with `opfoelgninger`: vurdering, vurderingsdato, status_paa_indsats (recorded_vurdering).
     Sorted by borger_id, undertema (label), startdato, maal_id.
     """
-    goals = indsatsmaal.filter(pl.col("startdato") <= paa).with_row_index("_g").with_columns(
-        pl.col("undertema").cast(pl.String).alias("_ut"))
-    keys = goals.select("_g", "borger_id", pl.col("_ut").alias("undertema"), "startdato")
+    goals = indsatsmaal.filter(pl.col("startdato") <= paa).with_row_index("_g")
+    keys = goals.select("_g", "borger_id", "undertema", "startdato", pl.lit(paa, pl.Date).alias("_paa"))
     baseline = niveau.niveau_ved(funktionsevne, keys, "startdato", "udgangsniveau").select(
         "_g", "udgangsniveau", "udgangsniveau_dato")
-    latest = niveau.niveau_paa(funktionsevne, paa).select(
-        "borger_id", pl.col("undertema").alias("_ut"), pl.col("niveau").alias("seneste_niveau"),
-        pl.col("niveau_dato").alias("seneste_niveau_dato"))
+    latest = niveau.niveau_ved(funktionsevne, keys, "_paa", "seneste_niveau").select(
+        "_g", "seneste_niveau", "seneste_niveau_dato")
     # Judged at the follow-up: assessments after startdato up to min(follow-up, paa) count; when none
     # was made by a passed follow-up date, the first one after it counts (a late follow-up).
     end = pl.min_horizontal(pl.col("opfoelgningsdato"), pl.lit(paa, pl.Date))
     in_window = pl.col("dato") <= end
     late = pl.col("opfoelgningsdato").is_not_null() & (pl.col("dato") > pl.col("opfoelgningsdato"))
-    measured = (
-        goals.select("_g", "borger_id", "_ut", "startdato", "opfoelgningsdato")
-        .join(niveau.assessments(funktionsevne, paa).with_columns(pl.col("undertema").cast(pl.String).alias("_ut"))
-              .select("borger_id", "_ut", "dato", "niveau"), on=["borger_id", "_ut"], how="inner")
+    ka, kg = niveau.undertema_keys(funktionsevne, indsatsmaal)
+    joined = (
+        goals.select("_g", "borger_id", kg.alias("_ut"), "startdato", "opfoelgningsdato")
+        .join(niveau.assessments(funktionsevne, paa).select("borger_id", ka.alias("_ut"), "dato", "niveau"),
+              on=["borger_id", "_ut"], how="inner")
         .filter(pl.col("dato") > pl.col("startdato"))
-        .group_by("_g")
-        .agg(
-            pl.col("niveau").filter(in_window).sort_by(pl.col("dato").filter(in_window)).last().alias("_w_n"),
-            pl.col("dato").filter(in_window).max().alias("_w_d"),
-            pl.col("niveau").filter(late).sort_by(pl.col("dato").filter(late)).first().alias("_l_n"),
-            pl.col("dato").filter(late).min().alias("_l_d"),
-        )
+    )
+    # assessments are one row per (borger, undertema, dato): one row per goal survives each filter
+    window = joined.filter(in_window).filter(pl.col("dato") == pl.col("dato").max().over("_g")).select(
+        "_g", pl.col("niveau").alias("_w_n"), pl.col("dato").alias("_w_d"))
+    first_late = joined.filter(late).filter(pl.col("dato") == pl.col("dato").min().over("_g")).select(
+        "_g", pl.col("niveau").alias("_l_n"), pl.col("dato").alias("_l_d"))
+    measured = (
+        goals.select("_g").join(window, on="_g", how="left").join(first_late, on="_g", how="left")
         .select("_g",
                 pl.when(pl.col("_w_d").is_not_null()).then(pl.col("_w_n")).otherwise(pl.col("_l_n")).alias("maalt_niveau"),
                 pl.coalesce("_w_d", "_l_d").alias("maalt_dato"))
@@ -148,13 +148,13 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
     )
     return (
         goals.join(baseline, on="_g", how="left")
-        .join(latest, on=["borger_id", "_ut"], how="left")
+        .join(latest, on="_g", how="left")
         .join(measured, on="_g", how="left")
         .with_columns(status.alias("status"), measurable.alias("vurderbar"))
         .pipe(lambda lf: lf if opfoelgninger is None
               else lf.join(recorded_vurdering(opfoelgninger, paa), on="maal_id", how="left"))
-        .sort([pl.col("borger_id"), pl.col("_ut"), pl.col("startdato"), pl.col("maal_id")])
-        .drop("_g", "_ut")
+        .sort([pl.col("borger_id"), pl.col("undertema").cast(pl.String), pl.col("startdato"), pl.col("maal_id")])
+        .drop("_g")
     )
 
 

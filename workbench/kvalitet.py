@@ -280,7 +280,7 @@ def _goals(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     ).with_columns(pl.col("maal_id").alias("noegle"))
 
 
-def opfoelgning_overskredet(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+def opfoelgning_overskredet(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Goals whose status (forloeb.goal_status, each goal judged at its own follow-up date) is
     'Opfølgning overskredet' on the reference date, and which are still open: the borger has a ydelse
     active on the reference date, and the goal is not closed by a recorded follow-up 'Træf afgørelse
@@ -293,20 +293,20 @@ def opfoelgning_overskredet(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     ).select(pl.col("borger_id").cast(pl.String)).unique()
     closed = pl.col("status_paa_indsats").fill_null("").str.starts_with(AFSLUTNING)
     return (
-        _goals(ds, paa).filter((pl.col("status") == forloeb.OVERSKREDET) & ~closed)
+        (goals if goals is not None else _goals(ds, paa)).filter((pl.col("status") == forloeb.OVERSKREDET) & ~closed)
         .join(active, on="borger_id", how="semi")
         .with_columns(ddmmyyyy("opfoelgningsdato"), ddmmyyyy("startdato"))
     )
 
 
-def vurdering_afviger_maaling(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+def vurdering_afviger_maaling(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Goals whose recorded follow-up (opfoelgninger `vurdering`, latest on or before paa) says Opnået
     while the status measured on funktionsevne is Ikke opnået, or the reverse."""
     from workbench import forloeb
 
     v, m = pl.col("vurdering"), pl.col("status")
     return (
-        _goals(ds, paa)
+        (goals if goals is not None else _goals(ds, paa))
         .filter(((v == forloeb.OPNAAET) & (m == forloeb.IKKE_OPNAAET)) | ((v == forloeb.IKKE_OPNAAET) & (m == forloeb.OPNAAET)))
         .with_columns(ddmmyyyy("vurderingsdato"), ddmmyyyy("maalt_dato"), ddmmyyyy("opfoelgningsdato"))
     )
@@ -479,15 +479,23 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
     conf = load_config()
     codes = codes or conf.codes
     paid = reconcile.mismatches(ds, paa)  # one comparison for both 8-talskontrol rules
+    memo: dict[str, pl.LazyFrame] = {}
+
+    def goals() -> pl.LazyFrame:
+        """forloeb.goal_status once for both goal rules (collected: two lazy copies cost 2-3x)."""
+        if "g" not in memo:
+            memo["g"] = _goals(ds, paa).collect().lazy()
+        return memo["g"]
+
     checks: dict[str, tuple[str, Callable[[], pl.LazyFrame]]] = {
         "ugyldig_ydelse": ("ydelser", lambda: ugyldig_ydelse(ds, codes)),
         "under_18": ("ydelser", lambda: under_18(ds, conf.settings.voksen_alder)),
         "slut_foer_start": ("ydelser", lambda: slut_foer_start(ds)),
         "mangler_tilbud": ("ydelser", lambda: mangler_tilbud(ds, codes)),
         "ukendt_tilbud": ("ydelser", lambda: ukendt_tilbud(ds)),
-        "opfoelgning_overskredet": ("indsatsmaal", lambda: opfoelgning_overskredet(ds, paa)),
+        "opfoelgning_overskredet": ("indsatsmaal", lambda: opfoelgning_overskredet(ds, paa, goals())),
         "opfoelgning_mangler": ("indsatsmaal", lambda: opfoelgning_mangler(ds)),
-        "vurdering_afviger_maaling": ("opfoelgninger", lambda: vurdering_afviger_maaling(ds, paa)),
+        "vurdering_afviger_maaling": ("opfoelgninger", lambda: vurdering_afviger_maaling(ds, paa, goals())),
         "niveau_uden_for_skala": ("funktionsevne", lambda: niveau_uden_for_skala(ds)),
         "primaer_maalgruppe": ("maalgrupper", lambda: primaer_maalgruppe(ds, paa)),
         "dublet": ("", lambda: dublet(ds)),
