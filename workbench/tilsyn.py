@@ -453,3 +453,81 @@ def tendens(svar: pl.DataFrame, checklist: Checklist | None = None) -> pl.DataFr
     return per.join(n_audits, on="kvartal", how="left").select(
         "kvartal", "spoergsmaal_id", "spoergsmaal", "tilsyn", "besvaret", "ja", "andel_ja").sort(
         "kvartal", maintain_order=True)
+
+
+@dataclass(frozen=True)
+class Rapport:
+    """The tilsyn report: one owner for the page, the Excel export and the A4 print."""
+    pr_sagsbehandler: pl.DataFrame
+    pr_team: pl.DataFrame
+    fund: pl.DataFrame
+    tendens: pl.DataFrame
+    sager: int
+    svar: int
+
+
+def rapport(svar: pl.DataFrame, checklist: Checklist | None = None) -> Rapport:
+    """The report over `svar` (workbench.tilsyn_store.report_frame: the current answers with case and
+    audit columns)."""
+    checklist = checklist or load_checklist()
+    cases = svar.select("audit_id", "borger_id").unique().height
+    answered = int(svar.get_column("svar").is_not_null().sum())
+    return Rapport(andel_ja(svar, "sagsbehandler", checklist), andel_ja(svar, "team", checklist),
+                   fund(svar, checklist), tendens(svar, checklist), cases, answered)
+
+
+RAPPORT_HEADERS = {"sagsbehandler": "Sagsbehandler", "team": "Team", "kvartal": "Kvartal",
+                   "spoergsmaal_id": "Spørgsmål-id", "spoergsmaal": "Spørgsmål", "besvaret": "Besvaret",
+                   "ja": "Ja", "andel_ja": "Andel ja", "tilsyn": "Tilsyn", "audit_id": "Tilsyn-id",
+                   "titel": "Tilsyn", "borger_id": "Borger", "svar": "Svar", "kommentar": "Kommentar"}
+
+
+def rapport_sheets(r: Rapport) -> dict[str, pl.DataFrame]:
+    """The report's tables with Danish headers (Excel sheets; andel ja in percent, one decimal)."""
+    def pct(df: pl.DataFrame) -> pl.DataFrame:
+        return df.with_columns((pl.col("andel_ja") * 100).round(1)) if "andel_ja" in df.columns else df
+
+    def dk(df: pl.DataFrame) -> pl.DataFrame:
+        return pct(df).rename({c: RAPPORT_HEADERS.get(c, c) for c in df.columns}).rename(
+            {"Andel ja": "Andel ja (%)"}, strict=False)
+
+    return {"Pr. sagsbehandler": dk(r.pr_sagsbehandler), "Pr. team": dk(r.pr_team), "Fund": dk(r.fund),
+            "Udvikling pr. kvartal": dk(r.tendens)}
+
+
+def rapport_html(r: Rapport, title: str, meta: Iterable[tuple[str, str]] = ()) -> str:
+    """The report as a printable A4 page (the sagsgennemgang's print shell, workbench.udskrift)."""
+    from workbench import udskrift
+
+    def table(df: pl.DataFrame, empty: str) -> str:
+        if df.height == 0:
+            return f"<p>{udskrift.e(empty)}</p>"
+        head = "".join(f"<th>{udskrift.e(c)}</th>" for c in df.columns)
+        rows = []
+        for row in df.iter_rows():
+            cells = []
+            for v in row:
+                if isinstance(v, float):
+                    cells.append(f"<td class='tal'>{v:.1f}".replace(".", ",") + "</td>")
+                elif isinstance(v, int):
+                    cells.append(f"<td class='tal'>{v}</td>")
+                else:
+                    cells.append(f"<td>{udskrift.e(v)}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
+
+    sheets = rapport_sheets(r)
+    drop = ["Spørgsmål-id"]
+    meta_rows = "".join(f"<tr><td>{udskrift.e(k)}</td><td>{udskrift.e(v)}</td></tr>" for k, v in meta)
+    body = f"""<h1>{udskrift.e(title)}</h1>
+<table class="meta">{meta_rows}<tr><td>Sager</td><td>{r.sager}</td></tr><tr><td>Svar</td><td>{r.svar}</td></tr></table>
+<h2>Andel ja pr. sagsbehandler</h2>
+{table(sheets["Pr. sagsbehandler"].drop(drop, strict=False), "Ingen svar endnu.")}
+<h2>Andel ja pr. team</h2>
+{table(sheets["Pr. team"].drop(drop, strict=False), "Ingen svar endnu.")}
+<h2>Fund (svar Nej eller Delvist)</h2>
+{table(sheets["Fund"].drop(drop + ["Tilsyn-id"], strict=False), "Ingen fund.")}
+<h2>Udvikling pr. kvartal</h2>
+{table(sheets["Udvikling pr. kvartal"].drop(drop, strict=False), "Ingen tilsyn endnu.")}
+<p class="fodnote">Andel ja = svar Ja / svar bortset fra Ikke relevant.</p>"""
+    return udskrift.page(title, body)
