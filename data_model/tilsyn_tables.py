@@ -51,6 +51,7 @@ class Tilsyn(SQLModel, table=True):
     aendret_af: str = Field(max_length=64)
     aendret: dt.datetime = Field(default_factory=utcnow)
     oprettet: dt.datetime = Field(default_factory=utcnow)  # version 1's time, carried along
+    oprettet_af: str = Field(default="", max_length=64)  # who created the audit, carried along
     datasaet_version: str = ""
 
 

@@ -99,7 +99,7 @@ def create(engine: Engine, sample: pl.DataFrame, *, pr: str, antal: int, seed: s
     now = utcnow()
     head = Tilsyn(audit_id=audit_id, version=1, titel=titel.strip(), pr=pr, antal=int(antal), seed=str(seed),
                   paa=paa, fra=fra, til=til, udeluk_dage=udeluk_dage, auditor=auditor, leder=leder,
-                  handling="oprettet", aendret_af=af, aendret=now, oprettet=now, datasaet_version=datasaet_version)
+                  handling="oprettet", aendret_af=af, aendret=now, oprettet=now, oprettet_af=af, datasaet_version=datasaet_version)
     items = [TilsynSag(audit_id=audit_id, nr=n, borger_id=r["borger_id"],
                        stratum=None if r.get(pr) is None else str(r[pr]),
                        sagsbehandler=r.get("sagsbehandler"), team=r.get("team"))
@@ -140,6 +140,11 @@ def audits(engine: Engine) -> list[Tilsyn]:
         for r in rows:
             s.expunge(r)
         return list(rows)
+
+
+def visible(audit: Tilsyn, username: str, rolle: str) -> bool:
+    """Who sees an audit on the Tilsyn page: admin, and the auditor, leader and creator of it."""
+    return rolle == "admin" or username in (audit.auditor, audit.leder, audit.oprettet_af)
 
 
 def items(engine: Engine, audit_id: str) -> pl.DataFrame:
