@@ -206,7 +206,7 @@ def scope_ids(engine: Engine, brugernavn: str) -> tuple[str, ...]:
 
 def audited_since(engine: Engine, since: dt.date) -> tuple[str, ...]:
     """Borger ids of every audit created on or after `since` (the exclusion window of a new draw)."""
-    start = dt.datetime.combine(since, dt.time())  # naive UTC, as the column stores it
+    start = dt.datetime.combine(since, dt.time(), tzinfo=dt.timezone.utc)
     with Session(engine) as s:
         ids = s.execute(select(Tilsyn.audit_id).where(Tilsyn.version == 1, Tilsyn.oprettet >= start)).scalars().all()
         if not ids:
