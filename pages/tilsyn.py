@@ -43,22 +43,23 @@ if may_create:
             st.info("Der er ingen aktive brugere med rollen Tilsyn. Opret en på siden Brugere.")
         else:
             with st.form("ts_nyt"):
-                titel = st.text_input("Titel", value=f"Ledelsestilsyn {dansk_dato(seneste)}")
+                titel = st.text_input("Titel", value=f"Ledelsestilsyn {dansk_dato(seneste)}", key="ts_titel")
                 c1, c2, c3 = st.columns(3)
                 pr = c1.selectbox("Stikprøve pr.", ["sagsbehandler", "team", "paragraf", "tilbud"],
-                                  format_func=lambda p: {"tilbud": "Tilbud"}.get(p, stikproeve.STRATA.get(p, p)))
-                antal = c2.number_input("Sager pr. gruppe", min_value=1, max_value=100, value=5, step=1)
+                                  format_func=lambda p: {"tilbud": "Tilbud"}.get(p, stikproeve.STRATA.get(p, p)), key="ts_pr")
+                antal = c2.number_input("Sager pr. gruppe", min_value=1, max_value=100, value=5, step=1, key="ts_antal")
                 seed = c3.text_input("Seed (samme seed og data giver samme stikprøve)",
-                                     value=seneste.strftime("%Y%m%d"))
+                                     value=seneste.strftime("%Y%m%d"), key="ts_seed")
                 c1, c2, c3 = st.columns(3)
                 fra = c1.date_input("Aktive fra", value=seneste, format="DD-MM-YYYY", key="ts_fra")
                 til = c2.date_input("Aktive til", value=seneste, format="DD-MM-YYYY", key="ts_til")
                 udeluk = c3.number_input("Udeluk sager fra tilsyn de seneste dage (0: ingen)", min_value=0,
-                                         max_value=3650, value=0, step=30)
+                                         max_value=3650, value=0, step=30, key="ts_udeluk")
                 c1, c2 = st.columns(2)
-                auditor = c1.selectbox("Tilsynsførende", auditors)
+                auditor = c1.selectbox("Tilsynsførende", auditors, key="ts_auditor")
                 leder = c2.selectbox("Ansvarlig leder", ledere,
-                                     index=ledere.index(principal.username) if principal.username in ledere else 0)
+                                     index=ledere.index(principal.username) if principal.username in ledere else 0,
+                                     key="ts_leder")
                 if st.form_submit_button("Træk stikprøve og opret tilsyn", type="primary"):
                     try:
                         if til < fra:
