@@ -125,6 +125,8 @@ with tabs["Tilsyn"]:
             borger = st.selectbox("Sag", in_scope, key=CASE_KEY, format_func=lambda b: labels[b])
             st.markdown(f"[Åbn borgerforløbet for {borger}](borger?borger={borger})")
             pre = prefill(principal, audit.audit_id, audit.paa, tuple(in_scope))
+            st.caption(f"Data foreslår {tilsyn.prefilled_count(pre)} af {pre.height} svar i tilsynet "
+                       "(forslagene gemmes først, når du trykker Gem svar).")
             pre_b = {r["spoergsmaal_id"]: r for r in pre.filter(pl.col("borger_id") == borger).to_dicts()}
             have = {r["spoergsmaal_id"]: r for r in answers.filter(pl.col("borger_id") == borger).to_dicts()}
             editable = is_auditor and audit.lukket is None

@@ -75,6 +75,9 @@ def test_whole_flow_create_answer_resume_close_sign_export(demo_env, monkeypatch
     assert len(sag.options) == len(cases) and sag.value in cases
     assert all(any(o.startswith(f"{n}. {b}") for o in sag.options) for n, b in enumerate(cases, 1))
     assert any(f"borger?borger={at.selectbox(key='ts_sag').value}" in m.value for m in at.markdown)
+    pre = tilsyn.prefill(access.scope(ds, users.principal_for(eng, "tilsyn")), cases, audit.paa)
+    assert any(f"Data foreslår {tilsyn.prefilled_count(pre)} af {len(cases) * len(QIDS)} svar" in c.value
+               for c in at.caption)
     prefilled = answer_case(at, audit.audit_id, cases[0])
     assert prefilled > len(QIDS) // 2  # most answers come from the data
     saved = tilsyn_store.answers(eng, audit.audit_id)
