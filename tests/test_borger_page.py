@@ -246,9 +246,13 @@ def test_edit_after_signature_needs_new_signatures(data_dir):
 
 def test_role_without_review_rights_sees_no_form(data_dir, monkeypatch):
     _signin(monkeypatch, data_dir, "t1", "tilsyn")
-    from workbench import users
+    import polars as pl
 
-    users.assign_tilsyn(engine_for(data_dir), "t1", ["X"], af=__import__("workbench.access", fromlist=["ADMIN"]).ADMIN)
+    from workbench import tilsyn_store
+
+    # the tilsyn user's cases are the sample of an audit a leader created
+    tilsyn_store.create(engine_for(data_dir), pl.DataFrame({"team": ["Voksen 1"], "borger_id": ["X"]}), pr="team",
+                        antal=1, seed=1, paa=dt.date(2023, 6, 2), auditor="t1", leder="l1", af="l1")
     at = run_page(borger="X", paa="2023-06-02")
     assert at.header[0].value == "Borger X"
     assert not any(b.key == "sg_start" for b in at.button)
