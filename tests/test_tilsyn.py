@@ -416,3 +416,23 @@ def test_kommune_demo_five_per_sagsbehandler_mostly_prefilled(demo_kommune):
     pre = tilsyn.prefill(ds, stikproeve.borger_ids(sample), paa)
     assert pre.height == sample.height * len(QIDS)
     assert tilsyn.prefilled_count(pre) > pre.height // 2
+
+
+def test_prefill_agrees_with_the_kvalitet_owners_on_the_demo(demo_kommune):
+    """Overdue follow-up and recorded-vs-measured come from kvalitet's rules (one owner): the borgere
+    the checklist marks Nej/Delvist are exactly those kvalitet reports."""
+    from workbench import kvalitet
+    from workbench.dataset import udtraeksdato
+
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    ids = stikproeve.borger_ids(stikproeve.stikproeve(ds, "sagsbehandler", 10, 4, paa))
+    pre = tilsyn.prefill(ds, ids, paa)
+    found = kvalitet.findings(tilsyn.restrict(ds, ids), paa,
+                              rules=["opfoelgning_overskredet", "vurdering_afviger_maaling"]).collect()
+    for qid, rule in (("opfoelgning_overholdt", "opfoelgning_overskredet"),
+                      ("vurdering_stemmer", "vurdering_afviger_maaling")):
+        flagged = set(pre.filter((pl.col("spoergsmaal_id") == qid) & pl.col("forslag").is_in(["Nej", "Delvist"]))
+                      ["borger_id"])
+        assert flagged == set(found.filter(pl.col("regel") == rule)["borger_id"]), qid
+    assert found.height > 0

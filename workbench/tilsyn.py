@@ -7,6 +7,8 @@ Prefill rules use the owners of each concept and never re-derive them:
 * niveau on a date and its assessment date: `workbench.niveau.niveau_paa`;
 * goal status, recorded vurdering: `workbench.forloeb.goal_status(..., opfoelgninger)`;
 * primary målgruppe, ydelse vs paragraf and other findings: `workbench.kvalitet.findings`;
+* overdue follow-up and recorded vs measured: `kvalitet.opfoelgning_overskredet`,
+  `kvalitet.vurdering_afviger_maaling`;
 * overlapping ydelser: `workbench.overlap.overlap_pairs`.
 
 Every rule returns one row per borger it can judge: `borger_id`, `forslag` (Ja/Nej/Delvist/Ikke
@@ -216,20 +218,25 @@ def maal_maaltype_forventet_niveau(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 
 
 def opfoelgning_overholdt(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """Goals whose follow-up date has passed (goal_status): Ja when every one was followed up
-    (status not 'Opfølgning overskredet'), Nej when none was, Delvist in between. No goal with a
-    passed follow-up date: no suggestion (nothing to keep yet)."""
-    from workbench.forloeb import OVERSKREDET
+    """Goals whose follow-up date has passed (goal_status): Ja when none is overdue by the owner of
+    overdue follow-up (kvalitet.opfoelgning_overskredet: open cases, goal not closed by a recorded
+    afslutning), Nej when all are, Delvist in between. No goal with a passed follow-up date: no
+    suggestion (nothing to keep yet)."""
+    from workbench import kvalitet
 
-    due = _goals(ds, paa).filter(pl.col("opfoelgningsdato").is_not_null() & (pl.col("opfoelgningsdato") < paa))
+    overdue = (kvalitet.opfoelgning_overskredet(ds, paa)
+               .select(pl.col("maal_id").cast(pl.String), pl.lit(True).alias("_over")))
+    due = (_goals(ds, paa).filter(pl.col("opfoelgningsdato").is_not_null() & (pl.col("opfoelgningsdato") < paa))
+           .with_columns(pl.col("maal_id").cast(pl.String))
+           .join(overdue, on="maal_id", how="left").with_columns(pl.col("_over").fill_null(False)))
     per = due.group_by("borger_id").agg(
-        pl.len().alias("_n"), (pl.col("status") != OVERSKREDET).sum().alias("_ok_n"),
+        pl.len().alias("_n"), (~pl.col("_over")).sum().alias("_ok_n"),
         pl.format("{} ({})", pl.col("undertema").cast(pl.String), _d("opfoelgningsdato"))
-        .filter(pl.col("status") == OVERSKREDET).sort().str.join(", ").alias("_over"))
+        .filter(pl.col("_over")).sort().str.join(", ").alias("_over"))
     return _ids(ds).join(per, on="borger_id", how="left").with_columns(pl.col("_n").fill_null(0)).select(
         "borger_id", _ja_nej_delvist("_ok_n", "_n").alias("forslag"),
         pl.when(pl.col("_n") == 0).then(pl.lit("Ingen indsatsmål med passeret opfølgningsdato."))
-        .when(pl.col("_ok_n") == pl.col("_n")).then(pl.format("{} opfølgningsdatoer passeret, alle fulgt op.",
+        .when(pl.col("_ok_n") == pl.col("_n")).then(pl.format("{} opfølgningsdatoer passeret, ingen overskredet.",
                                                               pl.col("_n")))
         .otherwise(pl.format("{} af {} opfølgninger overskredet: {}.", pl.col("_n") - pl.col("_ok_n"),
                              pl.col("_n"), pl.col("_over"))).alias("grundlag"),
@@ -237,18 +244,19 @@ def opfoelgning_overholdt(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 
 
 def vurdering_stemmer_med_maaling(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """Goals with a recorded vurdering (goal_status with opfoelgninger): Nej when any recorded
-    vurdering contradicts the measured status (recorded Opnået but measured Ikke opnået, or the
+    """Goals with a recorded vurdering (goal_status with opfoelgninger): Nej when any is a finding of
+    the owner kvalitet.vurdering_afviger_maaling (recorded Opnået but measured Ikke opnået, or the
     reverse), Ja otherwise. No recorded vurdering: no suggestion."""
-    from workbench.forloeb import IKKE_OPNAAET, OPNAAET
+    from workbench import kvalitet
 
     g = _goals(ds, paa)
     if "vurdering" not in g.collect_schema().names():
         return _ids(ds).select("borger_id", pl.lit(None, pl.String).alias("forslag"),
                                pl.lit("Ingen opfølgninger i datasættet.").alias("grundlag"))
-    rec = g.filter(pl.col("vurdering").is_not_null()).with_columns(
-        (((pl.col("vurdering") == OPNAAET) & (pl.col("status") == IKKE_OPNAAET))
-         | ((pl.col("vurdering") == IKKE_OPNAAET) & (pl.col("status") == OPNAAET))).alias("_afviger"))
+    afv = (kvalitet.vurdering_afviger_maaling(ds, paa)
+           .select(pl.col("maal_id").cast(pl.String), pl.lit(True).alias("_afviger")))
+    rec = (g.filter(pl.col("vurdering").is_not_null()).with_columns(pl.col("maal_id").cast(pl.String))
+           .join(afv, on="maal_id", how="left").with_columns(pl.col("_afviger").fill_null(False)))
     per = rec.group_by("borger_id").agg(
         pl.len().alias("_n"), pl.col("_afviger").sum().alias("_afv"),
         pl.format("{}: registreret {}, målt {}", pl.col("undertema").cast(pl.String), pl.col("vurdering"),
@@ -286,7 +294,7 @@ def ydelse_matcher_paragraf(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 # kvalitet rules about one borger's case (not the dataset-wide databrud or rejected rows)
 CASE_RULES = ["ugyldig_ydelse", "under_18", "slut_foer_start", "mangler_tilbud", "ukendt_tilbud",
               "opfoelgning_overskredet", "opfoelgning_mangler", "niveau_uden_for_skala", "primaer_maalgruppe",
-              "dublet", "sen_registrering", "betaling_uden_ydelse", "ydelse_uden_betaling"]
+              "dublet", "sen_registrering", "betaling_uden_ydelse", "ydelse_uden_betaling", "vurdering_afviger_maaling"]
 
 
 def ingen_aabne_fund(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
