@@ -1292,6 +1292,11 @@ def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress:
         gen.bar.show(0.85 + 0.15 * i / len(names), f"skriver {name}")
         tables[name].write_parquet(out / f"{name}.parquet", **PARQUET)
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # Validate once, trust after: typed Parquet + manifest.json (workbench.manifest).
+    gen.bar.show(0.99, "validerer")
+    from workbench import manifest as typed_manifest
+
+    typed_manifest.write_manifest(out)
     gen.bar.show(1.0, "færdig")
     gen.bar.done()
     return manifest

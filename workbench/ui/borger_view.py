@@ -15,7 +15,7 @@ import streamlit as st
 
 from workbench import access, accesslog, cpr, forloeb
 from workbench.config import codes as load_codes
-from workbench.dataset import Dataset, open_dataset
+from workbench.dataset import Dataset
 from workbench.periods import dansk_dato, parse_date
 from workbench.ui import audit, auth, data
 from workbench.ui import borger_charts as charts
@@ -50,7 +50,7 @@ def search(ds: Dataset) -> None:
     if not query.strip():
         return
     full_cpr = forloeb.cpr_digits(query) is not None
-    raw = open_dataset(data.data_path()).borgere.select("borger_id", "cpr") if full_cpr else None
+    raw = data.opened_dataset().borgere.select("borger_id", "cpr") if full_cpr else None
     hits = forloeb.search_borgere(ds.borgere, query, raw_borgere=raw).collect()
     audit.log_action(accesslog.SOEG, borger_ids=hits["borger_id"].to_list(),
                      detalje="søgning på CPR" if (full_cpr or query.strip()[:1].isdigit()) else "søgning på borger-id")
