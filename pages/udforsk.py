@@ -10,7 +10,7 @@ from workbench import export as X
 from workbench.config import load_config
 from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label
 from workbench.suppression import explanation, primary_label, threshold
-from workbench.ui import auth, data
+from workbench.ui import auth, data, udforsk_cache
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import filter_panel, seed_view_widget, summary, view_params, write_view_params
 
@@ -107,7 +107,7 @@ if chart_rows.height:
 
 # -- funktionsevne distribution ------------------------------------------------------------------------
 st.subheader("Funktionsevne i den filtrerede population")
-long = E.funktionsevne_fordeling(ds, f).collect()
+long = udforsk_cache.funktionsevne_fordeling(principal, f)
 if long.height == 0:
     st.info("Ingen funktionsevnevurderinger for de valgte borgere.")
 else:

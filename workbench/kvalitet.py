@@ -423,7 +423,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         # One comparison for both 8-talskontrol rules: the two branches of the plan below would
         # otherwise each run it (1.8 s apiece on the national demo).
         got = reconcile.compared(ds, paa)
-        cmp = got.collect().lazy() if got is not None else None
+        cmp = got.collect().rechunk().lazy() if got is not None else None  # rechunk: see reconcile.compared
     paid = reconcile.mismatches(ds, paa, cmp)
     checks: dict[str, tuple[str, Callable[[], pl.LazyFrame]]] = {
         "ugyldig_ydelse": ("ydelser", lambda: ugyldig_ydelse(ds, codes)),

@@ -119,7 +119,9 @@ OTTETAL_COLUMNS = ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalin
 def compared(ds: Dataset, paa: dt.date) -> pl.LazyFrame | None:
     """The month-by-month comparison both the 8-talskontrol table and its two findings read
     (None without betalinger). Collect it once and pass it as `cmp` to ottetalskontrol and mismatches
-    so the comparison runs once per kvalitet run, not once per consumer."""
+    so the comparison runs once per kvalitet run, not once per consumer. Rechunk the collected frame:
+    Polars 2.1 panics now and then ('assertion failed: i < self.len()' in binview) when the
+    multi-chunk string columns of this full join's output are filtered and concatenated later."""
     return _compare_months(ds, paa) if _has_betalinger(ds) else None
 
 

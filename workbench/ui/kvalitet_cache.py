@@ -26,12 +26,12 @@ def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _prin
     # The 8-talskontrol comparison, the overlap pairs and the findings are each computed once; the
     # tables below are derived from those collected frames.
     got = reconcile.compared(ds, paa)
-    cmp = got.collect().lazy() if got is not None else None
+    cmp = got.collect().rechunk().lazy() if got is not None else None  # rechunk: see reconcile.compared
     pairs_df, found_df = pl.collect_all([
         overlap.overlap_pairs(ds.ydelser, paa, rules),
         kvalitet.findings(ds, paa, cfg, cmp=cmp),
     ])
-    pairs, found = pairs_df.lazy(), found_df.lazy()
+    pairs, found = pairs_df.rechunk().lazy(), found_df.rechunk().lazy()
     names = ["pairs", "flis", "trend", "kommune", "tilbud", "per_rule", "findings", "counts", "ottetal", "databrud"]
     frames = [pairs_df, found_df] + pl.collect_all([
         overlap.by_paragraf_pair(pairs),
