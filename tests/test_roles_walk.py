@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -17,7 +18,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
-from test_access import write_dataset
 from workbench import access, users
 from workbench.dataset import open_dataset
 from workbench.ui.pages import PAGES
@@ -28,14 +28,10 @@ DASHED_CPR = re.compile(r"(?<!\d)\d{6}-\d{4}(?!\d)")
 
 
 @pytest.fixture(scope="module")
-def walk_data(tmp_path_factory) -> Path:
-    """The kommune demo dataset when the generator exists, else the small access fixture."""
-    try:
-        from workbench import synth  # noqa: F401
-    except ImportError:
-        return write_dataset(tmp_path_factory.mktemp("walk") / "data", n=60)
+def walk_data(tmp_path_factory, demo_kommune) -> Path:
+    """A private copy of the session's kommune demo dataset (the walk writes users into it)."""
     out = tmp_path_factory.mktemp("walk") / "kommune"
-    synth.write_demo(out, skala="kommune", seed=1)
+    shutil.copytree(demo_kommune, out)
     return out
 
 

@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         argv = sys.argv[1:] if argv is None else argv
         args = build_parser(_command_name(argv)).parse_args(argv)
+        args._argv = list(argv)  # as typed (bench writes it into docs/BENCHMARKS.md)
         return int(args._run(args) or 0)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
