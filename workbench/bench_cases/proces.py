@@ -4,7 +4,8 @@ Each variant is one fresh Python process, timed from fork to exit with its own p
 
 - proces-overlap:     `ffb-workbench overlap DIR --format csv` vs a DuckDB script and a pandas script;
 - proces-optaelling:  `ffb-workbench optaelling DIR --fra --til --format csv` vs a DuckDB script
-                      (day expansion per borger and paragraf; no pandas variant: 10^8 rows of days);
+                      (the straightforward SQL: one row per covered day per borger and paragraf, then
+                      counts; no pandas variant: ~10^8 day rows at national scale);
 - proces-forloeb:     `ffb-workbench forloeb DIR BORGER --format json` vs DuckDB and pandas scripts
                       reading that borger's funktionsevne rows (the part that used to scan 3 M rows).
 
@@ -108,6 +109,7 @@ def _rows(results: dict[str, dict], heights: dict[str, int], note: str) -> list[
 
 DUCKDB_SQL_SCRIPT = """
 import sys, duckdb
+duckdb.execute("SET enable_progress_bar = false")
 duckdb.sql(open(sys.argv[1], encoding="utf-8").read()).write_csv(sys.argv[2])
 with open(sys.argv[2], "rb") as fh:
     sys.stdout.buffer.write(fh.read())
@@ -279,6 +281,7 @@ def proces_optaelling(ctx: Context) -> list[dict]:
 
 DUCKDB_FORLOEB = """
 import json, sys, duckdb
+duckdb.execute("SET enable_progress_bar = false")
 rows = duckdb.execute(
     "SELECT omraade, tema, undertema, CAST(dato AS VARCHAR), niveau FROM read_parquet(?) WHERE borger_id = ?"
     " ORDER BY undertema, dato", [sys.argv[1], sys.argv[2]]).fetchall()
