@@ -4,8 +4,8 @@ Each variant is one fresh Python process, timed from fork to exit with its own p
 
 - proces-overlap:     `ffb-workbench overlap DIR --format csv` vs a DuckDB script and a pandas script;
 - proces-optaelling:  `ffb-workbench optaelling DIR --fra --til --format csv` vs a DuckDB script
-                      (the straightforward SQL: one row per covered day per borger and paragraf, then
-                      counts; no pandas variant: ~10^8 day rows at national scale);
+                      (periods merged per borger and paragraf with window functions, then joined to
+                      the months; no pandas variant);
 - proces-forloeb:     `ffb-workbench forloeb DIR BORGER --format json` vs DuckDB and pandas scripts
                       reading that borger's funktionsevne rows (the part that used to scan 3 M rows).
 
@@ -232,10 +232,22 @@ def _optaelling_sql(f: str, paa: str, fra: str, til: str) -> str:
              greatest(startdato, DATE '{lo}') AS s, least(COALESCE(slutdato, DATE '{paa}'), DATE '{hi}') AS e
       FROM read_parquet('{f}')
       WHERE startdato IS NOT NULL AND COALESCE(slutdato, DATE '{paa}') >= startdato
-    ), d AS (
-      SELECT DISTINCT b, p, CAST(unnest(generate_series(s, e, INTERVAL 1 DAY)) AS DATE) AS dag FROM c WHERE s <= e
+    ), o AS (
+      SELECT b, p, s, e, max(e) OVER (PARTITION BY b, p ORDER BY s, e
+                                      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_e
+      FROM c WHERE s <= e
+    ), g AS (
+      SELECT b, p, s, e, sum(CASE WHEN prev_e IS NULL OR s > prev_e + 1 THEN 1 ELSE 0 END)
+                           OVER (PARTITION BY b, p ORDER BY s, e ROWS UNBOUNDED PRECEDING) AS island
+      FROM o
+    ), i AS (
+      SELECT b, p, min(s) AS s, max(e) AS e FROM g GROUP BY b, p, island
+    ), months AS (
+      SELECT CAST(t.g AS DATE) AS m, CAST(t.g + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS me
+      FROM generate_series(DATE '{lo}', DATE '{last}', INTERVAL 1 MONTH) t(g)
     ), bm AS (
-      SELECT b, p, CAST(date_trunc('month', dag) AS DATE) AS m, count(*) AS dage FROM d GROUP BY ALL
+      SELECT b, p, m, sum(date_diff('day', greatest(s, m), least(e, me)) + 1) AS dage
+      FROM i JOIN months ON i.s <= months.me AND i.e >= months.m GROUP BY ALL
     ), pm AS (
       SELECT cur.p, cur.m, count(*) AS borgere, sum(cur.dage) AS dage,
              count(*) FILTER (WHERE prev.b IS NULL) AS tilgang
