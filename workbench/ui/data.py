@@ -34,6 +34,13 @@ def ensure_demo() -> None:
         return
     target = demo_dir()
     if (target / "borgere.parquet").is_file():
+        from workbench import manifest
+
+        if not (target / manifest.MANIFEST).is_file():  # a demo written before manifests existed
+            try:
+                manifest.write_manifest(target)
+            except OSError:
+                pass  # read-only: the validating loader still reads it
         return
     from workbench import synth
     from workbench.config import load_config
