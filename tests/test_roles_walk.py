@@ -90,7 +90,7 @@ DASHED = re.compile(r"(?=(\d{6}-\d{4}))")
 
 
 def check_text(text: str, where: str, forbidden: set[str], cprs: set[str]) -> None:
-    """One pass over the page: tokenise once and intersect with the forbidden ids (a whole-token
+    r"""One pass over the page: tokenise once and intersect with the forbidden ids (a whole-token
     match is exactly what (?<![\w-])id(?![\w-]) finds), then the CPR numbers the same way."""
     ids = {b for b in forbidden if len(b) >= 3}  # a one-letter id ('X') would match ordinary words
     simple = {b for b in ids if TOKEN.fullmatch(b)}
