@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import optaelling
+from workbench import optaelling, periods
 from workbench.cli import main
 from workbench.config import load_config
 
@@ -109,7 +109,7 @@ def test_open_ydelse_default_reference_date_is_today():
     lf = ydelser(("A", "SEL §85", D(2020, 1, 1), None))
     df = optaelling.optaelling(lf, this_month, this_month, dt.date.today()).collect()
     assert df["borgere"].to_list() == [1]
-    assert df["helaarspersoner"][0] == pytest.approx(dt.date.today().day / optaelling.month_end(this_month).day)
+    assert df["helaarspersoner"][0] == pytest.approx(dt.date.today().day / periods.month_end(this_month).day)
 
 
 def test_two_ydelser_same_paragraf_same_month_count_once():
@@ -180,11 +180,11 @@ def naive(rows: list[tuple], fra: dt.date, til: dt.date, paa: dt.date) -> dict[t
         while d <= e:
             days.setdefault((d.strftime("%Y-%m"), p, b), set()).add(d)
             d += dt.timedelta(days=1)
-    ms = [m.strftime("%Y-%m") for m in optaelling.months(optaelling.add_months(fra, -1), til)]
+    ms = [m.strftime("%Y-%m") for m in periods.months(periods.add_months(fra, -1), til)]
     out = {}
     paragraffer = {p for (m, p, _) in days if m in ms}
     for i, m in enumerate(ms[1:], start=1):
-        ndays = optaelling.month_end(D.fromisoformat(m + "-01")).day
+        ndays = periods.month_end(D.fromisoformat(m + "-01")).day
         for p in paragraffer:
             now = {b for (mm, pp, b) in days if mm == m and pp == p}
             before = {b for (mm, pp, b) in days if mm == ms[i - 1] and pp == p}

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import optaelling
+from workbench import optaelling, periods
 from workbench.dataset import open_dataset
 from workbench.ui.widgets import STATE_PREFIX, dansk_maaned
 
@@ -49,8 +49,8 @@ def expected_kpis(demo: Path, handle=(), betaling=()) -> dict:
     ds = open_dataset(demo)
     paa = data_date(demo)
     y = optaelling.filter_kommuner(ds.ydelser, ds.borgere, handle, betaling)
-    til = optaelling.month_start(paa)
-    return optaelling.kpis(y, paa, optaelling.add_months(til, -11), til).collect().row(0, named=True)
+    til = periods.month_start(paa)
+    return optaelling.kpis(y, paa, periods.add_months(til, -11), til).collect().row(0, named=True)
 
 
 def test_renders_with_kpis(app, demo_env):
@@ -105,12 +105,12 @@ def test_betalingskommune_filter_changes_numbers(app, demo_env):
 def test_period_filter_changes_table(app, demo_env):
     til = widget(app.selectbox, "Til måned").value
     assert til == data_date(demo_env).strftime("%Y-%m")
-    fra = optaelling.add_months(dt.date.fromisoformat(til + "-01"), -2).strftime("%Y-%m")
+    fra = periods.add_months(dt.date.fromisoformat(til + "-01"), -2).strftime("%Y-%m")
     widget(app.selectbox, "Fra måned").set_value(fra).run()
     assert not app.exception
     table = app.dataframe[0].value
     first = dt.date.fromisoformat(fra + "-01")
-    assert list(table.columns)[1:] == [dansk_maaned(optaelling.add_months(first, i), kort=True) for i in range(3)]
+    assert list(table.columns)[1:] == [dansk_maaned(periods.add_months(first, i), kort=True) for i in range(3)]
     assert widget(app.selectbox, "Fra måned").options[-1] == widget(app.selectbox, "Til måned").options[-1]
 
 

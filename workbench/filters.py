@@ -308,7 +308,7 @@ def borger_status(ds: Dataset, f: Filters, undertema: str | None = None,
     primaer_maalgruppe, primaer_kategori."""
     codes = codes or load_config().codes
     paa = f.reference_date()
-    kommune = pl.col("handlekommune") if f.kommunetype == "handle" else pl.coalesce("betalingskommune", "handlekommune")
+    kommune = geo.kommune_efter(f.kommunetype)
     b = ds.borgere.select(
         "borger_id", kommune.alias("kommunekode"), age_on(pl.col("foedselsdato"), paa).alias("alder"),
         pl.col("koen").cast(pl.String), "sagsbehandler", "team",

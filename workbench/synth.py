@@ -29,6 +29,7 @@ import polars as pl
 
 from workbench.config import CodeLists, ConfigError, load_config, load_yaml
 from workbench.paths import GEO_DIR, config_dir
+from workbench.periods import add_months, months
 
 UDTRAEK_DATO = dt.date(2026, 10, 31)  # fixed extraction date: the data end here
 HISTORIK_FRA = dt.date(2023, 11, 1)  # three years of history up to UDTRAEK_DATO
@@ -195,7 +196,7 @@ def planned_count(rate: float, borgere: int) -> int:
 
 # ---------------------------------------------------------------------------------------- dates
 def _next_month(d: dt.date) -> dt.date:
-    return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return add_months(d, 1)
 
 
 def _add_years(d: dt.date, years: int) -> dt.date:
@@ -1219,12 +1220,7 @@ class _Generator:
         return {"samtidige": samtidige, "overdragelser": overdragelser}
 
 
-def _months(lo: dt.date, hi: dt.date) -> list[dt.date]:
-    out, m = [], lo.replace(day=1)
-    while m <= hi:
-        out.append(m)
-        m = _next_month(m)
-    return out
+_months = months
 
 
 def _frame(rows: list[tuple], schema: dict) -> pl.DataFrame:

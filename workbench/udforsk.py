@@ -26,6 +26,7 @@ from workbench.config import CodeLists, load_config
 from workbench.optaelling import merge_intervals
 from workbench.dataset import Dataset
 from workbench.output import dansk_tal
+from workbench.periods import add_months, month_start
 from workbench.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
                                latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
 
@@ -64,15 +65,6 @@ COUNT_MEASURES = ("borgere", "ydelser")
 
 # -- time buckets --------------------------------------------------------------------------------
 
-def _month_start(d: dt.date) -> dt.date:
-    return d.replace(day=1)
-
-
-def _next(d: dt.date, months: int) -> dt.date:
-    m = d.month - 1 + months
-    return dt.date(d.year + m // 12, m % 12 + 1, 1)
-
-
 def buckets(start: dt.date, end: dt.date, grain: str | None) -> pl.DataFrame:
     """b_label, b_start, b_end, b_dage: the period cut into år/kvartal/måned (clipped to the period)."""
     if grain is None:
@@ -84,10 +76,10 @@ def buckets(start: dt.date, end: dt.date, grain: str | None) -> pl.DataFrame:
         elif grain == "kvartal":
             cur = dt.date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
         else:
-            cur = _month_start(start)
+            cur = month_start(start)
         rows = []
         while cur <= end:
-            nxt = _next(cur, step)
+            nxt = add_months(cur, step)
             if grain == "aar":
                 label = str(cur.year)
             elif grain == "kvartal":
