@@ -1,7 +1,8 @@
 """The shared filter model: a pure dataclass, its URL form and how it narrows a Dataset.
 
 Semantics (documented for users in the filter panel):
-- Period: the reference date `paa` (default today), or the interval `fra`..`paa` (both included).
+- Period: the reference date `paa` (default: the dataset's udtraeksdato, workbench.dataset.udtraeksdato,
+  carried as `udtraeksdato` by the filter panel; never today), or the interval `fra`..`paa` (both included).
   A borger is in the population when at least one ydelse covers a day of the period and matches
   every ydelse-level filter (paragraf, ydelse, tilbud, tilbudstype, driftsform) - all on the same
   ydelse.
@@ -50,7 +51,7 @@ FILTER_PARAMS = frozenset(LIST_PARAMS) | frozenset(SCALAR_PARAMS)
 
 @dataclass(frozen=True)
 class Filters:
-    paa: dt.date | None = None  # reference date; None = today
+    paa: dt.date | None = None  # reference date; None = the dataset's udtraeksdato (below)
     fra: dt.date | None = None  # interval start; None = the reference date alone
     kommunetype: str = "handle"
     kommuner: tuple[str, ...] = ()
@@ -70,10 +71,18 @@ class Filters:
     koen: tuple[str, ...] = ()
     sagsbehandlere: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    # the default reference date (the dataset's udtraeksdato); set by the filter panel from
+    # workbench.ui.data.data_date(); not a filter: not in the URL and not compared
+    udtraeksdato: dt.date | None = field(default=None, compare=False)
 
     # -- period -------------------------------------------------------------------------------
     def reference_date(self) -> dt.date:
-        return self.paa or dt.date.today()
+        """paa, else the dataset's udtraeksdato; never today (contract: The reference date)."""
+        if self.paa is not None:
+            return self.paa
+        if self.udtraeksdato is not None:
+            return self.udtraeksdato
+        raise ValueError("ingen referencedato: Filters mangler både paa og udtraeksdato")
 
     def period(self) -> tuple[dt.date, dt.date]:
         end = self.reference_date()
@@ -159,7 +168,7 @@ class Filters:
                 continue
             notices.append(f"Ukendt parameter '{key[:40]}' i adressen – ignoreret.")
         f = cls(**kwargs)
-        if f.fra is not None and f.fra > f.reference_date():
+        if f.fra is not None and f.paa is not None and f.fra > f.paa:
             notices.append("Periodens start ('fra') ligger efter slutdatoen ('paa') – ignoreret.")
             f = f.with_(fra=None)
         if f.niveauer and not f.undertema:

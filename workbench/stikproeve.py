@@ -115,8 +115,11 @@ def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | st
 
 
 def stikproeve(ds: Dataset, pr: str, antal: int, seed: int | str, paa: dt.date | None = None) -> pl.DataFrame:
-    """Draw the sample for ledelsestilsyn: population(ds, pr, paa) then draw(...)."""
-    return draw(population(ds, pr, paa or dt.date.today()), pr, antal, seed)
+    """Draw the sample for ledelsestilsyn: population(ds, pr, paa) then draw(...); paa defaults to the
+    dataset's udtraeksdato (workbench.dataset.udtraeksdato), never today."""
+    from workbench.dataset import udtraeksdato
+
+    return draw(population(ds, pr, paa or udtraeksdato(ds)), pr, antal, seed)
 
 
 def borger_ids(sample: pl.DataFrame) -> tuple[str, ...]:

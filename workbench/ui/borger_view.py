@@ -26,14 +26,15 @@ SEARCH_KEY = "borger_soeg"
 LOGGED_KEY = "borger_vist_logget"  # session: the (borger_id, paa) views already logged
 KOEN = {"K": "Kvinde", "M": "Mand"}
 def reference_date() -> dt.date:
-    """The reference-date picker (default today, or `?paa=` from a deep link)."""
-    default = dt.date.today()
+    """The reference-date picker: default the dataset's udtraeksdato (data.data_date(), the same default
+    as every page and command), or `?paa=` from a deep link."""
+    default = data.data_date()
     raw = st.query_params.get("paa")
     if raw:
         try:
             default = parse_date(raw)
         except ValueError:
-            st.warning(f"Ugyldig dato i adressen: {raw}; viser i dag.")
+            st.warning(f"Ugyldig dato i adressen: {raw}; viser datasættets udtræksdato ({dansk_dato(default)}).")
     return st.date_input("Referencedato (vis forløbet, som det stod på dagen)", value=default,
                          min_value=dt.date(2000, 1, 1), max_value=dt.date.today() + dt.timedelta(days=5 * 366),
                          format="DD-MM-YYYY", key=PAA_KEY)

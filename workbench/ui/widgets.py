@@ -17,7 +17,6 @@ import streamlit as st
 
 from workbench.output import dansk_tal  # noqa: F401  (re-exported for pages)
 from workbench.periods import dansk_dato  # noqa: F401  (re-exported for pages)
-from workbench.suppression import threshold
 
 MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
             "november", "december")
@@ -42,12 +41,31 @@ def dansk_maaned(value: dt.date | str, kort: bool = False) -> str:
     return f"{names[m.month - 1]} {m.year}"
 
 
-def small_count(value: int | None, graense: int | None = None) -> str:
-    """A borger count for display: 1..g-1 reads '<g' (small-cell suppression), else Danish digits."""
-    g = graense or threshold()
-    if value is not None and 0 < value < g:
-        return f"<{g}"
-    return dansk_tal(value)
+def small_count(value: int | None, graense: int | None = None, visning=None) -> str:
+    """A borger count for display, suppressed by workbench.suppression.antal (the label lives there)."""
+    from workbench import suppression
+
+    return suppression.antal(value, visning or suppression.suppressed(graense))
+
+
+# --------------------------------------------------------------------------------------------
+# the dataset's date in the sidebar (every page: called from app.py, the page shell)
+
+
+def data_pr_tekst(dato: dt.date) -> str:
+    return f"Data pr. {dato.strftime('%d-%m-%Y')}"
+
+
+def sidebar_data_date(container=None) -> dt.date:
+    """'Data pr. dd-mm-åååå' in the sidebar: the dataset's udtraeksdato (workbench.ui.data.data_date),
+    the default reference date of every page and command. Returns the date."""
+    from workbench.ui import data
+
+    dato = data.data_date()
+    (container or st.sidebar).caption(data_pr_tekst(dato),
+                                      help="Datasættets udtræksdato: standard-referencedatoen på alle sider og "
+                                           "i kommandolinjen. Ydelser uden slutdato løber til og med den.")
+    return dato
 
 
 # --------------------------------------------------------------------------------------------
