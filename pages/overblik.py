@@ -139,7 +139,7 @@ if access.can(principal, "eksport"):
         plain = suppression.suppress_crosstab(borger_table, "Paragraf", cols, total_col=None, total_row="Total",
                                               visning=ev)
     plain = paragraffer.with_info(plain, "Paragraf", ["paragraf_navn", "enhed", "dst_ydelseskode", "konto"]).rename(
-        paragraffer.HEADERS).with_columns(pl.lit(HP if maal == HP else UNIKKE).alias("Enhed"))
+        paragraffer.HEADERS, strict=False).with_columns(pl.lit(HP if maal == HP else UNIKKE).alias("Enhed"))
     meta = [("Referencedato", dansk_dato(paa)), ("Periode", periode), ("Enhed", HP if maal == HP else UNIKKE),
             ("Handlekommune", ", ".join(handle) or "alle"), ("Betalingskommune", ", ".join(betaling) or "alle"),
             ("Diskretionering", suppression.explanation(visning=ev)), ("Dataversion", data.dataset_version())]
