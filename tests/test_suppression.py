@@ -248,3 +248,18 @@ def test_pattern_the_line_rule_alone_leaks():
     state = S.suppression_pattern([[float(v) for v in r] for r in matrix], True, True, 5)
     assert state[0][1] == S.PRIMARY
     assert _recoverable_cells(matrix, state) == []
+
+
+def test_rows_with_total_hide_kroner_and_days_with_their_borgere():
+    """Kvalitet per rule: kroner and days are never '<5'; hidden ('x') only with a suppressed borger
+    count, and a second row goes too so the total does not give the hidden one away."""
+    df = pl.DataFrame({"regel": ["A", "B", "C"], "borgere": [3, 10, 20], "par": [3, 12, 25],
+                       "dage": [40, 100, 300], "kroner": [5000, 9000, 30000]})
+    total = {"regel": "I alt", "borgere": 33, "par": 40, "dage": 440, "kroner": 44000}
+    out = S.suppress_rows(df, "borgere", ["par"], ["dage", "kroner"], total=total)
+    assert out.row(0) == ("A", "<5", "x", "x", "x")
+    assert out.row(1) == ("B", "x", "x", "x", "x")  # complementary: 440 - 300 - x would reveal A
+    assert out.row(3) == ("I alt", "33", "40", "440", "44000")
+    assert "<5" not in out["kroner"].to_list() + out["dage"].to_list()
+    exact = S.suppress_rows(df, "borgere", ["par"], ["dage", "kroner"], total=total, visning=S.exact())
+    assert exact["kroner"].to_list() == ["5000", "9000", "30000", "44000"]

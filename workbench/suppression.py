@@ -16,6 +16,10 @@ with an exact Visning the numbers pass through unsuppressed.
 antal(value, visning)
     One borger count for display (KPI cards): '<g' or Danish digits.
 
+suppress_rows(df, borger_col, count_cols, value_cols, total, visning)
+    Rows that are groups of borgere with a total row (Kvalitet per rule / kommune / tilbud): counts
+    '<g', dage and kroner 'x' on the same pattern, complementary along every column and its total.
+
 suppress_table(df, value_cols[, graense, count_col])
     Simple tables without additive totals: counts 1..g-1 read '<g'; zero stays 0. With count_col,
     the value columns (kroner, dage, helårspersoner) are hidden ('x') where that borger count is 1..g-1:
@@ -49,7 +53,7 @@ suppress_crosstab(values, label_col, value_cols, total_col, total_row[, counts, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -315,3 +319,34 @@ def list_mask(counts: list[int], graense: int | None = None, visning: Visning | 
     state = suppression_pattern(matrix, False, True, g)
     # the total itself is not shown on maps; only the body states matter
     return [row[0] for row in state[:-1]]
+
+
+def suppress_rows(df: pl.DataFrame, borger_col: str = "borgere", count_cols: Sequence[str] = (),
+                  value_cols: Sequence[str] = (), total: Mapping[str, object] | None = None,
+                  visning: Visning | None = None, fmt: Callable[[float], str] | None = None) -> pl.DataFrame:
+    """A table whose rows are groups of borgere (e.g. per rule, per kommune), optionally with a total row
+    (`total`: the total row's values, labels included; appended last). One pattern, decided on the borger
+    counts, hides a row's borger count ('<g'), its other counts (e.g. pairs) and its values (dage,
+    kroner: 'x', never '<g'); with a total row, complementary suppression along every column keeps any
+    hidden row from following from the total by subtraction. Returns the table with those columns as text."""
+    counts_cols = [borger_col, *count_cols]
+    text_cols = counts_cols + list(value_cols)
+    body = df.with_columns(pl.col(c).cast(pl.Float64) for c in text_cols)
+    if total is not None:
+        row = {c: total.get(c) for c in df.columns}
+        body = pl.concat([body, pl.DataFrame([row], schema=body.schema, orient="row")], how="vertical")
+    body = body.with_row_index("_r").with_columns(pl.col("_r").cast(pl.String))
+    if total is not None:
+        body = body.with_columns(pl.when(pl.col("_r") == str(body.height - 1)).then(pl.lit("_total"))
+                                 .otherwise(pl.col("_r")).alias("_r"))
+    total_label = "_total" if total is not None else None
+    counts = body.select("_r", *[pl.col(borger_col).alias(c) for c in text_cols])
+    own = suppress_crosstab(body.select("_r", borger_col), "_r", [borger_col], None, total_label,
+                            visning=visning, fmt=fmt)
+    rest = [c for c in text_cols if c != borger_col]
+    out = body.with_columns(own[borger_col])
+    if rest:
+        other = suppress_crosstab(body.select("_r", *rest), "_r", rest, None, total_label,
+                                  counts=counts.select("_r", *rest), visning=visning, fmt=fmt)
+        out = out.with_columns(other[c] for c in rest)
+    return out.drop("_r")
