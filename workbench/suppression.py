@@ -139,6 +139,16 @@ def skjult_vaerdi(value, borgere: int | None, visning: Visning | None = None, fm
     return fmt(value)
 
 
+def cell_text(state: int, shown: str, is_count: bool = True, visning: Visning | None = None) -> str:
+    """The text of one cell given its suppression state (crosstab_mask / list_mask): the formatted value
+    when shown, '<g' for a small borger count, 'x' for a complementary cell or a non-count value."""
+    if state == NONE:
+        return shown
+    if state == PRIMARY and is_count:
+        return primary_label(visning.graense if visning else None)
+    return SEKUNDAER
+
+
 def explanation(graense: int | None = None, visning: Visning | None = None) -> str:
     if visning is not None and visning.eksakt:
         return ("Tallene vises præcist, fordi din rolle må se borgerlisten. Eksport til offentliggørelse og "
@@ -283,11 +293,12 @@ def _default_fmt(v: float) -> str:
 def suppress_crosstab(values: pl.DataFrame, label_col: str, value_cols: list[str], total_col: str | None = "I alt",
                       total_row: str | None = "I alt", counts: pl.DataFrame | None = None,
                       graense: int | None = None, fmt: Callable[[float], str] | None = None,
-                      visning: Visning | None = None) -> pl.DataFrame:
+                      visning: Visning | None = None, counts_are_values: bool = False) -> pl.DataFrame:
     """The crosstab as text with primary ('<g') and complementary ('x') suppression (module docstring).
     `values` and `counts` (borger counts; default: values themselves) have the same shape and order.
     When `counts` is given (values are kroner/helårspersoner), a cell hidden because its borger count
-    is small reads 'x', never '<g'. An exact `visning` only formats."""
+    is small reads 'x', never '<g' (unless counts_are_values: the values are the borger counts themselves).
+    An exact `visning` only formats."""
     g = _g(visning, graense)
     fmt = fmt or _default_fmt
     cols = list(value_cols) + ([total_col] if total_col else [])
@@ -295,7 +306,7 @@ def suppress_crosstab(values: pl.DataFrame, label_col: str, value_cols: list[str
         mask = pl.DataFrame({c: [NONE] * values.height for c in cols})
     else:
         mask = crosstab_mask(counts if counts is not None else values, label_col, value_cols, total_col, total_row, g)
-    small = f"<{g}" if counts is None else SEKUNDAER
+    small = f"<{g}" if counts is None or counts_are_values else SEKUNDAER
     out = {label_col: values[label_col]}
     for c in cols:
         vals = values[c].to_list()
