@@ -31,15 +31,15 @@ paa = st.date_input("Referencedato", value=seneste, format="DD-MM-YYYY", key="kv
                     help="Ydelser uden slutdato løber til og med referencedatoen. Standard er datasættets "
                          f"udtræksdato ({dansk_dato(seneste)}).")
 res = results(principal, paa)
-rules = {r.id: r for r in res["rules"]}
-cfg = res["cfg"]
+rules = {r.id: r for r in res.rules}
+cfg = res.cfg
 version = dataset_version()
 visning = suppression.for_principal(principal)  # exact for roles with the borger list
 
 SEVERITY = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
 SEVERITY_ICON = {"fejl": ":material/error:", "advarsel": ":material/warning:", "info": ":material/info:"}
 TITLES = {k: r.titel for k, r in rules.items()}
-QUALITY_TITLES = dict(zip(res["counts"]["regel"].to_list(), res["counts"]["titel"].to_list()))
+QUALITY_TITLES = dict(zip(res.counts["regel"].to_list(), res.counts["titel"].to_list()))
 TAL = ["borgere", "par", "dage", "kroner", "Borgere", "Par", "Dage", "Kroner"]
 KOMMUNER = geo.kommune_navne()
 
@@ -109,7 +109,7 @@ tab_overlap, tab_regler, tab_ottetal = st.tabs(
 
 # --- overlap -------------------------------------------------------------------------------------
 with tab_overlap:
-    pairs = res["pairs"]
+    pairs = res.pairs
     st.subheader("Potentielle overlappende ydelser")
     st.write("Samme borger har to ydelser, der ikke bør løbe samtidig (fx SEL §85 og ABL §105/SEL §85). "
              "Perioderne tæller begge dage med; et skifte med slut dag D og start dag D+1 er ikke et overlap. "
@@ -117,7 +117,7 @@ with tab_overlap:
     if pairs.height == 0:
         st.success(f"Ingen overlappende ydelser pr. {dansk_dato(paa)}.")
     else:
-        per_rule = res["per_rule"].with_columns(regel_titel().alias("titel"), kr("kroner")).select(
+        per_rule = res.per_rule.with_columns(regel_titel().alias("titel"), kr("kroner")).select(
             "regel", "titel", "borgere", "par", "dage", "kroner")
         per_rule_shown = suppressed_counts(per_rule, ["dage", "kroner"], total={**pair_total("regel"), "titel": ""})
         m1, m2, m3 = st.columns(3)
@@ -137,7 +137,7 @@ with tab_overlap:
                     st.markdown(f"**Hvad er galt:** {r.forklaring}\n\n**Hvad skal rettes:** {r.ret}")
 
         st.markdown("**Pr. paragrafpar og ydelse** (som FLIS' visning af potentielle overlappende ydelser)")
-        flis = res["flis"].with_columns(kr("kroner")).select(
+        flis = res.flis.with_columns(kr("kroner")).select(
             "regel", "paragraf_a", "ydelse_a", "paragraf_b", "ydelse_b", "borgere", "par", "dage", "kroner")
         st.dataframe(
             dansk_kolonner(suppressed_counts(flis, ["dage", "kroner"], total=pair_total("regel")), TAL).rename(
@@ -146,7 +146,7 @@ with tab_overlap:
             hide_index=True, width="stretch")
 
         st.markdown("**Udvikling pr. måned** (overlap efter den måned, de begynder)")
-        trend = res["trend"]
+        trend = res.trend
         first, last = (dt.date.fromisoformat(trend["maaned"].min() + "-01"),
                        dt.date.fromisoformat(trend["maaned"].max() + "-01"))
         alle = pl.DataFrame({"maaned": pl.date_range(first, last, "1mo", eager=True).dt.strftime("%Y-%m")})
@@ -166,7 +166,7 @@ with tab_overlap:
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Pr. handlekommune**")
-            kommune = suppressed_counts(res["kommune"].with_columns(kr("kroner")), ["dage", "kroner"],
+            kommune = suppressed_counts(res.kommune.with_columns(kr("kroner")), ["dage", "kroner"],
                                         total=pair_total("handlekommune", "_i_alt"))
             st.dataframe(dansk_kolonner(kommune, TAL).with_columns(pl.col("handlekommune").map_elements(
                 lambda k: "I alt" if k == "_i_alt" else f"{KOMMUNER.get(k, k)} ({k})", return_dtype=pl.String)).rename(
@@ -175,7 +175,7 @@ with tab_overlap:
         with c2:
             st.markdown("**Pr. tilbud** (et par med to tilbud tæller hos begge)")
             tnavne = dict(data.scoped_dataset(principal).tilbud.select("tilbud_id", "navn").collect().iter_rows())
-            st.dataframe(dansk_kolonner(suppressed_counts(res["tilbud"].with_columns(kr("kroner")), ["dage", "kroner"],
+            st.dataframe(dansk_kolonner(suppressed_counts(res.tilbud.with_columns(kr("kroner")), ["dage", "kroner"],
                                                           total=pair_total("tilbud_id", "_i_alt")),
                                         TAL).with_columns(pl.col("tilbud_id").map_elements(
                                             lambda t: "I alt" if t == "_i_alt" else f"{tnavne.get(t) or 'ukendt'} ({t})",
@@ -230,8 +230,8 @@ with tab_overlap:
 
 # --- other rules ---------------------------------------------------------------------------------
 with tab_regler:
-    found = res["findings"]
-    counts = res["counts"]
+    found = res.findings
+    counts = res.counts
     st.subheader("Øvrige opmærkninger")
     st.write("Hver regel siger, hvad der er galt, og hvad der skal rettes i fagsystemet. "
              "FLIS opmærker og fjerner fx ugyldige ydelseskoder og borgere under 18 år.")
@@ -270,10 +270,10 @@ with tab_ottetal:
     st.subheader("8-talskontrol")
     st.write("Borgere pr. paragraf pr. måned i fagsystemet (ydelser) mod økonomisystemet (betalinger). "
              "Kun måneder og paragraffer, som betalingsudtrækket dækker, sammenlignes.")
-    if not res["has_betalinger"]:
+    if not res.has_betalinger:
         st.info("Datasættet har ingen betalinger (tabellen betalinger er valgfri), så der er intet at sammenligne med.")
     else:
-        otte = res["ottetal"]
+        otte = res.ottetal
         st.dataframe(
             suppression.suppress_table(otte.sort("maaned", "paragraf", descending=[True, False]),
                                        ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"],
@@ -283,7 +283,7 @@ with tab_ottetal:
                  "betalinger": "Borgere i betalinger", "begge": "I begge", "kun_ydelser": "Kun i ydelser",
                  "kun_betalinger": "Kun i betalinger"}),
             hide_index=True, width="stretch")
-        mism = res["findings"].filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
+        mism = res.findings.filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
         if mism.height and show_people:
             st.markdown(f"**Uoverensstemmelser** ({mism.height})")
             key = pl.col("noegle").str.split("|")
@@ -299,13 +299,13 @@ with tab_ottetal:
     st.subheader("Databrud")
     st.write("Nye registreringer pr. måned mod tendensen (glidende median). Et voldsomt fald eller en stigning "
              "skyldes ofte et systemskifte, en masseindlæsning eller en manglende indlæsning.")
-    series = res["databrud"]
+    series = res.databrud
     if series.height:
         long = series.select("maaned", pl.col("antal").cast(pl.Float64).alias("Nye registreringer"),
                              pl.col("forventet").alias("Tendens")).unpivot(index="maaned", variable_name="Serie",
                                                                             value_name="Antal")
         st.altair_chart(maaned_chart(long, "Antal", "Serie", "Nye registreringer"), width="stretch")
-        brud = res["findings"].filter(pl.col("regel") == "databrud")
+        brud = res.findings.filter(pl.col("regel") == "databrud")
         if brud.height:
             for row in brud.iter_rows(named=True):
                 st.warning(f"**{dansk_maaned(row['noegle'])}**: {row['besked']}", icon=":material/warning:")

@@ -30,7 +30,7 @@ from workbench import geo
 from workbench.config import CodeLists, load_config
 from workbench.dataset import Dataset
 from workbench.niveau import niveau_paa
-from workbench.periods import age_on, dansk_dato, parse_date
+from workbench.periods import active_between, age_on, dansk_dato, parse_date
 
 from workbench.niveau import IKKE_VURDERET  # noqa: E402  (re-exported for callers)
 NIVEAUER = ("0", "1", "2", "3", "4", IKKE_VURDERET)
@@ -343,11 +343,8 @@ def period_ydelser(ds: Dataset, f: Filters) -> pl.LazyFrame:
     """Ydelser covering a day of the period that match the ydelse-level filters, with tilbud facts:
     ydelse columns + tilbud_navn, tilbudstype, driftsform, tilbud_kommunekode, postnr, lat, lon."""
     start, end = f.period()
-    y = ds.ydelser.filter(
-        (pl.col("startdato") <= end) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= start))
-        # a ydelse ending before it starts is a data-quality finding, not an active ydelse
-        & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato")))
-    ).with_columns(pl.col("paragraf").cast(pl.String))
+    # a ydelse ending before it starts is a data-quality finding, not an active ydelse (active_between)
+    y = ds.ydelser.filter(active_between(start, end)).with_columns(pl.col("paragraf").cast(pl.String))
     t = ds.tilbud.select(
         "tilbud_id", pl.col("navn").alias("tilbud_navn"), pl.col("tilbudstype").cast(pl.String),
         pl.col("driftsform").cast(pl.String), pl.col("kommunekode").alias("tilbud_kommunekode"),

@@ -16,7 +16,7 @@ import streamlit as st
 from workbench import access, accesslog, cpr, forloeb
 from workbench.config import codes as load_codes
 from workbench.dataset import Dataset, open_dataset
-from workbench.periods import dansk_dato, parse_date
+from workbench.periods import active_on, dansk_dato, parse_date
 from workbench.ui import audit, auth, data
 from workbench.ui import borger_charts as charts
 from workbench.ui.review_form import review_section
@@ -174,7 +174,7 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
         forloeb.borger_stoettebehov(ds, borger_id, paa),
     ])
 
-    running = yd.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= paa)).height > 0 or goals.filter(
+    running = yd.filter(active_on(paa)).height > 0 or goals.filter(
         pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= paa)).height > 0
     domain = charts.time_domain(paa, (yd, "startdato"), (yd, "slutdato"), (fe, "dato"), (goals, "startdato"),
                                 (goals, "opfoelgningsdato"), (sb, "dato"), open_until_paa=running)

@@ -4,7 +4,7 @@ page state that survives a page switch.
     from workbench.ui.widgets import Kpi, kpi_cards, dansk_tal, dansk_maaned, persisted, remember
 
 Formatting: thousands '.', decimal ',' ('1.234,5'); dates dd-mm-åååå; months 'januar 2025' or
-'jan. 2025'. Values that are already text (e.g. '<5' from suppression) pass through unchanged.
+'jan. 2025'. Values that are already text (e.g. a suppression label) pass through unchanged.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def remember(*keys: str) -> None:
 
 
 def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
-    """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there ('<5', 'x')
+    """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there (suppression labels)
     passes through. For tables whose suppressed columns are text already."""
     import polars as pl
 
