@@ -4,7 +4,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog
+from workbench import access, accesslog, paragraffer
 from workbench import udforsk as E
 from workbench import export as X
 from workbench.config import load_config
@@ -65,6 +65,17 @@ if ct.total[1] == 0:
     st.stop()
 
 table = E.suppressed_table(ct, visning=visning)
+
+
+def med_paragraf_info(df):
+    """Rows per paragraf carry the paragraf's DST ydelseskode and konto (workbench.paragraffer)."""
+    if rows != "paragraf":
+        return df
+    return paragraffer.with_info(df, ct.row_label, ["dst_ydelseskode", "konto"]).rename(
+        {"dst_ydelseskode": paragraffer.HEADERS["dst_ydelseskode"], "konto": paragraffer.HEADERS["konto"]})
+
+
+table = med_paragraf_info(table)
 n_total = ct.total[1]
 st.metric("Borgere i alt (filtreret)", suppression.antal(n_total, visning, E.formatter("borgere")))
 st.subheader(f"{E.MEASURES[measure]} efter {E.DIMENSIONS[rows].lower()}"
@@ -84,7 +95,7 @@ meta = X.standard_meta(f.describe(codes), ds.version, {
     "Diskretionering": suppression.explanation(visning=eksport_visning),
 })
 if access.can(principal, "eksport"):
-    plain = E.suppressed_table(ct, danish=False, visning=eksport_visning)
+    plain = med_paragraf_info(E.suppressed_table(ct, danish=False, visning=eksport_visning))
     bar = st.container(horizontal=True)
     bar.download_button("Eksportér til Excel", X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="udforsk_xlsx",

@@ -110,3 +110,41 @@ def test_dead_region_of_is_gone():
     from workbench import geo
 
     assert not hasattr(geo, "region_of")
+
+
+# --------------------------------------------------------------------------------------------
+# item 8: the paragraffer DST and the seeds use, with their counting unit, DST code and konto
+
+
+def test_paragraffer_82a_82b_101_are_accepted_on_load(borger_x_dir):
+    from workbench.config import load_config
+
+    codes = load_config().codes
+    for text, want in [("SEL §82a", "SEL §82a"), ("§ 82 a", "SEL §82a"), ("82b", "SEL §82b"),
+                       ("Serviceloven § 82 b", "SEL §82b"), ("§101", "SEL §101"), ("Rusmiddelcenter §101", "SEL §101")]:
+        assert codes.paragraf_canonical(text) == want, text
+    (borger_x_dir / "ydelser.csv").write_text(
+        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato\n"
+        "Y1,X,§82a,Gruppebaseret hjælp og støtte,2023-01-01,2023-03-01\n"
+        "Y2,X,SEL 82b,Individuel tidsbegrænset socialpædagogisk hjælp og støtte,2023-01-01,\n"
+        "Y3,X,Rusmiddelcenter §101,Stofmisbrugsbehandling,2023-02-01,2023-05-31\n", encoding="utf-8")
+    ds = open_dataset(borger_x_dir)
+    assert ds.rejected_counts(["ydelser"]) == {}
+    got = ds.ydelser.select("paragraf").collect()["paragraf"].cast(str).to_list()
+    assert got == ["SEL §82a", "SEL §82b", "SEL §101"]
+
+
+def test_paragraf_info_joins_unit_dst_code_and_konto():
+    import polars as pl
+
+    from workbench import paragraffer
+
+    info = {r["paragraf"]: r for r in paragraffer.info_frame().to_dicts()}
+    assert set(info) >= {"SEL §82a", "SEL §82b", "SEL §101"}
+    assert info["SEL §107"]["taelling"] == "helaarspersoner" and info["SEL §107"]["enhed"] == "Helårspersoner"
+    assert info["SEL §104"]["taelling"] == "unikke"
+    assert (info["SEL §108"]["dst_ydelseskode"], info["SEL §108"]["konto"]) == ("1.8.1", "5.38.50")
+    df = pl.DataFrame({"Paragraf": ["SEL §85", "Total"], "v": [1, 2]})
+    out = paragraffer.with_info(df, "Paragraf", ["enhed", "konto"])
+    assert out.columns == ["Paragraf", "enhed", "konto", "v"]
+    assert out.rows() == [("SEL §85", "Unikke borgere", "5.38.39", 1), ("Total", None, None, 2)]

@@ -52,6 +52,8 @@ def test_filter_changes_the_table(demo_env):
     assert not at.exception
     after = table(at)
     assert after["Paragraf"].to_list() == ["SEL §108", "I alt"]
+    # the paragraf's DST ydelseskode and konto beside it (issue 11 item 8)
+    assert after.row(0, named=True)["DST-ydelseskode"] == "1.8.1" and after.row(0, named=True)["Konto"] == "5.38.50"
     assert after["Antal borgere"][0] == before.filter(pl.col("Paragraf") == "SEL §108")["Antal borgere"].item()
     assert at.query_params["paragraf"] in ("SEL §108", ["SEL §108"])
 
