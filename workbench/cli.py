@@ -17,6 +17,8 @@ from workbench.dataset import DatasetError
 COMMANDS = {
     "demo": ("demo", "skriv et syntetisk demodatasæt"),
     "import": ("import_", "valider og gem et datasæt som en ny version"),
+    "versioner": ("versioner", "en data-mappes versioner (nyeste først)"),
+    "rul-tilbage": ("rul_tilbage", "gør en tidligere version aktuel igen"),
     "overlap": ("overlap", "overlappende ydelser"),
     "kvalitet": ("kvalitet", "datakvalitet (opmærkninger)"),
     "optaelling": ("optaelling", "månedlig optælling pr. paragraf"),
