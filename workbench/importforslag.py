@@ -238,12 +238,13 @@ def suggest_value(table: str, column: str, value: str, codes: CodeLists) -> tupl
 
 
 def analyse_file(path: Path, codes: CodeLists | None = None, settings: ImportSettings | None = None,
-                 table: str | None = None, columns: dict[str, str | None] | None = None) -> FilAnalyse:
+                 table: str | None = None, columns: dict[str, str | None] | None = None,
+                 read: tuple[pl.DataFrame, Dialect] | None = None) -> FilAnalyse:
     """Read a source file and suggest its table, columns and code-list values. `table`/`columns`
     (source -> contract) override the suggestions (the user's corrections) for the value step."""
     codes = codes or load_codes()
     settings = settings or import_settings()
-    df, dialect = read_source(path)
+    df, dialect = read if read is not None else read_source(path)
     tabel, how = (table, "valgt") if table else suggest_table(path.name, df.columns)
     forslag = suggest_columns(tabel, df.columns, settings) if tabel else [
         KolonneForslag(c, None, "ingen", 0.0) for c in df.columns]

@@ -11,4 +11,5 @@ PAGES = [
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
     ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),
     ("brugere", "pages/brugere.py", "Brugere", "brugere", ":material/group:"),
+    ("import", "pages/import.py", "Import", "import", ":material/upload_file:"),
 ]
