@@ -232,7 +232,9 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
     reasons = []
     for c, invalid, missing in conds:
         text = exprs[c.name][1]
-        reason = pl.when(invalid).then(pl.format("{}: ugyldig værdi '{}'", pl.lit(c.name), text.str.slice(0, 60)))
+        # concat_str, not pl.format: pl.format over a filtered ternary panics in Polars 2.1's streaming engine
+        reason = pl.when(invalid).then(
+            pl.concat_str([pl.lit(f"{c.name}: ugyldig værdi '"), text.str.slice(0, 60), pl.lit("'")]))
         if c.required:
             reason = pl.when(missing).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(reason)
         reasons.append(reason)

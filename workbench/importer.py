@@ -285,6 +285,11 @@ def mask_cpr_expr(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace_all(r"(^|\D)(\d{6})-?\d{4}($|\D)", "${1}${2}-xxxx${3}")
 
 
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
+
+
 @dataclass(frozen=True)
 class Dialect:
     """How a source file was read: shown per file on the Import page."""
@@ -366,9 +371,10 @@ def read_source(path: Path) -> tuple[pl.DataFrame, Dialect]:
             dialect_args = dict(format=suffix.lstrip("."), encoding=None, separator=None)
     except DatasetError as exc:
         raise DatasetError(mask_cpr_text(str(exc))) from None
-    except Exception as exc:  # any reader error is bad input
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatasetError(mask_cpr_text(f"{path.name} kan ikke læses: {reason[:200]}")) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # any reader error is bad input (also a Polars panic, a BaseException)
+        raise DatasetError(mask_cpr_text(f"{path.name} kan ikke læses: {_reason(exc)}")) from None
     names = {n: normalise_column(n) for n in df.columns}
     if len(set(names.values())) != len(names):
         raise DatasetError(f"{path.name}: to kolonner har samme navn")
@@ -617,9 +623,10 @@ def _check(src: Path, mapping: Mapping, codes: CodeLists, notes: list[str]) -> l
                                                              codes, dialect)
         except DatasetError as exc:
             raise DatasetError(mask_cpr_text(str(exc))) from None
-        except Exception as exc:  # a file that fails while being typed refuses the import
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatasetError(mask_cpr_text(f"{f.name} kan ikke læses: {reason[:200]}")) from None
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a file that fails while being typed refuses the import
+            raise DatasetError(mask_cpr_text(f"{f.name} kan ikke læses: {_reason(exc)}")) from None
         notes.extend(table_notes)
         read = raw_df.height - blank
         # Every non-blank row is accepted or rejected, never both and never lost.
