@@ -19,6 +19,7 @@ Code-list columns are stored as strings (not Enums) so a version stays readable 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import fcntl
@@ -203,7 +204,8 @@ def apply_mapping(raw: pl.LazyFrame, tm: TableMapping, file_name: str) -> tuple[
         if s not in names:
             notes.append(f"{file_name}: kolonnen '{s}' fra mapping findes ikke")
     after = [renames.get(n, n) for n in names]
-    dup = next((n for n in after if after.count(n) > 1), None)
+    counts = collections.Counter(after)
+    dup = next((n for n in after if counts[n] > 1), None)
     if dup:
         raise DatasetError(f"{file_name}: mapping giver to kolonner med navnet '{dup}'")
     lf = raw.rename(renames) if renames else raw
@@ -225,6 +227,7 @@ class ImportSettings:
     afvisningsgraense_min_raekker: int = 50
     laas_vent_sekunder: float = 5.0
     fuzzy_graense: float = 0.82
+    max_kolonner: int = 1000
     kolonne_aliaser: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -265,6 +268,7 @@ def import_settings(directory: str | Path | None = None) -> ImportSettings:
         afvisningsgraense_min_raekker=int(number("afvisningsgraense_min_raekker", 50, 0, 10**9)),
         laas_vent_sekunder=float(number("laas_vent_sekunder", 5, 0, 3600)),
         fuzzy_graense=float(number("fuzzy_graense", 0.82, 0, 1)),
+        max_kolonner=int(number("max_kolonner", 1000, 1, 100_000)),
         kolonne_aliaser=aliases,
     )
 
@@ -310,24 +314,18 @@ class Dialect:
 
 def decode_source(data: bytes) -> tuple[str, str, bool]:
     """(text, encoding, replaced). UTF-8 unless there is strong evidence of Windows-1252: a file whose
-    non-ASCII lines are mostly valid UTF-8 stays UTF-8 and its few broken lines carry U+FFFD (those
-    rows are rejected) instead of the whole file being read as cp1252."""
+    non-ASCII characters are mostly valid UTF-8 stays UTF-8 and its few invalid bytes become U+FFFD
+    (those rows are rejected) instead of the whole file being read as cp1252."""
     bom = data.startswith(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8-sig"), "utf-8 (BOM)" if bom else "utf-8", False
     except UnicodeDecodeError:
         pass
-    good = bad = 0
-    for line in data.split(b"\n"):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-            good += 1
-        except UnicodeDecodeError:
-            bad += 1
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count(REPLACEMENT)
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad  # valid non-ASCII characters
     if bom or good >= bad:
-        return data.decode("utf-8-sig", errors="replace"), "utf-8 (BOM)" if bom else "utf-8", True
+        return text, "utf-8 (BOM)" if bom else "utf-8", True
     text = data.decode("cp1252", errors="replace")
     return text, "cp1252", REPLACEMENT in text
 
@@ -353,18 +351,23 @@ def _sniff_values(df: pl.DataFrame) -> tuple[str | None, str | None]:
     return decimal, date
 
 
-def read_source(path: Path) -> tuple[pl.DataFrame, Dialect]:
+def read_source(path: Path, max_columns: int | None = None) -> tuple[pl.DataFrame, Dialect]:
     """One source file as a frame with normalised column names (CSV/XLSX as text) and its dialect.
-    Unreadable input raises DatasetError (one line, CPR masked)."""
+    Unreadable input raises DatasetError (one line, CPR masked); so does a file with more columns
+    than max_kolonner (config/import.yaml), checked on the header before the file is parsed."""
     suffix = path.suffix.lower()
+    max_columns = max_columns or import_settings().max_kolonner
     try:
         if suffix == ".csv":
             text, encoding, replaced = decode_source(path.read_bytes())
             first = text.split("\n", 1)[0]
             sep = ";" if first.count(";") > first.count(",") else ","
+            if first.count(sep) + 1 > max_columns:
+                raise DatasetError(f"{path.name}: {first.count(sep) + 1} kolonner er flere end grænsen på "
+                                   f"{max_columns} (config/import.yaml max_kolonner)")
             if "\x00" in text:
                 raise DatasetError(f"{path.name} kan ikke læses: filen indeholder NUL-tegn (ikke en tekstfil)")
-            df = pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, truncate_ragged_lines=False)
+            df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False, truncate_ragged_lines=False)
             dialect_args = dict(format="csv", encoding=encoding, separator=sep, replaced=replaced)
         else:
             df = read_raw(path).collect()
@@ -375,6 +378,9 @@ def read_source(path: Path) -> tuple[pl.DataFrame, Dialect]:
         raise
     except BaseException as exc:  # any reader error is bad input (also a Polars panic, a BaseException)
         raise DatasetError(mask_cpr_text(f"{path.name} kan ikke læses: {_reason(exc)}")) from None
+    if df.width > max_columns:
+        raise DatasetError(f"{path.name}: {df.width} kolonner er flere end grænsen på {max_columns} "
+                           "(config/import.yaml max_kolonner)")
     names = {n: normalise_column(n) for n in df.columns}
     if len(set(names.values())) != len(names):
         raise DatasetError(f"{path.name}: to kolonner har samme navn")

@@ -51,10 +51,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.toerkoersel:
         from data_model.db import engine_for
 
-        importer.record_history(engine_for(args.til), importer.Path(args.til),
-                                {**result.as_dict(), "handling": "import", "bruger": bruger or "admin"})
-        log(args.til, who, f"version {result.version} fra {result.kilde}: {sum(t.laest for t in result.tabeller)} "
-                           f"læst, {result.afvist} afvist")
+        # under the data-directory lock: two first imports must not create the state database at once
+        with importer.data_dir_lock(importer.Path(args.til), wait=60):
+            importer.record_history(engine_for(args.til), importer.Path(args.til),
+                                    {**result.as_dict(), "handling": "import", "bruger": bruger or "admin"})
+            log(args.til, who, f"version {result.version} fra {result.kilde}: "
+                               f"{sum(t.laest for t in result.tabeller)} læst, {result.afvist} afvist")
     if args.format == "json":
         sys.stdout.write(to_json_text(result.as_dict()) + "\n")
         return 0

@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> int:
     from data_model.db import engine_for
 
     record = importer.rul_tilbage(args.dir, args.version, bruger=who.username)
-    importer.record_history(engine_for(args.dir), Path(args.dir), record)
-    log(args.dir, who, f"aktuel version {record['version']} (før: {record['forrige_version']})",
-        handling=HANDLING_RUL_TILBAGE)
+    with importer.data_dir_lock(Path(args.dir), wait=60):
+        importer.record_history(engine_for(args.dir), Path(args.dir), record)
+        log(args.dir, who, f"aktuel version {record['version']} (før: {record['forrige_version']})",
+            handling=HANDLING_RUL_TILBAGE)
     print(f"Version {record['version']} er nu den aktuelle (før: {record['forrige_version']}).")
     return 0
