@@ -587,7 +587,9 @@ def check_table(name: str, raw_df: pl.DataFrame, tm: TableMapping, file_name: st
     if enc_bad is not None:
         raw_df = raw_df.with_row_index(tag)
     accepted, rejected = type_table(raw_df.lazy(), TABLES[name], codes, file_name)
-    blank = raw_df.height - raw_df.select(nonblank(raw_df.drop(tag, strict=False).schema).sum()).item()
+    # blank as type_table sees it: without the quarantine columns it drops (raekke, fejl) and our tag
+    counted = raw_df.drop([tag, ROW, ERR], strict=False)
+    blank = raw_df.height - counted.select(nonblank(counted.schema).sum()).item()
     acc_df, rej_df = pl.collect_all([accepted, rejected])
     if enc_bad is not None:
         bad_ids = raw_df.filter(enc_bad)[tag]
