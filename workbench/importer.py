@@ -15,6 +15,20 @@ appends the history record and finally replaces CURRENT atomically. A failure in
 temporary directory, so no partial version is ever left behind and CURRENT never names one.
 
 Code-list columns are stored as strings (not Enums) so a version stays readable when config/ grows.
+
+Issue 12 additions:
+- Source files are read by `read_source` (per-file Dialect: encoding on strong evidence, separator,
+  decimal mark, date format). A UTF-8 file with a few invalid bytes stays UTF-8; the rows holding them
+  are rejected (ENCODING_REASON) instead of the whole file being read as cp1252.
+- A rejection rate over config/import.yaml `afvisningsgraense_pct` in any table (with at least
+  `afvisningsgraense_min_raekker` rows) refuses the import unless `accepter_afvisninger`.
+- `toerkoersel=True` runs phase 1 only. `udtraeksdato` (or the source's datasaet.yaml) is written as
+  datasaet.yaml in the version directory.
+- Phase 2 runs under an fcntl lock on DATA_DIR/.import.lock (`data_dir_lock`); a second writer waits
+  `laas_vent_sekunder` and is then refused. Hidden temp dirs left by a killed import are removed first.
+  `_write_version` is the one place a version's files are written.
+- `rul_tilbage` makes an earlier version current (same lock, atomic CURRENT); `versions_frame` lists them.
+- CPR-looking numbers are masked in every error message and quarantine reason.
 """
 
 from __future__ import annotations
