@@ -183,3 +183,21 @@ def test_done_when_nexus_export_round_trip_and_rollback(demo_kommune, tmp_path, 
     rerun(at2)
     assert by_label(at2.selectbox, "bevilget · ").value == "bevillingsdato"
     assert "Umatchede kolonner" not in texts(at2)
+
+
+def test_page_asks_for_confirmation_over_the_rejection_threshold(data_env, borger_x_dir):
+    lines = ["ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato"]
+    lines += [f"Y{i},X,§85,Støtte,{'31-02-2023' if i < 10 else '2023-02-01'}," for i in range(100)]
+    others = [(f.name, f.read_bytes()) for f in sorted(borger_x_dir.glob("*.csv")) if f.name != "ydelser.csv"]
+    at = page([("ydelser.csv", ("\n".join(lines) + "\n").encode()), *others])
+    before = importer.list_versions(data_env)
+    at.button(key="imp_koer").click()
+    rerun(at)
+    assert "Importen er afvist, intet er ændret" in texts(at) and "ydelser (10,0 %)" in texts(at)
+    assert importer.list_versions(data_env) == before
+    at.checkbox(key="imp_accepter").check()
+    at.button(key="imp_koer").click()
+    rerun(at)
+    assert len(importer.list_versions(data_env)) == len(before) + 1
+    assert "Læst 114 rækker = 104 accepteret + 10 afvist." in texts(at)
+    assert "Karantæne** (10 rækker)" in texts(at)

@@ -209,8 +209,13 @@ def _report(result: importer.ImportResult, principal: access.Principal) -> None:
     total = frame.select("laest", "accepteret", "afvist").sum().row(0)
     st.write(f"Læst {total[0]} rækker = {total[1]} accepteret + {total[2]} afvist.")
     if result.over_graense:
-        st.warning(f"For mange afviste rækker i {', '.join(result.over_graense)} (grænse "
-                   f"{importer.import_settings().afvisningsgraense_pct:g} %). Importen kræver bekræftelse.")
+        grænse = f"{importer.import_settings().afvisningsgraense_pct:g} %"
+        if result.toerkoersel:
+            st.warning(f"For mange afviste rækker i {', '.join(result.over_graense)} (grænse {grænse}). "
+                       "Importen kræver bekræftelse.")
+        else:
+            st.caption(f"Importeret med bekræftelse trods mange afviste rækker i {', '.join(result.over_graense)} "
+                       f"(grænse {grænse}).")
     rejected = getattr(result, "afviste", {})
     if rejected:
         files = {t.tabel: t.fil for t in result.tabeller}
