@@ -129,6 +129,8 @@ def test_cpr_masked_in_error_messages(borger_x_dir, tmp_path):
     xlsx = importer.quarantine_csv(r.afviste, mask_cpr=True).decode("utf-8-sig")
     assert "0101901234" not in xlsx
     assert importer.mask_cpr_text("fejl i 010190-1234 og 0101901234") == "fejl i 010190-xxxx og 010190-xxxx"
+    masked = pl.select(importer.mask_cpr_expr(pl.lit("0101901234,0202902345;010190-1234"))).item()
+    assert masked == "010190-xxxx,020290-xxxx;010190-xxxx"
 
 
 def test_quarantine_export_escapes_formulas(borger_x_dir, tmp_path):

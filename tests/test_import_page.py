@@ -102,6 +102,8 @@ def test_page_shows_dialect_table_and_suggestions(data_env, borger_x_dir):
     rerun(at)
     assert "Tørkørsel: intet er skrevet." in texts(at)
     assert "Læst 15 rækker = 15 accepteret + 0 afvist." in texts(at)
+    at.radio(key="imp_upload_type").set_value("En hel mappe")
+    rerun(at)  # folder upload mode renders (the staged files stay until new ones are uploaded)
     assert importer.list_versions(data_env) == before
 
 

@@ -300,7 +300,9 @@ def mask_cpr_text(text: str) -> str:
 
 
 def mask_cpr_expr(expr: pl.Expr) -> pl.Expr:
-    return expr.str.replace_all(r"(^|\D)(\d{6})-?\d{4}($|\D)", "${1}${2}-xxxx${3}")
+    # twice: a match consumes the separator after it, so back-to-back numbers need a second pass
+    pattern, repl = r"(^|\D)(\d{6})-?\d{4}($|\D)", "${1}${2}-xxxx${3}"
+    return expr.str.replace_all(pattern, repl).str.replace_all(pattern, repl)
 
 
 def _reason(exc: BaseException) -> str:
@@ -518,6 +520,9 @@ def _storable(df: pl.DataFrame) -> pl.DataFrame:
 
 
 LOCK_FILE = ".import.lock"
+# access-log actions (handling) written by the CLI and the Import page
+HANDLING_IMPORT = "import"
+HANDLING_RUL_TILBAGE = "rul_tilbage"
 
 
 @contextlib.contextmanager

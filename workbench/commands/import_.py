@@ -18,7 +18,7 @@ from workbench import access, importer
 from workbench.output import emit, to_json_text
 from workbench.periods import parse_date
 
-HANDLING_IMPORT = "import"
+HANDLING_IMPORT = importer.HANDLING_IMPORT
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ from workbench import access, importer
 from workbench.commands.common import add_dir
 from workbench.commands.import_ import log
 
-HANDLING_RUL_TILBAGE = "rul_tilbage"
+HANDLING_RUL_TILBAGE = importer.HANDLING_RUL_TILBAGE
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -37,8 +37,8 @@ NO_VALUE = "(ingen - rækken afvises)"
 MAX_COLUMN_WIDGETS = 200
 HEADERS = {"tabel": "Tabel", "fil": "Fil", "laest": "Læst", "accepteret": "Accepteret", "afvist": "Afvist",
            "karantaene": "Karantæne"}
-HANDLING_IMPORT = "import"
-HANDLING_RUL_TILBAGE = "rul_tilbage"
+HANDLING_IMPORT = importer.HANDLING_IMPORT
+HANDLING_RUL_TILBAGE = importer.HANDLING_RUL_TILBAGE
 
 
 def _stage_dir() -> Path:
@@ -271,8 +271,13 @@ def render(principal: access.Principal) -> None:
     if why_not:
         st.info(why_not)
     engine = auth.engine()
-    ups = st.file_uploader("Filer (CSV, XLSX, Parquet) eller en .zip", accept_multiple_files=True,
-                           type=["csv", "xlsx", "parquet", "zip"], key="imp_uploader")
+    kind = st.radio("Upload", ["Filer eller .zip", "En hel mappe"], horizontal=True, key="imp_upload_type")
+    if kind == "En hel mappe":
+        ups = st.file_uploader("Mappe med eksportfiler (CSV, XLSX, Parquet)", accept_multiple_files="directory",
+                               type=["csv", "xlsx", "parquet"], key="imp_uploader_mappe")
+    else:
+        ups = st.file_uploader("Filer (CSV, XLSX, Parquet) eller en .zip", accept_multiple_files=True,
+                               type=["csv", "xlsx", "parquet", "zip"], key="imp_uploader")
     if ups:
         try:
             for u in ups:
