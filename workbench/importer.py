@@ -675,7 +675,7 @@ def over_threshold(checked: list[_Checked], settings: ImportSettings) -> list[st
 
 
 def _write_version(tmp: Path, checked: list[_Checked], final_dir: Path,
-                   udtraeksdato: dt.date | None) -> list[TableReport]:
+                   udtraeksdato: dt.date | None, codes: CodeLists | None = None) -> list[TableReport]:
     """Write one version's files into `tmp` (renamed to final_dir by the caller): accepted tables as
     Parquet, rejected rows as quarantine CSV (formula-looking text escaped), datasaet.yaml. The one
     place where a version's content is written."""
@@ -692,6 +692,12 @@ def _write_version(tmp: Path, checked: list[_Checked], final_dir: Path,
                                    c.blank, quarantine))
     if udtraeksdato is not None:
         write_udtraeksdato(tmp, udtraeksdato)
+    # Validate once, trust after: typed Parquet + manifest.json for this version (workbench.manifest);
+    # a version's rejected rows stay in karantaene/, as before.
+    from workbench import manifest
+
+    manifest.write_manifest(tmp, {c.table: c.accepted for c in checked},
+                            {c.table: c.rejected.head(0) for c in checked}, udtraeksdato=udtraeksdato, codes=codes)
     return reports
 
 
@@ -754,7 +760,7 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
         version = next_version_id(data_path, now)
         tmp = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=versions))
         try:
-            reports = _write_version(tmp, checked, versions / version, udtraeksdato)
+            reports = _write_version(tmp, checked, versions / version, udtraeksdato, codes)
             result = result_for(version, str(versions / version), reports, previous)
             record = result.as_dict()
             record["handling"] = "import"
