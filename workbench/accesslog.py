@@ -32,6 +32,7 @@ STIKPROEVE = "stikproeve"
 LOGIN = "login"
 LOGIN_FEJL = "login_fejl"
 LOGIN_SPAERRET = "login_spaerret"
+LOGIN_BEGRAENSET = "login_begraenset"  # per-client rate limit
 LOGOUT = "logout"
 ADGANG_NAEGTET = "adgang_naegtet"
 BRUGER_AENDRET = "bruger_aendret"

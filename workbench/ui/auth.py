@@ -1,13 +1,16 @@
 """Sign-in and the current principal.
 
 Order of precedence in `require_principal()`:
-1. FFB_WORKBENCH_DEV=1 (tests and local demos only): FFB_WORKBENCH_USER=<username> signs that
-   configured user in without a password; unset, `admin`. Without FFB_WORKBENCH_DEV=1 the user
+1. FFB_WORKBENCH_DEV=1 (local demos only, and only on verified demo data; on other data the app
+   refuses with one line): FFB_WORKBENCH_USER=<username> signs that configured user in without a
+   password; unset, `admin`. Without FFB_WORKBENCH_DEV=1 the user
    variable is ignored.
 2. OIDC (`st.login`) when [auth] is configured in .streamlit/secrets.toml: the identity (sub, else
    verified email) must map to a configured, active user, otherwise sign-in is refused.
-3. Local users with argon2 password hashes in the database, with lockout (config/roles.yaml). With
-   no (non-demo) users yet and non-demo data, a first-run form creates the admin.
+3. Local users with argon2 password hashes in the database, with lockout (config/roles.yaml) and a
+   per-client rate limit. With no (non-demo) users yet and non-demo data, a first-run form creates
+   the admin, but only with the one-time setup token printed to the server console (or use
+   `ffb-workbench brugere DIR opret-admin NAME`).
 Demo users (one per role, password in config/roles.yaml, 'demo') exist for the demo dataset and are
 listed on the login page only while it is in use.
 
@@ -162,6 +165,11 @@ def _require_principal() -> access.Principal:
     path = data.data_path()
     eng = engine_for(path)
     if users.dev_mode():
+        try:
+            users.check_dev_mode(path)
+        except users.DevModeRefused as exc:
+            _hide_navigation()
+            _refuse(str(exc))
         users.bootstrap(eng, path)
         name = (os.environ.get("FFB_WORKBENCH_USER") or "").strip().lower()
         if name:
@@ -230,7 +238,7 @@ def _login_form(eng, allowed_demo: bool) -> None:
             adgangskode = st.text_input("Adgangskode", type="password", key="login_adgangskode")
             sendt = st.form_submit_button("Log ind", type="primary")
         if sendt:
-            result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo)
+            result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo, klient=client_address())
             if result.principal is not None:
                 st.session_state[SESSION_USER] = result.principal.username
                 st.session_state[SESSION_LOGGED] = result.principal.username
@@ -244,16 +252,30 @@ def _login_form(eng, allowed_demo: bool) -> None:
                 st.info(f"**Demodata (syntetiske).** Demobrugere, én pr. rolle, med adgangskoden `{pw}`:\n\n{lines}")
 
 
+def client_address() -> str:
+    """The client's address as the server saw it (the per-client sign-in rate limit's key)."""
+    try:
+        return str(st.context.ip_address or "(ukendt klient)")
+    except Exception:  # no browser context (AppTest)
+        return "(ukendt klient)"
+
+
 def _first_run(eng) -> None:
     st.title("FFB Workbench: første opstart")
-    st.write("Der er ingen brugere endnu. Opret den første administrator.")
+    users.setup_token()  # printed to the server console the first time it is made
+    st.write("Der er ingen brugere endnu. Opret den første administrator med engangskoden, som står i "
+             "serverens konsol, eller på kommandolinjen: `ffb-workbench brugere DATA-MAPPE opret-admin NAVN`.")
     with st.form("foerste_admin"):
+        kode = st.text_input("Engangskode fra serverkonsollen", type="password", key="setup_token")
         brugernavn = st.text_input("Brugernavn", value="admin")
         navn = st.text_input("Navn")
         pw1 = st.text_input("Adgangskode", type="password")
         pw2 = st.text_input("Gentag adgangskode", type="password")
         sendt = st.form_submit_button("Opret administrator", type="primary")
     if not sendt:
+        return
+    if not users.check_setup_token(eng, kode, klient=client_address()):
+        st.error("Forkert eller manglende engangskode. Den står i serverens konsol.")
         return
     if pw1 != pw2:
         st.error("De to adgangskoder er ikke ens.")
@@ -266,6 +288,7 @@ def _first_run(eng) -> None:
     except users.UserError as exc:
         st.error(str(exc))
         return
+    users.consume_setup_token()
     principal = users.to_principal(eng, user)
     accesslog.log(eng, principal, accesslog.BRUGER_AENDRET, detalje=f"første administrator {user.brugernavn}")
     st.session_state[SESSION_USER] = user.brugernavn

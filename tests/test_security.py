@@ -1,0 +1,269 @@
+"""Issue 16: sign-in that holds. Parallel lockout race, per-client rate limit (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from data_model.db import engine_for, get_engine
+from workbench import access, accesslog, ratelimit, users
+from tests.helpers import postgres_schema
+
+PW = "korrekt-hest-batteri"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_limiter():
+    ratelimit.reset()
+    yield
+    ratelimit.reset()
+
+
+@pytest.fixture
+def sqlite_engine():
+    return engine_for(None)
+
+
+@pytest.fixture
+def pg_engine():
+    with postgres_schema("sec") as url:
+        eng = get_engine(url)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+def _parallel(engine, attempts: list[str], name: str = "sara") -> list[users.LoginResult]:
+    results: list = [None] * len(attempts)
+    start = threading.Barrier(len(attempts))
+
+    def go(i: int, pw: str) -> None:
+        start.wait()
+        results[i] = users.authenticate(engine, name, pw, demo_allowed=False)
+
+    threads = [threading.Thread(target=go, args=(i, pw)) for i, pw in enumerate(attempts)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+class _Counting:
+    def __init__(self, real):
+        self.real, self.verified = real, []
+
+    def verify(self, h, pw):
+        self.verified.append(pw)
+        return self.real.verify(h, pw)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_lockout_holds_under_50_parallel_guesses(engine, monkeypatch):
+    users.create_user(engine, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
+    n_max = access.security().max_fejlede_logins
+    counting = _Counting(users._hasher)
+    monkeypatch.setattr(users, "_hasher", counting)
+    results = _parallel(engine, ["forkert"] * 49 + [PW])
+    verified = counting.verified
+    signed_in = [r for r in results if r.principal is not None]
+    # at most max_fejlede_logins passwords were ever checked: the rest were refused unchecked
+    assert len(verified) <= n_max + 1, len(verified)
+    # the account ends locked, and the right password is refused afterwards
+    u = users.get_user(engine, "sara")
+    assert u.spaerret_til is not None
+    after = users.authenticate(engine, "sara", PW, demo_allowed=False)
+    assert after.principal is None and "spærret" in after.besked
+    # the right password only got through if it was among the first checks, before any lock
+    assert len(signed_in) <= 1
+    assert accesslog.entries(engine, handling=accesslog.LOGIN_SPAERRET).height >= 1
+
+
+def test_fifty_wrong_in_parallel_check_at_most_max(engine):
+    users.create_user(engine, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
+    n_max = access.security().max_fejlede_logins
+    results = _parallel(engine, ["forkert"] * 50)
+    assert all(r.principal is None for r in results)
+    fejl = accesslog.entries(engine, handling=accesslog.LOGIN_FEJL).height
+    spaerret = accesslog.entries(engine, handling=accesslog.LOGIN_SPAERRET).height
+    # exactly n_max - 1 plain failures, one lock, the rest refused while locked
+    assert fejl == n_max - 1 and spaerret == 50 - (n_max - 1)
+    assert users.get_user(engine, "sara").spaerret_til is not None
+
+
+def test_lock_expires_and_counter_restarts(sqlite_engine):
+    eng = sqlite_engine
+    users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
+    n_max = access.security().max_fejlede_logins
+    t0 = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc)
+    for _ in range(n_max):
+        users.authenticate(eng, "sara", "forkert", demo_allowed=False, now=t0)
+    assert users.authenticate(eng, "sara", PW, demo_allowed=False, now=t0).principal is None
+    later = t0 + dt.timedelta(minutes=access.security().spaerretid_minutter + 1)
+    assert users.authenticate(eng, "sara", PW, demo_allowed=False, now=later).principal is not None
+
+
+def test_rate_limit_per_client(sqlite_engine):
+    eng = sqlite_engine
+    users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
+    per = access.security().login_pr_klient_pr_minut
+    # spraying unknown names from one client: refused after `per` attempts, without a hash check
+    for i in range(per):
+        assert users.authenticate(eng, f"x{i}", "forkert", demo_allowed=False, klient="10.0.0.9").besked \
+            == users.GENERIC_FAIL
+    r = users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.9")
+    assert r.principal is None and r.besked == users.RATE_LIMITED
+    assert accesslog.entries(eng, handling=accesslog.LOGIN_BEGRAENSET).height == 1
+    # another client is not affected
+    assert users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.10").principal is not None
+
+
+def test_rate_limiter_window():
+    now = [0.0]
+    lim = ratelimit.RateLimiter(3, clock=lambda: now[0])
+    assert [lim.allow("a") for _ in range(4)] == [True, True, True, False]
+    assert lim.allow("b")
+    now[0] = 61.0
+    assert lim.allow("a")
+
+
+# -------------------------------------------------------------------------------- dev mode, demo status
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from test_access import write_dataset
+from tests.helpers import write_demo_manifest
+from workbench import demo_status, synth
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+
+
+def _signed_in(at) -> str | None:
+    import re
+
+    for c in at.sidebar.caption:
+        m = re.search(r"Logget ind som \*\*(.+?)\*\*", c.value)
+        if m:
+            return m.group(1)
+    return None
+
+
+@pytest.mark.parametrize("marker", ["DEMO", ".demo", "demo.json", "DEMO.md", "demo_manifest.json"])
+def test_marker_files_do_not_make_demo_data(tmp_path, marker):
+    d = write_dataset(tmp_path / "rigtig")
+    (d / marker).write_text("{}\n")
+    assert not demo_status.is_demo(d) and not users.is_demo_dataset(d)
+
+
+def test_generator_manifest_verified_by_checksums(demo_kommune, tmp_path):
+    import shutil
+
+    assert demo_status.is_demo(demo_kommune)
+    m = json.loads((demo_kommune / demo_status.MANIFEST).read_text())
+    assert set(m["filer"]) == {p.name for p in demo_kommune.glob("*.parquet")}
+    copy = tmp_path / "kopi"
+    shutil.copytree(demo_kommune, copy)
+    assert demo_status.is_demo(copy)
+    # real data copied in beside the demo files: no longer demo
+    shutil.copy(write_dataset(tmp_path / "rigtig") / "borgere.csv", copy / "borgere.csv")
+    assert not demo_status.is_demo(copy)
+    (copy / "borgere.csv").unlink()
+    assert demo_status.is_demo(copy)
+    # one table replaced by other bytes: the checksum breaks
+    (copy / "tilbud.parquet").write_bytes((copy / "tilbud.parquet").read_bytes() + b"\0")
+    assert not demo_status.is_demo(copy)
+
+
+def test_dev_mode_refused_on_real_data(tmp_path, monkeypatch, real_dev_guard):
+    d = write_dataset(tmp_path / "rigtig")
+    (d / "DEMO").write_text("x")
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
+    monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert _signed_in(at) is None
+    assert [e.value for e in at.error] == [users.DEV_REFUSED.format(path=d)]
+    # no demo users (password 'demo') were written into the real user table
+    assert users.all_users(engine_for(d)) == []
+    # run.sh's start check refuses with one line, exit 2
+    env = {**os.environ, "FFB_WORKBENCH_DATA": str(d), "FFB_WORKBENCH_DEV": "1"}
+    got = subprocess.run([sys.executable, "-m", "workbench.startcheck"], env=env, cwd=ROOT,
+                         capture_output=True, text=True)
+    assert got.returncode == 2 and len(got.stderr.strip().splitlines()) == 1 and "FFB_WORKBENCH_DEV" in got.stderr
+
+
+def test_dev_mode_allowed_on_generator_demo(demo_kommune, monkeypatch, real_dev_guard):
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(demo_kommune))
+    monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
+    env = {**os.environ}
+    assert subprocess.run([sys.executable, "-m", "workbench.startcheck"], env=env, cwd=ROOT).returncode == 0
+    users.check_dev_mode(demo_kommune)  # does not raise
+
+
+def test_run_sh_binds_to_localhost():
+    text = (ROOT / "run.sh").read_text()
+    assert "--server.address 127.0.0.1" in text and "workbench.startcheck" in text
+
+
+def test_bootstrap_writes_no_demo_users_on_real_data(tmp_path, monkeypatch, real_dev_guard):
+    d = write_dataset(tmp_path / "rigtig")
+    eng = engine_for(d)
+    users.bootstrap(eng, d)
+    assert users.all_users(eng) == []
+    write_demo_manifest(d)
+    users.bootstrap(eng, d)
+    assert {u.brugernavn for u in users.all_users(eng)} == set(access.ROLE_NAMES)
+
+
+def test_demo_out_refuses_non_demo_dir_and_empty(tmp_path, monkeypatch):
+    d = write_dataset(tmp_path / "rigtig")
+    before = sorted(p.name for p in d.iterdir())
+    for out in (str(d), ""):
+        got = subprocess.run([sys.executable, "-m", "workbench", "demo", "--out", out], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert got.returncode == 2, got.stderr
+        assert len(got.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in d.iterdir()) == before
+    assert not (tmp_path / "borgere.parquet").exists()
+    with pytest.raises(ValueError):
+        demo_status.check_demo_target(str(d))
+
+
+# -------------------------------------------------------------------------------- first admin
+
+
+def test_first_admin_on_command_line(tmp_path):
+    d = write_dataset(tmp_path / "rigtig")
+    env = {**os.environ, "FFB_WORKBENCH_DEV": "0"}
+    got = subprocess.run([sys.executable, "-m", "workbench", "brugere", str(d), "opret-admin", "chef"],
+                         input=PW + "\n", env=env, capture_output=True, text=True, cwd=ROOT)
+    assert got.returncode == 0, got.stderr
+    u = users.get_user(engine_for(d), "chef")
+    assert u.rolle == "admin" and u.adgangskode_hash.startswith("$argon2id$")
+
+
+def test_setup_token_printed_once_and_checked(sqlite_engine, capsys):
+    users.consume_setup_token()
+    tok = users.setup_token()
+    assert tok in capsys.readouterr().err
+    assert users.setup_token() == tok and capsys.readouterr().err == ""
+    assert not users.check_setup_token(sqlite_engine, "gæt")
+    assert not users.check_setup_token(sqlite_engine, "")
+    assert users.check_setup_token(sqlite_engine, tok)
+    users.consume_setup_token()
+    assert not users.check_setup_token(sqlite_engine, tok)
