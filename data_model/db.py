@@ -54,13 +54,20 @@ def _import_tables() -> None:
 @functools.lru_cache(maxsize=16)
 def get_engine(url: str) -> Engine:
     _import_tables()
+    from sqlalchemy import event
+
+    from data_model.access_tables import ensure_adgangslog, register_sqlite_functions
+
     if url.startswith("sqlite") and (":memory:" in url or url in ("sqlite://", "sqlite:///")):
         engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     elif url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
     else:
         engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", register_sqlite_functions)
     SQLModel.metadata.create_all(engine)
+    ensure_adgangslog(engine)
     return engine
 
 

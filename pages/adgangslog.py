@@ -44,6 +44,10 @@ if not auth.access.can(principal, "adgangslog"):
 eng = auth.engine()
 
 st.title("Adgangslog")
+_kaede = accesslog.verify(eng)
+if not _kaede.ok:
+    st.error(f"**{_kaede.linje()}** Loggen er ændret uden om appen; kontakt den dataansvarlige.",
+             icon=":material/gpp_bad:")
 st.caption("Hvem har set hvad og hvornår. Loggen kan ikke ændres eller slettes fra appen; poster ældre end "
            f"opbevaringsperioden ({auth.access.security().adgangslog_opbevaring_aar} år) slettes kun med "
            "kommandoen `ffb-workbench adgangslog purge`. Tider vises i dansk tid (udtræk til CSV/Excel er i UTC).")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import polars as pl
+
 import pytest
 
 from data_model.db import engine_for, get_engine
@@ -267,3 +269,181 @@ def test_setup_token_printed_once_and_checked(sqlite_engine, capsys):
     assert users.check_setup_token(sqlite_engine, tok)
     users.consume_setup_token()
     assert not users.check_setup_token(sqlite_engine, tok)
+
+
+# -------------------------------------------------------------------------------- access log
+
+
+from sqlalchemy import create_engine, text
+
+from workbench.access import Principal
+
+SB = Principal("sara", "sagsbehandler", sagsbehandler="SB1")
+OLD = dt.datetime(2015, 3, 1, tzinfo=dt.timezone.utc)
+
+
+def _fill(eng, n=5):
+    accesslog.write(eng, "gammel", "admin", accesslog.VIS_BORGER, ["B0"], tidspunkt=OLD)
+    for i in range(n):
+        accesslog.log(eng, SB, accesslog.VIS_BORGER, [f"B{i + 1}"])
+
+
+def test_hash_chain_whole_and_survives_purge(engine):
+    _fill(engine)
+    r = accesslog.verify(engine)
+    assert r.ok and r.poster == 6, r
+    assert accesslog.purge(engine, access.ADMIN) == 1
+    r = accesslog.verify(engine)
+    assert r.ok and r.poster == 6, r  # 5 left + the purge entry, whose anchor explains the start
+
+
+def test_permit_table_attack_refused_sqlite(sqlite_engine):
+    eng = sqlite_engine
+    _fill(eng)
+    # the old permit table is gone and plain SQL cannot delete
+    for stmt in ("INSERT INTO adgangslog_sletning (foer) VALUES ('2999-01-01 00:00:00.000000')",
+                 "DELETE FROM adgangslog"):
+        with pytest.raises(Exception):
+            with eng.begin() as conn:
+                conn.execute(text(stmt))
+    # a plain sqlite3 client (no workbench functions registered) cannot delete either
+    import sqlite3
+
+    raw = sqlite3.connect(eng.url.database)
+    with pytest.raises(sqlite3.Error):
+        raw.execute("DELETE FROM adgangslog")
+        raw.commit()
+    raw.close()
+    assert accesslog.entries(eng).height == 6
+
+
+def test_insert_or_replace_refused_sqlite(sqlite_engine):
+    eng = sqlite_engine
+    _fill(eng)
+    first = accesslog.entries(eng).sort("id")["id"][1]
+    with pytest.raises(Exception, match="append-only"):
+        with eng.begin() as conn:
+            conn.execute(text("INSERT OR REPLACE INTO adgangslog (id, tidspunkt, bruger, rolle, handling, borger_ids, "
+                              "detalje, kilde) VALUES (:id, '2026-01-01 00:00:00.000000', 'x', 'admin', 'login', '', "
+                              "'', 'app')"), {"id": first})
+    assert accesslog.entries(eng).filter(pl.col("id") == first)["bruger"][0] == "sara"
+    assert accesslog.verify(eng).ok
+
+
+def test_chain_detects_change_and_deletion():
+    import sqlite3
+
+    eng = engine_for(None)
+    _fill(eng)
+    db = eng.url.database
+
+    def tamper(*stmts):
+        raw = sqlite3.connect(db)
+        raw.execute("DROP TRIGGER IF EXISTS adgangslog_ingen_opdatering")
+        raw.execute("DROP TRIGGER IF EXISTS adgangslog_ingen_sletning")
+        raw.execute("DROP TRIGGER IF EXISTS adgangslog_ingen_erstat")
+        for s_ in stmts:
+            raw.execute(s_)
+        raw.commit()
+        raw.close()
+
+    # an attacker with the file drops the triggers and edits: the chain shows it
+    tamper("UPDATE adgangslog SET borger_ids = ',B9,' WHERE id = 3")
+    r = accesslog.verify(eng)
+    assert not r.ok and "post 3 er ændret" in r.fejl[0]
+    tamper("UPDATE adgangslog SET borger_ids = ',B2,' WHERE id = 3")
+    assert accesslog.verify(eng).ok
+    tamper("DELETE FROM adgangslog WHERE id = 4")
+    r = accesslog.verify(eng)
+    assert not r.ok and "post 5 peger ikke" in r.fejl[0]
+
+
+@pytest.mark.parametrize("attack", ["reorder", "insert", "head"])
+def test_chain_detects_reorder_insert_and_removed_start(tmp_path, monkeypatch, attack):
+    import sqlite3
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / attack}.sqlite")
+    eng = engine_for(None)
+    _fill(eng)
+    raw = sqlite3.connect(eng.url.database)
+    for trig in ("adgangslog_ingen_opdatering", "adgangslog_ingen_sletning", "adgangslog_ingen_erstat"):
+        raw.execute(f"DROP TRIGGER {trig}")
+    if attack == "reorder":  # swap the contents of entries 3 and 4 (ids keep their order)
+        raw.execute("UPDATE adgangslog SET id = -3 WHERE id = 3")
+        raw.execute("UPDATE adgangslog SET id = 3 WHERE id = 4")
+        raw.execute("UPDATE adgangslog SET id = 4 WHERE id = -3")
+    elif attack == "insert":
+        raw.execute("INSERT INTO adgangslog (id, tidspunkt, bruger, rolle, handling, borger_ids, detalje, kilde, "
+                    "forrige_hash, hash) SELECT 100, tidspunkt, 'x', rolle, handling, '', '', kilde, 'f', 'f' "
+                    "FROM adgangslog WHERE id = 2")
+        raw.execute("UPDATE adgangslog SET id = 0 WHERE id = 100")
+    else:  # the oldest entries removed by hand, not by the purge
+        raw.execute("DELETE FROM adgangslog WHERE id <= 2")
+    raw.commit()
+    raw.close()
+    assert not accesslog.verify(eng).ok
+
+
+def test_postgres_app_role_cannot_purge_by_itself():
+    import uuid
+
+    with postgres_schema("secpg") as url:
+        eng = get_engine(url)
+        _fill(eng)
+        schema = url.rsplit("search_path%3D", 1)[1]
+        role = f"ffb_app_{uuid.uuid4().hex[:8]}"
+        with eng.begin() as conn:
+            conn.execute(text(f'CREATE ROLE "{role}" NOLOGIN'))
+            conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+            conn.execute(text(f'GRANT SELECT, INSERT ON adgangslog TO "{role}"'))
+            conn.execute(text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))
+            conn.execute(text(f'GRANT EXECUTE ON FUNCTION adgangslog_purge(timestamptz) TO "{role}"'))
+        try:
+            for stmt in ("DELETE FROM adgangslog",
+                         "SELECT set_config('ffb.adgangslog_purge_foer', '2999-01-01', true); DELETE FROM adgangslog",
+                         "SELECT adgangslog_purge(now())"):
+                with pytest.raises(Exception):
+                    with eng.begin() as conn:
+                        conn.execute(text(f'SET LOCAL ROLE "{role}"'))
+                        for part in stmt.split(";"):
+                            conn.execute(text(part))
+            assert accesslog.entries(eng).height == 6
+            with eng.begin() as conn:  # the one path: the function, within the retention rule
+                conn.execute(text(f'SET LOCAL ROLE "{role}"'))
+                n = conn.execute(text("SELECT adgangslog_purge(:f)"), {"f": OLD + dt.timedelta(days=1)}).scalar()
+            assert n == 1
+        finally:
+            with eng.begin() as conn:
+                conn.execute(text(f'REVOKE ALL ON ALL TABLES IN SCHEMA "{schema}" FROM "{role}"'))
+                conn.execute(text(f'REVOKE ALL ON ALL SEQUENCES IN SCHEMA "{schema}" FROM "{role}"'))
+                conn.execute(text(f'REVOKE ALL ON FUNCTION adgangslog_purge(timestamptz) FROM "{role}"'))
+                conn.execute(text(f'REVOKE ALL ON SCHEMA "{schema}" FROM "{role}"'))
+                conn.execute(text(f'DROP ROLE "{role}"'))
+            eng.dispose()
+
+
+def test_cli_verificer_and_page_banner(tmp_path, monkeypatch, capsys):
+    import sqlite3
+
+    from workbench.cli import main
+
+    d = write_dataset(tmp_path / "data")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{d / 'workbench.sqlite'}")
+    eng = engine_for(d)
+    _fill(eng)
+    assert main(["adgangslog", str(d), "verificer"]) == 0
+    assert "kæde er hel" in capsys.readouterr().out
+    at = AppTest.from_file(str(ROOT / "pages" / "adgangslog.py"), default_timeout=120)
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
+    at.run()
+    assert not at.exception and not any("brudt" in e.value for e in at.error)
+    raw = sqlite3.connect(eng.url.database)
+    raw.execute("DROP TRIGGER adgangslog_ingen_opdatering")
+    raw.execute("UPDATE adgangslog SET bruger = 'ingen' WHERE id = 2")
+    raw.commit()
+    raw.close()
+    assert main(["adgangslog", str(d), "verificer"]) == 1
+    assert "brudt" in capsys.readouterr().out
+    at = AppTest.from_file(str(ROOT / "pages" / "adgangslog.py"), default_timeout=120)
+    at.run()
+    assert any("brudt" in e.value for e in at.error)
