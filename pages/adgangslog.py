@@ -15,7 +15,8 @@ HANDLINGER = {
     accesslog.LOGIN_FEJL: "Fejlet log ind", accesslog.LOGIN_SPAERRET: "Log ind spærret", accesslog.LOGOUT: "Log ud",
     accesslog.ADGANG_NAEGTET: "Adgang nægtet", accesslog.BRUGER_AENDRET: "Bruger ændret",
     accesslog.TILDEL_TILSYN: "Tildelt tilsyn", accesslog.PURGE: "Sletning efter opbevaringsperiode",
-    accesslog.UDTRAEK: "Udtræk af adgangslog",
+    accesslog.UDTRAEK: "Udtræk af adgangslog", accesslog.VIS_LISTE: "Vist liste over borgere",
+    accesslog.LOGIN_BEGRAENSET: "Log ind begrænset (for mange forsøg fra klienten)",
 }
 KILDER = {"app": "App", "cli": "Kommandolinje"}
 TZ = "Europe/Copenhagen"

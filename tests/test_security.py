@@ -447,3 +447,75 @@ def test_cli_verificer_and_page_banner(tmp_path, monkeypatch, capsys):
     at = AppTest.from_file(str(ROOT / "pages" / "adgangslog.py"), default_timeout=120)
     at.run()
     assert any("brudt" in e.value for e in at.error)
+
+
+# -------------------------------------------------------------------------------- log gaps, CLI escaping
+
+from test_kvalitet_page import page_data  # noqa: E402,F401  (fixture)
+
+
+@pytest.mark.parametrize("argv,handling", [
+    (["stikproeve", "--pr", "sagsbehandler", "--antal", "2", "--seed", "7"], accesslog.STIKPROEVE),
+    (["overlap", "--paa", "2023-07-01"], accesslog.VIS_LISTE),
+    (["kvalitet", "--paa", "2023-07-01"], accesslog.VIS_LISTE),
+])
+@pytest.mark.parametrize("bruger", [None, "leder_myndighed"])
+def test_cli_borger_reads_are_logged(page_data, capsys, argv, handling, bruger):
+    from workbench.cli import main
+
+    cmd = [argv[0], str(page_data), *argv[1:], *(["--bruger", bruger] if bruger else [])]
+    if bruger:
+        users.create_user(engine_for(page_data), bruger, "leder_myndighed", PW, kommuner="0250")
+    assert main(cmd) in (0, 1)
+    out = capsys.readouterr().out
+    log = accesslog.entries(engine_for(page_data), handling=handling).filter(pl.col("kilde") == "cli")
+    assert log.height == 1, log
+    assert log["bruger"][0] == (bruger or "admin") and argv[0] in log["detalje"][0]
+    if argv[0] != "stikproeve":
+        assert "P" in log["borger_ids"][0].split(",")  # borger P has an overlap and a finding
+
+
+def test_cli_csv_is_formula_escaped(page_data, capsys):
+    from workbench.cli import main
+
+    main(["kvalitet", str(page_data), "--paa", "2023-07-01", "--format", "csv"])
+    out = capsys.readouterr().out
+    import csv as _csv
+    import io as _io
+
+    cells = [c for row in _csv.reader(_io.StringIO(out)) for c in row]
+    assert any("HYPERLINK" in c or "=1+2" in c for c in cells)
+    assert not [c for c in cells if c[:1] in ("=", "+", "@", "\t", "\r") or (c.startswith("-") and not c[1:].replace(".", "").isdigit())]
+
+
+def test_emit_uses_the_export_escaping():
+    import io as _io
+
+    from workbench.output import emit
+
+    buf = _io.StringIO()
+    emit(pl.DataFrame({"a": ["=HYPERLINK(\"x\")", "@SUM(1)", "-5", "ok"]}), "csv", buf)
+    assert pl.read_csv(_io.StringIO(buf.getvalue()))["a"].to_list() == ["'=HYPERLINK(\"x\")", "'@SUM(1)", "-5", "ok"]
+
+
+def test_kvalitet_page_borger_lists_are_logged(page_data):
+    from tests.helpers import run_page
+
+    at = run_page(str(ROOT / "pages" / "kvalitet.py"))
+    at.date_input(key="kv_paa").set_value(dt.date(2023, 7, 1)).run()
+    assert not at.exception
+    log = accesslog.entries(engine_for(page_data), handling=accesslog.VIS_LISTE)
+    assert log.height >= 2
+    assert any({"P", "X"} <= set(ids.split(",")) for ids in log["borger_ids"].to_list())
+
+
+def test_refused_deep_link_is_logged(page_data, monkeypatch):
+    from tests.helpers import run_page
+
+    eng = engine_for(page_data)
+    users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="INGEN")
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "sara")
+    at = run_page(str(ROOT / "pages" / "borger.py"), {"borger": "X"})
+    assert any("har ikke adgang" in w.value for w in at.warning)
+    log = accesslog.entries(eng, handling=accesslog.ADGANG_NAEGTET)
+    assert log.height == 1 and log["borger_ids"][0] == "X" and log["bruger"][0] == "sara"

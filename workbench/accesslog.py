@@ -41,6 +41,7 @@ SOEG = "soeg"
 EKSPORT = "eksport"
 VIS_CPR = "vis_cpr"
 STIKPROEVE = "stikproeve"
+VIS_LISTE = "vis_liste"  # a list of borgere shown or printed (page, CLI)
 LOGIN = "login"
 LOGIN_FEJL = "login_fejl"
 LOGIN_SPAERRET = "login_spaerret"

@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 
 from workbench import access, stikproeve
-from workbench.commands.common import add_dir, add_format, add_paa, paa, positive_int, principal, warn_rejected
+from workbench import accesslog
+from workbench.commands.common import (add_dir, add_format, add_paa, log_read, paa, positive_int, principal,
+                                       warn_rejected)
 from workbench.dataset import open_dataset
 from workbench.output import emit
 
@@ -29,5 +31,8 @@ def run(args: argparse.Namespace) -> int:
     raw = open_dataset(args.dir)
     warn_rejected(raw, ("borgere", "ydelser", "tilbud"))
     ds = access.scope(raw, who)
-    emit(stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on), args.format)
+    sample = stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on)
+    log_read(args, who, sample, f"stikproeve --pr {args.pr} --antal {args.antal} --seed {args.seed}",
+             accesslog.STIKPROEVE)
+    emit(sample, args.format)
     return 0

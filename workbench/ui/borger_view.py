@@ -230,6 +230,9 @@ def render() -> None:
     principal = auth.require_principal()
     st.title("Borgerforløb")
     if not access.can(principal, "borgerside"):
+        asked = st.query_params.get("borger")
+        audit.log_action(accesslog.ADGANG_NAEGTET, borger_ids=[asked] if asked else [],
+                         detalje="borgerside uden rettighed")
         st.error("Din rolle giver ikke adgang til enkelte borgeres forløb.")
         st.stop()
     ds = data.scoped_dataset(principal)
@@ -243,6 +246,8 @@ def render() -> None:
         st.info("Søg efter en borger, eller åbn en borger fra en liste.")
         return
     if not forloeb.borger_exists(ds, borger_id):
+        # out of scope or unknown (the message does not tell which): a refused read, logged
+        audit.log_action(accesslog.ADGANG_NAEGTET, borger_ids=[borger_id], detalje="borger uden for adgang eller ukendt")
         st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
         return
     _log_view(borger_id, paa)
