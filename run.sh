@@ -15,4 +15,4 @@ address=()
 if [[ -z "${STREAMLIT_SERVER_ADDRESS:-}" && " $* " != *" --server.address"* ]]; then
   address=(--server.address 127.0.0.1)
 fi
-exec .venv/bin/streamlit run app.py "${address[@]}" "$@"
+exec .venv/bin/streamlit run serve.py "${address[@]}" "$@"

@@ -50,6 +50,18 @@ class Bruger(SQLModel, table=True):
     oprettet: dt.datetime = Field(default_factory=utcnow)
 
 
+class LoginSession(SQLModel, table=True):
+    """A server-side sign-in session behind the session cookie (workbench.sessions). The cookie holds
+    a random token; only its SHA-256 is stored. Sign-out or an admin deletes the row (revocation)."""
+
+    __tablename__ = "login_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    brugernavn: str = Field(index=True, max_length=64)
+    oprettet: dt.datetime = Field(default_factory=utcnow)
+    udloeber: dt.datetime
+
+
 class TilsynTildeling(SQLModel, table=True):
     """A borger assigned to a tilsyn user as an audit sample."""
 

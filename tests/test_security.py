@@ -519,3 +519,52 @@ def test_refused_deep_link_is_logged(page_data, monkeypatch):
     assert any("har ikke adgang" in w.value for w in at.warning)
     log = accesslog.entries(eng, handling=accesslog.ADGANG_NAEGTET)
     assert log.height == 1 and log["borger_ids"][0] == "X" and log["bruger"][0] == "sara"
+
+
+# -------------------------------------------------------------------------------- sessions
+
+
+def test_session_cookie_signed_revocable_and_expiring(sqlite_engine, tmp_path):
+    from workbench import sessions
+
+    eng = sqlite_engine
+    users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
+    t0 = dt.datetime(2026, 1, 1, 12, tzinfo=dt.timezone.utc)
+    c = sessions.create(eng, "sara", 8, tmp_path, now=t0)
+    assert sessions.user_for(eng, c, tmp_path, now=t0) == "sara"
+    token, sig = c.rsplit(".", 1)
+    assert sessions.user_for(eng, f"{token}.{'0' * len(sig)}", tmp_path, now=t0) is None  # forged signature
+    assert sessions.user_for(eng, c, tmp_path, now=t0 + dt.timedelta(hours=8, seconds=1)) is None  # expired
+    sessions.revoke(eng, c)
+    assert sessions.user_for(eng, c, tmp_path, now=t0) is None
+    c2 = sessions.create(eng, "sara", 8, tmp_path)
+    users.update_user(eng, "sara", aktiv=False)
+    assert sessions.user_for(eng, c2, tmp_path) is None  # deactivation signs out everywhere
+    # one-time ticket
+    t = sessions.issue_ticket("v", 60)
+    assert sessions.redeem_ticket(t) == ("v", 60) and sessions.redeem_ticket(t) is None
+
+
+def test_session_route_sets_httponly_cookie_and_headers():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from workbench import sessions
+    from workbench.ui import server
+
+    async def index(request):
+        return PlainTextResponse('<html lang="en"><body>x</body></html>', media_type="text/html")
+
+    app = Starlette(routes=[*server.routes(), Route("/borger", index)], middleware=server.middleware())
+    client = TestClient(app)
+    r = client.get("/borger")
+    assert r.headers["x-frame-options"] == "DENY" and '<html lang="da">' in r.text
+    assert client.post("/_ffb/session?ticket=gaet").status_code == 403
+    t = sessions.issue_ticket("tok.sig", 3600)
+    r = client.post(f"/_ffb/session?ticket={t}")
+    assert r.status_code == 204
+    sc = r.headers["set-cookie"].lower()
+    assert "ffb_session=tok.sig" in sc and "httponly" in sc and "samesite=lax" in sc and "max-age=3600" in sc
+    assert client.post(f"/_ffb/session?ticket={t}").status_code == 403  # one time only

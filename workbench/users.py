@@ -195,6 +195,10 @@ def update_user(engine: Engine, brugernavn: str, af: access.Principal | None = N
         s.add(user)
         s.commit()
         s.refresh(user)
+    if changes.get("aktiv") is False or "rolle" in changes:
+        from workbench import sessions
+
+        sessions.revoke_user(engine, brugernavn)  # signed out everywhere
     if af is not None:
         what = ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
         accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"ændr {brugernavn}: {what}")
@@ -212,6 +216,9 @@ def set_password(engine: Engine, brugernavn: str, password: str, af: access.Prin
         user.spaerret_til = None
         s.add(user)
         s.commit()
+    from workbench import sessions
+
+    sessions.revoke_user(engine, brugernavn)  # a new password signs every session out
     if af is not None:
         accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"ny adgangskode til {brugernavn}")
 
