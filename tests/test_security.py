@@ -568,3 +568,58 @@ def test_session_route_sets_httponly_cookie_and_headers():
     sc = r.headers["set-cookie"].lower()
     assert "ffb_session=tok.sig" in sc and "httponly" in sc and "samesite=lax" in sc and "max-age=3600" in sc
     assert client.post(f"/_ffb/session?ticket={t}").status_code == 403  # one time only
+
+
+# -------------------------------------------------------------------------------- four eyes
+
+
+def test_four_eyes_holds_for_admin_in_parallel_and_in_the_database():
+    from data_model.review_tables import Sagsgennemgang
+    from workbench import reviews
+
+    eng = engine_for(None)
+    snap = {"borger_id": "X"}
+    for _ in range(10):
+        r = reviews.create(eng, borger_id="X", paa=dt.date(2024, 1, 1), username="chef", rolle="admin", snapshot=snap)
+        reviews.edit(eng, r.review_id, username="chef", rolle="admin",
+                     status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+        start = threading.Barrier(2)
+
+        def sign(side):
+            start.wait()
+            try:
+                reviews.sign(eng, r.review_id, side, username="chef", rolle="admin")
+            except reviews.ReviewError:
+                pass
+
+        ts = [threading.Thread(target=sign, args=(s,)) for s in (reviews.MYNDIGHED, reviews.UDFOERER)]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        for v in reviews.history(eng, r.review_id):
+            assert not (v.myndighed_underskrevet_af and v.udfoerer_underskrevet_af), v
+        # second attempt, sequential, other side: refused
+        cur = reviews.get(eng, r.review_id)
+        side = reviews.UDFOERER if cur.myndighed_underskrevet_af else reviews.MYNDIGHED
+        with pytest.raises(reviews.ReviewError, match="samme person"):
+            reviews.sign(eng, r.review_id, side, username="CHEF", rolle="admin")
+    # the database itself refuses a row with one person on both sides
+    with pytest.raises(Exception):
+        with eng.begin() as conn:
+            conn.execute(Sagsgennemgang.__table__.insert().values(
+                review_id="x", version=1, borger_id="X", paa=dt.date(2024, 1, 1), handling="underskrevet",
+                aendret_af="chef", aendret_rolle="admin", myndighed_underskrevet_af="chef",
+                udfoerer_underskrevet_af="Chef", vurderinger="{}", snapshot="{}"))
+
+
+def test_demo_udfoerer_and_tilbudsleder_see_borger_x(tmp_path):
+    from workbench.dataset import open_dataset
+
+    out = tmp_path / "demo3"
+    synth.write_demo(out, skala="kommune", seed=3)
+    eng = engine_for(out)
+    users.bootstrap(eng, out)
+    ds = open_dataset(out)
+    for name in ("udfoerer", "tilbudsleder", "sagsbehandler"):
+        p = users.principal_for(eng, name)
+        ids = access.scope(ds, p).borgere.select("borger_id").collect()["borger_id"].to_list()
+        assert "X" in ids, name

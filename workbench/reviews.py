@@ -282,7 +282,7 @@ def sign(engine: Engine, review_id: str, side: str, *, username: str, rolle: str
     if getattr(current, f"{side}_underskrevet_af"):
         raise ReviewError(f"{SIDES[side]} har allerede underskrevet")
     other = UDFOERER if side == MYNDIGHED else MYNDIGHED
-    if getattr(current, f"{other}_underskrevet_af") == username:
+    if (getattr(current, f"{other}_underskrevet_af") or "").lower() == (username or "").lower():
         raise ReviewError("samme person kan ikke underskrive for både myndighed og udfører")
     now = utcnow()
     row = _next(current, **{f"{side}_underskrevet_af": username, f"{side}_underskrevet": now},

@@ -455,6 +455,10 @@ def demo_scopes(ds) -> dict[str, dict]:
     tilbud = (y.drop_nulls("tilbud_id").group_by("tilbud_id").agg(pl.col("borger_id").n_unique().alias("n"))
               .sort(["n", "tilbud_id"], descending=[True, False]))
     tid = tilbud["tilbud_id"][0] if tilbud.height else "ingen"
+    x_tilbud = y.filter(pl.col("borger_id") == "X")["tilbud_id"].drop_nulls().unique().sort().to_list()
+    # the demo's udfører and tilbudsleder work at Borger X's tilbud, so the joint review of Borger X
+    # (README) can be held and signed by the demo users of both sides
+    tilbud_scope = x_tilbud or [tid]
     in_kommune = b.filter(pl.col("handlekommune") == kommune).sort("borger_id")
     sample = in_kommune.sample(n=min(5, in_kommune.height), seed=7)["borger_id"].sort().to_list() \
         if in_kommune.height else []
@@ -462,8 +466,8 @@ def demo_scopes(ds) -> dict[str, dict]:
         "admin": {},
         "leder_myndighed": {"kommuner": [kommune]},
         "sagsbehandler": {"sagsbehandler": sb, **({"team": team} if team else {})},
-        "udfoerer": {"tilbud_ids": [tid]},
-        "tilbudsleder": {"tilbud_ids": [tid]},
+        "udfoerer": {"tilbud_ids": tilbud_scope},
+        "tilbudsleder": {"tilbud_ids": tilbud_scope},
         "tilsyn": {"_samples": sample},
         "analytiker": {},
     }
