@@ -623,3 +623,10 @@ def test_demo_udfoerer_and_tilbudsleder_see_borger_x(tmp_path):
         p = users.principal_for(eng, name)
         ids = access.scope(ds, p).borgere.select("borger_id").collect()["borger_id"].to_list()
         assert "X" in ids, name
+
+
+def test_dataframe_toolbar_export_is_off():
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert cfg["client"]["disableDataExport"] is True
