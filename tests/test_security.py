@@ -630,3 +630,26 @@ def test_dataframe_toolbar_export_is_off():
 
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert cfg["client"]["disableDataExport"] is True
+
+
+# -------------------------------------------------------------------------------- low
+
+
+@pytest.mark.parametrize("argv", [["kvalitet"], ["overlap"], ["optaelling", "--fra", "2022-01", "--til", "2022-12"],
+                                  ["forloeb", None, "B001"],
+                                  ["stikproeve", "--pr", "sagsbehandler", "--antal", "1", "--seed", "1"]])
+def test_user_column_named_like_internal_one(tmp_path, capsys, argv):
+    import csv as _csv
+
+    from workbench.cli import main
+
+    d = write_dataset(tmp_path / "data")
+    for table in ("borgere", "ydelser"):
+        rows = list(_csv.reader((d / f"{table}.csv").open(encoding="utf-8")))
+        rows[0].append("__tekst_borger_id")
+        for r in rows[1:]:
+            r.append("=x")
+        with (d / f"{table}.csv").open("w", encoding="utf-8", newline="") as f:
+            _csv.writer(f).writerows(rows)
+    cmd = [argv[0], str(d), *[a for a in argv[1:] if a is not None]]
+    assert main(cmd) in (0, 1), capsys.readouterr().err
