@@ -653,3 +653,29 @@ def test_user_column_named_like_internal_one(tmp_path, capsys, argv):
             _csv.writer(f).writerows(rows)
     cmd = [argv[0], str(d), *[a for a in argv[1:] if a is not None]]
     assert main(cmd) in (0, 1), capsys.readouterr().err
+
+
+def test_cli_errors_are_one_danish_line_with_cpr_masked(tmp_path, capsys):
+    from workbench.cli import main
+    from workbench.messages import one_line
+
+    cases = [
+        ["kvalitet", str(tmp_path / "findes-ikke")],
+        ["demo"],
+        ["overlap", str(tmp_path), "--format", "xml"],
+        ["optaelling", str(tmp_path), "--fra", "2024-01", "--til", "2024-02", "--ekstra"],
+    ]
+    for argv in cases:
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1, err
+        for english in ("required", "invalid choice", "unrecognized", "No such file", "Errno"):
+            assert english not in err, err
+    # a CPR number in any message is masked
+    assert one_line(ValueError("borgere række 3: ugyldig dato 0101901234 / 010190-1234")) == \
+        "borgere række 3: ugyldig dato 010190-xxxx / 010190-xxxx"
+    d = write_dataset(tmp_path / "data")
+    text = (d / "borgere.csv").read_text(encoding="utf-8").replace("borger_id,", "id,", 1)
+    (d / "borgere.csv").write_text(text + "0101901234\n", encoding="utf-8")
+    main(["kvalitet", str(d)])
+    assert "0101901234" not in capsys.readouterr().err
