@@ -679,3 +679,20 @@ def test_cli_errors_are_one_danish_line_with_cpr_masked(tmp_path, capsys):
     (d / "borgere.csv").write_text(text + "0101901234\n", encoding="utf-8")
     main(["kvalitet", str(d)])
     assert "0101901234" not in capsys.readouterr().err
+
+
+def test_absurd_amounts_are_quality_findings(tmp_path):
+    from workbench.dataset import open_dataset
+    from workbench.kvalitet import findings
+
+    d = write_dataset(tmp_path / "data", n=6)
+    y = (d / "ydelser.csv").read_text(encoding="utf-8").splitlines()
+    header = y[0].split(",")
+    i = header.index("maanedlig_udgift")
+    rows = [r.split(",") for r in y[1:]]
+    for r, amount in zip(rows, ["-1e9", "1e400", "20000000", "4800"]):
+        r[i] = amount
+    (d / "ydelser.csv").write_text("\n".join([y[0], *[",".join(r) for r in rows]]) + "\n", encoding="utf-8")
+    got = findings(open_dataset(d), dt.date(2024, 1, 1), rules=["urimeligt_beloeb"]).collect()
+    assert sorted(got["noegle"].to_list()) == sorted([rows[0][0], rows[1][0], rows[2][0]])
+    assert all("maanedlig_udgift" in b for b in got["besked"].to_list())
