@@ -336,3 +336,35 @@ def test_typed_parquet_is_still_checked(borger_x_dir):
     assert fe["niveau"].to_list() == [2] and fe_rej["raekke"].to_list() == [3]
     b, b_rej = collect(ds, "borgere")
     assert b["handlekommune"].to_list() == ["0250"] and b_rej["borger_id"].to_list() == ["Y"]
+
+
+# --- the reference date (contract, "The reference date") -------------------------------------------
+
+def test_udtraeksdato_is_latest_event_date_capped_at_today(tmp_path):
+    import datetime as dt
+
+    from workbench.dataset import udtraeksdato
+
+    d = tmp_path / "ds"
+    d.mkdir()
+    (d / "borgere.csv").write_text("borger_id,foedselsdato,handlekommune\nA,1980-01-01,0250\n", encoding="utf-8")
+    (d / "ydelser.csv").write_text(
+        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato\n"
+        "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-03-05\n", encoding="utf-8")
+    (d / "funktionsevne.csv").write_text(
+        "borger_id,dato,omraade,tema,undertema,niveau\n"
+        "A,2024-02-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,2\n", encoding="utf-8")
+    for t, h in [("maalgrupper", "borger_id,maalgruppe,primaer,dato"), ("stoettebehov", "borger_id,dato,stoettebehov"),
+                 ("indsatsmaal", "maal_id,borger_id,undertema,maaltype,startdato"), ("tilbud", "tilbud_id,navn,tilbudstype")]:
+        (d / f"{t}.csv").write_text(h + "\n", encoding="utf-8")
+    ds = open_dataset(d)
+    # registreringsdato 05-03-2024 is the latest event
+    assert udtraeksdato(ds, today=dt.date(2026, 1, 1)) == dt.date(2024, 3, 5)
+    # never after today
+    assert udtraeksdato(ds, today=dt.date(2024, 3, 1)) == dt.date(2024, 3, 1)
+    # scoping (fewer rows) does not move it: one reference date per dataset
+    scoped = ds.replace(ydelser=ds.ydelser.filter(False))
+    assert udtraeksdato(scoped, today=dt.date(2026, 1, 1)) == dt.date(2024, 3, 5)
+    # datasaet.yaml wins
+    (d / "datasaet.yaml").write_text("udtraeksdato: 31-10-2024\n", encoding="utf-8")
+    assert udtraeksdato(open_dataset(d), today=dt.date(2026, 1, 1)) == dt.date(2024, 10, 31)

@@ -179,14 +179,16 @@ def test_followup_date_equal_to_reference_date_is_not_passed(tmp_path):
     assert goals_of(d2, "2023-06-02")["G1"]["status"] == IKKE_OPNAAET
 
 
-def test_followup_today_through_cli(tmp_path, capsys):
-    today = dt.date.today()
+def test_followup_on_udtraeksdato_through_cli(tmp_path, capsys):
+    # Without --paa the reference date is the dataset's udtraeksdato (here from datasaet.yaml), not
+    # today; a follow-up on that day is not passed.
     d = write_case(tmp_path / "ds", [("2020-01-05", 2)],
                    [{"maaltype": "Udvikle funktionsevne", "forventet_niveau": 1, "startdato": "2020-01-10",
-                     "opfoelgningsdato": today.isoformat()}])
+                     "opfoelgningsdato": "2020-01-10"}])
+    (d / "datasaet.yaml").write_text("udtraeksdato: 2020-01-10\n", encoding="utf-8")
     assert cli.main(["forloeb", str(d), "T", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["paa"] == today.isoformat()
+    assert out["paa"] == "2020-01-10"
     assert out["indsatsmaal"][0]["status"] == AFVENTER
 
 

@@ -330,7 +330,7 @@ def scope(dataset: Dataset, principal: Principal, *, unmask_cpr: bool = False) -
         if "cpr" in cols:
             out = out.with_columns(mask_expr("cpr"))
         rejected[name] = out
-    return Dataset(dataset.path, dataset.version, tables, rejected, dataset.files)
+    return dataset.derive(tables, rejected)
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ code list is not dropped silently: it goes to `Dataset.rejected[table]` with its
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -262,6 +263,10 @@ class Dataset:
     tables: dict[str, pl.LazyFrame]
     rejected: dict[str, pl.LazyFrame]
     files: dict[str, Path] = field(default_factory=dict)
+    # udtraeksdato from datasaet.yaml (or import --udtraeksdato); None: derived from the data
+    udtraeksdato_fil: dt.date | None = None
+    # the tables as opened (before scoping/filtering): the reference date is one per dataset
+    root_tables: dict[str, pl.LazyFrame] | None = None
 
     def __getattr__(self, name: str) -> pl.LazyFrame:
         tables = self.__dict__.get("tables", {})
@@ -274,7 +279,13 @@ class Dataset:
 
     def replace(self, **tables: pl.LazyFrame) -> "Dataset":
         """A copy with some tables replaced (used for scoping and filtering)."""
-        return Dataset(self.path, self.version, {**self.tables, **tables}, self.rejected, self.files)
+        return self.derive({**self.tables, **tables})
+
+    def derive(self, tables: dict[str, pl.LazyFrame], rejected: dict[str, pl.LazyFrame] | None = None) -> "Dataset":
+        """The same dataset version with other tables (scoped, materialised): keeps the reference
+        date's inputs (udtraeksdato_fil, root_tables)."""
+        return Dataset(self.path, self.version, tables, self.rejected if rejected is None else rejected, self.files,
+                       self.udtraeksdato_fil, self.root_tables if self.root_tables is not None else self.tables)
 
     def rejected_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
         """Rejected rows per table (only tables with any), for the given tables or all."""
@@ -311,7 +322,65 @@ def open_dataset(path: str | Path, codes: CodeLists | None = None) -> Dataset:
         else:
             tables[name] = empty_table(table, codes)
             rejected[name] = pl.LazyFrame(schema={ROW: pl.UInt32, ERR: pl.String})
-    return Dataset(directory, version_key(directory, files), tables, rejected, files)
+    return Dataset(directory, version_key(directory, files), tables, rejected, files,
+                   read_udtraeksdato(directory))
+
+
+DATASAET_FILE = "datasaet.yaml"
+# Event dates that say how far the data reach (contract, "The reference date").
+EVENT_DATES = {
+    "ydelser": ("startdato", "registreringsdato", "bevillingsdato"),
+    "funktionsevne": ("dato",),
+    "stoettebehov": ("dato",),
+    "maalgrupper": ("dato",),
+    "opfoelgninger": ("dato",),
+    "indsatsmaal": ("startdato",),
+}
+
+
+def read_udtraeksdato(directory: Path) -> dt.date | None:
+    """`udtraeksdato` from an optional datasaet.yaml beside the tables; a malformed one is bad input."""
+    f = directory / DATASAET_FILE
+    if not f.is_file():
+        return None
+    import yaml
+
+    try:
+        meta = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise DatasetError(f"{f.name}: kan ikke læses ({str(e).splitlines()[0]})") from None
+    value = meta.get("udtraeksdato") if isinstance(meta, dict) else None
+    if value is None or isinstance(value, dt.date):
+        return value
+    from workbench.periods import parse_date
+
+    try:
+        return parse_date(str(value))
+    except ValueError:
+        raise DatasetError(f"{f.name}: ugyldig udtraeksdato '{value}'") from None
+
+
+def write_udtraeksdato(directory: Path, value: dt.date) -> None:
+    (Path(directory) / DATASAET_FILE).write_text(f"udtraeksdato: {value.isoformat()}\n", encoding="utf-8")
+
+
+def udtraeksdato(ds: Dataset, today: dt.date | None = None) -> dt.date:
+    """THE default reference date of every page, export and command (contract, "The reference
+    date"): datasaet.yaml's udtraeksdato, else the latest event date in the whole dataset (before
+    scoping), never later than today."""
+    today = today or dt.date.today()
+    if ds.udtraeksdato_fil is not None:
+        return min(ds.udtraeksdato_fil, today)
+    tables = ds.root_tables if ds.root_tables is not None else ds.tables
+    maxima = []
+    for name, cols in EVENT_DATES.items():
+        if name not in tables:
+            continue
+        have = [c for c in cols if c in tables[name].collect_schema().names()]
+        if have:
+            maxima.append(tables[name].select(pl.max_horizontal(*[pl.col(c).max() for c in have]).alias("m")))
+    latest = [v for df in pl.collect_all(maxima) for v in df["m"].to_list() if v is not None] if maxima else []
+    return min(max(latest), today) if latest else today
 
 
 def peek_version(path: str | Path) -> str:

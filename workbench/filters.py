@@ -28,9 +28,10 @@ import polars as pl
 from workbench import geo
 from workbench.config import CodeLists, load_config
 from workbench.dataset import Dataset
+from workbench.niveau import niveau_paa
 from workbench.periods import age_on, dansk_dato, parse_date
 
-IKKE_VURDERET = "Ikke vurderet"
+from workbench.niveau import IKKE_VURDERET  # noqa: E402  (re-exported for callers)
 NIVEAUER = ("0", "1", "2", "3", "4", IKKE_VURDERET)
 KOMMUNETYPER = {"handle": "Handlekommune", "betaling": "Betalingskommune"}
 KOEN_LABEL = {"K": "Kvinde", "M": "Mand"}
@@ -278,27 +279,16 @@ def maalgruppe_rows(ds: Dataset, paa: dt.date, kun_primaer: bool, codes: CodeLis
 
 
 def latest_niveau(ds: Dataset, paa: dt.date, undertema: str) -> pl.LazyFrame:
-    """borger_id, niveau (String "0".."4" or "Ikke vurderet"): the latest assessment of the undertema on
-    or before `paa`. Borgere without any assessment are absent here (callers fill Ikke vurderet)."""
-    return (
-        ds.funktionsevne.filter((pl.col("undertema") == undertema) & (pl.col("dato") <= paa))
-        .sort("borger_id", "dato", pl.col("niveau").fill_null(-1))
-        .group_by("borger_id").agg(pl.col("niveau").last())
-        .select("borger_id", pl.col("niveau").cast(pl.String).fill_null(IKKE_VURDERET))
-    )
+    """borger_id, niveau (String "0".."4"): the borger's niveau on the undertema on `paa`
+    (workbench.niveau). Borgere without an assessed niveau are absent (callers fill Ikke vurderet)."""
+    return niveau_paa(ds.funktionsevne, paa, [undertema]).select("borger_id", pl.col("niveau").cast(pl.String))
 
 
 def latest_niveauer(ds: Dataset, paa: dt.date, undertemaer: Iterable[str] | None = None) -> pl.LazyFrame:
-    """borger_id, undertema, niveau (String) for every (borger, assessed undertema): latest on or before paa."""
-    fe = ds.funktionsevne.filter(pl.col("dato") <= paa).with_columns(pl.col("undertema").cast(pl.String))
-    if undertemaer is not None:
-        fe = fe.filter(pl.col("undertema").is_in(list(undertemaer)))
-    return (
-        fe.sort("borger_id", "undertema", "dato", pl.col("niveau").fill_null(-1))
-        .group_by("borger_id", "undertema").agg(pl.col("niveau").last(), pl.col("omraade").last())
-        .select("borger_id", "undertema", pl.col("omraade").cast(pl.String),
-                pl.col("niveau").cast(pl.String).fill_null(IKKE_VURDERET))
-    )
+    """borger_id, undertema, niveau (String "0".."4") for every (borger, assessed undertema) on `paa`
+    (workbench.niveau); a borger with no assessed niveau on an undertema is absent."""
+    return niveau_paa(ds.funktionsevne, paa, undertemaer).select(
+        "borger_id", "undertema", pl.col("niveau").cast(pl.String))
 
 
 def latest_stoettebehov(ds: Dataset, paa: dt.date) -> pl.LazyFrame:

@@ -59,7 +59,7 @@ FASTHOLDE = "Fastholde funktionsevne"
 BEGRAENSE = "Begrænse tab af funktionsevne"
 
 GOAL_COLUMNS = ["maal_id", "undertema", "maaltype", "udgangsniveau", "forventet_niveau", "startdato",
-                "opfoelgningsdato", "seneste_niveau", "status"]
+                "opfoelgningsdato", "seneste_niveau", "status", "vurdering", "vurderingsdato"]
 FE_COLUMNS = ["omraade", "tema", "undertema", "dato", "niveau"]
 YDELSE_COLUMNS = ["ydelse_id", "paragraf", "ydelse", "startdato", "slutdato", "tilbud_id", "tilbud",
                   "timer_pr_uge", "maanedlig_udgift"]
@@ -90,8 +90,22 @@ def _latest(goals: pl.LazyFrame, assess: pl.LazyFrame, upto: pl.Expr, name: str)
     )
 
 
-def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
-    """Every goal started on or before `paa` with udgangsniveau, seneste_niveau, status and vurderbar.
+def recorded_vurdering(opfoelgninger: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
+    """maal_id, vurdering (String), vurderingsdato, status_paa_indsats: each goal's latest recorded
+    follow-up in opfoelgninger on or before `paa` (contract: `vurdering`/`vurderingsdato`)."""
+    return (
+        opfoelgninger.filter(pl.col("dato") <= paa)
+        .sort("maal_id", "dato")
+        .group_by("maal_id")
+        .agg(pl.col("vurdering").last().cast(pl.String), pl.col("dato").last().alias("vurderingsdato"),
+             pl.col("status_paa_indsats").last().cast(pl.String))
+    )
+
+
+def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.date,
+                opfoelgninger: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Every goal started on or before `paa` with udgangsniveau, seneste_niveau, status and vurderbar;
+    with `opfoelgninger` also vurdering, vurderingsdato and status_paa_indsats (recorded_vurdering).
 
     Works on any number of borgere; sorted by borger_id, undertema (label), startdato, maal_id.
     """
@@ -130,6 +144,8 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
             status.alias("status"),
             pl.col("_met").is_not_null().alias("vurderbar"),
         )
+        .pipe(lambda lf: lf if opfoelgninger is None
+              else lf.join(recorded_vurdering(opfoelgninger, paa), on="maal_id", how="left"))
         .sort([pl.col("borger_id"), pl.col("undertema").cast(pl.String), pl.col("startdato"), pl.col("maal_id")])
         .drop("_g", "_n_efter", "_met")
     )
@@ -141,10 +157,11 @@ def borger_goals(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
         ds.indsatsmaal.filter(pl.col("borger_id") == borger_id),
         ds.funktionsevne.filter(pl.col("borger_id") == borger_id),
         paa,
+        ds.opfoelgninger,
     )
     return g.select(
         "maal_id", *_text("undertema", "maaltype"), "udgangsniveau", "forventet_niveau", "startdato",
-        "opfoelgningsdato", "seneste_niveau", "status", "ansvarlig", "relaterede_undertemaer", "vurderbar",
+        "opfoelgningsdato", "seneste_niveau", "status", "vurdering", "vurderingsdato", "ansvarlig", "relaterede_undertemaer", "vurderbar",
     )
 
 

@@ -490,7 +490,7 @@ def materialise(ds: Dataset, rejected: tuple[str, ...] | None = None) -> Dataset
     frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
     tables = {n: f.lazy() for n, f in zip(names, frames)}
     rejected_frames = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}
-    return Dataset(ds.path, ds.version, tables, rejected_frames, ds.files)
+    return ds.derive(tables, rejected_frames)
 
 
 def kvalitet_report(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None) -> pl.LazyFrame:

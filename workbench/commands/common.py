@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from workbench import access
-from workbench.dataset import Dataset, open_dataset
+from workbench.dataset import Dataset, open_dataset, udtraeksdato
 from workbench.output import FORMATS, emit
 from workbench.periods import parse_date
 
@@ -55,8 +55,11 @@ def emit_report(df: pl.DataFrame, args: argparse.Namespace) -> int:
     return 1 if args.strict and df.height else 0
 
 
-def paa(args: argparse.Namespace) -> dt.date:
-    return parse_date(getattr(args, "paa", None))
+def paa(args: argparse.Namespace, ds: Dataset) -> dt.date:
+    """--paa, else the dataset's udtraeksdato (workbench.dataset.udtraeksdato: one default for the
+    app and every command)."""
+    given = getattr(args, "paa", None)
+    return parse_date(given) if given else udtraeksdato(ds)
 
 
 def principal(args: argparse.Namespace) -> access.Principal:

@@ -29,8 +29,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on = paa(args)
     ds, who = scoped(args, ("borgere", "maalgrupper", "funktionsevne", "stoettebehov", "indsatsmaal", "ydelser", "tilbud"))
+    on = paa(args, ds)
     result = forloeb(ds, args.borger_id, on)
     # Every look at an individual borger is logged (before anything is shown).
     accesslog.record(args.dir, who, accesslog.VIS_BORGER, [args.borger_id], detalje=f"CLI forloeb {on.isoformat()}")

@@ -17,9 +17,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on = paa(args)
     cfg = load_quality_config()
     ds, who = scoped(args)
+    on = paa(args, ds)
     found = findings(materialise(ds), on, cfg).collect()
     df = found.select(REPORT_COLUMNS)  # = kvalitet_report(...): the contract's columns
     log_read(args, who, found, f"kvalitet --paa {on.isoformat()}")

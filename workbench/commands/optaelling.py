@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     fra, til = parse_month(args.fra), parse_month(args.til)  # ValueError -> exit 2
     if fra > til:
         raise ValueError(f"--fra ({args.fra}) ligger efter --til ({args.til})")
-    on = paa(args)
     ds, _ = scoped(args, ("borgere", "ydelser"))
+    on = paa(args, ds)
     emit(optaelling(ds.ydelser, fra, til, on).collect(), args.format)
     return 0

@@ -13,9 +13,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on = paa(args)
     rules = load_rules()
     ds, who = scoped(args, ("borgere", "ydelser"))
+    on = paa(args, ds)
     df = overlap_report(ds.ydelser, on, rules).collect()
     log_read(args, who, df, f"overlap --paa {on.isoformat()}")
     return emit_report(df, args)

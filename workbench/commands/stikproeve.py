@@ -25,10 +25,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    on = paa(args)
     who = principal(args)
     access.require(who, "stikproeve")  # ledelsestilsyn: leder af myndighed and admin
     raw = open_dataset(args.dir)
+    on = paa(args, raw)
     warn_rejected(raw, ("borgere", "ydelser", "tilbud"))
     ds = access.scope(raw, who)
     sample = stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on)

@@ -14,7 +14,7 @@ import polars as pl
 import streamlit as st
 
 from workbench import access
-from workbench.dataset import Dataset, open_dataset, peek_version
+from workbench.dataset import Dataset, open_dataset, peek_version, udtraeksdato
 from workbench.paths import demo_dir
 
 
@@ -65,22 +65,17 @@ def dataset_version() -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _latest_date(path: str, version: str) -> dt.date | None:
-    ds = open_dataset(path)
-    y = ds.ydelser.collect_schema().names()
-    col = "registreringsdato" if "registreringsdato" in y else "startdato"
-    return ds.ydelser.select(pl.col(col).max()).collect().item()
+def _udtraeksdato(path: str, version: str, today: dt.date) -> dt.date:
+    return udtraeksdato(open_dataset(path), today)
 
 
 def data_date() -> dt.date:
-    """The default reference date of the pages: the dataset's latest registration (the extract date,
-    more or less), never after today. A dataset extracted on 31-10 and viewed on 23-11 would otherwise
-    count every open ydelse through 23-11 and show an empty 'this month'."""
+    """The default reference date of every page: the dataset's udtraeksdato
+    (workbench.dataset.udtraeksdato, the same default as every CLI command)."""
     today = dt.date.today()
     ensure_demo()
     path = data_path()
     try:
-        latest = _latest_date(str(path), peek_version(path))
+        return _udtraeksdato(str(path), peek_version(path), today)
     except Exception:  # an unreadable dataset shows its own error on the page
         return today
-    return min(latest, today) if isinstance(latest, dt.date) else today

@@ -25,7 +25,7 @@ def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _prin
         rejected = access.scope(open_dataset(_ds.path), _principal).rejected
     except Exception:  # a dataset the app can show but not re-read: the other rules still apply
         rejected = {}
-    ds = Dataset(_ds.path, _ds.version, _ds.tables, rejected, _ds.files)
+    ds = _ds.derive(_ds.tables, rejected)
     rules = overlap.load_rules()
     cfg = kvalitet.load_quality_config()
     pairs = overlap.overlap_pairs(ds.ydelser, paa, rules)
