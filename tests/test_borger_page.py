@@ -226,7 +226,8 @@ def test_edit_after_signature_needs_new_signatures(data_dir):
     at.button(key="sg_start").click().run()
     eng = engine_for(data_dir)
     rid = reviews.list_reviews(eng, "X")[0]["review_id"]
-    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats",
+                 borger_til_stede=True, naeste_opfoelgning=dt.date(2023, 12, 1))
     reviews.sign(eng, rid, reviews.UDFOERER, username="u9", rolle="udfoerer")
     at.run()
     key = f"sg_{rid}_3"

@@ -582,7 +582,8 @@ def test_four_eyes_holds_for_admin_in_parallel_and_in_the_database():
     for _ in range(10):
         r = reviews.create(eng, borger_id="X", paa=dt.date(2024, 1, 1), username="chef", rolle="admin", snapshot=snap)
         reviews.edit(eng, r.review_id, username="chef", rolle="admin",
-                     status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+                     status_paa_indsats="Træf afgørelse om fortsættelse af indsats", borger_til_stede=False,
+                     naeste_opfoelgning=dt.date(2024, 6, 1))
         start = threading.Barrier(2)
 
         def sign(side):
@@ -696,3 +697,40 @@ def test_absurd_amounts_are_quality_findings(tmp_path):
     got = findings(open_dataset(d), dt.date(2024, 1, 1), rules=["urimeligt_beloeb"]).collect()
     assert sorted(got["noegle"].to_list()) == sorted([rows[0][0], rows[1][0], rows[2][0]])
     assert all("maanedlig_udgift" in b for b in got["besked"].to_list())
+
+
+def test_review_needs_borger_til_stede_and_next_follow_up_before_signing():
+    from workbench import reviews
+
+    eng = engine_for(None)
+    r = reviews.create(eng, borger_id="X", paa=dt.date(2024, 1, 1), username="sb", rolle="sagsbehandler",
+                       snapshot={"borger_id": "X"})
+    reviews.edit(eng, r.review_id, username="sb", rolle="sagsbehandler",
+                 status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+    with pytest.raises(reviews.ReviewError, match="til stede"):
+        reviews.sign(eng, r.review_id, reviews.MYNDIGHED, username="sb", rolle="sagsbehandler")
+    reviews.edit(eng, r.review_id, username="sb", rolle="sagsbehandler", borger_til_stede=True)
+    with pytest.raises(reviews.ReviewError, match="næste opfølgning"):
+        reviews.sign(eng, r.review_id, reviews.MYNDIGHED, username="sb", rolle="sagsbehandler")
+    reviews.edit(eng, r.review_id, username="sb", rolle="sagsbehandler", naeste_opfoelgning=dt.date(2024, 6, 1))
+    reviews.sign(eng, r.review_id, reviews.MYNDIGHED, username="sb", rolle="sagsbehandler")
+    assert reviews.is_finished(reviews.sign(eng, r.review_id, reviews.UDFOERER, username="u", rolle="udfoerer"))
+
+
+def test_signatures_show_names(borger_x_dir, monkeypatch):
+    from tests.helpers import run_page
+    from workbench import reviews
+
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(borger_x_dir))
+    eng = engine_for(borger_x_dir)
+    users.create_user(eng, "sb9", "sagsbehandler", None, navn="Sanne Berg", sagsbehandler="Z")
+    r = reviews.create(eng, borger_id="X", paa=dt.date(2023, 6, 2), username="sb9", rolle="sagsbehandler",
+                       snapshot={"borger_id": "X", "indsatsmaal": []})
+    reviews.edit(eng, r.review_id, username="sb9", rolle="sagsbehandler", borger_til_stede=True,
+                 status_paa_indsats="Træf afgørelse om afslutning af indsats")
+    reviews.sign(eng, r.review_id, reviews.MYNDIGHED, username="sb9", rolle="sagsbehandler")
+    users.create_user(eng, "u7", "udfoerer", None, navn="Ulla Vang", tilbud_ids=["1000000001"])
+    reviews.sign(eng, r.review_id, reviews.UDFOERER, username="u7", rolle="udfoerer")
+    at = run_page(str(ROOT / "pages" / "borger.py"), {"borger": "X", "paa": "2023-06-02"})
+    text = " ".join(m.value for m in at.markdown)
+    assert "Underskrevet, myndighed:** Sanne Berg (sb9)" in text and "Ulla Vang (u7)" in text, text[-1500:]
