@@ -63,7 +63,7 @@ def test_deep_link_shows_borger_x_as_on_reference_date(data_dir):
     assert at.header[0].value == "Borger X"
     assert at.date_input(key="borger_paa").value == dt.date(2023, 6, 2)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "0250"
+    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "Frederikssund (0250)"
     assert metrics["Sagsbehandler"] == "Z"
     assert any("Anden psykisk vanskelighed** (primær)" in m.value for m in at.markdown)
     goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
