@@ -734,3 +734,12 @@ def test_signatures_show_names(borger_x_dir, monkeypatch):
     at = run_page(str(ROOT / "pages" / "borger.py"), {"borger": "X", "paa": "2023-06-02"})
     text = " ".join(m.value for m in at.markdown)
     assert "Underskrevet, myndighed:** Sanne Berg (sb9)" in text and "Ulla Vang (u7)" in text, text[-1500:]
+
+
+def test_widgets_have_danish_placeholders(demo_env):
+    from tests.helpers import run_page
+
+    at = run_page(str(ROOT / "pages" / "overblik.py"))
+    placeholders = [m.proto.placeholder for m in at.multiselect] + [s.proto.placeholder for s in at.selectbox]
+    assert placeholders and all(p and "Choose" not in p for p in placeholders), placeholders
+    assert any(p.startswith("Vælg") for p in placeholders)
