@@ -743,3 +743,14 @@ def test_widgets_have_danish_placeholders(demo_env):
     placeholders = [m.proto.placeholder for m in at.multiselect] + [s.proto.placeholder for s in at.selectbox]
     assert placeholders and all(p and "Choose" not in p for p in placeholders), placeholders
     assert any(p.startswith("Vælg") for p in placeholders)
+
+
+def test_demo_target_ignores_the_workbench_state_files(tmp_path):
+    d = tmp_path / "demo"
+    d.mkdir()
+    (d / "workbench.sqlite").write_bytes(b"")
+    (d / "session_secret").write_text("x")
+    assert demo_status.check_demo_target(d) == d
+    (d / "notat.txt").write_text("mine data")
+    with pytest.raises(ValueError):
+        demo_status.check_demo_target(d)

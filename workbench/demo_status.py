@@ -23,6 +23,9 @@ from pathlib import Path
 MANIFEST = "demo_manifest.json"
 DATA_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls", ".tsv")
 GENERATOR = "ffb-workbench demo"
+# the workbench's own state beside a dataset (data_model.db, workbench.sessions): not "content"
+STATE_FILES = frozenset({"workbench.sqlite", "workbench.sqlite-journal", "workbench.sqlite-wal",
+                         "workbench.sqlite-shm", "session_secret", ".skrivetest"})
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -94,6 +97,6 @@ def check_demo_target(out: str | Path | None) -> Path:
     p = Path(out)
     if p.exists() and not p.is_dir():
         raise ValueError(f"demo --out: {out} findes og er ikke en mappe")
-    if p.is_dir() and any(p.iterdir()) and not is_demo(p):
+    if p.is_dir() and any(f.name not in STATE_FILES for f in p.iterdir()) and not is_demo(p):
         raise ValueError(f"demo --out: {out} er ikke tom og indeholder ikke demodata; vælg en tom mappe")
     return p
