@@ -246,7 +246,7 @@ with tab_regler:
         if shown_ids:
             log_action(accesslog.VIS_LISTE, shown_ids, f"kvalitet opmærkninger, {SEVERITY[alvor].lower()}")
         for row in group.filter(pl.col("fund") > 0).iter_rows(named=True):
-            examples = found.filter(pl.col("regel") == row["regel"])
+            examples = found.filter((pl.col("regel") == row["regel"]) & (pl.col("alvor") == alvor))
             with st.expander(f"{row['titel']}: {row['fund']} fund", icon=SEVERITY_ICON[alvor]):
                 st.dataframe(examples.head(5).select(
                     pl.col("tabel").alias("Tabel"), pl.col("noegle").alias("Nøgle"), pl.col("besked").alias("Besked")),
