@@ -14,3 +14,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -c "import workbench, streamlit, polars" 
   echo "$want" > "$stamp"
 fi
+# axe-core (npm) for the accessibility browser test; optional: without npm that test is skipped.
+if command -v npm >/dev/null 2>&1 && [ ! -f tools/axe/node_modules/axe-core/axe.min.js ]; then
+  npm install --prefix tools/axe --no-audit --no-fund --ignore-scripts --silent >/dev/null 2>&1 || \
+    echo "advarsel: npm install af axe-core mislykkedes (tilgængelighedstesten springes over)" >&2
+fi

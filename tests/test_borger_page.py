@@ -63,7 +63,7 @@ def test_deep_link_shows_borger_x_as_on_reference_date(data_dir):
     assert at.header[0].value == "Borger X"
     assert at.date_input(key="borger_paa").value == dt.date(2023, 6, 2)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "0250"
+    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "Frederikssund (0250)"
     assert metrics["Sagsbehandler"] == "Z"
     assert any("Anden psykisk vanskelighed** (primær)" in m.value for m in at.markdown)
     goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
@@ -231,7 +231,8 @@ def test_edit_after_signature_needs_new_signatures(data_dir):
     at.button(key="sg_start").click().run()
     eng = engine_for(data_dir)
     rid = reviews.list_reviews(eng, "X")[0]["review_id"]
-    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats",
+                 borger_til_stede=True, naeste_opfoelgning=dt.date(2023, 12, 1))
     reviews.sign(eng, rid, reviews.UDFOERER, username="u9", rolle="udfoerer")
     at.run()
     key = f"sg_{rid}_3"

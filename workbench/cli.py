@@ -67,23 +67,28 @@ def main(argv: list[str] | None = None) -> int:
         args._argv = list(argv)  # as typed (bench writes it into docs/BENCHMARKS.md)
         return int(args._run(args) or 0)
     except UsageError as exc:
-        print(str(exc).splitlines()[0], file=sys.stderr)
+        from workbench.messages import one_line
+
+        print(one_line(exc), file=sys.stderr)
         return 2
-    except (DatasetError, ConfigError, ValueError, FileNotFoundError, PermissionError) as exc:
+    except BrokenPipeError:
+        return 0
+    except (DatasetError, ConfigError, ValueError, OSError) as exc:
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
-        text = str(exc).strip().splitlines()
-        print(f"fejl: {text[0] if text else type(exc).__name__}", file=sys.stderr)
+        from workbench.messages import one_line
+
+        print(f"fejl: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("afbrudt", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
     except Exception as exc:  # an internal error is still one line unless debugging
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
-        print(f"intern fejl: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        from workbench.messages import one_line
+
+        print(f"intern fejl: {type(exc).__name__}: {one_line(exc) if str(exc) else ''}", file=sys.stderr)
         return 3
 
 

@@ -218,7 +218,10 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
         return pl.any_horizontal(flags) if flags else pl.lit(False)
 
     # Accepted: parse once into columns, then test validity on those columns.
-    txt = {c.name: f"__tekst_{c.name}" for c in present}
+    prefix = "__tekst_"  # staging names for the source text; never one a user column already has
+    while any(n.startswith(prefix) for n in source_schema.names()):
+        prefix = "_" + prefix
+    txt = {c.name: f"{prefix}{c.name}" for c in present}
     parsed = [
         exprs[c.name][0].alias(c.name) if c.name in exprs else pl.lit(None, dtype=dtype(c, codes)).alias(c.name)
         for c in table.columns

@@ -1285,7 +1285,9 @@ def generate(skala: str = "kommune", seed: int = 1, progress: bool = False) -> t
 
 def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress: bool = False) -> dict:
     """Write the demo dataset (one Parquet file per contract table + demo_manifest.json); returns the manifest."""
-    out = Path(out)
+    from workbench.demo_status import check_demo_target
+
+    out = check_demo_target(out)
     gen = _Generator(skala, seed, progress)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -1299,6 +1301,11 @@ def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress:
     for i, name in enumerate(names):
         gen.bar.show(0.85 + 0.15 * i / len(names), f"skriver {name}")
         tables[name].write_parquet(out / f"{name}.parquet", **PARQUET)
+    from workbench import demo_status
+
+    # demo status is read from these checksums (workbench.demo_status), never from a file name
+    manifest = {**manifest, "generator": demo_status.GENERATOR,
+                "filer": demo_status.checksums(out, [f"{name}.parquet" for name in names])}
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     # Validate once, trust after: typed Parquet + manifest.json (workbench.manifest).
     gen.bar.show(0.99, "validerer")

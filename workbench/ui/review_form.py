@@ -74,10 +74,21 @@ def _summary(review: reviews.SagsgennemgangPublic, labels: dict[int, str]) -> No
     )
 
 
+def person(username: str | None) -> str:
+    """'Navn (brugernavn)' of a configured user, else the user name as stored."""
+    if not username:
+        return ""
+    from workbench import users
+    from workbench.ui import auth
+
+    user = users.get_user(auth.engine(), username)
+    return f"{user.navn} ({username})" if user is not None and user.navn else username
+
+
 def _signature(review: reviews.SagsgennemgangPublic, side: str) -> str:
     who = getattr(review, f"{side}_underskrevet_af")
     when = getattr(review, f"{side}_underskrevet")
-    return f"{who}, {reviews.dansk_tid(when)}" if who else "ikke underskrevet"
+    return f"{person(who)}, {reviews.dansk_tid(when)}" if who else "ikke underskrevet"
 
 
 def _form(engine, principal: access.Principal, review: reviews.SagsgennemgangPublic, labels: dict[int, str]) -> None:
