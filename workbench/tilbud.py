@@ -422,3 +422,86 @@ def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int |
         tal.append(Sammenligningstal(col, label, None if egen is None else float(egen), q(0.5), q(0.25), q(0.75),
                                      int(vals.len()), hidden))
     return Sammenligning(tilbudstype, len(peers), tuple(tal))
+
+
+# --------------------------------------------------------------------------------------------
+# the whole tilbud (page and CLI: one function)
+
+MAANEDER_BELAEGNING = 12
+
+
+@dataclass(frozen=True)
+class Rapport:
+    """Everything the Tilbud page and `ffb-workbench tilbud` show, collected once."""
+
+    header: Header
+    paa: dt.date
+    fra: dt.date  # målopfyldelse period and liggetid (afsluttede)
+    til: dt.date
+    borgere: pl.DataFrame
+    udvikling_undertema: pl.DataFrame
+    udvikling_tema: pl.DataFrame
+    udvikling_omraade: pl.DataFrame
+    maalopfyldelse: pl.DataFrame
+    maal_i_periode: pl.DataFrame
+    kommende: pl.DataFrame
+    overskredne: pl.DataFrame
+    belaegning: pl.DataFrame
+    liggetid: Liggetid
+    sammenligning: Sammenligning | None
+
+
+def standard_periode(paa: dt.date) -> tuple[dt.date, dt.date]:
+    """The default period of målopfyldelse: the 365 days up to and including paa."""
+    return paa - dt.timedelta(days=364), paa
+
+
+def rapport(ds: Dataset, tilbud_id: str, paa: dt.date, fra: dt.date | None = None, til: dt.date | None = None,
+            ds_alle: Dataset | None = None) -> Rapport:
+    """The tilbud as it stood on `paa` in the (scoped) dataset `ds`; ValueError for a tilbud outside
+    it. With `ds_alle` (the unscoped dataset) also the peer comparison (aggregates only)."""
+    h = header(ds, tilbud_id)
+    d_fra, d_til = standard_periode(paa)
+    fra, til = fra or d_fra, til or d_til
+    if fra > til:
+        raise ValueError(f"fra ({fra.isoformat()}) ligger efter til ({til.isoformat()})")
+    m_til = optaelling.month_start(paa)
+    m_fra = optaelling.add_months(m_til, -(MAANEDER_BELAEGNING - 1))
+    kommende, overskredne = opfoelgninger(ds, tilbud_id, paa)
+    frames = pl.collect_all([
+        borgere_nu(ds, tilbud_id, paa),
+        udvikling(ds, tilbud_id, paa, "undertema"),
+        udvikling(ds, tilbud_id, paa, "tema"),
+        udvikling(ds, tilbud_id, paa, "omraade"),
+        maalopfyldelse(ds, tilbud_id, fra, til, paa),
+        maal_i_periode(ds, tilbud_id, fra, til, paa),
+        kommende, overskredne,
+        belaegning(ds, tilbud_id, m_fra, m_til, paa, h.pladser),
+    ])
+    peers = sammenligning(ds_alle, tilbud_id, paa) if ds_alle is not None else None
+    return Rapport(h, paa, fra, til, *frames, liggetid(ds, tilbud_id, fra, til, paa), peers)
+
+
+def _records(df: pl.DataFrame) -> list[dict]:
+    return df.with_columns(pl.col(c).cast(pl.String) for c, t in df.schema.items()
+                           if isinstance(t, (pl.Enum, pl.Categorical))).to_dicts()
+
+
+def to_json(r: Rapport) -> dict:
+    """The `ffb-workbench tilbud` JSON object (dates as datetime.date; output.to_json_text writes ISO)."""
+    h = r.header
+    return {
+        "tilbud_id": h.tilbud_id, "navn": h.navn, "tilbudstype": h.tilbudstype, "driftsform": h.driftsform,
+        "adresse": h.adresse, "postnr": h.postnr, "kommunekode": h.kommunekode, "pladser": h.pladser,
+        "paa": r.paa,
+        "borgere": _records(r.borgere),
+        "udvikling": {"undertema": _records(r.udvikling_undertema), "tema": _records(r.udvikling_tema),
+                      "omraade": _records(r.udvikling_omraade)},
+        "maalopfyldelse": {"fra": r.fra, "til": r.til, "maaltyper": _records(r.maalopfyldelse)},
+        "opfoelgninger": {"dage": OPFOELGNING_DAGE, "kommende": _records(r.kommende),
+                          "overskredne": _records(r.overskredne)},
+        "belaegning": {"maaneder": _records(r.belaegning), "liggetid": vars(r.liggetid).copy()},
+        "sammenligning": None if r.sammenligning is None else {
+            "tilbudstype": r.sammenligning.tilbudstype, "tilbud_i_alt": r.sammenligning.tilbud_i_alt,
+            "noegletal": [vars(t).copy() for t in r.sammenligning.tal]},
+    }

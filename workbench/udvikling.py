@@ -156,11 +156,14 @@ def tael(rows: pl.LazyFrame, population: pl.LazyFrame, by: Sequence[str]) -> pl.
     )
     n = (population.group_by(pop_by).agg(pl.len().alias("borgere")) if pop_by
          else population.select(pl.len().alias("borgere")))
-    out = got.join(n, on=pop_by, how="left") if pop_by else got.join(n, how="cross")
+    if pop_by and len(pop_by) == len(by):  # every population group, also those without a row
+        out = n.join(got, on=pop_by, how="left")
+    else:
+        out = got.join(n, on=pop_by, how="left") if pop_by else got.join(n, how="cross")
     cnt = ["forbedret", "uaendret", "forvaerret", "en_vurdering"]
     compared = pl.col("forbedret") + pl.col("uaendret") + pl.col("forvaerret")
     return (
-        out.with_columns(pl.col(cnt).cast(pl.Int64), pl.col("borgere").cast(pl.Int64))
+        out.with_columns(pl.col(cnt).fill_null(0).cast(pl.Int64), pl.col("borgere").cast(pl.Int64))
         .with_columns((pl.col("borgere") - pl.sum_horizontal(cnt)).alias("ikke_vurderet"))
         .with_columns(pl.when(compared > 0).then(pl.col("forbedret") / compared).otherwise(None)
                       .alias("andel_forbedret"))
