@@ -8,7 +8,7 @@ import polars as pl
 import pydeck as pdk
 import streamlit as st
 
-from workbench import access, accesslog, forloeb
+from workbench import access, accesslog
 from workbench.export import standard_meta, to_csv_bytes, to_xlsx_bytes
 from workbench.periods import dansk_dato, parse_date
 from workbench.suppression import explanation, suppress_table, threshold
