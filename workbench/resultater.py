@@ -84,8 +84,8 @@ def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame
 
 
 def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Sequence[str] | None) -> pl.LazyFrame:
-    pop = population(ds, pr, fra, til).with_columns(pl.lit(fra, pl.Date).alias("start"))
-    rows = udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer)
+    pop = population(ds, pr, fra, til)
+    rows = udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra)
     dev = udvikling.tael(udvikling.samlet(rows, ["gruppe"]), pop, ["gruppe"])
     g = tilbud_mod.goal_status_for(ds, pop, til).filter(pl.col("opfoelgningsdato").is_between(fra, til))
     if undertemaer:
@@ -131,9 +131,8 @@ def borgere_i_gruppe(ds: Dataset, pr: str, gruppe: str, fra: dt.date, til: dt.da
                      undertemaer: Sequence[str] | None = None) -> pl.LazyFrame:
     """The borgere behind one row (for roles with borgerliste): borger_id, kategori, antal_forbedret,
     antal_forvaerret; sorted by borger_id."""
-    pop = (population(ds, pr, fra, til).filter(pl.col("gruppe") == gruppe)
-           .with_columns(pl.lit(fra, pl.Date).alias("start")))
-    rows = udvikling.samlet(udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer), ["gruppe"])
+    pop = population(ds, pr, fra, til).filter(pl.col("gruppe") == gruppe)
+    rows = udvikling.samlet(udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra), ["gruppe"])
     return (
         pop.select("borger_id").unique()
         .join(rows.select("borger_id", "kategori", "antal_forbedret", "antal_forvaerret"), on="borger_id", how="left")

@@ -147,12 +147,14 @@ def udvikling_rows(ds: Dataset, paa: dt.date, tilbud_ids: Sequence[str] | None =
     return udv.pr_undertema(ds.funktionsevne, pop, paa)
 
 
-def udvikling(ds: Dataset, tilbud_id: str, paa: dt.date, niveau: str = "undertema") -> pl.LazyFrame:
+def udvikling(ds: Dataset, tilbud_id: str, paa: dt.date, niveau: str = "undertema",
+              rows: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Counts per undertema / tema / omraade (niveau): borgere, forbedret, uaendret, forvaerret,
     en_vurdering, ikke_vurderet, andel_forbedret. Only undertemaer (temaer) some borger nu has a row
-    on are listed; every borger nu counts in `borgere` on every line."""
+    on are listed; every borger nu counts in `borgere` on every line. `rows`: udvikling_rows of the
+    tilbud, when already computed."""
     pop = borgere_aktive(ds, paa, [tilbud_id]).select("tilbud_id", "borger_id", "start")
-    rows = udv.pr_undertema(ds.funktionsevne, pop, paa)
+    rows = rows if rows is not None else udv.pr_undertema(ds.funktionsevne, pop, paa)
     if niveau != "undertema":
         keep = ["tema", "omraade"] if niveau == "tema" else ["omraade"]
         rows = udv.samlet(rows, keep)
@@ -253,7 +255,7 @@ def maalopfyldelse(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa:
 # borgere nu
 
 
-def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date) -> pl.LazyFrame:
+def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date, rows: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One row per borger nu, sorted by borger_id: borger_id, paragraf, startdato (arrival),
     dage_i_tilbud, primaer_maalgruppe, stoettebehov (latest overall on or before paa), maal, opnaaet,
     afventer, ikke_opnaaet, overskredet, udvikling (↑ / → / ↓, null without a comparison),
@@ -278,7 +280,8 @@ def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date) -> pl.LazyFrame:
         *[(st == s).sum().cast(pl.Int64).alias(c) for s, c in STATUS_COLS.items()],
         pl.col("opfoelgningsdato").filter(pl.col("opfoelgningsdato") >= paa).min().alias("naeste_opfoelgning"),
     )
-    rows = udv.pr_undertema(ds.funktionsevne, nu.select("borger_id", "start"), paa)
+    if rows is None:
+        rows = udv.pr_undertema(ds.funktionsevne, nu.select("tilbud_id", "borger_id", "start"), paa)
     arrow = udv.samlet(rows, []).select("borger_id", pl.col("kategori").alias("udvikling_kategori"))
     counts = ["maal", *STATUS_COLS.values()]
     return (
@@ -468,11 +471,12 @@ def rapport(ds: Dataset, tilbud_id: str, paa: dt.date, fra: dt.date | None = Non
     m_til = optaelling.month_start(paa)
     m_fra = optaelling.add_months(m_til, -(MAANEDER_BELAEGNING - 1))
     kommende, overskredne = opfoelgninger(ds, tilbud_id, paa)
+    rows = udvikling_rows(ds, paa, [tilbud_id]).collect().lazy()  # once for all four views
     frames = pl.collect_all([
-        borgere_nu(ds, tilbud_id, paa),
-        udvikling(ds, tilbud_id, paa, "undertema"),
-        udvikling(ds, tilbud_id, paa, "tema"),
-        udvikling(ds, tilbud_id, paa, "omraade"),
+        borgere_nu(ds, tilbud_id, paa, rows),
+        udvikling(ds, tilbud_id, paa, "undertema", rows),
+        udvikling(ds, tilbud_id, paa, "tema", rows),
+        udvikling(ds, tilbud_id, paa, "omraade", rows),
         maalopfyldelse(ds, tilbud_id, fra, til, paa),
         maal_i_periode(ds, tilbud_id, fra, til, paa),
         kommende, overskredne,

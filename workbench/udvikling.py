@@ -57,45 +57,51 @@ def _aktivitet(funktionsevne: pl.LazyFrame, undertemaer: Sequence[str] | None) -
     return fe
 
 
-def pr_undertema(funktionsevne: pl.LazyFrame, population: pl.LazyFrame, slut: dt.date | str,
-                 undertemaer: Sequence[str] | None = None) -> pl.LazyFrame:
+def pr_undertema(funktionsevne: pl.LazyFrame, population: pl.LazyFrame, slut: dt.date,
+                 undertemaer: Sequence[str] | None = None, start: dt.date | None = None) -> pl.LazyFrame:
     """One row per (population row, undertema the borger has any Aktivitet og deltagelse row on,
-    dated on or before the end): the population's columns, undertema, tema, omraade, start_niveau,
-    start_dato, slut_niveau, slut_dato, kategori.
+    dated on or before the end): _p (the population row), the population's columns, start,
+    undertema, tema, omraade, start_niveau, start_dato, slut_niveau, slut_dato, kategori.
 
-    `population` has borger_id and `start` (Date) plus any grouping columns (a borger may appear in
-    several rows, e.g. under two paragraffer); `slut` is a date, or the name of a Date column of
-    `population` holding each row's end. Borgere with no row at all do not appear: count them as
-    Ikke vurderet with `tael` (which needs the population)."""
-    fe = _aktivitet(funktionsevne, undertemaer)
+    `population` has borger_id and a Date column `start` (each row's own start; or give one `start`
+    date for all) plus any grouping columns (a borger may appear in several rows, e.g. under two
+    paragraffer). Borgere with no row at all do not appear: `tael` counts them as Ikke vurderet.
+    Niveauer: niveau.niveau_paa on a single date, niveau.niveau_ved on each row's own start."""
+    if start is not None:
+        population = population.with_columns(pl.lit(start, pl.Date).alias("start"))
+    # only the population's borgere (the niveau lookups below then touch a fraction of the table);
+    # cached: the plan below reads it several times
+    fe = _aktivitet(funktionsevne, undertemaer).join(population.select("borger_id").unique(), on="borger_id",
+                                                      how="semi").cache()
     # _p numbers the population rows; it is used in several branches of one plan, so the rows must
     # come in a deterministic order (a join's or unique's output order is not)
     pop = population.sort(population.collect_schema().names(), nulls_last=True).with_row_index("_p")
-    if isinstance(slut, dt.date):
-        pop = pop.with_columns(pl.lit(slut, pl.Date).alias("_slut"))
-    else:
-        pop = pop.with_columns(pl.col(slut).alias("_slut"))
     seen = fe.select("borger_id", pl.col("undertema").cast(pl.String), "dato").group_by("borger_id", "undertema").agg(
         pl.col("dato").min().alias("_foerste"))
     keys = (
-        pop.select("_p", "borger_id", "start", "_slut")
-        .join(seen, on="borger_id", how="inner")
-        .filter(pl.col("_foerste") <= pl.col("_slut"))
-        .drop("_foerste")
+        pop.select("_p", "borger_id", "start")
+        .join(seen.filter(pl.col("_foerste") <= slut).drop("_foerste"), on="borger_id", how="inner")
         # niveau_ved numbers the key rows (with_row_index) in two branches of one plan: the keys
         # must come in a deterministic order, and a join's output order is not
         .sort("_p", "undertema")
     )
-    at_start = niveau.niveau_ved(fe, keys.rename({"start": "dato"}), "dato", "start_niveau").rename({"dato": "start"})
-    both = niveau.niveau_ved(fe, at_start.rename({"_slut": "dato"}).sort("_p", "undertema"), "dato",
-                             "slut_niveau").rename({"dato": "_slut"})
+    at_slut = niveau.niveau_paa(fe, slut).select(
+        "borger_id", "undertema", pl.col("niveau").alias("slut_niveau"), pl.col("niveau_dato").alias("slut_dato"))
+    if start is not None:
+        at_start = keys.join(niveau.niveau_paa(fe, start).select(
+            "borger_id", "undertema", pl.col("niveau").alias("start_niveau"),
+            pl.col("niveau_dato").alias("start_niveau_dato")), on=["borger_id", "undertema"], how="left")
+    else:
+        at_start = niveau.niveau_ved(fe, keys.rename({"start": "dato"}), "dato", "start_niveau").rename(
+            {"dato": "start"})
+    both = at_start.join(at_slut, on=["borger_id", "undertema"], how="left")
     # no niveau on the start date: the first assessment after it (on or before the end)
     need = both.filter(pl.col("start_niveau").is_null() & pl.col("slut_niveau").is_not_null())
     first_after = (
-        need.select("_p", "borger_id", "undertema", "start", "_slut")
-        .join(niveau.assessments(fe).with_columns(pl.col("undertema").cast(pl.String)),
+        need.select("_p", "borger_id", "undertema", "start")
+        .join(niveau.assessments(fe, slut).with_columns(pl.col("undertema").cast(pl.String)),
               on=["borger_id", "undertema"], how="inner")
-        .filter((pl.col("dato") > pl.col("start")) & (pl.col("dato") <= pl.col("_slut")))
+        .filter(pl.col("dato") > pl.col("start"))
         .group_by("_p", "undertema")
         .agg(pl.col("niveau").sort_by("dato").first().alias("_fn"), pl.col("dato").min().alias("_fd"))
     )
@@ -112,7 +118,6 @@ def pr_undertema(funktionsevne: pl.LazyFrame, population: pl.LazyFrame, slut: dt
         .with_columns(
             pl.coalesce("start_niveau", "_fn").alias("start_niveau"),
             pl.coalesce("start_niveau_dato", "_fd").alias("start_dato"),
-            pl.col("slut_niveau_dato").alias("slut_dato"),
         )
         .with_columns(kategori.alias("kategori"))
         .join(pop.select("_p", *extra), on="_p", how="left")
