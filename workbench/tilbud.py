@@ -175,12 +175,12 @@ def goal_status_for(ds: Dataset, borgere: pl.LazyFrame, paa: dt.date) -> pl.Lazy
     return forloeb.goal_status(maal, ds.funktionsevne.join(ids, on="borger_id", how="semi"), paa, opf)
 
 
-def maal_nu(ds: Dataset, tilbud_id: str, paa: dt.date) -> pl.LazyFrame:
+def maal_nu(ds: Dataset, tilbud_id: str, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """The goals in play for the borgere nu (module docstring) with their status: borger_id, maal_id,
     undertema, maaltype, startdato, opfoelgningsdato, udgangsniveau, forventet_niveau,
     seneste_niveau, status, vurdering, vurderingsdato; sorted by opfoelgningsdato, borger_id, maal_id."""
     nu = borgere_aktive(ds, paa, [tilbud_id]).select("borger_id", "start")
-    g = goal_status_for(ds, nu, paa).join(nu, on="borger_id", how="inner")
+    g = (goals if goals is not None else goal_status_for(ds, nu, paa)).join(nu, on="borger_id", how="inner")
     return (
         g.filter(pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= pl.col("start")))
         .select("borger_id", "maal_id", *_text(["undertema", "maaltype"]), "startdato", "opfoelgningsdato",
@@ -189,11 +189,12 @@ def maal_nu(ds: Dataset, tilbud_id: str, paa: dt.date) -> pl.LazyFrame:
     )
 
 
-def opfoelgninger(ds: Dataset, tilbud_id: str, paa: dt.date, dage: int = OPFOELGNING_DAGE) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+def opfoelgninger(ds: Dataset, tilbud_id: str, paa: dt.date, dage: int = OPFOELGNING_DAGE,
+                  goals: pl.LazyFrame | None = None) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """(kommende, overskredne): goals in play with a follow-up date paa..paa+dage (both included),
     and those whose measured status is Opfølgning overskredet. Same columns as maal_nu plus
     dage_til (follow-up date minus paa; negative when overdue)."""
-    g = maal_nu(ds, tilbud_id, paa).with_columns(
+    g = maal_nu(ds, tilbud_id, paa, goals).with_columns(
         (pl.col("opfoelgningsdato") - pl.lit(paa, pl.Date)).dt.total_days().alias("dage_til"))
     slut = paa + dt.timedelta(days=dage)
     kommende = g.filter(pl.col("opfoelgningsdato").is_between(paa, slut))
@@ -226,12 +227,14 @@ def periode_borgere(ds: Dataset, fra: dt.date, til: dt.date, tilbud_ids: Sequenc
     )
 
 
-def maal_i_periode(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+def maal_i_periode(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.date,
+                   goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Goals of the tilbud's borgere in the period with a follow-up date in fra..til, with measured
     status (on paa) and recorded vurdering: borger_id, maal_id, undertema, maaltype, opfoelgningsdato,
     status, vurdering, vurderingsdato, uenig; sorted by borger_id, maal_id."""
     b = periode_borgere(ds, fra, til, [tilbud_id])
-    g = goal_status_for(ds, b, paa).filter(pl.col("opfoelgningsdato").is_between(fra, til))
+    g = (goals.join(b.select("borger_id"), on="borger_id", how="semi") if goals is not None
+         else goal_status_for(ds, b, paa)).filter(pl.col("opfoelgningsdato").is_between(fra, til))
     st, vu = pl.col("status"), pl.col("vurdering")
     return g.select(
         "borger_id", "maal_id", *_text(["undertema", "maaltype"]), "opfoelgningsdato", "status", "vurdering",
@@ -241,11 +244,12 @@ def maal_i_periode(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa:
     ).sort("borger_id", "maal_id")
 
 
-def maalopfyldelse(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+def maalopfyldelse(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.date,
+                   goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Per maaltype (plus an 'I alt' row): maal, opnaaet, afventer, ikke_opnaaet, overskredet,
     vurdering_opnaaet, vurdering_delvist, vurdering_ikke_opnaaet, uden_vurdering, uenighed,
     andel_opnaaet."""
-    g = maal_i_periode(ds, tilbud_id, fra, til, paa)
+    g = maal_i_periode(ds, tilbud_id, fra, til, paa, goals)
     per = status_counts(g, ["maaltype"])
     tot = status_counts(g, []).with_columns(pl.lit("I alt").alias("maaltype"))
     return pl.concat([per, tot.select(per.collect_schema().names())])
@@ -255,7 +259,8 @@ def maalopfyldelse(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa:
 # borgere nu
 
 
-def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date, rows: pl.LazyFrame | None = None) -> pl.LazyFrame:
+def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date, rows: pl.LazyFrame | None = None,
+               goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One row per borger nu, sorted by borger_id: borger_id, paragraf, startdato (arrival),
     dage_i_tilbud, primaer_maalgruppe, stoettebehov (latest overall on or before paa), maal, opnaaet,
     afventer, ikke_opnaaet, overskredet, udvikling (↑ / → / ↓, null without a comparison),
@@ -273,7 +278,7 @@ def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date, rows: pl.LazyFrame | N
         .sort("dato")
         .group_by("borger_id").agg(pl.col("stoettebehov").last().cast(pl.String))
     )
-    g = maal_nu(ds, tilbud_id, paa)
+    g = maal_nu(ds, tilbud_id, paa, goals)
     st = pl.col("status")
     goals = g.group_by("borger_id").agg(
         pl.len().cast(pl.Int64).alias("maal"),
@@ -396,7 +401,23 @@ def noegletal(ds: Dataset, paa: dt.date, tilbud_ids: Sequence[str]) -> pl.LazyFr
     )
 
 
-def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int | None = None) -> Sammenligning:
+def tilbudstype_af(ds: Dataset, tilbud_id: str) -> str:
+    typ = (ds.tilbud.filter(pl.col("tilbud_id") == tilbud_id).select(pl.col("tilbudstype").cast(pl.String))
+           .head(1).collect())
+    if typ.height == 0:
+        raise ValueError(f"ukendt tilbud: {tilbud_id}")
+    return typ.item()
+
+
+def peer_noegletal(ds_alle: Dataset, tilbudstype: str, paa: dt.date) -> pl.DataFrame:
+    """noegletal of every tilbud of the tilbudstype (internal to the comparison: never shown)."""
+    peers = (ds_alle.tilbud.filter(pl.col("tilbudstype").cast(pl.String) == tilbudstype)
+             .select("tilbud_id").unique().collect()["tilbud_id"].to_list())
+    return noegletal(ds_alle, paa, peers).collect()
+
+
+def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int | None = None,
+                  peers: pl.DataFrame | None = None) -> Sammenligning:
     """The tilbud's key figures against every tilbud of its tilbudstype in `ds_alle` (the dataset
     before scoping: only medians and quartiles leave this function, never another tilbud's value).
 
@@ -406,14 +427,8 @@ def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int |
     from workbench.suppression import threshold
 
     g = graense or threshold()
-    typ = (ds_alle.tilbud.filter(pl.col("tilbud_id") == tilbud_id).select(pl.col("tilbudstype").cast(pl.String))
-           .head(1).collect())
-    if typ.height == 0:
-        raise ValueError(f"ukendt tilbud: {tilbud_id}")
-    tilbudstype = typ.item()
-    peers = (ds_alle.tilbud.filter(pl.col("tilbudstype").cast(pl.String) == tilbudstype)
-             .select("tilbud_id").unique().collect()["tilbud_id"].to_list())
-    df = noegletal(ds_alle, paa, peers).collect()
+    tilbudstype = tilbudstype_af(ds_alle, tilbud_id)
+    df = peers if peers is not None else peer_noegletal(ds_alle, tilbudstype, paa)
     own = df.filter(pl.col("tilbud_id") == tilbud_id)
     usable = df.filter((pl.col("borgere") >= g) | (pl.col("tilbud_id") == tilbud_id))
     tal = []
@@ -424,7 +439,7 @@ def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int |
         q = (lambda x: None) if hidden else (lambda x: float(vals.quantile(x, "linear")))
         tal.append(Sammenligningstal(col, label, None if egen is None else float(egen), q(0.5), q(0.25), q(0.75),
                                      int(vals.len()), hidden))
-    return Sammenligning(tilbudstype, len(peers), tuple(tal))
+    return Sammenligning(tilbudstype, df.height, tuple(tal))
 
 
 # --------------------------------------------------------------------------------------------
@@ -460,7 +475,7 @@ def standard_periode(paa: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def rapport(ds: Dataset, tilbud_id: str, paa: dt.date, fra: dt.date | None = None, til: dt.date | None = None,
-            ds_alle: Dataset | None = None) -> Rapport:
+            ds_alle: Dataset | None = None, peers: pl.DataFrame | None = None) -> Rapport:
     """The tilbud as it stood on `paa` in the (scoped) dataset `ds`; ValueError for a tilbud outside
     it. With `ds_alle` (the unscoped dataset) also the peer comparison (aggregates only)."""
     h = header(ds, tilbud_id)
@@ -470,20 +485,25 @@ def rapport(ds: Dataset, tilbud_id: str, paa: dt.date, fra: dt.date | None = Non
         raise ValueError(f"fra ({fra.isoformat()}) ligger efter til ({til.isoformat()})")
     m_til = optaelling.month_start(paa)
     m_fra = optaelling.add_months(m_til, -(MAANEDER_BELAEGNING - 1))
-    kommende, overskredne = opfoelgninger(ds, tilbud_id, paa)
-    rows = udvikling_rows(ds, paa, [tilbud_id]).collect().lazy()  # once for all four views
+    # computed once for all sections: the development rows and the goal statuses of every borger
+    # the page shows (borgere nu and borgere in the period)
+    rows = udvikling_rows(ds, paa, [tilbud_id]).collect().lazy()
+    ids = pl.concat([borgere_aktive(ds, paa, [tilbud_id]).select("borger_id"),
+                     periode_borgere(ds, fra, til, [tilbud_id]).select("borger_id")]).unique()
+    goals = goal_status_for(ds, ids, paa).collect().lazy()
+    kommende, overskredne = opfoelgninger(ds, tilbud_id, paa, goals=goals)
     frames = pl.collect_all([
-        borgere_nu(ds, tilbud_id, paa, rows),
+        borgere_nu(ds, tilbud_id, paa, rows, goals),
         udvikling(ds, tilbud_id, paa, "undertema", rows),
         udvikling(ds, tilbud_id, paa, "tema", rows),
         udvikling(ds, tilbud_id, paa, "omraade", rows),
-        maalopfyldelse(ds, tilbud_id, fra, til, paa),
-        maal_i_periode(ds, tilbud_id, fra, til, paa),
+        maalopfyldelse(ds, tilbud_id, fra, til, paa, goals),
+        maal_i_periode(ds, tilbud_id, fra, til, paa, goals),
         kommende, overskredne,
         belaegning(ds, tilbud_id, m_fra, m_til, paa, h.pladser),
     ])
-    peers = sammenligning(ds_alle, tilbud_id, paa) if ds_alle is not None else None
-    return Rapport(h, paa, fra, til, *frames, liggetid(ds, tilbud_id, fra, til, paa), peers)
+    cmp = sammenligning(ds_alle, tilbud_id, paa, peers=peers) if ds_alle is not None else None
+    return Rapport(h, paa, fra, til, *frames, liggetid(ds, tilbud_id, fra, til, paa), cmp)
 
 
 def _records(df: pl.DataFrame) -> list[dict]:

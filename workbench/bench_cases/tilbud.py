@@ -37,18 +37,25 @@ def tilbud_case(ctx: Context) -> list[dict]:
     fra, til = tilbud.standard_periode(paa)
     ut = resultater.undertemaer_for(["Varetage egen sundhed"])
     r = tilbud.rapport(ds, tid, paa, ds_alle=ds)
-    ma = measure(lambda: tilbud.rapport(ds, tid, paa, ds_alle=ds), ctx.repeats)
-    ml = measure(lambda: tilbud.rapport(mine, tid, paa, ds_alle=ds), ctx.repeats)
+    typ = tilbud.tilbudstype_af(ds, tid)
+    peers = tilbud.peer_noegletal(ds, typ, paa)
+    ma = measure(lambda: tilbud.rapport(ds, tid, paa), ctx.repeats)
+    ml = measure(lambda: tilbud.rapport(mine, tid, paa), ctx.repeats)
+    mp = measure(lambda: tilbud.peer_noegletal(ds, typ, paa), ctx.repeats)
+    mc = measure(lambda: tilbud.rapport(mine, tid, paa, ds_alle=ds, peers=peers), ctx.repeats)
     mr = measure(lambda: pl.collect_all([resultater.resultater(ds, "paragraf", fra, til, ut),
                                          resultater.trend(ds, "paragraf", fra, til, ut)]), ctx.repeats)
     target = 1000.0 if ctx.skala == "kommune" else 2000.0
     ok = lambda m: "ok" if m["median_ms"] < target else "OVERSKREDET"  # noqa: E731
-    peers = r.sammenligning.tilbud_i_alt if r.sammenligning else 0
     return [
         {"variant": "polars", "median_ms": ma["median_ms"], "min_ms": ma["min_ms"], "rows": r.borgere.height,
-         "note": f"admin, tilbud {tid}, {peers} tilbud i sammenligningen; mål < {target:.0f} ms: {ok(ma)}"},
+         "note": f"admin, tilbud {tid}, alle afsnit undtagen sammenligning; mål < {target:.0f} ms: {ok(ma)}"},
         {"variant": "polars-tilbudsleder", "median_ms": ml["median_ms"], "min_ms": ml["min_ms"],
          "rows": r.borgere.height, "note": f"afgrænset til eget tilbud; mål < {target:.0f} ms: {ok(ml)}"},
+        {"variant": "tilbudsleder+sammenligning-varm", "median_ms": mc["median_ms"], "min_ms": mc["min_ms"],
+         "rows": r.borgere.height, "note": f"nøgletal for typen i cache; mål < {target:.0f} ms: {ok(mc)}"},
+        {"variant": "sammenligning-kold", "median_ms": mp["median_ms"], "min_ms": mp["min_ms"], "rows": peers.height,
+         "note": f"nøgletal for alle {peers.height} tilbud af typen (én gang pr. type og dato, delt i cache)"},
         {"variant": "resultater", "median_ms": mr["median_ms"], "min_ms": mr["min_ms"],
          "note": "pr. paragraf, seneste år, Varetage egen sundhed, med kvartaler"},
     ]

@@ -27,11 +27,21 @@ def liste(principal: access.Principal, paa: dt.date) -> pl.DataFrame:
     return _liste(ds.version, principal.key, paa.isoformat(), ds)
 
 
+@st.cache_resource(show_spinner="Sammenligner med tilbud af samme type …", max_entries=16)
+def _peers(version: str, tilbudstype: str, paa: str, _ds_alle: Dataset) -> pl.DataFrame:
+    """Key figures of every tilbud of a type (whole dataset; only aggregates of it are shown), shared
+    by every user and every tilbud of the type."""
+    return tilbud.peer_noegletal(_ds_alle, tilbudstype, dt.date.fromisoformat(paa))
+
+
 @st.cache_resource(show_spinner="Beregner tilbuddets tal …", max_entries=16)
 def _rapport(version: str, principal_key: str, tilbud_id: str, paa: str, fra: str, til: str, peers: bool,
              _ds: Dataset, _ds_alle: Dataset | None) -> tilbud.Rapport:
     p, f, t = (dt.date.fromisoformat(x) for x in (paa, fra, til))
-    return tilbud.rapport(_ds, tilbud_id, p, f, t, ds_alle=_ds_alle if peers else None)
+    table = None
+    if peers and _ds_alle is not None:
+        table = _peers(version, tilbud.tilbudstype_af(_ds, tilbud_id), paa, _ds_alle)
+    return tilbud.rapport(_ds, tilbud_id, p, f, t, ds_alle=_ds_alle if peers else None, peers=table)
 
 
 def rapport(principal: access.Principal, tilbud_id: str, paa: dt.date, fra: dt.date, til: dt.date) -> tilbud.Rapport:
