@@ -83,11 +83,13 @@ def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame
     return pop.with_columns(pl.col("gruppe").fill_null(UKENDT)).unique()
 
 
-def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Sequence[str] | None) -> pl.LazyFrame:
+def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Sequence[str] | None,
+            goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     pop = population(ds, pr, fra, til)
     rows = udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra)
     dev = udvikling.tael(udvikling.samlet(rows, ["gruppe"]), pop, ["gruppe"])
-    g = tilbud_mod.goal_status_for(ds, pop, til).filter(pl.col("opfoelgningsdato").is_between(fra, til))
+    g = (goals if goals is not None else tilbud_mod.goal_status_for(ds, pop, til)).filter(
+        pl.col("opfoelgningsdato").is_between(fra, til))
     if undertemaer:
         g = g.filter(pl.col("undertema").cast(pl.String).is_in(list(undertemaer)))
     goals = tilbud_mod.status_counts(g.join(pop.select("borger_id", "gruppe"), on="borger_id", how="inner"),
@@ -98,12 +100,18 @@ def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Seque
     return out.with_columns(pl.col(ints).fill_null(0).cast(pl.Int64)).select(COLUMNS).sort("gruppe")
 
 
+def maal_status(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame:
+    """The measured status (on til) of the goals of the period's population: pass it as `goals` to
+    resultater and trend to compute it once for both."""
+    return tilbud_mod.goal_status_for(ds, population(ds, pr, fra, til), til)
+
+
 def resultater(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
-               undertemaer: Sequence[str] | None = None) -> pl.LazyFrame:
+               undertemaer: Sequence[str] | None = None, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """One row per group: COLUMNS (see the module docstring), sorted by gruppe."""
     if fra > til:
         raise ValueError(f"--fra ({fra.isoformat()}) ligger efter --til ({til.isoformat()})")
-    return _period(ds, pr, fra, til, undertemaer)
+    return _period(ds, pr, fra, til, undertemaer, goals)
 
 
 def kvartaler(fra: dt.date, til: dt.date) -> list[tuple[str, dt.date, dt.date]]:
@@ -118,9 +126,12 @@ def kvartaler(fra: dt.date, til: dt.date) -> list[tuple[str, dt.date, dt.date]]:
 
 
 def trend(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
-          undertemaer: Sequence[str] | None = None) -> pl.LazyFrame:
-    """kvartal, then COLUMNS: resultater() for each quarter of the period."""
-    parts = [_period(ds, pr, a, b, undertemaer).with_columns(pl.lit(label).alias("kvartal"))
+          undertemaer: Sequence[str] | None = None, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """kvartal, then COLUMNS: resultater() for each quarter of the period, except that the goals'
+    measured status is taken once, on the period's last day (a goal followed up in a quarter is
+    judged at its follow-up, so this only differs for late follow-ups made after the quarter)."""
+    goals = goals if goals is not None else maal_status(ds, pr, fra, til).collect().lazy()
+    parts = [_period(ds, pr, a, b, undertemaer, goals).with_columns(pl.lit(label).alias("kvartal"))
              for label, a, b in kvartaler(fra, til)]
     if not parts:
         return pl.LazyFrame(schema={"kvartal": pl.String})

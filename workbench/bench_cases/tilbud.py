@@ -43,8 +43,12 @@ def tilbud_case(ctx: Context) -> list[dict]:
     ml = measure(lambda: tilbud.rapport(mine, tid, paa), ctx.repeats)
     mp = measure(lambda: tilbud.peer_noegletal(ds, typ, paa), ctx.repeats)
     mc = measure(lambda: tilbud.rapport(mine, tid, paa, ds_alle=ds, peers=peers), ctx.repeats)
-    mr = measure(lambda: pl.collect_all([resultater.resultater(ds, "paragraf", fra, til, ut),
-                                         resultater.trend(ds, "paragraf", fra, til, ut)]), ctx.repeats)
+    def res() -> list:  # as the Resultater page's cache computes it
+        goals = resultater.maal_status(ds, "paragraf", fra, til).collect().lazy()
+        return pl.collect_all([resultater.resultater(ds, "paragraf", fra, til, ut, goals),
+                               resultater.trend(ds, "paragraf", fra, til, ut, goals)])
+
+    mr = measure(res, ctx.repeats)
     target = 1000.0 if ctx.skala == "kommune" else 2000.0
     ok = lambda m: "ok" if m["median_ms"] < target else "OVERSKREDET"  # noqa: E731
     return [

@@ -70,7 +70,9 @@ def _resultater(version: str, principal_key: str, pr: str, fra: str, til: str, u
                 _ds: Dataset) -> Resultater:
     f, t = dt.date.fromisoformat(fra), dt.date.fromisoformat(til)
     ut = list(undertemaer) or None
-    tabel, trend = pl.collect_all([resultater.resultater(_ds, pr, f, t, ut), resultater.trend(_ds, pr, f, t, ut)])
+    goals = resultater.maal_status(_ds, pr, f, t).collect().lazy()  # once for the table and the trend
+    tabel, trend = pl.collect_all([resultater.resultater(_ds, pr, f, t, ut, goals),
+                                   resultater.trend(_ds, pr, f, t, ut, goals)])
     return Resultater(pr, f, t, undertemaer, tabel, trend)
 
 
