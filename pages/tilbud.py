@@ -248,7 +248,7 @@ if tilbudstal:
                "fra dag D til D+1 er ét ophold).")
 
     # --- sammenligning ----------------------------------------------------------------------------
-    s = r.sammenligning
+    s = tc.sammenligning(principal, tid, paa)
     if s is not None:
         st.subheader("Sammenligning")
         st.caption(f"{s.tilbud_i_alt} tilbud af typen {s.tilbudstype} i datasættet. Kun median og kvartiler vises; "

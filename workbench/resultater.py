@@ -97,7 +97,11 @@ def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Seque
     grupper = pop.select("gruppe").unique()
     out = grupper.join(dev, on="gruppe", how="left").join(goals, on="gruppe", how="left")
     ints = [c for c in COLUMNS if c not in ("gruppe", "andel_forbedret", "andel_opnaaet")]
-    return out.with_columns(pl.col(ints).fill_null(0).cast(pl.Int64)).select(COLUMNS).sort("gruppe")
+    out = out.with_columns(pl.col(ints).fill_null(0).cast(pl.Int64)).select(COLUMNS)
+    if pr == "paragraf":  # the code list's order (§82 before §100)
+        order = {p: i for i, p in enumerate(load_codes().paragraffer)}
+        return out.sort(pl.col("gruppe").replace_strict(order, default=len(order), return_dtype=pl.Int64), "gruppe")
+    return out.sort("gruppe")
 
 
 def maal_status(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame:

@@ -35,24 +35,29 @@ def _peers(version: str, tilbudstype: str, paa: str, _ds_alle: Dataset) -> pl.Da
 
 
 @st.cache_resource(show_spinner="Beregner tilbuddets tal …", max_entries=16)
-def _rapport(version: str, principal_key: str, tilbud_id: str, paa: str, fra: str, til: str, peers: bool,
-             _ds: Dataset, _ds_alle: Dataset | None) -> tilbud.Rapport:
+def _rapport(version: str, principal_key: str, tilbud_id: str, paa: str, fra: str, til: str,
+             _ds: Dataset) -> tilbud.Rapport:
     p, f, t = (dt.date.fromisoformat(x) for x in (paa, fra, til))
-    table = None
-    if peers and _ds_alle is not None:
-        table = _peers(version, tilbud.tilbudstype_af(_ds, tilbud_id), paa, _ds_alle)
-    return tilbud.rapport(_ds, tilbud_id, p, f, t, ds_alle=_ds_alle if peers else None, peers=table)
+    return tilbud.rapport(_ds, tilbud_id, p, f, t)
 
 
 def rapport(principal: access.Principal, tilbud_id: str, paa: dt.date, fra: dt.date, til: dt.date) -> tilbud.Rapport:
-    """tilbud.rapport on the principal's scoped data; the peer comparison (aggregates only) is
-    computed on the whole dataset for roles with `tilbudstal`. ValueError for a tilbud outside
-    the scope."""
+    """tilbud.rapport on the principal's scoped data, without the peer comparison (`sammenligning`,
+    drawn last on the page so the rest shows first). ValueError for a tilbud outside the scope."""
     ds = data.scoped_dataset(principal)
-    peers = access.can(principal, "tilbudstal")
-    ds_alle = data.scoped_dataset(access.ADMIN) if peers else None
-    return _rapport(ds.version, principal.key, tilbud_id, paa.isoformat(), fra.isoformat(), til.isoformat(),
-                    peers, ds, ds_alle)
+    return _rapport(ds.version, principal.key, tilbud_id, paa.isoformat(), fra.isoformat(), til.isoformat(), ds)
+
+
+def sammenligning(principal: access.Principal, tilbud_id: str, paa: dt.date) -> tilbud.Sammenligning | None:
+    """The peer comparison (aggregates only, computed on the whole dataset) for roles with
+    `tilbudstal` and a tilbud in their scope; None otherwise."""
+    if not access.can(principal, "tilbudstal"):
+        return None
+    ds = data.scoped_dataset(principal)
+    typ = tilbud.tilbudstype_af(ds, tilbud_id)  # ValueError outside the scope
+    ds_alle = data.scoped_dataset(access.ADMIN)
+    table = _peers(ds.version, typ, paa.isoformat(), ds_alle)
+    return tilbud.sammenligning(ds_alle, tilbud_id, paa, peers=table)
 
 
 @dataclass(frozen=True)
