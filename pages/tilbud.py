@@ -63,8 +63,10 @@ if tid != wanted:
     st.query_params["tilbud"] = tid
 
 fra_default, til_default = paa - dt.timedelta(days=364), paa
-r = tc.rapport(principal, tid, paa, st.session_state.get("tilbud_fra", fra_default),
-               st.session_state.get("tilbud_til", til_default))
+p_fra, p_til = st.session_state.get("tilbud_fra", fra_default), st.session_state.get("tilbud_til", til_default)
+if p_fra > p_til:  # the period's pickers are drawn further down; a reversed period is turned around
+    p_fra, p_til = p_til, p_fra
+r = tc.rapport(principal, tid, paa, p_fra, p_til)
 h = r.header
 
 # --- header ---------------------------------------------------------------------------------------
