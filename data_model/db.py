@@ -60,7 +60,17 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        # Replicas starting together on an empty database would race to CREATE the same tables
+        # (duplicate pg_type): one at a time under a transaction-scoped advisory lock; the next
+        # one then finds the tables (create_all checks first).
+        from sqlalchemy import text
+
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(1701017)"))
+            SQLModel.metadata.create_all(conn)
+    else:
+        SQLModel.metadata.create_all(engine)
     return engine
 
 

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from data_model.review_tables import Sagsgennemgang, SagsgennemgangPublic, utcnow
+from workbench import udskrift
 from workbench.config import codes as load_codes
 
 MYNDIGHED = "myndighed"
@@ -384,6 +385,13 @@ STATUS_COLOURS = {"Opnået": "#1e8449", "Afventer opfølgning": "#b9770e", "Ikke
                   "Opfølgning overskredet": "#922b21"}
 
 
+def registreret(goal: dict) -> str:
+    """The goal's latest recorded follow-up from opfoelgninger ('Opnået (26-06-2024)'), '–' when none
+    (older snapshots without the field too): shown beside the measured status."""
+    v = goal.get("vurdering")
+    return "–" if not v else f"{v} ({_d(goal.get('vurderingsdato'))})" if goal.get("vurderingsdato") else v
+
+
 def _yes_no(value: bool | None) -> str:
     return "ikke angivet" if value is None else ("ja" if value else "nej")
 
@@ -407,6 +415,7 @@ def print_html(review: SagsgennemgangPublic) -> str:
             f"<td>{_e(_niveau(g['forventet_niveau'], labels))}</td><td class='dato'>{_e(_d(g['startdato']))}</td>"
             f"<td class='dato'>{_e(_d(g['opfoelgningsdato']))}</td>"
             f"<td style='color:{colour};font-weight:bold'>{_e(g['status'])}</td>"
+            f"<td>{_e(registreret(g))}</td>"
             f"<td>{_e(v.get('vurdering') or '–')}</td><td>{_e(v.get('note') or '')}</td></tr>"
         )
     charts = []
@@ -424,19 +433,7 @@ def print_html(review: SagsgennemgangPublic) -> str:
 
     title = f"Fælles sagsgennemgang – borger {review.borger_id}"
     state = status(review)
-    return f"""<!DOCTYPE html>
-<html lang="da"><head><meta charset="utf-8"><title>{_e(title)}</title>
-<style>
-@page {{ size: A4; margin: 15mm; }}
-body {{ font-family: sans-serif; font-size: 10pt; color: #222; max-width: 180mm; margin: 0 auto; }}
-h1 {{ font-size: 15pt; margin: 0 0 4px; }} h2 {{ font-size: 12pt; margin: 14px 0 4px; }}
-h3 {{ font-size: 10pt; margin: 6px 0 2px; }}
-table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #bbb; padding: 3px 4px;
- text-align: left; vertical-align: top; font-size: 9pt; }} th {{ background: #eee; }}
-.meta td {{ border: none; padding: 1px 6px 1px 0; }} .chart {{ page-break-inside: avoid; }}
-.kladde {{ color: #c0392b; font-weight: bold; }} .dato {{ white-space: nowrap; }}
-</style></head><body>
-<h1>{_e(title)}</h1>
+    body = f"""<h1>{_e(title)}</h1>
 <p>Referencedato {_e(_d(paa))} · version {review.version} · status: <b>{_e(state)}</b>
 {'' if state == AFSLUTTET else "<span class='kladde'>(ikke afsluttet)</span>"}</p>
 <table class="meta">
@@ -453,8 +450,8 @@ table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid 
 </table>
 <h2>Indsatsmål</h2>
 <table><tr><th>Undertema</th><th>Måltype</th><th>Udgangsniveau → seneste</th><th>Forventet</th><th>Start</th>
-<th>Opfølgning</th><th>Status</th><th>Vurdering</th><th>Note</th></tr>
-{''.join(rows) or '<tr><td colspan="9">Ingen indsatsmål</td></tr>'}</table>
+<th>Opfølgning</th><th>Status (målt)</th><th>Registreret vurdering</th><th>Vurdering</th><th>Note</th></tr>
+{''.join(rows) or '<tr><td colspan="10">Ingen indsatsmål</td></tr>'}</table>
 <h2>Afgørelse</h2>
 <table class="meta">
 <tr><td>Status på indsats</td><td>{_e(review.status_paa_indsats or 'ikke valgt')}</td></tr>
@@ -467,5 +464,6 @@ table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid 
 <p style="color:#777;font-size:8pt">Gennemgang {_e(review.review_id)}, version {review.version},
 senest ændret {_e(_d(review.aendret))} af {_e(review.aendret_af)}.
 {f"Datasæt {_e(review.datasaet_version)}." if review.datasaet_version else ""}</p>
-</body></html>
 """
+    return udskrift.page(title, body)
+

@@ -12,37 +12,38 @@ import polars as pl
 import streamlit as st
 
 from workbench import access, overlap, kvalitet, reconcile
-from workbench.dataset import Dataset, open_dataset
+from workbench.dataset import Dataset
 from workbench.ui import data
 
 
 @st.cache_resource(show_spinner="Beregner overlap og datakvalitet …", max_entries=8)
 def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _principal: access.Principal) -> dict:
     paa = dt.date.fromisoformat(paa_iso)
-    # The app's cached dataset holds the accepted rows only; rows rejected at load (e.g. a niveau
-    # outside 0-4) come from the files, scoped the same way as everything else.
-    try:
-        rejected = access.scope(open_dataset(_ds.path), _principal).rejected
-    except Exception:  # a dataset the app can show but not re-read: the other rules still apply
-        rejected = {}
-    ds = _ds.derive(_ds.tables, rejected)
+    # The cached scoped dataset carries the rows rejected at load too (ui.data): nothing is re-read.
+    ds = _ds
     rules = overlap.load_rules()
     cfg = kvalitet.load_quality_config()
-    pairs = overlap.overlap_pairs(ds.ydelser, paa, rules)
-    found = kvalitet.findings(ds, paa, cfg)
+    # The 8-talskontrol comparison, the overlap pairs and the findings are each computed once; the
+    # tables below are derived from those collected frames.
+    got = reconcile.compared(ds, paa)
+    cmp = got.collect().rechunk().lazy() if got is not None else None  # rechunk: see reconcile.compared
+    pairs_df, found_df = pl.collect_all([
+        overlap.overlap_pairs(ds.ydelser, paa, rules),
+        kvalitet.findings(ds, paa, cfg, cmp=cmp),
+    ])
+    pairs, found = pairs_df.rechunk().lazy(), found_df.rechunk().lazy()
     names = ["pairs", "flis", "trend", "kommune", "tilbud", "per_rule", "findings", "counts", "ottetal", "databrud"]
-    frames = pl.collect_all([
-        pairs,
+    frames = [pairs_df, found_df] + pl.collect_all([
         overlap.by_paragraf_pair(pairs),
         overlap.per_month(pairs),
         overlap.money_per_kommune(pairs, ds.borgere),
         overlap.money_per_tilbud(pairs),
         overlap.money_per_rule(pairs),
-        found,
         kvalitet.counts_by_rule(found, cfg),
-        reconcile.ottetalskontrol(ds, paa),
+        reconcile.ottetalskontrol(ds, paa, cmp),
         reconcile.databrud_series(ds, paa, cfg.databrud),
     ])
+    frames = [frames[0], *frames[2:7], frames[1], *frames[7:]]
     out = dict(zip(names, frames))
     out["rules"] = rules
     out["cfg"] = cfg

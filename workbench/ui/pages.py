@@ -11,6 +11,7 @@ PAGES = [
     ("tilbud", "pages/tilbud.py", "Tilbud", "tilbud", ":material/home_work:"),
     ("resultater", "pages/resultater.py", "Resultater", "resultater", ":material/trending_up:"),
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
+    ("tilsyn", "pages/tilsyn.py", "Tilsyn", "tilsyn", ":material/fact_check:"),
     ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),
     ("brugere", "pages/brugere.py", "Brugere", "brugere", ":material/group:"),
 ]
