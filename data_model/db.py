@@ -27,7 +27,7 @@ def _read_only(directory: Path) -> bool:
 def state_dir(data_dir: str | Path | None = None) -> Path:
     """Where persistent state for a data directory lives: the directory itself, or, when it is
     read-only, a folder of its own under FFB_WORKBENCH_HOME/tilstand."""
-    from workbench.paths import demo_dir, home_dir
+    from data_model.paths import demo_dir, home_dir
 
     d = Path(data_dir) if data_dir is not None else demo_dir()
     d.mkdir(parents=True, exist_ok=True)

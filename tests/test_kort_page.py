@@ -49,7 +49,10 @@ def test_renders_offline_map_with_attribution(demo_env):
     assert "Geodatastyrelsen" in captions and "ODbL" in captions
 
 
-def test_suppressed_kommuner_are_grey_not_shaded(demo_env):
+def test_suppressed_kommuner_are_grey_not_shaded(demo_env, monkeypatch):
+    # analytiker: no borger list, so small numbers are suppressed (roles with the list see them exactly)
+    monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
     at = run({"kommunetype": "betaling"})
     feats = layer(deck_spec(at), "kommuner")["data"]["features"]
     hidden = [f for f in feats if "diskretioneret" in f["properties"]["tekst"]]

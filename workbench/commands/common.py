@@ -27,7 +27,7 @@ def add_format(p: argparse.ArgumentParser, default: str = "csv", choices: tuple[
 
 
 def add_paa(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--paa", default=None, metavar="DATO", help="referencedato (standard: i dag)")
+    p.add_argument("--paa", default=None, metavar="DATO", help="referencedato (standard: datasættets udtræksdato)")
 
 
 def positive_int(text: str) -> int:
