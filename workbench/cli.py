@@ -24,6 +24,8 @@ COMMANDS = {
     "optaelling": ("optaelling", "månedlig optælling pr. paragraf"),
     "forloeb": ("forloeb", "én borgers forløb mod indsatsmålene"),
     "stikproeve": ("stikproeve", "stikprøve til ledelsestilsyn"),
+    "tilbud": ("tilbud", "ét tilbuds borgere, udvikling, målopfyldelse, opfølgning og belægning"),
+    "resultater": ("resultater", "udvikling og målopfyldelse pr. gruppe"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),
     "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),
