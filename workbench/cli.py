@@ -22,6 +22,7 @@ COMMANDS = {
     "optaelling": ("optaelling", "månedlig optælling pr. paragraf"),
     "forloeb": ("forloeb", "én borgers forløb mod indsatsmålene"),
     "stikproeve": ("stikproeve", "stikprøve til ledelsestilsyn"),
+    "rapport": ("rapport", "statusrapport som PDF/HTML"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),
     "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),

@@ -30,6 +30,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from workbench import udskrift
 from sqlmodel import Session, SQLModel
 
 from data_model.review_tables import Sagsgennemgang, SagsgennemgangPublic, utcnow
@@ -388,6 +390,11 @@ def _yes_no(value: bool | None) -> str:
     return "ikke angivet" if value is None else ("ja" if value else "nej")
 
 
+def print_pdf(review: SagsgennemgangPublic) -> bytes:
+    """The print view as PDF (the one print pipeline, workbench.udskrift)."""
+    return udskrift.to_pdf(print_html(review))
+
+
 def print_html(review: SagsgennemgangPublic) -> str:
     """The review as one self-contained, printable A4 HTML page (no external resources)."""
     snap = review.snapshot
@@ -424,19 +431,7 @@ def print_html(review: SagsgennemgangPublic) -> str:
 
     title = f"Fælles sagsgennemgang – borger {review.borger_id}"
     state = status(review)
-    return f"""<!DOCTYPE html>
-<html lang="da"><head><meta charset="utf-8"><title>{_e(title)}</title>
-<style>
-@page {{ size: A4; margin: 15mm; }}
-body {{ font-family: sans-serif; font-size: 10pt; color: #222; max-width: 180mm; margin: 0 auto; }}
-h1 {{ font-size: 15pt; margin: 0 0 4px; }} h2 {{ font-size: 12pt; margin: 14px 0 4px; }}
-h3 {{ font-size: 10pt; margin: 6px 0 2px; }}
-table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid #bbb; padding: 3px 4px;
- text-align: left; vertical-align: top; font-size: 9pt; }} th {{ background: #eee; }}
-.meta td {{ border: none; padding: 1px 6px 1px 0; }} .chart {{ page-break-inside: avoid; }}
-.kladde {{ color: #c0392b; font-weight: bold; }} .dato {{ white-space: nowrap; }}
-</style></head><body>
-<h1>{_e(title)}</h1>
+    body = f"""<h1>{_e(title)}</h1>
 <p>Referencedato {_e(_d(paa))} · version {review.version} · status: <b>{_e(state)}</b>
 {'' if state == AFSLUTTET else "<span class='kladde'>(ikke afsluttet)</span>"}</p>
 <table class="meta">
@@ -467,5 +462,5 @@ table {{ border-collapse: collapse; width: 100%; }} td, th {{ border: 1px solid 
 <p style="color:#777;font-size:8pt">Gennemgang {_e(review.review_id)}, version {review.version},
 senest ændret {_e(_d(review.aendret))} af {_e(review.aendret_af)}.
 {f"Datasæt {_e(review.datasaet_version)}." if review.datasaet_version else ""}</p>
-</body></html>
 """
+    return udskrift.a4_html(title, body, fod=f"Fælles sagsgennemgang · borger {review.borger_id}")
