@@ -461,3 +461,41 @@ def sammenligning_chart(tabel: pl.DataFrame, graense: int | None = None):
         x=alt.X("kr_pr_helaarsperson:Q", title="Kr. pr. helårsperson"),
         tooltip=[alt.Tooltip("kommune:N"), alt.Tooltip("kr_pr_helaarsperson:Q", format=",.0f")],
     ).properties(height=max(120, 14 * len(data)), width=560)
+
+
+# --------------------------------------------------------------------------------------------
+# the Økonomi page's numbers (one call; workbench.ui caches it, the report uses the same functions)
+
+
+@dataclass(frozen=True)
+class OekonomiSide:
+    periode: Periode
+    kommune: str | None
+    kilde: str
+    enhedsudgift: pl.DataFrame  # per paragraf
+    tilbudstype: pl.DataFrame  # per tilbudstype (ydelser)
+    pr_maaned: pl.DataFrame  # maaned x kategori
+    dimension: pl.DataFrame  # per kategori, konto, handle-/betalingskommune (long: dimension, vaerdi, udgift)
+    budget: Budgetopfoelgning
+    sammenligning: pl.DataFrame
+
+
+def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None,
+         graense_pct: float = 110.0) -> OekonomiSide:
+    """Everything the Økonomi page shows for a period (and handlekommune), computed once."""
+    sel = udsnit(ds, (kommune,) if kommune else ())
+    p = periode
+    dims = []
+    for d in ("kategori", "konto", "handlekommune", "betalingskommune"):
+        dims.append(udgift(sel, p.fra, p.til, paa, (d,)).select(
+            pl.lit(d).alias("dimension"), pl.col(d).cast(pl.String).fill_null(INGEN).alias("vaerdi"), "udgift"))
+    frames = pl.collect_all([
+        enhedsudgift(sel, p.fra, p.til, paa),
+        enhedsudgift(sel, p.fra, p.til, paa, by=("tilbudstype",)),
+        udgift(sel, p.fra, p.til, paa, by=("kategori",), pr_maaned=True),
+        pl.concat(dims),
+        sammenligning(ds, p.fra, p.til, paa),
+    ])
+    return OekonomiSide(p, kommune, kilde(sel), frames[0], frames[1], frames[2], frames[3],
+                        budgetopfoelgning(ds, p.aar, p.til, paa, (kommune,) if kommune else (), graense_pct),
+                        frames[4])

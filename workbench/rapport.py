@@ -286,13 +286,14 @@ def kommuner_i(ds: Dataset) -> list[str]:
 
 
 def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None = None, kommune: str | None = None,
-          cfg: RapportConfig | None = None, genereret: dt.datetime | None = None) -> Rapport:
+          cfg: RapportConfig | None = None, genereret: dt.datetime | None = None,
+          udtraek: dt.date | None = None) -> Rapport:
     """The report's content. Bad niveau, periode or kommune -> ValueError (one Danish line)."""
     cfg = cfg or load_rapport_config()
     if niveau not in cfg.niveauer:
         raise ValueError(f"ukendt niveau '{niveau}' (brug {', '.join(NIVEAUER)})")
     p = periode if isinstance(periode, Periode) else oekonomi.parse_periode(periode)
-    udtraek = udtraeksdato(ds)
+    udtraek = udtraek or udtraeksdato(ds)
     paa = paa or udtraek
     if kommune is not None and kommune not in kommuner_i(ds):
         raise ValueError(f"ukendt kommune '{kommune}' (ingen borgere med den handlekommune i datasættet)")
