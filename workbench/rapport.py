@@ -297,6 +297,9 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
     paa = paa or udtraek
     if kommune is not None and kommune not in kommuner_i(ds):
         raise ValueError(f"ukendt kommune '{kommune}' (ingen borgere med den handlekommune i datasættet)")
+    # Parse and validate the tables the sections read once (a lazy dataset re-reads per collect).
+    names = [n for n in ("borgere", "ydelser", "betalinger", "tilbud", "budget", "maalgrupper") if n in ds.tables]
+    ds = ds.derive({**ds.tables, **{n: f.lazy() for n, f in zip(names, pl.collect_all([ds.tables[n] for n in names]))}})
     sel = oekonomi.udsnit(ds, (kommune,) if kommune else ())
     titel, keys = cfg.niveauer[niveau]
     til = p.effektiv_til(paa)
