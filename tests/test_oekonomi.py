@@ -167,3 +167,9 @@ def test_demo_budget_lands_90_110_with_one_planted_over(demo_kommune):
         assert others and all(90 <= v <= 110 for v in others.values()), others
         assert b.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list() == [planted]
     assert manifest["rows"]["budget"] == ds.budget.collect().height > 0
+
+
+def test_vis_tabel_each_column_its_own_count():
+    df = pl.DataFrame({"maalgruppe": ["a", "b"], "borgere": [14503, 3], "borgere_sidste_aar": [2, 0]})
+    v = oekonomi.vis_tabel(df, count_col="*", graense=5)
+    assert v.rows() == [("a", "14.503", "<5"), ("b", "<5", "0")]

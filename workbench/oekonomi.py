@@ -383,9 +383,14 @@ def vis_tabel(df: pl.DataFrame, count_col: str | None = "borgere", graense: int 
     dec = {"helaarspersoner": 1, "forbrugsprocent": 1, "prognose_procent": 1, "prognose_sidste_aar_procent": 1,
            "aendring_pct": 1} | (decimaler or {})
     num = [c for c, t in df.schema.items() if t.is_numeric()]
-    small = ((pl.col(count_col) > 0) & (pl.col(count_col) < g)) if count_col and count_col in df.columns else pl.lit(False)
+
+    def small(c: str) -> pl.Expr:
+        # count_col='*': every column is a borger count of its own (1..g-1 -> '<g')
+        cc = c if count_col == "*" else count_col
+        return ((pl.col(cc) > 0) & (pl.col(cc) < g)) if cc and cc in df.columns else pl.lit(False)
+
     out = df.with_columns(
-        pl.when(small).then(pl.lit(f"<{g}") if c == count_col else pl.lit(suppression.SEKUNDAER))
+        pl.when(small(c)).then(pl.lit(f"<{g}") if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
         .otherwise(pl.col(c).map_elements(lambda v, d=dec.get(c, 0): dansk_tal(v, d), return_dtype=pl.String))
         .fill_null("–").alias(c)
         for c in num
@@ -456,11 +461,13 @@ def sammenligning_chart(tabel: pl.DataFrame, graense: int | None = None):
     g = graense or suppression.threshold()
     data = tabel.filter(pl.col("borgere") >= g).select(
         pl.col("kommune").cast(pl.String), "kr_pr_helaarsperson").drop_nulls().to_dicts()
+    n = len(data)
+    font = 10 if n <= 40 else 6  # 98 kommuner fit one A4 page
     return alt.Chart(alt.Data(values=data)).mark_bar().encode(
-        y=alt.Y("kommune:N", sort="-x", title=None),
-        x=alt.X("kr_pr_helaarsperson:Q", title="Kr. pr. helårsperson"),
+        y=alt.Y("kommune:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=font, labelLimit=160)),
+        x=alt.X("kr_pr_helaarsperson:Q", title="Kr. pr. helårsperson", axis=alt.Axis(format=",.0f")),
         tooltip=[alt.Tooltip("kommune:N"), alt.Tooltip("kr_pr_helaarsperson:Q", format=",.0f")],
-    ).properties(height=max(120, 14 * len(data)), width=560)
+    ).properties(height=max(120, min(14 * n, 620)), width=520)
 
 
 # --------------------------------------------------------------------------------------------

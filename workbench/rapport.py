@@ -199,7 +199,7 @@ def _tilgang_afgang(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     m = optaelling.monthly_counts(ds.ydelser, p.fra, til, paa).collect()
     tab = (m.group_by("paragraf").agg(pl.col("tilgang").sum(), pl.col("afgang").sum())
            .sort("paragraf").with_columns(pl.col("paragraf").cast(pl.String)))
-    vist = suppression.suppress_table(tab, ["tilgang", "afgang"]).rename(
+    vist = oekonomi.vis_tabel(tab, count_col="*").rename(
         {"paragraf": "Paragraf", "tilgang": "Tilgang", "afgang": "Afgang"})
     return Sektion("tilgang_afgang", SEKTIONER["tilgang_afgang"],
                    ("Summen af månedernes tilgang og afgang (som i optaellingen: tilgang = borgere med paragraffen "
@@ -228,10 +228,11 @@ def _maalgrupper(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     before = count(ly.fra, _minus_year(til), min(paa, _minus_year(til)))
     tab = _change(now, before, "maalgruppe", ["borgere"]).with_columns(
         aendring=pl.col("borgere") - pl.col("borgere_sidste_aar")).sort("borgere", descending=True)
-    vist = suppression.suppress_table(tab, ["borgere", "borgere_sidste_aar"]).with_columns(
-        pl.when((tab["borgere"] > 0) & (tab["borgere"] < suppression.threshold())
-                | (tab["borgere_sidste_aar"] > 0) & (tab["borgere_sidste_aar"] < suppression.threshold()))
-        .then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col("aendring").cast(pl.String)).alias("aendring")
+    g = suppression.threshold()
+    skjul = (tab["borgere"] > 0) & (tab["borgere"] < g) | (tab["borgere_sidste_aar"] > 0) & (tab["borgere_sidste_aar"] < g)
+    vist = oekonomi.vis_tabel(tab.select("maalgruppe", "borgere", "borgere_sidste_aar"), count_col="*").with_columns(
+        pl.Series("aendring", [suppression.SEKUNDAER if h else dansk_tal(v) for h, v in
+                               zip(skjul.to_list(), tab["aendring"].to_list())], dtype=pl.String)
     ).rename({"maalgruppe": "Primær målgruppe", "borgere": f"Borgere {p.label()}",
               "borgere_sidste_aar": f"Borgere {ly.label()}", "aendring": "Ændring"})
     return Sektion("maalgrupper", SEKTIONER["maalgrupper"],
