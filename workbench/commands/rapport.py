@@ -13,7 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.commands.common import add_dir, add_paa, paa, scoped
+from workbench.commands.common import add_dir, add_paa, scoped
+from workbench.dataset import udtraeksdato
+from workbench.periods import parse_date
 from workbench.oekonomi import parse_periode
 from workbench.rapport import NIVEAUER
 
@@ -45,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"mappen findes ikke: {out.parent}")
     t0 = time.perf_counter()
     ds, _ = scoped(args, ("borgere", "ydelser"))
-    r = rapport.build(ds, args.niveau, periode, paa(args, ds), kommune)
+    udtraek = udtraeksdato(ds)  # computed once: the front page's date and the default --paa
+    on = parse_date(args.paa) if args.paa else udtraek
+    r = rapport.build(ds, args.niveau, periode, on, kommune, udtraek=udtraek)
     html = rapport.render_html(r)
     data = html.encode("utf-8") if fmt == "html" else rapport.udskrift.to_pdf(html)
     tmp = out.with_name(f".{out.name}.tmp")
