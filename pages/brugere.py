@@ -1,4 +1,4 @@
-"""Brugere (admin): users, roles and scope; tilsyn samples; unlock and reset passwords.
+"""Brugere (admin): users, roles and scope; unlock and reset passwords (tilsyn samples: the Tilsyn page).
 Every change is written to the access log."""
 
 import polars as pl
@@ -89,19 +89,8 @@ with tab_ret:
                 st.success("Låst op.")
 
 with tab_tilsyn:
-    st.write("Tildel borgere som stikprøve til en tilsynsbruger (indtil stikprøve-funktionen gør det).")
-    tilsyn = [u.brugernavn for u in users.all_users(eng) if u.rolle == "tilsyn"]
-    if not tilsyn:
-        st.info("Der er ingen brugere med rollen tilsyn.")
-    else:
-        with st.form("tildel", clear_on_submit=True):
-            hvem = st.selectbox("Tilsynsbruger", tilsyn)
-            ids = st.text_area("Borger-id'er (ét pr. linje eller kommasepareret)")
-            erstat = st.checkbox("Erstat de nuværende tildelinger")
-            if st.form_submit_button("Tildel"):
-                liste = [x.strip() for x in ids.replace(",", "\n").splitlines() if x.strip()]
-                try:
-                    n = users.assign_tilsyn(eng, hvem, liste, af=principal, replace=erstat)
-                    st.success(f"{n} borgere tildelt {hvem}.")
-                except users.UserError as exc:
-                    st.error(str(exc))
+    # Samples are no longer assigned by hand: a leader creates an audit on the Tilsyn page, and the
+    # tilsynsførende's scope is exactly that audit's sample (workbench.tilsyn_store.scope_ids).
+    st.write("En tilsynsførendes sager er stikprøven i de tilsyn, en leder opretter på siden Tilsyn; "
+             "de tildeles ikke længere her.")
+    st.page_link("pages/tilsyn.py", label="Gå til Tilsyn", icon=":material/fact_check:")

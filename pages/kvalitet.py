@@ -240,7 +240,7 @@ with tab_regler:
         if not show_people:
             continue
         for row in group.filter(pl.col("fund") > 0).iter_rows(named=True):
-            examples = found.filter(pl.col("regel") == row["regel"])
+            examples = found.filter((pl.col("regel") == row["regel"]) & (pl.col("alvor") == alvor))
             with st.expander(f"{row['titel']}: {row['fund']} fund", icon=SEVERITY_ICON[alvor]):
                 st.dataframe(examples.head(5).select(
                     pl.col("tabel").alias("Tabel"), pl.col("noegle").alias("Nøgle"), pl.col("besked").alias("Besked")),

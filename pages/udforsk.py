@@ -8,7 +8,7 @@ from workbench import access, accesslog
 from workbench import udforsk as E
 from workbench import export as X
 from workbench.config import load_config
-from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label
+from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label, vurderet_tekst
 from workbench.suppression import explanation, primary_label, threshold
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
@@ -130,8 +130,11 @@ else:
         st.altair_chart(ch, width="stretch")
         st.caption("Diagrammet viser kun celler, der ikke er diskretioneret; tallene står i tabellen.")
     st.dataframe(fd_table.rename({n: labels[n] for n in NIVEAUER}), hide_index=True, key="udforsk_fordeling")
-    st.caption(f"Seneste vurdering på eller før skæringsdatoen. '{IKKE_VURDERET}' (tomt niveau eller ingen vurdering) "
-               "er sin egen kategori og indgår aldrig som et tal. Kun undertemaer, hvor mindst én borger er vurderet.")
+    st.caption(f"Seneste vurdering på eller før skæringsdatoen (en senere '{IKKE_VURDERET}' sletter ikke et niveau). "
+               f"'{IKKE_VURDERET}' (ingen vurdering) er sin egen kategori og indgår aldrig som et tal. "
+               "Kun undertemaer, hvor mindst én borger er vurderet."
+               + (f" Kun niveauer vurderet inden for {vurderet_tekst(f.vurderet_maaneder)}; ældre niveauer tæller "
+                  f"som '{IKKE_VURDERET}'." if f.vurderet_maaneder else ""))
 
 # -- borgere behind a cell ------------------------------------------------------------------------------
 st.subheader("Borgere bag en celle")

@@ -66,10 +66,14 @@ def test_deep_link_shows_borger_x_as_on_reference_date(data_dir):
     assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "0250"
     assert metrics["Sagsbehandler"] == "Z"
     assert any("Anden psykisk vanskelighed** (primær)" in m.value for m in at.markdown)
-    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
     row = goals.iloc[0]
-    assert (row["Måltype"], row["Udgangsniveau → seneste"], row["Forventet"], row["Status"]) == (
-        "Udvikle funktionsevne", "2 → 0", "1", "Opnået")
+    assert (row["Måltype"], row["Udgangsniveau"], row["Seneste niveau"], row["Forventet"], row["Status (målt)"]) == (
+        "Udvikle funktionsevne", "2 (21-01-2023)", "0 (01-06-2023)", "1", "Opnået")
+    # measured and recorded side by side (opfoelgninger: M1 Opnået 01-06-2023), and what it was judged on
+    assert (row["Målt på"], row["Registreret vurdering"]) == ("0 (01-06-2023)", "Opnået (01-06-2023)")
+    # the niveau per undertema with the date of the assessment it used
+    assert any("Niveau 02-06-2023: 0 " in c.value and "(vurderet 01-06-2023)" in c.value for c in at.caption)
     assert "**Varetage økonomi**" in [m.value for m in at.markdown]
     # Three charts: ydelser timeline, the Varetage økonomi step chart, støttebehov.
     specs = charts(at)
@@ -94,8 +98,9 @@ def test_reference_date_changes_the_view(data_dir):
     at = run_page(borger="X", paa="2023-06-02")
     at.date_input(key="borger_paa").set_value(dt.date(2023, 3, 1)).run()
     assert not at.exception
-    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
-    assert (goals.iloc[0]["Udgangsniveau → seneste"], goals.iloc[0]["Status"]) == ("2 → 2", "Afventer opfølgning")
+    goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
+    assert (goals.iloc[0]["Seneste niveau"], goals.iloc[0]["Status (målt)"]) == ("2 (21-01-2023)", "Afventer opfølgning")
+    assert goals.iloc[0]["Registreret vurdering"] == "–"
     yd = next(df.value for df in at.dataframe if "Paragraf" in df.value.columns)
     assert list(yd["Slut"]) == ["01-06-2023"]
     # Before the borger's first record: no goals yet.
@@ -113,8 +118,8 @@ def test_ikke_vurderet_is_never_drawn_as_zero(data_dir):
     segments = {(r["fra"], r["til"], r["niveau"]) for r in step_chart_values(step) if "fald_fra" in r}
     assert [n for _, _, n in segments] == [2]  # the Ikke vurderet day is a gap, not 0
     assert any(r.get("hvad") == "Ikke vurderet" for r in step_chart_values(step))
-    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
-    assert goals.iloc[0]["Status"] == "Opfølgning overskredet"
+    goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
+    assert goals.iloc[0]["Status (målt)"] == "Opfølgning overskredet"
 
 
 def test_unknown_borger(data_dir):
@@ -248,9 +253,13 @@ def test_edit_after_signature_needs_new_signatures(data_dir):
 
 def test_role_without_review_rights_sees_no_form(data_dir, monkeypatch):
     _signin(monkeypatch, data_dir, "t1", "tilsyn")
-    from workbench import users
+    import polars as pl
 
-    users.assign_tilsyn(engine_for(data_dir), "t1", ["X"], af=__import__("workbench.access", fromlist=["ADMIN"]).ADMIN)
+    from workbench import tilsyn_store
+
+    # the tilsyn user's cases are the sample of an audit a leader created
+    tilsyn_store.create(engine_for(data_dir), pl.DataFrame({"team": ["Voksen 1"], "borger_id": ["X"]}), pr="team",
+                        antal=1, seed=1, paa=dt.date(2023, 6, 2), auditor="t1", leder="l1", af="l1")
     at = run_page(borger="X", paa="2023-06-02")
     assert at.header[0].value == "Borger X"
     assert not any(b.key == "sg_start" for b in at.button)
@@ -261,14 +270,24 @@ def test_demo_dataset_borger_x_and_a_busy_borger(demo_env):
     from workbench.dataset import open_dataset
 
     at = run_page(borger="X", paa="2023-06-02")
-    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
-    assert list(goals["Status"]) == ["Opnået"] and list(goals["Udgangsniveau → seneste"]) == ["2 → 0"]
+    goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
+    assert list(goals["Status (målt)"]) == ["Opnået"] and list(goals["Seneste niveau"]) == ["0 (01-06-2023)"]
     busiest = (open_dataset(demo_env).indsatsmaal.group_by("borger_id").len()
                .sort(["len", "borger_id"], descending=[True, False]).head(1).collect())
     bid = busiest["borger_id"][0]
     at = run_page(borger=bid)
     assert at.header[0].value == f"Borger {bid}"
-    goals = next(df.value for df in at.dataframe if "Status" in df.value.columns)
+    goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
     assert 1 <= len(goals) <= busiest["len"][0]  # goals starting after today are left out
-    assert set(goals["Status"]) <= {"Opnået", "Afventer opfølgning", "Ikke opnået", "Opfølgning overskredet"}
+    assert set(goals["Status (målt)"]) <= {"Opnået", "Afventer opfølgning", "Ikke opnået", "Opfølgning overskredet"}
     assert len(at.get("vega_lite_chart")) >= 2
+
+
+def test_findings_section_calls_overlap_and_kvalitet_directly():
+    """The importlib probe is gone: the borger page uses workbench.overlap / workbench.kvalitet."""
+    import inspect
+
+    from workbench.ui import borger_view
+
+    assert not hasattr(borger_view, "_module") and "importlib" not in inspect.getsource(borger_view)
+    assert borger_view.overlap.overlap_report and borger_view.kvalitet.findings

@@ -185,8 +185,9 @@ def test_query_params_round_trip():
                 kategorier=("Sindslidelse",), kun_primaer=False, tilbudstyper=("Mobilt tilbud",), tilbud=("T1",),
                 driftsformer=("Privat",), undertema=UT, niveauer=("3", F.IKKE_VURDERET),
                 stoettebehov=("Højt støttebehov",), aldersgrupper=("80+",), koen=("K",), sagsbehandlere=("S1",),
-                teams=("Team Nord",))
+                teams=("Team Nord",), vurderet_maaneder=12)
     params = f.to_query_params()
+    assert params["vurderet"] == "12"
     assert params["paragraf"] == ["SEL §108"] and params["paa"] == "2024-06-30"
     back, notices = Filters.from_query_params(params)
     assert notices == []
@@ -215,6 +216,8 @@ def test_query_params_single_strings_and_short_forms():
     ({"kommunetype": "x"}, "kommunetype"),
     ({"fra": "2025-01-01", "paa": "2024-01-01"}, "efter slutdatoen"),
     ({"alder": "17-19"}, "Ukendt værdi for 'alder'"),
+    ({"vurderet": "tolv"}, "Ugyldig værdi for 'vurderet'"),
+    ({"vurderet": "0"}, "Ugyldig værdi for 'vurderet'"),
 ])
 def test_malformed_params_give_notices_not_errors(params, fragment):
     f, notices = Filters.from_query_params(params)
@@ -237,3 +240,37 @@ def test_describe_lists_every_filter_in_danish():
     assert rows["Kommune"] == "København (0101)"
     assert rows["Paragraf"] == "alle"
     assert "ubekræftet" in next(k for k in rows if k.startswith("Målgruppekategori"))
+
+
+# -- niveau: one owner (workbench.niveau), stale levels can be left out ------------------------------
+
+def test_later_ikke_vurderet_does_not_erase_the_niveau():
+    """Issue 11 item 3: a later Ikke vurderet row does not erase an earlier niveau (the old filters
+    code let it win and showed Ikke vurderet)."""
+    t = sample_tables()
+    t["funktionsevne"].append(dict(borger_id="B1", dato=D(2024, 5, 1), omraade="Aktivitet og deltagelse",
+                                   tema="Egenomsorg", undertema=UT, niveau=None))
+    ds = make_ds(**t)
+    got = dict(F.latest_niveau(ds, PAA, UT).collect().iter_rows())
+    assert got == {"B1": "3", "B4": "1"}
+    st = F.borger_status(ds, Filters(paa=PAA, undertema=UT)).collect()
+    assert dict(st.select("borger_id", "niveau").iter_rows())["B1"] == "3"
+    assert pop(ds, undertema=UT, niveauer=("3",)) == ["B1"]
+
+
+def test_vurderet_inden_for_leaves_stale_levels_out(ds):
+    """'vurderet inden for de seneste N måneder': B1 assessed 01-03-2024, B4 01-01-2024 (reference
+    30-06-2024). With 5 months (from 30-01-2024) B4's niveau is stale and counts as Ikke vurderet."""
+    def niveauer(**kw):
+        st = F.borger_status(ds, Filters(paa=PAA, undertema=UT, **kw)).collect()
+        return dict(st.filter(pl.col("borger_id").is_in(["B1", "B4"])).select("borger_id", "niveau").iter_rows())
+
+    assert niveauer() == {"B1": "3", "B4": "1"}
+    assert niveauer(vurderet_maaneder=6) == {"B1": "3", "B4": "1"}     # from 30-12-2023
+    assert niveauer(vurderet_maaneder=5) == {"B1": "3", "B4": F.IKKE_VURDERET}
+    assert niveauer(vurderet_maaneder=4) == {"B1": "3", "B4": F.IKKE_VURDERET}  # from 29-02-2024 (no 30-02)
+    assert niveauer(vurderet_maaneder=3) == {"B1": F.IKKE_VURDERET, "B4": F.IKKE_VURDERET}  # from 30-03-2024
+    assert pop(ds, undertema=UT, niveauer=("1",), vurderet_maaneder=5) == []
+    assert F.Filters(vurderet_maaneder=5).active() == ["vurderet_maaneder"]
+    assert dict(F.Filters(paa=PAA, vurderet_maaneder=5).describe())["Funktionsevne vurderet inden for"] == \
+        "de seneste 5 måneder"

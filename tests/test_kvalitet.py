@@ -100,6 +100,22 @@ def test_ugyldig_ydelse(tmp_path):
     assert "'Bostøtte'" in besked and "SEL §85" in besked and "Ret" in besked
 
 
+def test_ugyldig_ydelse_fejl_only_for_unknown_names_advarsel_for_another_paragraf(tmp_path):
+    """Issue 11 item 7: an unknown name is a fejl; a valid FFB ydelse registered under another paragraf
+    than its own is an advarsel naming the paragraf it belongs to (e.g. §85 support on a §107 borger)."""
+    d = make_dir(tmp_path, ydelser=[
+        ydelse("Y1", navn="Bostøtte"),                                    # unknown to every FFB list
+        ydelse("Y3", paragraf=P107, navn=ADM, tilbud="1000000001"),       # §85's ydelse under §107
+    ])
+    df = kvalitet.findings(open_dataset(d), PAA, rules=["ugyldig_ydelse"]).collect().sort("noegle")
+    assert df["alvor"].to_list() == ["fejl", "advarsel"]
+    y3 = df.row(1, named=True)["besked"]
+    assert "FFB-ydelse under SEL §85" in y3 and "registreret under SEL §107" in y3
+    counts = kvalitet.counts_by_rule(pl.LazyFrame(df)).collect()
+    got = {(r["regel"], r["alvor"]): r["fund"] for r in counts.iter_rows(named=True) if r["regel"] == "ugyldig_ydelse"}
+    assert got == {("ugyldig_ydelse", "fejl"): 1, ("ugyldig_ydelse", "advarsel"): 1}
+
+
 def test_under_18(tmp_path):
     borgere = base_rows("borgere")
     borgere[0]["foedselsdato"] = "2006-01-02"
@@ -158,7 +174,7 @@ def test_opfoelgning_overskredet(tmp_path):
     d = make_dir(tmp_path, funktionsevne=fe, indsatsmaal=base_rows("indsatsmaal") + [
         goal("M2", "2023-06-02", "2023-09-01"),
         goal("M3", "2023-06-02", "2023-09-01", undertema="Spise"),   # assessed 01-10-2023
-    ])
+    ], ydelser=[ydelse("Y1", start="2023-01-01", slut="")])          # an open case
     assert one(d, "opfoelgning_overskredet", paa=D(2023, 9, 1)) == []          # follow-up day itself
     assert one(d, "opfoelgning_overskredet", paa=D(2023, 9, 2)) == [("opfoelgning_overskredet", "indsatsmaal", "M2"),
                                                                      ("opfoelgning_overskredet", "indsatsmaal", "M3")]
@@ -166,6 +182,65 @@ def test_opfoelgning_overskredet(tmp_path):
     assert one(d, "opfoelgning_overskredet", paa=D(2023, 10, 1)) == [("opfoelgning_overskredet", "indsatsmaal", "M2")]
     besked = kvalitet.findings(open_dataset(d), D(2023, 10, 1), rules=["opfoelgning_overskredet"]).collect()["besked"][0]
     assert "01-09-2023" in besked and "Varetage økonomi" in besked
+
+
+def test_opfoelgning_overskredet_only_on_open_cases_each_goal_own_date(tmp_path):
+    """Issue 11 item 5: a goal of a borger without an active ydelse on the reference date is not
+    overdue (the case has ended), nor one closed by a recorded 'Træf afgørelse om afslutning …';
+    every goal is judged at its own follow-up date."""
+    goals = base_rows("indsatsmaal") + [
+        goal("M2", "2023-06-02", "2023-09-01"),                  # never followed up
+        goal("M3", "2023-06-02", "2023-12-01"),                  # its own, later follow-up date
+        goal("M4", "2023-06-02", "2023-09-01"),                  # closed by a recorded afslutning
+    ]
+    opf = base_rows("opfoelgninger") + [
+        {"maal_id": "M4", "dato": "2023-09-01", "vurdering": "Delvist opnået",
+         "status_paa_indsats": "Træf afgørelse om afslutning af indsats og visiter til ny"}]
+    ended = make_dir(tmp_path, "ended", indsatsmaal=goals, opfoelgninger=opf,
+                     ydelser=[ydelse("Y1", start="2023-01-01", slut="2023-06-30")])
+    assert one(ended, "opfoelgning_overskredet", paa=D(2024, 1, 1)) == []   # the §85 ended 30-06-2023
+    running = make_dir(tmp_path, "running", indsatsmaal=goals, opfoelgninger=opf,
+                       ydelser=[ydelse("Y1", start="2023-01-01", slut="")])
+    assert one(running, "opfoelgning_overskredet", paa=D(2023, 11, 1)) == [("opfoelgning_overskredet", "indsatsmaal", "M2")]
+    assert one(running, "opfoelgning_overskredet", paa=D(2023, 12, 2)) == [
+        ("opfoelgning_overskredet", "indsatsmaal", "M2"), ("opfoelgning_overskredet", "indsatsmaal", "M3")]
+    # the same borger on a day the ydelse ran, after its end: flagged then, not now
+    assert one(ended, "opfoelgning_overskredet", paa=D(2023, 6, 30)) == []   # M2 not yet due
+    assert one(make_dir(tmp_path, "e2", indsatsmaal=goals, opfoelgninger=opf,
+                        ydelser=[ydelse("Y1", start="2023-01-01", slut="2023-09-30")]),
+               "opfoelgning_overskredet", paa=D(2023, 9, 30)) == [("opfoelgning_overskredet", "indsatsmaal", "M2")]
+
+
+def test_vurdering_afviger_maaling(tmp_path):
+    """Issue 11 item 4: recorded Opnået vs measured Ikke opnået (or the reverse) is reported."""
+    fe = base_rows("funktionsevne") + [
+        {"borger_id": "X", "dato": "2023-06-02", "omraade": "Aktivitet og deltagelse", "tema": "Egenomsorg",
+         "undertema": "Spise", "niveau": "3", "sagsafgoerelse_id": "S3"},
+        {"borger_id": "X", "dato": "2023-09-01", "omraade": "Aktivitet og deltagelse", "tema": "Egenomsorg",
+         "undertema": "Spise", "niveau": "3", "sagsafgoerelse_id": "S3"},
+        {"borger_id": "X", "dato": "2023-09-01", "omraade": "Aktivitet og deltagelse", "tema": "Egenomsorg",
+         "undertema": "Vaske sig", "niveau": "1", "sagsafgoerelse_id": "S3"},
+    ]
+    goals = base_rows("indsatsmaal") + [
+        goal("M2", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1"),      # measured 3 > 1: Ikke opnået
+        goal("M3", "2023-06-02", "2023-09-01", undertema="Vaske sig", niveau="1"),  # measured 1: Opnået
+        goal("M4", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1"),      # recorded Delvist: no finding
+    ]
+    opf = base_rows("opfoelgninger") + [
+        {"maal_id": "M2", "dato": "2023-09-01", "vurdering": "Opnået",
+         "status_paa_indsats": "Træf afgørelse om fortsættelse af indsats"},
+        {"maal_id": "M3", "dato": "2023-09-01", "vurdering": "Ikke opnået",
+         "status_paa_indsats": "Træf afgørelse om fortsættelse af indsats"},
+        {"maal_id": "M4", "dato": "2023-09-01", "vurdering": "Delvist opnået",
+         "status_paa_indsats": "Træf afgørelse om fortsættelse af indsats"},
+    ]
+    d = make_dir(tmp_path, funktionsevne=fe, indsatsmaal=goals, opfoelgninger=opf)
+    assert one(d, "vurdering_afviger_maaling") == [("vurdering_afviger_maaling", "opfoelgninger", "M2"),
+                                                   ("vurdering_afviger_maaling", "opfoelgninger", "M3")]
+    df = kvalitet.findings(open_dataset(d), PAA, rules=["vurdering_afviger_maaling"]).collect()
+    assert "'Opnået' 01-09-2023" in df["besked"][0] and "'Ikke opnået'" in df["besked"][0]
+    # before the follow-ups were recorded there is nothing to compare
+    assert one(d, "vurdering_afviger_maaling", paa=D(2023, 8, 31)) == []
 
 
 def test_opfoelgning_mangler(tmp_path):
@@ -442,7 +517,7 @@ def test_demo_kommune_finds_exactly_the_planted_defects(demo_kommune):
     paa = D.fromisoformat(manifest["udtraek_dato"])
     cfg = kvalitet.load_quality_config()
     got = kvalitet.findings(open_dataset(demo_kommune), paa, cfg).collect()
-    overlap_rules = {"SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT"}
+    overlap_rules = {"SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "BOTILBUD_ABL105", "DOBBELT"}
     planted = {rule: {_planted_key(e) for e in entries}
                for rule, entries in manifest["planted"].items() if rule not in overlap_rules}
     if "databrud" in manifest and "databrud" not in planted:

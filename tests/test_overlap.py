@@ -188,12 +188,52 @@ def test_json_and_table_formats(tmp_path, capsys):
 
 def test_shipped_rule_ids():
     rules = ov.load_rules()
-    assert [r.id for r in rules] == ["SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT"]
+    assert [r.id for r in rules] == ["SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108",
+                                     "BOTILBUD_ABL105", "DOBBELT"]
     for r in rules:
         assert r.min_dage == 1 and r.alvor in ov.ALVOR and r.forklaring and r.ret
     by_id = {r.id: r for r in rules}
     assert by_id["SEL85_ABL105"].paragraffer_a == (P85,) and by_id["SEL85_ABL105"].paragraffer_b == (ABL,)
     assert by_id["DOBBELT"].samme_paragraf and by_id["DOBBELT"].samme_ydelse
+
+
+def test_botilbud_with_abl105_is_two_homes(tmp_path):
+    """Contract: BOTILBUD_ABL105 = SEL §107 or §108 with ABL §105/SEL §85 (two homes at once)."""
+    rows = pairs(tmp_path, [
+        Y("Y1", "X", ABL, "2023-01-01", ""),                      # bolig, open: runs to paa
+        Y("Y2", "X", P107, "2023-03-10", "2023-03-19"),           # a temporary stay inside it: 10 days
+        Y("Y3", "X", P108, "2023-12-31", ""),                     # a §108 from 31-12: 2 days to paa 01-01-2024
+        Y("Y4", "X", P103, "2023-01-01", ""),                     # dagtilbud next to it: never an overlap
+    ])
+    got = [r for r in rows if r[1] == "BOTILBUD_ABL105"]
+    assert got == [("X", "BOTILBUD_ABL105", "Y1", ABL, "Y2", P107, D(2023, 3, 10), D(2023, 3, 19), 10),
+                   ("X", "BOTILBUD_ABL105", "Y1", ABL, "Y3", P108, D(2023, 12, 31), D(2024, 1, 1), 2)]
+    # handover D -> D+1 from the bolig to a §108 is no overlap
+    assert pairs(tmp_path / "h", [Y("Y1", "X", ABL, "2023-01-01", "2023-06-30"),
+                                  Y("Y2", "X", P108, "2023-07-01", "")]) == []
+
+
+def test_overlaps_are_potentielle_not_fejl():
+    """Like FLIS the shipped rules report *potentielle* overlaps: advarsel, worded so, and §85 during a
+    stay explains that §85 delivered by the botilbud belongs to the stay."""
+    rules = {r.id: r for r in ov.load_rules()}
+    assert {r.alvor for r in rules.values()} == {"advarsel"}
+    for r in rules.values():
+        assert "otentielt overlap" in r.titel and "otentielt overlap" in r.forklaring
+    for rid in ("SEL85_SEL107", "SEL85_SEL108"):
+        assert "hører til opholdet" in rules[rid].forklaring and "botilbuddet selv" in rules[rid].forklaring
+
+
+def test_cli_overlap_reports_botilbud_abl105(tmp_path, capsys):
+    d = make_dir(tmp_path, [Y("Y1", "X", ABL, "2023-01-01", "2023-12-31"), Y("Y2", "X", P108, "2023-06-01", "")])
+    assert main(["overlap", str(d), "--paa", "2024-01-01", "--format", "csv"]) == 0
+    out = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(r["regel"], r["ydelse_id_a"], r["ydelse_id_b"], r["overlap_dage"]) for r in out] == [
+        ("BOTILBUD_ABL105", "Y1", "Y2", "214")]
+
+
+def test_rule_match_is_gone():
+    assert not hasattr(ov, "_rule_match") and not hasattr(ov, "_side")
 
 
 def _config_copy(tmp_path: Path, text: str) -> Path:
@@ -404,6 +444,9 @@ def test_demo_kommune_finds_exactly_the_planted_overlaps(demo_kommune):
     assert planted, "the manifest lists no planted overlaps"
     assert found == planted
     assert got.height == len(planted)
+    # every shipped rule, BOTILBUD_ABL105 (two homes at once) included, is planted and found
+    assert {r.id for r in ov.load_rules()} == {p[0] for p in planted}
+    assert len([p for p in found if p[0] == "BOTILBUD_ABL105"]) == manifest["counts"]["BOTILBUD_ABL105"] > 0
     # the legitimate concurrent ydelser and handovers the generator made on purpose are not reported
     for kind in ("samtidige", "overdragelser"):
         for p in manifest.get("legitime", {}).get(kind, []):

@@ -198,6 +198,10 @@ def test_print_view_self_contained_and_unchanged(engine, snapshot, borger_x_dir)
     assert "size: A4" in page and page.count("<svg") == 1
     assert "Varetage økonomi" in page and "Opnået" in page and "02-06-2023" in page
     assert "2 Moderat nedsat funktionsevne → 0 Ingen nedsat funktionsevne" in page
+    # measured status and the recorded vurdering (opfoelgninger) side by side in the print
+    assert "<th>Status (målt)</th><th>Registreret vurdering</th>" in page
+    assert "<td>Opnået (01-06-2023)</td>" in page
+    assert snapshot["indsatsmaal"][0]["vurdering"] == "Opnået"
     assert "&lt;b&gt;ok&lt;/b&gt;" in page and "<b>ok</b>" not in page  # escaped
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in page
     assert "0101901234" not in page and "010190" not in page

@@ -165,3 +165,18 @@ def test_filters_survive_page_switch_in_session(demo_env):
     assert multiselect(at, "fp_paragraffer").value == ["SEL §108"]
     assert table(at)["Paragraf"].to_list() == ["SEL §108", "I alt"]
     assert at.query_params["paragraf"] in ("SEL §108", ["SEL §108"])  # the URL is a bookmark again
+
+
+def test_vurderet_inden_for_filter_in_panel_and_url(demo_env):
+    """Issue 11 item 3: 'vurderet inden for de seneste N måneder' in the filter panel and the URL;
+    stale niveauer move to Ikke vurderet in the distribution."""
+    at = run({"undertema": UT})
+    box = next(w for w in at.selectbox if w.key == "fp_vurderet_maaneder")
+    assert box.value is None
+    box.set_value(6).run()
+    assert not at.exception
+    assert at.query_params["vurderet"] in ("6", ["6"])
+    assert any("de seneste 6 måneder" in c.value for c in at.caption)
+    # a bookmark restores it
+    at2 = run({"undertema": UT, "vurderet": "12"})
+    assert next(w for w in at2.selectbox if w.key == "fp_vurderet_maaneder").value == 12

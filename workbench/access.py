@@ -53,7 +53,7 @@ class Principal:
     sagsbehandler: str | None = None
     team: str | None = None
     tilbud_ids: tuple[str, ...] = ()
-    borger_ids: tuple[str, ...] = ()  # tilsyn: the assigned audit samples
+    borger_ids: tuple[str, ...] = ()  # tilsyn: the cases of the user's open audits (tilsyn_store.scope_ids)
 
     @property
     def key(self) -> str:
@@ -268,6 +268,8 @@ def _borger_filter(ds: Dataset, principal: Principal, r: Role | None) -> pl.Lazy
                .select("borger_id").unique())
         out = b.join(ids, on="borger_id", how="semi")
     elif kind == "tilsyn":
+        # exactly the sample: the cases of the auditor's open audits, read by users.to_principal
+        # from workbench.tilsyn_store.scope_ids (signed audits drop out of the scope)
         out = b.filter(pl.col("borger_id").is_in(list(principal.borger_ids)))
     else:  # pragma: no cover - parse_roles rejects other kinds
         out = b.filter(never)

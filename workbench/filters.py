@@ -7,7 +7,9 @@ Semantics (documented for users in the filter panel):
   ydelse.
 - Borger-level facts are evaluated on the reference date `paa`: age, målgruppe, støttebehov and
   funktionsevne niveau. The niveau is the latest assessment of the chosen undertema on or before
-  `paa`; an empty niveau or no assessment at all is "Ikke vurderet" (never a number).
+  `paa`; an empty niveau or no assessment at all is "Ikke vurderet" (never a number). With
+  "vurderet inden for de seneste N måneder" (`vurderet_maaneder`) a niveau assessed longer ago is
+  left out: the borger counts as Ikke vurderet on that undertema (workbench.niveau.niveau_paa).
   Støttebehov is the latest overall assessment (tema empty); none = "Ikke vurderet".
 - Målgruppe: "kun primær" uses the borger's latest primary målgruppe dated on or before `paa`;
   otherwise any målgruppe dated on or before `paa` matches. Picking a branch of the målgruppe tree
@@ -44,7 +46,8 @@ LIST_PARAMS = {
     "koen": "koen", "sagsbehandler": "sagsbehandlere", "team": "teams",
 }
 SCALAR_PARAMS = {"paa": "paa", "fra": "fra", "kommunetype": "kommunetype", "primaer": "kun_primaer",
-                 "undertema": "undertema"}
+                 "undertema": "undertema", "vurderet": "vurderet_maaneder"}
+VURDERET_MAX = 240  # months
 FILTER_PARAMS = frozenset(LIST_PARAMS) | frozenset(SCALAR_PARAMS)
 
 
@@ -70,6 +73,7 @@ class Filters:
     koen: tuple[str, ...] = ()
     sagsbehandlere: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
+    vurderet_maaneder: int | None = None  # only niveauer assessed within the last N months count
 
     # -- period -------------------------------------------------------------------------------
     def reference_date(self) -> dt.date:
@@ -97,6 +101,8 @@ class Filters:
             out["primaer"] = "0"
         if self.undertema:
             out["undertema"] = self.undertema
+        if self.vurderet_maaneder is not None:
+            out["vurderet"] = str(self.vurderet_maaneder)
         for param, name in LIST_PARAMS.items():
             values = getattr(self, name)
             if values:
@@ -136,6 +142,12 @@ class Filters:
                         kwargs["kun_primaer"] = False
                     else:
                         notices.append(f"Ugyldig værdi for 'primaer': '{value[:40]}' – brug 1 eller 0.")
+                elif key == "vurderet":
+                    if value.isdigit() and 1 <= int(value) <= VURDERET_MAX:
+                        kwargs["vurderet_maaneder"] = int(value)
+                    else:
+                        notices.append(f"Ugyldig værdi for 'vurderet': '{value[:40]}' – brug et antal måneder "
+                                       f"(1-{VURDERET_MAX}).")
                 elif key == "undertema":
                     if value in codes.undertemaer:
                         kwargs["undertema"] = value
@@ -189,6 +201,7 @@ class Filters:
             ("Driftsform", ", ".join(self.driftsformer)),
             ("Undertema", self.undertema or ""),
             ("Funktionsevneniveau", ", ".join(self.niveauer)),
+            ("Funktionsevne vurderet inden for", vurderet_tekst(self.vurderet_maaneder)),
             ("Støttebehov", ", ".join(self.stoettebehov)),
             ("Aldersgruppe", ", ".join(self.aldersgrupper)),
             ("Køn", ", ".join(KOEN_LABEL.get(k, k) for k in self.koen)),
@@ -205,7 +218,16 @@ class Filters:
                      "sagsbehandlere", "teams"):
             if getattr(self, name):
                 out.append(name)
+        if self.vurderet_maaneder is not None:
+            out.append("vurderet_maaneder")
         return out
+
+
+def vurderet_tekst(maaneder: int | None) -> str:
+    """'de seneste 12 måneder' ('' = every assessment counts)."""
+    if maaneder is None:
+        return ""
+    return "den seneste måned" if maaneder == 1 else f"de seneste {maaneder} måneder"
 
 
 def _allowed_values(codes: CodeLists) -> dict[str, set[str] | None]:
@@ -278,16 +300,20 @@ def maalgruppe_rows(ds: Dataset, paa: dt.date, kun_primaer: bool, codes: CodeLis
     )
 
 
-def latest_niveau(ds: Dataset, paa: dt.date, undertema: str) -> pl.LazyFrame:
+def latest_niveau(ds: Dataset, paa: dt.date, undertema: str, inden_maaneder: int | None = None) -> pl.LazyFrame:
     """borger_id, niveau (String "0".."4"): the borger's niveau on the undertema on `paa`
-    (workbench.niveau). Borgere without an assessed niveau are absent (callers fill Ikke vurderet)."""
-    return niveau_paa(ds.funktionsevne, paa, [undertema]).select("borger_id", pl.col("niveau").cast(pl.String))
+    (workbench.niveau; optionally only when assessed within the last N months). Borgere without an
+    assessed niveau are absent (callers fill Ikke vurderet)."""
+    return niveau_paa(ds.funktionsevne, paa, [undertema], inden_maaneder).select(
+        "borger_id", pl.col("niveau").cast(pl.String))
 
 
-def latest_niveauer(ds: Dataset, paa: dt.date, undertemaer: Iterable[str] | None = None) -> pl.LazyFrame:
+def latest_niveauer(ds: Dataset, paa: dt.date, undertemaer: Iterable[str] | None = None,
+                    inden_maaneder: int | None = None) -> pl.LazyFrame:
     """borger_id, undertema, niveau (String "0".."4") for every (borger, assessed undertema) on `paa`
-    (workbench.niveau); a borger with no assessed niveau on an undertema is absent."""
-    return niveau_paa(ds.funktionsevne, paa, undertemaer).select(
+    (workbench.niveau; optionally only when assessed within the last N months); a borger with no
+    assessed niveau on an undertema is absent."""
+    return niveau_paa(ds.funktionsevne, paa, undertemaer, inden_maaneder).select(
         "borger_id", "undertema", pl.col("niveau").cast(pl.String))
 
 
@@ -321,7 +347,7 @@ def borger_status(ds: Dataset, f: Filters, undertema: str | None = None,
         pl.col("stoettebehov").fill_null(IKKE_VURDERET))
     ut = undertema or f.undertema
     if ut:
-        b = b.join(latest_niveau(ds, paa, ut), on="borger_id", how="left").with_columns(
+        b = b.join(latest_niveau(ds, paa, ut, f.vurderet_maaneder), on="borger_id", how="left").with_columns(
             pl.col("niveau").fill_null(IKKE_VURDERET))
     else:
         b = b.with_columns(pl.lit(None, dtype=pl.String).alias("niveau"))

@@ -5,21 +5,22 @@ reference date* (`paa`): rows dated after it are left out.
 
 Rules (the contract, to the letter):
 
-* An *assessment* is a funktionsevne row with a niveau 0-4. *Ikke vurderet* (null niveau) is never
-  an assessment and never 0: it is skipped when looking for the latest niveau and it does not count
-  as a follow-up assessment.
-* `udgangsniveau` = the latest niveau on the goal's undertema on or before `startdato`.
-* `seneste_niveau` = the latest niveau on the undertema on or before the reference date (it may be
-  the baseline itself when nothing newer exists).
-* `status`, decided in this order:
-  1. no assessment on the undertema *after* startdato and on/before the reference date:
-     `Afventer opfølgning` up to and including the follow-up date, `Opfølgning overskredet` from the
-     day after;
-  2. goal met -> `Opnået` (even before the follow-up date);
+* Niveau on a date: workbench.niveau (the one owner): the latest assessment (niveau 0-4) on or before
+  the date; a later *Ikke vurderet* never erases it; same-day rows: the worst niveau.
+* `udgangsniveau` = the niveau on the goal's undertema on `startdato`; `seneste_niveau` = the niveau
+  on the reference date (both with the date of the assessment used: `*_dato`).
+* `status` is judged at the follow-up. The assessments that count are those after startdato and on or
+  before the reference date; once the follow-up date has passed, only those on or before it -- unless
+  none was made by then, in which case the first one after it counts (a late follow-up). The one
+  used is `maalt_niveau` / `maalt_dato`. Decided in this order:
+  1. no assessment counts: `Afventer opfølgning` up to and including the follow-up date,
+     `Opfølgning overskredet` from the day after;
+  2. the latest counting assessment meets the goal -> `Opnået` (even before the follow-up date);
   3. not met -> `Afventer opfølgning` while the follow-up date is not passed, `Ikke opnået` after.
   Lower niveau is better: *Udvikle funktionsevne* and *Begrænse tab af funktionsevne* are met when
-  `seneste_niveau <= forventet_niveau`; *Fastholde funktionsevne* when `seneste_niveau <=
-  udgangsniveau`.
+  `maalt_niveau <= forventet_niveau`; *Fastholde funktionsevne* when `maalt_niveau <= udgangsniveau`.
+* `vurdering` / `vurderingsdato` (and `status_paa_indsats`): the latest *recorded* follow-up in
+  opfoelgninger on or before the reference date, shown beside the measured status.
 
 Edge cases the contract leaves open (decided here, tested in tests/test_forloeb.py):
 
@@ -44,6 +45,7 @@ from typing import Any
 
 import polars as pl
 
+from workbench import niveau
 from workbench.config import CodeLists, codes as load_codes
 from workbench.dataset import Dataset
 from workbench.periods import age_on
@@ -71,25 +73,6 @@ def _text(*cols: str) -> list[pl.Expr]:
     return [pl.col(c).cast(pl.String) for c in cols]
 
 
-def assessments(funktionsevne: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
-    """Assessments proper (niveau 0-4) on or before the reference date: borger_id, undertema, dato, niveau."""
-    return (
-        funktionsevne.filter(pl.col("niveau").is_not_null() & (pl.col("dato") <= paa))
-        .select("borger_id", "undertema", "dato", "niveau")
-    )
-
-
-def _latest(goals: pl.LazyFrame, assess: pl.LazyFrame, upto: pl.Expr, name: str) -> pl.LazyFrame:
-    """Per goal (_g): the latest niveau with dato <= upto; same-day ties take the highest niveau."""
-    return (
-        goals.select("_g", "borger_id", "undertema", "startdato")
-        .join(assess, on=["borger_id", "undertema"], how="inner")
-        .filter(pl.col("dato") <= upto)
-        .group_by("_g")
-        .agg(pl.col("niveau").sort_by(["dato", "niveau"]).last().alias(name))
-    )
-
-
 def recorded_vurdering(opfoelgninger: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
     """maal_id, vurdering (String), vurderingsdato, status_paa_indsats: each goal's latest recorded
     follow-up in opfoelgninger on or before `paa` (contract: `vurdering`/`vurderingsdato`)."""
@@ -104,55 +87,80 @@ def recorded_vurdering(opfoelgninger: pl.LazyFrame, paa: dt.date) -> pl.LazyFram
 
 def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.date,
                 opfoelgninger: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Every goal started on or before `paa` with udgangsniveau, seneste_niveau, status and vurderbar;
-    with `opfoelgninger` also vurdering, vurderingsdato and status_paa_indsats (recorded_vurdering).
+    """Every goal started on or before `paa`, vectorised over any number of borgere.
 
-    Works on any number of borgere; sorted by borger_id, undertema (label), startdato, maal_id.
+    Columns: the indsatsmaal columns, plus
+      udgangsniveau, udgangsniveau_dato   (workbench.niveau on startdato)
+      seneste_niveau, seneste_niveau_dato (workbench.niveau on `paa`)
+      maalt_niveau, maalt_dato            (the assessment the status is judged on; null when none counts)
+      status (STATUSES), vurderbar (bool: the goal can be measured at all)
+    and with `opfoelgninger`: vurdering, vurderingsdato, status_paa_indsats (recorded_vurdering).
+    Sorted by borger_id, undertema (label), startdato, maal_id.
     """
     goals = indsatsmaal.filter(pl.col("startdato") <= paa).with_row_index("_g")
-    assess = assessments(funktionsevne, paa)
-    baseline = _latest(goals, assess, pl.col("startdato"), "udgangsniveau")
-    latest = _latest(goals, assess, pl.lit(paa, pl.Date), "seneste_niveau")
-    followed = (
-        goals.select("_g", "borger_id", "undertema", "startdato")
-        .join(assess, on=["borger_id", "undertema"], how="inner")
+    keys = goals.select("_g", "borger_id", "undertema", "startdato", pl.lit(paa, pl.Date).alias("_paa"))
+    baseline = niveau.niveau_ved(funktionsevne, keys, "startdato", "udgangsniveau").select(
+        "_g", "udgangsniveau", "udgangsniveau_dato")
+    latest = niveau.niveau_ved(funktionsevne, keys, "_paa", "seneste_niveau").select(
+        "_g", "seneste_niveau", "seneste_niveau_dato")
+    # Judged at the follow-up: assessments after startdato up to min(follow-up, paa) count; when none
+    # was made by a passed follow-up date, the first one after it counts (a late follow-up).
+    end = pl.min_horizontal(pl.col("opfoelgningsdato"), pl.lit(paa, pl.Date))
+    in_window = pl.col("dato") <= end
+    late = pl.col("opfoelgningsdato").is_not_null() & (pl.col("dato") > pl.col("opfoelgningsdato"))
+    ka, kg = niveau.undertema_keys(funktionsevne, indsatsmaal)
+    joined = (
+        goals.select("_g", "borger_id", kg.alias("_ut"), "startdato", "opfoelgningsdato")
+        .join(niveau.assessments(funktionsevne, paa).select("borger_id", ka.alias("_ut"), "dato", "niveau"),
+              on=["borger_id", "_ut"], how="inner")
         .filter(pl.col("dato") > pl.col("startdato"))
-        .group_by("_g")
-        .agg(pl.len().alias("_n_efter"))
+    )
+    # assessments are one row per (borger, undertema, dato): one row per goal survives each filter
+    window = joined.filter(in_window).filter(pl.col("dato") == pl.col("dato").max().over("_g")).select(
+        "_g", pl.col("niveau").alias("_w_n"), pl.col("dato").alias("_w_d"))
+    first_late = joined.filter(late).filter(pl.col("dato") == pl.col("dato").min().over("_g")).select(
+        "_g", pl.col("niveau").alias("_l_n"), pl.col("dato").alias("_l_d"))
+    measured = (
+        goals.select("_g").join(window, on="_g", how="left").join(first_late, on="_g", how="left")
+        .select("_g",
+                pl.when(pl.col("_w_d").is_not_null()).then(pl.col("_w_n")).otherwise(pl.col("_l_n")).alias("maalt_niveau"),
+                pl.coalesce("_w_d", "_l_d").alias("maalt_dato"))
     )
     typ = pl.col("maaltype").cast(pl.String)
     met = (
-        pl.when(typ.is_in([UDVIKLE, BEGRAENSE])).then(pl.col("seneste_niveau") <= pl.col("forventet_niveau"))
-        .when(typ == FASTHOLDE).then(pl.col("seneste_niveau") <= pl.col("udgangsniveau"))
+        pl.when(typ.is_in([UDVIKLE, BEGRAENSE])).then(pl.col("maalt_niveau") <= pl.col("forventet_niveau"))
+        .when(typ == FASTHOLDE).then(pl.col("maalt_niveau") <= pl.col("udgangsniveau"))
         .otherwise(None)
     )
+    measurable = (
+        pl.when(typ.is_in([UDVIKLE, BEGRAENSE])).then(pl.col("forventet_niveau").is_not_null())
+        .when(typ == FASTHOLDE).then(pl.col("udgangsniveau").is_not_null())
+        .otherwise(False)
+    )
     passed = pl.col("opfoelgningsdato").is_not_null() & (pl.col("opfoelgningsdato") < paa)
-    has_after = pl.col("_n_efter").fill_null(0) > 0
+    counted = pl.col("maalt_dato").is_not_null()
     status = (
-        pl.when(~has_after & passed).then(pl.lit(OVERSKREDET))
-        .when(~has_after).then(pl.lit(AFVENTER))
-        .when(pl.col("_met").fill_null(False)).then(pl.lit(OPNAAET))
+        pl.when(~counted & passed).then(pl.lit(OVERSKREDET))
+        .when(~counted).then(pl.lit(AFVENTER))
+        .when(met.fill_null(False)).then(pl.lit(OPNAAET))
         .when(passed).then(pl.lit(IKKE_OPNAAET))
         .otherwise(pl.lit(AFVENTER))
     )
     return (
         goals.join(baseline, on="_g", how="left")
         .join(latest, on="_g", how="left")
-        .join(followed, on="_g", how="left")
-        .with_columns(met.alias("_met"))
-        .with_columns(
-            status.alias("status"),
-            pl.col("_met").is_not_null().alias("vurderbar"),
-        )
+        .join(measured, on="_g", how="left")
+        .with_columns(status.alias("status"), measurable.alias("vurderbar"))
         .pipe(lambda lf: lf if opfoelgninger is None
               else lf.join(recorded_vurdering(opfoelgninger, paa), on="maal_id", how="left"))
         .sort([pl.col("borger_id"), pl.col("undertema").cast(pl.String), pl.col("startdato"), pl.col("maal_id")])
-        .drop("_g", "_n_efter", "_met")
+        .drop("_g")
     )
 
 
 def borger_goals(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
-    """The contract's indsatsmål rows of one borger (plus ansvarlig, relaterede_undertemaer, vurderbar)."""
+    """The contract's indsatsmål rows of one borger (GOAL_COLUMNS) plus ansvarlig, relaterede_undertemaer,
+    vurderbar, udgangsniveau_dato, seneste_niveau_dato, maalt_niveau, maalt_dato, status_paa_indsats (UI)."""
     g = goal_status(
         ds.indsatsmaal.filter(pl.col("borger_id") == borger_id),
         ds.funktionsevne.filter(pl.col("borger_id") == borger_id),
@@ -161,8 +169,17 @@ def borger_goals(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
     )
     return g.select(
         "maal_id", *_text("undertema", "maaltype"), "udgangsniveau", "forventet_niveau", "startdato",
-        "opfoelgningsdato", "seneste_niveau", "status", "vurdering", "vurderingsdato", "ansvarlig", "relaterede_undertemaer", "vurderbar",
+        "opfoelgningsdato", "seneste_niveau", "status", "vurdering", "vurderingsdato", "ansvarlig",
+        "relaterede_undertemaer", "vurderbar", "udgangsniveau_dato", "seneste_niveau_dato", "maalt_niveau",
+        "maalt_dato", "status_paa_indsats",
     )
+
+
+def borger_niveauer(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:
+    """undertema, niveau, niveau_dato: the borger's niveau on each assessed undertema on `paa`
+    (workbench.niveau, the same function Udforsk and Kort use), sorted by undertema."""
+    return niveau.niveau_paa(ds.funktionsevne.filter(pl.col("borger_id") == borger_id), paa).select(
+        "undertema", "niveau", "niveau_dato").sort("undertema")
 
 
 def borger_funktionsevne(ds: Dataset, borger_id: str, paa: dt.date) -> pl.LazyFrame:

@@ -30,7 +30,7 @@ AD = "Aktivitet og deltagelse"
 
 # Rule id -> the {names} its message may use (the values each check provides).
 PLACEHOLDERS: dict[str, set[str]] = {
-    "ugyldig_ydelse": {"ydelse_id", "borger_id", "paragraf", "ydelse"},
+    "ugyldig_ydelse": {"ydelse_id", "borger_id", "paragraf", "ydelse", "hoerer_til"},
     "under_18": {"ydelse_id", "borger_id", "paragraf", "alder", "startdato", "foedselsdato"},
     "slut_foer_start": {"ydelse_id", "borger_id", "paragraf", "startdato", "slutdato"},
     "mangler_tilbud": {"ydelse_id", "borger_id", "paragraf", "ydelse"},
@@ -45,8 +45,12 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "ydelse_uden_betaling": {"borger_id", "paragraf", "maaned"},
     "databrud": {"maaned", "antal", "forventet", "efterfoelgende"},
     "afvist_raekke": {"tabel", "raekke", "fejl", "borger_id"},
+    "vurdering_afviger_maaling": {"maal_id", "borger_id", "undertema", "vurdering", "vurderingsdato", "status",
+                                  "maalt_niveau", "maalt_dato", "forventet_niveau", "opfoelgningsdato"},
 }
 RULE_IDS = tuple(PLACEHOLDERS)
+# Rule id -> the variants (findings of another severity under the same rule) its check can give.
+VARIANTS: dict[str, tuple[str, ...]] = {"ugyldig_ydelse": ("anden_paragraf",)}
 
 # Identity of a row in the tables without a single key column (for `dublet` and the noegle).
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
@@ -71,6 +75,10 @@ class QualityRule:
     tekst: str
     besked: str
     aktiv: bool = True
+    # Findings of another kind under the same rule (the check's column `variant` names it):
+    # variant -> (alvor, titel, besked). E.g. ugyldig_ydelse 'anden_paragraf' (a valid FFB ydelse under
+    # another paragraf than its own) is an advarsel, an unknown ydelse a fejl.
+    varianter: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,8 +125,21 @@ def load_quality_config(directory: Path | str | None = None) -> QualityConfig:
         aktiv = row.get("aktiv", True)
         if not isinstance(aktiv, bool):
             raise ConfigError(f"{f}: '{where}aktiv' skal være true eller false")
+        varianter = []
+        for vname, v in (row.get("varianter") or {}).items():
+            vwhere = f"{where}varianter.{vname}."
+            if vname not in VARIANTS.get(rid, ()):
+                raise ConfigError(f"{f}: ukendt kode '{vname}' under '{where}varianter'")
+            valvor = require(v, "alvor", f, vwhere)
+            if valvor not in ALVOR:
+                raise ConfigError(f"{f}: ukendt kode '{valvor}' under '{vwhere}alvor'")
+            vbesked = str(require(v, "besked", f, vwhere)).strip()
+            for name in re.findall(r"\{(\w+)\}", vbesked):
+                if name not in PLACEHOLDERS[rid]:
+                    raise ConfigError(f"{f}: ukendt felt '{{{name}}}' under '{vwhere}besked'")
+            varianter.append((vname, valvor, str(require(v, "titel", f, vwhere)).strip(), vbesked))
         rules[rid] = QualityRule(rid, alvor, str(require(row, "titel", f, where)).strip(),
-                                 str(require(row, "tekst", f, where)).strip(), besked, aktiv)
+                                 str(require(row, "tekst", f, where)).strip(), besked, aktiv, tuple(varianter))
     missing = [r for r in RULE_IDS if r not in rules]
     if missing:
         raise ConfigError(f"{f}: reglen '{missing[0]}' mangler under 'regler'")
@@ -159,13 +180,19 @@ def ddmmyyyy(col: str) -> pl.Expr:
 def finish(lf: pl.LazyFrame, rule: QualityRule, tabel: str) -> pl.LazyFrame:
     """A check's rows (noegle, borger_id and the rule's placeholders) as findings."""
     cols = lf.collect_schema().names()
+    alvor, besked = pl.lit(rule.alvor), message(rule.besked)
+    if rule.varianter and "variant" in cols:
+        for vname, valvor, _, vbesked in rule.varianter:
+            hit = pl.col("variant") == vname
+            alvor = pl.when(hit).then(pl.lit(valvor)).otherwise(alvor)
+            besked = pl.when(hit).then(message(vbesked)).otherwise(besked)
     return lf.select(
         pl.lit(rule.id).alias("regel"),
-        pl.lit(rule.alvor).alias("alvor"),
+        alvor.alias("alvor"),
         (pl.col("tabel") if "tabel" in cols else pl.lit(tabel)).cast(pl.String).alias("tabel"),
         pl.col("noegle").cast(pl.String),
         (pl.col("borger_id") if "borger_id" in cols else pl.lit(None)).cast(pl.String).alias("borger_id"),
-        message(rule.besked).alias("besked"),
+        besked.alias("besked"),
     )
 
 
@@ -183,16 +210,25 @@ def _ydelser(ds: Dataset) -> pl.LazyFrame:
 
 
 def ugyldig_ydelse(ds: Dataset, codes: CodeLists) -> pl.LazyFrame:
-    allowed = pl.LazyFrame(
-        [(p, y) for p in codes.paragraffer for y in codes.ydelser_per_paragraf.get(p, ())],
-        schema={"paragraf": pl.String, "ydelse_norm": pl.String}, orient="row",
-    )
+    """Ydelser whose name is not an FFB ydelse of their paragraf. `variant` null: the name is unknown
+    to every FFB list (fejl); 'anden_paragraf': a valid FFB ydelse of another paragraf (advarsel;
+    `hoerer_til` names the paragraf(fer) it belongs to)."""
+    own = [(p, y) for p in codes.paragraffer for y in codes.ydelser_per_paragraf.get(p, ())]
+    allowed = pl.LazyFrame(own, schema={"paragraf": pl.String, "ydelse_norm": pl.String}, orient="row")
+    belongs: dict[str, list[str]] = {}
+    for p, y in own:
+        belongs.setdefault(y, []).append(p)
+    home = pl.LazyFrame({"ydelse_norm": list(belongs), "hoerer_til": [", ".join(v) for v in belongs.values()]},
+                        schema={"ydelse_norm": pl.String, "hoerer_til": pl.String})
     # A ydelse may be given as its FFB UUID code (either case) instead of the label.
     uuid = {k.lower(): v for k, v in codes.uuid_label.items()}
     name = pl.col("ydelse").cast(pl.String).str.strip_chars()
     norm = name.str.to_lowercase().replace_strict(uuid, default=name, return_dtype=pl.String)
-    return _ydelser(ds).with_columns(norm.alias("ydelse_norm")).join(
-        allowed, on=["paragraf", "ydelse_norm"], how="anti"
+    return (
+        _ydelser(ds).with_columns(norm.alias("ydelse_norm"))
+        .join(allowed, on=["paragraf", "ydelse_norm"], how="anti")
+        .join(home, on="ydelse_norm", how="left")
+        .with_columns(pl.when(pl.col("hoerer_til").is_not_null()).then(pl.lit("anden_paragraf")).alias("variant"))
     )
 
 
@@ -232,21 +268,47 @@ def _maal(ds: Dataset) -> pl.LazyFrame:
     ).with_columns(pl.col("maal_id").alias("noegle"))
 
 
-def opfoelgning_overskredet(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """Goals whose follow-up date has passed with no assessment (niveau 0-4) on the undertema after
-    startdato and on or before the reference date (the contract's 'Opfølgning overskredet')."""
-    due = _maal(ds).filter(pl.col("opfoelgningsdato") < paa)
-    assessed = ds.funktionsevne.filter(pl.col("niveau").is_between(0, 4)).select(
-        pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String), pl.col("dato")
+AFSLUTNING = "Træf afgørelse om afslutning"
+
+
+def _goals(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """forloeb.goal_status of every goal (the one owner of goal status), ids as text."""
+    from workbench import forloeb
+
+    return forloeb.goal_status(ds.indsatsmaal, ds.funktionsevne, paa, ds.opfoelgninger).with_columns(
+        pl.col("maal_id").cast(pl.String), pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String)
+    ).with_columns(pl.col("maal_id").alias("noegle"))
+
+
+def opfoelgning_overskredet(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Goals whose status (forloeb.goal_status, each goal judged at its own follow-up date) is
+    'Opfølgning overskredet' on the reference date, and which are still open: the borger has a ydelse
+    active on the reference date, and the goal is not closed by a recorded follow-up 'Træf afgørelse
+    om afslutning af indsats …' (its latest recorded follow-up on or before the reference date)."""
+    from workbench import forloeb
+    from workbench.periods import active_on
+
+    active = ds.ydelser.filter(
+        active_on(paa) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato")))
+    ).select(pl.col("borger_id").cast(pl.String)).unique()
+    closed = pl.col("status_paa_indsats").fill_null("").str.starts_with(AFSLUTNING)
+    return (
+        (goals if goals is not None else _goals(ds, paa)).filter((pl.col("status") == forloeb.OVERSKREDET) & ~closed)
+        .join(active, on="borger_id", how="semi")
+        .with_columns(ddmmyyyy("opfoelgningsdato"), ddmmyyyy("startdato"))
     )
-    followed = (
-        due.select("maal_id", "borger_id", "undertema", "startdato")
-        .join(assessed, on=["borger_id", "undertema"], how="inner")
-        .filter((pl.col("dato") > pl.col("startdato")) & (pl.col("dato") <= paa))
-        .select("maal_id", "startdato").unique()
-    )
-    return due.join(followed, on=["maal_id", "startdato"], how="anti").with_columns(
-        ddmmyyyy("opfoelgningsdato"), ddmmyyyy("startdato")
+
+
+def vurdering_afviger_maaling(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Goals whose recorded follow-up (opfoelgninger `vurdering`, latest on or before paa) says Opnået
+    while the status measured on funktionsevne is Ikke opnået, or the reverse."""
+    from workbench import forloeb
+
+    v, m = pl.col("vurdering"), pl.col("status")
+    return (
+        (goals if goals is not None else _goals(ds, paa))
+        .filter(((v == forloeb.OPNAAET) & (m == forloeb.IKKE_OPNAAET)) | ((v == forloeb.IKKE_OPNAAET) & (m == forloeb.OPNAAET)))
+        .with_columns(ddmmyyyy("vurderingsdato"), ddmmyyyy("maalt_dato"), ddmmyyyy("opfoelgningsdato"))
     )
 
 
@@ -417,14 +479,23 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
     conf = load_config()
     codes = codes or conf.codes
     paid = reconcile.mismatches(ds, paa)  # one comparison for both 8-talskontrol rules
+    memo: dict[str, pl.LazyFrame] = {}
+
+    def goals() -> pl.LazyFrame:
+        """forloeb.goal_status once for both goal rules (collected: two lazy copies cost 2-3x)."""
+        if "g" not in memo:
+            memo["g"] = _goals(ds, paa).collect().lazy()
+        return memo["g"]
+
     checks: dict[str, tuple[str, Callable[[], pl.LazyFrame]]] = {
         "ugyldig_ydelse": ("ydelser", lambda: ugyldig_ydelse(ds, codes)),
         "under_18": ("ydelser", lambda: under_18(ds, conf.settings.voksen_alder)),
         "slut_foer_start": ("ydelser", lambda: slut_foer_start(ds)),
         "mangler_tilbud": ("ydelser", lambda: mangler_tilbud(ds, codes)),
         "ukendt_tilbud": ("ydelser", lambda: ukendt_tilbud(ds)),
-        "opfoelgning_overskredet": ("indsatsmaal", lambda: opfoelgning_overskredet(ds, paa)),
+        "opfoelgning_overskredet": ("indsatsmaal", lambda: opfoelgning_overskredet(ds, paa, goals())),
         "opfoelgning_mangler": ("indsatsmaal", lambda: opfoelgning_mangler(ds)),
+        "vurdering_afviger_maaling": ("opfoelgninger", lambda: vurdering_afviger_maaling(ds, paa, goals())),
         "niveau_uden_for_skala": ("funktionsevne", lambda: niveau_uden_for_skala(ds)),
         "primaer_maalgruppe": ("maalgrupper", lambda: primaer_maalgruppe(ds, paa)),
         "dublet": ("", lambda: dublet(ds)),
@@ -466,16 +537,24 @@ def kvalitet_report(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None)
 
 
 def counts_by_rule(found: pl.LazyFrame, cfg: QualityConfig | None = None) -> pl.LazyFrame:
-    """Per rule: severity, title and the number of findings (rules with none included, as 0)."""
+    """Per rule (and per variant of another severity, e.g. ugyldig_ydelse's advarsel 'anden_paragraf'):
+    regel, alvor, titel, tekst, fund, borgere (rules with none included, as 0)."""
     cfg = cfg or load_quality_config()
+    rows = []
+    for n, r in enumerate(cfg.rules.values()):
+        if r.aktiv:
+            rows.append((r.id, r.alvor, r.titel, r.tekst, ALVOR.index(r.alvor), n))
+            # a variant of another severity gets its own row (same rule id, its own alvor and title)
+            rows += [(r.id, va, vt, r.tekst, ALVOR.index(va), n) for _, va, vt, _ in r.varianter if va != r.alvor]
     meta = pl.LazyFrame(
-        [(r.id, r.alvor, r.titel, r.tekst, ALVOR.index(r.alvor), n) for n, r in enumerate(cfg.rules.values()) if r.aktiv],
+        rows,
         schema={"regel": pl.String, "alvor": pl.String, "titel": pl.String, "tekst": pl.String,
                 "alvor_orden": pl.Int64, "orden": pl.Int64}, orient="row",
     )
-    n = found.group_by("regel").agg(pl.len().alias("fund"), pl.col("borger_id").drop_nulls().n_unique().alias("borgere"))
+    n = found.group_by("regel", "alvor").agg(pl.len().alias("fund"),
+                                             pl.col("borger_id").drop_nulls().n_unique().alias("borgere"))
     return (
-        meta.join(n, on="regel", how="left")
+        meta.join(n, on=["regel", "alvor"], how="left")
         .with_columns(pl.col("fund").fill_null(0).cast(pl.Int64), pl.col("borgere").fill_null(0).cast(pl.Int64))
         .sort("alvor_orden", "orden").drop("alvor_orden", "orden")
     )

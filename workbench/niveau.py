@@ -30,33 +30,59 @@ def assessments(funktionsevne: pl.LazyFrame, paa: dt.date | None = None) -> pl.L
     return fe.group_by("borger_id", "undertema", "dato").agg(pl.col("niveau").max())
 
 
-def niveau_paa(funktionsevne: pl.LazyFrame, paa: dt.date, undertemaer: Iterable[str] | None = None) -> pl.LazyFrame:
+def vurderet_siden(paa: dt.date, inden_maaneder: int) -> pl.Expr:
+    """The first day that counts as 'vurderet inden for de seneste N måneder' of `paa`: the same day N
+    calendar months earlier (Polars' calendar offset; the 31st falls back to the month's last day)."""
+    return pl.lit(paa, pl.Date).dt.offset_by(f"-{int(inden_maaneder)}mo")
+
+
+def niveau_paa(funktionsevne: pl.LazyFrame, paa: dt.date, undertemaer: Iterable[str] | None = None,
+               inden_maaneder: int | None = None) -> pl.LazyFrame:
     """borger_id, undertema (String), niveau (integer), niveau_dato: each borger's niveau on every
-    undertema assessed on or before `paa` (optionally only the given undertemaer)."""
+    undertema assessed on or before `paa` (optionally only the given undertemaer).
+
+    inden_maaneder=N leaves out stale levels: a niveau whose assessment is older than N months before
+    `paa` (niveau_dato < vurderet_siden) is dropped, so the borger counts as not assessed (within the
+    window) on that undertema. An older assessment never stands in for it."""
     fe = funktionsevne
     if undertemaer is not None:
         fe = fe.filter(pl.col("undertema").cast(pl.String).is_in(list(undertemaer)))
-    return (
+    out = (
         assessments(fe, paa)
         .group_by("borger_id", "undertema")
         .agg(pl.col("niveau").sort_by("dato").last(), pl.col("dato").max().alias("niveau_dato"))
         .select("borger_id", pl.col("undertema").cast(pl.String), "niveau", "niveau_dato")
     )
+    if inden_maaneder is not None:
+        out = out.filter(pl.col("niveau_dato") >= vurderet_siden(paa, inden_maaneder))
+    return out
+
+
+def undertema_keys(left: pl.LazyFrame, right: pl.LazyFrame) -> tuple[pl.Expr, pl.Expr]:
+    """The undertema join key of two frames: the column as it is when both have the same dtype (the
+    dataset's Enum: a join on its physical codes is ~10x faster than on text), else both as text."""
+    same = left.collect_schema()["undertema"] == right.collect_schema()["undertema"]
+    key = pl.col("undertema") if same else pl.col("undertema").cast(pl.String)
+    return key, key
 
 
 def niveau_ved(funktionsevne: pl.LazyFrame, keys: pl.LazyFrame, dato: str, name: str = "niveau") -> pl.LazyFrame:
     """`keys` (with borger_id, undertema and a date column `dato`) plus `name` and `name`_dato: the
     niveau on that row's own date (latest assessment on or before it), null when none. Row order is
     not kept (lazy joins); sort afterwards."""
+    # An equi-join on (borger, undertema) and the latest date per key row: assessments are one row
+    # per (borger, undertema, dato), so exactly one row per key survives. (A join_asof grouped by
+    # string keys was several times slower at region scale.)
+    ka, kk = undertema_keys(funktionsevne, keys)
     a = assessments(funktionsevne).select(
-        "borger_id", pl.col("undertema").cast(pl.String).alias("_ut"), pl.col("dato").alias("_d"),
-        pl.col("niveau").alias(name), pl.col("dato").alias(f"{name}_dato"),
-    ).sort("_d")
-    k = keys.with_row_index("_k").with_columns(pl.col("undertema").cast(pl.String).alias("_ut"))
-    got = (
-        k.select("_k", "borger_id", "_ut", pl.col(dato).alias("_d")).filter(pl.col("_d").is_not_null())
-        .sort("_d")
-        .join_asof(a, on="_d", by=["borger_id", "_ut"], strategy="backward", check_sortedness=False)
-        .select("_k", name, f"{name}_dato")
+        "borger_id", ka.alias("_ut"), pl.col("dato").alias("_d"), pl.col("niveau").alias(name),
     )
-    return k.join(got, on="_k", how="left").drop("_k", "_ut")
+    k = keys.with_row_index("_k")
+    got = (
+        k.select("_k", "borger_id", kk.alias("_ut"), pl.col(dato).alias("_kd"))
+        .join(a, on=["borger_id", "_ut"], how="inner")
+        .filter(pl.col("_d") <= pl.col("_kd"))
+        .filter(pl.col("_d") == pl.col("_d").max().over("_k"))
+        .select("_k", name, pl.col("_d").alias(f"{name}_dato"))
+    )
+    return k.join(got, on="_k", how="left").drop("_k")

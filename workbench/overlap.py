@@ -89,7 +89,7 @@ def load_rules(directory: Path | str | None = None) -> tuple[OverlapRule, ...]:
         min_dage = row.get("min_dage", 1)
         if not isinstance(min_dage, int) or isinstance(min_dage, bool) or min_dage < 1:
             raise ConfigError(f"{f}: '{where}min_dage' skal være et heltal på mindst 1")
-        alvor = row.get("alvor", "fejl")
+        alvor = row.get("alvor", "advarsel")
         if alvor not in ALVOR:
             raise ConfigError(f"{f}: ukendt kode '{alvor}' under '{where}alvor'")
         flags = {}
@@ -105,22 +105,6 @@ def load_rules(directory: Path | str | None = None) -> tuple[OverlapRule, ...]:
             ret=str(require(row, "ret", f, where)).strip(), **flags,
         ))
     return tuple(rules)
-
-
-def _side(col: str, paragraffer: tuple[str, ...] | None) -> pl.Expr:
-    return pl.lit(True) if paragraffer is None else pl.col(col).is_in(list(paragraffer))
-
-
-def _rule_match(rule: OverlapRule) -> pl.Expr:
-    a, b = "paragraf_a", "paragraf_b"
-    cond = (_side(a, rule.paragraffer_a) & _side(b, rule.paragraffer_b)) | (
-        _side(a, rule.paragraffer_b) & _side(b, rule.paragraffer_a)
-    )
-    if rule.samme_paragraf:
-        cond = cond & (pl.col(a) == pl.col(b))
-    if rule.samme_ydelse:
-        cond = cond & (pl.col("ydelse_a") == pl.col("ydelse_b"))
-    return cond & (pl.col("overlap_dage") >= rule.min_dage)
 
 
 SIDE_COLS = ["ydelse_id", "paragraf", "ydelse", "startdato", "slut", "tilbud_id", "maanedlig_udgift"]

@@ -383,7 +383,7 @@ def render_html(r: Rapport) -> str:
         html += [_table_html(t) for t in s.tabeller]
         parts.append("".join(html) + "</div>")
     fod = f"{r.titel} · {r.kommune_navn} · {r.periode.label()} · datasæt {r.datasaet_version}"
-    return udskrift.a4_html(f"{r.titel} {r.periode.label()}", "\n".join(parts), RAPPORT_CSS, fod=fod)
+    return udskrift.page(f"{r.titel} {r.periode.label()}", "\n".join(parts), RAPPORT_CSS, fod=fod)
 
 
 def to_pdf(r: Rapport) -> bytes:

@@ -386,6 +386,13 @@ STATUS_COLOURS = {"Opnået": "#1e8449", "Afventer opfølgning": "#b9770e", "Ikke
                   "Opfølgning overskredet": "#922b21"}
 
 
+def registreret(goal: dict) -> str:
+    """The goal's latest recorded follow-up from opfoelgninger ('Opnået (26-06-2024)'), '–' when none
+    (older snapshots without the field too): shown beside the measured status."""
+    v = goal.get("vurdering")
+    return "–" if not v else f"{v} ({_d(goal.get('vurderingsdato'))})" if goal.get("vurderingsdato") else v
+
+
 def _yes_no(value: bool | None) -> str:
     return "ikke angivet" if value is None else ("ja" if value else "nej")
 
@@ -414,6 +421,7 @@ def print_html(review: SagsgennemgangPublic) -> str:
             f"<td>{_e(_niveau(g['forventet_niveau'], labels))}</td><td class='dato'>{_e(_d(g['startdato']))}</td>"
             f"<td class='dato'>{_e(_d(g['opfoelgningsdato']))}</td>"
             f"<td style='color:{colour};font-weight:bold'>{_e(g['status'])}</td>"
+            f"<td>{_e(registreret(g))}</td>"
             f"<td>{_e(v.get('vurdering') or '–')}</td><td>{_e(v.get('note') or '')}</td></tr>"
         )
     charts = []
@@ -448,8 +456,8 @@ def print_html(review: SagsgennemgangPublic) -> str:
 </table>
 <h2>Indsatsmål</h2>
 <table><tr><th>Undertema</th><th>Måltype</th><th>Udgangsniveau → seneste</th><th>Forventet</th><th>Start</th>
-<th>Opfølgning</th><th>Status</th><th>Vurdering</th><th>Note</th></tr>
-{''.join(rows) or '<tr><td colspan="9">Ingen indsatsmål</td></tr>'}</table>
+<th>Opfølgning</th><th>Status (målt)</th><th>Registreret vurdering</th><th>Vurdering</th><th>Note</th></tr>
+{''.join(rows) or '<tr><td colspan="10">Ingen indsatsmål</td></tr>'}</table>
 <h2>Afgørelse</h2>
 <table class="meta">
 <tr><td>Status på indsats</td><td>{_e(review.status_paa_indsats or 'ikke valgt')}</td></tr>
@@ -463,4 +471,4 @@ def print_html(review: SagsgennemgangPublic) -> str:
 senest ændret {_e(_d(review.aendret))} af {_e(review.aendret_af)}.
 {f"Datasæt {_e(review.datasaet_version)}." if review.datasaet_version else ""}</p>
 """
-    return udskrift.a4_html(title, body, fod=f"Fælles sagsgennemgang · borger {review.borger_id}")
+    return udskrift.page(title, body, fod=f"Fælles sagsgennemgang · borger {review.borger_id}")

@@ -1,6 +1,7 @@
 """Reproducible samples (stikprøver) of cases for ledelsestilsyn.
 
-A *case* is a borger with an active ydelse on the reference date. Strata:
+A *case* is a borger with a ydelse active in the period (`fra`..`til`, both included; no period:
+active on the reference date). Strata:
 
 - sagsbehandler / team: the case is the borger (stratum from `borgere`);
 - paragraf / tilbud_id: the case is borger × paragraf or borger × tilbud (one borger may be drawn
@@ -12,14 +13,18 @@ whatever the row order, across machines and Polars versions (the hash is not Pol
 N only adds cases to a smaller N's sample. Borgere without a value in the stratum column form their own
 stratum (null), which is itself a finding for tilsyn.
 
-`population(ds, pr, paa)` gives all cases with context (for a page that shows the frame before the
-draw), `draw(population, pr, antal, seed)` the sample, `stikproeve(...)` both in one.
+`population(ds, pr, paa, fra, til)` gives all cases with context (for a page that shows the frame
+before the draw), `draw(population, pr, antal, seed, udeluk)` the sample, `stikproeve(...)` both in
+one. `udeluk` is a set of borger ids left out before the draw (cases audited in the last D days,
+read from the stored audits by workbench.tilsyn_store.audited_since); leaving them out before the
+draw keeps N per stratum.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Iterable
 
 import polars as pl
 
@@ -32,6 +37,9 @@ STRATA = {
     "paragraf": "Paragraf",
     "tilbud_id": "Tilbud",
 }
+# --pr tilbud is the name the user sees; the contract's stratum column is tilbud_id.
+ALIASES = {"tilbud": "tilbud_id"}
+CHOICES = (*STRATA, *ALIASES)
 NR = "nr"
 POPULATION = "sager_i_stratum"
 KEY = "_noegle"
@@ -40,9 +48,23 @@ CONTEXT = ("borger_id", "handlekommune", "sagsbehandler", "team", "paragraf", "y
            "tilbud_id", "startdato", "slutdato")
 
 
+def stratum(pr: str) -> str:
+    """The stratum column of a --pr value (tilbud -> tilbud_id); ValueError for an unknown one."""
+    pr = ALIASES.get(pr, pr)
+    _check_pr(pr)
+    return pr
+
+
 def _check_pr(pr: str) -> None:
     if pr not in STRATA:
-        raise ValueError(f"ukendt stratum '{pr}' (brug {', '.join(STRATA)})")
+        raise ValueError(f"ukendt stratum '{pr}' (brug {', '.join(CHOICES)})")
+
+
+def active_in(fra: dt.date, til: dt.date) -> pl.Expr:
+    """A ydelse active on at least one day of fra..til (both included; open end = still running)."""
+    if til < fra:
+        raise ValueError("--til ligger før --fra")
+    return (pl.col("startdato") <= til) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= fra))
 
 
 def _joined(col: str) -> pl.Expr:
@@ -51,17 +73,20 @@ def _joined(col: str) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined).alias(col)
 
 
-def population(ds: Dataset, pr: str, paa: dt.date) -> pl.LazyFrame:
-    """All cases of the stratification `pr` on `paa`: one row per case with the context columns.
+def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
+               til: dt.date | None = None) -> pl.LazyFrame:
+    """All cases of the stratification `pr` on `paa` (or active in fra..til; a missing end of the
+    period is `paa`): one row per case with the context columns.
 
     Columns: <pr>, borger_id, handlekommune, sagsbehandler, team, paragraf, ydelse_id, ydelse,
     tilbud_id, startdato (earliest active start), slutdato (latest planned end, null when open).
     Multi-valued context (a borger with several ydelser) is joined as ', '-separated text.
     """
-    _check_pr(pr)
+    pr = stratum(pr)
     # paragraf stays an Enum as a stratum (sorted in the contract's order, not alphabetically).
     paragraf = pl.col("paragraf") if pr == "paragraf" else pl.col("paragraf").cast(pl.String)
-    active = ds.ydelser.filter(active_on(paa)).select(
+    period = active_on(paa) if fra is None and til is None else active_in(fra or paa, til or paa)
+    active = ds.ydelser.filter(period).select(
         "borger_id", paragraf, "ydelse_id", "ydelse", "tilbud_id", "startdato", "slutdato",
     )
     # A borger_id twice in borgere is a data error; pick one row by content, not by file order.
@@ -93,16 +118,21 @@ def _keys(seed: int | str, pr: str) -> pl.Expr:
     return pl.struct(pr, "borger_id").map_batches(batch, return_dtype=pl.String)
 
 
-def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | str) -> pl.DataFrame:
-    """Up to `antal` cases per stratum, seeded and independent of row order.
+def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | str,
+         udeluk: Iterable[str] = ()) -> pl.DataFrame:
+    """Up to `antal` cases per stratum, seeded and independent of row order; borger ids in `udeluk`
+    are left out before the draw (they are not counted in sager_i_stratum either).
 
     Returns the population columns with `nr` (1..antal within the stratum, in draw order) after the
     stratum column and `sager_i_stratum` (cases in the stratum) at the end, sorted by stratum and nr.
     """
-    _check_pr(pr)
+    pr = stratum(pr)
     if int(antal) < 1:
         raise ValueError("--antal skal være mindst 1")
     df = cases.lazy() if isinstance(cases, pl.DataFrame) else cases
+    leave_out = sorted({str(b) for b in udeluk})
+    if leave_out:
+        df = df.filter(~pl.col("borger_id").cast(pl.String).is_in(leave_out))
     columns = df.collect_schema().names()
     keyed = df.with_columns(_keys(seed, pr).alias(KEY))
     ranked = keyed.with_columns(
@@ -114,9 +144,14 @@ def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | st
     return out.select(pr, NR, *rest, POPULATION)
 
 
-def stikproeve(ds: Dataset, pr: str, antal: int, seed: int | str, paa: dt.date | None = None) -> pl.DataFrame:
-    """Draw the sample for ledelsestilsyn: population(ds, pr, paa) then draw(...)."""
-    return draw(population(ds, pr, paa or dt.date.today()), pr, antal, seed)
+def stikproeve(ds: Dataset, pr: str, antal: int, seed: int | str, paa: dt.date | None = None,
+               fra: dt.date | None = None, til: dt.date | None = None, udeluk: Iterable[str] = ()) -> pl.DataFrame:
+    """Draw the sample for ledelsestilsyn: population(ds, pr, paa, fra, til) then draw(...).
+    `paa` defaults to the dataset's udtraeksdato (the one default reference date)."""
+    from workbench.dataset import udtraeksdato
+
+    on = paa or udtraeksdato(ds)
+    return draw(population(ds, pr, on, fra, til), pr, antal, seed, udeluk)
 
 
 def borger_ids(sample: pl.DataFrame) -> tuple[str, ...]:

@@ -9,7 +9,8 @@ borger, so a borger does not depend on the ones before it), rows are sorted expl
 writing, and Parquet is written with fixed settings and no timestamps. Same seed -> same bytes.
 
 Cleanliness: apart from the planted defects the data break none of the overlap rules
-(config/overlap_rules.yaml: SEL85_ABL105, SEL85_SEL107, SEL85_SEL108, SEL107_SEL108, DOBBELT) and
+(config/overlap_rules.yaml: SEL85_ABL105, SEL85_SEL107, SEL85_SEL108, SEL107_SEL108, BOTILBUD_ABL105,
+DOBBELT) and
 none of the quality rules the manifest names; the generator checks the overlap part per borger.
 """
 
@@ -36,16 +37,16 @@ SKALAER = ("kommune", "region", "national")
 MANIFEST = "demo_manifest.json"
 CONFIG_FILE = "demo.yaml"
 
-OVERLAP_KINDS = ("SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT")
+OVERLAP_KINDS = ("SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT", "BOTILBUD_ABL105")
 QUALITY_KINDS = ("ugyldig_ydelse", "under_18", "slut_foer_start", "mangler_tilbud", "opfoelgning_overskredet",
                  "betaling_uden_ydelse", "ydelse_uden_betaling")
 DEFECT_KINDS = OVERLAP_KINDS + QUALITY_KINDS
 PROFILES = ("stoette85", "abl105", "botilbud108", "botilbud107", "dag104", "dag103", "hale")
 
 P85, ABL, P103, P104, P107, P108 = "SEL §85", "ABL §105/SEL §85", "SEL §103", "SEL §104", "SEL §107", "SEL §108"
-# The five overlap rules of config/overlap_rules.yaml as (id, paragraffer a, paragraffer b).
+# The paragraf-pair overlap rules of config/overlap_rules.yaml as (id, paragraf a, paragraf b).
 RULES = (("SEL85_ABL105", P85, ABL), ("SEL85_SEL107", P85, P107), ("SEL85_SEL108", P85, P108),
-         ("SEL107_SEL108", P107, P108))
+         ("SEL107_SEL108", P107, P108), ("BOTILBUD_ABL105", P107, ABL), ("BOTILBUD_ABL105", P108, ABL))
 DAGTILBUD = (P103, P104)
 
 PARQUET = dict(compression="zstd", compression_level=3, statistics=True, row_group_size=512 * 1024)
@@ -281,7 +282,7 @@ class Borger:
 
 
 def rule_pairs(ydelser: list[Yd], paa: dt.date = UDTRAEK_DATO) -> list[tuple[str, Yd, Yd]]:
-    """Overlapping pairs of one borger's ydelser under the five rules (slut < start never overlaps)."""
+    """Overlapping pairs of one borger's ydelser under the overlap rules (slut < start never overlaps)."""
     valid = [y for y in ydelser if y.valid()]
     out = []
     for i, a in enumerate(valid):
@@ -865,6 +866,17 @@ class _Generator:
                 return False
             new = Yd(P107, "Akut ophold", span[0], span[1], self.tilbud_for(rng, b.kommune, P107),
                      self.udgift(rng, P107))
+        elif kind == "BOTILBUD_ABL105":
+            # two homes at once: a temporary stay (SEL §107) inside a borger's ABL §105/SEL §85 bolig
+            hosts = [y for y in yd if y.paragraf == ABL and y.valid()]
+            if not hosts:
+                return False
+            host = rng.choice(hosts)
+            span = self._inside(rng, host)
+            if span is None:
+                return False
+            new = Yd(P107, rng.choice(("Akut ophold", "Midlertidigt ophold")), span[0], span[1],
+                     self.tilbud_for(rng, b.kommune, P107), self.udgift(rng, P107))
         else:
             target = {"SEL85_ABL105": ABL, "SEL85_SEL107": P107, "SEL85_SEL108": P108}[kind]
             hosts = [y for y in yd if y.paragraf == target and y.valid()]
@@ -934,6 +946,11 @@ class _Generator:
         return True
 
     def _plant_opfoelgning_overskredet(self, kind: str, b: Borger, rng: random.Random) -> bool:
+        # kvalitet flags only open cases: a ydelse active on the extraction date (and no recorded
+        # afslutning of the goal; its recorded follow-ups are removed below)
+        if not any(y.valid() and y.start <= UDTRAEK_DATO and (y.slut is None or y.slut >= UDTRAEK_DATO)
+                   for y in b.ydelser):
+            return False
         due = [g for g in b.goals if g.opf < UDTRAEK_DATO and g.opf >= HISTORIK_FRA]
         if not due:
             return False

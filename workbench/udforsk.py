@@ -304,7 +304,7 @@ def funktionsevne_fordeling(ds: Dataset, f: Filters, undertemaer: list[str] | No
     uts = undertemaer or codes.aktivitet_undertemaer()
     pop = population(ds, f, codes)
     grid = pop.join(pl.LazyFrame({"undertema": list(uts)}), how="cross")
-    lv = latest_niveauer(ds, f.reference_date(), uts).select("borger_id", "undertema", "niveau")
+    lv = latest_niveauer(ds, f.reference_date(), uts, f.vurderet_maaneder).select("borger_id", "undertema", "niveau")
     full = grid.join(lv, on=["borger_id", "undertema"], how="left").with_columns(
         pl.col("niveau").fill_null(IKKE_VURDERET))
     out = full.group_by("undertema", "niveau").agg(pl.len().alias("borgere"))

@@ -1,17 +1,21 @@
-"""The one print pipeline: an A4 HTML shell and HTML -> PDF (WeasyPrint, with Debian's pango).
+"""The print pipeline: one self-contained A4 HTML shell (no external resources) for every printable
+document — the fælles sagsgennemgang (workbench.reviews.print_html), the ledelsestilsyn report
+(workbench.tilsyn.rapport_html) and the statusrapport (workbench.rapport) — and one HTML -> PDF path
+(WeasyPrint with Debian's pango; offline, no browser). Charts are Altair specs rendered server-side
+to SVG with vl-convert (the same specs the pages show).
 
-Used by the sagsgennemgang print (workbench.reviews), the statusrapport (workbench.rapport) and the
-tilsyn report. Everything renders offline: no external resources, no browser. Charts are Altair
-specs rendered server-side to SVG with vl-convert (the same specs the pages show).
+    page(title, body_html, extra_css="", fod="") -> str
+    to_pdf(html) -> bytes
+    altair_svg(chart) -> str
+    html_table(columns, rows, numeric=(), mark=None, css_class="") -> str
 """
 
 from __future__ import annotations
 
-import html as _html
-from typing import Iterable, Sequence
+import html
+from typing import Any, Iterable, Sequence
 
-A4_CSS = """
-@page { size: A4; margin: 15mm 15mm 18mm 15mm;
+CSS = """@page { size: A4; margin: 15mm 15mm 18mm 15mm;
   @bottom-right { content: "Side " counter(page) " af " counter(pages); font-size: 8pt; color: #666; }
   @bottom-left { content: string(fod); font-size: 8pt; color: #666; } }
 body { font-family: "DejaVu Sans", sans-serif; font-size: 10pt; color: #222; max-width: 180mm; margin: 0 auto; }
@@ -19,27 +23,33 @@ h1 { font-size: 15pt; margin: 0 0 4px; } h2 { font-size: 12pt; margin: 14px 0 4p
 h3 { font-size: 10pt; margin: 6px 0 2px; }
 table { border-collapse: collapse; width: 100%; } td, th { border: 1px solid #bbb; padding: 3px 4px;
  text-align: left; vertical-align: top; font-size: 9pt; } th { background: #eee; }
-td.tal { text-align: right; white-space: nowrap; } th.tal { text-align: right; }
-table.smal td, table.smal th { font-size: 7.5pt; padding: 2px 3px; }
 .meta td { border: none; padding: 1px 6px 1px 0; } .chart { page-break-inside: avoid; }
 .kladde { color: #c0392b; font-weight: bold; } .dato { white-space: nowrap; }
+.tal { text-align: right; white-space: nowrap; } th.tal { white-space: normal; } .fodnote { color: #777; font-size: 8pt; }
+table.smal td, table.smal th { font-size: 7.5pt; padding: 2px 3px; }
 .fod { string-set: fod content(); display: none; }
 """
 
 
-def e(value: object) -> str:
+def e(value: Any) -> str:
     """HTML-escaped text ('' for None)."""
-    return "" if value is None else _html.escape(str(value))
+    return html.escape("" if value is None else str(value))
 
 
-def a4_html(title: str, body: str, css: str = "", fod: str = "") -> str:
-    """A self-contained printable A4 page: title, the shared A4 style (page numbers in PDF) and body."""
-    footer = f"<div class='fod'>{e(fod)}</div>" if fod else ""
-    return (f"<!DOCTYPE html>\n<html lang=\"da\"><head><meta charset=\"utf-8\"><title>{e(title)}</title>\n"
-            f"<style>{A4_CSS}{css}</style></head><body>\n{footer}{body}\n</body></html>\n")
+def page(title: str, body: str, extra_css: str = "", fod: str = "") -> str:
+    """A complete printable A4 HTML document (Danish) with the shared style sheet; in PDF every page
+    carries 'Side n af m' and the footer text `fod`."""
+    footer = f"<div class='fod'>{e(fod)}</div>\n" if fod else ""
+    return f"""<!DOCTYPE html>
+<html lang="da"><head><meta charset="utf-8"><title>{e(title)}</title>
+<style>
+{CSS}{extra_css}</style></head><body>
+{footer}{body}
+</body></html>
+"""
 
 
-def to_pdf(html: str) -> bytes:
+def to_pdf(document: str) -> bytes:
     """The HTML rendered to PDF by WeasyPrint (offline: only inline resources are used)."""
     import logging
 
@@ -47,7 +57,7 @@ def to_pdf(html: str) -> bytes:
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    return HTML(string=html, base_url=None).write_pdf()
+    return HTML(string=document, base_url=None).write_pdf()
 
 
 def altair_svg(chart) -> str:

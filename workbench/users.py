@@ -16,11 +16,11 @@ from typing import Iterable, Mapping
 import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from data_model.access_tables import Bruger, TilsynTildeling, utcnow
+from data_model.access_tables import Bruger, utcnow
 from workbench import access, accesslog
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -81,10 +81,10 @@ def has_users(engine: Engine, include_demo: bool = True) -> bool:
 
 
 def tilsyn_ids(engine: Engine, brugernavn: str) -> tuple[str, ...]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(TilsynTildeling.borger_id).where(TilsynTildeling.brugernavn == brugernavn)
-                            .order_by(TilsynTildeling.borger_id)).scalars().all()
-    return tuple(dict.fromkeys(rows))
+    """A tilsyn user's scope: exactly the sampled cases of their open audits (workbench.tilsyn_store)."""
+    from workbench import tilsyn_store
+
+    return tilsyn_store.scope_ids(engine, brugernavn)
 
 
 def to_principal(engine: Engine, user: Bruger) -> access.Principal:
@@ -225,25 +225,10 @@ def unlock(engine: Engine, brugernavn: str, af: access.Principal | None = None) 
 
 def assign_tilsyn(engine: Engine, brugernavn: str, borger_ids: Iterable[str], af: access.Principal,
                   replace: bool = False) -> int:
-    """Assign audit samples to a tilsyn user (until the stikprøve feature does it). Logged."""
-    ids = [str(b).strip() for b in borger_ids if str(b).strip()]
-    with Session(engine) as s:
-        user = _get(s, brugernavn)
-        if user is None:
-            raise UserError(f"ukendt bruger: {brugernavn}")
-        if user.rolle != "tilsyn":
-            raise UserError(f"{brugernavn} har ikke rollen tilsyn")
-        if replace:
-            s.execute(delete(TilsynTildeling).where(TilsynTildeling.brugernavn == brugernavn))
-        have = set(s.execute(select(TilsynTildeling.borger_id)
-                             .where(TilsynTildeling.brugernavn == brugernavn)).scalars().all())
-        new = [b for b in dict.fromkeys(ids) if b not in have]
-        for b in new:
-            s.add(TilsynTildeling(brugernavn=brugernavn, borger_id=b, tildelt_af=af.username))
-        s.commit()
-    accesslog.log(engine, af, accesslog.TILDEL_TILSYN, borger_ids=ids,
-                  detalje=f"{'erstat' if replace else 'tilføj'} {len(new)} til {brugernavn}")
-    return len(new)
+    """Manual assignment is gone: a tilsyn user's cases are the sample of an audit a leader creates
+    on the Tilsyn page (workbench.tilsyn_store.create), so their scope is exactly that sample."""
+    raise UserError("borgere tildeles ikke længere manuelt: opret et tilsyn på siden Tilsyn "
+                    "(stikprøven bliver den tilsynsførendes sager)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,17 +383,31 @@ def ensure_demo_users(engine: Engine, ds) -> list[str]:
     """Create the demo user of each role that does not exist yet. Returns the created names."""
     created = []
     password = access.security().demo_adgangskode
-    system = access.Principal("system", "admin")
     for rolle, spec in demo_scopes(ds).items():
         if get_user(engine, rolle) is not None:
             continue
         spec = dict(spec)
-        samples = spec.pop("_samples", [])
+        spec.pop("_samples", None)
         create_user(engine, rolle, rolle, password, navn=f"Demo: {access.role_title(rolle)}", demo=True, **spec)
-        if samples:
-            assign_tilsyn(engine, rolle, samples, af=system)
         created.append(rolle)
+    if "tilsyn" in created and get_user(engine, "leder_myndighed") is not None:
+        demo_audit(engine, ds, access.Principal("leder_myndighed", "leder_myndighed",
+                                                kommuner=tuple(demo_scopes(ds)["leder_myndighed"]["kommuner"])))
     return created
+
+
+def demo_audit(engine: Engine, ds, leder: access.Principal):
+    """The demo tilsyn user's audit: one case per team, drawn by the demo leader (seed 7) on the
+    dataset's udtraeksdato, so the demo auditor has a real sample to work through."""
+    from workbench import stikproeve, tilsyn_store
+    from workbench.dataset import udtraeksdato
+
+    paa = udtraeksdato(ds)
+    sample = stikproeve.stikproeve(access.scope(ds, leder), "team", 1, 7, paa)
+    if sample.height == 0:
+        return None
+    return tilsyn_store.create(engine, sample, pr="team", antal=1, seed=7, paa=paa, auditor="tilsyn",
+                               leder=leder.username, af="system", titel="Demo: 1 sag pr. team")
 
 
 def bootstrap(engine: Engine, data_path: str | Path | None, ds_loader=None) -> None:

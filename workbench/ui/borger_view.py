@@ -8,12 +8,11 @@ is only typed into the search box and shown masked (ddmmåå-xxxx).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, cpr, forloeb
+from workbench import access, accesslog, cpr, forloeb, kvalitet, overlap
 from workbench.config import codes as load_codes
 from workbench.dataset import Dataset, open_dataset
 from workbench.periods import dansk_dato, parse_date
@@ -89,19 +88,36 @@ def header(head: dict, paa: dt.date) -> None:
     st.caption(f"Forløbet vist som det stod {dansk_dato(paa)}.")
 
 
-def _goal_table(goals: pl.DataFrame, labels: dict[int, str]) -> None:
+def goal_table_frame(goals: pl.DataFrame) -> pl.DataFrame:
+    """The goal table as shown: the niveau with the date of the assessment used, the status measured on
+    funktionsevne (judged at the follow-up, with the assessment it was judged on) and the recorded
+    vurdering from opfoelgninger side by side."""
     niv = lambda c: pl.col(c).cast(pl.String).fill_null("–")  # noqa: E731
-    table = goals.select(
+    dato = lambda c: pl.col(c).dt.strftime("%d-%m-%Y")  # noqa: E731
+    with_date = lambda n, d: pl.when(pl.col(n).is_not_null()).then(  # noqa: E731
+        pl.format("{} ({})", niv(n), dato(d))).otherwise(pl.lit("–"))
+    return goals.select(
         pl.col("undertema").alias("Undertema"), pl.col("maaltype").alias("Måltype"),
-        pl.format("{} → {}", niv("udgangsniveau"), niv("seneste_niveau")).alias("Udgangsniveau → seneste"),
+        with_date("udgangsniveau", "udgangsniveau_dato").alias("Udgangsniveau"),
+        with_date("seneste_niveau", "seneste_niveau_dato").alias("Seneste niveau"),
         niv("forventet_niveau").alias("Forventet"),
-        pl.col("status").alias("Status"),
+        pl.col("status").alias("Status (målt)"),
+        with_date("maalt_niveau", "maalt_dato").alias("Målt på"),
+        pl.when(pl.col("vurdering").is_not_null()).then(pl.format("{} ({})", pl.col("vurdering"), dato("vurderingsdato")))
+        .otherwise(pl.lit("–")).alias("Registreret vurdering"),
         pl.col("startdato").dt.strftime("%d-%m-%Y").alias("Start"),
         pl.col("opfoelgningsdato").dt.strftime("%d-%m-%Y").fill_null("ingen").alias("Opfølgning"),
         pl.col("maal_id").alias("Mål"),
-    ).to_pandas()
-    st.dataframe(table.style.map(charts.status_colour, subset=["Status"]), hide_index=True, width="stretch")
-    st.caption("Niveau: " + " · ".join(f"{k} {v}" for k, v in sorted(labels.items())) + " (– = ingen vurdering).")
+    )
+
+
+def _goal_table(goals: pl.DataFrame, labels: dict[int, str]) -> None:
+    table = goal_table_frame(goals).to_pandas()
+    st.dataframe(table.style.map(charts.status_colour, subset=["Status (målt)"]), hide_index=True, width="stretch")
+    st.caption("Niveau: " + " · ".join(f"{k} {v}" for k, v in sorted(labels.items())) + " (– = ingen vurdering). "
+               "Datoen i parentes er datoen for den vurdering, niveauet bygger på. Status er målt på funktionsevnen "
+               "ved opfølgningsdatoen (eller den første vurdering efter den, hvis opfølgningen kom for sent); "
+               "registreret vurdering er den seneste opfølgning, der er registreret på målet.")
     if not goals["vurderbar"].all():
         st.caption("Mål uden forventet niveau (eller Fastholde uden udgangsniveau) kan ikke måles og vises aldrig "
                    "som opnået.")
@@ -117,60 +133,35 @@ def _restrict(ds: Dataset, borger_id: str) -> Dataset:
     return out
 
 
-def _module(name: str):
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
 def findings_section(ds: Dataset, borger_id: str, paa: dt.date) -> None:
-    """Overlapping ydelser and data-quality findings for this borger; hidden when workbench.overlap /
-    workbench.kvalitet (or their functions) are not there."""
-    overlap, quality = _module("workbench.overlap"), _module("workbench.kvalitet")
-    find_overlaps = getattr(overlap, "find_overlaps", None)
-    overlap_report = getattr(overlap, "overlap_report", None)
-    quality_findings = getattr(quality, "findings", None)
-    if not (find_overlaps or overlap_report or quality_findings):
-        return
+    """Potentielle overlappende ydelser and data-quality findings for this borger (workbench.overlap,
+    workbench.kvalitet: the same functions as the Kvalitet page and the CLI)."""
     mine = _restrict(ds, borger_id)
     st.subheader("Datakvalitet og overlap")
-    if find_overlaps or overlap_report:
-        try:
-            lf = find_overlaps(mine, paa) if find_overlaps else overlap_report(mine.ydelser, paa)
-            df = lf.filter(pl.col("borger_id") == borger_id).collect()
-        except Exception as exc:  # another module's error must not take the borger page down
-            st.warning(f"Overlap kunne ikke beregnes: {type(exc).__name__}")
-        else:
-            if df.height:
-                st.markdown(f"**Overlappende ydelser ({df.height})**")
-                st.dataframe(df.drop("borger_id"), hide_index=True, width="stretch")
-            else:
-                st.caption("Ingen overlappende ydelser.")
-    if quality_findings:
-        try:
-            lf = quality_findings(mine, paa)
-            cols = lf.collect_schema().names()
-            lf = lf.filter(pl.col("borger_id") == borger_id) if "borger_id" in cols else lf
-            df = lf.select([c for c in ("regel", "tabel", "noegle", "besked") if c in cols]).collect()
-        except Exception as exc:
-            st.warning(f"Datakvalitet kunne ikke beregnes: {type(exc).__name__}")
-        else:
-            if df.height:
-                st.markdown(f"**Opmærkninger ({df.height})**")
-                st.dataframe(df, hide_index=True, width="stretch")
-            else:
-                st.caption("Ingen opmærkninger.")
+    df = overlap.overlap_report(mine.ydelser, paa).filter(pl.col("borger_id") == borger_id).collect()
+    if df.height:
+        st.markdown(f"**Potentielle overlappende ydelser ({df.height})**")
+        st.dataframe(df.drop("borger_id"), hide_index=True, width="stretch")
+    else:
+        st.caption("Ingen overlappende ydelser.")
+    found = (kvalitet.findings(mine, paa).filter(pl.col("borger_id") == borger_id)
+             .select("regel", "alvor", "tabel", "noegle", "besked").collect())
+    if found.height:
+        st.markdown(f"**Opmærkninger ({found.height})**")
+        st.dataframe(found, hide_index=True, width="stretch")
+    else:
+        st.caption("Ingen opmærkninger.")
 
 
 def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
     codes = load_codes()
     labels = codes.niveau_label
-    fe, goals, yd, sb = pl.collect_all([
+    fe, goals, yd, sb, niveauer = pl.collect_all([
         forloeb.borger_funktionsevne(ds, borger_id, paa),
         forloeb.borger_goals(ds, borger_id, paa),
         forloeb.borger_ydelser(ds, borger_id, paa),
         forloeb.borger_stoettebehov(ds, borger_id, paa),
+        forloeb.borger_niveauer(ds, borger_id, paa),
     ])
 
     running = yd.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= paa)).height > 0 or goals.filter(
@@ -211,6 +202,10 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
             st.caption(f"Mål {g['maal_id']}: {g['maaltype']}, forventet niveau {forventet}, start "
                        f"{dansk_dato(g['startdato'])}, opfølgning {dansk_dato(g['opfoelgningsdato']) or 'ingen'} "
                        f"– {g['status']}")
+        now = niveauer.filter(pl.col("undertema") == ut)
+        if now.height:
+            st.caption(f"Niveau {dansk_dato(paa)}: {now['niveau'][0]} {labels[int(now['niveau'][0])]} "
+                       f"(vurderet {dansk_dato(now['niveau_dato'][0])}).")
         rows = fe.filter(pl.col("undertema") == ut)
         st.altair_chart(charts.niveau_chart(rows, ut_goals, paa, labels, domain), width="stretch")
 

@@ -25,7 +25,7 @@ from workbench import access, geo
 from workbench.config import load_config
 from workbench.dataset import Dataset
 from workbench.filters import (FILTER_PARAMS, IKKE_VURDERET, KOEN_LABEL, KOMMUNETYPER, NIVEAUER, Filters,
-                               aldersgruppe_labels, niveau_label)
+                               aldersgruppe_labels, niveau_label, vurderet_tekst)
 from workbench.periods import dansk_dato
 from workbench.ui import data
 
@@ -33,6 +33,7 @@ STATE = "_ffb_filtre"
 NOTICES = "_ffb_filtre_beskeder"
 PREFIX = "fp_"
 ALLE = "(alle)"
+VURDERET_VALG = (3, 6, 12, 18, 24, 36)  # 'vurderet inden for de seneste N måneder' offered in the panel
 INGEN = "(intet valgt)"
 
 # widget key -> Filters field (multiselects)
@@ -106,6 +107,7 @@ def _seed(f: Filters) -> None:
         PREFIX + "omraade": codes.undertema_omraade(f.undertema) if f.undertema else ALLE,
         PREFIX + "tema": codes.undertema_tema[f.undertema] if f.undertema else ALLE,
         PREFIX + "undertema": f.undertema or INGEN,
+        PREFIX + "vurderet_maaneder": f.vurderet_maaneder,
     })
     for key, value in values.items():
         if key not in st.session_state:
@@ -208,6 +210,13 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
                               list(NIVEAUER), fmt=lambda n: niveau_label(n, codes))
         else:
             niveauer = []
+        vurderet_opts = [None, *VURDERET_VALG]
+        if canonical.vurderet_maaneder not in vurderet_opts:  # a bookmarked value outside the list
+            vurderet_opts.append(canonical.vurderet_maaneder)
+        vurderet = _select(st, "Funktionsevne vurderet inden for", "vurderet_maaneder", vurderet_opts,
+                           fmt=lambda n: "alle vurderinger" if n is None else vurderet_tekst(n))
+        if vurderet is not None:
+            st.caption("Et niveau, der er vurderet før, tæller som Ikke vurderet.")
         stoettebehov = _multi(st, "Støttebehov", "stoettebehov", list(codes.stoettebehov))
     with sb.expander("Borger og sagsbehandling"):
         aldersgrupper = _multi(st, "Aldersgruppe", "aldersgrupper", aldersgruppe_labels())
@@ -227,7 +236,7 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
         undertema=None if undertema == INGEN else undertema,
         niveauer=tuple(niveauer) if undertema != INGEN else (), stoettebehov=tuple(stoettebehov),
         aldersgrupper=tuple(aldersgrupper), koen=tuple(koen), sagsbehandlere=tuple(sagsbehandlere),
-        teams=tuple(teams),
+        teams=tuple(teams), vurderet_maaneder=vurderet,
     )
     if new.fra is not None and new.fra > new.reference_date():
         sb.warning("Periodens start ligger efter slutdatoen – perioden ignoreres.")

@@ -9,6 +9,7 @@ PAGES = [
     ("kort", "pages/kort.py", "Kort", "kort", ":material/map:"),
     ("borger", "pages/borger.py", "Borgerforløb", "borger", ":material/person:"),
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
+    ("tilsyn", "pages/tilsyn.py", "Tilsyn", "tilsyn", ":material/fact_check:"),
     ("oekonomi", "pages/oekonomi.py", "Økonomi", "oekonomi", ":material/payments:"),
     ("rapporter", "pages/rapporter.py", "Rapporter", "rapporter", ":material/description:"),
     ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),

@@ -60,6 +60,7 @@ def _goal_frame(review: reviews.SagsgennemgangPublic, labels: dict[int, str]) ->
             "Undertema": g["undertema"], "Måltype": g["maaltype"],
             "Udgangsniveau → seneste": f"{niv(g['udgangsniveau'])} → {niv(g['seneste_niveau'])}",
             "Forventet": niv(g["forventet_niveau"]), "Status": g["status"],
+            "Registreret vurdering": reviews.registreret(g),
             "Vurdering": v.get("vurdering") or "–", "Note": v.get("note") or "",
         })
     return pd.DataFrame(rows)
@@ -109,7 +110,8 @@ def _form(engine, principal: access.Principal, review: reviews.SagsgennemgangPub
             current = review.vurderinger.get(g["maal_id"], {})
             niv = lambda n: "–" if n is None else str(n)  # noqa: E731
             st.markdown(f"{g['undertema']} · {g['maaltype']} · niveau {niv(g['udgangsniveau'])} → "
-                        f"{niv(g['seneste_niveau'])} (forventet {niv(g['forventet_niveau'])}) · *{g['status']}*")
+                        f"{niv(g['seneste_niveau'])} (forventet {niv(g['forventet_niveau'])}) · målt: *{g['status']}* · "
+                        f"registreret: {reviews.registreret(g)}")
             a, b = st.columns([1, 2])
             v = a.selectbox("Vurdering", options, index=options.index(current.get("vurdering") or "–"),
                             key=f"{key}_v_{g['maal_id']}")
