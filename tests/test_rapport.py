@@ -55,7 +55,7 @@ def test_levels_follow_config(built):
     for niveau in rapport.NIVEAUER:
         r = rapport.build(ds, niveau, "2025-03", paa, cfg=cfg)
         assert tuple(s.noegle for s in r.sektioner) == cfg.niveauer[niveau][1]
-    res = [s for s in r.sektioner if s.noegle in ("resultater", "tilsyn")]
+    res = [s for s in r.sektioner if s.noegle == "resultater"]
     assert res and all(rapport.IKKE_TILGAENGELIG in s.noter[0] for s in res)
 
 
@@ -145,3 +145,22 @@ def test_archive_stores_data_version(tmp_path):
     assert listed["id"].to_list() == [row.id]
     assert listed.row(0, named=True)["datasaet_version"] == "abc123"
     assert rapportarkiv.hent(engine, row.id).paa == dt.date(2026, 10, 31)
+
+
+def test_tilsyn_section_from_stored_audits(built, tmp_path):
+    from data_model.db import get_engine
+    from workbench import tilsyn_store
+
+    ds, paa, _ = built
+    engine = get_engine(f"sqlite:///{tmp_path / 't.sqlite'}")
+    r = rapport.build(ds, "drift", "2025", paa, engine=engine)
+    s = next(x for x in r.sektioner if x.noegle == "tilsyn")
+    assert s.noter == ("Der er ingen gemte ledelsestilsyn.",)
+    sample = pl.DataFrame({"sagsbehandler": ["SB01", "SB02"], "borger_id": ["B1", "B2"], "team": ["T", "T"]})
+    tilsyn_store.create(engine, sample, pr="sagsbehandler", antal=1, seed=7, paa=paa, auditor="a", leder="l",
+                        af="admin", titel="Tilsyn Q4")
+    r = rapport.build(ds, "drift", "2025", paa, engine=engine)
+    s = next(x for x in r.sektioner if x.noegle == "tilsyn")
+    row = s.data["tilsyn"].row(0, named=True)
+    assert (row["titel"], row["status"], row["sager"]) == ("Tilsyn Q4", tilsyn_store.I_GANG, 2)
+    assert "Tilsyn Q4" in rapport.render_html(r)

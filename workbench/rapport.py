@@ -288,7 +288,7 @@ def kommuner_i(ds: Dataset) -> list[str]:
 
 def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None = None, kommune: str | None = None,
           cfg: RapportConfig | None = None, genereret: dt.datetime | None = None,
-          udtraek: dt.date | None = None) -> Rapport:
+          udtraek: dt.date | None = None, engine=None) -> Rapport:
     """The report's content. Bad niveau, periode or kommune -> ValueError (one Danish line)."""
     cfg = cfg or load_rapport_config()
     if niveau not in cfg.niveauer:
@@ -326,12 +326,49 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
         elif key == "resultater":
             sektioner.append(_resultater(sel, p, paa))
         elif key == "tilsyn":
-            sektioner.append(_ikke_tilgaengelig("tilsyn", "workbench.tilsyn (gemte ledelsestilsyn)"))
+            sektioner.append(_tilsyn(engine, p, paa))
     from workbench.geo import kommune_navne
 
     navn = f"{kommune} {kommune_navne().get(kommune, '')}".strip() if kommune else "Alle kommuner i datasættet"
     return Rapport(niveau, titel, p, kommune, navn, paa, udtraek, ds.version,
                    genereret or dt.datetime.now().astimezone(), tom, tuple(sektioner))
+
+
+def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
+    """Ledelsestilsyn status from the stored audits (workbench.tilsyn_store / workbench.tilsyn):
+    every stored audit with its status when the report is made, and the share of Ja per question
+    (audits are made now, on data of any period, so they are not cut by the report's period)."""
+    if engine is None:
+        return Sektion("tilsyn", SEKTIONER["tilsyn"], ("Ingen database med gemte ledelsestilsyn er angivet.",))
+    from workbench import tilsyn, tilsyn_store
+
+    tilsyn_store.ensure_tables(engine)
+    heads = tilsyn_store.audits(engine)
+    if not heads:
+        return Sektion("tilsyn", SEKTIONER["tilsyn"], ("Der er ingen gemte ledelsestilsyn.",),
+                       data={"tilsyn": pl.DataFrame()})
+    svar = tilsyn_store.report_frame(engine, [a.audit_id for a in heads])
+    besvaret = svar.group_by("audit_id").agg(pl.col("svar").is_not_null().sum().cast(pl.Int64).alias("svar"))
+    oversigt = pl.DataFrame({"audit_id": [a.audit_id for a in heads], "titel": [a.titel or a.audit_id[:8] for a in heads],
+                             "oprettet": [dansk_dato(a.oprettet.date()) for a in heads],
+                             "status": [tilsyn_store.status(a) for a in heads],
+                             "sager": [tilsyn_store.items(engine, a.audit_id).height for a in heads]},
+                            schema_overrides={"sager": pl.Int64}).join(besvaret, on="audit_id", how="left")
+    r = tilsyn.rapport(svar.with_columns(pl.lit("Alle").alias("sagsbehandler")))
+    per_q = r.pr_sagsbehandler.select("spoergsmaal", "besvaret", "ja", "andel_ja")
+    vist_o = oversigt.select(pl.col("titel").alias("Tilsyn"), pl.col("oprettet").alias("Oprettet"),
+                             pl.col("status").alias("Status"),
+                             pl.col("sager").fill_null(0).cast(pl.String).alias("Sager"),
+                             pl.col("svar").fill_null(0).cast(pl.String).alias("Svar"))
+    vist_q = per_q.select(pl.col("spoergsmaal").alias("Spørgsmål"), pl.col("besvaret").cast(pl.String).alias("Besvaret"),
+                          pl.col("ja").cast(pl.String).alias("Ja"),
+                          pl.col("andel_ja").map_elements(lambda v: f"{dansk_tal(v * 100, 1)} %", return_dtype=pl.String)
+                          .fill_null("–").alias("Andel ja"))
+    return Sektion("tilsyn", SEKTIONER["tilsyn"],
+                   (f"{len(heads)} gemte ledelsestilsyn, status da rapporten blev dannet; {r.fund.height} fund "
+                    f"(svar Nej eller Delvist).",),
+                   (Tabel("Tilsyn og status", vist_o), Tabel("Andel ja pr. spørgsmål (alle tilsyn)", vist_q)),
+                   data={"tilsyn": oversigt, "andel_ja": per_q})
 
 
 def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:

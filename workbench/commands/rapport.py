@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
     ds, _ = scoped(args, ("borgere", "ydelser"))
     udtraek = udtraeksdato(ds)  # computed once: the front page's date and the default --paa
     on = parse_date(args.paa) if args.paa else udtraek
-    r = rapport.build(ds, args.niveau, periode, on, kommune, udtraek=udtraek)
+    from data_model.db import engine_for
+
+    r = rapport.build(ds, args.niveau, periode, on, kommune, udtraek=udtraek, engine=engine_for(args.dir))
     html = rapport.render_html(r)
     data = html.encode("utf-8") if fmt == "html" else rapport.udskrift.to_pdf(html)
     tmp = out.with_name(f".{out.name}.tmp")

@@ -28,8 +28,11 @@ def side(principal: access.Principal, periode: str, kommune: str | None, paa: dt
 @st.cache_resource(show_spinner="Danner rapporten …", max_entries=8)
 def _rapport(version: str, principal_key: str, niveau: str, periode: str, kommune: str | None, paa_iso: str,
              udtraek_iso: str, _ds: Dataset) -> tuple[rapport.Rapport, str]:
+    from data_model import db
+
     r = rapport.build(_ds, niveau, periode, dt.date.fromisoformat(paa_iso), kommune,
-                      udtraek=dt.date.fromisoformat(udtraek_iso))
+                      udtraek=dt.date.fromisoformat(udtraek_iso),
+                      engine=db.get_engine(db.database_url(data.data_path())))
     return r, rapport.render_html(r)
 
 
