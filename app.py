@@ -9,6 +9,7 @@ import streamlit as st
 from workbench import access
 from workbench.ui import auth
 from workbench.ui.pages import PAGES
+from workbench.ui.widgets import sidebar_data_date
 
 st.set_page_config(page_title="FFB Workbench", page_icon=":material/analytics:", layout="wide")
 
@@ -24,4 +25,5 @@ pages = [
     for key, file, title, url, icon in allowed
 ]
 auth.sidebar_user(principal)
+sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
 st.navigation(pages).run()

@@ -4,4 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
-exec .venv/bin/python -m pytest "$@"
+# Two workers, one test file per worker at a time (module fixtures are built once per file); every
+# test has its own temporary state, PostgreSQL schema and free port, so files run independently.
+# FFB_TEST_WORKERS=0 runs in one process.
+exec .venv/bin/python -m pytest -n "${FFB_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -1,7 +1,8 @@
 """The canonical dataset of spec/DATA_CONTRACT.md as typed table specs.
 
 Each column has a *kind* that decides how raw text is parsed and which Polars dtype it gets.
-Code-list kinds ('code:<list>') become Polars Enums built from config/ (workbench.config).
+Code-list kinds ('code:<list>') become Polars Enums built from config/ (by the caller's CodeLists, e.g.
+workbench.config's; data_model never imports workbench).
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.config import CodeLists
+from typing import Protocol
+
+
+class CodeLists(Protocol):
+    """What the contract needs of the code lists (workbench.config.CodeLists satisfies it; data_model
+    never imports workbench)."""
+
+    def enum(self, name: str) -> pl.DataType: ...
 
 
 @dataclass(frozen=True)

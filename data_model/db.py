@@ -27,7 +27,7 @@ def _read_only(directory: Path) -> bool:
 def state_dir(data_dir: str | Path | None = None) -> Path:
     """Where persistent state for a data directory lives: the directory itself, or, when it is
     read-only, a folder of its own under FFB_WORKBENCH_HOME/tilstand."""
-    from workbench.paths import demo_dir, home_dir
+    from data_model.paths import demo_dir, home_dir
 
     d = Path(data_dir) if data_dir is not None else demo_dir()
     d.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,17 @@ def get_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        # Replicas starting together on an empty database would race to CREATE the same tables
+        # (duplicate pg_type): one at a time under a transaction-scoped advisory lock; the next
+        # one then finds the tables (create_all checks first).
+        from sqlalchemy import text
+
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(1701017)"))
+            SQLModel.metadata.create_all(conn)
+    else:
+        SQLModel.metadata.create_all(engine)
     return engine
 
 

@@ -10,7 +10,8 @@ from streamlit.errors import StreamlitAPIException
 from workbench import udforsk as E
 from workbench import geo
 from workbench.config import load_config
-from workbench.suppression import COMPLEMENTARY, NONE, PRIMARY, explanation, list_mask, primary_label
+from workbench import suppression
+from workbench.suppression import NONE
 from workbench.ui import auth, data
 from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
                                        view_params, write_view_params)
@@ -21,6 +22,7 @@ LAST_PICK = "_ffb_kort_sidste_valg"
 codes = load_config().codes
 
 principal = auth.require_page(PAGE)
+visning = suppression.for_principal(principal)  # exact for roles with the borger list
 ds = data.scoped_dataset(principal)
 f = filter_panel(ds, principal, extra_keys=("maal",))
 
@@ -38,22 +40,22 @@ kv = E.kommune_values(ds, f, measure).collect()
 tp = E.tilbud_points(ds, f).collect()
 navne = geo.kommune_navne()
 
-kmask = list_mask([int(b) for b in kv["borgere"].to_list()])
+kmask = suppression.list_mask([int(b) for b in kv["borgere"].to_list()], visning=visning)
 krows = []
 for (code, vaerdi, borgere), state in zip(kv.iter_rows(), kmask):
-    tekst = primary_label() if state == PRIMARY else "x" if state == COMPLEMENTARY else fmt(vaerdi or 0.0)
+    tekst = suppression.cell_text(state, fmt(vaerdi or 0.0), is_count=measure == "borgere", visning=visning)
     krows.append({"kommunekode": code, "vaerdi": float(vaerdi or 0.0), "tekst": tekst, "skjult": state != NONE,
                   "borgere": int(borgere)})
 gj, legend = geo.kommune_layer_data(krows, label)
 
 colours = geo.tilbudstype_colours(list(codes.tilbudstyper))
-tmask = list_mask([int(b) for b in tp["borgere"].to_list()])
+tmask = suppression.list_mask([int(b) for b in tp["borgere"].to_list()], visning=visning)
 points = []
 for row, state in zip(tp.iter_rows(named=True), tmask):
     if row["lat"] is None or row["lon"] is None:
         continue
     hidden = state != NONE
-    n_text = primary_label() if state == PRIMARY else "x" if state == COMPLEMENTARY else str(row["borgere"])
+    n_text = suppression.cell_text(state, str(row["borgere"]), visning=visning)
     points.append({
         "tilbud_id": row["tilbud_id"], "lat": row["lat"], "lon": row["lon"],
         # suppressed counts get one fixed small size: the size never reveals a small number
@@ -102,7 +104,7 @@ with right:
         f"vertical-align:middle;background:rgb({colours[t][0]},{colours[t][1]},{colours[t][2]})'></span>{t}</div>"
         for t in present if t in colours) or "Ingen tilbud med placering.", unsafe_allow_html=True)
 
-st.caption(explanation() + " Diskretionerede kommuner er grå og skraveres ikke efter deres værdi; "
+st.caption(suppression.explanation(visning=visning) + " Diskretionerede kommuner er grå og skraveres ikke efter deres værdi; "
            "diskretionerede tilbud vises med fast, lille størrelse.")
 if missing:
     st.caption(f"{missing} tilbud mangler både koordinater og et kendt postnummer og er ikke vist.")

@@ -11,7 +11,7 @@ from workbench.output import dansk_tal
 from workbench.periods import dansk_dato
 from workbench.export import to_csv_bytes, to_xlsx_bytes
 from workbench.kvalitet import ALVOR
-from workbench.suppression import explanation, suppress_table, threshold
+from workbench import suppression
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
@@ -28,18 +28,18 @@ st.caption("Find registreringsfejl, før data går til Danmarks Statistik og FLI
 
 seneste = data.data_date()
 paa = st.date_input("Referencedato", value=seneste, format="DD-MM-YYYY", key="kv_paa",
-                    help="Ydelser uden slutdato løber til og med referencedatoen. Standard er datasættets seneste "
-                         f"registrering ({dansk_dato(seneste)}).")
+                    help="Ydelser uden slutdato løber til og med referencedatoen. Standard er datasættets "
+                         f"udtræksdato ({dansk_dato(seneste)}).")
 res = results(principal, paa)
-rules = {r.id: r for r in res["rules"]}
-cfg = res["cfg"]
+rules = {r.id: r for r in res.rules}
+cfg = res.cfg
 version = dataset_version()
-G = threshold()
+visning = suppression.for_principal(principal)  # exact for roles with the borger list
 
 SEVERITY = {"fejl": "Fejl", "advarsel": "Advarsel", "info": "Info"}
 SEVERITY_ICON = {"fejl": ":material/error:", "advarsel": ":material/warning:", "info": ":material/info:"}
 TITLES = {k: r.titel for k, r in rules.items()}
-QUALITY_TITLES = dict(zip(res["counts"]["regel"].to_list(), res["counts"]["titel"].to_list()))
+QUALITY_TITLES = dict(zip(res.counts["regel"].to_list(), res.counts["titel"].to_list()))
 TAL = ["borgere", "par", "dage", "kroner", "Borgere", "Par", "Dage", "Kroner"]
 KOMMUNER = geo.kommune_navne()
 
@@ -73,11 +73,17 @@ def kr(col: str) -> pl.Expr:
     return pl.col(col).round(0).cast(pl.Int64)
 
 
-def suppressed_counts(df: pl.DataFrame, money: list[str] = ()) -> pl.DataFrame:
-    """Borger and pair counts '<g' when small; days and kroner hidden with them."""
-    if money:
-        df = suppress_table(df, list(money), count_col="borgere")
-    return suppress_table(df, [c for c in ("borgere", "par") if c in df.columns])
+def suppressed_counts(df: pl.DataFrame, money: list[str] = (), total: dict | None = None) -> pl.DataFrame:
+    """Borger and pair counts '<g' when small, days and kroner hidden ('x') with them, never '<g'; with a
+    total row, no hidden row can be worked out from it (workbench.suppression.suppress_rows)."""
+    return suppression.suppress_rows(df, "borgere", [c for c in ("par",) if c in df.columns], list(money),
+                                     total=total, visning=visning)
+
+
+def pair_total(label_col: str, label: str = "I alt") -> dict:
+    """The total row of the overlap tables: distinct borgere, pairs, days and kroner of all pairs."""
+    return {label_col: label, "borgere": pairs["borger_id"].n_unique(), "par": pairs.height,
+            "dage": int(pairs["overlap_dage"].sum()), "kroner": int(round(pairs["kroner"].sum()))}
 
 
 def export_buttons(df: pl.DataFrame, name: str, sheet: str, meta: list[tuple[str, str]], key: str,
@@ -103,7 +109,7 @@ tab_overlap, tab_regler, tab_ottetal = st.tabs(
 
 # --- overlap -------------------------------------------------------------------------------------
 with tab_overlap:
-    pairs = res["pairs"]
+    pairs = res.pairs
     st.subheader("Potentielle overlappende ydelser")
     st.write("Samme borger har to ydelser, der ikke bør løbe samtidig (fx SEL §85 og ABL §105/SEL §85). "
              "Perioderne tæller begge dage med; et skifte med slut dag D og start dag D+1 er ikke et overlap. "
@@ -111,17 +117,17 @@ with tab_overlap:
     if pairs.height == 0:
         st.success(f"Ingen overlappende ydelser pr. {dansk_dato(paa)}.")
     else:
+        per_rule = res.per_rule.with_columns(regel_titel().alias("titel"), kr("kroner")).select(
+            "regel", "titel", "borgere", "par", "dage", "kroner")
+        per_rule_shown = suppressed_counts(per_rule, ["dage", "kroner"], total={**pair_total("regel"), "titel": ""})
         m1, m2, m3 = st.columns(3)
-        n_borgere = pairs["borger_id"].n_unique()
-        m1.metric("Borgere", n_borgere if n_borgere >= G else f"<{G}")
-        m2.metric("Overlapdage", dansk_tal(pairs['overlap_dage'].sum()))
-        m3.metric("Kroner i spil", f"{dansk_tal(pairs['kroner'].sum())} kr.")
+        m1.metric("Borgere", dansk_kolonner(per_rule_shown.tail(1), ["borgere"])["borgere"][0])
+        m2.metric("Overlapdage", dansk_kolonner(per_rule_shown.tail(1), ["dage"])["dage"][0])
+        m3.metric("Kroner i spil", f"{dansk_kolonner(per_rule_shown.tail(1), ['kroner'])['kroner'][0]} kr.")
 
         st.markdown("**Pr. regel**")
-        per_rule = res["per_rule"].with_columns(regel_titel().alias("titel"), kr("kroner")).select(
-            "regel", "titel", "borgere", "par", "dage", "kroner")
         st.dataframe(
-            dansk_kolonner(suppressed_counts(per_rule, ["dage", "kroner"]), TAL).rename(
+            dansk_kolonner(per_rule_shown, TAL).rename(
                 {"regel": "Regel", "titel": "Hvad", "borgere": "Borgere", "par": "Par", "dage": "Dage",
                  "kroner": "Kroner"}),
             hide_index=True, width="stretch")
@@ -131,16 +137,16 @@ with tab_overlap:
                     st.markdown(f"**Hvad er galt:** {r.forklaring}\n\n**Hvad skal rettes:** {r.ret}")
 
         st.markdown("**Pr. paragrafpar og ydelse** (som FLIS' visning af potentielle overlappende ydelser)")
-        flis = res["flis"].with_columns(kr("kroner")).select(
+        flis = res.flis.with_columns(kr("kroner")).select(
             "regel", "paragraf_a", "ydelse_a", "paragraf_b", "ydelse_b", "borgere", "par", "dage", "kroner")
         st.dataframe(
-            dansk_kolonner(suppressed_counts(flis, ["dage", "kroner"]), TAL).rename(
+            dansk_kolonner(suppressed_counts(flis, ["dage", "kroner"], total=pair_total("regel")), TAL).rename(
                 {"regel": "Regel", "paragraf_a": "Paragraf A", "ydelse_a": "Ydelse A", "paragraf_b": "Paragraf B",
                  "ydelse_b": "Ydelse B", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
             hide_index=True, width="stretch")
 
         st.markdown("**Udvikling pr. måned** (overlap efter den måned, de begynder)")
-        trend = res["trend"]
+        trend = res.trend
         first, last = (dt.date.fromisoformat(trend["maaned"].min() + "-01"),
                        dt.date.fromisoformat(trend["maaned"].max() + "-01"))
         alle = pl.DataFrame({"maaned": pl.date_range(first, last, "1mo", eager=True).dt.strftime("%Y-%m")})
@@ -160,21 +166,24 @@ with tab_overlap:
         c1, c2 = st.columns(2)
         with c1:
             st.markdown("**Pr. handlekommune**")
-            kommune = suppressed_counts(res["kommune"].with_columns(kr("kroner")), ["dage", "kroner"])
+            kommune = suppressed_counts(res.kommune.with_columns(kr("kroner")), ["dage", "kroner"],
+                                        total=pair_total("handlekommune", "_i_alt"))
             st.dataframe(dansk_kolonner(kommune, TAL).with_columns(pl.col("handlekommune").map_elements(
-                                            lambda k: f"{KOMMUNER.get(k, k)} ({k})", return_dtype=pl.String)).rename(
+                lambda k: "I alt" if k == "_i_alt" else f"{KOMMUNER.get(k, k)} ({k})", return_dtype=pl.String)).rename(
                 {"handlekommune": "Handlekommune", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
                 hide_index=True, width="stretch")
         with c2:
             st.markdown("**Pr. tilbud** (et par med to tilbud tæller hos begge)")
             tnavne = dict(data.scoped_dataset(principal).tilbud.select("tilbud_id", "navn").collect().iter_rows())
-            st.dataframe(dansk_kolonner(suppressed_counts(res["tilbud"].with_columns(kr("kroner")), ["dage", "kroner"]),
+            st.dataframe(dansk_kolonner(suppressed_counts(res.tilbud.with_columns(kr("kroner")), ["dage", "kroner"],
+                                                          total=pair_total("tilbud_id", "_i_alt")),
                                         TAL).with_columns(pl.col("tilbud_id").map_elements(
-                                            lambda t: f"{tnavne.get(t) or 'ukendt'} ({t})", return_dtype=pl.String)
+                                            lambda t: "I alt" if t == "_i_alt" else f"{tnavne.get(t) or 'ukendt'} ({t})",
+                                            return_dtype=pl.String)
                                             .fill_null("(intet tilbud)")).rename(
                 {"tilbud_id": "Tilbud", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
                 hide_index=True, width="stretch")
-        st.caption(explanation())
+        st.caption(suppression.explanation(visning=visning))
 
         st.markdown("**Parrene**")
         if not show_people:
@@ -221,8 +230,8 @@ with tab_overlap:
 
 # --- other rules ---------------------------------------------------------------------------------
 with tab_regler:
-    found = res["findings"]
-    counts = res["counts"]
+    found = res.findings
+    counts = res.counts
     st.subheader("Øvrige opmærkninger")
     st.write("Hver regel siger, hvad der er galt, og hvad der skal rettes i fagsystemet. "
              "FLIS opmærker og fjerner fx ugyldige ydelseskoder og borgere under 18 år.")
@@ -233,7 +242,8 @@ with tab_regler:
         total = int(group["fund"].sum())
         st.markdown(f"#### {SEVERITY[alvor]} ({total} fund)")
         st.dataframe(
-            dansk_kolonner(suppress_table(group.select("regel", "titel", "tekst", "fund", "borgere"), ["borgere"]),
+            dansk_kolonner(suppression.suppress_table(group.select("regel", "titel", "tekst", "fund", "borgere"),
+                                                      ["borgere"], visning=visning),
                            ["fund", "borgere"]).rename(
                 {"regel": "Regel", "titel": "Hvad", "tekst": "Beskrivelse", "fund": "Fund", "borgere": "Borgere"}),
             hide_index=True, width="stretch")
@@ -260,19 +270,20 @@ with tab_ottetal:
     st.subheader("8-talskontrol")
     st.write("Borgere pr. paragraf pr. måned i fagsystemet (ydelser) mod økonomisystemet (betalinger). "
              "Kun måneder og paragraffer, som betalingsudtrækket dækker, sammenlignes.")
-    if not res["has_betalinger"]:
+    if not res.has_betalinger:
         st.info("Datasættet har ingen betalinger (tabellen betalinger er valgfri), så der er intet at sammenligne med.")
     else:
-        otte = res["ottetal"]
+        otte = res.ottetal
         st.dataframe(
-            suppress_table(otte.sort("maaned", "paragraf", descending=[True, False]),
-                           ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"])
+            suppression.suppress_table(otte.sort("maaned", "paragraf", descending=[True, False]),
+                                       ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"],
+                                       visning=visning)
             .with_columns(maaned_tekst()).rename(
                 {"maaned": "Måned", "paragraf": "Paragraf", "ydelser": "Borgere i ydelser",
                  "betalinger": "Borgere i betalinger", "begge": "I begge", "kun_ydelser": "Kun i ydelser",
                  "kun_betalinger": "Kun i betalinger"}),
             hide_index=True, width="stretch")
-        mism = res["findings"].filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
+        mism = res.findings.filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
         if mism.height and show_people:
             st.markdown(f"**Uoverensstemmelser** ({mism.height})")
             key = pl.col("noegle").str.split("|")
@@ -288,13 +299,13 @@ with tab_ottetal:
     st.subheader("Databrud")
     st.write("Nye registreringer pr. måned mod tendensen (glidende median). Et voldsomt fald eller en stigning "
              "skyldes ofte et systemskifte, en masseindlæsning eller en manglende indlæsning.")
-    series = res["databrud"]
+    series = res.databrud
     if series.height:
         long = series.select("maaned", pl.col("antal").cast(pl.Float64).alias("Nye registreringer"),
                              pl.col("forventet").alias("Tendens")).unpivot(index="maaned", variable_name="Serie",
                                                                             value_name="Antal")
         st.altair_chart(maaned_chart(long, "Antal", "Serie", "Nye registreringer"), width="stretch")
-        brud = res["findings"].filter(pl.col("regel") == "databrud")
+        brud = res.findings.filter(pl.col("regel") == "databrud")
         if brud.height:
             for row in brud.iter_rows(named=True):
                 st.warning(f"**{dansk_maaned(row['noegle'])}**: {row['besked']}", icon=":material/warning:")

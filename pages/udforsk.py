@@ -4,13 +4,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog
+from workbench import access, accesslog, paragraffer
 from workbench import udforsk as E
 from workbench import export as X
 from workbench.config import load_config
 from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label, vurderet_tekst
-from workbench.suppression import explanation, primary_label, threshold
-from workbench.ui import auth, data
+from workbench import suppression
+from workbench.ui import auth, data, udforsk_cache
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import filter_panel, seed_view_widget, summary, view_params, write_view_params
 
@@ -21,6 +21,7 @@ codes = load_config().codes
 UTS = codes.aktivitet_undertemaer()
 
 principal = auth.require_page(PAGE)
+visning = suppression.for_principal(principal)  # exact for roles with the borger list
 ds = data.scoped_dataset(principal)
 f = filter_panel(ds, principal, extra_keys=("raekker", "kolonner", "maal", "niveau_undertema"))
 
@@ -63,22 +64,38 @@ if ct.total[1] == 0:
     st.info("Ingen borgere matcher filtrene.")
     st.stop()
 
-table = E.suppressed_table(ct)
+table = E.suppressed_table(ct, visning=visning)
+
+
+def med_paragraf_info(df):
+    """Rows per paragraf carry the paragraf's DST ydelseskode and konto (workbench.paragraffer)."""
+    if rows != "paragraf":
+        return df
+    return paragraffer.with_info(df, ct.row_label, ["dst_ydelseskode", "konto"]).rename(
+        {"dst_ydelseskode": paragraffer.HEADERS["dst_ydelseskode"], "konto": paragraffer.HEADERS["konto"]})
+
+
+table = med_paragraf_info(table)
 n_total = ct.total[1]
-st.metric("Borgere i alt (filtreret)", primary_label() if 0 < n_total < threshold() else E.formatter("borgere")(n_total))
+st.metric("Borgere i alt (filtreret)", suppression.antal(n_total, visning, E.formatter("borgere")))
 st.subheader(f"{E.MEASURES[measure]} efter {E.DIMENSIONS[rows].lower()}"
              + (f" og {E.DIMENSIONS[cols_dim].lower()}" if cols_dim else ""))
 st.dataframe(table, hide_index=True, key="udforsk_tabel")
-st.caption(explanation() + " Totaler tæller hver borger én gang (også når borgeren står i flere celler)."
+st.caption(suppression.explanation(visning=visning) + " Totaler tæller hver borger én gang (også når borgeren står i flere celler)."
            + (" Helårspersoner: dage med ydelse (en borgers overlappende ydelser tælles én gang) / dage i perioden." if measure == "helaarspersoner" else "")
            + (" Udgift: gennemsnitlig månedlig udgift i perioden." if measure == "udgift" else ""))
 
+offentlig = access.can(principal, "eksport") and st.checkbox(
+    "Til offentliggørelse", key="udforsk_offentlig",
+    help="Eksporten diskretioneres (små tal og totaler), uanset din rolle.")
+eksport_visning = suppression.for_export(principal, bool(offentlig))
 meta = X.standard_meta(f.describe(codes), ds.version, {
     "Rækker": E.DIMENSIONS[rows], "Kolonner": E.DIMENSIONS[cols_dim] if cols_dim else "(ingen)",
-    "Mål": E.MEASURES[measure], "Undertema (niveau)": undertema or "", "Diskretionering": explanation(),
+    "Mål": E.MEASURES[measure], "Undertema (niveau)": undertema or "",
+    "Diskretionering": suppression.explanation(visning=eksport_visning),
 })
 if access.can(principal, "eksport"):
-    plain = E.suppressed_table(ct, danish=False)
+    plain = med_paragraf_info(E.suppressed_table(ct, danish=False, visning=eksport_visning))
     bar = st.container(horizontal=True)
     bar.download_button("Eksportér til Excel", X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="udforsk_xlsx",
@@ -89,7 +106,7 @@ if access.can(principal, "eksport"):
                        args=(accesslog.EKSPORT, (), f"Udforsk krydstabel (csv): {summary(f)}"[:400]))
 
 # -- chart ------------------------------------------------------------------------------------------
-chart_rows = E.chart_data(ct)
+chart_rows = E.chart_data(ct, visning=visning)
 if chart_rows.height:
     y = alt.Y("row:N", title=E.DIMENSIONS[rows], sort=ct.row_values, axis=alt.Axis(labelLimit=260))
     x = alt.X("vaerdi:Q", title=E.MEASURES[measure])
@@ -107,11 +124,11 @@ if chart_rows.height:
 
 # -- funktionsevne distribution ------------------------------------------------------------------------
 st.subheader("Funktionsevne i den filtrerede population")
-long = E.funktionsevne_fordeling(ds, f).collect()
+long = udforsk_cache.funktionsevne_fordeling(principal, f)
 if long.height == 0:
     st.info("Ingen funktionsevnevurderinger for de valgte borgere.")
 else:
-    fd_table, fd_chart = E.fordeling_tables(long)
+    fd_table, fd_chart = E.fordeling_tables(long, visning=visning)
     labels = {n: niveau_label(n, codes) for n in NIVEAUER}
     colours = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"]
     if fd_chart.height:

@@ -134,3 +134,26 @@ def test_cli_bench_unknown_case_exit_2(capsys):
     assert main(["bench", "--data", str(BORGER_X), "--case", "nope"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "nope" in err
+
+
+def test_bench_kommune_whole_process_cases_agree_with_their_baselines(demo_kommune, tmp_path, capsys):
+    """The issue-17 cases run on the kommune demo: every baseline (DuckDB, pandas scripts; the
+    validating loader) gives the command's result set, or the case would be an error row. No times
+    are asserted."""
+    cases = "proces-overlap,proces-optaelling,proces-forloeb,aabn,borgerside"
+    report = tmp_path / "BENCHMARKS.md"
+    assert main(["bench", "--skala", "kommune", "--data", str(demo_kommune), "--case", cases, "--repeats", "1",
+                 "--format", "csv", "--rapport", str(report)]) == 0
+    df = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    assert df.filter(pl.col("variant") == "-").height == 0, df.filter(pl.col("variant") == "-")["note"].to_list()
+    got = {(r["case"], r["variant"]): r for r in df.iter_rows(named=True)}
+    assert set(got) == {("proces-overlap", v) for v in ("polars", "duckdb", "pandas")} | {
+        ("proces-optaelling", "polars"), ("proces-optaelling", "duckdb")} | {
+        ("proces-forloeb", v) for v in ("polars", "duckdb", "pandas")} | {
+        ("aabn", "polars"), ("aabn", "polars-validering"), ("borgerside", "polars")}
+    for name in ("proces-overlap", "proces-optaelling", "proces-forloeb"):
+        rows = {v["rows"] for (c, _), v in got.items() if c == name}
+        assert len(rows) == 1 and rows.pop() > 0, name
+        assert got[(name, "polars")]["peak_mb"] > 0
+    text = report.read_text(encoding="utf-8")
+    assert "## Maskine" in text and "| proces-overlap | duckdb |" in text and "--case" in text

@@ -32,7 +32,7 @@ def kpi(page, label: str) -> str:
 def assert_overblik(page) -> None:
     page.get_by_role("heading", name="Overblik").first.wait_for()
     page.locator('[data-testid="stMetric"]').first.wait_for()
-    borgere = kpi(page, "Borgere i alt")
+    borgere = kpi(page, "Borgere i ")  # "Borgere i okt. 2026": the table's Total for the month
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*", borgere), borgere
     assert int(borgere.replace(".", "")) > 0
     page.get_by_text("Antal borgere på § pr. måned").first.wait_for()
@@ -41,6 +41,7 @@ def assert_overblik(page) -> None:
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Logget ind som").first.wait_for()
     sidebar.get_by_text("Kvalitet", exact=True).first.wait_for()
+    sidebar.get_by_text("Data pr. 31-10-2026").first.wait_for()  # the dataset's udtraeksdato
     assert not page.locator('[data-testid="stException"]').count()
 
 

@@ -35,7 +35,7 @@ def one_line(exc: pytest.ExceptionInfo) -> str:
 def test_shipped_config_builds_enums():
     c = load_config().codes
     assert isinstance(c, CodeLists)
-    assert c.paragraffer[:4] == ("SEL §82", "SEL §83a", "SEL §84", "SEL §85")
+    assert c.paragraffer[:6] == ("SEL §82", "SEL §82a", "SEL §82b", "SEL §83a", "SEL §84", "SEL §85")
     assert "ABL §105/SEL §85" in c.paragraffer and "STU" in c.paragraffer
     enum = c.enum("paragraffer")
     assert isinstance(enum, pl.Enum) and list(enum.categories) == list(c.paragraffer)

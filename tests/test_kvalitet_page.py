@@ -87,10 +87,14 @@ def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     tabs = [t.label for t in at.tabs]
     assert tabs == ["Overlappende ydelser", "Øvrige opmærkninger", "8-talskontrol og databrud"]
     dfs = frames(at)
-    # per rule: one SEL85_ABL105 pair of 31 days, suppressed counts ('<5'), kroner hidden with them
+    # per rule: one SEL85_ABL105 pair of 31 days; admin may see the borger list, so the numbers are
+    # exact (issue 11 item 9), and the metrics are the table's total row
     per_rule = dfs[0]
-    assert list(per_rule["Regel"]) == ["SEL85_ABL105", "SEL85_SEL107"]
-    assert list(per_rule["Borgere"]) == ["<5", "<5"] and list(per_rule["Kroner"]) == ["<5", "<5"]
+    assert list(per_rule["Regel"]) == ["SEL85_ABL105", "SEL85_SEL107", "I alt"]
+    assert list(per_rule["Borgere"]) == ["1", "1", "2"] and list(per_rule["Dage"]) == ["31", "18", "49"]
+    assert per_rule["Kroner"].iloc[0] == "3.720"
+    m = {x.label: x.value for x in at.metric}
+    assert (m["Borgere"], m["Overlapdage"]) == ("2", "49")
     # the FLIS view by paragraf pair and ydelse name
     flis = next(df for df in dfs if "Ydelse A" in df.columns and "Par" in df.columns)
     flis = flis[flis["Regel"] == "SEL85_ABL105"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import optaelling
+from workbench import optaelling, periods
 from workbench.cli import main
 from workbench.config import load_config
 
@@ -88,19 +88,37 @@ def test_leap_day_february_2024():
     assert row(t, "2024-03", "SEL §108")["afgang"] == 2
 
 
+def test_days_after_reference_date_never_count():
+    # issue 11 item 2: a closed ydelse running past the reference date counts only through it, one
+    # starting after it not at all, and a month after the reference date's month is refused.
+    lf = ydelser(
+        ("A", "SEL §108", D(2024, 3, 1), D(2024, 3, 31)),   # ends after paa
+        ("B", "SEL §108", D(2024, 3, 20), D(2024, 3, 25)),  # starts after paa
+    )
+    t = table(lf, "2024-02", "2024-03", paa=D(2024, 3, 15))
+    mar = row(t, "2024-03", "SEL §108")
+    assert mar["borgere"] == 1
+    assert mar["tilgang"] == 1
+    assert mar["helaarspersoner"] == pytest.approx(15 / 31)
+    with pytest.raises(ValueError, match="ligger efter referencedatoens måned"):
+        table(lf, "2024-03", "2024-04", paa=D(2024, 3, 15))
+    with pytest.raises(ValueError):
+        table(lf, "2024-04", "2024-04", paa=D(2024, 3, 31))
+    # the last day of the reference month is fine
+    assert row(table(lf, "2024-03", "2024-03", paa=D(2024, 3, 31)), "2024-03", "SEL §108")["borgere"] == 2
+
+
 def test_open_ydelse_runs_through_reference_date():
     lf = ydelser(("A", "SEL §107", D(2024, 1, 10), None))
-    t = table(lf, "2024-01", "2024-04", paa=D(2024, 3, 15))
+    t = table(lf, "2024-01", "2024-03", paa=D(2024, 3, 15))
     assert row(t, "2024-01", "SEL §107")["helaarspersoner"] == pytest.approx(22 / 31)
     assert row(t, "2024-02", "SEL §107")["helaarspersoner"] == pytest.approx(1.0)
     assert row(t, "2024-03", "SEL §107")["helaarspersoner"] == pytest.approx(15 / 31)
-    apr = row(t, "2024-04", "SEL §107")
-    assert (apr["borgere"], apr["afgang"]) == (0, 1)
     # a later reference date keeps it running
     t2 = table(lf, "2024-04", "2024-04", paa=D(2024, 4, 30))
     assert row(t2, "2024-04", "SEL §107")["borgere"] == 1
     # an open ydelse starting after the reference date covers nothing
-    t3 = table(ydelser(("A", "SEL §107", D(2024, 5, 1), None)), "2024-05", "2024-05", paa=D(2024, 4, 30))
+    t3 = table(ydelser(("A", "SEL §107", D(2024, 5, 1), None)), "2024-04", "2024-04", paa=D(2024, 4, 30))
     assert t3 == {}
 
 
@@ -109,7 +127,7 @@ def test_open_ydelse_default_reference_date_is_today():
     lf = ydelser(("A", "SEL §85", D(2020, 1, 1), None))
     df = optaelling.optaelling(lf, this_month, this_month, dt.date.today()).collect()
     assert df["borgere"].to_list() == [1]
-    assert df["helaarspersoner"][0] == pytest.approx(dt.date.today().day / optaelling.month_end(this_month).day)
+    assert df["helaarspersoner"][0] == pytest.approx(dt.date.today().day / periods.month_end(this_month).day)
 
 
 def test_two_ydelser_same_paragraf_same_month_count_once():
@@ -175,16 +193,16 @@ def naive(rows: list[tuple], fra: dt.date, til: dt.date, paa: dt.date) -> dict[t
     """Day-by-day reference implementation (slow, obviously right)."""
     days: dict[tuple[str, str, str], set] = {}
     for b, p, s, e in rows:
-        e = e or paa
+        e = min(e or paa, paa)  # days after the reference date never count
         d = s
         while d <= e:
             days.setdefault((d.strftime("%Y-%m"), p, b), set()).add(d)
             d += dt.timedelta(days=1)
-    ms = [m.strftime("%Y-%m") for m in optaelling.months(optaelling.add_months(fra, -1), til)]
+    ms = [m.strftime("%Y-%m") for m in periods.months(periods.add_months(fra, -1), til)]
     out = {}
     paragraffer = {p for (m, p, _) in days if m in ms}
     for i, m in enumerate(ms[1:], start=1):
-        ndays = optaelling.month_end(D.fromisoformat(m + "-01")).day
+        ndays = periods.month_end(D.fromisoformat(m + "-01")).day
         for p in paragraffer:
             now = {b for (mm, pp, b) in days if mm == m and pp == p}
             before = {b for (mm, pp, b) in days if mm == ms[i - 1] and pp == p}
@@ -202,8 +220,8 @@ def test_matches_day_by_day_reference_on_random_data(seed):
         s = D(2023, 10, 1) + dt.timedelta(days=rng.randrange(0, 500))
         e = None if rng.random() < 0.15 else s + dt.timedelta(days=rng.randrange(-5, 120))
         rows.append((f"B{rng.randrange(40)}", rng.choice(paras), s, e))
-    fra, til, paa = D(2024, 1, 1), D(2024, 12, 1), D(2024, 9, 17)
-    got = table(ydelser(*rows), "2024-01", "2024-12", paa=paa)
+    fra, til, paa = D(2024, 1, 1), D(2024, 9, 1), D(2024, 9, 17)
+    got = table(ydelser(*rows), "2024-01", "2024-09", paa=paa)
     want = naive(rows, fra, til, paa)
     assert set(got) == set(want)
     for key, (b, hp, tg, ag) in want.items():
@@ -213,7 +231,7 @@ def test_matches_day_by_day_reference_on_random_data(seed):
     # the Total line: the same with every paragraf folded into one
     total = optaelling.monthly_counts(ydelser(*rows), fra, til, paa, by=()).collect()
     want_total = naive([(b, "alle", s, e) for b, _, s, e in rows], fra, til, paa)
-    assert total.height == 12
+    assert total.height == 9
     for r in total.to_dicts():
         b, hp, tg, ag = want_total[(r["maaned"], "alle")]
         assert (r["borgere"], r["tilgang"], r["afgang"]) == (b, tg, ag), r["maaned"]
@@ -253,13 +271,24 @@ def test_kpis_hand_computed():
         ("E", "SEL §85", D(2024, 3, 1), D(2024, 3, 31)),      # handover: E's course neither new nor ended
         ("F", "SEL §85", D(2024, 3, 20), D(2024, 4, 30)),     # starts after paa: not new yet
     )
-    k = optaelling.kpis(lf, paa, D(2024, 3, 1), D(2024, 3, 1)).collect().to_dicts()[0]
-    assert k["borgere"] == 3        # A, C, E
-    assert k["aktive_ydelser"] == 4  # A x2, C, E (March)
-    assert k["nye"] == 1            # B
-    assert k["afsluttede"] == 2     # B (10th), C (15th)
-    # March 1..31, open A through paa: A 15 + 31, B 6, C 15, E 31, F 12 (to 31st)
-    assert k["helaarspersoner"] == pytest.approx((15 + 31 + 6 + 15 + 31 + 12) / 31)
+    per, total = (f.collect() for f in optaelling.overblik(lf, D(2024, 2, 1), D(2024, 3, 1), paa))
+    aktive = optaelling.aktive_ydelser(lf, paa).collect().item()
+    k = optaelling.noegletal(total, "2024-03", aktive)
+    assert k.borgere == 4           # A, B, C, E (F starts after paa)
+    assert k.aktive_ydelser == 4    # A x2, C, E (March)
+    assert k.tilgang == 1           # B: under no paragraf in February
+    assert k.afgang == 0            # everyone of February is still there in March
+    # helårspersoner: the sum over paragraffer, each through paa (15 March) at most:
+    # §85 A 15 + E 15, §104 A 15, §107 B 6, §108 C 15
+    assert k.helaarspersoner == pytest.approx((15 + 15 + 15 + 6 + 15) / 31)
+    # the KPI is the Total row of the table for the same month
+    mar = per.filter(pl.col("maaned") == "2024-03")
+    assert k.helaarspersoner == pytest.approx(mar["helaarspersoner"].sum())
+    # afgang per the contract: had it last month, not this month (B's §107 ended 10 March -> April)
+    k_apr = optaelling.noegletal(optaelling.overblik(lf, D(2024, 4, 1), D(2024, 4, 1), D(2024, 4, 30))[1].collect(),
+                                 "2024-04", 0)
+    assert k_apr.afgang == 3  # B (ended 10 March), C (15 March), E (31 March): afgang in April, not March
+    assert k_apr.tilgang == 0   # F continues into April but started in March
 
 
 def test_filter_kommuner_betalingskommune_falls_back_to_handlekommune():
@@ -329,6 +358,7 @@ def test_cli_json(cli_dir, capsys):
     ["--fra", "2023-06", "--til", "2023-01"],
     ["--til", "2023-01"],
     ["--fra", "2023-01", "--til", "2023-02", "--paa", "31-02-2023"],
+    ["--fra", "2023-01", "--til", "2023-03", "--paa", "2023-02-28"],  # --til after the reference month
 ])
 def test_cli_bad_input_exits_2(borger_x_dir, capsys, argv):
     code, out, err = run_cli(capsys, str(borger_x_dir), *argv)
@@ -350,9 +380,19 @@ def test_cli_module_exit_2_on_bad_fra(borger_x_dir):
     assert res.stderr.strip().splitlines() == ["fejl: ugyldig måned '2023-00' (brug ÅÅÅÅ-MM)"]
 
 
+def test_cli_til_after_default_reference_date_exits_2(borger_x_dir, capsys):
+    """Without --paa the reference date is the udtraeksdato (Borger X: latest event 1 Jun 2023): a
+    month after it is bad input, one Danish line, exit 2."""
+    code, out, err = run_cli(capsys, str(borger_x_dir), "--fra", "2023-05", "--til", "2023-07")
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [
+        "fejl: til-måneden 2023-07 ligger efter referencedatoens måned (2023-06, referencedato 2023-06-01); "
+        "dage efter referencedatoen tælles ikke"]
+
+
 def test_borger_x_story(borger_x_dir, capsys):
     """Seed 003: the §85 support from 1 Jan 2023 ends on the follow-up date 1 Jun 2023."""
-    code, out, _ = run_cli(capsys, str(borger_x_dir), "--fra", "2023-05", "--til", "2023-07")
+    code, out, _ = run_cli(capsys, str(borger_x_dir), "--fra", "2023-05", "--til", "2023-07", "--paa", "2023-07-31")
     assert code == 0
     rows = [r.split(",") for r in out.strip().splitlines()[1:]]
     assert [(r[0], r[2], r[5]) for r in rows] == [("2023-05", "1", "0"), ("2023-06", "1", "0"), ("2023-07", "0", "1")]

@@ -23,7 +23,8 @@ def test_suppress_table_keeps_old_signature():
 def test_suppress_table_non_count_measure_by_borger_count():
     df = pl.DataFrame({"p": ["a", "b"], "udgift": [120000.0, 9000.0], "borgere": [2, 7]})
     out = S.suppress_table(df, ["udgift"], count_col="borgere")
-    assert out["udgift"].to_list() == ["<5", "9000.0"]
+    # kroner are never shown as '<5': hidden ('x') with the small borger count behind them
+    assert out["udgift"].to_list() == [S.SEKUNDAER, "9000.0"]
 
 
 def test_threshold_from_config():
@@ -105,7 +106,7 @@ def test_non_count_values_follow_count_pattern():
     counts = grid([[3, 10, 13], [8, 12, 20], [11, 22, 33]], ["a", "b", "I alt"])
     kroner = grid([[90000, 1000, 91000], [5000, 6000, 11000], [95000, 7000, 102000]], ["a", "b", "I alt"])
     text = S.suppress_crosstab(kroner, "Række", ["a", "b"], counts=counts)
-    assert text.row(0) == ("r0", "<5", "x", "91000")  # 90000 kr rests on 3 borgere
+    assert text.row(0) == ("r0", "x", "x", "91000")  # 90000 kr rests on 3 borgere: hidden, never '<5' 
     assert text.filter(pl.col("Række") == "r1")["a"].item() == "x"
 
 
@@ -118,3 +119,147 @@ def test_list_mask_protects_against_the_public_total():
 
 def test_explanation_is_danish():
     assert "vises som '<5'" in S.explanation()
+
+
+# --------------------------------------------------------------------------------------------
+# who sees exact numbers (issue 11 item 9)
+
+
+def _principal(rolle: str):
+    from workbench.access import Principal
+
+    return Principal(username=rolle, rolle=rolle)
+
+
+def test_roles_with_borgerliste_see_exact_numbers_analytiker_suppressed():
+    df = pl.DataFrame({"p": ["§96", "§107"], "borgere": [3, 12]})
+    for rolle in ("admin", "leder_myndighed", "sagsbehandler", "udfoerer", "tilbudsleder", "tilsyn"):
+        v = S.for_principal(_principal(rolle))
+        assert v.eksakt, rolle
+        assert S.suppress_table(df, ["borgere"], visning=v)["borgere"].to_list() == ["3", "12"]
+        assert S.antal(3, v) == "3"
+        # an export marked til offentliggørelse is suppressed for every role
+        pub = S.for_export(_principal(rolle), til_offentliggoerelse=True)
+        assert S.suppress_table(df, ["borgere"], visning=pub)["borgere"].to_list() == ["<5", "12"]
+    ana = S.for_principal(_principal("analytiker"))
+    assert not ana.eksakt
+    assert S.antal(3, ana) == "<5"
+    assert not S.for_export(_principal("analytiker"), til_offentliggoerelse=False).eksakt
+    assert not S.for_principal(None).eksakt
+
+
+def test_kroner_hidden_not_small_labelled_and_exact_for_internal_roles():
+    assert S.skjult_vaerdi(120000, 2, S.suppressed()) == S.SEKUNDAER
+    assert S.skjult_vaerdi(120000, 2, S.exact()) == "120.000"
+    assert S.skjult_vaerdi(3, 7, S.suppressed()) == "3"  # 3 kroner/days behind 7 borgere are shown
+
+
+def test_crosstab_values_hidden_as_x_when_counts_small():
+    vals = grid([[1000.0, 50.0, 1050.0], [2000.0, 3000.0, 5000.0], [3000.0, 3050.0, 6050.0]], ["a", "b", "I alt"])
+    counts = grid([[2, 8, 10], [9, 7, 16], [11, 15, 26]], ["a", "b", "I alt"])
+    out = S.suppress_crosstab(vals, "Række", ["a", "b"], "I alt", "I alt", counts=counts)
+    cells = [v for c in ["a", "b", "I alt"] for v in out[c].to_list()]
+    assert "<5" not in cells and out["a"][0] == S.SEKUNDAER
+
+
+def _recoverable_cells(matrix, state) -> list[tuple[int, int]]:
+    """Independent check (exact rational arithmetic): a hidden cell is recoverable by adding and
+    subtracting rows/columns when its unit vector is in the row space of the line equations."""
+    from fractions import Fraction
+
+    n_r, n_c = len(matrix), len(matrix[0])
+    hidden = [(i, j) for i in range(n_r) for j in range(n_c) if state[i][j]]
+    idx = {h: k for k, h in enumerate(hidden)}
+    eqs = []
+    for i in range(n_r):  # row i: body cells - row total = 0
+        row = [Fraction(0)] * len(hidden)
+        for j in range(n_c - 1):
+            if (i, j) in idx:
+                row[idx[(i, j)]] += 1
+        if (i, n_c - 1) in idx:
+            row[idx[(i, n_c - 1)]] -= 1
+        eqs.append(row)
+    for j in range(n_c):  # column j: body cells - column total = 0
+        row = [Fraction(0)] * len(hidden)
+        for i in range(n_r - 1):
+            if (i, j) in idx:
+                row[idx[(i, j)]] += 1
+        if (n_r - 1, j) in idx:
+            row[idx[(n_r - 1, j)]] -= 1
+        eqs.append(row)
+
+    def rank(rows):
+        rows = [r[:] for r in rows if any(r)]
+        rk, col, ncol = 0, 0, len(rows[0]) if rows else 0
+        while rk < len(rows) and col < ncol:
+            piv = next((r for r in range(rk, len(rows)) if rows[r][col] != 0), None)
+            if piv is None:
+                col += 1
+                continue
+            rows[rk], rows[piv] = rows[piv], rows[rk]
+            for r in range(len(rows)):
+                if r != rk and rows[r][col] != 0:
+                    f = rows[r][col] / rows[rk][col]
+                    rows[r] = [a - f * b for a, b in zip(rows[r], rows[rk])]
+            rk += 1
+            col += 1
+        return rk
+
+    base = rank(eqs)
+    out = []
+    for h, k in idx.items():
+        unit = [Fraction(0)] * len(hidden)
+        unit[k] = Fraction(1)
+        if rank(eqs + [unit]) == base:
+            out.append(h)
+    return out
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@st.composite
+def small_tables(draw):
+    n_r = draw(st.integers(1, 4))
+    n_c = draw(st.integers(1, 4))
+    body = [[draw(st.sampled_from([0, 1, 2, 3, 4, 5, 6, 8, 12, 30])) for _ in range(n_c)] for _ in range(n_r)]
+    rows = [r + [sum(r)] for r in body]
+    total = [sum(rows[i][j] for i in range(n_r)) for j in range(n_c + 1)]
+    return rows + [total]
+
+
+@settings(max_examples=300, deadline=None)
+@given(small_tables())
+def test_no_suppressed_cell_recoverable_from_totals(matrix):
+    state = S.suppression_pattern([[float(v) for v in r] for r in matrix], True, True, 5)
+    # every small count (totals included) is hidden ...
+    for i, row in enumerate(matrix):
+        for j, v in enumerate(row):
+            if 0 < v < 5:
+                assert state[i][j] == S.PRIMARY
+    # ... and none can be worked out from the visible cells and the totals
+    assert _recoverable_cells(matrix, state) == []
+
+
+def test_pattern_the_line_rule_alone_leaks():
+    # Found by the property test against the previous algorithm (line rule only): every row and
+    # column had 0 or >= 2 hidden members, yet the cell (0, 1) = 2 followed from the totals.
+    matrix = [[0, 2, 3, 5], [4, 3, 0, 7], [0, 0, 8, 8], [4, 5, 11, 20]]
+    state = S.suppression_pattern([[float(v) for v in r] for r in matrix], True, True, 5)
+    assert state[0][1] == S.PRIMARY
+    assert _recoverable_cells(matrix, state) == []
+
+
+def test_rows_with_total_hide_kroner_and_days_with_their_borgere():
+    """Kvalitet per rule: kroner and days are never '<5'; hidden ('x') only with a suppressed borger
+    count, and a second row goes too so the total does not give the hidden one away."""
+    df = pl.DataFrame({"regel": ["A", "B", "C"], "borgere": [3, 10, 20], "par": [3, 12, 25],
+                       "dage": [40, 100, 300], "kroner": [5000, 9000, 30000]})
+    total = {"regel": "I alt", "borgere": 33, "par": 40, "dage": 440, "kroner": 44000}
+    out = S.suppress_rows(df, "borgere", ["par"], ["dage", "kroner"], total=total)
+    assert out.row(0) == ("A", "<5", "x", "x", "x")
+    assert out.row(1) == ("B", "x", "x", "x", "x")  # complementary: 440 - 300 - x would reveal A
+    assert out.row(3) == ("I alt", "33", "40", "440", "44000")
+    assert "<5" not in out["kroner"].to_list() + out["dage"].to_list()
+    exact = S.suppress_rows(df, "borgere", ["par"], ["dage", "kroner"], total=total, visning=S.exact())
+    assert exact["kroner"].to_list() == ["5000", "9000", "30000", "44000"]

@@ -41,7 +41,8 @@ def test_renders_with_defaults(demo_env):
     assert df["Kommune"].to_list()[-1] == "I alt"
     total = int(df["Antal borgere"].to_list()[-1].replace(".", ""))
     assert total > 100
-    assert any("Diskretionering" in c.value for c in at.caption)
+    # admin may see the borger list: exact numbers on screen, and the page says so
+    assert any("Tallene vises præcist" in c.value for c in at.caption)
 
 
 def test_filter_changes_the_table(demo_env):
@@ -51,6 +52,8 @@ def test_filter_changes_the_table(demo_env):
     assert not at.exception
     after = table(at)
     assert after["Paragraf"].to_list() == ["SEL §108", "I alt"]
+    # the paragraf's DST ydelseskode and konto beside it (issue 11 item 8)
+    assert after.row(0, named=True)["DST-ydelseskode"] == "1.8.1" and after.row(0, named=True)["Konto"] == "5.38.50"
     assert after["Antal borgere"][0] == before.filter(pl.col("Paragraf") == "SEL §108")["Antal borgere"].item()
     assert at.query_params["paragraf"] in ("SEL §108", ["SEL §108"])
 
@@ -63,11 +66,28 @@ def test_deep_link_answers_the_done_question(demo_env):
     ds = open_dataset(demo_env)
     f = Filters.from_query_params({k: v for k, v in params.items() if k != "raekker"})[0]
     ct = E.crosstab(ds, f, "kommune", None, "borgere")
-    expected = E.suppressed_table(ct)
+    from workbench import suppression
+
+    expected = E.suppressed_table(ct, visning=suppression.exact())  # admin: exact numbers on screen
     shown = table(at)
     assert shown.rows() == expected.rows()
     assert multiselect(at, "fp_kategorier").value == ["Sindslidelse"]
     assert multiselect(at, "fp_niveauer").value == ["3"]
+
+
+def test_analytiker_sees_the_suppressed_table(demo_env, monkeypatch):
+    """Issue 11 item 9: analytiker (no borger list) sees the suppressed crosstab; admin the exact one."""
+    from workbench import suppression
+
+    monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
+    params = {"paragraf": "SEL §108", "paa": "2025-06-30", "raekker": "kommune", "kommunetype": "betaling"}
+    at = run(params)
+    assert any("Diskretionering" in c.value for c in at.caption)
+    shown = table(at)
+    assert "<5" in shown["Antal borgere"].to_list()
+    for v in shown["Antal borgere"].to_list():
+        assert v in ("<5", "x") or int(v.replace(".", "")) >= 5
 
 
 def test_malformed_params_warn_in_danish(demo_env):

@@ -33,7 +33,7 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from workbench.config import ConfigError
+from workbench.config import ConfigError, safe_load
 from workbench.cpr import mask_expr
 from workbench.dataset import Dataset
 from workbench.paths import config_dir
@@ -167,7 +167,7 @@ def parse_roles(data: object, path: Path) -> RolesConfig:
 def _load_roles(path: str, mtime_ns: int) -> RolesConfig:
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" linje {mark.line + 1}" if mark is not None else ""

@@ -272,3 +272,68 @@ def run(skala: str, repeats: int, cases: list[str] | None = None, data_dir: Path
             rows.append(_row(name, skala, raw))
     _with_ratio(rows)
     return frame(rows)
+
+
+# --- the report (docs/BENCHMARKS.md) ------------------------------------------------------------------
+
+def machine() -> dict[str, str]:
+    """What the numbers were measured on: CPU, cores, memory, load, versions."""
+    import platform
+
+    info = {"platform": platform.platform(), "python": platform.python_version(), "polars": pl.__version__,
+            "kerner": str(os.cpu_count())}
+    try:
+        model = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                      if ln.startswith("model name")), "")
+        if model:
+            info["cpu"] = model
+        mem = next((ln.split()[1] for ln in Path("/proc/meminfo").read_text().splitlines()
+                    if ln.startswith("MemTotal:")), None)
+        if mem:
+            info["hukommelse"] = f"{int(mem) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    try:
+        info["load (1/5/15 min)"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        pass
+    for mod in ("duckdb", "pandas"):
+        try:
+            info[mod] = importlib.import_module(mod).__version__
+        except ImportError:
+            pass
+    return info
+
+
+def markdown(df: pl.DataFrame, command: str, seconds: float) -> str:
+    """docs/BENCHMARKS.md: machine, command, the table and the ratios against the baselines."""
+    import datetime as dt
+
+    lines = ["# Benchmarks", "",
+             f"Skrevet af `{command}` den {dt.datetime.now().strftime('%d-%m-%Y %H:%M')} "
+             f"({seconds:.0f} s). Kør kommandoen igen for at opdatere filen.", "",
+             "## Maskine", ""]
+    lines += [f"- {k}: {v}" for k, v in machine().items()]
+    lines += ["", "Tider er medianer over gentagelser (ms); `proces-*` er hele processer fra start til slut "
+              "(import, åbning, beregning, output) med processens egen højeste RSS; de øvrige er målt i processen. "
+              "`ratio` er variantens median delt med polars-variantens: over 1 betyder, at workbench er hurtigst.",
+              "", "## Resultater", "",
+              "| case | variant | median ms | min ms | peak MB | rækker | ratio | note |",
+              "|---|---|---:|---:|---:|---:|---:|---|"]
+
+    def num(v, fmt="{:.1f}") -> str:
+        return "" if v is None else fmt.format(v)
+
+    for r in df.iter_rows(named=True):
+        lines.append(f"| {r['case']} | {r['variant']} | {num(r['median_ms'])} | {num(r['min_ms'])} | "
+                     f"{num(r['peak_mb'])} | {num(r['rows'], '{}')} | {num(r['ratio'], '{:.2f}')} | "
+                     f"{(r['note'] or '').replace('|', '/')} |")
+    ratios = [r for r in df.iter_rows(named=True) if r["variant"] in ("duckdb", "pandas") and r["ratio"]]
+    if ratios:
+        lines += ["", "## Forhold (baseline-tid / workbench-tid; mål ≥ 1,0 for hele processer mod DuckDB)", ""]
+        peak = {(r["case"], r["variant"]): r["peak_mb"] for r in df.iter_rows(named=True)}
+        for r in ratios:
+            mine, theirs = peak.get((r["case"], "polars")), r["peak_mb"]
+            mem = f"; hukommelse {mine:.0f} MB mod {theirs:.0f} MB" if mine and theirs else ""
+            lines.append(f"- {r['case']}: {r['variant']} {r['ratio']:.2f}×{mem}")
+    return "\n".join(lines) + "\n"

@@ -38,22 +38,32 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> Parser:
+def build_parser(only: str | None = None) -> Parser:
+    """The parser; with `only`, just that subcommand's module is imported (the others keep their
+    name and help text, so `--help` and unknown-command errors still list them)."""
     parser = Parser(prog="ffb-workbench", description="FFB Workbench")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for name, (module, helptext) in COMMANDS.items():
-        mod = importlib.import_module(f"workbench.commands.{module}")
         p = sub.add_parser(name, help=helptext, description=helptext)
         p.add_argument("--bruger", default=None,
                        help="kør som denne konfigurerede bruger (udeladt: admin, lokal dataejer)")
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        if only is None or name == only:
+            mod = importlib.import_module(f"workbench.commands.{module}")
+            mod.add_arguments(p)
+            p.set_defaults(_run=mod.run)
     return parser
+
+
+def _command_name(argv: list[str]) -> str:
+    """The subcommand named in argv ('' when none: the parser reports it)."""
+    return next((a for a in argv if not a.startswith("-")), "")
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        argv = sys.argv[1:] if argv is None else argv
+        args = build_parser(_command_name(argv)).parse_args(argv)
+        args._argv = list(argv)  # as typed (bench writes it into docs/BENCHMARKS.md)
         return int(args._run(args) or 0)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)

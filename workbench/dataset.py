@@ -17,7 +17,7 @@ from typing import Sequence
 import polars as pl
 
 from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Col, Table, dtype
-from workbench.config import CodeLists, SHORT_FORMS, codes as load_codes
+from workbench.config import CodeLists, SHORT_FORMS, codes as load_codes, safe_load
 
 EXTENSIONS = (".parquet", ".csv", ".xlsx")
 ROW = "raekke"
@@ -264,6 +264,8 @@ class Dataset:
     udtraeksdato_fil: dt.date | None = None
     # the tables as opened (before scoping/filtering): the reference date is one per dataset
     root_tables: dict[str, pl.LazyFrame] | None = None
+    # rejected rows per table as counted when the dataset was validated (manifest path); None: count
+    rejected_rows: dict[str, int] | None = None
 
     def __getattr__(self, name: str) -> pl.LazyFrame:
         tables = self.__dict__.get("tables", {})
@@ -284,9 +286,19 @@ class Dataset:
         return Dataset(self.path, self.version, tables, self.rejected if rejected is None else rejected, self.files,
                        self.udtraeksdato_fil, self.root_tables if self.root_tables is not None else self.tables)
 
+    def only_borger(self, borger_id: str) -> "Dataset":
+        """Every table with a borger_id narrowed to one borger *before* scoping, so the filter
+        reaches the files (predicate pushdown) instead of stopping at the scope's semi-joins; the
+        reference date still comes from the whole dataset (root_tables)."""
+        tables = {n: lf.filter(pl.col("borger_id") == borger_id) if "borger_id" in lf.collect_schema().names() else lf
+                  for n, lf in self.tables.items()}
+        return self.derive(tables)
+
     def rejected_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
         """Rejected rows per table (only tables with any), for the given tables or all."""
         names = [n for n in self.rejected if tables is None or n in tables]
+        if self.rejected_rows is not None:  # counted once at validation (workbench.manifest)
+            return {n: self.rejected_rows[n] for n in names if self.rejected_rows.get(n)}
         counts = pl.collect_all([self.rejected[n].select(pl.len()) for n in names])
         return {n: c.item() for n, c in zip(names, counts) if c.item()}
 
@@ -299,9 +311,19 @@ def version_key(directory: Path, files: dict[str, Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def open_dataset(path: str | Path, codes: CodeLists | None = None) -> Dataset:
+def open_dataset(path: str | Path, codes: CodeLists | None = None, *, trust_manifest: bool = True) -> Dataset:
+    """The dataset in `path` (a dataset directory or a data directory's current version).
+
+    A directory with a matching manifest.json (written by `import`/`demo`, workbench.manifest) is
+    scanned from its typed Parquet with no re-validation; any other goes through the loader below."""
     codes = codes or load_codes()
     directory = resolve_dir(path)
+    if trust_manifest:
+        from workbench import manifest
+
+        trusted = manifest.open_trusted(directory, codes)
+        if trusted is not None:
+            return trusted
     files: dict[str, Path] = {}
     for name in TABLES:
         f = table_file(directory, name)
@@ -343,7 +365,7 @@ def read_udtraeksdato(directory: Path) -> dt.date | None:
     import yaml
 
     try:
-        meta = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        meta = safe_load(f.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         raise DatasetError(f"{f.name}: kan ikke læses ({str(e).splitlines()[0]})") from None
     value = meta.get("udtraeksdato") if isinstance(meta, dict) else None

@@ -1,7 +1,8 @@
 """The shared filter model: a pure dataclass, its URL form and how it narrows a Dataset.
 
 Semantics (documented for users in the filter panel):
-- Period: the reference date `paa` (default today), or the interval `fra`..`paa` (both included).
+- Period: the reference date `paa` (default: the dataset's udtraeksdato, workbench.dataset.udtraeksdato,
+  carried as `udtraeksdato` by the filter panel; never today), or the interval `fra`..`paa` (both included).
   A borger is in the population when at least one ydelse covers a day of the period and matches
   every ydelse-level filter (paragraf, ydelse, tilbud, tilbudstype, driftsform) - all on the same
   ydelse.
@@ -31,7 +32,7 @@ from workbench import geo
 from workbench.config import CodeLists, load_config
 from workbench.dataset import Dataset
 from workbench.niveau import niveau_paa
-from workbench.periods import age_on, dansk_dato, parse_date
+from workbench.periods import active_between, age_on, dansk_dato, parse_date
 
 from workbench.niveau import IKKE_VURDERET  # noqa: E402  (re-exported for callers)
 NIVEAUER = ("0", "1", "2", "3", "4", IKKE_VURDERET)
@@ -53,7 +54,7 @@ FILTER_PARAMS = frozenset(LIST_PARAMS) | frozenset(SCALAR_PARAMS)
 
 @dataclass(frozen=True)
 class Filters:
-    paa: dt.date | None = None  # reference date; None = today
+    paa: dt.date | None = None  # reference date; None = the dataset's udtraeksdato (below)
     fra: dt.date | None = None  # interval start; None = the reference date alone
     kommunetype: str = "handle"
     kommuner: tuple[str, ...] = ()
@@ -74,10 +75,18 @@ class Filters:
     sagsbehandlere: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     vurderet_maaneder: int | None = None  # only niveauer assessed within the last N months count
+    # the default reference date (the dataset's udtraeksdato); set by the filter panel from
+    # workbench.ui.data.data_date(); not a filter: not in the URL and not compared
+    udtraeksdato: dt.date | None = field(default=None, compare=False)
 
     # -- period -------------------------------------------------------------------------------
     def reference_date(self) -> dt.date:
-        return self.paa or dt.date.today()
+        """paa, else the dataset's udtraeksdato; never today (contract: The reference date)."""
+        if self.paa is not None:
+            return self.paa
+        if self.udtraeksdato is not None:
+            return self.udtraeksdato
+        raise ValueError("ingen referencedato: Filters mangler både paa og udtraeksdato")
 
     def period(self) -> tuple[dt.date, dt.date]:
         end = self.reference_date()
@@ -171,7 +180,7 @@ class Filters:
                 continue
             notices.append(f"Ukendt parameter '{key[:40]}' i adressen – ignoreret.")
         f = cls(**kwargs)
-        if f.fra is not None and f.fra > f.reference_date():
+        if f.fra is not None and f.paa is not None and f.fra > f.paa:
             notices.append("Periodens start ('fra') ligger efter slutdatoen ('paa') – ignoreret.")
             f = f.with_(fra=None)
         if f.niveauer and not f.undertema:
@@ -334,7 +343,7 @@ def borger_status(ds: Dataset, f: Filters, undertema: str | None = None,
     primaer_maalgruppe, primaer_kategori."""
     codes = codes or load_config().codes
     paa = f.reference_date()
-    kommune = pl.col("handlekommune") if f.kommunetype == "handle" else pl.coalesce("betalingskommune", "handlekommune")
+    kommune = geo.kommune_efter(f.kommunetype)
     b = ds.borgere.select(
         "borger_id", kommune.alias("kommunekode"), age_on(pl.col("foedselsdato"), paa).alias("alder"),
         pl.col("koen").cast(pl.String), "sagsbehandler", "team",
@@ -360,11 +369,8 @@ def period_ydelser(ds: Dataset, f: Filters) -> pl.LazyFrame:
     """Ydelser covering a day of the period that match the ydelse-level filters, with tilbud facts:
     ydelse columns + tilbud_navn, tilbudstype, driftsform, tilbud_kommunekode, postnr, lat, lon."""
     start, end = f.period()
-    y = ds.ydelser.filter(
-        (pl.col("startdato") <= end) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= start))
-        # a ydelse ending before it starts is a data-quality finding, not an active ydelse
-        & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato")))
-    ).with_columns(pl.col("paragraf").cast(pl.String))
+    # a ydelse ending before it starts is a data-quality finding, not an active ydelse (active_between)
+    y = ds.ydelser.filter(active_between(start, end)).with_columns(pl.col("paragraf").cast(pl.String))
     t = ds.tilbud.select(
         "tilbud_id", pl.col("navn").alias("tilbud_navn"), pl.col("tilbudstype").cast(pl.String),
         pl.col("driftsform").cast(pl.String), pl.col("kommunekode").alias("tilbud_kommunekode"),

@@ -66,12 +66,15 @@ def kommune_navne() -> dict[str, str]:
     return dict(zip(kommuner()["kommunekode"], kommuner()["navn"]))
 
 
-def region_of(kommunekode: str | None) -> str | None:
-    """The regionskode of a kommune (None when unknown)."""
-    if kommunekode is None:
-        return None
-    hit = kommuner().filter(pl.col("kommunekode") == kommunekode)
-    return hit["regionskode"][0] if hit.height else None
+def betalingskommune() -> pl.Expr:
+    """A borger's paying kommune: betalingskommune, or the handlekommune when it is empty (the one
+    place this fallback is spelled; named 'betalingskommune')."""
+    return pl.coalesce(pl.col("betalingskommune"), pl.col("handlekommune")).alias("betalingskommune")
+
+
+def kommune_efter(kommunetype: str) -> pl.Expr:
+    """The kommune a borger is counted under: 'handle' -> handlekommune, 'betaling' -> betalingskommune()."""
+    return pl.col("handlekommune") if kommunetype == "handle" else betalingskommune()
 
 
 def kommune_region_frame() -> pl.LazyFrame:

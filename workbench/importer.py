@@ -365,6 +365,12 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
                 quarantine = str(versions / version / QUARANTINE / qfile.name)
             reports.append(TableReport(c.table, c.source.name, c.read, c.accepted.height, c.rejected.height,
                                        c.blank, quarantine))
+        # Validate once, trust after: typed Parquet + manifest.json for this version (workbench.manifest);
+        # a version's rejected rows stay in karantaene/, as before.
+        from workbench import manifest
+
+        manifest.write_manifest(tmp, {c.table: c.accepted for c in checked},
+                                {c.table: c.rejected.head(0) for c in checked}, codes=codes)
         result = ImportResult(
             version=version, data_dir=str(data_path), version_dir=str(versions / version), kilde=str(src_path),
             tidspunkt=now.isoformat(timespec="seconds"), tabeller=reports,

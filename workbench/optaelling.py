@@ -12,6 +12,13 @@ Semantics (the contract, to the letter):
 - tilgang = borgere with the paragraf this month and not the month before; afgang = borgere with it
   the month before and not this month. The month before `fra` is computed as well, so the first
   month is right.
+- Days after the reference date `paa` never count (a ydelse that starts after it, or the days of a
+  ydelse after it, are cut off), and a month after the month of `paa` is refused (ValueError ->
+  exit 2 on the command line; the Overblik page never offers such a month).
+- Totals over paragraffer (the Overblik KPIs and the table's Total row): borgere, tilgang and afgang
+  are unique borgere under any paragraf (a change from one paragraf to another is neither tilgang nor
+  afgang); helaarspersoner is the sum over paragraffer (each paragraf counts its own days, as DST
+  counts them). See `totals` and `noegletal`.
 
 Rows: every month fra..til for every paragraf with a borger in the window (the month before `fra`
 through `til`), zeros included, sorted by maaned then paragraf (enum order of the code list).
@@ -25,42 +32,15 @@ second.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Sequence
 
 import polars as pl
 
-from workbench.periods import slut_eff
+from workbench import geo
+from workbench.periods import MONTH_FMT, active_on, add_months, month_end, month_start, slut_eff, valid_period
 
 COLUMNS = ("maaned", "paragraf", "borgere", "helaarspersoner", "tilgang", "afgang")
-MONTH_FMT = "%Y-%m"
-FAR_FUTURE = dt.date(9999, 12, 31)
-
-
-# --------------------------------------------------------------------------------------------
-# month arithmetic (plain dates; months are represented by their first day)
-
-
-def month_start(d: dt.date) -> dt.date:
-    return d.replace(day=1)
-
-
-def add_months(d: dt.date, n: int) -> dt.date:
-    """The first day of the month n months after d's month."""
-    k = d.year * 12 + (d.month - 1) + n
-    return dt.date(k // 12, k % 12 + 1, 1)
-
-
-def month_end(d: dt.date) -> dt.date:
-    return add_months(d, 1) - dt.timedelta(days=1)
-
-
-def months(fra: dt.date, til: dt.date) -> list[dt.date]:
-    """First days of the months fra..til (both included)."""
-    out, m = [], month_start(fra)
-    while m <= til:
-        out.append(m)
-        m = add_months(m, 1)
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,9 +144,8 @@ def monthly_counts(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.da
     borgere of M are the runs covering M (again a difference array)."""
     by = list(by)
     first, last = month_start(fra), month_start(til)
-    if first > last:
-        raise ValueError("--fra ligger efter --til")
-    lo, hi = add_months(first, -1), month_end(last)
+    check_months(first, last, paa)
+    lo, hi = add_months(first, -1), min(month_end(last), paa)  # days after paa never count
     keys = ["borger_id", *by]
 
     days = merge_intervals(clip(covered(ydelser, paa, by), lo, hi), keys).with_columns(
@@ -216,6 +195,21 @@ def monthly_counts(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.da
     )
 
 
+def check_months(fra: dt.date, til: dt.date, paa: dt.date) -> None:
+    """ValueError (one Danish line) when fra is after til or til is after the month of paa."""
+    if month_start(fra) > month_start(til):
+        raise ValueError(f"fra-måneden ({fra.strftime(MONTH_FMT)}) ligger efter til-måneden ({til.strftime(MONTH_FMT)})")
+    if month_start(til) > month_start(paa):
+        raise ValueError(f"til-måneden {til.strftime(MONTH_FMT)} ligger efter referencedatoens måned "
+                         f"({paa.strftime(MONTH_FMT)}, referencedato {paa.isoformat()}); dage efter "
+                         "referencedatoen tælles ikke")
+
+
+def last_month(paa: dt.date) -> dt.date:
+    """The last month that may be counted on reference date paa (its own month)."""
+    return month_start(paa)
+
+
 def optaelling(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
     """The `optaelling` command's table: maaned, paragraf, borgere, helaarspersoner, tilgang, afgang."""
     return monthly_counts(ydelser, fra, til, paa, by=("paragraf",)).select(COLUMNS)
@@ -246,44 +240,53 @@ def month_table(per_paragraf: pl.DataFrame, total: pl.DataFrame, value: str = "b
 
 
 # --------------------------------------------------------------------------------------------
-# KPIs for the Overblik page
+# totals and KPIs for the Overblik page
 
 
-def kpis(ydelser: pl.LazyFrame, paa: dt.date, fra: dt.date, til: dt.date) -> pl.LazyFrame:
-    """One row:
-    - borgere: unique borgere with a ydelse active on `paa`;
-    - aktive_ydelser: ydelser active on `paa` (slutdato < startdato never counts);
-    - helaarspersoner: covered days in the months fra..til (union per borger and paragraf, summed
-      over paragraffer, open ydelser through `paa`) / the days of the period;
-    - nye / afsluttede: unique borgere whose course of ydelser (all paragraffer, merged; a handover
-      D -> D+1 is one course) started / ended in the month of `paa`, on or before `paa`.
-    """
-    first, last = month_start(fra), month_end(month_start(til))
-    if first > last:
-        raise ValueError("fra ligger efter til")
-    valid = ydelser.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato")))
-    active = valid.filter((pl.col("startdato") <= paa) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= paa)))
-    now = active.select(borgere=pl.col("borger_id").n_unique().cast(pl.Int64),
-                        aktive_ydelser=pl.len().cast(pl.Int64))
-
-    period_days = (last - first).days + 1
-    days = (
-        merge_intervals(clip(covered(ydelser, paa, ("paragraf",)), first, last), ("borger_id", "paragraf"))
-        .select(dage=(pl.col("e").cast(pl.Int32) - pl.col("s").cast(pl.Int32) + 1).sum())
-        .select(helaarspersoner=pl.col("dage").fill_null(0).cast(pl.Float64) / period_days)
+def totals(per_paragraf: pl.LazyFrame, unique: pl.LazyFrame) -> pl.LazyFrame:
+    """maaned, borgere, helaarspersoner, tilgang, afgang over all paragraffer: borgere, tilgang and
+    afgang from `unique` (monthly_counts(by=()): unique borgere under any paragraf), helaarspersoner
+    the sum of `per_paragraf` (monthly_counts(by=('paragraf',))) over paragraffer."""
+    hp = per_paragraf.group_by("maaned").agg(pl.col("helaarspersoner").sum())
+    return (
+        unique.drop("helaarspersoner").join(hp, on="maaned", how="left")
+        .with_columns(pl.col("helaarspersoner").fill_null(0.0))
+        .sort("maaned")
+        .select("maaned", "borgere", "helaarspersoner", "tilgang", "afgang")
     )
 
-    # courses: open ydelser never end, so they are given an end far in the future
-    courses = merge_intervals(
-        valid.select("borger_id", s=pl.col("startdato"), e=pl.col("slutdato").fill_null(FAR_FUTURE)),
-        ("borger_id",),
-    )
-    m0 = month_start(paa)
-    events = courses.select(
-        nye=pl.col("borger_id").filter(pl.col("s").is_between(m0, paa)).n_unique().cast(pl.Int64),
-        afsluttede=pl.col("borger_id").filter(pl.col("e").is_between(m0, paa)).n_unique().cast(pl.Int64),
-    )
-    return pl.concat([now, days, events], how="horizontal")
+
+def overblik(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(per_paragraf, total): the two frames every Overblik number comes from (table, KPI, chart,
+    tilgang/afgang); per_paragraf is exactly the `optaelling` command's table."""
+    per = monthly_counts(ydelser, fra, til, paa, by=("paragraf",))
+    return per, totals(per, monthly_counts(ydelser, fra, til, paa, by=()))
+
+
+@dataclass(frozen=True)
+class Noegletal:
+    """The Overblik KPI cards: the Total row of the month table for one month (same numbers)."""
+    maaned: str  # 'YYYY-MM'
+    borgere: int  # unique borgere under any paragraf in the month
+    helaarspersoner: float  # sum over paragraffer of the month's helårspersoner
+    tilgang: int  # under a paragraf this month, under none the month before
+    afgang: int  # under a paragraf the month before, under none this month
+    aktive_ydelser: int  # ydelser active on the reference date
+
+
+def noegletal(total: pl.DataFrame, maaned: str, aktive_ydelser: int) -> Noegletal:
+    """The KPIs of `maaned` taken from `total` (see totals); zeros when the month has no row."""
+    row = total.filter(pl.col("maaned") == maaned)
+    if row.height == 0:
+        return Noegletal(maaned, 0, 0.0, 0, 0, aktive_ydelser)
+    r = row.row(0, named=True)
+    return Noegletal(maaned, int(r["borgere"]), float(r["helaarspersoner"]), int(r["tilgang"]), int(r["afgang"]),
+                     aktive_ydelser)
+
+
+def aktive_ydelser(ydelser: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
+    """One value: ydelser active on paa (slutdato < startdato never counts)."""
+    return ydelser.filter(active_on(paa) & valid_period()).select(aktive_ydelser=pl.len().cast(pl.Int64))
 
 
 # --------------------------------------------------------------------------------------------
@@ -300,7 +303,7 @@ def filter_kommuner(ydelser: pl.LazyFrame, borgere: pl.LazyFrame, handlekommuner
     if handlekommuner:
         cond = cond & pl.col("handlekommune").is_in(list(handlekommuner))
     if betalingskommuner:
-        cond = cond & pl.coalesce("betalingskommune", "handlekommune").is_in(list(betalingskommuner))
+        cond = cond & geo.betalingskommune().is_in(list(betalingskommuner))
     chosen = borgere.filter(cond).select("borger_id").unique()
     return ydelser.join(chosen, on="borger_id", how="semi")
 

@@ -1,23 +1,4 @@
-"""Where the workbench finds its own files and the default data directory."""
+"""Where the workbench finds its own files and the default data directory (defined in data_model.paths,
+which data_model needs without importing workbench; re-exported here for the workbench)."""
 
-from __future__ import annotations
-
-import os
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = ROOT / "config"
-GEO_DIR = ROOT / "geo"
-
-
-def config_dir() -> Path:
-    return Path(os.environ.get("FFB_WORKBENCH_CONFIG", CONFIG_DIR))
-
-
-def home_dir() -> Path:
-    """Writable directory for the bundled demo data (git-ignored)."""
-    return Path(os.environ.get("FFB_WORKBENCH_HOME", ROOT / "var"))
-
-
-def demo_dir() -> Path:
-    return home_dir() / "demo"
+from data_model.paths import CONFIG_DIR, GEO_DIR, ROOT, config_dir, demo_dir, home_dir  # noqa: F401

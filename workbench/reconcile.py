@@ -116,13 +116,23 @@ def compare(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 OTTETAL_COLUMNS = ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"]
 
 
-def ottetalskontrol(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """Per maaned (YYYY-MM) and paragraf: borgere in ydelser, in betalinger, in both, only in one."""
+def compared(ds: Dataset, paa: dt.date) -> pl.LazyFrame | None:
+    """The month-by-month comparison both the 8-talskontrol table and its two findings read
+    (None without betalinger). Collect it once and pass it as `cmp` to ottetalskontrol and mismatches
+    so the comparison runs once per kvalitet run, not once per consumer. Rechunk the collected frame:
+    Polars 2.1 panics now and then ('assertion failed: i < self.len()' in binview) when the
+    multi-chunk string columns of this full join's output are filtered and concatenated later."""
+    return _compare_months(ds, paa) if _has_betalinger(ds) else None
+
+
+def ottetalskontrol(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Per maaned (YYYY-MM) and paragraf: borgere in ydelser, in betalinger, in both, only in one.
+    `cmp`: compared(ds, paa), already collected (else computed here)."""
     if not _has_betalinger(ds):
         return pl.LazyFrame(schema={"maaned": pl.String, "paragraf": pl.String, **{c: pl.Int64 for c in OTTETAL_COLUMNS}})
     y, b = pl.col("i_ydelser"), pl.col("i_betalinger")
     return (
-        _compare_months(ds, paa).group_by("m", "paragraf").agg(
+        (cmp if cmp is not None else _compare_months(ds, paa)).group_by("m", "paragraf").agg(
             y.sum().cast(pl.Int64).alias("ydelser"),
             b.sum().cast(pl.Int64).alias("betalinger"),
             (y & b).sum().cast(pl.Int64).alias("begge"),
@@ -134,13 +144,14 @@ def ottetalskontrol(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     )
 
 
-def mismatches(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+def mismatches(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Both kinds of 8-talskontrol finding: regel, noegle (borger|paragraf|YYYY-MM), borger_id,
-    paragraf, maaned. One frame, so the comparison runs once for the two rules."""
+    paragraf, maaned. One frame, so the comparison runs once for the two rules. `cmp`: as in
+    ottetalskontrol."""
     if not _has_betalinger(ds):
         return pl.LazyFrame(schema={c: pl.String for c in ("regel", "noegle", "borger_id", "paragraf", "maaned")})
     return (
-        _compare_months(ds, paa)
+        (cmp if cmp is not None else _compare_months(ds, paa))
         .filter(pl.col("i_ydelser") != pl.col("i_betalinger"))
         .with_columns(
             _index_to_text(pl.col("m")).alias("maaned"),

@@ -30,6 +30,7 @@ import polars as pl
 
 from workbench.config import CodeLists, ConfigError, load_config, load_yaml
 from workbench.paths import GEO_DIR, config_dir
+from workbench.periods import add_months, months, valid_period
 
 UDTRAEK_DATO = dt.date(2026, 10, 31)  # fixed extraction date: the data end here
 HISTORIK_FRA = dt.date(2023, 11, 1)  # three years of history up to UDTRAEK_DATO
@@ -165,7 +166,7 @@ def _check_demo_config(data: Any, codes: CodeLists) -> DemoConfig:
         first = dt.datetime.strptime(maaned, "%Y-%m").date()
     except ValueError:
         raise _err(f"'databrud.maaned' skal være ÅÅÅÅ-MM, ikke '{maaned}'") from None
-    if not (HISTORIK_FRA < first and _next_month(first) <= UDTRAEK_DATO.replace(day=1)):
+    if not (HISTORIK_FRA < first and add_months(first, 1) <= UDTRAEK_DATO.replace(day=1)):
         raise _err(f"'databrud.maaned' skal ligge inde i perioden {HISTORIK_FRA:%Y-%m}..{UDTRAEK_DATO:%Y-%m}")
     andel = db.get("andel")
     if not isinstance(andel, (int, float)) or not 0 <= andel < 1:
@@ -202,10 +203,6 @@ def planned_count(rate: float, borgere: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------- dates
-def _next_month(d: dt.date) -> dt.date:
-    return dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
-
-
 def _add_years(d: dt.date, years: int) -> dt.date:
     try:
         return d.replace(year=d.year + years)
@@ -965,7 +962,7 @@ class _Generator:
     # ------------------------------------------------------------------------------------ databrud
     def databrud(self, borgere: list[Borger]) -> None:
         m0 = dt.datetime.strptime(self.cfg.databrud_maaned, "%Y-%m").date()
-        m1 = _next_month(m0)
+        m1 = add_months(m0, 1)
         rng = random.Random(self.seed * 15485863 + 3)
         keep = self.cfg.databrud_andel
         for b in borgere:
@@ -979,7 +976,7 @@ class _Generator:
 
     def finalize_ydelser(self, borgere: list[Borger]) -> None:
         m0 = dt.datetime.strptime(self.cfg.databrud_maaned, "%Y-%m").date()
-        m1 = _next_month(m0)
+        m1 = add_months(m0, 1)
         keep = self.cfg.databrud_andel
         n = 0
         for b in borgere:
@@ -1110,7 +1107,7 @@ class _Generator:
     def betalinger(self, ydelser: pl.DataFrame, borgere: list[Borger]) -> pl.DataFrame:
         """The payment system: one row per borger x paragraf x month a valid ydelse covers (prorated)."""
         udtraek = pl.lit(UDTRAEK_DATO, dtype=pl.Date)
-        y = ydelser.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato"))).select(
+        y = ydelser.filter(valid_period()).select(
             "borger_id", "paragraf", "startdato", pl.coalesce("slutdato", udtraek).alias("slut"), "maanedlig_udgift",
         )
         m = y.with_columns(
@@ -1133,7 +1130,7 @@ class _Generator:
         rows_by_borger: dict[str, list[tuple]] = {}
         for r in in_window.select("borger_id", "paragraf", "maaned").iter_rows():
             rows_by_borger.setdefault(r[0], []).append(r)
-        months = [m_.strftime("%Y-%m") for m_ in _months(HISTORIK_FRA, UDTRAEK_DATO)]
+        maaneder = [m_.strftime("%Y-%m") for m_ in months(HISTORIK_FRA, UDTRAEK_DATO)]
         drop, add = [], []
         n_drop, n_add = self.planned["ydelse_uden_betaling"], self.planned["betaling_uden_ydelse"]
         for i in order:
@@ -1152,7 +1149,7 @@ class _Generator:
                 if not options:
                     continue
                 p = rng.choice(options)
-                r = (b.borger_id, p, rng.choice(months))
+                r = (b.borger_id, p, rng.choice(maaneder))
                 lo, hi = self.c["maanedlig_udgift"][p]
                 add.append((*r, float(round(rng.uniform(lo, hi) / 50) * 50)))
                 self.quality_objs["betaling_uden_ydelse"].append((b, r))
@@ -1281,12 +1278,6 @@ class _Generator:
         return {"samtidige": samtidige, "overdragelser": overdragelser}
 
 
-def _months(lo: dt.date, hi: dt.date) -> list[dt.date]:
-    out, m = [], lo.replace(day=1)
-    while m <= hi:
-        out.append(m)
-        m = _next_month(m)
-    return out
 
 
 def _frame(rows: list[tuple], schema: dict) -> pl.DataFrame:
@@ -1354,6 +1345,11 @@ def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress:
         gen.bar.show(0.85 + 0.15 * i / len(names), f"skriver {name}")
         tables[name].write_parquet(out / f"{name}.parquet", **PARQUET)
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    # Validate once, trust after: typed Parquet + manifest.json (workbench.manifest).
+    gen.bar.show(0.99, "validerer")
+    from workbench import manifest as typed_manifest
+
+    typed_manifest.write_manifest(out)
     gen.bar.show(1.0, "færdig")
     gen.bar.done()
     return manifest

@@ -26,6 +26,7 @@ from workbench.config import CodeLists, load_config
 from workbench.optaelling import merge_intervals
 from workbench.dataset import Dataset
 from workbench.output import dansk_tal
+from workbench.periods import add_months, month_start
 from workbench.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
                                latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
 
@@ -64,15 +65,6 @@ COUNT_MEASURES = ("borgere", "ydelser")
 
 # -- time buckets --------------------------------------------------------------------------------
 
-def _month_start(d: dt.date) -> dt.date:
-    return d.replace(day=1)
-
-
-def _next(d: dt.date, months: int) -> dt.date:
-    m = d.month - 1 + months
-    return dt.date(d.year + m // 12, m % 12 + 1, 1)
-
-
 def buckets(start: dt.date, end: dt.date, grain: str | None) -> pl.DataFrame:
     """b_label, b_start, b_end, b_dage: the period cut into år/kvartal/måned (clipped to the period)."""
     if grain is None:
@@ -84,10 +76,10 @@ def buckets(start: dt.date, end: dt.date, grain: str | None) -> pl.DataFrame:
         elif grain == "kvartal":
             cur = dt.date(start.year, (start.month - 1) // 3 * 3 + 1, 1)
         else:
-            cur = _month_start(start)
+            cur = month_start(start)
         rows = []
         while cur <= end:
-            nxt = _next(cur, step)
+            nxt = add_months(cur, step)
             if grain == "aar":
                 label = str(cur.year)
             elif grain == "kvartal":
@@ -379,23 +371,27 @@ def formatter(measure: str, danish: bool = True):
     return lambda v: str(int(round(v))) if decimals == 0 else f"{v:.{decimals}f}"
 
 
-def suppressed_table(ct: Crosstab, danish: bool = True, graense: int | None = None) -> pl.DataFrame:
+def suppressed_table(ct: Crosstab, danish: bool = True, graense: int | None = None, visning=None) -> pl.DataFrame:
     """The crosstab as shown and exported: text cells, primary + complementary suppression decided on the
-    borger counts, row/column totals ('I alt')."""
+    borger counts, row/column totals ('I alt'). visning (workbench.suppression.Visning): exact for roles
+    with the borger list on screen; None = suppressed."""
     from workbench.suppression import suppress_crosstab
 
+    # the borger count itself reads '<g' when small; every other measure (ydelser, kroner, helårspersoner)
+    # is hidden as 'x' where its borger count is small, never shown as '<g'
     return suppress_crosstab(ct.wide("vaerdi"), ct.row_label, ct.value_columns(), I_ALT if ct.cols else None,
-                             I_ALT, counts=ct.wide("borgere"), graense=graense, fmt=formatter(ct.measure, danish))
+                             I_ALT, counts=ct.wide("borgere"), graense=graense, fmt=formatter(ct.measure, danish),
+                             visning=visning, counts_are_values=ct.measure == "borgere")
 
 
-def chart_data(ct: Crosstab, graense: int | None = None) -> pl.DataFrame:
+def chart_data(ct: Crosstab, graense: int | None = None, visning=None) -> pl.DataFrame:
     """row, col, vaerdi of the body cells that are not suppressed (a chart never draws a hidden value)."""
     from workbench.suppression import NONE, crosstab_mask
 
     counts = ct.wide("borgere")
     vals = ct.wide("vaerdi")
     cols = ct.value_columns()
-    mask = crosstab_mask(counts, ct.row_label, cols, I_ALT if ct.cols else None, I_ALT, graense)
+    mask = crosstab_mask(counts, ct.row_label, cols, I_ALT if ct.cols else None, I_ALT, graense, visning=visning)
     out = []
     for i, r in enumerate(vals[ct.row_label].to_list()):
         if r == I_ALT:
@@ -406,14 +402,15 @@ def chart_data(ct: Crosstab, graense: int | None = None) -> pl.DataFrame:
     return pl.DataFrame(out, schema={"row": pl.String, "col": pl.String, "vaerdi": pl.Float64}, orient="row")
 
 
-def fordeling_tables(long: pl.DataFrame, graense: int | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+def fordeling_tables(long: pl.DataFrame, graense: int | None = None, visning=None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(suppressed wide table, chart rows undertema/niveau/borgere without hidden segments)."""
     from workbench.suppression import NONE, crosstab_mask, suppress_crosstab
 
     wide = fordeling_wide(long)
     cols = list(NIVEAUER)
-    table = suppress_crosstab(wide, "Undertema", cols, I_ALT, None, graense=graense, fmt=formatter("borgere"))
-    mask = crosstab_mask(wide, "Undertema", cols, I_ALT, None, graense)
+    table = suppress_crosstab(wide, "Undertema", cols, I_ALT, None, graense=graense, fmt=formatter("borgere"),
+                              visning=visning)
+    mask = crosstab_mask(wide, "Undertema", cols, I_ALT, None, graense, visning=visning)
     rows = []
     for i, u in enumerate(wide["Undertema"].to_list()):
         for n in cols:

@@ -6,6 +6,8 @@ Runs the registered benchmark cases (workbench/bench.py, workbench/bench_cases/)
 from __future__ import annotations
 
 import argparse
+import time
+from pathlib import Path
 
 import polars as pl
 
@@ -23,6 +25,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="brug dette datasæt i stedet for det cachede demodatasæt for skalaen")
     p.add_argument("--list", action="store_true", help="vis de registrerede cases og stop")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--rapport", default=None, metavar="FIL.md",
+                   help="skriv resultatet som Markdown (standard for --skala national: docs/BENCHMARKS.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
         data = resolve_dir(args.data)
     # nargs via repeated --case; also accept "--case a,b"
     names = [n for c in (args.cases or []) for n in c.split(",") if n] or None
+    t0 = time.perf_counter()
     df = bench.run(args.skala, args.repeats, names, data_dir=data)
+    rapport = args.rapport or (str(bench.ROOT / "docs" / "BENCHMARKS.md") if args.skala == "national" else None)
+    if rapport:
+        command = "ffb-workbench " + " ".join(getattr(args, "_argv", ["bench"]))
+        Path(rapport).write_text(bench.markdown(df, command, time.perf_counter() - t0), encoding="utf-8")
     if args.format == "table":
         df = df.with_columns(pl.col("median_ms", "min_ms", "peak_mb", "ratio").round(2))
     emit(df, args.format)

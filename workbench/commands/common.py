@@ -27,7 +27,7 @@ def add_format(p: argparse.ArgumentParser, default: str = "csv", choices: tuple[
 
 
 def add_paa(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--paa", default=None, metavar="DATO", help="referencedato (standard: i dag)")
+    p.add_argument("--paa", default=None, metavar="DATO", help="referencedato (standard: datasættets udtræksdato)")
 
 
 def positive_int(text: str) -> int:
@@ -64,6 +64,8 @@ def paa(args: argparse.Namespace, ds: Dataset) -> dt.date:
 
 def principal(args: argparse.Namespace) -> access.Principal:
     """The CLI acts as --bruger, or as admin when run locally by the data owner."""
+    if getattr(args, "bruger", None) is None:
+        return access.ADMIN  # users.cli_principal(None) without importing the user database
     from workbench import users  # issue 7: resolves configured users
 
     return users.cli_principal(getattr(args, "bruger", None), args.dir if hasattr(args, "dir") else None)
@@ -82,12 +84,16 @@ def warn_rejected(ds: Dataset, tables: Sequence[str] | None = None) -> None:
               file=sys.stderr)
 
 
-def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None) -> tuple[Dataset, access.Principal]:
+def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None,
+           borger_id: str | None = None) -> tuple[Dataset, access.Principal]:
     """The dataset scoped to the principal; warns about rejected rows in `tables` (scoping starts
-    from borgere, so commands name it too)."""
+    from borgere, so commands name it too). `borger_id`: only that borger is needed (forloeb), so
+    every table is narrowed to it first and the files are read for that borger only."""
     ds = open_dataset(args.dir)
     warn_rejected(ds, tables)
     who = principal(args)
+    if borger_id is not None:
+        ds = ds.only_borger(borger_id)
     return access.scope(ds, who), who
 
 

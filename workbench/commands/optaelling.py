@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.optaelling import optaelling
+from workbench.optaelling import check_months, optaelling
 from workbench.output import emit
 from workbench.periods import parse_month
 
@@ -24,9 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     fra, til = parse_month(args.fra), parse_month(args.til)  # ValueError -> exit 2
-    if fra > til:
-        raise ValueError(f"--fra ({args.fra}) ligger efter --til ({args.til})")
+    check_months(fra, til, til)  # order first, before the data are read
     ds, _ = scoped(args, ("borgere", "ydelser"))
     on = paa(args, ds)
+    check_months(fra, til, on)  # fra after til, or til after the reference date's month -> exit 2
     emit(optaelling(ds.ydelser, fra, til, on).collect(), args.format)
     return 0

@@ -14,8 +14,8 @@ import streamlit as st
 
 from workbench import access, accesslog, cpr, forloeb, kvalitet, overlap
 from workbench.config import codes as load_codes
-from workbench.dataset import Dataset, open_dataset
-from workbench.periods import dansk_dato, parse_date
+from workbench.dataset import Dataset
+from workbench.periods import active_on, dansk_dato, parse_date
 from workbench.ui import audit, auth, data
 from workbench.ui import borger_charts as charts
 from workbench.ui.review_form import review_section
@@ -25,14 +25,15 @@ SEARCH_KEY = "borger_soeg"
 LOGGED_KEY = "borger_vist_logget"  # session: the (borger_id, paa) views already logged
 KOEN = {"K": "Kvinde", "M": "Mand"}
 def reference_date() -> dt.date:
-    """The reference-date picker (default today, or `?paa=` from a deep link)."""
-    default = dt.date.today()
+    """The reference-date picker: default the dataset's udtraeksdato (data.data_date(), the same default
+    as every page and command), or `?paa=` from a deep link."""
+    default = data.data_date()
     raw = st.query_params.get("paa")
     if raw:
         try:
             default = parse_date(raw)
         except ValueError:
-            st.warning(f"Ugyldig dato i adressen: {raw}; viser i dag.")
+            st.warning(f"Ugyldig dato i adressen: {raw}; viser datasættets udtræksdato ({dansk_dato(default)}).")
     return st.date_input("Referencedato (vis forløbet, som det stod på dagen)", value=default,
                          min_value=dt.date(2000, 1, 1), max_value=dt.date.today() + dt.timedelta(days=5 * 366),
                          format="DD-MM-YYYY", key=PAA_KEY)
@@ -49,7 +50,7 @@ def search(ds: Dataset) -> None:
     if not query.strip():
         return
     full_cpr = forloeb.cpr_digits(query) is not None
-    raw = open_dataset(data.data_path()).borgere.select("borger_id", "cpr") if full_cpr else None
+    raw = data.opened_dataset().borgere.select("borger_id", "cpr") if full_cpr else None
     hits = forloeb.search_borgere(ds.borgere, query, raw_borgere=raw).collect()
     audit.log_action(accesslog.SOEG, borger_ids=hits["borger_id"].to_list(),
                      detalje="søgning på CPR" if (full_cpr or query.strip()[:1].isdigit()) else "søgning på borger-id")
@@ -164,7 +165,7 @@ def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
         forloeb.borger_niveauer(ds, borger_id, paa),
     ])
 
-    running = yd.filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= paa)).height > 0 or goals.filter(
+    running = yd.filter(active_on(paa)).height > 0 or goals.filter(
         pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= paa)).height > 0
     domain = charts.time_domain(paa, (yd, "startdato"), (yd, "slutdato"), (fe, "dato"), (goals, "startdato"),
                                 (goals, "opfoelgningsdato"), (sb, "dato"), open_until_paa=running)

@@ -1,7 +1,8 @@
-"""The dataset as the app sees it: opened once, collected once per (version, principal), cached.
+"""The dataset as the app sees it: opened and collected once per version for every session, then
+scoped and collected once per (version, principal), cached.
 
 Pages call `scoped_dataset()` and get a Dataset whose LazyFrames sit on cached, collected frames
-already scoped to the signed-in principal.
+already scoped to the signed-in principal, rejected rows included (no page re-opens the files).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def ensure_demo() -> None:
         return
     target = demo_dir()
     if (target / "borgere.parquet").is_file():
+        from workbench import manifest
+
+        if not (target / manifest.MANIFEST).is_file():  # a demo written before manifests existed
+            try:
+                manifest.write_manifest(target)
+            except OSError:
+                pass  # read-only: the validating loader still reads it
         return
     from workbench import synth
     from workbench.config import load_config
@@ -42,21 +50,42 @@ def ensure_demo() -> None:
         synth.write_demo(target, skala=settings.demo_skala, seed=settings.demo_seed)
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _opened(path: str, version: str) -> Dataset:
+    """One dataset version opened and collected once for every session and principal: accepted
+    tables and rejected rows (a manifest directory is read without re-validation)."""
+    ds = open_dataset(path)
+    names, rej = list(ds.tables), list(ds.rejected)
+    frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
+    tables = {n: f.lazy() for n, f in zip(names, frames)}
+    rejected = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}
+    return Dataset(ds.path, ds.version, tables, rejected, ds.files, ds.udtraeksdato_fil,
+                   rejected_rows=ds.rejected_rows)
+
+
+def opened_dataset() -> Dataset:
+    """The whole (unscoped) dataset of the current version, from the shared cache. Only for code
+    that scopes it itself (e.g. unmasking one CPR); pages use scoped_dataset."""
+    ensure_demo()
+    path = data_path()
+    return _opened(str(path), peek_version(path))
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _frames(path: str, version: str, principal_key: str, _principal: access.Principal) -> dict:
-    ds = access.scope(open_dataset(path), _principal)
-    names = list(ds.tables)
-    collected = pl.collect_all([ds.tables[n] for n in names])
-    return {"tables": dict(zip(names, collected)), "files": ds.files, "path": ds.path}
+def _frames(path: str, version: str, principal_key: str, _principal: access.Principal) -> Dataset:
+    ds = access.scope(_opened(path, version), _principal)
+    names, rej = list(ds.tables), list(ds.rejected)
+    collected = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
+    return ds.derive({n: df.lazy() for n, df in zip(names, collected)},
+                     {n: df.lazy() for n, df in zip(rej, collected[len(names):])})
 
 
 def scoped_dataset(principal: access.Principal) -> Dataset:
+    """The principal's part of the current version (tables and rejected rows), collected once per
+    (version, principal) on top of the shared opened dataset."""
     ensure_demo()
     path = data_path()
-    version = peek_version(path)
-    got = _frames(str(path), version, principal.key, principal)
-    tables = {n: df.lazy() for n, df in got["tables"].items()}
-    return Dataset(got["path"], version, tables, {}, got["files"])
+    return _frames(str(path), peek_version(path), principal.key, principal)
 
 
 def dataset_version() -> str:
@@ -66,7 +95,7 @@ def dataset_version() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _udtraeksdato(path: str, version: str, today: dt.date) -> dt.date:
-    return udtraeksdato(open_dataset(path), today)
+    return udtraeksdato(_opened(path, version), today)
 
 
 def data_date() -> dt.date:

@@ -50,8 +50,10 @@ def _qp_dict() -> dict[str, list[str]]:
 
 
 def current_filters() -> Filters:
-    """The canonical filters of this session (defaults when none were set yet)."""
-    return st.session_state.get(STATE) or Filters()
+    """The canonical filters of this session (defaults when none were set yet), with the dataset's
+    udtraeksdato as the default reference date."""
+    f = st.session_state.get(STATE) or Filters()
+    return f.with_(udtraeksdato=data.data_date())
 
 
 def _reset_widgets() -> None:
@@ -97,7 +99,7 @@ def _seed(f: Filters) -> None:
     """Put the canonical values into widget keys that are missing (first run, or page re-entered)."""
     codes = load_config().codes
     values = {PREFIX + k: list(getattr(f, name)) for k, name in MULTI.items()}
-    end = f.paa or data.data_date()  # no date chosen: the dataset's latest, not today (see data.data_date)
+    end = f.paa or data.data_date()  # no date chosen: the dataset's udtraeksdato, never today
     values.update({
         PREFIX + "periodetype": "Periode" if f.fra else "Skæringsdato",
         PREFIX + "paa": end,
@@ -133,7 +135,7 @@ def _select(container, label: str, key: str, options: list, fmt=None) -> str:
 def _reset_all() -> None:
     """'Nulstil filtre': keep the period, drop every other filter (session, widgets and URL)."""
     cur = current_filters()
-    set_filters(Filters(paa=cur.paa, fra=cur.fra))
+    set_filters(Filters(paa=cur.paa, fra=cur.fra, udtraeksdato=cur.udtraeksdato))
 
 
 def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_keys: Iterable[str] = (),
@@ -173,8 +175,8 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
             fra = None
             paa = st.date_input("Skæringsdato", key=PREFIX + "paa", format="DD-MM-YYYY",
                                 help="Borgere med en ydelse denne dag; alder, målgruppe, støttebehov og "
-                                     "funktionsevne gælder på denne dato. Standard er datasættets seneste "
-                                     f"registrering ({dansk_dato(data.data_date())}).")
+                                     "funktionsevne gælder på denne dato. Standard er datasættets "
+                                     f"udtræksdato ({dansk_dato(data.data_date())}).")
     with sb.expander("Kommune og region"):
         ktype = st.radio("Kommune efter", list(KOMMUNETYPER), format_func=KOMMUNETYPER.get,
                          key=PREFIX + "kommunetype", horizontal=True)
@@ -225,11 +227,12 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
         teams = _multi(st, "Team", "teams", opts["teams"])
 
     keep_paa = canonical.paa
+    standard = data.data_date()
     paa_value = paa if isinstance(paa, dt.date) else None
-    if keep_paa is None and paa_value == dt.date.today():
-        paa_value = None  # 'today' stays floating, a bookmark keeps meaning 'today'
+    if keep_paa is None and paa_value == standard:
+        paa_value = None  # the default stays floating: a bookmark without paa means the dataset's udtraeksdato
     new = Filters(
-        paa=paa_value, fra=fra if isinstance(fra, dt.date) else None, kommunetype=ktype,
+        paa=paa_value, udtraeksdato=standard, fra=fra if isinstance(fra, dt.date) else None, kommunetype=ktype,
         kommuner=tuple(kommuner), regioner=tuple(regs), paragraffer=tuple(paragraffer), ydelser=tuple(ydelser),
         maalgrupper=tuple(maalgrupper), kategorier=tuple(kategorier), kun_primaer=bool(kun_primaer),
         tilbudstyper=tuple(tilbudstyper), tilbud=tuple(tilbud), driftsformer=tuple(driftsformer),

@@ -1,57 +1,73 @@
 """Cached results of the Kvalitet page: overlap, quality findings, 8-talskontrol and databrud.
 
 One heavy computation per (dataset version, principal scope, reference date), collected once with
-pl.collect_all and kept as DataFrames (the page only filters and formats them).
+pl.collect_all into a frozen dataclass of DataFrames (the page only filters and formats them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 import streamlit as st
 
 from workbench import access, overlap, kvalitet, reconcile
-from workbench.dataset import Dataset, open_dataset
+from workbench.dataset import Dataset
 from workbench.ui import data
 
 
+@dataclass(frozen=True)
+class Resultat:
+    """Everything the Kvalitet page shows for one (dataset version, scope, reference date)."""
+    pairs: pl.DataFrame  # overlap.overlap_pairs
+    flis: pl.DataFrame  # overlap.by_paragraf_pair
+    trend: pl.DataFrame  # overlap.per_month
+    kommune: pl.DataFrame  # overlap.money_per_kommune
+    tilbud: pl.DataFrame  # overlap.money_per_tilbud
+    per_rule: pl.DataFrame  # overlap.money_per_rule
+    findings: pl.DataFrame  # kvalitet.findings
+    counts: pl.DataFrame  # kvalitet.counts_by_rule
+    ottetal: pl.DataFrame  # reconcile.ottetalskontrol
+    databrud: pl.DataFrame  # reconcile.databrud_series
+    rules: Any  # overlap.load_rules()
+    cfg: Any  # kvalitet.load_quality_config()
+    has_betalinger: bool
+
+
 @st.cache_resource(show_spinner="Beregner overlap og datakvalitet …", max_entries=8)
-def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _principal: access.Principal) -> dict:
+def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _principal: access.Principal) -> Resultat:
     paa = dt.date.fromisoformat(paa_iso)
-    # The app's cached dataset holds the accepted rows only; rows rejected at load (e.g. a niveau
-    # outside 0-4) come from the files, scoped the same way as everything else.
-    try:
-        rejected = access.scope(open_dataset(_ds.path), _principal).rejected
-    except Exception:  # a dataset the app can show but not re-read: the other rules still apply
-        rejected = {}
-    ds = _ds.derive(_ds.tables, rejected)
+    # The cached scoped dataset carries the rows rejected at load too (ui.data): nothing is re-read.
+    ds = _ds
     rules = overlap.load_rules()
     cfg = kvalitet.load_quality_config()
-    pairs = overlap.overlap_pairs(ds.ydelser, paa, rules)
-    found = kvalitet.findings(ds, paa, cfg)
+    # The 8-talskontrol comparison, the overlap pairs and the findings are each computed once; the
+    # tables below are derived from those collected frames.
+    got = reconcile.compared(ds, paa)
+    cmp = got.collect().rechunk().lazy() if got is not None else None  # rechunk: see reconcile.compared
+    pairs_df, found_df = pl.collect_all([
+        overlap.overlap_pairs(ds.ydelser, paa, rules),
+        kvalitet.findings(ds, paa, cfg, cmp=cmp),
+    ])
+    pairs, found = pairs_df.rechunk().lazy(), found_df.rechunk().lazy()
     names = ["pairs", "flis", "trend", "kommune", "tilbud", "per_rule", "findings", "counts", "ottetal", "databrud"]
-    frames = pl.collect_all([
-        pairs,
+    frames = [pairs_df, found_df] + pl.collect_all([
         overlap.by_paragraf_pair(pairs),
         overlap.per_month(pairs),
         overlap.money_per_kommune(pairs, ds.borgere),
         overlap.money_per_tilbud(pairs),
         overlap.money_per_rule(pairs),
-        found,
         kvalitet.counts_by_rule(found, cfg),
-        reconcile.ottetalskontrol(ds, paa),
+        reconcile.ottetalskontrol(ds, paa, cmp),
         reconcile.databrud_series(ds, paa, cfg.databrud),
     ])
-    out = dict(zip(names, frames))
-    out["rules"] = rules
-    out["cfg"] = cfg
-    out["has_betalinger"] = ds.has("betalinger")
-    return out
+    frames = [frames[0], *frames[2:7], frames[1], *frames[7:]]
+    return Resultat(**dict(zip(names, frames)), rules=rules, cfg=cfg, has_betalinger=ds.has("betalinger"))
 
 
-def results(principal: access.Principal, paa: dt.date) -> dict:
-    """{'pairs', 'flis', 'trend', 'kommune', 'tilbud', 'per_rule', 'findings', 'counts', 'ottetal',
-    'databrud': DataFrame, 'rules', 'cfg', 'has_betalinger'} for the principal's scope on `paa`."""
+def results(principal: access.Principal, paa: dt.date) -> Resultat:
+    """The Kvalitet page's numbers (Resultat) for the principal's scope on `paa`."""
     ds = data.scoped_dataset(principal)
     return _results(ds.version, principal.key, paa.isoformat(), ds, principal)

@@ -1,51 +1,70 @@
 """Cached computations of the Overblik page (workbench/optaelling.py over the principal's scoped data).
 
 One computation per (dataset version, principal scope, period, reference date, kommune filters),
-collected once with pl.collect_all; the page only formats and renders the frames.
+collected once with pl.collect_all into frozen dataclasses; the page only formats and renders them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 import streamlit as st
 
-from workbench import access, optaelling, geo
+from workbench import access, geo, optaelling, periods
 from workbench.dataset import Dataset
 from workbench.ui import data
 
 MAX_YEARS_BACK = 15  # month options reach at most this far back from the reference date
 
 
+@dataclass(frozen=True)
+class Valgmuligheder:
+    """What the page's pickers offer (cached per dataset version and scope)."""
+    first: dt.date | None  # the first ydelse's startdato
+    handle: frozenset[str]  # handlekommuner present
+    betaling: frozenset[str]  # betalingskommuner present (geo.betalingskommune)
+
+
+@dataclass(frozen=True)
+class Resultat:
+    """Every number of the Overblik page: per_paragraf is the `optaelling` command's table, total
+    the Total row (optaelling.totals), kpi the cards (optaelling.noegletal of the last month)."""
+    per_paragraf: pl.DataFrame
+    total: pl.DataFrame
+    kpi: optaelling.Noegletal
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _options(version: str, principal_key: str, _ds: Dataset) -> dict:
+def _options(version: str, principal_key: str, _ds: Dataset) -> Valgmuligheder:
     b = _ds.borgere.select("handlekommune", "betalingskommune")
     got = pl.collect_all([
         _ds.ydelser.select(pl.col("startdato").min()),
         b.select(pl.col("handlekommune").unique().drop_nulls()),
-        b.select(pl.coalesce("betalingskommune", "handlekommune").alias("k").unique().drop_nulls()),
+        b.select(geo.betalingskommune().alias("k").unique().drop_nulls()),
     ])
-    return {"first": got[0].item(), "handle": set(got[1]["handlekommune"].to_list()),
-            "betaling": set(got[2]["k"].to_list())}
+    return Valgmuligheder(got[0].item(), frozenset(got[1]["handlekommune"].to_list()),
+                          frozenset(got[2]["k"].to_list()))
 
 
 def month_options(principal: access.Principal, paa: dt.date) -> list[str]:
-    """'YYYY-MM' from the first ydelse (at most MAX_YEARS_BACK years back) to the month of `paa`."""
+    """'YYYY-MM' from the first ydelse (at most MAX_YEARS_BACK years back) to the month of `paa`
+    (optaelling.last_month): a month after the reference date is never offered."""
     ds = data.scoped_dataset(principal)
-    first = _options(ds.version, principal.key, ds)["first"]
-    last = optaelling.month_start(paa)
-    floor = optaelling.add_months(last, -12 * MAX_YEARS_BACK)
-    start = max(optaelling.month_start(first), floor) if first else optaelling.add_months(last, -11)
+    first = _options(ds.version, principal.key, ds).first
+    last = optaelling.last_month(paa)
+    floor = periods.add_months(last, -12 * MAX_YEARS_BACK)
+    start = max(periods.month_start(first), floor) if first else periods.add_months(last, -11)
     start = min(start, last)
-    return [m.strftime(optaelling.MONTH_FMT) for m in optaelling.months(start, last)]
+    return [m.strftime(periods.MONTH_FMT) for m in periods.months(start, last)]
 
 
 def kommune_options(principal: access.Principal, which: str) -> list[str]:
     """Every kommunekode of geo/kommuner.csv; the ones present in the data first (each part by name).
     which: 'handle' or 'betaling'."""
     ds = data.scoped_dataset(principal)
-    present = _options(ds.version, principal.key, ds)[which]
+    present = getattr(_options(ds.version, principal.key, ds), which)
     k = geo.kommuner().sort("navn")
     codes = k["kommunekode"].to_list()
     extra = sorted(present - set(codes))  # codes outside the geo table still show up
@@ -59,22 +78,18 @@ def kommune_label(code: str) -> str:
 
 @st.cache_resource(show_spinner="Tæller borgere pr. paragraf …", max_entries=16)
 def _results(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
-             betaling: tuple[str, ...], _ds: Dataset) -> dict[str, pl.DataFrame]:
+             betaling: tuple[str, ...], _ds: Dataset) -> Resultat:
     f, t, p = (dt.date.fromisoformat(x) for x in (fra, til, paa))
     y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
-    names = ["per_paragraf", "total", "kpi"]
-    frames = pl.collect_all([
-        optaelling.monthly_counts(y, f, t, p, by=("paragraf",)),
-        optaelling.monthly_counts(y, f, t, p, by=()),
-        optaelling.kpis(y, p, f, t),
-    ])
-    return dict(zip(names, frames))
+    per, total = optaelling.overblik(y, f, t, p)
+    per_df, total_df, aktive = pl.collect_all([per, total, optaelling.aktive_ydelser(y, p)])
+    kpi = optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item()))
+    return Resultat(per_df, total_df, kpi)
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,
-            handle: list[str], betaling: list[str]) -> dict[str, pl.DataFrame]:
-    """{'per_paragraf': monthly counts per paragraf, 'total': monthly counts of unique borgere under
-    any paragraf, 'kpi': one row of KPIs} for the principal's scope."""
+            handle: list[str], betaling: list[str]) -> Resultat:
+    """The Overblik numbers for the principal's scope (see Resultat)."""
     ds = data.scoped_dataset(principal)
     return _results(ds.version, principal.key, fra.isoformat(), til.isoformat(), paa.isoformat(),
                     tuple(sorted(handle)), tuple(sorted(betaling)), ds)

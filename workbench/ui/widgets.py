@@ -4,7 +4,7 @@ page state that survives a page switch.
     from workbench.ui.widgets import Kpi, kpi_cards, dansk_tal, dansk_maaned, persisted, remember
 
 Formatting: thousands '.', decimal ',' ('1.234,5'); dates dd-mm-åååå; months 'januar 2025' or
-'jan. 2025'. Values that are already text (e.g. '<5' from suppression) pass through unchanged.
+'jan. 2025'. Values that are already text (e.g. a suppression label) pass through unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import streamlit as st
 
 from workbench.output import dansk_tal  # noqa: F401  (re-exported for pages)
 from workbench.periods import dansk_dato  # noqa: F401  (re-exported for pages)
-from workbench.suppression import threshold
 
 MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
             "november", "december")
@@ -42,12 +41,31 @@ def dansk_maaned(value: dt.date | str, kort: bool = False) -> str:
     return f"{names[m.month - 1]} {m.year}"
 
 
-def small_count(value: int | None, graense: int | None = None) -> str:
-    """A borger count for display: 1..g-1 reads '<g' (small-cell suppression), else Danish digits."""
-    g = graense or threshold()
-    if value is not None and 0 < value < g:
-        return f"<{g}"
-    return dansk_tal(value)
+def small_count(value: int | None, graense: int | None = None, visning=None) -> str:
+    """A borger count for display, suppressed by workbench.suppression.antal (the label lives there)."""
+    from workbench import suppression
+
+    return suppression.antal(value, visning or suppression.suppressed(graense))
+
+
+# --------------------------------------------------------------------------------------------
+# the dataset's date in the sidebar (every page: called from app.py, the page shell)
+
+
+def data_pr_tekst(dato: dt.date) -> str:
+    return f"Data pr. {dato.strftime('%d-%m-%Y')}"
+
+
+def sidebar_data_date(container=None) -> dt.date:
+    """'Data pr. dd-mm-åååå' in the sidebar: the dataset's udtraeksdato (workbench.ui.data.data_date),
+    the default reference date of every page and command. Returns the date."""
+    from workbench.ui import data
+
+    dato = data.data_date()
+    (container or st.sidebar).caption(data_pr_tekst(dato),
+                                      help="Datasættets udtræksdato: standard-referencedatoen på alle sider og "
+                                           "i kommandolinjen. Ydelser uden slutdato løber til og med den.")
+    return dato
 
 
 # --------------------------------------------------------------------------------------------
@@ -106,7 +124,7 @@ def remember(*keys: str) -> None:
 
 
 def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
-    """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there ('<5', 'x')
+    """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there (suppression labels)
     passes through. For tables whose suppressed columns are text already."""
     import polars as pl
 

@@ -1,0 +1,160 @@
+"""Validate once, trust after (issue 17): typed Parquet + manifest.json written by demo/import; a
+matching manifest is scanned without re-validation and gives exactly what the validating loader
+gives; a tampered or truncated typed file is refused with one line; anything else is validated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import polars as pl
+import pytest
+
+from workbench import access, manifest
+from workbench.cli import main
+from workbench.dataset import DatasetError, open_dataset, udtraeksdato
+from workbench.importer import import_dataset
+
+
+def _bad_rows(directory) -> None:
+    """Two rows the loader rejects (niveau outside 0-4, an unknown paragraf)."""
+    with (directory / "funktionsevne.csv").open("a", encoding="utf-8") as fh:
+        fh.write("X,2024-01-05,Aktivitet og deltagelse,Egenomsorg,Personlig hygiejne,7,\n")
+    with (directory / "ydelser.csv").open("a", encoding="utf-8") as fh:
+        fh.write("YX,X,SEL §999,Socialpædagogisk støtte,2024-01-01,,,,,,,\n")
+
+
+def _same(a, b) -> None:
+    for name in b.tables:
+        x, y = a.tables[name].collect(), b.tables[name].collect()
+        assert x.schema == y.schema, name
+        assert x.equals(y), name
+        assert a.rejected[name].collect().equals(b.rejected[name].collect()), name
+    assert a.rejected_counts() == b.rejected_counts()
+    assert udtraeksdato(a) == udtraeksdato(b)
+    assert (a.version, a.files) == (b.version, b.files)
+
+
+@pytest.fixture
+def bad_dir(borger_x_dir):
+    _bad_rows(borger_x_dir)
+    return borger_x_dir
+
+
+def test_manifest_path_equals_validating_path_rejected_rows_included(bad_dir):
+    written = manifest.write_manifest(bad_dir)
+    trusted, checked = open_dataset(bad_dir), open_dataset(bad_dir, trust_manifest=False)
+    assert trusted.rejected_rows is not None and checked.rejected_rows is None  # two different paths
+    _same(trusted, checked)
+    assert trusted.rejected_counts() == {"funktionsevne": 1, "ydelser": 1}
+    # the manifest: schema version, config hash, checksums and row counts of every typed file
+    m = json.loads((bad_dir / manifest.MANIFEST).read_text(encoding="utf-8"))
+    assert m == written and m["skema_version"] == manifest.SCHEMA_VERSION and len(m["config_hash"]) == 64
+    for rel, entry in m["filer"].items():
+        assert entry["sha256"] == manifest.sha256_file(bad_dir / rel)
+        assert entry["raekker"] == pl.read_parquet(bad_dir / rel).height
+    assert m["filer"]["_typet/afvist/funktionsevne.parquet"]["raekker"] == 1
+    assert m["udtraeksdato"] == udtraeksdato(checked, today=dt.date.max).isoformat()
+
+
+def test_demo_writes_manifest_and_opens_without_validation(demo_kommune):
+    assert (demo_kommune / manifest.MANIFEST).is_file()
+    trusted = open_dataset(demo_kommune)
+    assert trusted.rejected_rows is not None
+    _same(trusted, open_dataset(demo_kommune, trust_manifest=False))
+
+
+def test_trusted_scan_pushes_the_borger_filter_to_the_file(demo_kommune):
+    """forloeb for one borger must not read every funktionsevne row: the filter reaches the scan
+    through the access scope (the validating path's row index would stop it)."""
+    ds = open_dataset(demo_kommune)
+    borger = ds.borgere.select("borger_id").head(1).collect().item()
+    scoped = access.scope(ds.only_borger(borger), access.ADMIN)
+    plan = scoped.funktionsevne.explain()
+    scan = plan[plan.index("funktionsevne.parquet"):]
+    assert 'SELECTION: col("borger_id") ==' in scan.split("SCAN")[0]
+    # and the narrowed dataset still gives that borger's rows, the full default reference date
+    assert scoped.funktionsevne.select(pl.col("borger_id").unique()).collect()["borger_id"].to_list() == [borger]
+    assert udtraeksdato(scoped) == udtraeksdato(ds)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_tampered_typed_file_refused_with_one_line(demo_kommune, tmp_path, capsys, damage):
+    d = tmp_path / "demo"
+    shutil.copytree(demo_kommune, d)
+    f = d / manifest.TYPED / "ydelser.parquet"
+    data = f.read_bytes()
+    if damage == "truncate":
+        f.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        i = len(data) // 2
+        f.write_bytes(data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
+    else:
+        f.unlink()
+    with pytest.raises(DatasetError, match="ydelser.parquet"):
+        open_dataset(d)
+    capsys.readouterr()
+    assert main(["overlap", str(d)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith("fejl: _typet/ydelser.parquet") and "manifest.json" in err
+
+
+def test_changed_source_file_goes_through_the_validating_loader(bad_dir):
+    manifest.write_manifest(bad_dir)
+    with (bad_dir / "ydelser.csv").open("a", encoding="utf-8") as fh:
+        fh.write("YNY,X,SEL §85,Socialpædagogisk støtte,2024-02-01,,,,,,,\n")
+    ds = open_dataset(bad_dir)
+    assert ds.rejected_rows is None  # validated, not trusted
+    assert "YNY" in ds.ydelser.select("ydelse_id").collect()["ydelse_id"].to_list()
+    _same(ds, open_dataset(bad_dir, trust_manifest=False))
+
+
+def test_touched_but_equal_source_is_still_trusted(bad_dir):
+    manifest.write_manifest(bad_dir)
+    f = bad_dir / "ydelser.csv"
+    f.write_bytes(f.read_bytes())  # new mtime, same bytes: the checksum decides
+    assert open_dataset(bad_dir).rejected_rows is not None
+
+
+def test_other_config_hash_or_schema_version_is_validated(bad_dir):
+    manifest.write_manifest(bad_dir)
+    m = json.loads((bad_dir / manifest.MANIFEST).read_text(encoding="utf-8"))
+    for key, value in (("config_hash", "0" * 64), ("skema_version", 999)):
+        (bad_dir / manifest.MANIFEST).write_text(json.dumps({**m, key: value}), encoding="utf-8")
+        ds = open_dataset(bad_dir)
+        assert ds.rejected_rows is None
+        _same(ds, open_dataset(bad_dir, trust_manifest=False))
+
+
+def test_import_writes_manifest_for_the_new_version(bad_dir, tmp_path):
+    data_dir = tmp_path / "data"
+    result = import_dataset(bad_dir, data_dir)
+    vdir = data_dir / "versions" / result.version
+    assert (vdir / manifest.MANIFEST).is_file()
+    trusted = open_dataset(data_dir)
+    assert trusted.rejected_rows is not None and trusted.path == vdir
+    # the same as validating the stored version (whose rejected rows stay in karantaene/)
+    _same(trusted, open_dataset(data_dir, trust_manifest=False))
+    assert trusted.rejected_counts() == {}
+
+
+def test_datasaet_yaml_udtraeksdato_goes_into_the_manifest(bad_dir):
+    (bad_dir / "datasaet.yaml").write_text("udtraeksdato: 2024-03-31\n", encoding="utf-8")
+    m = manifest.write_manifest(bad_dir)
+    assert m["udtraeksdato"] == "2024-03-31" and m["udtraeksdato_kilde"] == "fil"
+    assert udtraeksdato(open_dataset(bad_dir)) == dt.date(2024, 3, 31)
+    # changing datasaet.yaml makes the manifest stale: the new date is read, never the stored one
+    (bad_dir / "datasaet.yaml").write_text("udtraeksdato: 2024-04-30\n", encoding="utf-8")
+    assert udtraeksdato(open_dataset(bad_dir)) == dt.date(2024, 4, 30)
+
+
+def test_warn_rejected_uses_the_manifest_counts(bad_dir, monkeypatch, capsys):
+    manifest.write_manifest(bad_dir)
+    ds = open_dataset(bad_dir)
+    monkeypatch.setattr(pl, "collect_all", lambda *a, **k: pytest.fail("re-counted rejected rows"))
+    from workbench.commands.common import warn_rejected
+
+    warn_rejected(ds, ("ydelser", "borgere"))
+    assert "1 række(r) afvist" in capsys.readouterr().err

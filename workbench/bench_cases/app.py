@@ -1,0 +1,242 @@
+"""Benchmark cases 'app' and 'app-belastning': the Streamlit app in Debian chromium on loopback.
+
+- app: `streamlit run app.py` on the dataset, cold start until Overblik is rendered, then every
+  page's first and warm (second) visit, each until Streamlit's script run has finished; the
+  server's peak RSS (VmHWM) at the end.
+- app-belastning: a bounded load test on 127.0.0.1 only: one chromium, 10 browser contexts, each
+  cycling Overblik, Udforsk (with changing filters via the URL), the borger page and Kvalitet for a
+  fixed time (60 s national, 20 s otherwise); page-ready p50/p95, errors and the server's peak RSS.
+
+Both are skipped (a note row) without /usr/bin/chromium or playwright. Never a network request
+leaves the machine: the server binds 127.0.0.1 and the browser only opens that address.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from workbench.bench import Context, case
+from workbench.paths import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SETTLE_MS = 300
+PAGES = ("overblik", "udforsk", "kort", "borger", "kvalitet", "adgangslog")
+LOAD_TIMEOUT_MS = 120_000
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).is_file():
+        return f"{CHROMIUM} findes ikke"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright er ikke installeret"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _peak_mb(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+@contextlib.contextmanager
+def _server(data_dir: Path):
+    port = _free_port()
+    env = {**os.environ, "FFB_WORKBENCH_DATA": str(data_dir), "FFB_WORKBENCH_DEV": "1",
+           "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
+    env.pop("FFB_WORKBENCH_USER", None)  # admin
+    log = tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise RuntimeError(f"appen startede ikke: {log.read().decode(errors='replace')[-300:]}")
+            time.sleep(0.1)
+        yield base, proc, t0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=15)
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def _ready(page, timeout_ms: float = 180_000) -> None:
+    """Streamlit connected, script run finished and still so after SETTLE_MS, nothing stale."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        page.wait_for_selector(IDLE, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+        page.wait_for_timeout(SETTLE_MS)
+        if page.locator(IDLE).count() and not page.locator('[data-stale="true"]').count():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("siden blev ikke færdig")
+
+
+def _visit(page, url: str) -> float:
+    """ms from navigation until the page is ready (the settle wait not counted)."""
+    t0 = time.perf_counter()
+    page.goto(url, wait_until="domcontentloaded")
+    _ready(page)
+    return (time.perf_counter() - t0) * 1000 - SETTLE_MS
+
+
+def _a_borger(data_dir: Path) -> str:
+    from workbench.bench_cases.proces import _a_borger as pick
+
+    return pick(data_dir)
+
+
+def _url(base: str, key: str, borger: str, n: int = 0) -> str:
+    if key == "borger":
+        return f"{base}/borger?borger={borger}"
+    if key == "udforsk" and n:  # a changing filter, as a user would set it (view parameters in the URL)
+        return f"{base}/udforsk?raekker={('kommune', 'paragraf', 'aldersgruppe')[n % 3]}"
+    return f"{base}/{key}"
+
+
+@case("app", "appen i chromium (loopback): koldstart til Overblik, hver sides første og varme visning, server-RSS")
+def app_case(ctx: Context) -> list[dict]:
+    why = _missing()
+    if why:
+        return [{"variant": "-", "note": f"sprunget over: {why}"}]
+    from playwright.sync_api import sync_playwright
+
+    borger = _a_borger(ctx.data_dir)
+    rows = []
+    with _server(ctx.data_dir) as (base, proc, t0), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="da-DK").new_page()
+            page.goto(base, wait_until="domcontentloaded")
+            _ready(page)
+            cold = (time.perf_counter() - t0) * 1000 - SETTLE_MS
+            rows.append({"variant": "koldstart-overblik", "median_ms": cold, "min_ms": cold,
+                         "note": "fra streamlit run til Overblik vist (varm OS-cache)"})
+            for key in PAGES:
+                first = _visit(page, _url(base, key, borger))
+                warm = [_visit(page, _url(base, key, borger)) for _ in range(max(1, ctx.repeats))]
+                rows.append({"variant": f"{key}-foerste", "median_ms": first, "min_ms": first})
+                rows.append({"variant": f"{key}-varm", "median_ms": statistics.median(warm), "min_ms": min(warm)})
+            changes = [_visit(page, _url(base, "udforsk", borger, n)) for n in range(1, 4)]
+            rows.append({"variant": "udforsk-filterskift", "median_ms": statistics.median(changes),
+                         "min_ms": min(changes), "note": "ny rækkedimension pr. visning (hel sidekørsel)"})
+        finally:
+            browser.close()
+        peak = _peak_mb(proc.pid)
+    for r in rows:
+        r["peak_mb"] = peak
+    return rows
+
+
+async def _aready(page, timeout_ms: float = 180_000) -> None:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        await page.wait_for_selector(IDLE, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
+        await page.wait_for_timeout(SETTLE_MS)
+        if await page.locator(IDLE).count() and not await page.locator('[data-stale="true"]').count():
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError("siden blev ikke færdig")
+
+
+async def _avisit(page, url: str) -> float:
+    t0 = time.perf_counter()
+    await page.goto(url, wait_until="domcontentloaded")
+    await _aready(page)
+    return (time.perf_counter() - t0) * 1000 - SETTLE_MS
+
+
+async def _load(base: str, borger: str, seconds: float, sessions: int = 10) -> tuple[list[float], list[str]]:
+    """One chromium, `sessions` browser contexts, each cycling four pages until time is up."""
+    from playwright.async_api import async_playwright
+
+    import asyncio
+
+    times: list[float] = []
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            warm = await (await browser.new_context()).new_page()
+            warm.set_default_timeout(LOAD_TIMEOUT_MS)
+            for key in ("overblik", "kvalitet"):  # the cold start is the 'app' case's
+                await _avisit(warm, _url(base, key, borger))
+            end = time.monotonic() + seconds
+
+            async def worker(n: int) -> None:
+                page = await (await browser.new_context(viewport={"width": 1400, "height": 900})).new_page()
+                page.set_default_timeout(LOAD_TIMEOUT_MS)  # a slow page is a slow sample, not an error
+                i = n
+                while time.monotonic() < end:
+                    key = ("overblik", "udforsk", "borger", "kvalitet")[i % 4]
+                    try:
+                        times.append(await _avisit(page, _url(base, key, borger, i)))
+                    except Exception as exc:  # counted; the run goes on
+                        errors.append(f"{key}: {type(exc).__name__}")
+                    i += 1
+
+            await asyncio.gather(*(worker(n) for n in range(sessions)))
+        finally:
+            await browser.close()
+    return times, errors
+
+
+@case("app-belastning", "belastning på loopback: én chromium, 10 kontekster skifter mellem fire sider i 60 s (national)")
+def app_load(ctx: Context) -> list[dict]:
+    why = _missing()
+    if why:
+        return [{"variant": "-", "note": f"sprunget over: {why}"}]
+    import asyncio
+
+    seconds = 60 if ctx.skala == "national" else 15
+    borger = _a_borger(ctx.data_dir)
+    with _server(ctx.data_dir) as (base, proc, _t0):
+        times, errors = asyncio.run(_load(base, borger, seconds))
+        peak = _peak_mb(proc.pid)
+    if not times:
+        return [{"variant": "-", "note": f"ingen sider blev færdige; fejl: {errors[:3]}"}]
+    q = statistics.quantiles(times, n=20) if len(times) >= 2 else [times[0]] * 19
+    return [{"variant": "polars", "median_ms": statistics.median(times), "min_ms": min(times), "peak_mb": peak,
+             "rows": len(times),
+             "note": f"10 sessioner i {seconds} s (sider påbegyndt inden udløb gøres færdige): p50 {statistics.median(times):.0f} ms, p95 {q[18]:.0f} ms, "
+                     f"{len(errors)} fejl"}]
