@@ -7,3 +7,4 @@ import data_model.access_tables  # noqa: E402,F401  (users, tilsyn samples, acce
 import data_model.review_tables  # noqa: F401
 import data_model.import_tables  # noqa: F401  (issue 12: saved import mappings, import history)
 import data_model.tilsyn_tables  # noqa: F401  (ledelsestilsyn, issue 14)
+import data_model.rapport_tables  # noqa: F401  (statusrapporter made, issue 15)

@@ -304,6 +304,11 @@ def scope(dataset: Dataset, principal: Principal, *, unmask_cpr: bool = False) -
             tables["tilbud"] = tables["tilbud"].filter(pl.col("tilbud_id").is_in(own))
         if "betalinger" in tables:
             tables["betalinger"] = tables["betalinger"].filter(pl.lit(False))
+    if "budget" in tables:  # the budget follows the user's kommuner; tilbud roles see none
+        if tilbud_role:
+            tables["budget"] = tables["budget"].filter(pl.lit(False))
+        elif principal.kommuner:
+            tables["budget"] = tables["budget"].filter(pl.col("kommunekode").is_in(list(principal.kommuner)))
     if "opfoelgninger" in tables and "indsatsmaal" in tables:
         maal = tables["indsatsmaal"].select("maal_id")
         tables["opfoelgninger"] = tables["opfoelgninger"].join(maal, on="maal_id", how="semi")

@@ -26,6 +26,7 @@ COMMANDS = {
     "stikproeve": ("stikproeve", "stikprøve til ledelsestilsyn"),
     "tilbud": ("tilbud", "ét tilbuds borgere, udvikling, målopfyldelse, opfølgning og belægning"),
     "resultater": ("resultater", "udvikling og målopfyldelse pr. gruppe"),
+    "rapport": ("rapport", "statusrapport som PDF/HTML"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),
     "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),

@@ -31,10 +31,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from workbench import udskrift
 from sqlmodel import Session, SQLModel
 
 from data_model.review_tables import Sagsgennemgang, SagsgennemgangPublic, utcnow
-from workbench import udskrift
 from workbench.config import codes as load_codes
 
 MYNDIGHED = "myndighed"
@@ -406,6 +407,11 @@ def _yes_no(value: bool | None) -> str:
     return "ikke angivet" if value is None else ("ja" if value else "nej")
 
 
+def print_pdf(review: SagsgennemgangPublic) -> bytes:
+    """The print view as PDF (the one print pipeline, workbench.udskrift)."""
+    return udskrift.to_pdf(print_html(review))
+
+
 def print_html(review: SagsgennemgangPublic) -> str:
     """The review as one self-contained, printable A4 HTML page (no external resources)."""
     snap = review.snapshot
@@ -475,5 +481,4 @@ def print_html(review: SagsgennemgangPublic) -> str:
 senest ændret {_e(_d(review.aendret))} af {_e(review.aendret_af)}.
 {f"Datasæt {_e(review.datasaet_version)}." if review.datasaet_version else ""}</p>
 """
-    return udskrift.page(title, body)
-
+    return udskrift.page(title, body, fod=f"Fælles sagsgennemgang · borger {review.borger_id}")

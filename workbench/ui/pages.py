@@ -12,6 +12,8 @@ PAGES = [
     ("resultater", "pages/resultater.py", "Resultater", "resultater", ":material/trending_up:"),
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
     ("tilsyn", "pages/tilsyn.py", "Tilsyn", "tilsyn", ":material/fact_check:"),
+    ("oekonomi", "pages/oekonomi.py", "Økonomi", "oekonomi", ":material/payments:"),
+    ("rapporter", "pages/rapporter.py", "Rapporter", "rapporter", ":material/description:"),
     ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),
     ("brugere", "pages/brugere.py", "Brugere", "brugere", ":material/group:"),
     ("import", "pages/import.py", "Import", "import", ":material/upload_file:"),

@@ -27,6 +27,14 @@ def _engine(url: str):
     return engine
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _print_pdf(html: str) -> bytes:
+    """The print view as PDF via the one print pipeline (keyed on the HTML itself)."""
+    from workbench import udskrift
+
+    return udskrift.to_pdf(html)
+
+
 def review_engine():
     return _engine(db.database_url(data.data_path()))
 
@@ -224,6 +232,11 @@ def review_section(principal: access.Principal, ds: Dataset, borger_id: str, paa
                            key=f"sg_print_{review.review_id}", on_click=audit.log_action,
                            args=(accesslog.EKSPORT,), kwargs={"borger_ids": [borger_id],
                                                       "detalje": f"sagsgennemgang {review.review_id} udskrift"})
+        st.download_button("Hent udskrift (A4, PDF)", data=_print_pdf(html), mime="application/pdf",
+                           file_name=f"sagsgennemgang_{borger_id}_{review.paa.isoformat()}_v{review.version}.pdf",
+                           key=f"sg_pdf_{review.review_id}", on_click=audit.log_action,
+                           args=(accesslog.EKSPORT,), kwargs={"borger_ids": [borger_id],
+                                                      "detalje": f"sagsgennemgang {review.review_id} udskrift (PDF)"})
     elif reviews.can_edit(principal.rolle):
         _form(engine, principal, review, labels)
         _sign_buttons(engine, principal, review)
