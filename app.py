@@ -20,6 +20,8 @@ if not allowed:
     st.error("Din rolle giver ikke adgang til nogen sider.")
     st.stop()
 default = "overblik" if any(p[0] == "overblik" for p in allowed) else allowed[0][0]
+if principal.tilbud_ids and any(p[0] == "tilbud" for p in allowed):
+    default = "tilbud"  # a tilbudsleder / udfører lands on her own tilbud
 pages = [
     st.Page(file, title=title, url_path=url, icon=icon, default=(key == default))
     for key, file, title, url, icon in allowed

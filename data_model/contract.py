@@ -91,6 +91,10 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         Col("borger_id", "str", True), Col("paragraf", "paragraf", True), Col("maaned", "maaned", True),
         Col("beloeb", "float", True),
     ], optional=True),
+    _t("budget", [
+        Col("aar", "int", True), Col("paragraf", "paragraf", True), Col("beloeb", "float", True),
+        Col("konto", "str"), Col("kommunekode", "kommune"),
+    ], optional=True),
 ]}
 
 # The tables a dataset must have (the optional ones may be absent).

@@ -54,12 +54,18 @@ def _import_tables() -> None:
 @functools.lru_cache(maxsize=16)
 def get_engine(url: str) -> Engine:
     _import_tables()
+    from sqlalchemy import event
+
+    from data_model.access_tables import ensure_adgangslog, register_sqlite_functions
+
     if url.startswith("sqlite") and (":memory:" in url or url in ("sqlite://", "sqlite:///")):
         engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     elif url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
     else:
         engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", register_sqlite_functions)
     if engine.dialect.name == "postgresql":
         # Replicas starting together on an empty database would race to CREATE the same tables
         # (duplicate pg_type): one at a time under a transaction-scoped advisory lock; the next
@@ -71,6 +77,7 @@ def get_engine(url: str) -> Engine:
             SQLModel.metadata.create_all(conn)
     else:
         SQLModel.metadata.create_all(engine)
+    ensure_adgangslog(engine)
     return engine
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from data_model.append_only import append_only
@@ -55,7 +55,13 @@ class SagsgennemgangBase(SQLModel):
 
 class Sagsgennemgang(SagsgennemgangBase, table=True):
     __tablename__ = "sagsgennemgang"
-    __table_args__ = (UniqueConstraint("review_id", "version", name="uq_sagsgennemgang_version"),)
+    __table_args__ = (
+        UniqueConstraint("review_id", "version", name="uq_sagsgennemgang_version"),
+        # four eyes, also in the database: one person never holds both signatures of a version
+        CheckConstraint("myndighed_underskrevet_af IS NULL OR udfoerer_underskrevet_af IS NULL "
+                        "OR lower(myndighed_underskrevet_af) <> lower(udfoerer_underskrevet_af)",
+                        name="ck_sagsgennemgang_fire_oejne"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     # JSON text: {maal_id: {"vurdering": "Opnået"|"Delvist opnået"|"Ikke opnået"|null, "note": str}}

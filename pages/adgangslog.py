@@ -15,7 +15,8 @@ HANDLINGER = {
     accesslog.LOGIN_FEJL: "Fejlet log ind", accesslog.LOGIN_SPAERRET: "Log ind spærret", accesslog.LOGOUT: "Log ud",
     accesslog.ADGANG_NAEGTET: "Adgang nægtet", accesslog.BRUGER_AENDRET: "Bruger ændret",
     accesslog.TILDEL_TILSYN: "Tildelt tilsyn", accesslog.PURGE: "Sletning efter opbevaringsperiode",
-    accesslog.UDTRAEK: "Udtræk af adgangslog",
+    accesslog.UDTRAEK: "Udtræk af adgangslog", accesslog.VIS_LISTE: "Vist liste over borgere",
+    accesslog.LOGIN_BEGRAENSET: "Log ind begrænset (for mange forsøg fra klienten)",
 }
 KILDER = {"app": "App", "cli": "Kommandolinje"}
 TZ = "Europe/Copenhagen"
@@ -44,6 +45,10 @@ if not auth.access.can(principal, "adgangslog"):
 eng = auth.engine()
 
 st.title("Adgangslog")
+_kaede = accesslog.verify(eng)
+if not _kaede.ok:
+    st.error(f"**{_kaede.linje()}** Loggen er ændret uden om appen; kontakt den dataansvarlige.",
+             icon=":material/gpp_bad:")
 st.caption("Hvem har set hvad og hvornår. Loggen kan ikke ændres eller slettes fra appen; poster ældre end "
            f"opbevaringsperioden ({auth.access.security().adgangslog_opbevaring_aar} år) slettes kun med "
            "kommandoen `ffb-workbench adgangslog purge`. Tider vises i dansk tid (udtræk til CSV/Excel er i UTC).")

@@ -6,7 +6,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, geo
+from workbench import access, accesslog, geo
 from workbench.output import dansk_tal
 from workbench.periods import dansk_dato
 from workbench.export import to_csv_bytes, to_xlsx_bytes
@@ -217,6 +217,8 @@ with tab_overlap:
                 kr("kroner").alias("Kroner"),
                 pl.col("regel").replace_strict(forklaring, default="").alias("Hvad er galt, og hvad skal rettes"),
             )
+            log_action(accesslog.VIS_LISTE, table["Borger-id"].unique().sort().to_list(),
+                       f"kvalitet overlappende ydelser ({table.height} par)")
             st.caption(f"{table.height} par. Klik på borgeren for at åbne borgerforløbet.")
             st.dataframe(
                 table, hide_index=True, width="stretch",
@@ -249,6 +251,10 @@ with tab_regler:
             hide_index=True, width="stretch")
         if not show_people:
             continue
+        shown_ids = (found.join(group.filter(pl.col("fund") > 0).select("regel"), on="regel")
+                     .group_by("regel", maintain_order=True).head(5)["borger_id"].drop_nulls().unique().sort().to_list())
+        if shown_ids:
+            log_action(accesslog.VIS_LISTE, shown_ids, f"kvalitet opmærkninger, {SEVERITY[alvor].lower()}")
         for row in group.filter(pl.col("fund") > 0).iter_rows(named=True):
             examples = found.filter((pl.col("regel") == row["regel"]) & (pl.col("alvor") == alvor))
             with st.expander(f"{row['titel']}: {row['fund']} fund", icon=SEVERITY_ICON[alvor]):

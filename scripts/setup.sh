@@ -3,6 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+# PDF output (WeasyPrint) needs Debian's pango; installed only when missing and we may use apt.
+if ! ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null) \
+      || echo "pango kunne ikke installeres; PDF-udskrift virker ikke" >&2
+  else
+    echo "Bemærk: PDF-udskrift kræver Debians libpango-1.0-0 og libpangoft2-1.0-0 (apt-get install)" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
@@ -13,4 +22,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -e "is ignored" -e "^ *$" || true
   .venv/bin/python -c "import workbench, streamlit, polars" 
   echo "$want" > "$stamp"
+fi
+# axe-core (npm) for the accessibility browser test; optional: without npm that test is skipped.
+if command -v npm >/dev/null 2>&1 && [ ! -f tools/axe/node_modules/axe-core/axe.min.js ]; then
+  npm install --prefix tools/axe --no-audit --no-fund --ignore-scripts --silent >/dev/null 2>&1 || \
+    echo "advarsel: npm install af axe-core mislykkedes (tilgængelighedstesten springes over)" >&2
 fi

@@ -19,6 +19,13 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("FFB_WORKBENCH_DATA", raising=False)
     monkeypatch.delenv("FFB_WORKBENCH_USER", raising=False)
     monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
+    # The suite signs in through dev mode on its hand-made datasets, which are not generator-written
+    # demo data; production refuses that (workbench.users.dev_allowed). Tests of the refusal itself
+    # use the `real_dev_guard` fixture, which restores the real check.
+    from workbench import ratelimit, users
+
+    monkeypatch.setattr(users, "dev_allowed", lambda path: True)
+    ratelimit.reset()
     import streamlit as st
 
     st.cache_data.clear()
@@ -26,6 +33,14 @@ def _isolated(tmp_path, monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def real_dev_guard(monkeypatch):
+    """Dev mode judged as in production: only on verified demo data."""
+    from workbench import users
+
+    monkeypatch.setattr(users, "dev_allowed", users.is_demo_dataset)
 
 
 @pytest.fixture

@@ -46,3 +46,17 @@ def postgres_schema(prefix: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def write_demo_manifest(directory) -> None:
+    """Give a hand-made dataset the manifest `ffb-workbench demo` writes (checksums of its table
+    files), so workbench.demo_status judges it as generator-written demo data."""
+    import json
+    from pathlib import Path
+
+    from workbench import demo_status
+
+    d = Path(directory)
+    names = [p.name for p in d.iterdir() if p.is_file() and p.suffix.lower() in demo_status.DATA_SUFFIXES]
+    manifest = {"generator": demo_status.GENERATOR, "filer": demo_status.checksums(d, names)}
+    (d / demo_status.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")

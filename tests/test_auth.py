@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
 from test_access import write_dataset
+from tests.helpers import write_demo_manifest
 from workbench import access, accesslog, users
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -54,13 +55,19 @@ def login(at: AppTest, name: str, pw: str) -> AppTest:
 def test_first_run_creates_admin(data, no_dev):
     at = app()
     assert "første opstart" in at.title[0].value and signed_in_as(at) is None
-    at.text_input[0].input("chef")
-    at.text_input[2].input(PW)
-    at.text_input[3].input(PW + "x")
+    at.text_input[1].input("chef")
+    at.text_input[3].input(PW)
+    at.text_input[4].input(PW)
+    at.button[0].click()
+    at.run()  # without the console's one-time token: refused (issue 16)
+    assert any("engangskode" in e.value for e in at.error) and signed_in_as(at) is None
+    assert users.get_user(engine_for(data), "chef") is None
+    at.text_input(key="setup_token").input(users.setup_token())
+    at.text_input[4].input(PW + "x")
     at.button[0].click()
     at.run()
     assert any("ikke ens" in e.value for e in at.error) and signed_in_as(at) is None
-    at.text_input[3].input(PW)
+    at.text_input[4].input(PW)
     at.button[0].click()
     at.run()
     assert signed_in_as(at) == "chef"
@@ -101,13 +108,13 @@ def test_logout(data, no_dev):
 
 def test_demo_users_listed_and_usable_only_with_demo_data(data, no_dev):
     eng = engine_for(data)
-    (data / "DEMO").write_text("syntetiske data\n")
+    write_demo_manifest(data)
     at = app()
     listed = [i.value for i in at.info if "Demobrugere" in i.value]
     assert listed and all(f"`{r}`" in listed[0] for r in access.ROLE_NAMES)
     login(at, "udfoerer", access.security().demo_adgangskode)
     assert signed_in_as(at) == "udfoerer"
-    (data / "DEMO").unlink()
+    (data / "demo_manifest.json").unlink()
     at = app()
     assert not any("Demobrugere" in i.value for i in at.info)
     assert "første opstart" in at.title[0].value  # demo users do not count as real users

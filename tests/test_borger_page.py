@@ -63,7 +63,7 @@ def test_deep_link_shows_borger_x_as_on_reference_date(data_dir):
     assert at.header[0].value == "Borger X"
     assert at.date_input(key="borger_paa").value == dt.date(2023, 6, 2)
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "0250"
+    assert metrics["Alder"] == "33 år" and metrics["Køn"] == "Kvinde" and metrics["Handlekommune"] == "Frederikssund (0250)"
     assert metrics["Sagsbehandler"] == "Z"
     assert any("Anden psykisk vanskelighed** (primær)" in m.value for m in at.markdown)
     goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
@@ -215,10 +215,17 @@ def test_review_flow(data_dir, media, monkeypatch):
     assert any("afsluttet" in s.value for s in at2.success)
     # Finished: read-only with a print download; the history lists every version with who.
     assert not [b for b in at2.button if b.key and b.key.startswith("sg_sign")]
-    assert len(at2.get("download_button")) == 1
-    url = at2.get("download_button")[0].proto.url
+    buttons = {b.proto.label: b for b in at2.get("download_button")}
+    assert sorted(buttons) == ["Hent udskrift (A4, HTML)", "Hent udskrift (A4, PDF)"]
+    url = buttons["Hent udskrift (A4, HTML)"].proto.url
     page = media[-1].get_file(url.rsplit("/", 1)[-1]).content.decode("utf-8")
     assert page == reviews.print_html(done)
+    # the same print through the one print pipeline (workbench.udskrift) as PDF
+    pdf = media[-1].get_file(buttons["Hent udskrift (A4, PDF)"].proto.url.rsplit("/", 1)[-1]).content
+    from pypdf import PdfReader
+    import io
+
+    assert "Fælles sagsgennemgang" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "<svg" in page and "Varetage økonomi" in page and "size: A4" in page and "u1" in page
     history = next(df.value for df in at2.dataframe if "Handling" in df.value.columns)
     assert list(history["Version"]) == [1, 2, 3, 4] and list(history["Af"]) == ["admin", "admin", "admin", "u1"]
@@ -231,7 +238,8 @@ def test_edit_after_signature_needs_new_signatures(data_dir):
     at.button(key="sg_start").click().run()
     eng = engine_for(data_dir)
     rid = reviews.list_reviews(eng, "X")[0]["review_id"]
-    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats")
+    reviews.edit(eng, rid, username="admin", rolle="admin", status_paa_indsats="Træf afgørelse om fortsættelse af indsats",
+                 borger_til_stede=True, naeste_opfoelgning=dt.date(2023, 12, 1))
     reviews.sign(eng, rid, reviews.UDFOERER, username="u9", rolle="udfoerer")
     at.run()
     key = f"sg_{rid}_3"

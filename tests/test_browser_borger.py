@@ -19,6 +19,9 @@ pytestmark = pytest.mark.browser
 
 def test_borger_x_step_chart_in_browser(borger_x_dir, tmp_path):
     require_chromium()
+    from tests.helpers import write_demo_manifest
+
+    write_demo_manifest(borger_x_dir)  # dev mode (no password) runs only on demo data: mark this copy as such
     out_dir = Path(os.environ.get("FFB_SCREENSHOT_DIR") or tmp_path)
     with running_app({"FFB_WORKBENCH_DATA": str(borger_x_dir)}, log_dir=tmp_path) as base, \
             open_page(f"{base}/borger?borger=X", out_dir) as (page, shot):

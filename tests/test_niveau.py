@@ -42,3 +42,14 @@ def test_niveau_ved_each_rows_own_date():
     got = niveau_ved(ROWS, keys, "d").sort("i").collect()
     assert got["niveau"].to_list() == [2, None, None, None]
     assert got["niveau_dato"].to_list() == [D(2024, 2, 1), None, None, None]
+
+
+def test_niveau_ved_joins_on_values_not_row_order():
+    # keys that come from a join have no fixed row order: the result must attach to each key row by
+    # its values (a row index taken in two scans of one plan could pair the wrong rows)
+    keys = pl.LazyFrame({"borger_id": ["A", "A", "B", "A"], "undertema": ["u", "u", "u", "v"],
+                         "d": [D(2024, 2, 1), D(2023, 12, 31), D(2024, 6, 1), D(2024, 5, 1)], "i": [0, 1, 2, 3]})
+    other = pl.LazyFrame({"i": [3, 2, 1, 0], "x": [1, 1, 1, 1]})
+    via_join = keys.join(other, on="i", how="inner")  # no order guarantee
+    got = {r["i"]: r["niveau"] for r in niveau_ved(ROWS, via_join, "d").collect().to_dicts()}
+    assert got == {0: 2, 1: None, 2: None, 3: 0}

@@ -115,7 +115,8 @@ def test_cannot_sign_empty_decision(engine, snapshot):
 
 def test_sign_roles(engine, snapshot):
     r = _new(engine, snapshot)
-    reviews.edit(engine, r.review_id, username="sb1", rolle="sagsbehandler", status_paa_indsats=AFSLUT)
+    reviews.edit(engine, r.review_id, username="sb1", rolle="sagsbehandler", status_paa_indsats=AFSLUT,
+                 borger_til_stede=True, naeste_opfoelgning=dt.date(2024, 6, 1))
     for rolle in ("udfoerer", "tilbudsleder", "tilsyn", "analytiker"):
         with pytest.raises(ReviewError, match="rollen"):
             reviews.sign(engine, r.review_id, MYNDIGHED, username="x", rolle=rolle)
@@ -130,7 +131,8 @@ def test_sign_roles(engine, snapshot):
 
 def test_sign_off_by_both_finishes_and_locks(engine, snapshot):
     r = _new(engine, snapshot)
-    reviews.edit(engine, r.review_id, username="sb1", rolle="sagsbehandler", status_paa_indsats=AFSLUT)
+    reviews.edit(engine, r.review_id, username="sb1", rolle="sagsbehandler", status_paa_indsats=AFSLUT,
+                 borger_til_stede=True, naeste_opfoelgning=dt.date(2024, 6, 1))
     m = reviews.sign(engine, r.review_id, MYNDIGHED, username="sb1", rolle="sagsbehandler", base_version=2)
     assert m.version == 3 and m.myndighed_underskrevet_af == "sb1" and m.myndighed_underskrevet is not None
     assert reviews.status(m) == reviews.DELVIS
@@ -149,7 +151,8 @@ def test_sign_off_by_both_finishes_and_locks(engine, snapshot):
 
 def test_edit_after_signature_invalidates_in_new_version(engine, snapshot):
     r = _new(engine, snapshot)
-    reviews.edit(engine, r.review_id, username="sb1", rolle="sagsbehandler", status_paa_indsats=FORTSAET)
+    reviews.edit(engine, r.review_id, username="sb1", rolle="sagsbehandler", status_paa_indsats=FORTSAET,
+                 borger_til_stede=True, naeste_opfoelgning=dt.date(2024, 6, 1))
     signed = reviews.sign(engine, r.review_id, MYNDIGHED, username="sb1", rolle="sagsbehandler")
     edited = reviews.edit(engine, r.review_id, username="u1", rolle="udfoerer", status_paa_indsats=AFSLUT)
     assert edited.version == signed.version + 1

@@ -159,6 +159,7 @@ CLI = [
     ["kvalitet", "{dir}", "--format", "csv"],
     ["optaelling", "{dir}", "--fra", "2023-01", "--til", "2023-03", "--format", "csv"],
     ["stikproeve", "{dir}", "--pr", "sagsbehandler", "--antal", "3", "--seed", "1", "--format", "csv"],
+    ["resultater", "{dir}", "--pr", "tilbud", "--format", "csv"],
 ]
 
 

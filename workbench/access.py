@@ -87,6 +87,10 @@ class Security:
     demo_adgangskode: str
     begrundelse_min_laengde: int
     max_upload_mb: int
+    # sign-in attempts one client (IP address) may make per minute, whatever the user name
+    login_pr_klient_pr_minut: int = 20
+    # lifetime of a sign-in session (cookie + server-side row), hours
+    session_timer: int = 8
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,7 @@ def parse_roles(data: object, path: Path) -> RolesConfig:
         _pos_int(sik, "max_fejlede_logins", path), _pos_int(sik, "spaerretid_minutter", path),
         _pos_int(sik, "adgangslog_opbevaring_aar", path), demo_pw, _pos_int(sik, "begrundelse_min_laengde", path),
         _pos_int(sik, "max_upload_mb", path),
+        *(_pos_int(sik, k, path) if k in sik else d for k, d in (("login_pr_klient_pr_minut", 20), ("session_timer", 8))),
     )
     return RolesConfig(path, roller, {str(k): str(v) for k, v in caps.items()}, sider, security)
 
@@ -299,6 +304,11 @@ def scope(dataset: Dataset, principal: Principal, *, unmask_cpr: bool = False) -
             tables["tilbud"] = tables["tilbud"].filter(pl.col("tilbud_id").is_in(own))
         if "betalinger" in tables:
             tables["betalinger"] = tables["betalinger"].filter(pl.lit(False))
+    if "budget" in tables:  # the budget follows the user's kommuner; tilbud roles see none
+        if tilbud_role:
+            tables["budget"] = tables["budget"].filter(pl.lit(False))
+        elif principal.kommuner:
+            tables["budget"] = tables["budget"].filter(pl.col("kommunekode").is_in(list(principal.kommuner)))
     if "opfoelgninger" in tables and "indsatsmaal" in tables:
         maal = tables["indsatsmaal"].select("maal_id")
         tables["opfoelgninger"] = tables["opfoelgninger"].join(maal, on="maal_id", how="semi")

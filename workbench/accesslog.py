@@ -4,21 +4,33 @@ Append-only: the app and the CLI only insert; the database refuses UPDATE/DELETE
 data_model/access_tables.py). `purge` is the only deletion path: entries older than the retention
 period (config/roles.yaml sikkerhed.adgangslog_opbevaring_aar), run from the CLI, logged itself.
 CPR-looking text is masked before anything is written.
+
+Tamper evidence: every entry stores `hash = sha256(forrige_hash + its fields)` and its predecessor's
+hash (`forrige_hash`, unique in the database, so two writers cannot fork the chain: the loser of a
+race retries on the new head). `verify()` walks the log in id order and reports any changed,
+removed, inserted or reordered entry; a purge records the hash the first surviving entry points to
+(`anker=...`), so a purge is not mistaken for a removal. Removing the newest entries leaves a shorter
+valid chain: compare the head hash `verify` prints with one noted earlier (docs/SECURITY.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import json
 import re
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
-from data_model.access_tables import Adgangslog, AdgangslogSletning, utcnow
+from data_model.access_tables import Adgangslog, sqlite_purge, utcnow
 from workbench import access
 from workbench.cpr import CPR_PATTERN
 from workbench.export import escape_frame
@@ -29,9 +41,11 @@ SOEG = "soeg"
 EKSPORT = "eksport"
 VIS_CPR = "vis_cpr"
 STIKPROEVE = "stikproeve"
+VIS_LISTE = "vis_liste"  # a list of borgere shown or printed (page, CLI)
 LOGIN = "login"
 LOGIN_FEJL = "login_fejl"
 LOGIN_SPAERRET = "login_spaerret"
+LOGIN_BEGRAENSET = "login_begraenset"  # per-client rate limit
 LOGOUT = "logout"
 ADGANG_NAEGTET = "adgang_naegtet"
 BRUGER_AENDRET = "bruger_aendret"
@@ -56,13 +70,52 @@ def _ids_field(borger_ids: Iterable[str]) -> str:
     return f",{','.join(ids)}," if ids else ""
 
 
+GENESIS = "0" * 64
+_CHAIN_FIELDS = ("tidspunkt", "bruger", "rolle", "handling", "borger_ids", "detalje", "kilde")
+_write_lock = threading.Lock()
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """One text form of a timestamp on SQLite (naive UTC) and PostgreSQL (aware)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def entry_hash(forrige_hash: str, row: dict) -> str:
+    fields = {k: _utc_text(row[k]) if k == "tidspunkt" else (row[k] or "") for k in _CHAIN_FIELDS}
+    payload = forrige_hash + json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _head(conn) -> str:
+    got = conn.execute(select(Adgangslog.hash).where(Adgangslog.hash.is_not(None))
+                       .order_by(Adgangslog.id.desc()).limit(1)).scalar()
+    return got or GENESIS
+
+
 def write(engine: Engine, bruger: str, rolle: str, handling: str, borger_ids: Iterable[str] = (),
           detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None) -> None:
-    row = dict(tidspunkt=tidspunkt or utcnow(), bruger=clean_text(bruger, 64), rolle=clean_text(rolle, 32),
+    ts = tidspunkt or utcnow()
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.timezone.utc)
+    ts = ts.replace(microsecond=ts.microsecond)  # stored as given (microseconds on both databases)
+    row = dict(tidspunkt=ts, bruger=clean_text(bruger, 64), rolle=clean_text(rolle, 32),
                handling=clean_text(handling, 40), borger_ids=_ids_field(borger_ids),
                detalje=clean_text(detalje), kilde=kilde)
-    with engine.begin() as conn:
-        conn.execute(insert(Adgangslog).values(**row))
+    with _write_lock:  # in-process writers queue; other processes are kept apart by the unique link
+        for attempt in range(50):
+            try:
+                with engine.begin() as conn:
+                    prev = _head(conn)
+                    conn.execute(insert(Adgangslog).values(**row, forrige_hash=prev, hash=entry_hash(prev, row)))
+                return
+            except IntegrityError:
+                if attempt == 49:
+                    raise
+            except Exception as exc:  # SQLite's trigger refusing a duplicate link, under a race
+                if "append-only" not in str(exc) or attempt == 49:
+                    raise
 
 
 def log(engine: Engine, principal: access.Principal, handling: str, borger_ids: Iterable[str] = (),
@@ -140,12 +193,80 @@ def purge(engine: Engine, principal: access.Principal, foer: dt.date | None = No
         raise ValueError(f"--foer {foer.isoformat()} ligger inden for opbevaringsperioden "
                          f"(tidligst tilladt: {cutoff.isoformat()})")
     at = dt.datetime.combine(foer, dt.time(), tzinfo=dt.timezone.utc)
-    with engine.begin() as conn:
-        conn.execute(insert(AdgangslogSletning).values(foer=at))
-        n = conn.execute(delete(Adgangslog).where(Adgangslog.tidspunkt < at)).rowcount
-        conn.execute(delete(AdgangslogSletning))
-    log(engine, principal, PURGE, detalje=f"{n} poster før {foer.isoformat()} slettet", kilde=kilde)
+    with _write_lock:
+        if engine.dialect.name == "postgresql":
+            # the SECURITY DEFINER function is the only path (the app role needs no DELETE right)
+            with engine.begin() as conn:
+                n = conn.execute(text("SELECT adgangslog_purge(:foer)"), {"foer": at}).scalar()
+        else:
+            with sqlite_purge(at), engine.begin() as conn:
+                n = conn.execute(delete(Adgangslog).where(Adgangslog.tidspunkt < at)).rowcount
+        with engine.connect() as conn:
+            anchor = conn.execute(select(Adgangslog.forrige_hash).where(Adgangslog.hash.is_not(None))
+                                  .order_by(Adgangslog.id).limit(1)).scalar()
+    log(engine, principal, PURGE, detalje=f"{n} poster før {foer.isoformat()} slettet; anker={anchor or GENESIS}",
+        kilde=kilde)
     return int(n or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Verification of the hash chain
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    poster: int
+    head: str
+    fejl: tuple[str, ...]
+    uden_kaede: int = 0  # entries written before this version (no hash), all before the chain
+
+    def linje(self) -> str:
+        if self.ok:
+            extra = f"; {self.uden_kaede} ældre poster uden kæde" if self.uden_kaede else ""
+            return f"Adgangsloggens kæde er hel: {self.poster} poster, seneste hash {self.head}{extra}"
+        return f"Adgangsloggens kæde er brudt ({len(self.fejl)} fejl): {self.fejl[0]}"
+
+
+_ANCHOR = re.compile(r"anker=([0-9a-f]{64})")
+
+
+def verify(engine: Engine) -> ChainReport:
+    """Walk the log in id order: every entry's hash must match its fields, and every entry must point
+    to the one before it (the first to GENESIS, or to an anchor a logged purge recorded)."""
+    t = Adgangslog
+    cols = (t.id, t.forrige_hash, t.hash, *(getattr(t, f) for f in _CHAIN_FIELDS))
+    with engine.connect() as conn:
+        rows = conn.execute(select(*cols).order_by(t.id)).all()
+    problems: list[str] = []
+    prev: str | None = None
+    legacy = n = 0
+    anchors: set[str] = set()
+    first: tuple[int, str] | None = None  # (id, link) of a first entry that does not start at GENESIS
+    for r in rows:
+        rid, forrige, h = r[0], r[1], r[2]
+        fields = dict(zip(_CHAIN_FIELDS, r[3:]))
+        if h is None:
+            if prev is None:
+                legacy += 1  # written before the chain existed
+            else:
+                problems.append(f"post {rid} har ingen hash (indsat uden om appen)")
+            continue
+        n += 1
+        if fields["handling"] == PURGE:
+            anchors.update(_ANCHOR.findall(fields["detalje"] or ""))
+        if entry_hash(forrige or "", fields) != h:
+            problems.append(f"post {rid} er ændret (hash passer ikke)")
+        if prev is None:
+            if forrige != GENESIS:
+                first = (rid, forrige or "")
+        elif forrige != prev:
+            problems.append(f"post {rid} peger ikke på posten før den (slettet, indsat eller flyttet)")
+        prev = h
+    if first is not None and first[1] not in anchors:
+        problems.insert(0, f"post {first[0]} er den første, men kædens begyndelse mangler "
+                           "(poster slettet uden om sletningen efter opbevaringsperioden)")
+    return ChainReport(not problems, n, prev or GENESIS, tuple(problems), legacy)
 
 
 # --------------------------------------------------------------------------------------------

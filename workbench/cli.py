@@ -17,11 +17,16 @@ from workbench.dataset import DatasetError
 COMMANDS = {
     "demo": ("demo", "skriv et syntetisk demodatasæt"),
     "import": ("import_", "valider og gem et datasæt som en ny version"),
+    "versioner": ("versioner", "en data-mappes versioner (nyeste først)"),
+    "rul-tilbage": ("rul_tilbage", "gør en tidligere version aktuel igen"),
     "overlap": ("overlap", "overlappende ydelser"),
     "kvalitet": ("kvalitet", "datakvalitet (opmærkninger)"),
     "optaelling": ("optaelling", "månedlig optælling pr. paragraf"),
     "forloeb": ("forloeb", "én borgers forløb mod indsatsmålene"),
     "stikproeve": ("stikproeve", "stikprøve til ledelsestilsyn"),
+    "tilbud": ("tilbud", "ét tilbuds borgere, udvikling, målopfyldelse, opfølgning og belægning"),
+    "resultater": ("resultater", "udvikling og målopfyldelse pr. gruppe"),
+    "rapport": ("rapport", "statusrapport som PDF/HTML"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),
     "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),
@@ -65,23 +70,28 @@ def main(argv: list[str] | None = None) -> int:
         args._argv = list(argv)  # as typed (bench writes it into docs/BENCHMARKS.md)
         return int(args._run(args) or 0)
     except UsageError as exc:
-        print(str(exc).splitlines()[0], file=sys.stderr)
+        from workbench.messages import one_line
+
+        print(one_line(exc), file=sys.stderr)
         return 2
-    except (DatasetError, ConfigError, ValueError, FileNotFoundError, PermissionError) as exc:
+    except BrokenPipeError:
+        return 0
+    except (DatasetError, ConfigError, ValueError, OSError) as exc:
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
-        text = str(exc).strip().splitlines()
-        print(f"fejl: {text[0] if text else type(exc).__name__}", file=sys.stderr)
+        from workbench.messages import one_line
+
+        print(f"fejl: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("afbrudt", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
     except Exception as exc:  # an internal error is still one line unless debugging
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
-        print(f"intern fejl: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        from workbench.messages import one_line
+
+        print(f"intern fejl: {type(exc).__name__}: {one_line(exc) if str(exc) else ''}", file=sys.stderr)
         return 3
 
 

@@ -218,7 +218,10 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
         return pl.any_horizontal(flags) if flags else pl.lit(False)
 
     # Accepted: parse once into columns, then test validity on those columns.
-    txt = {c.name: f"__tekst_{c.name}" for c in present}
+    prefix = "__tekst_"  # staging names for the source text; never one a user column already has
+    while any(n.startswith(prefix) for n in source_schema.names()):
+        prefix = "_" + prefix
+    txt = {c.name: f"{prefix}{c.name}" for c in present}
     parsed = [
         exprs[c.name][0].alias(c.name) if c.name in exprs else pl.lit(None, dtype=dtype(c, codes)).alias(c.name)
         for c in table.columns
@@ -232,7 +235,9 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
     reasons = []
     for c, invalid, missing in conds:
         text = exprs[c.name][1]
-        reason = pl.when(invalid).then(pl.format("{}: ugyldig værdi '{}'", pl.lit(c.name), text.str.slice(0, 60)))
+        # concat_str, not pl.format: pl.format over a filtered ternary panics in Polars 2.1's streaming engine
+        reason = pl.when(invalid).then(
+            pl.concat_str([pl.lit(f"{c.name}: ugyldig værdi '"), text.str.slice(0, 60), pl.lit("'")]))
         if c.required:
             reason = pl.when(missing).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(reason)
         reasons.append(reason)

@@ -97,7 +97,14 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
     and with `opfoelgninger`: vurdering, vurderingsdato, status_paa_indsats (recorded_vurdering).
     Sorted by borger_id, undertema (label), startdato, maal_id.
     """
-    goals = indsatsmaal.filter(pl.col("startdato") <= paa).with_row_index("_g")
+    # _g numbers the goals after a sort on everything a goal's result depends on, so every scan of
+    # this plan numbers them alike even when `indsatsmaal` comes from a join (no fixed row order);
+    # rows that tie on these columns get the same result either way.
+    goals = (
+        indsatsmaal.filter(pl.col("startdato") <= paa)
+        .sort("maal_id", "borger_id", "undertema", "startdato", "opfoelgningsdato", nulls_last=True)
+        .with_row_index("_g")
+    )
     keys = goals.select("_g", "borger_id", "undertema", "startdato", pl.lit(paa, pl.Date).alias("_paa"))
     baseline = niveau.niveau_ved(funktionsevne, keys, "startdato", "udgangsniveau").select(
         "_g", "udgangsniveau", "udgangsniveau_dato")

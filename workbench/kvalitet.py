@@ -47,6 +47,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "afvist_raekke": {"tabel", "raekke", "fejl", "borger_id"},
     "vurdering_afviger_maaling": {"maal_id", "borger_id", "undertema", "vurdering", "vurderingsdato", "status",
                                   "maalt_niveau", "maalt_dato", "forventet_niveau", "opfoelgningsdato"},
+    "urimeligt_beloeb": {"tabel", "noegle", "borger_id", "felt", "beloeb", "graense"},
 }
 RULE_IDS = tuple(PLACEHOLDERS)
 # Rule id -> the variants (findings of another severity under the same rule) its check can give.
@@ -468,6 +469,37 @@ def sen_registrering(ds: Dataset, days: int) -> pl.LazyFrame:
     )
 
 
+# Amounts above this (kr per month or per payment) are absurd for one borger's ydelse.
+URIMELIGT_BELOEB_GRAENSE = 10_000_000.0
+
+
+def urimeligt_beloeb(ds: Dataset, graense: float = URIMELIGT_BELOEB_GRAENSE) -> pl.LazyFrame:
+    """Negative, non-finite (inf, NaN: '1e400' parses as inf) or absurdly large amounts:
+    ydelser.maanedlig_udgift and betalinger.beloeb."""
+    parts = []
+    for table, col, key in (("ydelser", "maanedlig_udgift", ("ydelse_id",)),
+                            ("betalinger", "beloeb", ("borger_id", "paragraf", "maaned"))):
+        if table not in ds.tables:
+            continue
+        lf = ds.tables[table]
+        names = lf.collect_schema().names()
+        if col not in names or not all(k in names for k in key):
+            continue
+        v = pl.col(col).cast(pl.Float64)
+        bad = v.is_not_null() & (v.is_nan() | v.is_infinite() | (v < 0) | (v > graense))
+        parts.append(lf.filter(bad).select(
+            pl.lit(table).alias("tabel"),
+            pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key], separator="|").alias("noegle"),
+            pl.col("borger_id").cast(pl.String),
+            pl.lit(col).alias("felt"),
+            v.cast(pl.String).alias("beloeb"),
+            pl.lit(f"{graense:,.0f}".replace(",", ".")).alias("graense"),
+        ))
+    if not parts:
+        return pl.LazyFrame(schema={c: pl.String for c in ("tabel", "noegle", "borger_id", "felt", "beloeb", "graense")})
+    return pl.concat(parts)
+
+
 # --- all together ----------------------------------------------------------------------------------
 
 def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes: CodeLists | None = None,
@@ -512,6 +544,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         "ydelse_uden_betaling": ("ydelser", lambda: reconcile.ydelse_uden_betaling(ds, paa, paid)),
         "databrud": ("ydelser", lambda: reconcile.databrud_findings(ds, paa, cfg.databrud)),
         "afvist_raekke": ("", lambda: afvist_raekke(ds)),
+        "urimeligt_beloeb": ("", lambda: urimeligt_beloeb(ds)),
     }
     parts = []
     for rid, (tabel, check) in checks.items():

@@ -77,12 +77,17 @@ def niveau_ved(funktionsevne: pl.LazyFrame, keys: pl.LazyFrame, dato: str, name:
     a = assessments(funktionsevne).select(
         "borger_id", ka.alias("_ut"), pl.col("dato").alias("_d"), pl.col("niveau").alias(name),
     )
-    k = keys.with_row_index("_k")
+    # Computed per distinct (borger, undertema, date) and joined back on those values, never on a row
+    # index: `keys` may come from a join whose row order differs between two scans of one plan.
+    u = keys.select("borger_id", kk.alias("_ut"), pl.col(dato).alias("_kd")).unique()
     got = (
-        k.select("_k", "borger_id", kk.alias("_ut"), pl.col(dato).alias("_kd"))
-        .join(a, on=["borger_id", "_ut"], how="inner")
+        u.join(a, on=["borger_id", "_ut"], how="inner")
         .filter(pl.col("_d") <= pl.col("_kd"))
-        .filter(pl.col("_d") == pl.col("_d").max().over("_k"))
-        .select("_k", name, pl.col("_d").alias(f"{name}_dato"))
+        .filter(pl.col("_d") == pl.col("_d").max().over("borger_id", "_ut", "_kd"))
+        .select("borger_id", "_ut", "_kd", name, pl.col("_d").alias(f"{name}_dato"))
     )
-    return k.join(got, on="_k", how="left").drop("_k")
+    return (
+        keys.with_columns(kk.alias("_ut"))
+        .join(got, left_on=["borger_id", "_ut", dato], right_on=["borger_id", "_ut", "_kd"], how="left")
+        .drop("_ut")
+    )

@@ -306,3 +306,35 @@ def filter_kommuner(ydelser: pl.LazyFrame, borgere: pl.LazyFrame, handlekommuner
         cond = cond & geo.betalingskommune().is_in(list(betalingskommuner))
     chosen = borgere.filter(cond).select("borger_id").unique()
     return ydelser.join(chosen, on="borger_id", how="semi")
+
+
+# --------------------------------------------------------------------------------------------
+# one period (a year, a month, year to date) per group: the unit counts of økonomi and rapport
+
+
+def period_counts(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date,
+                  by: Sequence[str] = ("paragraf",)) -> pl.LazyFrame:
+    """*by, borgere, helaarspersoner, dage for the days fra..til (both included; days after `paa`
+    are never counted, open ydelser run through `paa`).
+
+    borgere: unique borgere with at least one covered day in the period (a borger under two groups
+    counts in each); helaarspersoner: covered days (union per borger and group) / the days of the
+    period, the same definition as the monthly table (a year's value is the day-weighted mean of
+    its months). by=() gives one row over every paragraf (a borger counts once)."""
+    by = list(by)
+    if fra > til:
+        raise ValueError("fra ligger efter til")
+    period_days = (til - fra).days + 1
+    keys = ["borger_id", *by]
+    days = merge_intervals(clip(covered(ydelser, paa, by), fra, til), keys)
+    agg = [pl.col("borger_id").n_unique().cast(pl.Int64).alias("borgere"),
+           (pl.col("e").cast(pl.Int32) - pl.col("s").cast(pl.Int32) + 1).sum().cast(pl.Int64).alias("dage")]
+    out = days.group_by(by).agg(*agg) if by else days.select(*agg)
+    out = out.with_columns(pl.col("borgere", "dage").fill_null(0),
+                           helaarspersoner=pl.col("dage").fill_null(0).cast(pl.Float64) / period_days)
+    return (out.sort(by) if by else out).select(*by, "borgere", "helaarspersoner", "dage")
+
+
+def period_borgere(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+    """borger_id of every borger counted by period_counts(by=()) for fra..til (one row each)."""
+    return clip(covered(ydelser, paa, ()), fra, til).select(pl.col("borger_id").cast(pl.String)).unique()

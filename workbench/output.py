@@ -40,10 +40,14 @@ def to_json_text(obj: object) -> str:
 
 
 def emit(df: pl.DataFrame, fmt: str, out: IO[str] | None = None) -> None:
+    """CSV goes through workbench.export.escape_frame, the one formula-escaping path of every CSV and
+    Excel file the product writes (app exports and CLI output alike)."""
+    from workbench.export import escape_frame
+
     out = out or sys.stdout
     df = _plain(df)
     if fmt == "csv":
-        out.write(df.write_csv(date_format="%Y-%m-%d"))
+        out.write(escape_frame(df).write_csv(date_format="%Y-%m-%d"))
     elif fmt == "json":
         out.write(to_json_text(df.to_dicts()) + "\n")
     else:

@@ -8,7 +8,8 @@ Pure logic over a SQLAlchemy engine (tables in data_model/review_tables.py); no 
 * `sign` adds a sign-off as myndighed or udfører, as a new version. Rules:
   - the principal's rolle decides the side: sagsbehandler / leder_myndighed / admin may sign as
     myndighed, udfoerer / tilbudsleder / admin as udfører;
-  - a review without a decision (Status på indsats) cannot be signed;
+  - a review without a decision (Status på indsats), without "Borger til stede" (ja/nej), or without
+    the next follow-up date (unless the decision ends the indsats) cannot be signed;
   - one person cannot sign both sides (a joint review needs two people), nor one side twice;
   - the review is *afsluttet* once both sides have signed; an afsluttet review is locked (edits and
     further sign-offs are refused: start a new review instead).
@@ -30,10 +31,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from workbench import udskrift
 from sqlmodel import Session, SQLModel
 
 from data_model.review_tables import Sagsgennemgang, SagsgennemgangPublic, utcnow
-from workbench import udskrift
 from workbench.config import codes as load_codes
 
 MYNDIGHED = "myndighed"
@@ -270,6 +272,11 @@ def edit(engine: Engine, review_id: str, *, username: str, rolle: str, base_vers
     return _insert(engine, row)
 
 
+def ends_indsats(status_paa_indsats: str | None) -> bool:
+    """A decision that ends the indsats needs no next follow-up date."""
+    return "afslutning" in (status_paa_indsats or "").lower()
+
+
 def sign(engine: Engine, review_id: str, side: str, *, username: str, rolle: str,
          base_version: int | None = None) -> SagsgennemgangPublic:
     """Sign off as myndighed or udfoerer (see the module docstring for the rules)."""
@@ -280,10 +287,14 @@ def sign(engine: Engine, review_id: str, side: str, *, username: str, rolle: str
     current = _current_for_change(engine, review_id, base_version)
     if not current.status_paa_indsats:
         raise ReviewError("der er ingen afgørelse (Status på indsats) at underskrive")
+    if current.borger_til_stede is None:
+        raise ReviewError("angiv, om borgeren var til stede, før gennemgangen underskrives")
+    if current.naeste_opfoelgning is None and not ends_indsats(current.status_paa_indsats):
+        raise ReviewError("angiv datoen for næste opfølgning, før gennemgangen underskrives")
     if getattr(current, f"{side}_underskrevet_af"):
         raise ReviewError(f"{SIDES[side]} har allerede underskrevet")
     other = UDFOERER if side == MYNDIGHED else MYNDIGHED
-    if getattr(current, f"{other}_underskrevet_af") == username:
+    if (getattr(current, f"{other}_underskrevet_af") or "").lower() == (username or "").lower():
         raise ReviewError("samme person kan ikke underskrive for både myndighed og udfører")
     now = utcnow()
     row = _next(current, **{f"{side}_underskrevet_af": username, f"{side}_underskrevet": now},
@@ -396,6 +407,11 @@ def _yes_no(value: bool | None) -> str:
     return "ikke angivet" if value is None else ("ja" if value else "nej")
 
 
+def print_pdf(review: SagsgennemgangPublic) -> bytes:
+    """The print view as PDF (the one print pipeline, workbench.udskrift)."""
+    return udskrift.to_pdf(print_html(review))
+
+
 def print_html(review: SagsgennemgangPublic) -> str:
     """The review as one self-contained, printable A4 HTML page (no external resources)."""
     snap = review.snapshot
@@ -465,5 +481,4 @@ def print_html(review: SagsgennemgangPublic) -> str:
 senest ændret {_e(_d(review.aendret))} af {_e(review.aendret_af)}.
 {f"Datasæt {_e(review.datasaet_version)}." if review.datasaet_version else ""}</p>
 """
-    return udskrift.page(title, body)
-
+    return udskrift.page(title, body, fod=f"Fælles sagsgennemgang · borger {review.borger_id}")

@@ -178,6 +178,13 @@ def _check_demo_config(data: Any, codes: CodeLists) -> DemoConfig:
     for k in defekter:
         if k not in DEFECT_KINDS:
             raise _err(f"ukendt defekt '{k}' under 'defekter' (kendte: {', '.join(DEFECT_KINDS)})")
+    bud = data.get("budget")
+    if not isinstance(bud, dict) or not isinstance(bud.get("overskredet"), dict):
+        raise _err("nøglen 'budget' (med 'forbrug_andel' og 'overskredet') mangler")
+    _range(bud.get("forbrug_andel"), "budget.forbrug_andel", ints=False)
+    _range(bud["overskredet"].get("forbrug_andel"), "budget.overskredet.forbrug_andel", ints=False)
+    if bud["overskredet"].get("paragraf") not in codes.paragraffer:
+        raise _err(f"ukendt paragraf '{bud['overskredet'].get('paragraf')}' under 'budget.overskredet.paragraf'")
     names = data.get("ugyldige_ydelsesnavne")
     if not isinstance(names, list) or not names:
         raise _err("'ugyldige_ydelsesnavne' skal være en liste")
@@ -1083,12 +1090,14 @@ class _Generator:
         t["tilbud"] = pl.concat([pl.DataFrame(self.tilbud_rows, schema=TILBUD_SCHEMA), _frame(bx["tilbud"], TILBUD_SCHEMA)])
         self.bar.show(0.8, "betalinger")
         t["betalinger"] = self.betalinger(t["ydelser"], borgere)
+        t["budget"] = self.budget(t["betalinger"], t["borgere"])
         sort_keys = {
             "borgere": ["borger_id"], "maalgrupper": ["borger_id", "dato", "primaer", "maalgruppe"],
             "funktionsevne": ["borger_id", "dato", "omraade", "tema", "undertema"],
             "stoettebehov": ["borger_id", "dato", "tema"], "indsatsmaal": ["maal_id"],
             "opfoelgninger": ["maal_id", "dato"], "ydelser": ["ydelse_id"], "tilbud": ["tilbud_id"],
             "betalinger": ["borger_id", "paragraf", "maaned"],
+            "budget": ["aar", "kommunekode", "paragraf"],
         }
         for name, keys in sort_keys.items():
             desc = [k == "primaer" for k in keys]
@@ -1156,6 +1165,41 @@ class _Generator:
         # Borger X's ydelse is part of `ydelser`, so its betalinger (SEL §85 Jan-Jun 2023) are already here.
         return pl.concat([bet.select("borger_id", "paragraf", "maaned", "beloeb"), add_df])
 
+    def budget(self, betalinger: pl.DataFrame, borgere: pl.DataFrame) -> pl.DataFrame:
+        """The økonomi system's corrected budget per year x betalingskommune x paragraf: the year's
+        forbrug (betalinger; the extraction year extrapolated from its months so far) divided by a
+        factor drawn from `budget.forbrug_andel`, so forbrug lands there (90-110 %); the planted
+        paragraf gets `budget.overskredet.forbrug_andel` (over budget). Rounded to 1000 kr."""
+        cfg = self.c["budget"]
+        lo, hi = cfg["forbrug_andel"]
+        over = cfg["overskredet"]["paragraf"]
+        olo, ohi = cfg["overskredet"]["forbrug_andel"]
+        months_last = UDTRAEK_DATO.month
+        kom = borgere.select("borger_id", pl.coalesce("betalingskommune", "handlekommune").alias("kommunekode"))
+        per = (
+            betalinger.join(kom, on="borger_id", how="left")
+            .with_columns(aar=pl.col("maaned").str.slice(0, 4).cast(pl.Int64))
+            .filter(pl.col("aar") >= HISTORIK_FRA.year + 1)
+            .group_by("aar", "kommunekode", "paragraf").agg(pl.col("beloeb").sum())
+            .with_columns(pl.when(pl.col("aar") == UDTRAEK_DATO.year)
+                          .then(pl.col("beloeb") / months_last * 12).otherwise(pl.col("beloeb")).alias("aarsforbrug"))
+            .filter(pl.col("aarsforbrug") > 0)
+            .sort("aar", "kommunekode", "paragraf")
+        )
+        rng = random.Random(self.seed * 7919 + 15)
+        konto = {p: self.codes.paragraf_info[p].get("konto") for p in self.codes.paragraffer}
+        rows = []
+        for aar, k, p, _, forbrug in per.iter_rows():
+            f = rng.uniform(olo, ohi) if p == over else rng.uniform(lo, hi)
+            rows.append((aar, p, float(max(1000, round(forbrug / f / 1000) * 1000)), konto.get(p), k))
+        years = sorted({r[0] for r in rows})
+        self.budget_info = {"over_budget": [{"paragraf": over, "aar": years,
+                                             "forbrug_andel": [olo, ohi]}],
+                            "forbrug_andel": [lo, hi],
+                            "note": f"{UDTRAEK_DATO.year}: forbrug fremskrevet fra {months_last} måneder"}
+        return pl.DataFrame(rows, schema={"aar": pl.Int64, "paragraf": pl.String, "beloeb": pl.Float64,
+                                          "konto": pl.String, "kommunekode": pl.String}, orient="row")
+
     # -------------------------------------------------------------------------------- manifest
     def manifest(self, borgere: list[Borger], t: dict[str, pl.DataFrame]) -> dict:
         planted: dict[str, list[dict]] = {k: [] for k in DEFECT_KINDS}
@@ -1207,6 +1251,7 @@ class _Generator:
             "planted": planted | {"databrud": [databrud]},
             "databrud": databrud,
             "legitime": legit,
+            "budget": self.budget_info,
         }
 
     def legitimate(self, borgere: list[Borger]) -> dict:
@@ -1285,7 +1330,9 @@ def generate(skala: str = "kommune", seed: int = 1, progress: bool = False) -> t
 
 def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress: bool = False) -> dict:
     """Write the demo dataset (one Parquet file per contract table + demo_manifest.json); returns the manifest."""
-    out = Path(out)
+    from workbench.demo_status import check_demo_target
+
+    out = check_demo_target(out)
     gen = _Generator(skala, seed, progress)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -1299,6 +1346,11 @@ def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress:
     for i, name in enumerate(names):
         gen.bar.show(0.85 + 0.15 * i / len(names), f"skriver {name}")
         tables[name].write_parquet(out / f"{name}.parquet", **PARQUET)
+    from workbench import demo_status
+
+    # demo status is read from these checksums (workbench.demo_status), never from a file name
+    manifest = {**manifest, "generator": demo_status.GENERATOR,
+                "filer": demo_status.checksums(out, [f"{name}.parquet" for name in names])}
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     # Validate once, trust after: typed Parquet + manifest.json (workbench.manifest).
     gen.bar.show(0.99, "validerer")

@@ -17,7 +17,7 @@ from typing import Iterable, Mapping
 import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -27,7 +27,6 @@ from workbench import access, accesslog
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 KOMMUNE = re.compile(r"^\d{4}$")
 MIN_PASSWORD = 10
-DEMO_MARKERS = ("DEMO", ".demo", "demo.json", "DEMO.md", "demo_manifest.json")  # the last: ffb-workbench demo
 
 _hasher = PasswordHasher()
 
@@ -195,6 +194,10 @@ def update_user(engine: Engine, brugernavn: str, af: access.Principal | None = N
         s.add(user)
         s.commit()
         s.refresh(user)
+    if changes.get("aktiv") is False or "rolle" in changes:
+        from workbench import sessions
+
+        sessions.revoke_user(engine, brugernavn)  # signed out everywhere
     if af is not None:
         what = ", ".join(f"{k}={v}" for k, v in sorted(changes.items()))
         accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"ændr {brugernavn}: {what}")
@@ -212,6 +215,9 @@ def set_password(engine: Engine, brugernavn: str, password: str, af: access.Prin
         user.spaerret_til = None
         s.add(user)
         s.commit()
+    from workbench import sessions
+
+    sessions.revoke_user(engine, brugernavn)  # a new password signs every session out
     if af is not None:
         accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"ny adgangskode til {brugernavn}")
 
@@ -250,57 +256,104 @@ class LoginResult:
 GENERIC_FAIL = "Forkert brugernavn eller adgangskode."
 
 
+RATE_LIMITED = "For mange loginforsøg fra denne klient. Vent et minut, og prøv igen."
+
+
+def _locked_message(until: dt.datetime | None, now: dt.datetime) -> str:
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=dt.timezone.utc)
+    minutes = max(1, int((until - now).total_seconds() // 60) + 1) if until else access.security().spaerretid_minutter
+    return (f"Kontoen er midlertidigt spærret efter for mange forkerte forsøg. "
+            f"Prøv igen om {minutes} minutter.")
+
+
+def _reserve_attempt(engine: Engine, name: str, now: dt.datetime, max_attempts: int) -> int | None:
+    """Atomically take one of the account's attempt slots: one UPDATE ... RETURNING that increments
+    the counter only while the account is not locked and fewer than `max_attempts` attempts are
+    counted. None: no slot (locked, or max attempts already in flight/failed). The counter thus
+    counts failures plus attempts still being verified, so N parallel guesses verify at most
+    `max_attempts` passwords, on SQLite and PostgreSQL alike (the row is locked by the UPDATE)."""
+    t = Bruger.__table__
+    stmt = (update(t)
+            .where(t.c.brugernavn == name, t.c.fejlede_logins < max_attempts,
+                   or_(t.c.spaerret_til.is_(None), t.c.spaerret_til <= now))
+            .values(fejlede_logins=t.c.fejlede_logins + 1)
+            .returning(t.c.fejlede_logins))
+    with engine.begin() as conn:
+        got = conn.execute(stmt).scalar()
+    return None if got is None else int(got)
+
+
+def _lock_now(engine: Engine, name: str, until: dt.datetime) -> None:
+    t = Bruger.__table__
+    with engine.begin() as conn:
+        conn.execute(update(t).where(t.c.brugernavn == name).values(spaerret_til=until, fejlede_logins=0))
+
+
+def _succeed(engine: Engine, name: str, now: dt.datetime) -> bool:
+    """Reset the counter after a right password, only while the account is not locked (a lock set
+    by a parallel attempt in the meantime wins). Atomic; True when the sign-in may proceed."""
+    t = Bruger.__table__
+    with engine.begin() as conn:
+        got = conn.execute(update(t).where(t.c.brugernavn == name,
+                                           or_(t.c.spaerret_til.is_(None), t.c.spaerret_til <= now))
+                           .values(fejlede_logins=0, spaerret_til=None).returning(t.c.id)).scalar()
+    return got is not None
+
+
 def authenticate(engine: Engine, brugernavn: str, password: str, *, demo_allowed: bool,
-                 now: dt.datetime | None = None) -> LoginResult:
+                 now: dt.datetime | None = None, klient: str | None = None) -> LoginResult:
     """Check a password. N failures (config) lock the account for M minutes; a locked account is
-    not even checked. Unknown users cost the same hashing time. Every outcome is logged."""
+    not even checked. The failure counter is taken and checked in one database statement before
+    the (slow) hash check, so parallel guesses cannot overrun it. `klient` (the client's address)
+    is rate limited across user names. Unknown users cost the same hashing time. Every outcome is
+    logged."""
     now = now or utcnow()
     sec = access.security()
     name = (brugernavn or "").strip().lower()[:64]
-    with Session(engine) as s:
-        user = _get(s, name) if name else None
-        usable = user is not None and user.aktiv and user.adgangskode_hash and (demo_allowed or not user.demo)
-        if not usable:
-            try:
-                _hasher.verify(_dummy_hash(), password or "x")
-            except VerificationError:
-                pass
-            accesslog.write(engine, name or "(tom)", user.rolle if user else "", accesslog.LOGIN_FEJL,
-                            detalje="ukendt, inaktiv eller uden adgangskode")
-            return LoginResult(None, GENERIC_FAIL)
-        if user.spaerret_til and user.spaerret_til > now:
-            minutes = max(1, int((user.spaerret_til - now).total_seconds() // 60) + 1)
-            accesslog.write(engine, name, user.rolle, accesslog.LOGIN_SPAERRET, detalje="forsøg mens spærret")
-            return LoginResult(None, f"Kontoen er midlertidigt spærret efter for mange forkerte forsøg. "
-                                     f"Prøv igen om {minutes} minutter.")
+    from workbench import ratelimit
+
+    if klient is not None and not ratelimit.login_limiter(sec.login_pr_klient_pr_minut).allow(klient):
+        accesslog.write(engine, name or "(tom)", "", accesslog.LOGIN_BEGRAENSET, detalje=f"klient {klient[:64]}")
+        return LoginResult(None, RATE_LIMITED)
+    user = get_user(engine, name) if name else None
+    usable = user is not None and user.aktiv and user.adgangskode_hash and (demo_allowed or not user.demo)
+    if not usable:
         try:
-            ok = _hasher.verify(user.adgangskode_hash, password or "")
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if ok:
-            if _hasher.check_needs_rehash(user.adgangskode_hash):
-                user.adgangskode_hash = hash_password(password)
-            user.fejlede_logins = 0
-            user.spaerret_til = None
-            s.add(user)
-            s.commit()
-            s.refresh(user)
-            principal = to_principal(engine, user)
-            accesslog.log(engine, principal, accesslog.LOGIN, detalje="adgangskode")
-            return LoginResult(principal, "")
-        user.fejlede_logins = (user.fejlede_logins or 0) + 1
-        locked = user.fejlede_logins >= sec.max_fejlede_logins
-        if locked:
-            user.spaerret_til = now + dt.timedelta(minutes=sec.spaerretid_minutter)
-            user.fejlede_logins = 0
-        s.add(user)
-        s.commit()
-        rolle = user.rolle
-    if locked:
-        accesslog.write(engine, name, rolle, accesslog.LOGIN_SPAERRET,
+            _hasher.verify(_dummy_hash(), password or "x")
+        except VerificationError:
+            pass
+        accesslog.write(engine, name or "(tom)", user.rolle if user else "", accesslog.LOGIN_FEJL,
+                        detalje="ukendt, inaktiv eller uden adgangskode")
+        return LoginResult(None, GENERIC_FAIL)
+    slot = _reserve_attempt(engine, name, now, sec.max_fejlede_logins)
+    if slot is None:
+        fresh = get_user(engine, name)
+        accesslog.write(engine, name, user.rolle, accesslog.LOGIN_SPAERRET, detalje="forsøg mens spærret")
+        return LoginResult(None, _locked_message(fresh.spaerret_til if fresh else None, now))
+    try:
+        ok = _hasher.verify(user.adgangskode_hash, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if ok:
+        if not _succeed(engine, name, now):
+            accesslog.write(engine, name, user.rolle, accesslog.LOGIN_SPAERRET, detalje="spærret under forsøget")
+            return LoginResult(None, _locked_message(None, now))
+        if _hasher.check_needs_rehash(user.adgangskode_hash):
+            with Session(engine) as s:
+                u = _get(s, name)
+                u.adgangskode_hash = hash_password(password)
+                s.add(u)
+                s.commit()
+        principal = to_principal(engine, user)
+        accesslog.log(engine, principal, accesslog.LOGIN, detalje="adgangskode")
+        return LoginResult(principal, "")
+    if slot >= sec.max_fejlede_logins:
+        _lock_now(engine, name, now + dt.timedelta(minutes=sec.spaerretid_minutter))
+        accesslog.write(engine, name, user.rolle, accesslog.LOGIN_SPAERRET,
                         detalje=f"spærret i {sec.spaerretid_minutter} minutter efter {sec.max_fejlede_logins} forsøg")
         return LoginResult(None, f"For mange forkerte forsøg. Kontoen er spærret i {sec.spaerretid_minutter} minutter.")
-    accesslog.write(engine, name, rolle, accesslog.LOGIN_FEJL, detalje="forkert adgangskode")
+    accesslog.write(engine, name, user.rolle, accesslog.LOGIN_FEJL, detalje="forkert adgangskode")
     return LoginResult(None, GENERIC_FAIL)
 
 
@@ -335,20 +388,35 @@ def principal_for_identity(engine: Engine, claims: Mapping[str, object]) -> acce
 
 
 def is_demo_dataset(path: str | Path | None) -> bool:
-    """The bundled demo dataset, or a directory the demo generator marked as synthetic."""
-    from workbench.paths import demo_dir
+    """Synthetic data the demo generator wrote, verified against its manifest's checksums
+    (workbench.demo_status); None: the bundled demo directory."""
+    from workbench import demo_status
 
-    if path is None:
-        return True
-    p = Path(path).resolve()
-    demo = demo_dir().resolve()
-    if p == demo or demo in p.parents:
-        return True
-    return any((p / m).exists() for m in DEMO_MARKERS)
+    return demo_status.is_demo(path)
 
 
 def dev_mode() -> bool:
     return os.environ.get("FFB_WORKBENCH_DEV") == "1"
+
+
+DEV_REFUSED = ("FFB_WORKBENCH_DEV=1 er kun tilladt på demodata skrevet af 'ffb-workbench demo' "
+               "(verificeret manifest); {path} er ikke demodata. Fjern FFB_WORKBENCH_DEV.")
+
+
+class DevModeRefused(RuntimeError):
+    """Dev mode was asked for on data that are not verified demo data."""
+
+
+def dev_allowed(path: str | Path | None) -> bool:
+    """May dev mode (sign-in without a password) run on this data? Only on verified demo data.
+    (The test suite replaces this one function to run its hand-made datasets in dev mode.)"""
+    return is_demo_dataset(path)
+
+
+def check_dev_mode(path: str | Path | None) -> None:
+    """Raise DevModeRefused (one line) when FFB_WORKBENCH_DEV=1 is set for data that are not demo data."""
+    if dev_mode() and not dev_allowed(path):
+        raise DevModeRefused(DEV_REFUSED.format(path=path if path is not None else "demo-mappen"))
 
 
 def demo_scopes(ds) -> dict[str, dict]:
@@ -371,6 +439,10 @@ def demo_scopes(ds) -> dict[str, dict]:
     tilbud = (y.drop_nulls("tilbud_id").group_by("tilbud_id").agg(pl.col("borger_id").n_unique().alias("n"))
               .sort(["n", "tilbud_id"], descending=[True, False]))
     tid = tilbud["tilbud_id"][0] if tilbud.height else "ingen"
+    x_tilbud = y.filter(pl.col("borger_id") == "X")["tilbud_id"].drop_nulls().unique().sort().to_list()
+    # the demo's udfører and tilbudsleder work at Borger X's tilbud, so the joint review of Borger X
+    # (README) can be held and signed by the demo users of both sides
+    tilbud_scope = x_tilbud or [tid]
     in_kommune = b.filter(pl.col("handlekommune") == kommune).sort("borger_id")
     sample = in_kommune.sample(n=min(5, in_kommune.height), seed=7)["borger_id"].sort().to_list() \
         if in_kommune.height else []
@@ -378,8 +450,8 @@ def demo_scopes(ds) -> dict[str, dict]:
         "admin": {},
         "leder_myndighed": {"kommuner": [kommune]},
         "sagsbehandler": {"sagsbehandler": sb, **({"team": team} if team else {})},
-        "udfoerer": {"tilbud_ids": [tid]},
-        "tilbudsleder": {"tilbud_ids": [tid]},
+        "udfoerer": {"tilbud_ids": tilbud_scope},
+        "tilbudsleder": {"tilbud_ids": tilbud_scope},
         "tilsyn": {"_samples": sample},
         "analytiker": {},
     }
@@ -420,8 +492,8 @@ def bootstrap(engine: Engine, data_path: str | Path | None, ds_loader=None) -> N
     """Demo users for a demo dataset (or in dev mode) when the database has no users yet."""
     if has_users(engine):
         return
-    if not (is_demo_dataset(data_path) or dev_mode()):
-        return
+    if not (is_demo_dataset(data_path) or (dev_mode() and dev_allowed(data_path))):
+        return  # demo users (password 'demo') only ever exist beside demo data
     if ds_loader is None:
         from workbench.dataset import open_dataset
 
@@ -429,6 +501,54 @@ def bootstrap(engine: Engine, data_path: str | Path | None, ds_loader=None) -> N
     else:
         ds = ds_loader()
     ensure_demo_users(engine, ds)
+
+
+# --------------------------------------------------------------------------------------------
+# First admin: one-time setup token (printed to the server console, as Jupyter does)
+
+_SETUP: list[str] = []
+
+
+def setup_token(out=None) -> str:
+    """The process's one-time token for the first-run admin form; made and printed to the server
+    console (stderr) on first use. Only someone who can read the server's console can create the
+    first admin through the web."""
+    import secrets
+    import sys
+
+    if not _SETUP:
+        _SETUP.append(secrets.token_urlsafe(18))
+        print(f"FFB Workbench, første opstart: engangskode til at oprette den første administrator: {_SETUP[0]}"
+              f"  (eller: ffb-workbench brugere DATA-MAPPE opret-admin NAVN)", file=out or sys.stderr, flush=True)
+    return _SETUP[0]
+
+
+def check_setup_token(engine: Engine, token: str | None, klient: str | None = None) -> bool:
+    """Constant-time check of the setup token, rate limited per client; a wrong token is logged."""
+    import hmac
+
+    from workbench import ratelimit
+
+    if klient is not None and not ratelimit.login_limiter(access.security().login_pr_klient_pr_minut).allow(klient):
+        accesslog.write(engine, "(første opstart)", "", accesslog.LOGIN_BEGRAENSET, detalje=f"klient {klient[:64]}")
+        return False
+    ok = bool(_SETUP) and bool(token) and hmac.compare_digest(token.strip().encode(), _SETUP[0].encode())
+    if not ok:
+        accesslog.write(engine, "(første opstart)", "", accesslog.LOGIN_FEJL, detalje="forkert engangskode")
+    return ok
+
+
+def consume_setup_token() -> None:
+    """The token is spent once the first admin exists."""
+    _SETUP.clear()
+
+
+def create_first_admin(engine: Engine, brugernavn: str, password: str, navn: str = "") -> Bruger:
+    """`ffb-workbench brugere DIR opret-admin NAME`: an admin, on the command line (the data owner)."""
+    user = create_user(engine, brugernavn, "admin", password, navn=navn)
+    accesslog.write(engine, user.brugernavn, "admin", accesslog.BRUGER_AENDRET,
+                    detalje=f"administrator {user.brugernavn} oprettet på kommandolinjen", kilde="cli")
+    return user
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""`ffb-workbench adgangslog DIR udtraek --borger ID | vis [...] | purge [--foer DATO]`.
+"""`ffb-workbench adgangslog DIR udtraek --borger ID | vis [...] | purge [--foer DATO] | verificer`.
+
+`verificer` checks the log's hash chain: exit 0 and the head hash when whole, exit 1 and one line
+per break when any entry was changed, removed, inserted or reordered.
 
 `udtraek` is the per-borger report for an indsigtsanmodning ("hvem har set mine data").
 `purge` is the only way entries are ever deleted: those older than the retention period
@@ -19,7 +22,7 @@ from workbench.periods import parse_date
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("dir", metavar="DIR", help="data-mappe (loggen ligger i dens database)")
-    p.add_argument("handling", choices=("udtraek", "vis", "purge"))
+    p.add_argument("handling", choices=("udtraek", "vis", "purge", "verificer"))
     p.add_argument("--borger", default=None, help="udtraek/vis: borger-id")
     p.add_argument("--foer", default=None, metavar="DATO", help="purge: slet poster før denne dato "
                    "(standard og seneste tilladte: i dag minus opbevaringsperioden)")
@@ -32,6 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     eng, who = state_engine(args, "adgangslog")
+    if args.handling == "verificer":
+        report = accesslog.verify(eng)
+        print(report.linje())
+        for line in report.fejl[1:]:
+            print(f"  {line}")
+        return 0 if report.ok else 1
     if args.handling == "purge":
         foer = parse_date(args.foer) if args.foer else None
         n = accesslog.purge(eng, who, foer)

@@ -1,4 +1,4 @@
-"""`ffb-workbench brugere DIR list|opret|ret|aktiver|deaktiver|adgangskode|laas-op|tildel|demo`.
+"""`ffb-workbench brugere DIR list|opret|opret-admin|ret|aktiver|deaktiver|adgangskode|laas-op|tildel|demo`.
 
 Users live in the database of DIR (DATABASE_URL, or the SQLite file in DIR). Needs the capability
 'brugere' (the CLI without --bruger acts as admin: the local data owner). Passwords are never
@@ -16,7 +16,7 @@ from workbench import users
 from workbench.commands.common import add_format, state_engine
 from workbench.output import emit
 
-ACTIONS = ("list", "opret", "ret", "aktiver", "deaktiver", "adgangskode", "laas-op", "tildel", "demo")
+ACTIONS = ("list", "opret", "opret-admin", "ret", "aktiver", "deaktiver", "adgangskode", "laas-op", "tildel", "demo")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,12 +56,20 @@ def run(args: argparse.Namespace) -> int:
     if action == "demo":
         from workbench.dataset import open_dataset
 
+        if not users.is_demo_dataset(args.dir):
+            raise ValueError(f"brugere demo: {args.dir} er ikke demodata (skrevet af 'ffb-workbench demo'); "
+                             "demobrugere oprettes kun til demodata")
+
         created = users.ensure_demo_users(eng, open_dataset(args.dir))
         print(f"demobrugere oprettet: {', '.join(created) if created else 'ingen (findes allerede)'}")
         return 0
     name = (args.brugernavn or "").strip().lower()
     if not name:
         raise ValueError(f"brugere {action}: brugernavn mangler")
+    if action == "opret-admin":
+        users.create_first_admin(eng, name, read_password(), navn=args.navn or "")
+        print(f"administrator oprettet: {name}")
+        return 0
     if action == "opret":
         if not args.rolle:
             raise ValueError("brugere opret: --rolle mangler")

@@ -107,3 +107,14 @@ def state_engine(args: argparse.Namespace, capability: str) -> tuple[Engine, acc
     from data_model.db import engine_for
 
     return engine_for(args.dir), who
+
+
+def log_read(args: argparse.Namespace, who: access.Principal, df: pl.DataFrame, command: str,
+             handling: str | None = None) -> None:
+    """One access-log entry for a CLI read of borger-level data: the borger ids in the output (column
+    borger_id), the command and the row count. Every command that prints borgere calls it."""
+    from workbench import accesslog
+
+    ids = df["borger_id"].drop_nulls().unique().sort().to_list() if "borger_id" in df.columns else []
+    accesslog.record(args.dir, who, handling or accesslog.VIS_LISTE, [str(b) for b in ids],
+                     detalje=f"CLI {command} ({df.height} rækker, {getattr(args, 'format', '')})")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.commands.common import add_report_arguments, emit_report, paa, scoped
-from workbench.kvalitet import kvalitet_report, load_quality_config, materialise
+from workbench.commands.common import add_report_arguments, emit_report, log_read, paa, scoped
+from workbench.kvalitet import REPORT_COLUMNS, findings, load_quality_config, materialise
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -18,7 +18,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_quality_config()
-    ds, _ = scoped(args)
+    ds, who = scoped(args)
     on = paa(args, ds)
-    df = kvalitet_report(materialise(ds), on, cfg).collect()
+    found = findings(materialise(ds), on, cfg).collect()
+    df = found.select(REPORT_COLUMNS)  # = kvalitet_report(...): the contract's columns
+    log_read(args, who, found, f"kvalitet --paa {on.isoformat()}")
     return emit_report(df, args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.commands.common import add_report_arguments, emit_report, paa, scoped
+from workbench.commands.common import add_report_arguments, emit_report, log_read, paa, scoped
 from workbench.overlap import load_rules, overlap_report
 
 
@@ -14,7 +14,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rules = load_rules()
-    ds, _ = scoped(args, ("borgere", "ydelser"))
+    ds, who = scoped(args, ("borgere", "ydelser"))
     on = paa(args, ds)
     df = overlap_report(ds.ydelser, on, rules).collect()
+    log_read(args, who, df, f"overlap --paa {on.isoformat()}")
     return emit_report(df, args)

@@ -13,7 +13,9 @@ import argparse
 import datetime as dt
 
 from workbench import access, stikproeve
-from workbench.commands.common import add_dir, add_format, add_paa, paa, positive_int, principal, warn_rejected
+from workbench import accesslog
+from workbench.commands.common import (add_dir, add_format, add_paa, log_read, paa, positive_int, principal,
+                                       warn_rejected)
 from workbench.dataset import open_dataset
 from workbench.output import emit
 from workbench.periods import parse_date
@@ -53,5 +55,8 @@ def run(args: argparse.Namespace) -> int:
     warn_rejected(raw, ("borgere", "ydelser", "tilbud"))
     ds = access.scope(raw, who)
     udeluk = excluded(args.dir, args.udeluk_dage)
-    emit(stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on, fra, til, udeluk), args.format)
+    sample = stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on, fra, til, udeluk)
+    log_read(args, who, sample, f"stikproeve --pr {args.pr} --antal {args.antal} --seed {args.seed}",
+             accesslog.STIKPROEVE)
+    emit(sample, args.format)
     return 0

@@ -1,0 +1,4 @@
+
+from workbench.ui import dansk as _dansk
+
+_dansk.install()

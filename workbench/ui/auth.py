@@ -1,13 +1,16 @@
 """Sign-in and the current principal.
 
 Order of precedence in `require_principal()`:
-1. FFB_WORKBENCH_DEV=1 (tests and local demos only): FFB_WORKBENCH_USER=<username> signs that
-   configured user in without a password; unset, `admin`. Without FFB_WORKBENCH_DEV=1 the user
+1. FFB_WORKBENCH_DEV=1 (local demos only, and only on verified demo data; on other data the app
+   refuses with one line): FFB_WORKBENCH_USER=<username> signs that configured user in without a
+   password; unset, `admin`. Without FFB_WORKBENCH_DEV=1 the user
    variable is ignored.
 2. OIDC (`st.login`) when [auth] is configured in .streamlit/secrets.toml: the identity (sub, else
    verified email) must map to a configured, active user, otherwise sign-in is refused.
-3. Local users with argon2 password hashes in the database, with lockout (config/roles.yaml). With
-   no (non-demo) users yet and non-demo data, a first-run form creates the admin.
+3. Local users with argon2 password hashes in the database, with lockout (config/roles.yaml) and a
+   per-client rate limit. With no (non-demo) users yet and non-demo data, a first-run form creates
+   the admin, but only with the one-time setup token printed to the server console (or use
+   `ffb-workbench brugere DIR opret-admin NAME`).
 Demo users (one per role, password in config/roles.yaml, 'demo') exist for the demo dataset and are
 listed on the login page only while it is in use.
 
@@ -25,7 +28,7 @@ from pathlib import Path
 import streamlit as st
 
 from data_model.db import engine_for
-from workbench import access, accesslog, users
+from workbench import access, accesslog, sessions, users
 from workbench.cpr import mask
 from workbench.ui import data
 
@@ -33,6 +36,8 @@ SESSION_USER = "_ffb_bruger"
 SESSION_KIND = "_ffb_login"
 SESSION_PRINCIPAL = "_ffb_principal"
 SESSION_LOGGED = "_ffb_login_logget"
+SESSION_COOKIE = "_ffb_cookie"
+SESSION_TICKET = "_ffb_billet"
 
 
 def engine():
@@ -77,8 +82,40 @@ def _accept(eng, principal: access.Principal, kind: str) -> access.Principal:
 
 
 def _forget() -> None:
-    for key in (SESSION_USER, SESSION_KIND, SESSION_PRINCIPAL, SESSION_LOGGED):
+    for key in (SESSION_USER, SESSION_KIND, SESSION_PRINCIPAL, SESSION_LOGGED, SESSION_COOKIE, SESSION_TICKET):
         st.session_state.pop(key, None)
+
+
+def _state_dir():
+    from data_model.db import state_dir
+
+    return state_dir(data.data_path())
+
+
+def _browser_cookie() -> str | None:
+    try:
+        return st.context.cookies.get(sessions.COOKIE)
+    except Exception:  # no browser context (AppTest, bare mode)
+        return None
+
+
+def _start_session(eng, brugernavn: str) -> None:
+    """After a password sign-in: a server-side session and a one-time ticket the browser trades for
+    the HttpOnly cookie (rendered by sidebar_user on the next run), so a reload or a new tab stays
+    signed in for sikkerhed.session_timer hours."""
+    hours = access.security().session_timer
+    cookie = sessions.create(eng, brugernavn, hours, _state_dir())
+    st.session_state[SESSION_COOKIE] = cookie
+    st.session_state[SESSION_TICKET] = sessions.issue_ticket(cookie, hours * 3600)
+
+
+def _session_from_cookie(eng) -> str | None:
+    cookie = _browser_cookie()
+    name = sessions.user_for(eng, cookie, _state_dir()) if cookie else None
+    if name:
+        st.session_state[SESSION_USER] = name
+        st.session_state[SESSION_COOKIE] = cookie
+    return name
 
 
 def _hide_navigation() -> None:
@@ -162,6 +199,11 @@ def _require_principal() -> access.Principal:
     path = data.data_path()
     eng = engine_for(path)
     if users.dev_mode():
+        try:
+            users.check_dev_mode(path)
+        except users.DevModeRefused as exc:
+            _hide_navigation()
+            _refuse(str(exc))
         users.bootstrap(eng, path)
         name = (os.environ.get("FFB_WORKBENCH_USER") or "").strip().lower()
         if name:
@@ -206,10 +248,18 @@ def _require_oidc(eng, settings: dict) -> access.Principal:
 def _require_password(eng, path) -> access.Principal:
     allowed_demo = users.is_demo_dataset(path)
     name = st.session_state.get(SESSION_USER)
+    kind = "adgangskode"
+    if name and st.session_state.get(SESSION_COOKIE) and \
+            sessions.user_for(eng, st.session_state[SESSION_COOKIE], _state_dir()) != name:
+        name = None  # the session was revoked (signed out in another tab, deactivated)
+        _forget()
+    if not name:
+        name = _session_from_cookie(eng)
+        kind = "session"
     if name:
         user = users.get_user(eng, name)
         if user is not None and user.aktiv and (allowed_demo or not user.demo):
-            return _accept(eng, users.to_principal(eng, user), "adgangskode")
+            return _accept(eng, users.to_principal(eng, user), kind)
         _forget()
     users.bootstrap(eng, path)
     _hide_navigation()
@@ -230,10 +280,11 @@ def _login_form(eng, allowed_demo: bool) -> None:
             adgangskode = st.text_input("Adgangskode", type="password", key="login_adgangskode")
             sendt = st.form_submit_button("Log ind", type="primary")
         if sendt:
-            result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo)
+            result = users.authenticate(eng, brugernavn, adgangskode, demo_allowed=allowed_demo, klient=client_address())
             if result.principal is not None:
                 st.session_state[SESSION_USER] = result.principal.username
                 st.session_state[SESSION_LOGGED] = result.principal.username
+                _start_session(eng, result.principal.username)
                 st.rerun()
             st.error(result.besked)
         if allowed_demo:
@@ -244,16 +295,30 @@ def _login_form(eng, allowed_demo: bool) -> None:
                 st.info(f"**Demodata (syntetiske).** Demobrugere, én pr. rolle, med adgangskoden `{pw}`:\n\n{lines}")
 
 
+def client_address() -> str:
+    """The client's address as the server saw it (the per-client sign-in rate limit's key)."""
+    try:
+        return str(st.context.ip_address or "(ukendt klient)")
+    except Exception:  # no browser context (AppTest)
+        return "(ukendt klient)"
+
+
 def _first_run(eng) -> None:
     st.title("FFB Workbench: første opstart")
-    st.write("Der er ingen brugere endnu. Opret den første administrator.")
+    users.setup_token()  # printed to the server console the first time it is made
+    st.write("Der er ingen brugere endnu. Opret den første administrator med engangskoden, som står i "
+             "serverens konsol, eller på kommandolinjen: `ffb-workbench brugere DATA-MAPPE opret-admin NAVN`.")
     with st.form("foerste_admin"):
+        kode = st.text_input("Engangskode fra serverkonsollen", type="password", key="setup_token")
         brugernavn = st.text_input("Brugernavn", value="admin")
         navn = st.text_input("Navn")
         pw1 = st.text_input("Adgangskode", type="password")
         pw2 = st.text_input("Gentag adgangskode", type="password")
         sendt = st.form_submit_button("Opret administrator", type="primary")
     if not sendt:
+        return
+    if not users.check_setup_token(eng, kode, klient=client_address()):
+        st.error("Forkert eller manglende engangskode. Den står i serverens konsol.")
         return
     if pw1 != pw2:
         st.error("De to adgangskoder er ikke ens.")
@@ -266,9 +331,11 @@ def _first_run(eng) -> None:
     except users.UserError as exc:
         st.error(str(exc))
         return
+    users.consume_setup_token()
     principal = users.to_principal(eng, user)
     accesslog.log(eng, principal, accesslog.BRUGER_AENDRET, detalje=f"første administrator {user.brugernavn}")
     st.session_state[SESSION_USER] = user.brugernavn
+    _start_session(eng, user.brugernavn)
     st.rerun()
 
 
@@ -286,12 +353,25 @@ def _logout() -> None:
     kind = st.session_state.get(SESSION_KIND)
     if principal is not None:
         accesslog.log(engine(), principal, accesslog.LOGOUT)
+    # revoke the server-side session: the cookie signs nobody in again, in any tab
+    sessions.revoke(engine(), st.session_state.get(SESSION_COOKIE) or _browser_cookie())
     _forget()
     if kind == "oidc":
         st.logout()
 
 
+def _hand_over_cookie() -> None:
+    """Once after sign-in: the browser trades the one-time ticket for the HttpOnly session cookie
+    (POST /_ffb/session, workbench/ui/server.py). Without that route (plain `streamlit run app.py`)
+    the sign-in simply lasts as long as the browser tab."""
+    ticket = st.session_state.pop(SESSION_TICKET, None)
+    if ticket:
+        st.html(f"<script>fetch('/_ffb/session?ticket={ticket}', {{method: 'POST', credentials: 'same-origin'}});"
+                "</script>", unsafe_allow_javascript=True)
+
+
 def sidebar_user(principal: access.Principal) -> None:
+    _hand_over_cookie()
     st.sidebar.caption(f"Logget ind som **{principal.username}** ({access.role_title(principal.rolle)})")
     if users.dev_mode():
         st.sidebar.caption("Udviklertilstand (FFB_WORKBENCH_DEV=1): ingen adgangskode.")

@@ -62,7 +62,7 @@ def search(ds: Dataset) -> None:
         c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
         c1.markdown(f"**{row['borger_id']}**")
         c2.markdown(f"CPR {cpr.mask(row['cpr']) or '–'}")
-        c3.markdown(f"Født {dansk_dato(row['foedselsdato'])} · kommune {row['handlekommune']}")
+        c3.markdown(f"Født {dansk_dato(row['foedselsdato'])} · {kommune_text(row['handlekommune'])}")
         c4.button("Åbn", key=f"borger_aabn_{row['borger_id']}", on_click=_open, args=(row["borger_id"],))
 
 
@@ -75,6 +75,16 @@ def _log_view(borger_id: str, paa: dt.date) -> None:
         seen.add((borger_id, paa))
 
 
+def kommune_text(kode: str | None) -> str:
+    """'Frederikssund (0250)': the name people know, the code for the case system; '–' when none."""
+    if not kode:
+        return "–"
+    from workbench import geo
+
+    navn = geo.kommune_navne().get(str(kode))
+    return f"{navn} ({kode})" if navn else str(kode)
+
+
 def header(head: dict, paa: dt.date) -> None:
     st.header(f"Borger {head['borger_id']}")
     mg = head["maalgrupper"]
@@ -82,7 +92,7 @@ def header(head: dict, paa: dt.date) -> None:
     c = st.columns(4)
     c[0].metric("Alder", f"{head['alder']} år" if head["alder"] is not None else "–")
     c[1].metric("Køn", KOEN.get(head["koen"] or "", "–"))
-    c[2].metric("Handlekommune", head["handlekommune"] or "–")
+    c[2].metric("Handlekommune", kommune_text(head["handlekommune"]))
     c[3].metric("Sagsbehandler", head["sagsbehandler"] or "–")
     st.markdown(f"Målgrupper: {mg_text}" + (f" · Team: {head['team']}" if head.get("team") else "")
                 + f" · CPR: {cpr.mask(head['cpr']) or '–'}")
@@ -226,6 +236,9 @@ def render() -> None:
     principal = auth.require_principal()
     st.title("Borgerforløb")
     if not access.can(principal, "borgerside"):
+        asked = st.query_params.get("borger")
+        audit.log_action(accesslog.ADGANG_NAEGTET, borger_ids=[asked] if asked else [],
+                         detalje="borgerside uden rettighed")
         st.error("Din rolle giver ikke adgang til enkelte borgeres forløb.")
         st.stop()
     ds = data.scoped_dataset(principal)
@@ -239,6 +252,8 @@ def render() -> None:
         st.info("Søg efter en borger, eller åbn en borger fra en liste.")
         return
     if not forloeb.borger_exists(ds, borger_id):
+        # out of scope or unknown (the message does not tell which): a refused read, logged
+        audit.log_action(accesslog.ADGANG_NAEGTET, borger_ids=[borger_id], detalje="borger uden for adgang eller ukendt")
         st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
         return
     _log_view(borger_id, paa)

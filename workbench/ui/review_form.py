@@ -27,6 +27,14 @@ def _engine(url: str):
     return engine
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _print_pdf(html: str) -> bytes:
+    """The print view as PDF via the one print pipeline (keyed on the HTML itself)."""
+    from workbench import udskrift
+
+    return udskrift.to_pdf(html)
+
+
 def review_engine():
     return _engine(db.database_url(data.data_path()))
 
@@ -74,10 +82,21 @@ def _summary(review: reviews.SagsgennemgangPublic, labels: dict[int, str]) -> No
     )
 
 
+def person(username: str | None) -> str:
+    """'Navn (brugernavn)' of a configured user, else the user name as stored."""
+    if not username:
+        return ""
+    from workbench import users
+    from workbench.ui import auth
+
+    user = users.get_user(auth.engine(), username)
+    return f"{user.navn} ({username})" if user is not None and user.navn else username
+
+
 def _signature(review: reviews.SagsgennemgangPublic, side: str) -> str:
     who = getattr(review, f"{side}_underskrevet_af")
     when = getattr(review, f"{side}_underskrevet")
-    return f"{who}, {reviews.dansk_tid(when)}" if who else "ikke underskrevet"
+    return f"{person(who)}, {reviews.dansk_tid(when)}" if who else "ikke underskrevet"
 
 
 def _form(engine, principal: access.Principal, review: reviews.SagsgennemgangPublic, labels: dict[int, str]) -> None:
@@ -213,6 +232,11 @@ def review_section(principal: access.Principal, ds: Dataset, borger_id: str, paa
                            key=f"sg_print_{review.review_id}", on_click=audit.log_action,
                            args=(accesslog.EKSPORT,), kwargs={"borger_ids": [borger_id],
                                                       "detalje": f"sagsgennemgang {review.review_id} udskrift"})
+        st.download_button("Hent udskrift (A4, PDF)", data=_print_pdf(html), mime="application/pdf",
+                           file_name=f"sagsgennemgang_{borger_id}_{review.paa.isoformat()}_v{review.version}.pdf",
+                           key=f"sg_pdf_{review.review_id}", on_click=audit.log_action,
+                           args=(accesslog.EKSPORT,), kwargs={"borger_ids": [borger_id],
+                                                      "detalje": f"sagsgennemgang {review.review_id} udskrift (PDF)"})
     elif reviews.can_edit(principal.rolle):
         _form(engine, principal, review, labels)
         _sign_buttons(engine, principal, review)

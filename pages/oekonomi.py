@@ -1,0 +1,76 @@
+"""Økonomi: udgift pr. paragraf, kategori, konto og kommune, enhedsudgift, budget mod forbrug med
+prognose, og sammenligning med de andre kommuner i datasættet (workbench/oekonomi.py)."""
+
+import polars as pl
+import streamlit as st
+
+from workbench import oekonomi
+from workbench.output import dansk_tal
+from workbench.periods import dansk_dato
+from workbench.suppression import explanation
+from workbench.ui import auth, data
+from workbench.ui import oekonomi_cache as oc
+
+principal = auth.require_page("oekonomi")
+
+st.title("Økonomi")
+st.caption("Udgift, enhedsudgift (kr. pr. helårsperson og pr. borger) og budget mod forbrug pr. paragraf.")
+
+paa = data.data_date()
+kommuner = oc.kommuner(principal)
+c1, c2, c3 = st.columns([1, 1, 2])
+aar = c1.selectbox("År", oc.aar(paa), key="oe_aar")
+maaned = c2.selectbox("Måned", ["Hele året"] + [f"{m:02d}" for m in range(1, 13)], key="oe_maaned",
+                      format_func=lambda m: m if m == "Hele året" else oekonomi.MAANEDER[int(m) - 1].capitalize())
+kommune = c3.selectbox("Handlekommune", [None, *kommuner], format_func=oc.kommune_label, key="oe_kommune")
+periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
+res = oc.side(principal, periode, kommune, paa)
+p = res.periode
+st.caption(f"Periode {p.label()} ({dansk_dato(p.fra)}–{dansk_dato(p.til)}); dage efter udtræksdatoen "
+           f"{dansk_dato(paa)} tæller ikke. {oekonomi.KILDE_TEKST[res.kilde]}")
+
+total = res.enhedsudgift["udgift"].sum()
+hp = res.enhedsudgift["helaarspersoner"].sum()
+k1, k2, k3 = st.columns(3)
+k1.metric("Udgift i perioden", f"{dansk_tal(total / 1e6, 1)} mio. kr.")
+k2.metric("Helårspersoner (sum over paragraffer)", dansk_tal(hp, 1))
+b = res.budget
+if b.har_budget and b.tabel["budget"].sum() > 0:
+    k3.metric(f"Forbrugsprocent {b.aar} til og med {b.til_maaned}",
+              f"{dansk_tal(b.tabel['forbrug'].sum() / b.tabel['budget'].sum() * 100, 1)} %")
+
+t_udgift, t_budget, t_sml = st.tabs(["Udgift og enhedsudgift", "Budget og forbrug", "Sammenligning"])
+with t_udgift:
+    if res.pr_maaned.height:
+        st.altair_chart(oekonomi.udgift_chart(res.pr_maaned), width="stretch")
+    st.markdown("**Pr. paragraf**")
+    st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(res.enhedsudgift)), hide_index=True)
+    st.markdown("**Pr. tilbudstype**")
+    st.caption(oekonomi.TILBUD_KILDE)
+    st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(res.tilbudstype)), hide_index=True)
+    dim = st.radio("Udgift fordelt på", ["kategori", "konto", "handlekommune", "betalingskommune"], horizontal=True,
+                   key="oe_dim", format_func=lambda d: oekonomi.OVERSKRIFTER[d])
+    st.dataframe(oekonomi.vis_tabel(res.dimension.filter(pl.col("dimension") == dim).drop("dimension"),
+                                    count_col=None).rename({"vaerdi": oekonomi.OVERSKRIFTER[dim],
+                                                            "udgift": "Udgift (kr.)"}), hide_index=True)
+    st.caption(oekonomi.FOLK1A_TEKST)
+with t_budget:
+    if not b.har_budget:
+        st.info("Datasættet har ingen budgettabel (budget er valgfri i datakontrakten).")
+    else:
+        over = b.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list()
+        if over:
+            st.error(f"Over budget (prognose over grænsen): {', '.join(over)}", icon=":material/warning:")
+        st.altair_chart(oekonomi.budget_chart(b.tabel), width="stretch")
+        st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(b.tabel, count_col=None)), hide_index=True)
+        st.caption("Prognose, løbende tempo – antagelse: " + b.antagelse_tempo)
+        st.caption("Prognose, som sidste år – antagelse: " + b.antagelse_sidste_aar)
+        st.caption("Budgettet følger betalingskommunen (den kommune, der betaler).")
+with t_sml:
+    tab = res.sammenligning
+    if tab.height < 2:
+        st.info("Datasættet har kun én kommune; der er ingen andre at sammenligne med.")
+    else:
+        st.altair_chart(oekonomi.sammenligning_chart(tab), width="stretch")
+    st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(tab.drop("handlekommune"))), hide_index=True)
+st.caption(explanation())

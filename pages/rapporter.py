@@ -1,0 +1,77 @@
+"""Rapporter: statusrapporten (politisk, administrativ, drift) for en periode og kommune – forhåndsvisning,
+PDF/HTML og listen over tidligere rapporter med deres dataversion (workbench/rapport.py)."""
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from data_model import db
+from workbench import rapport, rapportarkiv
+from workbench.oekonomi import MAANEDER
+from workbench.periods import dansk_dato
+from workbench.ui import auth, data
+from workbench.ui import oekonomi_cache as oc
+
+principal = auth.require_page("rapporter")
+
+st.title("Rapporter")
+st.caption("Statusrapport med udvikling i antal borgere, udgifter og enhedsudgifter, budget mod forbrug og "
+           "sammenligning med andre kommuner – som PDF til udvalg og ledelse. Samme tal som siderne.")
+
+paa = data.data_date()
+engine = db.get_engine(db.database_url(data.data_path()))
+version = data.dataset_version()
+cfg = rapport.load_rapport_config()
+
+c1, c2, c3, c4 = st.columns([1.3, 1, 1, 2])
+niveau = c1.selectbox("Niveau", list(rapport.NIVEAUER), key="ra_niveau",
+                      format_func=lambda n: f"{n.capitalize()} – {cfg.niveauer[n][0]}")
+aar = c2.selectbox("År", oc.aar(paa), key="ra_aar")
+maaned = c3.selectbox("Måned", ["Hele året"] + [f"{m:02d}" for m in range(1, 13)], key="ra_maaned",
+                      format_func=lambda m: m if m == "Hele året" else MAANEDER[int(m) - 1].capitalize())
+kommune = c4.selectbox("Kommune", [None, *oc.kommuner(principal)], format_func=oc.kommune_label, key="ra_kommune")
+periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
+st.caption(f"Sektioner på niveauet: {', '.join(rapport.SEKTIONER[s] for s in cfg.niveauer[niveau][1])}. "
+           f"Referencedato {dansk_dato(paa)} (udtræksdatoen).")
+
+r, html = oc.rapport_html(principal, niveau, periode, kommune, paa)
+name = f"statusrapport_{niveau}_{periode}{'_' + kommune if kommune else ''}"
+
+
+def _gem(fmt: str, indhold: bytes) -> None:
+    rapportarkiv.gem(engine, bruger=principal.username, niveau=niveau, periode=periode, kommune=kommune, paa=paa,
+                     datasaet_version=version, datasaet_sti=str(data.data_path()), fmt=fmt, indhold=indhold)
+
+
+d1, d2 = st.columns(2)
+pdf = oc.pdf(html)
+d1.download_button("Hent PDF", data=pdf, file_name=f"{name}.pdf", mime="application/pdf", key="ra_pdf",
+                   on_click=_gem, args=("pdf", pdf), icon=":material/picture_as_pdf:")
+d2.download_button("Hent HTML", data=html.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
+                   key="ra_html", on_click=_gem, args=("html", html.encode("utf-8")), icon=":material/html:")
+if r.tom:
+    st.warning(f"Perioden {r.periode.label()} indeholder ingen data.")
+
+st.subheader("Forhåndsvisning")
+components.html(html, height=900, scrolling=True)
+
+st.subheader("Tidligere rapporter")
+tidligere = rapportarkiv.liste(engine)
+if not tidligere.height:
+    st.info("Der er ikke hentet nogen rapporter endnu.")
+else:
+    st.caption("En rapport kan dannes igen med samme niveau, periode, kommune og referencedato. Tallene er de "
+               "samme, når datasæt-versionen er den samme som da rapporten blev lavet.")
+    st.dataframe(tidligere.rename({"id": "Nr.", "oprettet": "Oprettet (UTC)", "bruger": "Bruger", "niveau": "Niveau",
+                                   "periode": "Periode", "kommune": "Kommune", "paa": "Referencedato",
+                                   "datasaet_version": "Datasæt-version", "format": "Format"}), hide_index=True)
+    valgt = st.selectbox("Dan en tidligere rapport igen", tidligere["id"].to_list(), key="ra_igen",
+                         format_func=lambda i: f"Nr. {i}")
+    row = rapportarkiv.hent(engine, valgt)
+    if row is not None:
+        if row.datasaet_version != version:
+            st.warning(f"Rapport nr. {row.id} blev lavet på datasæt-version {row.datasaet_version}; den aktuelle er "
+                       f"{version}. Gendan den version (ffb-workbench rul-tilbage) for at få de samme tal.")
+        r2, html2 = oc.rapport_html(principal, row.niveau, row.periode, row.kommune, row.paa)
+        st.download_button(f"Hent rapport nr. {row.id} igen (PDF)", data=oc.pdf(html2),
+                           file_name=f"statusrapport_{row.niveau}_{row.periode}_nr{row.id}.pdf",
+                           mime="application/pdf", key="ra_igen_pdf")

@@ -1,0 +1,113 @@
+"""Resultater: progression and målopfyldelse grouped by paragraf, tilbud, tilbudstype, primær målgruppe,
+sagsbehandler or team over a period, with the trend per quarter. Numbers from workbench.resultater
+via workbench.ui.tilbud_cache (the same function as `ffb-workbench resultater`)."""
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from workbench import access, accesslog, resultater
+from workbench.config import codes as load_codes
+from workbench.export import standard_meta, to_xlsx_bytes
+from workbench.periods import dansk_dato
+from workbench.suppression import explanation, suppress_table, threshold
+from workbench.tilbud import standard_periode
+from workbench.ui import auth, data
+from workbench.ui import tilbud_cache as tc
+from workbench.ui.audit import log_action
+from workbench.ui.widgets import dansk_tal
+
+principal = auth.require_page("resultater")
+G = threshold()
+individual = access.can(principal, "borgerliste")
+
+st.title("Resultater")
+st.caption("Hvordan går det for borgerne? Udvikling i funktionsevne og målopfyldelse pr. gruppe i en periode.")
+
+codes = load_codes()
+seneste = data.data_date()
+d_fra, d_til = standard_periode(seneste)
+c_pr, c_fra, c_til = st.columns([2, 1, 1])
+pr = c_pr.selectbox("Gruppér efter", list(resultater.GRUPPER), format_func=resultater.GRUPPER.get, key="res_pr")
+fra = c_fra.date_input("Fra", value=d_fra, format="DD-MM-YYYY", key="res_fra")
+til = c_til.date_input("Til", value=d_til, format="DD-MM-YYYY", key="res_til")
+if fra > til:
+    st.warning("'Fra' ligger efter 'Til': perioden er vendt om.")
+    fra, til = til, fra
+aktivitet = codes.aktivitet_undertemaer()
+temaer = list(dict.fromkeys(codes.undertema_tema[u] for u in aktivitet))
+valg = st.multiselect("Kun disse temaer/undertemaer (tom: alle under Aktivitet og deltagelse)", temaer + aktivitet,
+                      key="res_tema", placeholder="Alle")
+ut = tuple(resultater.undertemaer_for(valg)) if valg else ()
+res = tc.resultater_for(principal, pr, fra, til, ut)
+tabel = res.tabel
+periode = f"{dansk_dato(fra)}–{dansk_dato(til)}"
+
+COUNTS = {"borgere": "Borgere", "forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret",
+          "en_vurdering": "Én vurdering", "ikke_vurderet": "Ikke vurderet"}
+MAAL = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+        "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "uenighed": "Uenighed"}
+
+st.subheader(f"Udvikling i funktionsevne pr. {resultater.GRUPPER[pr].lower()}")
+vis = tabel.select(
+    pl.col("gruppe").alias(resultater.GRUPPER[pr]), *[pl.col(k).alias(v) for k, v in COUNTS.items()],
+    (pl.col("andel_forbedret") * 100).round(0).alias("Forbedret %"),
+    *[pl.col(k).alias(v) for k, v in MAAL.items()], (pl.col("andel_opnaaet") * 100).round(0).alias("Opnået %"))
+vis = suppress_table(vis, ["Forbedret %"], graense=G, count_col="Borgere")
+vis = suppress_table(vis, ["Opnået %"], graense=G, count_col="Mål fulgt op")
+vis = suppress_table(vis, list(COUNTS.values()) + list(MAAL.values()), graense=G)
+st.dataframe(vis, hide_index=True, width="stretch")
+st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens start (eller første vurdering efter) "
+           "sammenlignet med niveauet ved periodens slutning; pr. borger nettet over undertemaerne. Forbedret % = "
+           "forbedret / (forbedret + uændret + forværret). Mål: opfølgningsdato i perioden, målt status og "
+           "registreret vurdering. " + explanation(G))
+
+chart = tabel.filter(pl.col("borgere") >= G).select(
+    pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
+    pl.col("andel_opnaaet").alias("Opnået")).drop_nulls("Forbedret")
+if chart.height:
+    st.altair_chart(alt.Chart(chart).mark_bar(color="#2e7d32").encode(
+        y=alt.Y("Gruppe:N", sort="-x", title=None), x=alt.X("Forbedret:Q", axis=alt.Axis(format="%"),
+                                                               title="Andel borgere med forbedret funktionsevne"),
+        tooltip=["Gruppe", alt.Tooltip("Forbedret:Q", format=".0%"), alt.Tooltip("Opnået:Q", format=".0%")]),
+        width="stretch")
+
+st.subheader("Udvikling pr. kvartal")
+trend = res.trend.filter(pl.col("borgere") >= G).select(
+    pl.col("kvartal").alias("Kvartal"), pl.col("gruppe").alias("Gruppe"),
+    pl.col("andel_forbedret").alias("Forbedret"))
+top = tabel.sort("borgere", descending=True)["gruppe"].head(8).to_list()
+trend = trend.filter(pl.col("Gruppe").is_in(top)).drop_nulls("Forbedret")
+if trend.height:
+    st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(
+        x=alt.X("Kvartal:N", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Forbedret:Q", axis=alt.Axis(format="%"), title="Andel forbedret i kvartalet"),
+        color=alt.Color("Gruppe:N", legend=alt.Legend(orient="bottom")),
+        tooltip=["Kvartal", "Gruppe", alt.Tooltip("Forbedret:Q", format=".0%")]), width="stretch")
+    st.caption("De op til 8 største grupper; kvartaler med færre end "
+               f"{G} borgere i gruppen vises ikke.")
+else:
+    st.caption("Ingen kvartaler med nok borgere at vise.")
+
+if access.can(principal, "eksport"):
+    meta = standard_meta([("Gruppering", resultater.GRUPPER[pr]), ("Periode", periode),
+                          ("Temaer", ", ".join(valg) or "alle")], data.dataset_version(),
+                         {"Diskretionering": explanation(G)})
+    if st.download_button("Eksportér til Excel", to_xlsx_bytes({"Resultater": vis}, meta), "resultater.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          key="res_xlsx", icon=":material/download:"):
+        log_action(accesslog.EKSPORT, [], f"resultater pr. {pr} {periode}")
+
+if individual and tabel.height:
+    st.subheader("Borgerne bag et tal")
+    gruppe = st.selectbox(resultater.GRUPPER[pr], tabel["gruppe"].to_list(), index=None, key="res_gruppe",
+                          placeholder="Vælg en gruppe for at se dens borgere")
+    if gruppe:
+        b = tc.borgere_i_gruppe(principal, pr, gruppe, fra, til, ut)
+        log_action(accesslog.VIS_BORGER, b["borger_id"].to_list(), f"resultater {pr}={gruppe} {periode}")
+        st.dataframe(b.select(pl.format("borger?borger={}", "borger_id").alias("Borger"),
+                              pl.col("kategori").alias("Udvikling"), pl.col("antal_forbedret").alias("Undertemaer forbedret"),
+                              pl.col("antal_forvaerret").alias("Undertemaer forværret")),
+                     hide_index=True, width="stretch",
+                     column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")})
+        st.caption(f"{dansk_tal(b.height)} borgere.")

@@ -1,0 +1,64 @@
+"""Accessibility: axe-core's WCAG 2.1 A/AA rules on every page (and the login page) in chromium; any
+violation fails. axe-core is the npm package pinned in tools/axe/package.json (scripts/setup.sh
+installs it when npm is available; without it this test is skipped with the reason). Also checks
+that the page declares Danish (<html lang="da">)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.browser import open_page, require_chromium, running_app
+from workbench.ui.pages import PAGES
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parents[1]
+AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+RUN = """async () => {
+  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+  return r.violations.map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': ' +
+    ((n.any[0] || n.all[0] || n.none[0] || {}).message || ''))}));
+}"""
+
+
+def _axe(page) -> list:
+    page.wait_for_timeout(1000)  # late grids and charts
+    assert page.evaluate("document.documentElement.lang") == "da"
+    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+    return page.evaluate(RUN)
+
+
+def _require_axe() -> None:
+    if not AXE.is_file():
+        pytest.skip(f"{AXE} findes ikke (npm install --prefix tools/axe, se scripts/setup.sh)")
+
+
+def test_every_page_passes_axe_wcag21_aa(demo_kommune, tmp_path):
+    require_chromium()
+    _require_axe()
+    env = {"FFB_WORKBENCH_DATA": str(demo_kommune), "FFB_WORKBENCH_DEV": "1",
+           "FFB_WORKBENCH_HOME": str(tmp_path / "home"), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}"}
+    found = {}
+    with running_app(env, log_dir=tmp_path) as base:
+        for key, _file, _title, url, _icon in PAGES:
+            target = f"{base}/{url}" + ("?borger=X" if key == "borger" else "")
+            with open_page(target, tmp_path) as (page, _shot):
+                violations = _axe(page)
+            if violations:
+                found[url] = violations
+    assert not found, json.dumps(found, ensure_ascii=False, indent=1)
+
+
+def test_login_page_passes_axe(tmp_path):
+    require_chromium()
+    _require_axe()
+    from test_access import write_dataset
+
+    d = write_dataset(tmp_path / "data")
+    env = {"FFB_WORKBENCH_DATA": str(d), "FFB_WORKBENCH_DEV": "0",
+           "FFB_WORKBENCH_HOME": str(tmp_path / "home"), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}"}
+    with running_app(env, log_dir=tmp_path) as base, open_page(base, tmp_path) as (page, _shot):
+        violations = _axe(page)
+    assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)

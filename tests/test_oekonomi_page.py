@@ -1,0 +1,72 @@
+"""AppTest for the Økonomi and Rapporter pages on the kommune demo, plus role gating."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tests.helpers import run_page
+from workbench import oekonomi
+from workbench.dataset import open_dataset, udtraeksdato
+from workbench.output import dansk_tal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join([e.value for e in at.error] + [c.value for c in at.caption] + [m.value for m in at.markdown])
+
+
+def test_oekonomi_page_shows_the_functions_numbers_and_the_over_budget_paragraf(demo_env):
+    at = run_page(str(ROOT / "pages" / "oekonomi.py"))
+    at.selectbox(key="oe_aar").set_value("2025").run()
+    assert not at.exception
+    ds = open_dataset(demo_env)
+    expected = oekonomi.side(ds, oekonomi.parse_periode("2025"), udtraeksdato(ds))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Udgift i perioden"] == f"{dansk_tal(expected.enhedsudgift['udgift'].sum() / 1e6, 1)} mio. kr."
+    assert any("SEL §107" in e.value for e in at.error)  # the planted over-budget paragraf stands out
+    assert "Kilde: betalinger" in _texts(at)
+    assert "FOLK1A" in _texts(at)
+    tables = [df.value for df in at.dataframe]
+    first = tables[0]
+    assert first["Paragraf"].to_list()[:3] == expected.enhedsudgift["paragraf"].to_list()[:3]
+
+
+def test_rapporter_page_previews_and_lists(demo_env, media):
+    at = run_page(str(ROOT / "pages" / "rapporter.py"))
+    at.selectbox(key="ra_aar").set_value("2025").run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "Hent PDF" in labels and "Hent HTML" in labels
+    assert any("ikke hentet nogen rapporter" in i.value for i in at.info)
+    # a stored report shows in the list with its data version
+    from data_model import db
+    from workbench import rapportarkiv
+    from workbench.ui import data
+
+    engine = db.get_engine(db.database_url(data.data_path()))
+    rapportarkiv.gem(engine, bruger="admin", niveau="politisk", periode="2025", kommune=None,
+                     paa=dt.date(2026, 10, 31), datasaet_version="gammel", datasaet_sti="", fmt="pdf", indhold=b"x")
+    at.run()
+    assert not at.exception
+    listed = at.dataframe[-1].value
+    assert listed["Datasæt-version"].to_list() == ["gammel"]
+    assert any("gammel" in w.value for w in at.warning)  # another data version: said so
+
+
+def test_pages_are_role_gated(demo_env, monkeypatch):
+    from workbench import access
+    from workbench.ui.pages import PAGES
+
+    keys = [p[0] for p in PAGES]
+    assert "oekonomi" in keys and "rapporter" in keys
+    assert access.page_allowed(access.Principal(username="x", rolle="leder_myndighed"), "oekonomi")
+    assert not access.page_allowed(access.Principal(username="x", rolle="udfoerer"), "oekonomi")
+    assert not access.page_allowed(access.Principal(username="x", rolle="sagsbehandler"), "rapporter")
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "udfoerer")
+    at = AppTest.from_file(str(ROOT / "pages" / "oekonomi.py"), default_timeout=120)
+    at.run()
+    assert not at.metric  # refused before any number is computed

@@ -1,0 +1,32 @@
+"""`ffb-workbench versioner DIR [--format table|csv|json]`: the versions of a data directory, newest first.
+
+Columns: version, oprettet, aktuel (true/false), bruger, udtraeksdato, laest, accepteret, afvist,
+kilde, filer (file name:sha256 prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench import importer
+from workbench.commands.common import add_dir, add_format
+from workbench.dataset import DatasetError
+from workbench.export import escape_frame
+from workbench.output import emit
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_dir(p)
+    add_format(p, default="table")
+
+
+def run(args: argparse.Namespace) -> int:
+    d = Path(args.dir)
+    if not d.is_dir():
+        raise DatasetError(f"mappen findes ikke: {d}")
+    if not (d / importer.CURRENT).is_file():
+        raise DatasetError(f"{d} er ikke en data-mappe skrevet af import (ingen CURRENT)")
+    df = importer.versions_frame(d)
+    emit(escape_frame(df) if args.format == "csv" else df, args.format)
+    return 0

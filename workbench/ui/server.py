@@ -1,0 +1,109 @@
+"""The workbench's own HTTP layer around Streamlit (serve.py: `st.App("app.py", routes=..., middleware=...)`).
+
+* POST /_ffb/session?ticket=T: trades a one-time ticket (workbench.sessions) for the session cookie:
+  HttpOnly, SameSite=Lax, Path=/, Secure behind HTTPS, Max-Age = the configured session lifetime.
+  A Streamlit script cannot set an HttpOnly cookie; this route can.
+* GET /_ffb/logout: clears the cookie and sends the browser to / (the session row is already deleted
+  by the sign-out button).
+* Security headers on every HTTP response: X-Frame-Options DENY, a Content-Security-Policy with
+  frame-ancestors 'none' (Streamlit's own front end needs inline scripts and styles, so the CSP
+  restricts framing, plugins and the base URL, not scripts), nosniff, Referrer-Policy.
+* The page declares Danish: the served index.html says <html lang="da">.
+"""
+
+from __future__ import annotations
+
+from workbench import sessions
+
+SECURITY_HEADERS = {
+    "x-frame-options": "DENY",
+    "content-security-policy": "frame-ancestors 'none'; object-src 'none'; base-uri 'self'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+}
+
+
+def _secure(request) -> bool:
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme)
+    return proto == "https"
+
+
+async def session_route(request):
+    from starlette.responses import Response
+
+    got = sessions.redeem_ticket(request.query_params.get("ticket"))
+    if got is None:
+        return Response("ugyldig eller udløbet billet", status_code=403)
+    cookie, max_age = got
+    resp = Response(status_code=204)
+    resp.set_cookie(sessions.COOKIE, cookie, max_age=max_age, path="/", httponly=True, samesite="lax",
+                    secure=_secure(request))
+    resp.headers["cache-control"] = "no-store"
+    return resp
+
+
+async def logout_route(request):
+    from starlette.responses import RedirectResponse
+
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(sessions.COOKIE, path="/", httponly=True, samesite="lax", secure=_secure(request))
+    return resp
+
+
+def routes() -> list:
+    from starlette.routing import Route
+
+    return [Route("/_ffb/session", session_route, methods=["POST"]),
+            Route("/_ffb/logout", logout_route, methods=["GET"])]
+
+
+class SecurityHeadersMiddleware:
+    """Pure ASGI: adds SECURITY_HEADERS to every HTTP response, and serves index.html with
+    lang="da" (asks the inner app for an uncompressed body for HTML page requests)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    @staticmethod
+    def _page_request(path: str) -> bool:
+        return not path.startswith(("/_stcore", "/static", "/media", "/component", "/_ffb", "/app/static")) \
+            and "." not in path.rsplit("/", 1)[-1]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        page = self._page_request(scope.get("path", "/"))
+        if page:
+            scope = dict(scope)
+            scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
+        state: dict = {"html": False, "start": None, "body": []}
+
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.decode().lower() not in SECURITY_HEADERS]
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                if page and ctype.startswith(b"text/html"):
+                    state["html"], state["start"] = True, {**message, "headers": headers}
+                    return
+                return await send({**message, "headers": headers})
+            if message["type"] == "http.response.body" and state["html"]:
+                state["body"].append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(state["body"]).replace(b'<html lang="en"', b'<html lang="da"', 1)
+                start = state["start"]
+                start["headers"] = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                start["headers"].append((b"content-length", str(len(body)).encode()))
+                await send(start)
+                return await send({"type": "http.response.body", "body": body})
+            return await send(message)
+
+        return await self.app(scope, receive, wrapped)
+
+
+def middleware() -> list:
+    from starlette.middleware import Middleware
+
+    return [Middleware(SecurityHeadersMiddleware)]
