@@ -10,7 +10,8 @@ from workbench import access, accesslog, resultater
 from workbench.config import codes as load_codes
 from workbench.export import standard_meta, to_xlsx_bytes
 from workbench.periods import dansk_dato
-from workbench.suppression import explanation, suppress_table, threshold
+from workbench import suppression
+from workbench.suppression import explanation, suppress_table
 from workbench.tilbud import standard_periode
 from workbench.ui import auth, data
 from workbench.ui import tilbud_cache as tc
@@ -18,7 +19,9 @@ from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
 
 principal = auth.require_page("resultater")
-G = threshold()
+VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.suppression)
+G = VIS.graense
+G_VIS = 0 if VIS.eksakt else G  # smallest group shown in charts
 individual = access.can(principal, "borgerliste")
 
 st.title("Resultater")
@@ -53,16 +56,16 @@ vis = tabel.select(
     pl.col("gruppe").alias(resultater.GRUPPER[pr]), *[pl.col(k).alias(v) for k, v in COUNTS.items()],
     (pl.col("andel_forbedret") * 100).round(0).alias("Forbedret %"),
     *[pl.col(k).alias(v) for k, v in MAAL.items()], (pl.col("andel_opnaaet") * 100).round(0).alias("Opnået %"))
-vis = suppress_table(vis, ["Forbedret %"], graense=G, count_col="Borgere")
-vis = suppress_table(vis, ["Opnået %"], graense=G, count_col="Mål fulgt op")
-vis = suppress_table(vis, list(COUNTS.values()) + list(MAAL.values()), graense=G)
+vis = suppress_table(vis, ["Forbedret %"], visning=VIS, count_col="Borgere")
+vis = suppress_table(vis, ["Opnået %"], visning=VIS, count_col="Mål fulgt op")
+vis = suppress_table(vis, list(COUNTS.values()) + list(MAAL.values()), visning=VIS)
 st.dataframe(vis, hide_index=True, width="stretch")
 st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens start (eller første vurdering efter) "
            "sammenlignet med niveauet ved periodens slutning; pr. borger nettet over undertemaerne. Forbedret % = "
            "forbedret / (forbedret + uændret + forværret). Mål: opfølgningsdato i perioden, målt status og "
-           "registreret vurdering. " + explanation(G))
+           "registreret vurdering. " + explanation(visning=VIS))
 
-chart = tabel.filter(pl.col("borgere") >= G).select(
+chart = tabel.filter(pl.col("borgere") >= G_VIS).select(
     pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
     pl.col("andel_opnaaet").alias("Opnået")).drop_nulls("Forbedret")
 if chart.height:
@@ -73,7 +76,7 @@ if chart.height:
         width="stretch")
 
 st.subheader("Udvikling pr. kvartal")
-trend = res.trend.filter(pl.col("borgere") >= G).select(
+trend = res.trend.filter(pl.col("borgere") >= G_VIS).select(
     pl.col("kvartal").alias("Kvartal"), pl.col("gruppe").alias("Gruppe"),
     pl.col("andel_forbedret").alias("Forbedret"))
 top = tabel.sort("borgere", descending=True)["gruppe"].head(8).to_list()
@@ -92,7 +95,7 @@ else:
 if access.can(principal, "eksport"):
     meta = standard_meta([("Gruppering", resultater.GRUPPER[pr]), ("Periode", periode),
                           ("Temaer", ", ".join(valg) or "alle")], data.dataset_version(),
-                         {"Diskretionering": explanation(G)})
+                         {"Diskretionering": explanation(visning=VIS)})
     if st.download_button("Eksportér til Excel", to_xlsx_bytes({"Resultater": vis}, meta), "resultater.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key="res_xlsx", icon=":material/download:"):

@@ -11,14 +11,17 @@ import streamlit as st
 from workbench import access, accesslog
 from workbench.export import standard_meta, to_csv_bytes, to_xlsx_bytes
 from workbench.periods import dansk_dato, parse_date
-from workbench.suppression import explanation, suppress_table, threshold
+from workbench import suppression
+from workbench.suppression import explanation, suppress_table
 from workbench.ui import auth, data
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, small_count
 
 principal = auth.require_page("tilbud")
-G = threshold()
+VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.suppression)
+G = VIS.graense
+G_VIS = 0 if VIS.eksakt else G  # smallest group shown in charts
 individual = access.can(principal, "borgerliste")
 may_export = access.can(principal, "eksport")
 tilbudstal = access.can(principal, "tilbudstal")
@@ -56,7 +59,7 @@ if tid is None:
                             pl.col("tilbudstype").alias("Tilbudstype"), pl.col("pladser").alias("Pladser"),
                             pl.col("borgere").alias("Borgere nu"))
     if not individual:
-        oversigt = suppress_table(oversigt, ["Borgere nu"], graense=G)
+        oversigt = suppress_table(oversigt, ["Borgere nu"], visning=VIS)
     st.dataframe(oversigt, hide_index=True, width="stretch")
     st.stop()
 if tid != wanted:
@@ -149,7 +152,7 @@ COUNTS = {"forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forv�
 chart_df = udv.select(pl.col(navn).alias("Emne"), *[pl.col(k).alias(v) for k, v in list(COUNTS.items())[:3]]).unpivot(
     index="Emne", variable_name="Udvikling", value_name="Borgere")
 if not individual:
-    chart_df = chart_df.with_columns(pl.when(pl.col("Borgere").is_between(1, G - 1)).then(None)
+    chart_df = chart_df.with_columns(pl.when(pl.col("Borgere").is_between(1, G_VIS - 1)).then(None)
                                      .otherwise(pl.col("Borgere")).alias("Borgere"))
 if chart_df.height:
     bars = alt.Chart(chart_df).mark_bar().encode(
@@ -166,7 +169,7 @@ if chart_df.height:
 udv_tabel = udv.select(pl.col(navn).alias(niveau), pl.col("borgere").alias("Borgere"),
                        *[pl.col(k).alias(v) for k, v in COUNTS.items()])
 if not individual:
-    udv_tabel = suppress_table(udv_tabel, ["Borgere", *COUNTS.values()], graense=G)
+    udv_tabel = suppress_table(udv_tabel, ["Borgere", *COUNTS.values()], visning=VIS)
 st.dataframe(udv_tabel, hide_index=True, width="stretch")
 st.caption("Niveau ved ankomst (eller første vurdering efter ankomst) sammenlignet med niveauet på referencedatoen; "
            "lavere niveau er bedre. Én vurdering: kun én vurdering at sammenligne. Ikke vurderet: intet niveau. "
@@ -183,7 +186,7 @@ MAAL = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "o
         "uenighed": "Uenighed"}
 maal_tabel = r.maalopfyldelse.select(pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL.items()])
 if not individual:
-    maal_tabel = suppress_table(maal_tabel, list(MAAL.values()), graense=G)
+    maal_tabel = suppress_table(maal_tabel, list(MAAL.values()), visning=VIS)
 st.dataframe(maal_tabel, hide_index=True, width="stretch")
 st.caption(f"Mål med opfølgningsdato {dansk_dato(r.fra)}–{dansk_dato(r.til)} for borgere på tilbuddet i perioden. "
            "Målt status (på funktionsevnen, vurderet ved opfølgningen) og registreret vurdering side om side; "
@@ -236,7 +239,7 @@ if tilbudstal:
                     (pl.col("belaegning") * 100).round(0).alias("Belægning %"), pl.col("tilgang").alias("Tilgang"),
                     pl.col("afgang").alias("Afgang"))
     if not individual:
-        flow = suppress_table(flow, ["Borgere", "Tilgang", "Afgang"], graense=G)
+        flow = suppress_table(flow, ["Borgere", "Tilgang", "Afgang"], visning=VIS)
     st.dataframe(flow, hide_index=True, width="stretch")
     lt = r.liggetid
     kpi_cards([
@@ -269,7 +272,9 @@ if tilbudstal:
                 for t in s.tal]
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
         box = pl.DataFrame([{"Nøgletal": t.label, "q1": t.q1, "median": t.median, "q3": t.q3, "egen": t.egen}
-                            for t in s.tal if t.noegletal in pct and not t.skjult])
+                            for t in s.tal if t.noegletal in pct and not t.skjult],
+                           schema={"Nøgletal": pl.String, "q1": pl.Float64, "median": pl.Float64, "q3": pl.Float64,
+                                   "egen": pl.Float64})  # typed: an all-empty column would be Null (Altair refuses)
         if box.height:
             base = alt.Chart(box).encode(y=alt.Y("Nøgletal:N", title=None))
             st.altair_chart(alt.layer(
@@ -289,4 +294,4 @@ if individual and may_export:
     if tilbudstal:
         sheets["Belægning"] = r.belaegning
     download(sheets, f"tilbud_{h.tilbud_id}", "exp_alt", r.borgere["borger_id"].to_list())
-st.caption(explanation(G) if not individual else f"Forløbet vist som det stod {dansk_dato(paa)}.")
+st.caption(explanation(visning=VIS) if not individual else f"Forløbet vist som det stod {dansk_dato(paa)}.")

@@ -47,5 +47,5 @@ def test_kvalitet_page_data_compare_once_and_keep_rejected_rows(demo_kommune, co
     monkeypatch.setattr("workbench.ui.data.open_dataset", lambda *a, **k: pytest.fail("re-opened the files"))
     res = kvalitet_cache.results(access.ADMIN, PAA)
     assert len(counted) == 1
-    assert res["ottetal"].height
-    assert res["ottetal"].equals(reconcile.ottetalskontrol(ds, PAA).collect())  # unshared: same table
+    assert res.ottetal.height
+    assert res.ottetal.equals(reconcile.ottetalskontrol(ds, PAA).collect())  # unshared: same table

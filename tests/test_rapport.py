@@ -106,7 +106,7 @@ def test_config_validation(tmp_path):
     (["--periode", "25"], "ugyldig periode '25'"),
     (["--periode", "2025", "--kommune", "9999"], "ukendt kommune '9999'"),
     (["--periode", "2025", "--kommune", "abc"], "ukendt kommune 'abc'"),
-    (["--periode", "2025", "--niveau", "borgmester"], "invalid choice"),
+    (["--periode", "2025", "--niveau", "borgmester"], "ugyldigt valg 'borgmester'"),
 ])
 def test_cli_bad_input_exit_2_one_line(demo_kommune, tmp_path, capsys, args, message):
     argv = ["rapport", str(demo_kommune), "--out", str(tmp_path / "r.pdf")] + args

@@ -107,8 +107,11 @@ def test_tilbudsleder_lands_on_her_tilbud(env, monkeypatch):
     own = leder.tilbud_ids[0]
     at = helpers.run_page(TILBUD)
     assert at.selectbox(key="tilbud_valg").value == own
-    assert at.selectbox(key="tilbud_valg").options == [tilbud.header(open_dataset(env), own).navn + f" ({own}) · "
-                                                        + tilbud.header(open_dataset(env), own).tilbudstype]
+    # only her own tilbud are offered, the one she lands on among them
+    assert (tilbud.header(open_dataset(env), own).navn + f" ({own}) · "
+                                                           + tilbud.header(open_dataset(env), own).tilbudstype) \
+        in at.selectbox(key="tilbud_valg").options
+    assert len(at.selectbox(key="tilbud_valg").options) == len(leder.tilbud_ids)
     ds = open_dataset(env)
     scoped = access.scope(ds, leder)
     mine = set(scoped.borgere.collect()["borger_id"].to_list())
@@ -171,10 +174,9 @@ def test_resultater_numbers_equal_cli(env):
     cli = pl.read_csv(io.StringIO(out), schema_overrides={"gruppe": pl.String})
     assert list(side["Paragraf"]) == cli["gruppe"].to_list()
     for row, (b, f) in zip(side.itertuples(index=False), cli.select("borgere", "forbedret").iter_rows()):
-        shown_b = getattr(row, "Borgere")
-        assert shown_b == (str(b) if b == 0 or b >= 5 else "<5")
-        if f >= 5 or f == 0:
-            assert getattr(row, "Forbedret") == str(f)
+        # admin may see the borger list: exact numbers on screen (workbench.suppression.for_principal)
+        assert getattr(row, "Borgere") == str(b)
+        assert getattr(row, "Forbedret") == str(f)
     fn = resultater.resultater(ds, "paragraf", fra, til, ["Varetage egen sundhed"]).collect()
     assert fn.select("gruppe", "borgere", "forbedret").rows() == cli.select("gruppe", "borgere", "forbedret").rows()
 
@@ -196,7 +198,8 @@ def test_resultater_tilbudsleder_scope(env, monkeypatch):
     at = helpers.run_page(RESULTATER)
     at.selectbox(key="res_pr").set_value("tilbud").run()
     groups = list(frame(at, "Tilbud")["Tilbud"])
-    assert groups == [g for g in groups if leder.tilbud_ids[0] in g] and len(groups) == 1
+    assert groups and all(any(t in g for t in leder.tilbud_ids) for g in groups)
+    assert len(groups) <= len(leder.tilbud_ids)
 
 
 def test_resultater_export(env, media):

@@ -25,12 +25,12 @@ from typing import Sequence
 
 import polars as pl
 
-from workbench import optaelling, suppression
+from workbench import geo, optaelling, suppression
 from workbench.config import CodeLists, codes as load_codes
 from workbench.dataset import Dataset
 from workbench.output import dansk_tal
 from workbench.periods import slut_eff
-from workbench.optaelling import add_months, month_end, month_start
+from workbench.periods import add_months, month_end, month_start
 
 BETALINGER, YDELSER = "betalinger", "ydelser"
 KILDE_TEKST = {
@@ -181,7 +181,7 @@ def udgift_rows(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, source: s
     rows = (betaling_udgift(ds.betalinger, fra, til, paa) if source == BETALINGER
             else ydelse_udgift(ds.ydelser, fra, til, paa))
     kom = ds.borgere.select(pl.col("borger_id").cast(pl.String), "handlekommune",
-                            pl.coalesce("betalingskommune", "handlekommune").alias("betalingskommune")
+                            geo.betalingskommune()
                             ).unique("borger_id")
     typ = ds.tilbud.select(pl.col("tilbud_id").cast(pl.String), pl.col("tilbudstype").cast(pl.String)
                            ).unique("tilbud_id")
@@ -201,8 +201,8 @@ def udgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequence[s
     keys = by + (["maaned"] if pr_maaned else [])
     rows = udgift_rows(ds, fra, til, paa, source)
     if not keys:
-        return rows.select(pl.col("udgift").sum())
-    return rows.group_by(keys).agg(pl.col("udgift").sum()).sort(keys, nulls_last=True)
+        return rows.select(pl.col("udgift").sum().round(2))  # to the øre: parallel float sums differ in the last bits
+    return rows.group_by(keys).agg(pl.col("udgift").sum().round(2)).sort(keys, nulls_last=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def _count_frame(ds: Dataset, by: Sequence[str]) -> pl.LazyFrame:
                    on="tilbud_id", how="left")
     if need & {"handlekommune", "betalingskommune"}:
         y = y.join(ds.borgere.select(pl.col("borger_id").cast(pl.String), "handlekommune",
-                                     pl.coalesce("betalingskommune", "handlekommune").alias("betalingskommune")
+                                     geo.betalingskommune()
                                      ).unique("borger_id"), on="borger_id", how="left")
     if need & {"kategori", "konto"}:
         y = y.with_columns(pl.col("paragraf").cast(pl.String).alias("_p")).join(
@@ -310,7 +310,7 @@ def budgetopfoelgning(ds: Dataset, aar: int, til: dt.date, paa: dt.date, kommune
     source = kilde(ds)
     sel = ds
     if kommuner:
-        pay = ds.borgere.filter(pl.coalesce("betalingskommune", "handlekommune").is_in(list(kommuner)))
+        pay = ds.borgere.filter(geo.betalingskommune().is_in(list(kommuner)))
         sel = ds.replace(borgere=pay, ydelser=ds.ydelser.join(pay.select("borger_id"), on="borger_id", how="semi"),
                          betalinger=ds.betalinger.join(pay.select("borger_id"), on="borger_id", how="semi"))
     cut_end = month_end(month_start(cut)) if n else first

@@ -28,6 +28,7 @@ from typing import Any, Callable
 
 import polars as pl
 
+from workbench import geo
 from workbench.config import CodeLists, ConfigError, load_config, load_yaml
 from workbench.paths import GEO_DIR, config_dir
 from workbench.periods import add_months, months, valid_period
@@ -1175,7 +1176,7 @@ class _Generator:
         over = cfg["overskredet"]["paragraf"]
         olo, ohi = cfg["overskredet"]["forbrug_andel"]
         months_last = UDTRAEK_DATO.month
-        kom = borgere.select("borger_id", pl.coalesce("betalingskommune", "handlekommune").alias("kommunekode"))
+        kom = borgere.select("borger_id", geo.betalingskommune().alias("kommunekode"))
         per = (
             betalinger.join(kom, on="borger_id", how="left")
             .with_columns(aar=pl.col("maaned").str.slice(0, 4).cast(pl.Int64))

@@ -451,7 +451,9 @@ def demo_scopes(ds) -> dict[str, dict]:
         "leder_myndighed": {"kommuner": [kommune]},
         "sagsbehandler": {"sagsbehandler": sb, **({"team": team} if team else {})},
         "udfoerer": {"tilbud_ids": tilbud_scope},
-        "tilbudsleder": {"tilbud_ids": tilbud_scope},
+        # the tilbudsleder leads the busiest tilbud (she lands on it: borgere with progression to
+        # look at) and Borger X's tilbud (the joint review)
+        "tilbudsleder": {"tilbud_ids": list(dict.fromkeys([tid, *tilbud_scope]))},
         "tilsyn": {"_samples": sample},
         "analytiker": {},
     }
