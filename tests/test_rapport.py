@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from workbench import oekonomi, rapport, rapportarkiv
+from workbench import oekonomi, rapport, rapportarkiv, resultater
 from workbench.cli import main
 from workbench.config import ConfigError
 from workbench.dataset import open_dataset, udtraeksdato
@@ -55,8 +55,13 @@ def test_levels_follow_config(built):
     for niveau in rapport.NIVEAUER:
         r = rapport.build(ds, niveau, "2025-03", paa, cfg=cfg)
         assert tuple(s.noegle for s in r.sektioner) == cfg.niveauer[niveau][1]
+    # the resultater section is the Resultater page's function for the same period (one owner)
+    r = rapport.build(ds, "politisk", "2025", paa, cfg=cfg)
     res = [s for s in r.sektioner if s.noegle == "resultater"]
-    assert res and all(rapport.IKKE_TILGAENGELIG in s.noter[0] for s in res)
+    assert len(res) == 1
+    page = resultater.resultater(ds, "paragraf", dt.date(2025, 1, 1), dt.date(2025, 12, 31)).collect()
+    assert page.height and res[0].data["resultater"].equals(page)
+    assert res[0].tabeller[0].vist["Paragraf"].to_list() == page["gruppe"].to_list()
 
 
 def test_kommune_filter_and_unknown_kommune(built):

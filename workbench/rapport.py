@@ -11,7 +11,6 @@ the command is cron-safe.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +35,6 @@ SEKTIONER = {
     "tilsyn": "Ledelsestilsyn",
     "sammenligning": "Sammenligning med andre kommuner",
 }
-IKKE_TILGAENGELIG = "ikke tilgængelig endnu"
 CONFIG_FILE = "rapporter.yaml"
 
 
@@ -258,10 +256,6 @@ def _kvalitet(ds: Dataset, paa: dt.date) -> Sektion:
                    data={"regler": rules, "overlap": money})
 
 
-def _ikke_tilgaengelig(key: str, module: str) -> Sektion:
-    return Sektion(key, SEKTIONER[key], (f"Afsnittet er {IKKE_TILGAENGELIG} ({module} findes ikke i denne version).",))
-
-
 def _sammenligning(ds_alle: Dataset, p: Periode, paa: dt.date, kommune: str | None) -> Sektion:
     tab = oekonomi.sammenligning(ds_alle, p.fra, p.til, paa).collect().sort("kr_pr_helaarsperson", descending=True,
                                                                              nulls_last=True)
@@ -371,10 +365,29 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
                    data={"tilsyn": oversigt, "andel_ja": per_q})
 
 
+RESULTATER_KOLONNER = {
+    "gruppe": "Paragraf", "borgere": "Borgere", "forbedret": "Forbedret", "uaendret": "Uændret",
+    "forvaerret": "Forværret", "maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået",
+}
+
+
 def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
-    if importlib.util.find_spec("workbench.resultater") is None:
-        return _ikke_tilgaengelig("resultater", "Resultater-motoren, workbench.resultater")
-    return _ikke_tilgaengelig("resultater", "Resultater-motoren, workbench.resultater")
+    """Udvikling i funktionsevne and målopfyldelse per paragraf over the period: the Resultater page's
+    function (workbench.resultater.resultater), every count suppressed for publication."""
+    from workbench import resultater
+
+    til = min(p.til, paa)
+    if p.fra > til:
+        return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",))
+    tab = resultater.resultater(ds, "paragraf", p.fra, til).collect()
+    if tab.is_empty():
+        return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",), data={"resultater": tab})
+    vist = oekonomi.vis_tabel(tab.select(list(RESULTATER_KOLONNER)), count_col="*").rename(RESULTATER_KOLONNER)
+    noter = (f"Borgere med et vurderet undertema under Aktivitet og deltagelse; udvikling fra niveauet ved "
+             f"start til niveauet {dansk_dato(til)} (samme beregning som siden Resultater). Mål fulgt op i "
+             "perioden, målt status bedømt ved opfølgningen.",)
+    return Sektion("resultater", SEKTIONER["resultater"], noter,
+                   (Tabel("Udvikling og målopfyldelse pr. paragraf", vist),), data={"resultater": tab})
 
 
 # --------------------------------------------------------------------------------------------
