@@ -122,7 +122,8 @@ else:
     st.caption("Hver paragraf i sin egen enhed (kolonnen Enhed): botilbud i helårspersoner, øvrige som unikke "
                "borgere. Enhederne kan ikke lægges sammen, så der er ingen total her – vælg én enhed for at se den.")
 shown = paragraffer.with_info(shown, "Paragraf", ["enhed", "dst_ydelseskode", "konto"]).rename(
-    {k: v for k, v in paragraffer.HEADERS.items() if k in ("enhed", "dst_ydelseskode", "konto")})
+    {k: v for k, v in paragraffer.HEADERS.items() if k in ("enhed", "dst_ydelseskode", "konto")}
+).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null("–"))  # on screen: no code configured
 if maal != EGEN:
     shown = shown.with_columns(pl.lit(maal).alias("Enhed"))
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (shown.height + 1) + 3)
