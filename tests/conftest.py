@@ -84,3 +84,28 @@ def demo_env(demo_kommune, monkeypatch) -> Path:
     """The app reads the kommune demo dataset."""
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(demo_kommune))
     return demo_kommune
+
+
+# State databases (users, access log, …): the same test on SQLite and, with TEST_DATABASE_URL, on a
+# fresh PostgreSQL schema.
+@pytest.fixture
+def sqlite_engine():
+    from data_model.db import engine_for
+
+    return engine_for(None)  # DATABASE_URL: a fresh SQLite file per test (_isolated)
+
+
+@pytest.fixture
+def pg_engine():
+    from data_model.db import get_engine
+    from tests.helpers import postgres_schema
+
+    with postgres_schema("t") as url:
+        eng = get_engine(url)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request):
+    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")

@@ -10,32 +10,13 @@ import polars as pl
 import pytest
 from sqlalchemy import text
 
-from data_model.db import engine_for, get_engine
+from data_model.db import engine_for
 from workbench import access, accesslog, export, users
 from workbench.access import Principal
 
-from tests.helpers import postgres_schema
 
 SB = Principal("sara", "sagsbehandler", sagsbehandler="SB1")
 OLD = dt.datetime(2015, 3, 1, tzinfo=dt.timezone.utc)
-
-
-@pytest.fixture
-def sqlite_engine():
-    return engine_for(None)  # DATABASE_URL: a fresh SQLite file per test (conftest)
-
-
-@pytest.fixture
-def pg_engine():
-    with postgres_schema("t") as url:
-        eng = get_engine(url)
-        yield eng
-        eng.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request):
-    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
 
 
 def test_write_and_filter(engine):

@@ -23,24 +23,6 @@ def _fresh_limiter():
     ratelimit.reset()
 
 
-@pytest.fixture
-def sqlite_engine():
-    return engine_for(None)
-
-
-@pytest.fixture
-def pg_engine():
-    with postgres_schema("sec") as url:
-        eng = get_engine(url)
-        yield eng
-        eng.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request):
-    return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
-
-
 def _parallel(engine, attempts: list[str], name: str = "sara") -> list[users.LoginResult]:
     results: list = [None] * len(attempts)
     start = threading.Barrier(len(attempts))

@@ -100,6 +100,18 @@ class QualityConfig:
         return self.rules[rule_id].aktiv
 
 
+def _alvor_besked(row: dict, rid: str, f, where: str) -> tuple[str, str]:
+    """A rule's (or variant's) severity and message, validated: a known alvor, only the rule's fields."""
+    alvor = require(row, "alvor", f, where)
+    if alvor not in ALVOR:
+        raise ConfigError(f"{f}: ukendt kode '{alvor}' under '{where}alvor'")
+    besked = str(require(row, "besked", f, where)).strip()
+    for name in re.findall(r"\{(\w+)\}", besked):
+        if name not in PLACEHOLDERS[rid]:
+            raise ConfigError(f"{f}: ukendt felt '{{{name}}}' under '{where}besked'")
+    return alvor, besked
+
+
 def load_quality_config(directory: Path | str | None = None) -> QualityConfig:
     """config/quality_rules.yaml validated; ConfigError names the file and key."""
     d = Path(directory) if directory else config_dir()
@@ -116,13 +128,7 @@ def load_quality_config(directory: Path | str | None = None) -> QualityConfig:
             raise ConfigError(f"{f}: ukendt kode '{rid}' under '{where}id'")
         if rid in rules:
             raise ConfigError(f"{f}: regel-id '{rid}' står to gange under '{where}id'")
-        alvor = require(row, "alvor", f, where)
-        if alvor not in ALVOR:
-            raise ConfigError(f"{f}: ukendt kode '{alvor}' under '{where}alvor'")
-        besked = str(require(row, "besked", f, where)).strip()
-        for name in re.findall(r"\{(\w+)\}", besked):
-            if name not in PLACEHOLDERS[rid]:
-                raise ConfigError(f"{f}: ukendt felt '{{{name}}}' under '{where}besked'")
+        alvor, besked = _alvor_besked(row, rid, f, where)
         aktiv = row.get("aktiv", True)
         if not isinstance(aktiv, bool):
             raise ConfigError(f"{f}: '{where}aktiv' skal være true eller false")
@@ -131,13 +137,7 @@ def load_quality_config(directory: Path | str | None = None) -> QualityConfig:
             vwhere = f"{where}varianter.{vname}."
             if vname not in VARIANTS.get(rid, ()):
                 raise ConfigError(f"{f}: ukendt kode '{vname}' under '{where}varianter'")
-            valvor = require(v, "alvor", f, vwhere)
-            if valvor not in ALVOR:
-                raise ConfigError(f"{f}: ukendt kode '{valvor}' under '{vwhere}alvor'")
-            vbesked = str(require(v, "besked", f, vwhere)).strip()
-            for name in re.findall(r"\{(\w+)\}", vbesked):
-                if name not in PLACEHOLDERS[rid]:
-                    raise ConfigError(f"{f}: ukendt felt '{{{name}}}' under '{vwhere}besked'")
+            valvor, vbesked = _alvor_besked(v, rid, f, vwhere)
             varianter.append((vname, valvor, str(require(v, "titel", f, vwhere)).strip(), vbesked))
         rules[rid] = QualityRule(rid, alvor, str(require(row, "titel", f, where)).strip(),
                                  str(require(row, "tekst", f, where)).strip(), besked, aktiv, tuple(varianter))
