@@ -3,16 +3,19 @@
 import json
 import math
 
+import polars as pl
 import pydeck as pdk
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from workbench import access, accesslog, geo
+from workbench import export as X
 from workbench import udforsk as E
-from workbench import geo
 from workbench.config import load_config
 from workbench import suppression
 from workbench.suppression import NONE
 from workbench.ui import auth, data
+from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
                                        view_params, write_view_params)
 
@@ -164,3 +167,33 @@ if f.kommuner or f.tilbud:
         st.page_link("pages/udforsk.py", label="Se tallene i Udforsk", icon=":material/table_chart:")
     except StreamlitAPIException:  # the page runs outside app.py's navigation (tests)
         pass
+
+# -- export: the map's numbers as a table (kommuner and tilbud), suppressed like every export -----------
+if access.can(principal, "eksport"):
+    offentlig = st.checkbox("Til offentliggørelse", key="kort_offentlig",
+                            help="Eksporten diskretioneres (små tal), uanset din rolle.")
+    eksport_visning = suppression.for_export(principal, bool(offentlig))
+    emask = suppression.list_mask([int(b) for b in kv["borgere"].to_list()], visning=eksport_visning)
+    k_tabel = pl.DataFrame({
+        "Kommune": [navne.get(code, code) for code in kv["kommunekode"].to_list()],
+        "Kommunekode": kv["kommunekode"].to_list(),
+        label: [suppression.cell_text(state, fmt(v or 0.0), is_count=measure == "borgere", visning=eksport_visning)
+                for v, state in zip(kv[kv.columns[1]].to_list(), emask)],
+    }, schema={"Kommune": pl.String, "Kommunekode": pl.String, label: pl.String})
+    tmask_e = suppression.list_mask([int(b) for b in tp["borgere"].to_list()], visning=eksport_visning)
+    t_tabel = pl.DataFrame({
+        "Tilbud": tp["navn"].to_list(), "P-nummer": tp["tilbud_id"].to_list(),
+        "Borgere": [suppression.cell_text(state, str(b), visning=eksport_visning)
+                    for b, state in zip(tp["borgere"].to_list(), tmask_e)],
+    }, schema={"Tilbud": pl.String, "P-nummer": pl.String, "Borgere": pl.String})
+    meta = X.standard_meta(f.describe(codes), ds.version, {
+        "Mål": label, "Diskretionering": suppression.explanation(visning=eksport_visning)})
+    bar = st.container(horizontal=True)
+    bar.download_button("Eksportér kortets tal til Excel",
+                        X.to_xlsx_bytes({"Kommuner": k_tabel, "Tilbud": t_tabel}, meta), "kort.xlsx",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="kort_xlsx",
+                        icon=":material/download:", on_click=log_action,
+                        args=(accesslog.EKSPORT, (), f"Kort (xlsx): {summary(f)}"[:400]))
+    bar.download_button("Eksportér kommunerne til CSV", X.to_csv_bytes(k_tabel), "kort_kommuner.csv", "text/csv",
+                        key="kort_csv", icon=":material/download:", on_click=log_action,
+                        args=(accesslog.EKSPORT, (), f"Kort (csv): {summary(f)}"[:400]))

@@ -119,7 +119,7 @@ with tab_overlap:
     else:
         per_rule = res.per_rule.with_columns(regel_titel().alias("titel"), kr("kroner")).select(
             "regel", "titel", "borgere", "par", "dage", "kroner")
-        per_rule_shown = suppressed_counts(per_rule, ["dage", "kroner"], total={**pair_total("regel"), "titel": ""})
+        per_rule_shown = suppressed_counts(per_rule, ["dage", "kroner"], total={**pair_total("regel"), "titel": "I alt"})
         m1, m2, m3 = st.columns(3)
         m1.metric("Borgere", dansk_kolonner(per_rule_shown.tail(1), ["borgere"])["borgere"][0])
         m2.metric("Overlapdage", dansk_kolonner(per_rule_shown.tail(1), ["dage"])["dage"][0])
@@ -127,20 +127,20 @@ with tab_overlap:
 
         st.markdown("**Pr. regel**")
         st.dataframe(
-            dansk_kolonner(per_rule_shown, TAL).rename(
-                {"regel": "Regel", "titel": "Hvad", "borgere": "Borgere", "par": "Par", "dage": "Dage",
-                 "kroner": "Kroner"}),
+            dansk_kolonner(per_rule_shown, TAL).drop("regel").rename(  # the rule's title, not its id
+                {"titel": "Regel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
             hide_index=True, width="stretch")
         for rid, r in rules.items():
             if rid in set(per_rule["regel"]):
-                with st.expander(f"{rid}: {r.titel}", icon=SEVERITY_ICON.get(r.alvor)):
+                with st.expander(r.titel, icon=SEVERITY_ICON.get(r.alvor)):
                     st.markdown(f"**Hvad er galt:** {r.forklaring}\n\n**Hvad skal rettes:** {r.ret}")
 
         st.markdown("**Pr. paragrafpar og ydelse** (som FLIS' visning af potentielle overlappende ydelser)")
         flis = res.flis.with_columns(kr("kroner")).select(
             "regel", "paragraf_a", "ydelse_a", "paragraf_b", "ydelse_b", "borgere", "par", "dage", "kroner")
         st.dataframe(
-            dansk_kolonner(suppressed_counts(flis, ["dage", "kroner"], total=pair_total("regel")), TAL).rename(
+            dansk_kolonner(suppressed_counts(flis, ["dage", "kroner"], total=pair_total("regel")), TAL)
+            .with_columns(regel_titel()).rename(
                 {"regel": "Regel", "paragraf_a": "Paragraf A", "ydelse_a": "Ydelse A", "paragraf_b": "Paragraf B",
                  "ydelse_b": "Ydelse B", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
             hide_index=True, width="stretch")
@@ -158,7 +158,7 @@ with tab_overlap:
             dansk_kolonner(suppressed_counts(
                 trend.sort("maaned", descending=True).with_columns(kr("kroner"))
                 .select("maaned", "regel", "borgere", "par", "dage", "kroner"), ["dage", "kroner"]), TAL)
-            .with_columns(maaned_tekst()).rename(
+            .with_columns(maaned_tekst(), regel_titel()).rename(
                 {"maaned": "Måned", "regel": "Regel", "borgere": "Borgere", "par": "Par", "dage": "Dage",
                  "kroner": "Kroner"}),
             hide_index=True, width="stretch")
@@ -192,7 +192,7 @@ with tab_overlap:
             f1, f2 = st.columns(2)
             regel_valg = f1.multiselect("Regel", sorted(pairs["regel"].unique().to_list()), key="kv_regel",
                                         select_all=False,
-                                        format_func=lambda r: f"{r}: {TITLES[r]}" if r in TITLES else r,
+                                        format_func=lambda r: TITLES.get(r, r),
                                         placeholder="Alle")
             paragraffer = sorted(set(pairs["paragraf_a"].to_list()) | set(pairs["paragraf_b"].to_list()))
             paragraf_valg = f2.multiselect("Paragraf", paragraffer, key="kv_paragraf", placeholder="Alle",
@@ -206,7 +206,7 @@ with tab_overlap:
             table = shown.select(
                 pl.concat_str(pl.lit("borger?borger="), pl.col("borger_id")).alias("Borger"),
                 pl.col("borger_id").alias("Borger-id"),
-                pl.col("regel").alias("Regel"),
+                pl.col("regel").alias("Regel"),  # the rule id: this table is also the export (stable codes)
                 pl.col("ydelse_id_a").alias("Ydelse-id A"), pl.col("paragraf_a").alias("Paragraf A"),
                 pl.col("ydelse_a").alias("Ydelse A"),
                 pl.col("ydelse_id_b").alias("Ydelse-id B"), pl.col("paragraf_b").alias("Paragraf B"),
@@ -244,10 +244,10 @@ with tab_regler:
         total = int(group["fund"].sum())
         st.markdown(f"#### {SEVERITY[alvor]} ({total} fund)")
         st.dataframe(
-            dansk_kolonner(suppression.suppress_table(group.select("regel", "titel", "tekst", "fund", "borgere"),
+            dansk_kolonner(suppression.suppress_table(group.select("titel", "tekst", "fund", "borgere"),
                                                       ["borgere"], visning=visning),
                            ["fund", "borgere"]).rename(
-                {"regel": "Regel", "titel": "Hvad", "tekst": "Beskrivelse", "fund": "Fund", "borgere": "Borgere"}),
+                {"titel": "Regel", "tekst": "Beskrivelse", "fund": "Fund", "borgere": "Borgere"}),
             hide_index=True, width="stretch")
         if not show_people:
             continue
@@ -294,7 +294,7 @@ with tab_ottetal:
             st.markdown(f"**Uoverensstemmelser** ({mism.height})")
             key = pl.col("noegle").str.split("|")
             st.dataframe(mism.select(
-                pl.col("regel").alias("Regel"), key.list.get(0, null_on_oob=True).alias("Borger-id"),
+                regel_titel().alias("Regel"), key.list.get(0, null_on_oob=True).alias("Borger-id"),
                 key.list.get(1, null_on_oob=True).alias("Paragraf"),
                 key.list.get(2, null_on_oob=True).map_elements(lambda m: dansk_maaned(m, kort=True),
                                                                return_dtype=pl.String).alias("Måned"),

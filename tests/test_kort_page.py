@@ -101,3 +101,29 @@ def test_malformed_params_warn(demo_env):
     at = run({"maal": "gennemsnit", "region": "9999"})
     texts = " ".join(w.value for w in at.warning)
     assert "maal" in texts and "region" in texts
+
+
+def test_export_kommuner_and_tilbud_exact_or_til_offentliggoerelse(demo_env, media):
+    # admin (borger list) exports exact numbers; "Til offentliggørelse" suppresses small counts
+    import io
+
+    import polars as pl
+
+    def csv(at):
+        url = at.download_button(key="kort_csv").proto.url
+        return pl.read_csv(io.BytesIO(media[-1].get_file(url.rsplit("/", 1)[-1]).content), separator=";",
+                           schema_overrides={"Kommunekode": pl.String, "Antal borgere": pl.String}
+                           ).rename({"Antal borgere": "Borgere"})
+
+    at = run({"kommunetype": "betaling"})
+    assert not at.exception
+    exact = csv(at)
+    assert exact.columns == ["Kommune", "Kommunekode", "Borgere"]
+    assert "Frederikssund" in exact["Kommune"].to_list()  # names, not only codes
+    assert exact["Borgere"].str.contains("<").sum() == 0
+    small = exact.filter(pl.col("Borgere").cast(pl.Int64).is_between(1, 4))
+    assert small.height, "expected a kommune with 1-4 borgere as betalingskommune"
+    at.checkbox(key="kort_offentlig").check().run()
+    pub = csv(at)
+    got = dict(zip(pub["Kommunekode"].to_list(), pub["Borgere"].to_list()))
+    assert all(got[k] in (primary_label(), "x") for k in small["Kommunekode"].to_list())

@@ -90,14 +90,20 @@ def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     # per rule: one SEL85_ABL105 pair of 31 days; admin may see the borger list, so the numbers are
     # exact (issue 11 item 9), and the metrics are the table's total row
     per_rule = dfs[0]
-    assert list(per_rule["Regel"]) == ["SEL85_ABL105", "SEL85_SEL107", "I alt"]
+    # the rules by their Danish titles, never their ids (issue 16: names where people expect names)
+    from workbench.overlap import load_rules
+
+    titel = {r.id: r.titel for r in load_rules()}
+    assert list(per_rule["Regel"]) == [titel["SEL85_ABL105"], titel["SEL85_SEL107"], "I alt"]
+    assert not any("SEL85_" in str(v) for df in dfs if "Regel" in df.columns and "Borger-id" not in df.columns
+                   for v in df["Regel"])
     assert list(per_rule["Borgere"]) == ["1", "1", "2"] and list(per_rule["Dage"]) == ["31", "18", "49"]
     assert per_rule["Kroner"].iloc[0] == "3.720"
     m = {x.label: x.value for x in at.metric}
     assert (m["Borgere"], m["Overlapdage"]) == ("2", "49")
     # the FLIS view by paragraf pair and ydelse name
     flis = next(df for df in dfs if "Ydelse A" in df.columns and "Par" in df.columns)
-    flis = flis[flis["Regel"] == "SEL85_ABL105"]
+    flis = flis[flis["Regel"] == titel["SEL85_ABL105"]]
     assert list(flis["Ydelse A"]) == ["Støtte til administration"]
     assert list(flis["Ydelse B"]) == ["Støtte til daglige opgaver i hjemmet"]
     # drill-down: the pair with a link on to the borger page and what to correct
@@ -120,7 +126,10 @@ def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     # 8-talskontrol: X's §85 matches its payments month by month
     otte = next(df for df in dfs if "Borgere i betalinger" in df.columns)
     assert set(otte["Paragraf"]) == {"SEL §85"}
-    assert any("ydelse_uden_betaling" in str(v) for df in dfs if "Regel" in df.columns for v in df["Regel"])
+    from workbench.kvalitet import load_quality_config
+
+    uden = load_quality_config().rules["ydelse_uden_betaling"].titel
+    assert any(uden == str(v) for df in dfs if "Regel" in df.columns for v in df["Regel"])
     assert not at.error
 
 
