@@ -390,7 +390,7 @@ def vis_tabel(df: pl.DataFrame, count_col: str | None = "borgere", graense: int 
         return ((pl.col(cc) > 0) & (pl.col(cc) < g)) if cc and cc in df.columns else pl.lit(False)
 
     out = df.with_columns(
-        pl.when(small(c)).then(pl.lit(f"<{g}") if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
+        pl.when(small(c)).then(pl.lit(suppression.primary_label(g)) if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
         .otherwise(pl.col(c).map_elements(lambda v, d=dec.get(c, 0): dansk_tal(v, d), return_dtype=pl.String))
         .fill_null("–").alias(c)
         for c in num

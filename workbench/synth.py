@@ -832,6 +832,16 @@ class _Generator:
         e = s + dt.timedelta(days=rng.randint(14, min(240, (hi - s).days)))
         return s, e
 
+    def _host_span(self, rng: random.Random, yd: list[Yd], paragraf: str) -> tuple[Yd, tuple[dt.date, dt.date]] | None:
+        """One of the borger's valid ydelser under `paragraf` and a span inside it (the host of a
+        planted overlap), or None."""
+        hosts = [y for y in yd if y.paragraf == paragraf and y.valid()]
+        if not hosts:
+            return None
+        host = rng.choice(hosts)
+        span = self._inside(rng, host)
+        return None if span is None else (host, span)
+
     def _plant_overlap(self, kind: str, b: Borger, rng: random.Random) -> bool:
         yd = b.ydelser
         if kind == "DOBBELT":
@@ -866,24 +876,18 @@ class _Generator:
                      self.udgift(rng, P107))
         elif kind == "BOTILBUD_ABL105":
             # two homes at once: a temporary stay (SEL §107) inside a borger's ABL §105/SEL §85 bolig
-            hosts = [y for y in yd if y.paragraf == ABL and y.valid()]
-            if not hosts:
+            got = self._host_span(rng, yd, ABL)
+            if got is None:
                 return False
-            host = rng.choice(hosts)
-            span = self._inside(rng, host)
-            if span is None:
-                return False
+            host, span = got
             new = Yd(P107, rng.choice(("Akut ophold", "Midlertidigt ophold")), span[0], span[1],
                      self.tilbud_for(rng, b.kommune, P107), self.udgift(rng, P107))
         else:
             target = {"SEL85_ABL105": ABL, "SEL85_SEL107": P107, "SEL85_SEL108": P108}[kind]
-            hosts = [y for y in yd if y.paragraf == target and y.valid()]
-            if not hosts:
+            got = self._host_span(rng, yd, target)
+            if got is None:
                 return False
-            host = rng.choice(hosts)
-            span = self._inside(rng, host)
-            if span is None:
-                return False
+            host, span = got
             t = rng.randint(3, 12) / 2
             new = Yd(P85, rng.choice(self.ypp[P85]), span[0], span[1],
                      self.tilbud_for(rng, b.kommune, P85) if rng.random() < 0.7 else None, self.udgift(rng, P85, t), t)
