@@ -101,11 +101,7 @@ import threading  # noqa: E402
 _purge = threading.local()
 
 
-def sqlite_time(value: dt.datetime) -> str:
-    """A timestamp as SQLAlchemy stores it in SQLite (UTC, no offset), for text comparison."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+from data_model.adgangslog_sqlite import sqlite_time  # noqa: E402,F401
 
 
 def _purge_allowed(tidspunkt) -> int:
@@ -150,20 +146,7 @@ def _retention_years() -> int:
     return max(1, years)
 
 
-_MSG = "adgangslog er append-only"
-SQLITE_DDL = (
-    "DROP TRIGGER IF EXISTS adgangslog_ingen_opdatering",
-    f"CREATE TRIGGER adgangslog_ingen_opdatering BEFORE UPDATE ON adgangslog "
-    f"BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-    "DROP TRIGGER IF EXISTS adgangslog_ingen_sletning",
-    f"CREATE TRIGGER adgangslog_ingen_sletning BEFORE DELETE ON adgangslog "
-    f"WHEN NOT ffb_adgangslog_purge(OLD.tidspunkt) BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-    "DROP TRIGGER IF EXISTS adgangslog_ingen_erstat",
-    f"CREATE TRIGGER adgangslog_ingen_erstat BEFORE INSERT ON adgangslog "
-    f"WHEN EXISTS (SELECT 1 FROM adgangslog a WHERE a.id = NEW.id OR a.forrige_hash = NEW.forrige_hash) "
-    f"BEGIN SELECT RAISE(ABORT, '{_MSG}'); END",
-    "DROP TABLE IF EXISTS adgangslog_sletning",
-)
+from data_model.adgangslog_sqlite import MSG as _MSG, SQLITE_DDL  # noqa: E402,F401
 
 
 def postgresql_ddl() -> tuple[str, ...]:

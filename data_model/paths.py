@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -21,3 +22,36 @@ def home_dir() -> Path:
 
 def demo_dir() -> Path:
     return home_dir() / "demo"
+
+
+SQLITE_FILE = "workbench.sqlite"
+
+
+def _read_only(directory: Path) -> bool:
+    """A directory nobody may write to (mode bits), or that this process cannot write to.
+
+    The mode bits matter for root, who could write anyway: a dataset published read-only
+    (a shared fixture, an archive) is never changed by the workbench.
+    """
+    st = directory.stat()
+    return (st.st_mode & 0o222) == 0 or not os.access(directory, os.W_OK)
+
+
+def state_dir(data_dir: str | Path | None = None) -> Path:
+    """Where persistent state for a data directory lives: the directory itself, or, when it is
+    read-only, a folder of its own under FFB_WORKBENCH_HOME/tilstand."""
+    d = Path(data_dir) if data_dir is not None else demo_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    if not _read_only(d):
+        return d.resolve()
+    key = hashlib.sha1(str(d.resolve()).encode()).hexdigest()[:12]
+    target = home_dir() / "tilstand" / f"{d.resolve().name}-{key}"
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def database_url(data_dir: str | Path | None = None) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{state_dir(data_dir) / SQLITE_FILE}"

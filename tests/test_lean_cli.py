@@ -26,14 +26,74 @@ def _imported(*argv: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_overlap_imports_only_its_command_and_no_password_hashing(demo_kommune):
-    # Every CLI read of borger-level data writes an access-log entry (issue 16), so overlap opens the
-    # state database (SQLAlchemy) after its work; it still imports no other subcommand and no argon2.
-    got = _imported("overlap", str(demo_kommune))
+def _copy(demo_kommune: Path, tmp_path: Path) -> Path:
+    import shutil
+
+    out = tmp_path / "data"
+    shutil.copytree(demo_kommune, out, ignore=shutil.ignore_patterns("workbench.sqlite*"))
+    return out
+
+
+def test_overlap_imports_only_its_command_and_no_password_hashing(demo_kommune, tmp_path, monkeypatch):
+    # Every CLI read of borger-level data writes an access-log entry (issue 16). The first command on a
+    # new data directory sets the state database up through SQLAlchemy; later ones append their entry
+    # with sqlite3 and load neither SQLAlchemy nor SQLModel, nor another subcommand, nor argon2.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data = _copy(demo_kommune, tmp_path)
+    first = _imported("overlap", str(data))
+    assert first["code"] == 0 and any(m.startswith("sqlalchemy") for m in first["mods"])
+    got = _imported("overlap", str(data))
     assert got["code"] == 0
     assert [m for m in got["mods"] if m.startswith("workbench.commands.")] == [
         "workbench.commands.common", "workbench.commands.overlap"]
-    assert not [m for m in got["mods"] if m.startswith("argon2")]
+    assert not [m for m in got["mods"] if m.startswith(("argon2", "sqlalchemy", "sqlmodel"))], got["mods"]
+    # both entries are in the one chain, with the same fields as the engine writes
+    from data_model.db import engine_for
+    from workbench import accesslog
+
+    eng = engine_for(data)
+    log = accesslog.entries(eng)
+    assert log.height == 2 and log["kilde"].to_list() == ["cli", "cli"]
+    assert log["detalje"].str.starts_with("CLI overlap").all() and log["bruger"].n_unique() == 1
+    assert accesslog.verify(eng).ok
+
+
+def test_light_log_writer_and_engine_share_one_chain(tmp_path, monkeypatch):
+    """Entries from the sqlite3 path and the engine path interleave in one valid chain, and the light
+    path steps aside for a database whose triggers are not this version's (the engine upgrades it)."""
+    import sqlite3
+
+    from data_model.db import SQLITE_FILE, engine_for
+    from workbench import access, accesslog
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    eng = engine_for(tmp_path)
+    who = access.ADMIN
+    assert not accesslog._append_sqlite(tmp_path / "ny", accesslog._row("a", "b", "c", (), "", "cli", None))
+    for i in range(3):
+        accesslog.record(tmp_path, who, accesslog.VIS_BORGER, [f"B{i}"], detalje=f"cli {i}")
+        accesslog.log(eng, who, accesslog.VIS_BORGER, [f"B{i}"], detalje=f"app {i}")
+    log = accesslog.entries(eng).sort("id")
+    assert log["detalje"].to_list() == ["cli 0", "app 0", "cli 1", "app 1", "cli 2", "app 2"]
+    assert log["kilde"].to_list() == ["cli", "app"] * 3
+    assert log["borger_ids"].to_list() == ["B0", "B0", "B1", "B1", "B2", "B2"]
+    report = accesslog.verify(eng)
+    assert report.ok and report.poster == 6, report.linje()
+    # a changed entry is still caught (the light path wrote a real hash, not a placeholder)
+    con = sqlite3.connect(tmp_path / SQLITE_FILE)
+    con.execute("DROP TRIGGER adgangslog_ingen_opdatering")
+    con.execute("UPDATE adgangslog SET detalje = 'x' WHERE id = 1")
+    con.commit()
+    con.close()
+    assert not accesslog.verify(eng).ok
+    assert not accesslog._sqlite_ready(sqlite3.connect(tmp_path / SQLITE_FILE))
+    # the light path refuses the older database; the engine path puts the trigger back and appends
+    from data_model.db import get_engine
+
+    get_engine.cache_clear()
+    accesslog.record(tmp_path, who, accesslog.VIS_BORGER, ["B9"], detalje="efter")
+    assert accesslog._sqlite_ready(sqlite3.connect(tmp_path / SQLITE_FILE))
+    assert accesslog.entries(engine_for(tmp_path)).height == 7
 
 
 def test_help_lists_every_command_without_importing_them():

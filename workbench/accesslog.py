@@ -20,20 +20,27 @@ import hashlib
 import io
 import json
 import re
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import polars as pl
-from sqlalchemy import delete, insert, select, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
-from data_model.access_tables import Adgangslog, sqlite_purge, utcnow
 from workbench import access
 from workbench.cpr import CPR_PATTERN
 from workbench.export import escape_frame
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# SQLAlchemy and the table classes are imported inside the functions that need them: a CLI command
+# that only appends one entry to a SQLite log does it with the standard library (`record`).
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 # Actions (handling) written by the app and the CLI.
 VIS_BORGER = "vis_borger"
@@ -89,20 +96,34 @@ def entry_hash(forrige_hash: str, row: dict) -> str:
 
 
 def _head(conn) -> str:
+    from sqlalchemy import select
+
+    from data_model.access_tables import Adgangslog
+
     got = conn.execute(select(Adgangslog.hash).where(Adgangslog.hash.is_not(None))
                        .order_by(Adgangslog.id.desc()).limit(1)).scalar()
     return got or GENESIS
 
 
-def write(engine: Engine, bruger: str, rolle: str, handling: str, borger_ids: Iterable[str] = (),
-          detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None) -> None:
+def _row(bruger: str, rolle: str, handling: str, borger_ids: Iterable[str], detalje: str, kilde: str,
+         tidspunkt: dt.datetime | None) -> dict:
+    """One entry's fields as written, cleaned (one line, CPR masked, bounded) and timestamped in UTC."""
     ts = tidspunkt or utcnow()
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=dt.timezone.utc)
-    ts = ts.replace(microsecond=ts.microsecond)  # stored as given (microseconds on both databases)
-    row = dict(tidspunkt=ts, bruger=clean_text(bruger, 64), rolle=clean_text(rolle, 32),
-               handling=clean_text(handling, 40), borger_ids=_ids_field(borger_ids),
-               detalje=clean_text(detalje), kilde=kilde)
+    return dict(tidspunkt=ts, bruger=clean_text(bruger, 64), rolle=clean_text(rolle, 32),
+                handling=clean_text(handling, 40), borger_ids=_ids_field(borger_ids),
+                detalje=clean_text(detalje), kilde=kilde)
+
+
+def write(engine: Engine, bruger: str, rolle: str, handling: str, borger_ids: Iterable[str] = (),
+          detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None) -> None:
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from data_model.access_tables import Adgangslog
+
+    row = _row(bruger, rolle, handling, borger_ids, detalje, kilde, tidspunkt)
     with _write_lock:  # in-process writers queue; other processes are kept apart by the unique link
         for attempt in range(50):
             try:
@@ -125,10 +146,69 @@ def log(engine: Engine, principal: access.Principal, handling: str, borger_ids: 
 
 def record(data_dir: str | Path | None, principal: access.Principal, handling: str,
            borger_ids: Iterable[str] = (), detalje: str = "") -> None:
-    """For CLI commands: log an action in the database of the data directory."""
+    """For CLI commands: log an action in the database of the data directory. When that is a SQLite
+    file the workbench has already set up (tables, chain columns, today's triggers), the entry is
+    appended with the standard library's sqlite3 — same fields, same chain, same triggers — so a
+    command need not load SQLAlchemy; anything else (PostgreSQL, a new or older database) goes
+    through the engine, which creates or upgrades it first."""
+    row = _row(principal.username, principal.rolle, handling, borger_ids, detalje, "cli", None)
+    if _append_sqlite(data_dir, row):
+        return
     from data_model.db import engine_for
 
-    log(engine_for(data_dir), principal, handling, borger_ids, detalje, kilde="cli")
+    write(engine_for(data_dir), principal.username, principal.rolle, handling, borger_ids, detalje,
+          kilde="cli", tidspunkt=row["tidspunkt"])
+
+
+def _sqlite_ready(con) -> bool:
+    """The database carries the access log as this version sets it up (else the engine path runs)."""
+    from data_model.adgangslog_sqlite import SQLITE_TRIGGERS
+
+    triggers = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                "AND tbl_name = 'adgangslog'").fetchall())
+    if any(triggers.get(name) != sql for name, sql in SQLITE_TRIGGERS.items()):
+        return False
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'adgangslog_sletning'").fetchone():
+        return False
+    cols = {r[1] for r in con.execute("PRAGMA table_info(adgangslog)")}
+    return {"id", *_CHAIN_FIELDS, "forrige_hash", "hash"} <= cols
+
+
+def _append_sqlite(data_dir: str | Path | None, row: dict) -> bool:
+    """Append one entry with sqlite3 under an immediate (writer) transaction; False when the light
+    path does not apply (DATABASE_URL set, no database yet, or one not set up by this version)."""
+    if os.environ.get("DATABASE_URL"):
+        return False
+    from data_model.adgangslog_sqlite import sqlite_time
+    from data_model.paths import SQLITE_FILE, state_dir
+
+    path = state_dir(data_dir) / SQLITE_FILE
+    if not path.is_file():
+        return False
+    import sqlite3
+
+    con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    try:
+        if not _sqlite_ready(con):
+            return False
+        stored = {**row, "tidspunkt": sqlite_time(row["tidspunkt"])}
+        with _write_lock:
+            con.execute("BEGIN IMMEDIATE")  # one writer at a time across processes: the head cannot move
+            try:
+                got = con.execute("SELECT hash FROM adgangslog WHERE hash IS NOT NULL "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+                prev = got[0] if got else GENESIS
+                con.execute("INSERT INTO adgangslog (tidspunkt, bruger, rolle, handling, borger_ids, detalje, "
+                            "kilde, forrige_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (stored["tidspunkt"], row["bruger"], row["rolle"], row["handling"],
+                             row["borger_ids"], row["detalje"], row["kilde"], prev, entry_hash(prev, row)))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return True
+    finally:
+        con.close()
 
 
 def _like_escape(text: str) -> str:
@@ -139,6 +219,10 @@ def entries(engine: Engine, *, fra: dt.date | None = None, til: dt.date | None =
             bruger: str | None = None, handling: str | None = None, borger_id: str | None = None,
             limit: int | None = None) -> pl.DataFrame:
     """Log entries, newest first; `til` is inclusive (whole day)."""
+    from sqlalchemy import select
+
+    from data_model.access_tables import Adgangslog
+
     t = Adgangslog
     q = select(t.id, t.tidspunkt, t.bruger, t.rolle, t.handling, t.borger_ids, t.detalje, t.kilde)
     if fra:
@@ -186,6 +270,9 @@ def purge(engine: Engine, principal: access.Principal, foer: dt.date | None = No
           today: dt.date | None = None, kilde: str = "cli") -> int:
     """Delete entries older than `foer` (default: the retention cut-off). Refuses a date inside the
     retention period. Logs itself. Returns the number of deleted entries."""
+    from sqlalchemy import delete, select, text
+
+    from data_model.access_tables import Adgangslog, sqlite_purge
     cutoff = retention_cutoff(today)
     if foer is None:
         foer = cutoff
@@ -234,6 +321,10 @@ _ANCHOR = re.compile(r"anker=([0-9a-f]{64})")
 def verify(engine: Engine) -> ChainReport:
     """Walk the log in id order: every entry's hash must match its fields, and every entry must point
     to the one before it (the first to GENESIS, or to an anchor a logged purge recorded)."""
+    from sqlalchemy import select
+
+    from data_model.access_tables import Adgangslog
+
     t = Adgangslog
     cols = (t.id, t.forrige_hash, t.hash, *(getattr(t, f) for f in _CHAIN_FIELDS))
     with engine.connect() as conn:
