@@ -192,3 +192,19 @@ def test_missing_context_is_null_not_empty(ds_dir):
     (ds_dir / "ydelser.csv").write_text(text)
     pop = stikproeve.population(open_dataset(ds_dir), "team", PAA).collect()
     assert pop["tilbud_id"].null_count() > 0 and (pop["tilbud_id"] == "").sum() == 0
+
+
+def test_a_period_that_ends_before_it_starts_is_never_drawn(ds_dir):
+    """A ydelse with slutdato before startdato covers no day, also with --fra/--til (periods.active_between);
+    before, the period test for fra..til let it in when both ends fell inside the window."""
+    yd = pl.read_csv(ds_dir / "ydelser.csv", infer_schema_length=0)
+    bad = {"ydelse_id": "YBAD", "borger_id": "B000", "paragraf": "SEL §85", "ydelse": "Støtte",
+           "startdato": "2024-05-20", "slutdato": "2024-03-01", "tilbud_id": "T1"}
+    pl.concat([yd, pl.DataFrame([bad], schema={c: pl.String for c in yd.columns})], how="diagonal") \
+        .write_csv(ds_dir / "ydelser.csv")
+    pop = stikproeve.population(open_dataset(ds_dir), "sagsbehandler", PAA,
+                                fra=dt.date(2024, 1, 1), til=dt.date(2024, 6, 1)).collect()
+    ydelse_ids = {y for text in pop["ydelse_id"] for y in text.split(", ")}
+    assert "YBAD" not in ydelse_ids
+    assert "B000" not in set(pop["borger_id"])  # its other ydelse starts after the window
+    assert "Y0011" in ydelse_ids or "Y0010" in ydelse_ids  # the window itself still draws cases

@@ -29,7 +29,7 @@ from typing import Iterable
 import polars as pl
 
 from workbench.dataset import Dataset
-from workbench.periods import active_on
+from workbench.periods import active_between, active_on
 
 STRATA = {
     "sagsbehandler": "Sagsbehandler",
@@ -61,10 +61,11 @@ def _check_pr(pr: str) -> None:
 
 
 def active_in(fra: dt.date, til: dt.date) -> pl.Expr:
-    """A ydelse active on at least one day of fra..til (both included; open end = still running)."""
+    """A ydelse active on at least one day of fra..til (both included; open end = still running);
+    a period that ends before it starts covers no day (periods.active_between, the one owner)."""
     if til < fra:
         raise ValueError("--til ligger før --fra")
-    return (pl.col("startdato") <= til) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= fra))
+    return active_between(fra, til)
 
 
 def _joined(col: str) -> pl.Expr:
