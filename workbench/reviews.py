@@ -30,13 +30,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from workbench import udskrift
 from sqlmodel import Session, SQLModel
 
 from data_model.review_tables import Sagsgennemgang, SagsgennemgangPublic, utcnow
 from workbench.config import codes as load_codes
+from workbench.versioned import insert_version
 
 MYNDIGHED = "myndighed"
 UDFOERER = "udfoerer"
@@ -112,15 +112,8 @@ def _check_rolle(rolle: str) -> None:
 
 
 def _insert(engine: Engine, row: Sagsgennemgang) -> SagsgennemgangPublic:
-    with Session(engine) as session:
-        session.add(row)
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            raise ReviewError("sagsgennemgangen er netop ændret af en anden; genindlæs og prøv igen") from None
-        session.refresh(row)
-        return _public(row)
+    conflict = ReviewError("sagsgennemgangen er netop ændret af en anden; genindlæs og prøv igen")
+    return _public(insert_version(engine, [row], conflict, refresh=True)[0])
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -20,12 +20,12 @@ from typing import Iterable, Mapping
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from data_model.review_tables import utcnow
 from data_model.tilsyn_tables import Tilsyn, TilsynSag, TilsynSvar
 from workbench.tilsyn import ANSWERS
+from workbench.versioned import insert_version
 
 AUDITOR, LEDER = "auditor", "leder"
 SIDES = {AUDITOR: "Tilsynsførende", LEDER: "Ansvarlig leder"}
@@ -62,13 +62,7 @@ def status(audit: Tilsyn) -> str:
 
 
 def _insert(engine: Engine, *rows: SQLModel) -> None:
-    with Session(engine) as s:
-        s.add_all(rows)
-        try:
-            s.commit()
-        except IntegrityError:
-            s.rollback()
-            raise TilsynError("tilsynet er netop ændret af en anden; genindlæs og prøv igen") from None
+    insert_version(engine, rows, TilsynError("tilsynet er netop ændret af en anden; genindlæs og prøv igen"))
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
