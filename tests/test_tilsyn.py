@@ -285,7 +285,12 @@ def check_storage(eng) -> None:
         tilsyn_store.save_answers(eng, a.audit_id, "GOD", _all("Nej"), username="t1", question_ids=QIDS)
     with pytest.raises(tilsyn_store.TilsynError, match="kun l1"):
         tilsyn_store.sign(eng, a.audit_id, tilsyn_store.LEDER, username="t1")
+    stale = tilsyn_store.get(eng, a.audit_id)
     tilsyn_store.sign(eng, a.audit_id, tilsyn_store.AUDITOR, username="t1")
+    # a save made on a version someone else has moved on from is refused, never a lost update
+    with pytest.raises(tilsyn_store.TilsynError, match="genindlæs"):
+        tilsyn_store._insert(eng, tilsyn_store._next(stale, handling="lukket", aendret_af="t1",
+                                                     aendret=tilsyn_store.utcnow()))
     assert tilsyn_store.scope_ids(eng, "t1") == ("DAARLIG", "GOD", "TOM")  # open until both have signed
     with pytest.raises(tilsyn_store.TilsynError, match="allerede"):
         tilsyn_store.sign(eng, a.audit_id, tilsyn_store.AUDITOR, username="t1")
