@@ -81,8 +81,10 @@ st.metric("Borgere i alt (filtreret)", suppression.antal(n_total, visning, E.for
 st.subheader(f"{E.MEASURES[measure]} efter {E.DIMENSIONS[rows].lower()}"
              + (f" og {E.DIMENSIONS[cols_dim].lower()}" if cols_dim else ""))
 st.dataframe(table, hide_index=True, key="udforsk_tabel")
-st.caption(suppression.explanation(visning=visning) + " Totaler tæller hver borger én gang (også når borgeren står i flere celler)."
-           + (" Helårspersoner: dage med ydelse (en borgers overlappende ydelser tælles én gang) / dage i perioden." if measure == "helaarspersoner" else "")
+st.caption(suppression.explanation(visning=visning) + " Borgertal i totaler tæller hver borger én gang (også når borgeren står i flere celler)."
+           + (" Helårspersoner: dage med ydelse under paragraffen (en borgers overlappende ydelser under samme "
+              "paragraf tælles én gang) / dage i perioden; paragrafferne lægges sammen, så I alt er summen over "
+              "paragrafferne som på Overblik." if measure == "helaarspersoner" else "")
            + (" Udgift: gennemsnitlig månedlig udgift i perioden." if measure == "udgift" else ""))
 
 offentlig = access.can(principal, "eksport") and st.checkbox(

@@ -148,3 +148,29 @@ def test_paragraf_info_joins_unit_dst_code_and_konto():
     out = paragraffer.with_info(df, "Paragraf", ["enhed", "konto"])
     assert out.columns == ["Paragraf", "enhed", "konto", "v"]
     assert out.rows() == [("SEL §85", "Unikke borgere", "5.38.39", 1), ("Total", None, None, 2)]
+
+
+# --------------------------------------------------------------------------------------------
+# helårspersoner and borgere for a month: Overblik (optaelling) == Udforsk, total and per paragraf
+
+def test_month_totals_agree_between_overblik_and_udforsk(demo_kommune):
+    import polars as pl
+
+    from workbench import optaelling, udforsk
+
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    fra = dt.date(paa.year, paa.month, 1) - dt.timedelta(days=1)
+    fra = fra.replace(day=1)  # the last whole month before the reference date
+    til = dt.date(paa.year, paa.month, 1) - dt.timedelta(days=1)
+    per, total = (lf.collect() for lf in optaelling.overblik(ds.ydelser, fra, til, paa))
+    ct = udforsk.crosstab(ds, Filters(fra=fra, paa=til), "paragraf", None, "helaarspersoner")
+    # the Overblik KPI card and the Udforsk 'I alt' row: the same helårspersoner and the same borgere
+    card = optaelling.noegletal(total, fra.strftime("%Y-%m"), 0)
+    assert ct.total[0] == pytest.approx(card.helaarspersoner) and ct.total[1] == card.borgere
+    # a borger under two paragraffer: once in the borger total, under each paragraf in helårspersoner
+    assert ct.total[0] > 0 and ct.total[1] < per["borgere"].sum()
+    rows = dict(ct.row_totals.select("row", "vaerdi").iter_rows())
+    want = dict(per.select(pl.col("paragraf").cast(pl.String), "helaarspersoner").iter_rows())
+    assert rows.keys() == {k for k, v in want.items() if v}
+    assert all(rows[k] == pytest.approx(want[k]) for k in rows)

@@ -8,8 +8,9 @@ are joined onto it. Measures:
 - borgere: distinct borger_id (totals are distinct counts over the total's facts, never sums);
 - ydelser: distinct ydelse_id;
 - helaarspersoner: days covered in the period / days in the period, where a borger's days are the
-  union of his matching ydelser within the cell (two ydelser on the same day count once, as in
-  `optaelling`);
+  union of his matching ydelser within the cell and paragraf (two ydelser under one paragraf on the
+  same day count once), summed over paragraffer — `optaelling`'s rule, so 'I alt' equals Overblik's
+  total;
 - udgift: average monthly expense in the period = sum(maanedlig_udgift x ydelsesdage) / days in the
   period; on a single reference date it is the sum of maanedlig_udgift of the active ydelser.
 A ydelse without slutdato runs through the reference date.
@@ -137,6 +138,7 @@ def facts(ds: Dataset, f: Filters, dims: list[str], undertema: str | None = None
         "aar": pl.col("b_label"), "kvartal": pl.col("b_label"), "maaned": pl.col("b_label"),
     }
     out = [pl.col(c) for c in ("borger_id", "ydelse_id", "b_label", "dage", "b_dage", "udgift_dage", "_s", "_e")]
+    out.append(pl.col("paragraf").cast(pl.String).alias("_paragraf"))  # helårspersoner: days per paragraf
     for d in dims:
         expr = cols[d]
         out.append(expr.cast(pl.String).fill_null(UOPLYST).alias(d))
@@ -171,7 +173,9 @@ def _aggregate(fx: pl.LazyFrame, keys: list[str], measure: str, total_days: int,
         # With 'any målgruppe' a ydelse appears once per målgruppe: sum each ydelse-bucket once per group.
         fx = fx.unique(subset=[*keys, "ydelse_id", "b_label"])
     if measure == "helaarspersoner":
-        fx = union_days(fx, [*keys, "b_label"])
+        # optaelling's rule (the one owner, as DST): a borger's days are a union within each paragraf,
+        # and paragraffer add up, so 'I alt' is the sum over paragraffer, as on Overblik
+        fx = union_days(fx, [*keys, "b_label", "_paragraf"])
     if keys:
         return fx.group_by(keys).agg(aggs)
     return fx.select(aggs)
