@@ -217,24 +217,30 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
         flags = [e for _, invalid, missing in conds for e in (invalid, missing)]
         return pl.any_horizontal(flags) if flags else pl.lit(False)
 
-    # Accepted: parse once into columns, then test validity on those columns.
+    # Parse every cell once into a staged frame (parsed value, its source text stripped, and the
+    # source as it came); accepted and rejected rows are both cut from it, so collecting the two
+    # together (collect_all) parses the table once.
     prefix = "__tekst_"  # staging names for the source text; never one a user column already has
     while any(n.startswith(prefix) for n in source_schema.names()):
         prefix = "_" + prefix
     txt = {c.name: f"{prefix}{c.name}" for c in present}
+    raa = {c.name: f"{prefix}raa_{c.name}" for c in present}
     parsed = [
         exprs[c.name][0].alias(c.name) if c.name in exprs else pl.lit(None, dtype=dtype(c, codes)).alias(c.name)
         for c in table.columns
     ]
-    stage = lf.select(*parsed, *[exprs[n][1].alias(txt[n]) for n in txt], *[pl.col(n) for n in extras])
-    ok = ~is_bad(problems(lambda c: pl.col(c.name), lambda c: pl.col(txt[c.name])))
-    accepted = stage.filter(ok).select(*[c.name for c in table.columns], *extras)
+    conds = problems(lambda c: pl.col(c.name), lambda c: pl.col(txt[c.name]))
+    bad = f"{prefix}afvist"
+    stage = lf.select(
+        pl.col(ROW), *parsed, *[exprs[n][1].alias(txt[n]) for n in txt],
+        *[pl.col(n).cast(pl.String).alias(raa[n]) for n in raa], *[pl.col(n) for n in extras],
+    ).with_columns(is_bad(conds).alias(bad))
+    accepted = stage.filter(~pl.col(bad)).select(*[c.name for c in table.columns], *extras)
 
-    # Rejected: the same test on the raw frame; reasons only for the rows that fail.
-    conds = problems(lambda c: exprs[c.name][0], lambda c: exprs[c.name][1])
+    # Rejected: reasons only for the rows that fail.
     reasons = []
     for c, invalid, missing in conds:
-        text = exprs[c.name][1]
+        text = pl.col(txt[c.name])
         # concat_str, not pl.format: pl.format over a filtered ternary panics in Polars 2.1's streaming engine
         reason = pl.when(invalid).then(
             pl.concat_str([pl.lit(f"{c.name}: ugyldig værdi '"), text.str.slice(0, 60), pl.lit("'")]))
@@ -243,9 +249,9 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
         reasons.append(reason)
     fejl = pl.concat_str(reasons, separator="; ", ignore_nulls=True) if reasons else pl.lit(None, pl.String)
     # Rejected rows keep every source column as text (the quarantine file shows the row as it came).
-    rejected = lf.filter(is_bad(conds)).select(
+    rejected = stage.filter(pl.col(bad)).select(
         pl.col(ROW),
-        *[pl.col(c.name).cast(pl.String) for c in present],
+        *[pl.col(raa[c.name]).alias(c.name) for c in present],
         *[pl.col(n).cast(pl.String) for n in extras],
         fejl.alias(ERR),
     )
