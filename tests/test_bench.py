@@ -157,3 +157,21 @@ def test_bench_kommune_whole_process_cases_agree_with_their_baselines(demo_kommu
         assert got[(name, "polars")]["peak_mb"] > 0
     text = report.read_text(encoding="utf-8")
     assert "## Maskine" in text and "| proces-overlap | duckdb |" in text and "--case" in text
+
+
+def test_bench_validering_case_runs_and_says_what_it_skipped(demo_kommune, capsys):
+    """The loader-vs-dataframely case: its own variants always run (accepting every typed row, and
+    rejecting the planted invalid cells in the text variant); dataframely's only where it is installed."""
+    assert main(["bench", "--skala", "kommune", "--data", str(demo_kommune), "--case", "validering",
+                 "--repeats", "1", "--format", "csv"]) == 0
+    df = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    got = {r["variant"]: r for r in df.iter_rows(named=True)}
+    n = pl.scan_parquet(demo_kommune / "funktionsevne.parquet").select(pl.len()).collect().item()
+    assert got["polars"]["rows"] == n
+    assert 0 < n - got["polars-tekst"]["rows"] <= n // 100 + 1
+    try:
+        import dataframely  # noqa: F401
+    except ImportError:
+        assert "ikke installeret" in got["dataframely"]["note"]
+    else:
+        assert got["dataframely"]["rows"] == n
