@@ -150,7 +150,7 @@ def test_bench_kommune_whole_process_cases_agree_with_their_baselines(demo_kommu
     assert set(got) == {("proces-overlap", v) for v in ("polars", "duckdb", "pandas")} | {
         ("proces-optaelling", "polars"), ("proces-optaelling", "duckdb")} | {
         ("proces-forloeb", v) for v in ("polars", "duckdb", "pandas")} | {
-        ("aabn", "polars"), ("aabn", "polars-validering"), ("borgerside", "polars")}
+        ("aabn", "polars"), ("aabn", "polars-validering"), ("borgerside", "polars"), ("borgerside", "polars-parquet")}
     for name in ("proces-overlap", "proces-optaelling", "proces-forloeb"):
         rows = {v["rows"] for (c, _), v in got.items() if c == name}
         assert len(rows) == 1 and rows.pop() > 0, name

@@ -297,12 +297,24 @@ class Dataset:
         return Dataset(self.path, self.version, tables, self.rejected if rejected is None else rejected, self.files,
                        self.udtraeksdato_fil, self.root_tables if self.root_tables is not None else self.tables)
 
+    def collected(self) -> "Dataset":
+        """Every table and every table's rejected rows collected once (one collect_all), as lazy
+        frames over memory: what the app caches per dataset version (and per principal, scoped)."""
+        names, rej = list(self.tables), list(self.rejected)
+        frames = pl.collect_all([self.tables[n] for n in names] + [self.rejected[n] for n in rej])
+        return self.derive({n: f.lazy() for n, f in zip(names, frames)},
+                           {n: f.lazy() for n, f in zip(rej, frames[len(names):])})
+
     def only_borger(self, borger_id: str) -> "Dataset":
         """Every table with a borger_id narrowed to one borger *before* scoping, so the filter
         reaches the files (predicate pushdown) instead of stopping at the scope's semi-joins; the
-        reference date still comes from the whole dataset (root_tables)."""
+        reference date still comes from the whole dataset (root_tables). Follow-ups, which carry only
+        maal_id, follow the borger's goals."""
         tables = {n: lf.filter(pl.col("borger_id") == borger_id) if "borger_id" in lf.collect_schema().names() else lf
                   for n, lf in self.tables.items()}
+        if "opfoelgninger" in tables and "indsatsmaal" in tables:
+            tables["opfoelgninger"] = tables["opfoelgninger"].join(
+                tables["indsatsmaal"].select("maal_id"), on="maal_id", how="semi")
         return self.derive(tables)
 
     def rejected_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:

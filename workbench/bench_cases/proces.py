@@ -364,21 +364,37 @@ def aabn(ctx: Context) -> list[dict]:
     return rows
 
 
-@case("borgerside", "borgersidens data for én borger: åbn, afgræns, scope og forloeb (mål < 50 ms)")
+@case("borgerside", "borgersidens data for én borger: hoved, forløb, overlap og opmærkninger (mål < 50 ms)")
 def borgerside(ctx: Context) -> list[dict]:
-    from workbench import access, forloeb
+    from workbench import access, forloeb, kvalitet, overlap
     from workbench.dataset import udtraeksdato
 
     borger = _a_borger(ctx.data_dir)
     paa = udtraeksdato(open_dataset(ctx.data_dir))
 
-    def page() -> dict:
-        ds = access.scope(open_dataset(ctx.data_dir).only_borger(borger), access.ADMIN)
-        return forloeb.forloeb(ds, borger, paa)
+    def page(ds) -> dict:
+        """The borger page's data, as pages/borger.py computes it (workbench.ui.borger_view): header,
+        the five forløb frames, and the borger's overlap and kvalitet findings."""
+        mine = ds.only_borger(borger).collected()  # as borger_view.render: narrowed once
+        head = forloeb.borger_header(mine, borger, paa)
+        frames = pl.collect_all([
+            forloeb.borger_funktionsevne(mine, borger, paa), forloeb.borger_goals(mine, borger, paa),
+            forloeb.borger_ydelser(mine, borger, paa), forloeb.borger_stoettebehov(mine, borger, paa),
+            forloeb.borger_niveauer(mine, borger, paa),
+            overlap.overlap_report(mine.ydelser, paa).filter(pl.col("borger_id") == borger),
+            kvalitet.findings(mine, paa).filter(pl.col("borger_id") == borger),
+        ])
+        return {"head": head, "rows": sum(f.height for f in frames[:3])}
 
-    m = measure(page, ctx.repeats)
-    n = len(m["result"]["funktionsevne"]) + len(m["result"]["indsatsmaal"]) + len(m["result"]["ydelser"])
-    return [{"variant": "polars", "median_ms": m["median_ms"], "min_ms": m["min_ms"], "rows": n,
-             "note": f"borger {borger}"}]
+    # as the app: the version opened and collected once (shared cache), scoped once per principal
+    app_ds = access.scope(open_dataset(ctx.data_dir).collected(), access.ADMIN).collected()
+    m = measure(lambda: page(app_ds), ctx.repeats)
+    # as a command: open the Parquet files (manifest checksums) on every call, then narrow and scope
+    mp = measure(lambda: page(access.scope(open_dataset(ctx.data_dir).only_borger(borger), access.ADMIN)),
+                 ctx.repeats)
+    return [{"variant": "polars", "median_ms": m["median_ms"], "min_ms": m["min_ms"], "rows": m["result"]["rows"],
+             "note": f"borger {borger}; som appen: datasættet åbnet og samlet én gang pr. version og rolle"},
+            {"variant": "polars-parquet", "median_ms": mp["median_ms"], "min_ms": mp["min_ms"],
+             "rows": mp["result"]["rows"], "note": "åbner Parquet-filerne (kontrolsummer) ved hvert kald, som CLI"}]
 
 

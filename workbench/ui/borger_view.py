@@ -134,20 +134,10 @@ def _goal_table(goals: pl.DataFrame, labels: dict[int, str]) -> None:
                    "som opnået.")
 
 
-def _restrict(ds: Dataset, borger_id: str) -> Dataset:
-    tables = {n: lf.filter(pl.col("borger_id") == borger_id) for n, lf in ds.tables.items()
-              if "borger_id" in lf.collect_schema().names()}
-    out = ds.replace(**tables)
-    if "opfoelgninger" in ds.tables:
-        out = out.replace(opfoelgninger=ds.opfoelgninger.join(out.indsatsmaal.select("maal_id"), on="maal_id",
-                                                              how="semi"))
-    return out
-
-
 def findings_section(ds: Dataset, borger_id: str, paa: dt.date) -> None:
     """Potentielle overlappende ydelser and data-quality findings for this borger (workbench.overlap,
     workbench.kvalitet: the same functions as the Kvalitet page and the CLI)."""
-    mine = _restrict(ds, borger_id)
+    mine = ds.only_borger(borger_id)  # a no-op on the page's already narrowed dataset
     st.subheader("Datakvalitet og overlap")
     df = overlap.overlap_report(mine.ydelser, paa).filter(pl.col("borger_id") == borger_id).collect()
     if df.height:
@@ -257,7 +247,9 @@ def render() -> None:
         st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
         return
     _log_view(borger_id, paa)
-    header(forloeb.borger_header(ds, borger_id, paa), paa)
-    forloeb_sections(ds, borger_id, paa)
-    findings_section(ds, borger_id, paa)
-    review_section(principal, ds, borger_id, paa)
+    # the borger's rows taken out of the (scoped, in-memory) dataset once; every section reads them
+    mine = ds.only_borger(borger_id).collected()
+    header(forloeb.borger_header(mine, borger_id, paa), paa)
+    forloeb_sections(mine, borger_id, paa)
+    findings_section(mine, borger_id, paa)
+    review_section(principal, mine, borger_id, paa)

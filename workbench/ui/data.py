@@ -11,7 +11,6 @@ import datetime as dt
 import os
 from pathlib import Path
 
-import polars as pl
 import streamlit as st
 
 from workbench import access
@@ -54,12 +53,8 @@ def ensure_demo() -> None:
 def _opened(path: str, version: str) -> Dataset:
     """One dataset version opened and collected once for every session and principal: accepted
     tables and rejected rows (a manifest directory is read without re-validation)."""
-    ds = open_dataset(path)
-    names, rej = list(ds.tables), list(ds.rejected)
-    frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
-    tables = {n: f.lazy() for n, f in zip(names, frames)}
-    rejected = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}
-    return Dataset(ds.path, ds.version, tables, rejected, ds.files, ds.udtraeksdato_fil,
+    ds = open_dataset(path).collected()
+    return Dataset(ds.path, ds.version, ds.tables, ds.rejected, ds.files, ds.udtraeksdato_fil,
                    rejected_rows=ds.rejected_rows)
 
 
@@ -73,11 +68,7 @@ def opened_dataset() -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _frames(path: str, version: str, principal_key: str, _principal: access.Principal) -> Dataset:
-    ds = access.scope(_opened(path, version), _principal)
-    names, rej = list(ds.tables), list(ds.rejected)
-    collected = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in rej])
-    return ds.derive({n: df.lazy() for n, df in zip(names, collected)},
-                     {n: df.lazy() for n, df in zip(rej, collected[len(names):])})
+    return access.scope(_opened(path, version), _principal).collected()
 
 
 def scoped_dataset(principal: access.Principal) -> Dataset:
