@@ -29,3 +29,9 @@ pages = [
 auth.sidebar_user(principal)
 sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
 st.navigation(pages).run()
+
+# After the page: Kvalitet's heavy computation starts in the background (once per dataset version,
+# scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py).
+from workbench.ui.kvalitet_cache import prewarm  # noqa: E402  (not on the first page's critical path)
+
+prewarm(principal)

@@ -2,11 +2,18 @@
 
 One heavy computation per (dataset version, principal scope, reference date), collected once with
 pl.collect_all into a frozen dataclass of DataFrames (the page only filters and formats them).
+
+prewarm() starts that computation in a background thread after the first page a signed-in
+principal sees (app.py), for the dataset's default reference date: the first visit to Kvalitet
+then finds it cached (a visit while it runs waits for the same computation; Streamlit's
+cache_resource computes one key once).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,3 +78,39 @@ def results(principal: access.Principal, paa: dt.date) -> Resultat:
     """The Kvalitet page's numbers (Resultat) for the principal's scope on `paa`."""
     ds = data.scoped_dataset(principal)
     return _results(ds.version, principal.key, paa.isoformat(), ds, principal)
+
+
+_log = logging.getLogger(__name__)
+PREWARM = True  # tests switch it off (tests/conftest.py)
+_prewarmed: set[tuple[str, str, str]] = set()
+_prewarm_lock = threading.Lock()
+
+
+def prewarm(principal: access.Principal) -> threading.Thread | None:
+    """Compute results(principal, data_date()) in a background thread, once per (dataset version,
+    principal scope, reference date) and process; None when already started (or nothing to do).
+    The same cached function as the page: the numbers are the page's."""
+    if not PREWARM or not access.page_allowed(principal, "kvalitet"):
+        return None
+    try:
+        ds = data.scoped_dataset(principal)
+        paa = data.data_date()
+    except Exception:  # an unreadable dataset shows its own error on the page
+        return None
+    key = (ds.version, principal.key, paa.isoformat())
+    with _prewarm_lock:
+        if key in _prewarmed:
+            return None
+        _prewarmed.add(key)
+
+    def run() -> None:
+        try:
+            _results(*key, ds, principal)
+        except Exception:  # the page computes (and reports) it itself on a visit
+            _log.exception("Kvalitet: forudberegning fejlede")
+            with _prewarm_lock:
+                _prewarmed.discard(key)
+
+    thread = threading.Thread(target=run, name="ffb-kvalitet-forudberegning", daemon=True)
+    thread.start()
+    return thread
