@@ -57,8 +57,9 @@ def test_prewarm_computes_the_pages_results_once_in_the_background(demo_kommune,
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(demo_kommune))
     from workbench.ui import data, kvalitet_cache
 
-    monkeypatch.setattr(kvalitet_cache, "PREWARM", True)
-    monkeypatch.setattr(kvalitet_cache, "_prewarmed", set())
+    monkeypatch.setattr(data, "BACKGROUND", True)
+    monkeypatch.setattr(data, "_preloaded", set())
+    monkeypatch.setattr(kvalitet_cache, "PREWARM_DELAY_S", 0.0)
     thread = kvalitet_cache.prewarm(access.ADMIN)
     assert thread is not None
     thread.join(timeout=300)
@@ -74,10 +75,11 @@ def test_prewarm_computes_the_pages_results_once_in_the_background(demo_kommune,
 
 def test_prewarm_follows_the_scope_and_skips_roles_without_kvalitet(demo_kommune, counted, monkeypatch):
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(demo_kommune))
-    from workbench.ui import kvalitet_cache
+    from workbench.ui import data, kvalitet_cache
 
-    monkeypatch.setattr(kvalitet_cache, "PREWARM", True)
-    monkeypatch.setattr(kvalitet_cache, "_prewarmed", set())
+    monkeypatch.setattr(data, "BACKGROUND", True)
+    monkeypatch.setattr(data, "_preloaded", set())
+    monkeypatch.setattr(kvalitet_cache, "PREWARM_DELAY_S", 0.0)
     assert kvalitet_cache.prewarm(access.Principal("x", "analytiker")) is None  # no Kvalitet page
     assert len(counted) == 0
     kvalitet_cache.prewarm(access.ADMIN).join(timeout=300)

@@ -12,8 +12,8 @@ cache_resource computes one key once).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,17 +80,14 @@ def results(principal: access.Principal, paa: dt.date) -> Resultat:
     return _results(ds.version, principal.key, paa.isoformat(), ds, principal)
 
 
-_log = logging.getLogger(__name__)
-PREWARM = True  # tests switch it off (tests/conftest.py)
-_prewarmed: set[tuple[str, str, str]] = set()
-_prewarm_lock = threading.Lock()
+PREWARM_DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)
 
 
 def prewarm(principal: access.Principal) -> threading.Thread | None:
-    """Compute results(principal, data_date()) in a background thread, once per (dataset version,
-    principal scope, reference date) and process; None when already started (or nothing to do).
-    The same cached function as the page: the numbers are the page's."""
-    if not PREWARM or not access.page_allowed(principal, "kvalitet"):
+    """Compute results(principal, data_date()) in a background thread (data.background: once per
+    dataset version, principal scope and reference date, and process; None when already started
+    or switched off). The same cached function as the page: the numbers are the page's."""
+    if not data.BACKGROUND or not access.page_allowed(principal, "kvalitet"):
         return None
     try:
         ds = data.scoped_dataset(principal)
@@ -98,19 +95,9 @@ def prewarm(principal: access.Principal) -> threading.Thread | None:
     except Exception:  # an unreadable dataset shows its own error on the page
         return None
     key = (ds.version, principal.key, paa.isoformat())
-    with _prewarm_lock:
-        if key in _prewarmed:
-            return None
-        _prewarmed.add(key)
 
-    def run() -> None:
-        try:
-            _results(*key, ds, principal)
-        except Exception:  # the page computes (and reports) it itself on a visit
-            _log.exception("Kvalitet: forudberegning fejlede")
-            with _prewarm_lock:
-                _prewarmed.discard(key)
+    def work() -> None:
+        time.sleep(PREWARM_DELAY_S)
+        _results(*key, ds, principal)
 
-    thread = threading.Thread(target=run, name="ffb-kvalitet-forudberegning", daemon=True)
-    thread.start()
-    return thread
+    return data.background(("kvalitet", *key), work, "kvalitet-forudberegning")
