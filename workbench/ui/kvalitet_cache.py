@@ -4,7 +4,7 @@ One heavy computation per (dataset version, principal scope, reference date), co
 pl.collect_all into a frozen dataclass of DataFrames (the page only filters and formats them).
 
 prewarm() starts that computation in a background thread after the first page a signed-in
-principal sees (app.py), for the dataset's default reference date: the first visit to Kvalitet
+principal with the whole dataset in scope sees (app.py), for the dataset's default reference date: the first visit to Kvalitet
 then finds it cached (a visit while it runs waits for the same computation; Streamlit's
 cache_resource computes one key once).
 """
@@ -86,8 +86,16 @@ PREWARM_DELAY_S = 2.0  # let the browser draw the page that started it first (sa
 def prewarm(principal: access.Principal) -> threading.Thread | None:
     """Compute results(principal, data_date()) in a background thread (data.background: once per
     dataset version, principal scope and reference date, and process; None when already started
-    or switched off). The same cached function as the page: the numbers are the page's."""
+    or switched off). The same cached function as the page: the numbers are the page's.
+
+    Only for a principal who sees the whole dataset (scope 'alle', no kommuner): that is where the
+    computation is heavy (about 5 s CPU at national scale), and there are few such scopes, so the
+    background work stays bounded; a narrower scope is computed on its first visit, on its much
+    smaller data."""
     if not data.BACKGROUND or not access.page_allowed(principal, "kvalitet"):
+        return None
+    r = access.role(principal.rolle)
+    if r is None or r.scope != "alle" or principal.kommuner:
         return None
     try:
         ds = data.scoped_dataset(principal)
