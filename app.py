@@ -6,14 +6,20 @@ navigation nor reachable by its URL.
 
 import streamlit as st
 
-from workbench import access
-from workbench.ui import auth
-from workbench.ui.pages import PAGES
-from workbench.ui.widgets import sidebar_data_date
+from workbench.ui import data
+
+# The data are opened and collected in the background while the rest is imported (data.preload).
+data.preload()
+
+from workbench import access  # noqa: E402
+from workbench.ui import auth  # noqa: E402
+from workbench.ui.pages import PAGES  # noqa: E402
+from workbench.ui.widgets import sidebar_data_date  # noqa: E402
 
 st.set_page_config(page_title="FFB Workbench", page_icon=":material/analytics:", layout="wide")
 
 principal = auth.require_principal()
+data.preload(principal)  # the principal's scoped part, while the page's modules are imported
 allowed = [p for p in PAGES if access.page_allowed(principal, p[0])]
 if not allowed:
     auth.sidebar_user(principal)
@@ -29,3 +35,9 @@ pages = [
 auth.sidebar_user(principal)
 sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
 st.navigation(pages).run()
+
+# After the page: Kvalitet's heavy computation starts in the background (once per dataset version,
+# scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py).
+from workbench.ui.kvalitet_cache import prewarm  # noqa: E402  (not on the first page's critical path)
+
+prewarm(principal)

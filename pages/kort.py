@@ -15,6 +15,7 @@ from workbench.config import load_config
 from workbench import suppression
 from workbench.suppression import NONE
 from workbench.ui import auth, data
+from workbench.ui.deck import CompactDeck
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
                                        view_params, write_view_params)
@@ -62,12 +63,11 @@ for row, state in zip(tp.iter_rows(named=True), tmask):
     points.append({
         "tilbud_id": row["tilbud_id"], "lat": row["lat"], "lon": row["lon"],
         # suppressed counts get one fixed small size: the size never reveals a small number
-        "radius": 300.0 if hidden else 300.0 + 220.0 * math.sqrt(row["borgere"]),
+        "radius": 300.0 if hidden else round(300.0 + 220.0 * math.sqrt(row["borgere"]), 1),
         "fill": colours.get(row["tilbudstype"], [120, 120, 120]) + [210],
         "navn": row["navn"],
         "tekst": f"{row['tilbudstype']}<br/>Borgere: {n_text}<br/>Driftsform: {row['driftsform'] or 'uoplyst'}"
                  + ("<br/>Placering: postnummerets centrum" if row["placering"] == "postnr" else ""),
-        "lag": "tilbud",
     })
 missing = tp.filter(tp["lat"].is_null()).height
 
@@ -87,7 +87,7 @@ layers = [
               get_radius="radius", get_fill_color="fill", get_line_color=[40, 40, 40], stroked=True,
               line_width_min_pixels=1, radius_min_pixels=3, radius_max_pixels=40),
 ]
-deck = pdk.Deck(layers=layers, map_provider=None, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon,
+deck = CompactDeck(layers=layers, map_provider=None, initial_view_state=pdk.ViewState(latitude=lat, longitude=lon,
                 zoom=zoom), tooltip={"html": "<b>{navn}</b><br/>{tekst}",
                                      "style": {"backgroundColor": "#223", "color": "white"}})
 

@@ -26,6 +26,11 @@ def _isolated(tmp_path, monkeypatch):
 
     monkeypatch.setattr(users, "dev_allowed", lambda path: True)
     ratelimit.reset()
+    # No background work from app.py runs (workbench/ui/data.background): a thread outliving its test could write
+    # into the next test's (cleared) cache. Its own tests switch it back on.
+    from workbench.ui import data
+
+    monkeypatch.setattr(data, "BACKGROUND", False)
     import streamlit as st
 
     st.cache_data.clear()

@@ -127,3 +127,38 @@ def test_export_kommuner_and_tilbud_exact_or_til_offentliggoerelse(demo_env, med
     pub = csv(at)
     got = dict(zip(pub["Kommunekode"].to_list(), pub["Borgere"].to_list()))
     assert all(got[k] in (primary_label(), "x") for k in small["Kommunekode"].to_list())
+
+
+def test_deck_json_is_compact_and_the_same_spec():
+    """The map is sent without pydeck's indent=2 (5 MB -> ~1 MB at national scale), same content."""
+    import pydeck as pdk
+
+    from workbench.ui.deck import CompactDeck
+
+    layers = [pdk.Layer("GeoJsonLayer", geo.kommune_geojson(), id="kommuner", get_fill_color=[1, 2, 3])]
+    args = dict(layers=layers, map_provider=None, initial_view_state=pdk.ViewState(latitude=56.0, longitude=10.8, zoom=6.2),
+                tooltip={"html": "<b>{navn}</b>"})
+    compact, pretty = CompactDeck(**args).to_json(), pdk.Deck(**args).to_json()
+    assert "\n" not in compact and ", " not in compact[:2000]
+    assert json.loads(compact) == json.loads(pretty)
+    assert len(compact) < len(pretty) / 2
+
+
+def test_page_sends_compact_deck_json(demo_env):
+    at = run()
+    assert "\n" not in at.get("deck_gl_json_chart")[0].proto.json
+
+
+def test_simplified_kommune_geometry_keeps_every_kommune_and_island():
+    """geo/kommuner.geojson is simplified for drawing (geo/SOURCES.md): 98 kommuner, 308 polygon
+    parts (small islands kept), closed rings of at least 4 points, coordinates inside Denmark."""
+    feats = geo.kommune_geojson()["features"]
+    assert len(feats) == 98 == len({f["properties"]["kommunekode"] for f in feats})
+    assert set(geo.kommuner()["kommunekode"]) == {f["properties"]["kommunekode"] for f in feats}
+    parts = [poly for f in feats for poly in f["geometry"]["coordinates"]]
+    assert len(parts) == 308
+    for poly in parts:
+        for ring in poly:
+            assert len(ring) >= 4 and ring[0] == ring[-1]
+            for lon, lat in ring:
+                assert 8.0 <= lon <= 15.3 and 54.5 <= lat <= 57.8

@@ -8,7 +8,9 @@ already scoped to the signed-in principal, rejected rows included (no page re-op
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +18,60 @@ import streamlit as st
 from workbench import access
 from workbench.dataset import Dataset, open_dataset, peek_version, udtraeksdato
 from workbench.paths import demo_dir
+
+
+_log = logging.getLogger(__name__)
+# Background work (preload() here, kvalitet_cache.prewarm()): on in the app, off in tests
+# (tests/conftest.py), where a thread outliving its test could fill the next test's cleared cache.
+BACKGROUND = True
+_preloaded: set[tuple] = set()
+_preload_lock = threading.Lock()
+
+
+def background(key: tuple, work, name: str) -> threading.Thread | None:
+    """Run work() in a daemon thread once per key and process (None: already started, or
+    BACKGROUND is off). A failure is logged and forgotten: the page then does the work itself
+    and shows the error."""
+    if not BACKGROUND:
+        return None
+    with _preload_lock:
+        if key in _preloaded:
+            return None
+        _preloaded.add(key)
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:
+            _log.exception("baggrundsberegning %s fejlede", name)
+            with _preload_lock:
+                _preloaded.discard(key)
+
+    thread = threading.Thread(target=run, name=f"ffb-{name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def preload(principal: access.Principal | None = None) -> threading.Thread | None:
+    """Open and collect the current version (and, given a principal, its scoped part) in the
+    background while the first script run is still importing its modules: Polars works on the
+    other core without the GIL, so the first page finds the data ready sooner. The same cached
+    functions the pages call (a page that gets there first waits for the same computation). The
+    manifest check runs inside open_dataset as always: a tampered file is refused there, and the
+    page's own call then raises the error."""
+    if not BACKGROUND:
+        return None
+    try:
+        path = data_path()
+        if using_demo() and not (demo_dir() / "borgere.parquet").is_file():
+            return None  # generating the demo stays on the page (ensure_demo, with its spinner)
+        version = peek_version(path)
+    except Exception:
+        return None
+    if principal is None:
+        return background(("opened", str(path), version), lambda: _opened(str(path), version), "indlaes")
+    return background(("frames", str(path), version, principal.key),
+                      lambda: _frames(str(path), version, principal.key, principal), "indlaes-scope")
 
 
 def data_path() -> Path:
