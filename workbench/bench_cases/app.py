@@ -1,8 +1,11 @@
 """Benchmark cases 'app' and 'app-belastning': the Streamlit app in Debian chromium on loopback.
 
 - app: `streamlit run app.py` on the dataset, cold start until Overblik is rendered, then every
-  page's first and warm (second) visit, each until Streamlit's script run has finished; the
-  server's peak RSS (VmHWM) at the end.
+  page's first and warm (second) visit by URL (a reload / deep link: new Streamlit session, JS
+  bundle and websocket), each until Streamlit's script run has finished; then, in one session, the
+  in-app navigation a user does (a click on the page's link in the sidebar, until the rerun has
+  finished: first and warm) and real Udforsk widget changes (the 'Rækker' selectbox, a Kommune
+  filter in the sidebar); the server's peak RSS (VmHWM) at the end.
 - app-belastning: a bounded load test on 127.0.0.1 only: one chromium, 10 browser contexts, each
   cycling Overblik, Udforsk (with changing filters via the URL), the borger page and Kvalitet for a
   fixed time (60 s national, 20 s otherwise); page-ready p50/p95, errors and the server's peak RSS.
@@ -120,6 +123,64 @@ def _visit(page, url: str) -> float:
     return (time.perf_counter() - t0) * 1000 - SETTLE_MS
 
 
+_OBSERVE = """() => {
+  const el = document.querySelector('[data-testid="stApp"]');
+  if (!window.__ffbRuns || window.__ffbRuns.el !== el) {
+    const r = {el: el, runs: 0, done: 0};
+    new MutationObserver(() => {
+      const s = el.getAttribute('data-test-script-state');
+      if (s === 'running') r.runs++; else if (s === 'notRunning') r.done = performance.now();
+    }).observe(el, {attributes: true, attributeFilter: ['data-test-script-state']});
+    window.__ffbRuns = r;
+  }
+  return [window.__ffbRuns.runs, performance.now()];
+}"""
+_RERUN_DONE = """(runs) => window.__ffbRuns.runs > runs && !document.querySelector('[data-stale="true"]')
+  && document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def _rerun_ms(page, action) -> float:
+    """ms (browser clock) from `action()` (a click in the running app) until the rerun(s) it starts
+    have finished: Streamlit's script state went to running and back to notRunning, nothing stale,
+    and no further run within SETTLE_MS. A MutationObserver on stApp stamps the last 'notRunning',
+    so a run shorter than the settle wait is timed exactly, and the settle wait is never counted."""
+    runs, t0 = page.evaluate(_OBSERVE)
+    action()
+    while True:
+        page.wait_for_function(_RERUN_DONE, arg=runs, polling=50, timeout=180_000)
+        seen = page.evaluate("() => window.__ffbRuns.runs")
+        page.wait_for_timeout(SETTLE_MS)
+        if page.evaluate(_RERUN_DONE, seen - 1) and page.evaluate("() => window.__ffbRuns.runs") == seen:
+            return page.evaluate("() => window.__ffbRuns.done") - t0
+        runs = seen
+
+
+def _nav_link(page, title: str):
+    """The page's link in st.navigation's sidebar menu (the 'View n more' fold opened first)."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    link = nav.locator("a").filter(has=page.get_by_text(title, exact=True))
+    if not link.count():
+        more = nav.locator("button")
+        if more.count():
+            more.first.click()
+            link.first.wait_for(timeout=10_000)
+    return link.first
+
+
+def _navigate(page, title: str) -> float:
+    """ms from a click on the page's sidebar link until the page's script run has finished."""
+    link = _nav_link(page, title)
+    return _rerun_ms(page, link.click)
+
+
+def _choose(page, container, option: str) -> float:
+    """ms from choosing `option` in a selectbox/multiselect (a locator) until the rerun finished."""
+    container.locator("input").first.click()
+    opt = page.get_by_role("option", name=option, exact=True)
+    opt.first.wait_for(timeout=10_000)
+    return _rerun_ms(page, opt.first.click)
+
+
 def _a_borger(data_dir: Path) -> str:
     from workbench.bench_cases.proces import _a_borger as pick
 
@@ -152,19 +213,62 @@ def app_case(ctx: Context) -> list[dict]:
             cold = (time.perf_counter() - t0) * 1000 - SETTLE_MS
             rows.append({"variant": "koldstart-overblik", "median_ms": cold, "min_ms": cold,
                          "note": "fra streamlit run til Overblik vist (varm OS-cache)"})
+            reload_note = "genindlæsning/dybt link: ny session, JS og websocket"
             for key in PAGES:
                 first = _visit(page, _url(base, key, borger))
                 warm = [_visit(page, _url(base, key, borger)) for _ in range(max(1, ctx.repeats))]
-                rows.append({"variant": f"{key}-foerste", "median_ms": first, "min_ms": first})
-                rows.append({"variant": f"{key}-varm", "median_ms": statistics.median(warm), "min_ms": min(warm)})
+                rows.append({"variant": f"{key}-foerste", "median_ms": first, "min_ms": first,
+                             "note": f"URL, {reload_note}"})
+                rows.append({"variant": f"{key}-varm", "median_ms": statistics.median(warm), "min_ms": min(warm),
+                             "note": f"URL, {reload_note}"})
             changes = [_visit(page, _url(base, "udforsk", borger, n)) for n in range(1, 4)]
-            rows.append({"variant": "udforsk-filterskift", "median_ms": statistics.median(changes),
-                         "min_ms": min(changes), "note": "ny rækkedimension pr. visning (hel sidekørsel)"})
+            rows.append({"variant": "udforsk-filterskift-url", "median_ms": statistics.median(changes),
+                         "min_ms": min(changes),
+                         "note": f"ny rækkedimension i URL'en ({reload_note}), ikke et klik"})
+            rows += _in_app(page, base, ctx.repeats)
         finally:
             browser.close()
         peak = _peak_mb(proc.pid)
     for r in rows:
         r["peak_mb"] = peak
+    return rows
+
+
+def _in_app(page, base: str, repeats: int) -> list[dict]:
+    """One session, as a user works: every page by its sidebar link (first and warm visits, the
+    first being the first in this session; caches shared with the URL visits above are warm), then
+    Udforsk widget changes. Each sample from the click until the rerun has finished."""
+    from workbench.ui.pages import PAGES as ALL
+
+    titles = {key: title for key, _f, title, _u, _i in ALL}
+    rows = []
+    page.goto(f"{base}/adgangslog", wait_until="domcontentloaded")  # a fresh session on a light page
+    _ready(page)
+    note = "klik i sidemenuen til kørslen er færdig (samme session)"
+    for key in PAGES:
+        first = _navigate(page, titles[key])
+        warm = []
+        for _ in range(max(1, repeats)):
+            _navigate(page, titles["adgangslog" if key != "adgangslog" else "overblik"])
+            warm.append(_navigate(page, titles[key]))
+        rows.append({"variant": f"{key}-klik-foerste", "median_ms": first, "min_ms": first, "note": note})
+        rows.append({"variant": f"{key}-klik-varm", "median_ms": statistics.median(warm), "min_ms": min(warm),
+                     "note": note})
+    _navigate(page, titles["udforsk"])
+    from workbench import udforsk as E
+
+    raekker = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Rækker", exact=True))
+    dims = [E.DIMENSIONS[d] for d in ("paragraf", "aldersgruppe", "kommune")]
+    times = [_choose(page, raekker, dims[n % 3]) for n in range(max(3, repeats))]
+    rows.append({"variant": "udforsk-widgetskift", "median_ms": statistics.median(times), "min_ms": min(times),
+                 "note": "'Rækker' skiftes i selectboxen (en rerun i samme session)"})
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator("summary").filter(has=page.get_by_text("Målgruppe", exact=True)).first.click()
+    toggle = sidebar.locator('[data-testid="stCheckbox"]').filter(has=page.get_by_text("Kun primær målgruppe"))
+    toggle.first.wait_for(timeout=10_000)
+    times = [_rerun_ms(page, toggle.first.locator("label").first.click) for _ in range(max(2, repeats + repeats % 2))]
+    rows.append({"variant": "udforsk-filterskift", "median_ms": statistics.median(times), "min_ms": min(times),
+                 "note": "filteret 'Kun primær målgruppe' slås til/fra i sidepanelet (en rerun i samme session)"})
     return rows
 
 
