@@ -33,3 +33,18 @@ def test_crosstab_cache_follows_a_new_dataset_version(borger_x_dir, tmp_path, mo
     assert after.total[0] == before.total[0] + 1  # the new version's extra ydelse, not the cached count
     assert after.row_values == expected.row_values and after.total == expected.total
     assert after.row_totals.equals(expected.row_totals)
+
+
+def test_distribution_reuses_niveauer_only_for_the_same_date(demo_env):
+    """The cached assessed niveauer are shared by filters with the same reference date and window;
+    each cached distribution equals the uncached one (another date or window is not reused)."""
+    ds = open_dataset(demo_env)
+    base = Filters(udtraeksdato=udtraeksdato(ds, today=dt.date(2026, 11, 25)))
+    older = base.with_(paa=base.reference_date() - dt.timedelta(days=400))
+    cases = [base, base.with_(kun_primaer=True), base.with_(vurderet_maaneder=6), older, older.with_(koen=("K",))]
+    seen = []
+    for f in cases:
+        got = udforsk_cache.funktionsevne_fordeling(ADMIN, f)
+        assert got.equals(E.funktionsevne_fordeling(ds, f).collect()), f
+        seen.append(got)
+    assert not seen[0].equals(seen[2]) and not seen[0].equals(seen[3])  # the cases do differ
