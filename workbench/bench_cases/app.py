@@ -38,6 +38,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLE_MS = 300
 PAGES = ("overblik", "udforsk", "kort", "borger", "kvalitet", "adgangslog")
 LOAD_TIMEOUT_MS = 120_000
+RERUN_TIMEOUT_MS = 180_000
 
 
 def _missing() -> str | None:
@@ -127,10 +128,12 @@ _OBSERVE = """() => {
   const el = document.querySelector('[data-testid="stApp"]');
   if (!window.__ffbRuns || window.__ffbRuns.el !== el) {
     const r = {el: el, runs: 0, done: 0};
-    new MutationObserver(() => {
-      const s = el.getAttribute('data-test-script-state');
-      if (s === 'running') r.runs++; else if (s === 'notRunning') r.done = performance.now();
-    }).observe(el, {attributes: true, attributeFilter: ['data-test-script-state']});
+    new MutationObserver((records) => {  // every record: two changes in one batch are both counted
+      for (const m of records) {
+        if (m.oldValue === 'notRunning') r.runs++;
+        else if (m.oldValue === 'running') r.done = performance.now();
+      }
+    }).observe(el, {attributes: true, attributeOldValue: true, attributeFilter: ['data-test-script-state']});
     window.__ffbRuns = r;
   }
   return [window.__ffbRuns.runs, performance.now()];
@@ -147,7 +150,7 @@ def _rerun_ms(page, action) -> float:
     runs, t0 = page.evaluate(_OBSERVE)
     action()
     while True:
-        page.wait_for_function(_RERUN_DONE, arg=runs, polling=50, timeout=180_000)
+        page.wait_for_function(_RERUN_DONE, arg=runs, polling=50, timeout=RERUN_TIMEOUT_MS)
         seen = page.evaluate("() => window.__ffbRuns.runs")
         page.wait_for_timeout(SETTLE_MS)
         if page.evaluate(_RERUN_DONE, seen - 1) and page.evaluate("() => window.__ffbRuns.runs") == seen:
