@@ -137,14 +137,49 @@ class _Runs:
         ws.on("framereceived", self._frame)
 
     def _frame(self, payload) -> None:
-        if isinstance(payload, (bytes, bytearray)):
-            from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+        if isinstance(payload, (bytes, bytearray)) and _SCRIPT_FINISHED in _top_fields(bytes(payload)):
+            self.finished.append(time.perf_counter())
 
-            try:
-                if ForwardMsg.FromString(bytes(payload)).WhichOneof("type") == "script_finished":
-                    self.finished.append(time.perf_counter())
-            except Exception:  # not a ForwardMsg: ignored
-                pass
+
+_SCRIPT_FINISHED = 6  # ForwardMsg.script_finished's field number (streamlit/proto/ForwardMsg.proto)
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, i
+        shift += 7
+
+
+def _top_fields(buf: bytes) -> set[int]:
+    """The field numbers at the top level of a protobuf message, read from the wire format (the
+    workbench package never depends on Streamlit's generated classes). Malformed input: what was
+    read so far."""
+    seen: set[int] = set()
+    i = 0
+    try:
+        while i < len(buf):
+            key, i = _varint(buf, i)
+            field, wire = key >> 3, key & 7
+            seen.add(field)
+            if wire == 0:
+                _v, i = _varint(buf, i)
+            elif wire == 1:
+                i += 8
+            elif wire == 2:
+                n, i = _varint(buf, i)
+                i += n
+            elif wire == 5:
+                i += 4
+            else:
+                break
+    except IndexError:
+        pass
+    return seen
 
 
 def _rerun_ms(page, runs: _Runs, action) -> float:
