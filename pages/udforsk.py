@@ -55,7 +55,7 @@ if "driftsform" in (rows, cols_dim) and "driftsformer" in codes.unconfirmed:
     st.caption("⚠ Listen over driftsformer er ubekræftet.")
 
 try:
-    ct = E.crosstab(ds, f, rows, cols_dim, measure, undertema=undertema)
+    ct = udforsk_cache.crosstab(principal, f, rows, cols_dim, measure, undertema=undertema)
 except ValueError as exc:
     st.error(f"Tabellen kan ikke laves: {exc}")
     st.stop()

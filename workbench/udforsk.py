@@ -290,20 +290,41 @@ def crosstab(ds: Dataset, f: Filters, rows: str, cols: str | None, measure: str 
 
 # -- funktionsevne distribution ---------------------------------------------------------------------
 
+def fordeling_niveauer(ds: Dataset, f: Filters, undertemaer: list[str] | None = None,
+                       codes: CodeLists | None = None) -> pl.LazyFrame:
+    """borger_id, undertema, niveau of every assessed (borger, Aktivitet og deltagelse undertema) on the
+    reference date (within f.vurderet_maaneder): the part of funktionsevne_fordeling that does not
+    depend on the population filters (a UI may collect it once per date and reuse it)."""
+    codes = codes or load_config().codes
+    uts = undertemaer or codes.aktivitet_undertemaer()
+    return latest_niveauer(ds, f.reference_date(), uts, f.vurderet_maaneder).select("borger_id", "undertema", "niveau")
+
+
 def funktionsevne_fordeling(ds: Dataset, f: Filters, undertemaer: list[str] | None = None,
-                            codes: CodeLists | None = None, kun_vurderede: bool = True) -> pl.LazyFrame:
+                            codes: CodeLists | None = None, kun_vurderede: bool = True,
+                            niveauer: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """undertema, niveau ('0'..'4', 'Ikke vurderet'), borgere: for every Aktivitet og deltagelse undertema,
     how many borgere of the population are at each niveau (latest assessment on or before the reference
     date; no assessment or empty niveau = Ikke vurderet). Each undertema row adds up to the population.
-    kun_vurderede drops undertemaer where nobody in the population has a niveau 0-4."""
+    kun_vurderede drops undertemaer where nobody in the population has a niveau 0-4.
+    niveauer: fordeling_niveauer(ds, f, undertemaer) when the caller has it already (same result)."""
     codes = codes or load_config().codes
     uts = undertemaer or codes.aktivitet_undertemaer()
-    pop = population(ds, f, codes)
-    grid = pop.join(pl.LazyFrame({"undertema": list(uts)}), how="cross")
-    lv = latest_niveauer(ds, f.reference_date(), uts, f.vurderet_maaneder).select("borger_id", "undertema", "niveau")
-    full = grid.join(lv, on=["borger_id", "undertema"], how="left").with_columns(
-        pl.col("niveau").fill_null(IKKE_VURDERET))
-    out = full.group_by("undertema", "niveau").agg(pl.len().alias("borgere"))
+    pop = population(ds, f, codes).select("borger_id").unique()
+    lv = niveauer if niveauer is not None else fordeling_niveauer(ds, f, uts, codes)
+    # Counted without a population x undertema grid: the assessed per (undertema, niveau), and
+    # Ikke vurderet = the population minus the assessed on that undertema (zero counts left out).
+    vurderet = (lv.filter(pl.col("niveau").is_not_null()).join(pop, on="borger_id", how="semi")
+                .group_by("undertema", "niveau").agg(pl.len().alias("borgere")))
+    n_pop = pop.select(pl.len().alias("_n"))
+    ikke = (pl.LazyFrame({"undertema": list(uts)})
+            .join(vurderet.group_by("undertema").agg(pl.col("borgere").sum().alias("_v")), on="undertema", how="left")
+            .join(n_pop, how="cross")
+            .select("undertema", pl.lit(IKKE_VURDERET).alias("niveau"),
+                    (pl.col("_n").cast(pl.Int64) - pl.col("_v").fill_null(0).cast(pl.Int64)).alias("borgere"))
+            .filter(pl.col("borgere") > 0))
+    out = pl.concat([vurderet.with_columns(pl.col("borgere").cast(pl.UInt32)),
+                     ikke.with_columns(pl.col("borgere").cast(pl.UInt32))])
     if kun_vurderede:
         assessed = out.filter(pl.col("niveau") != IKKE_VURDERET).select("undertema").unique()
         out = out.join(assessed, on="undertema", how="semi")

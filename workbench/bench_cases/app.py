@@ -1,8 +1,11 @@
 """Benchmark cases 'app' and 'app-belastning': the Streamlit app in Debian chromium on loopback.
 
 - app: `streamlit run app.py` on the dataset, cold start until Overblik is rendered, then every
-  page's first and warm (second) visit, each until Streamlit's script run has finished; the
-  server's peak RSS (VmHWM) at the end.
+  page's first and warm (second) visit by URL (a reload / deep link: new Streamlit session, JS
+  bundle and websocket), each until Streamlit's script run has finished; then, in one session, the
+  in-app navigation a user does (a click on the page's link in the sidebar, until the rerun has
+  finished: first and warm) and real Udforsk widget changes (the 'Rækker' selectbox, a Kommune
+  filter in the sidebar); the server's peak RSS (VmHWM) at the end.
 - app-belastning: a bounded load test on 127.0.0.1 only: one chromium, 10 browser contexts, each
   cycling Overblik, Udforsk (with changing filters via the URL), the borger page and Kvalitet for a
   fixed time (60 s national, 20 s otherwise); page-ready p50/p95, errors and the server's peak RSS.
@@ -35,6 +38,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SETTLE_MS = 300
 PAGES = ("overblik", "udforsk", "kort", "borger", "kvalitet", "adgangslog")
 LOAD_TIMEOUT_MS = 120_000
+RERUN_TIMEOUT_MS = 180_000
 
 
 def _missing() -> str | None:
@@ -120,6 +124,116 @@ def _visit(page, url: str) -> float:
     return (time.perf_counter() - t0) * 1000 - SETTLE_MS
 
 
+class _Runs:
+    """Script runs as the browser's websocket receives them: Streamlit's ForwardMsg `script_finished`
+    per run, stamped on the bench's clock. (The DOM's script-state attribute alone misses a fast run
+    when React renders its start and end in one commit, e.g. while the previous page still draws.)"""
+
+    def __init__(self, page) -> None:
+        self.finished: list[float] = []
+        page.on("websocket", self._socket)
+
+    def _socket(self, ws) -> None:
+        ws.on("framereceived", self._frame)
+
+    def _frame(self, payload) -> None:
+        if isinstance(payload, (bytes, bytearray)) and _SCRIPT_FINISHED in _top_fields(bytes(payload)):
+            self.finished.append(time.perf_counter())
+
+
+_SCRIPT_FINISHED = 6  # ForwardMsg.script_finished's field number (streamlit/proto/ForwardMsg.proto)
+
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, i
+        shift += 7
+
+
+def _top_fields(buf: bytes) -> set[int]:
+    """The field numbers at the top level of a protobuf message, read from the wire format (the
+    workbench package never depends on Streamlit's generated classes). Malformed input: what was
+    read so far."""
+    seen: set[int] = set()
+    i = 0
+    try:
+        while i < len(buf):
+            key, i = _varint(buf, i)
+            field, wire = key >> 3, key & 7
+            seen.add(field)
+            if wire == 0:
+                _v, i = _varint(buf, i)
+            elif wire == 1:
+                i += 8
+            elif wire == 2:
+                n, i = _varint(buf, i)
+                i += n
+            elif wire == 5:
+                i += 4
+            else:
+                break
+    except IndexError:
+        pass
+    return seen
+
+
+def _rerun_ms(page, runs: _Runs, action) -> float:
+    """ms from `action()` (a click in the running app) until the rerun(s) it starts have finished:
+    a `script_finished` message received after the click, the page idle (script state notRunning,
+    nothing stale), and no further run finished within SETTLE_MS (the settle wait not counted)."""
+    t0 = time.perf_counter()
+    n0 = len(runs.finished)
+    action()
+    deadline = time.monotonic() + RERUN_TIMEOUT_MS / 1000
+    while True:
+        while len(runs.finished) == n0:
+            if time.monotonic() > deadline:
+                raise TimeoutError("ingen script_finished efter klikket")
+            page.wait_for_timeout(20)
+        page.wait_for_function(_IDLE_JS, polling=20, timeout=RERUN_TIMEOUT_MS)
+        end = max(runs.finished[-1], time.perf_counter())
+        n1 = len(runs.finished)
+        page.wait_for_timeout(SETTLE_MS)
+        if len(runs.finished) == n1 and page.evaluate(_IDLE_JS):
+            return (end - t0) * 1000
+        n0 = n1
+
+
+_IDLE_JS = """() => !document.querySelector('[data-stale="true"]')
+  && document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def _nav_link(page, title: str):
+    """The page's link in st.navigation's sidebar menu (the 'View n more' fold opened first)."""
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    link = nav.locator("a").filter(has=page.get_by_text(title, exact=True))
+    if not link.count():
+        more = nav.locator("button")
+        if more.count():
+            more.first.click()
+            link.first.wait_for(timeout=10_000)
+    return link.first
+
+
+def _navigate(page, runs: _Runs, title: str) -> float:
+    """ms from a click on the page's sidebar link until the page's script run has finished."""
+    link = _nav_link(page, title)
+    return _rerun_ms(page, runs, link.click)
+
+
+def _choose(page, runs: _Runs, container, option: str) -> float:
+    """ms from choosing `option` in a selectbox/multiselect (a locator) until the rerun finished."""
+    container.locator("input").first.click()
+    opt = page.get_by_role("option", name=option, exact=True)
+    opt.first.wait_for(timeout=10_000)
+    return _rerun_ms(page, runs, opt.first.click)
+
+
 def _a_borger(data_dir: Path) -> str:
     from workbench.bench_cases.proces import _a_borger as pick
 
@@ -152,19 +266,108 @@ def app_case(ctx: Context) -> list[dict]:
             cold = (time.perf_counter() - t0) * 1000 - SETTLE_MS
             rows.append({"variant": "koldstart-overblik", "median_ms": cold, "min_ms": cold,
                          "note": "fra streamlit run til Overblik vist (varm OS-cache)"})
+            reload_note = "genindlæsning/dybt link: ny session, JS og websocket"
             for key in PAGES:
                 first = _visit(page, _url(base, key, borger))
                 warm = [_visit(page, _url(base, key, borger)) for _ in range(max(1, ctx.repeats))]
-                rows.append({"variant": f"{key}-foerste", "median_ms": first, "min_ms": first})
-                rows.append({"variant": f"{key}-varm", "median_ms": statistics.median(warm), "min_ms": min(warm)})
+                rows.append({"variant": f"{key}-foerste", "median_ms": first, "min_ms": first,
+                             "note": f"URL, {reload_note}"})
+                rows.append({"variant": f"{key}-varm", "median_ms": statistics.median(warm), "min_ms": min(warm),
+                             "note": f"URL, {reload_note}"})
             changes = [_visit(page, _url(base, "udforsk", borger, n)) for n in range(1, 4)]
-            rows.append({"variant": "udforsk-filterskift", "median_ms": statistics.median(changes),
-                         "min_ms": min(changes), "note": "ny rækkedimension pr. visning (hel sidekørsel)"})
+            rows.append({"variant": "udforsk-filterskift-url", "median_ms": statistics.median(changes),
+                         "min_ms": min(changes),
+                         "note": f"ny rækkedimension i URL'en ({reload_note}), ikke et klik"})
+            try:
+                rows += _in_app(page, base, ctx.repeats, proc.pid)
+            except Exception as exc:  # the reload rows above stay; the failure is a row of its own
+                rows.append({"variant": "klik", "note": f"fejl: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"})
         finally:
             browser.close()
         peak = _peak_mb(proc.pid)
     for r in rows:
         r["peak_mb"] = peak
+    return rows
+
+
+def _cpu_ms(pid: int | None) -> float:
+    """CPU time (user + system, all threads) the process has used so far, ms (10 ms resolution)."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _row(variant: str, samples: list[tuple[float, float]], note: str) -> dict:
+    """A result row from (ms, server-CPU ms) samples; the server's CPU goes in the note, as it does
+    not depend on the machine's other load the way the wall time does."""
+    ms = [m for m, _c in samples]
+    cpu = statistics.median(c for _m, c in samples)
+    return {"variant": variant, "median_ms": statistics.median(ms), "min_ms": min(ms),
+            "note": f"{note}; server-CPU median {cpu:.0f} ms"}
+
+
+def _in_app(page, base: str, repeats: int, pid: int | None = None) -> list[dict]:
+    """One session, as a user works: every page by its sidebar link (first and warm visits, the
+    first being the first in this session; caches shared with the URL visits above are warm), then
+    Udforsk widget changes. Each sample from the click until the rerun has finished, with the
+    server's CPU time over the same span."""
+    from workbench.ui.pages import PAGES as ALL
+
+    titles = {key: title for key, _f, title, _u, _i in ALL}
+
+    def timed(fn, *args) -> tuple[float, float]:
+        c0 = _cpu_ms(pid)
+        ms = fn(*args)
+        return ms, _cpu_ms(pid) - c0
+
+    rows = []
+    page = page.context.new_page()  # a fresh session on a light page, its websocket watched
+    runs = _Runs(page)
+    page.goto(f"{base}/adgangslog", wait_until="domcontentloaded")
+    _ready(page)
+    note = "klik i sidemenuen til kørslen er færdig (samme session)"
+    for key in PAGES:
+        first = timed(_navigate, page, runs, titles[key])
+        warm = []
+        for _ in range(max(1, repeats)):
+            _navigate(page, runs, titles["adgangslog" if key != "adgangslog" else "overblik"])
+            warm.append(timed(_navigate, page, runs, titles[key]))
+        rows.append(_row(f"{key}-klik-foerste", [first], note))
+        rows.append(_row(f"{key}-klik-varm", warm, note))
+    _navigate(page, runs, titles["udforsk"])
+    from workbench import udforsk as E
+
+    raekker = page.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text("Rækker", exact=True))
+    # dimensions the URL visits above did not use: each sample a crosstab not computed before
+    dims = [E.DIMENSIONS[d] for d in ("region", "koen", "maalgruppe", "stoettebehov", "tilbudstype", "aar")]
+    times = [timed(_choose, page, runs, raekker, dims[n % len(dims)]) for n in range(max(3, repeats))]
+    rows.append(_row("udforsk-widgetskift", times, "'Rækker' skiftes i selectboxen til en ny dimension (en rerun i "
+                                                   "samme session)"))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator("summary").filter(has=page.get_by_text("Kommune og region", exact=True)).first.click()
+    kommune = sidebar.locator('[data-testid="stMultiSelect"]').filter(has=page.get_by_text("Kommune", exact=True))
+    kommune.first.wait_for(timeout=10_000)
+
+    def add_kommune() -> float:  # the first kommune still offered: every sample a new filter state
+        opt = page.get_by_role("option").first
+        for attempt in range(3):  # the dropdown may not open on a click during a repaint: try again
+            kommune.first.locator("input").first.click()
+            try:
+                opt.wait_for(timeout=5_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                page.keyboard.press("Escape")
+        return _rerun_ms(page, runs, opt.click)
+
+    times = [timed(add_kommune) for _ in range(max(3, repeats))]
+    rows.append(_row("udforsk-filterskift", times, "en kommune mere i sidepanelets filter 'Kommune' (en rerun i "
+                                                   "samme session; hver gang en ny filterkombination)"))
     return rows
 
 

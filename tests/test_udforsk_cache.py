@@ -1,0 +1,50 @@
+"""workbench.ui.udforsk_cache: the cached crosstab follows the dataset version (never old numbers for
+new data) and equals the uncached computation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from workbench import importer
+from workbench import udforsk as E
+from workbench.access import Principal
+from workbench.dataset import open_dataset, udtraeksdato
+from workbench.filters import Filters
+from workbench.ui import udforsk_cache
+
+ADMIN = Principal("admin", "admin")
+T0 = dt.datetime(2026, 11, 23, 12, 0)
+
+
+def test_crosstab_cache_follows_a_new_dataset_version(borger_x_dir, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    importer.import_dataset(borger_x_dir, data, now=T0)
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(data))
+    f = Filters(udtraeksdato=udtraeksdato(open_dataset(data), today=dt.date(2026, 11, 25)))
+    before = udforsk_cache.crosstab(ADMIN, f, "paragraf", None, "ydelser")
+    first = E.crosstab(open_dataset(data), f, "paragraf", None, "ydelser")
+    assert before.total == first.total and before.row_totals.equals(first.row_totals)
+    assert udforsk_cache.crosstab(ADMIN, f, "paragraf", None, "ydelser") is before  # cached: same view, same data
+
+    (borger_x_dir / "ydelser.csv").open("a").write("Y9,X,SEL §85,Støtte til administration,2023-01-01,,,,,,,\n")
+    importer.import_dataset(borger_x_dir, data, now=T0 + dt.timedelta(hours=1))
+    after = udforsk_cache.crosstab(ADMIN, f, "paragraf", None, "ydelser")
+    expected = E.crosstab(open_dataset(data), f, "paragraf", None, "ydelser")
+    assert after.total[0] == before.total[0] + 1  # the new version's extra ydelse, not the cached count
+    assert after.row_values == expected.row_values and after.total == expected.total
+    assert after.row_totals.equals(expected.row_totals)
+
+
+def test_distribution_reuses_niveauer_only_for_the_same_date(demo_env):
+    """The cached assessed niveauer are shared by filters with the same reference date and window;
+    each cached distribution equals the uncached one (another date or window is not reused)."""
+    ds = open_dataset(demo_env)
+    base = Filters(udtraeksdato=udtraeksdato(ds, today=dt.date(2026, 11, 25)))
+    older = base.with_(paa=base.reference_date() - dt.timedelta(days=400))
+    cases = [base, base.with_(kun_primaer=True), base.with_(vurderet_maaneder=6), older, older.with_(koen=("K",))]
+    seen = []
+    for f in cases:
+        got = udforsk_cache.funktionsevne_fordeling(ADMIN, f)
+        assert got.equals(E.funktionsevne_fordeling(ds, f).collect()), f
+        seen.append(got)
+    assert not seen[0].equals(seen[2]) and not seen[0].equals(seen[3])  # the cases do differ
