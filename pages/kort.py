@@ -189,11 +189,12 @@ if access.can(principal, "eksport"):
     meta = X.standard_meta(f.describe(codes), ds.version, {
         "Mål": label, "Diskretionering": suppression.explanation(visning=eksport_visning)})
     bar = st.container(horizontal=True)
+    # the files are built when clicked (a callable), not on every rerun of the page
     bar.download_button("Eksportér kortets tal til Excel",
-                        X.to_xlsx_bytes({"Kommuner": k_tabel, "Tilbud": t_tabel}, meta), "kort.xlsx",
+                        lambda: X.to_xlsx_bytes({"Kommuner": k_tabel, "Tilbud": t_tabel}, meta), "kort.xlsx",
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="kort_xlsx",
                         icon=":material/download:", on_click=log_action,
                         args=(accesslog.EKSPORT, (), f"Kort (xlsx): {summary(f)}"[:400]))
-    bar.download_button("Eksportér kommunerne til CSV", X.to_csv_bytes(k_tabel), "kort_kommuner.csv", "text/csv",
+    bar.download_button("Eksportér kommunerne til CSV", lambda: X.to_csv_bytes(k_tabel), "kort_kommuner.csv", "text/csv",
                         key="kort_csv", icon=":material/download:", on_click=log_action,
                         args=(accesslog.EKSPORT, (), f"Kort (csv): {summary(f)}"[:400]))

@@ -95,11 +95,12 @@ def export_buttons(df: pl.DataFrame, name: str, sheet: str, meta: list[tuple[str
                  ("Udtrukket", dt.datetime.now().strftime("%d-%m-%Y %H:%M"))]
     ids = sorted(set(df[borger_col].drop_nulls().to_list())) if borger_col and borger_col in df.columns else []
     c1, c2 = st.columns(2)
-    if c1.download_button("Hent Excel", to_xlsx_bytes({sheet: df}, full_meta), file_name=f"{name}.xlsx",
+    # the files are built when clicked (a callable), not on every rerun of the page
+    if c1.download_button("Hent Excel", lambda: to_xlsx_bytes({sheet: df}, full_meta), file_name=f"{name}.xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"{key}_xlsx", icon=":material/download:"):
         log_action("eksport", ids, f"kvalitet {name}.xlsx ({df.height} rækker)")
-    if c2.download_button("Hent CSV", to_csv_bytes(df, keep_numbers=False), file_name=f"{name}.csv", mime="text/csv",
+    if c2.download_button("Hent CSV", lambda: to_csv_bytes(df, keep_numbers=False), file_name=f"{name}.csv", mime="text/csv",
                           key=f"{key}_csv", icon=":material/download:"):
         log_action("eksport", ids, f"kvalitet {name}.csv ({df.height} rækker)")
 

@@ -145,10 +145,11 @@ if access.can(principal, "eksport"):
             ("Handlekommune", ", ".join(handle) or "alle"), ("Betalingskommune", ", ".join(betaling) or "alle"),
             ("Diskretionering", suppression.explanation(visning=ev)), ("Dataversion", data.dataset_version())]
     e1, e2 = st.columns(2)
-    e1.download_button("Eksportér til Excel", X.to_xlsx_bytes({"Optælling": plain}, meta), "overblik.xlsx",
+    # built when clicked (a callable), not on every rerun: Overblik is the first page a user sees
+    e1.download_button("Eksportér til Excel", lambda: X.to_xlsx_bytes({"Optælling": plain}, meta), "overblik.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx",
                        icon=":material/download:")
-    e2.download_button("Eksportér til CSV", X.to_csv_bytes(plain), "overblik.csv", "text/csv", key="ov_csv",
+    e2.download_button("Eksportér til CSV", lambda: X.to_csv_bytes(plain), "overblik.csv", "text/csv", key="ov_csv",
                        icon=":material/download:")
 
 # --- development over time ------------------------------------------------------------------------

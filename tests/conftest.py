@@ -52,18 +52,30 @@ def real_dev_guard(monkeypatch):
 def media(monkeypatch) -> list:
     """The AppTest media storages (MemoryMediaFileStorage), to read what a download button serves:
     media[-1].get_file(url.rsplit("/", 1)[-1]).content."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
     from streamlit.testing.v1 import app_test as app_test_module
 
-    made: list[MemoryMediaFileStorage] = []
+    class Made(list):
+        managers: list[MediaFileManager]
+
+    made = Made()
+    made.managers = []
 
     class Recording(MemoryMediaFileStorage):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             made.append(self)
 
+    class RecordingManager(MediaFileManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.managers.append(self)
+
     monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    monkeypatch.setattr(app_test_module, "MediaFileManager", RecordingManager)
     return made
+
 
 
 @pytest.fixture

@@ -60,3 +60,13 @@ def write_demo_manifest(directory) -> None:
     names = [p.name for p in d.iterdir() if p.is_file() and p.suffix.lower() in demo_status.DATA_SUFFIXES]
     manifest = {"generator": demo_status.GENERATOR, "filer": demo_status.checksums(d, names)}
     (d / demo_status.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+
+
+def served(button, media) -> bytes:
+    """What a download button serves in AppTest: its stored file, or, for a deferred download (the
+    bytes built only on click), the result of running its callable as the server would."""
+    proto = button.proto
+    url = proto.url
+    if not url and proto.deferred_file_id:
+        url = media.managers[-1].execute_deferred(proto.deferred_file_id)
+    return media[-1].get_file(url.rsplit("/", 1)[-1]).content

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from workbench import geo
 from workbench.suppression import primary_label
 
-from tests.helpers import run_page
+from tests.helpers import run_page, served
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "kort.py")
 
@@ -110,8 +110,7 @@ def test_export_kommuner_and_tilbud_exact_or_til_offentliggoerelse(demo_env, med
     import polars as pl
 
     def csv(at):
-        url = at.download_button(key="kort_csv").proto.url
-        return pl.read_csv(io.BytesIO(media[-1].get_file(url.rsplit("/", 1)[-1]).content), separator=";",
+        return pl.read_csv(io.BytesIO(served(at.download_button(key="kort_csv"), media)), separator=";",
                            schema_overrides={"Kommunekode": pl.String, "Antal borgere": pl.String}
                            ).rename({"Antal borgere": "Borgere"})
 

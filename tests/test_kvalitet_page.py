@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.helpers import run_page as _run_page
+from tests.helpers import run_page as _run_page, served
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "kvalitet.py")
@@ -61,8 +61,7 @@ def page_data(tmp_path, monkeypatch) -> Path:
 
 
 def download(at: AppTest, media: list, key: str) -> bytes:
-    url = at.download_button(key=key).proto.url
-    return media[-1].get_file(url.rsplit("/", 1)[-1]).content
+    return served(at.download_button(key=key), media)
 
 
 def run_page() -> AppTest:

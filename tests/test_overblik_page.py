@@ -238,3 +238,24 @@ def test_page_file_alone(demo_env):
     at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     assert borgere_kpi(at) > 0
+
+
+def test_export_is_built_on_click_and_serves_the_table(demo_env, media):
+    """The Overblik export is a deferred download (built when clicked, not on every rerun); what it
+    serves is the table on screen: the same Total for the month of the reference date."""
+    import io
+
+    from tests.helpers import served
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    kort = dansk_maaned(data_date(demo_env), kort=True)
+    at.button_group[0].set_value("Unikke borgere").run()
+    shown = at.dataframe[0].value
+    button = at.download_button(key="ov_csv")
+    assert not button.proto.url and button.proto.deferred_file_id  # nothing built before a click
+    csv = pl.read_csv(io.BytesIO(served(button, media)), separator=";", infer_schema_length=0)
+    total = csv.filter(pl.col("Paragraf") == "Total")
+    assert total.height == 1
+    assert as_int(total[kort].item()) == as_int(shown[shown["Paragraf"] == "Total"].iloc[0][kort])
