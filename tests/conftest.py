@@ -11,6 +11,17 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
+def _hashers():
+    from argon2 import PasswordHasher
+
+    from workbench import users
+
+    return users._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+_REAL_HASHER, _CHEAP_HASHER = _hashers()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """No test touches var/ or another test's database; Streamlit caches start empty."""
@@ -25,6 +36,10 @@ def _isolated(tmp_path, monkeypatch):
     from workbench import ratelimit, users
 
     monkeypatch.setattr(users, "dev_allowed", lambda path: True)
+    # Password hashes with argon2's cheapest parameters (production: 0.2 s CPU and 64 MiB per hash, and
+    # every demo bootstrap hashes one password per role). Tests of the real parameters use `real_argon2`.
+    monkeypatch.setattr(users, "_hasher", _CHEAP_HASHER)
+    users._dummy_hash.cache_clear()
     ratelimit.reset()
     import streamlit as st
 
@@ -33,6 +48,17 @@ def _isolated(tmp_path, monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def real_argon2(monkeypatch):
+    """Password hashing with the production parameters (workbench.users' own hasher)."""
+    from workbench import users
+
+    monkeypatch.setattr(users, "_hasher", _REAL_HASHER)
+    users._dummy_hash.cache_clear()
+    yield _REAL_HASHER
+    users._dummy_hash.cache_clear()
 
 
 @pytest.fixture
