@@ -155,8 +155,9 @@ def chromium() -> Iterator[object]:
 def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 60_000,
               viewport: dict | None = None, before_goto: Callable[[object], None] | None = None,
               browser: object | None = None) -> Iterator[tuple[object, Callable[[str], Path]]]:
-    """Yield (playwright Page at `url`, shot(name) -> PNG path) with Debian chromium, in a fresh
-    browser context of `browser` (from chromium()) or of a browser launched for this page only.
+    """Yield (playwright Page at `url`, shot(name) -> PNG path) with Debian chromium: in a fresh
+    context of `browser` (from chromium()), in a new tab of `browser` when it is a BrowserContext
+    (shared cookies and HTTP cache, like a second tab), or in a browser launched for this page only.
     before_goto(page) runs before the first navigation (e.g. to attach page.on("request", ...))."""
     if browser is None:
         with chromium() as own, open_page(url, screenshot_dir, timeout_ms, viewport, before_goto, own) as opened:
@@ -164,9 +165,10 @@ def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 
         return
     out = Path(screenshot_dir) if screenshot_dir else Path(tempfile.mkdtemp(prefix="ffb-shots-"))
     out.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport=viewport or VIEWPORT, locale="da-DK")
+    own_context = hasattr(browser, "new_context")
+    context = browser.new_context(viewport=viewport or VIEWPORT, locale="da-DK") if own_context else browser
+    page = context.new_page()
     try:
-        page = context.new_page()
         page.set_default_timeout(timeout_ms)
         if before_goto is not None:
             before_goto(page)
@@ -181,4 +183,7 @@ def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 
 
         yield page, shot
     finally:
-        context.close()
+        if own_context:
+            context.close()
+        else:
+            page.close()
