@@ -29,6 +29,47 @@ def _hashers():
 _REAL_HASHER, _CHEAP_HASHER = _hashers()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _apptest_reuses_what_cannot_change():
+    """Two per-run costs of Streamlit's AppTest that depend on nothing a test can change: every new
+    AppTest scans the metadata of every installed package for v2 components (about 80 ms), and every
+    run compiles the app's scripts again (a fresh ScriptCache: read, magic, compile). The scan is
+    done once per worker; bytecode is kept per (script, mtime, size, magic setting), so an edited
+    script is compiled again."""
+    import os as _os
+
+    from streamlit import config as st_config
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test as app_test_module, local_script_runner
+
+    scan = manifest_scanner.scan_component_manifests
+    scanned: list = []
+
+    def scan_once(max_workers=None):
+        if not scanned:
+            scanned.append(scan(max_workers))
+        return list(scanned[0])
+
+    compiled: dict = {}
+
+    class SharedScriptCache(ScriptCache):
+        def get_bytecode(self, script_path: str):
+            path = _os.path.abspath(script_path)
+            st = _os.stat(path)
+            key = (path, st.st_mtime_ns, st.st_size, st_config.get_option("runner.magicEnabled"))
+            if key not in compiled:
+                compiled[key] = super().get_bytecode(script_path)
+            return compiled[key]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(manifest_scanner, "scan_component_manifests", scan_once)
+    mp.setattr(app_test_module, "ScriptCache", SharedScriptCache)
+    mp.setattr(local_script_runner, "ScriptCache", SharedScriptCache)
+    yield
+    mp.undo()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """No test touches var/ or another test's database; Streamlit caches start empty."""
