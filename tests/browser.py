@@ -1,6 +1,6 @@
 """Reusable helpers for browser tests: start the app with ./run.sh and drive Debian chromium.
 
-    from tests.browser import CHROMIUM, open_page, require_chromium, running_app, wait_idle
+    from tests.browser import CHROMIUM, chromium, open_page, require_chromium, running_app, wait_idle
 
     @pytest.mark.browser
     def test_my_page(demo_kommune, tmp_path):
@@ -16,7 +16,8 @@ whole process group is terminated (SIGTERM, then SIGKILL). The server log goes t
 log_dir/streamlit-<port>.log and its tail is in the error when the app does not come up.
 open_page: playwright's sync API on /usr/bin/chromium (headless, no sandbox, no network extras),
 the page loaded and Streamlit's script run finished; shot(name) saves a full-page PNG; before_goto(page)
-runs before the first navigation (listeners that must see every request).
+runs before the first navigation (listeners that must see every request). Several pages in one test:
+`with chromium() as browser:` and open_page(..., browser=browser), one launch, a fresh context each.
 """
 
 from __future__ import annotations
@@ -137,32 +138,52 @@ def wait_idle(page, timeout_ms: float = 60_000, settle_ms: int = 750) -> None:
 
 
 @contextlib.contextmanager
-def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 60_000,
-              viewport: dict | None = None, before_goto: Callable[[object], None] | None = None,
-              ) -> Iterator[tuple[object, Callable[[str], Path]]]:
-    """Yield (playwright Page at `url`, shot(name) -> PNG path) with Debian chromium.
-    before_goto(page) runs before the first navigation (e.g. to attach page.on("request", ...))."""
+def chromium() -> Iterator[object]:
+    """One Debian chromium (playwright's sync API, headless) for several open_page calls: launching
+    costs about a CPU second, a new context per page is as fresh (cookies, storage) as a new browser."""
     from playwright.sync_api import sync_playwright
 
-    out = Path(screenshot_dir) if screenshot_dir else Path(tempfile.mkdtemp(prefix="ffb-shots-"))
-    out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            context = browser.new_context(viewport=viewport or VIEWPORT, locale="da-DK")
-            page = context.new_page()
-            page.set_default_timeout(timeout_ms)
-            if before_goto is not None:
-                before_goto(page)
-            page.goto(url, wait_until="domcontentloaded")
-            wait_idle(page, timeout_ms)
-
-            def shot(name: str) -> Path:
-                path = out / f"{name}.png"
-                wait_idle(page, timeout_ms)
-                page.screenshot(path=str(path), full_page=True)
-                return path
-
-            yield page, shot
+            yield browser
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def open_page(url: str, screenshot_dir: Path | None = None, timeout_ms: float = 60_000,
+              viewport: dict | None = None, before_goto: Callable[[object], None] | None = None,
+              browser: object | None = None) -> Iterator[tuple[object, Callable[[str], Path]]]:
+    """Yield (playwright Page at `url`, shot(name) -> PNG path) with Debian chromium: in a fresh
+    context of `browser` (from chromium()), in a new tab of `browser` when it is a BrowserContext
+    (shared cookies and HTTP cache, like a second tab), or in a browser launched for this page only.
+    before_goto(page) runs before the first navigation (e.g. to attach page.on("request", ...))."""
+    if browser is None:
+        with chromium() as own, open_page(url, screenshot_dir, timeout_ms, viewport, before_goto, own) as opened:
+            yield opened
+        return
+    out = Path(screenshot_dir) if screenshot_dir else Path(tempfile.mkdtemp(prefix="ffb-shots-"))
+    out.mkdir(parents=True, exist_ok=True)
+    own_context = hasattr(browser, "new_context")
+    context = browser.new_context(viewport=viewport or VIEWPORT, locale="da-DK") if own_context else browser
+    page = context.new_page()
+    try:
+        page.set_default_timeout(timeout_ms)
+        if before_goto is not None:
+            before_goto(page)
+        page.goto(url, wait_until="domcontentloaded")
+        wait_idle(page, timeout_ms)
+
+        def shot(name: str) -> Path:
+            path = out / f"{name}.png"
+            wait_idle(page, timeout_ms)
+            page.screenshot(path=str(path), full_page=True)
+            return path
+
+        yield page, shot
+    finally:
+        if own_context:
+            context.close()
+        else:
+            page.close()

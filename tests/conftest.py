@@ -2,13 +2,72 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+# One xdist worker per core (./test.sh: -n 2 on the 2-core machine): Polars' own thread pool on top
+# of that only adds synchronisation on these small frames (5-10 % more CPU, no faster). Set before
+# Polars is first imported; the app servers the browser tests start inherit it.
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "0")) >= (os.cpu_count() or 1):
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def _hashers():
+    from argon2 import PasswordHasher
+
+    from workbench import users
+
+    return users._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+_REAL_HASHER, _CHEAP_HASHER = _hashers()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _apptest_reuses_what_cannot_change():
+    """Two per-run costs of Streamlit's AppTest that depend on nothing a test can change: every new
+    AppTest scans the metadata of every installed package for v2 components (about 80 ms), and every
+    run compiles the app's scripts again (a fresh ScriptCache: read, magic, compile). The scan is
+    done once per worker; bytecode is kept per (script, mtime, size, magic setting), so an edited
+    script is compiled again."""
+    import os as _os
+
+    from streamlit import config as st_config
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test as app_test_module, local_script_runner
+
+    scan = manifest_scanner.scan_component_manifests
+    scanned: list = []
+
+    def scan_once(max_workers=None):
+        if not scanned:
+            scanned.append(scan(max_workers))
+        return list(scanned[0])
+
+    compiled: dict = {}
+
+    class SharedScriptCache(ScriptCache):
+        def get_bytecode(self, script_path: str):
+            path = _os.path.abspath(script_path)
+            st = _os.stat(path)
+            key = (path, st.st_mtime_ns, st.st_size, st_config.get_option("runner.magicEnabled"))
+            if key not in compiled:
+                compiled[key] = super().get_bytecode(script_path)
+            return compiled[key]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(manifest_scanner, "scan_component_manifests", scan_once)
+    mp.setattr(app_test_module, "ScriptCache", SharedScriptCache)
+    mp.setattr(local_script_runner, "ScriptCache", SharedScriptCache)
+    yield
+    mp.undo()
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +84,10 @@ def _isolated(tmp_path, monkeypatch):
     from workbench import ratelimit, users
 
     monkeypatch.setattr(users, "dev_allowed", lambda path: True)
+    # Password hashes with argon2's cheapest parameters (production: 0.2 s CPU and 64 MiB per hash, and
+    # every demo bootstrap hashes one password per role). Tests of the real parameters use `real_argon2`.
+    monkeypatch.setattr(users, "_hasher", _CHEAP_HASHER)
+    users._dummy_hash.cache_clear()
     ratelimit.reset()
     # No background work from app.py runs (workbench/ui/data.background): a thread outliving its test could write
     # into the next test's (cleared) cache. Its own tests switch it back on.
@@ -38,6 +101,17 @@ def _isolated(tmp_path, monkeypatch):
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def real_argon2(monkeypatch):
+    """Password hashing with the production parameters (workbench.users' own hasher)."""
+    from workbench import users
+
+    monkeypatch.setattr(users, "_hasher", _REAL_HASHER)
+    users._dummy_hash.cache_clear()
+    yield _REAL_HASHER
+    users._dummy_hash.cache_clear()
 
 
 @pytest.fixture

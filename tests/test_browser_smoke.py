@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import open_page, require_chromium, running_app
+from tests.browser import chromium, open_page, require_chromium, running_app
 
 pytestmark = pytest.mark.browser
 
@@ -47,11 +47,11 @@ def assert_overblik(page) -> None:
 
 def test_overblik_in_chromium(demo_kommune, tmp_path):
     require_chromium()
-    with running_app(app_env(demo_kommune, tmp_path), log_dir=tmp_path) as base_url:
-        with open_page(base_url, tmp_path) as (page, shot):  # Overblik is the default page
+    with running_app(app_env(demo_kommune, tmp_path), log_dir=tmp_path) as base_url, chromium() as browser:
+        with open_page(base_url, tmp_path, browser=browser) as (page, shot):  # Overblik is the default page
             assert_overblik(page)
             path = shot("overblik")
-        with open_page(f"{base_url}/overblik", tmp_path) as (page, shot):  # the deep link
+        with open_page(f"{base_url}/overblik", tmp_path, browser=browser) as (page, shot):  # the deep link
             assert_overblik(page)
     assert path.is_file() and path.stat().st_size > 10_000
 

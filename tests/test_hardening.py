@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlmodel import Session
 
 from data_model.db import engine_for
 from workbench import accesslog, export, users
@@ -103,6 +104,30 @@ def test_passwords_are_argon2_and_never_listed(tmp_path):
     assert "adgangskode_hash" not in frame.columns and "$argon2" not in frame.write_csv()
     with pytest.raises(users.UserError, match="mindst"):
         users.create_user(eng, "kort", "analytiker", "123")
+
+
+def test_real_argon2_parameters_and_rehash_on_sign_in(tmp_path, real_argon2):
+    """Production hashes use argon2id with RFC 9106's low-memory profile (the suite hashes with the
+    cheapest parameters, tests/conftest.py); a hash with other parameters is upgraded on sign-in."""
+    from argon2 import PasswordHasher
+    from argon2.profiles import RFC_9106_LOW_MEMORY as P
+
+    strong = f"$argon2id$v=19$m={P.memory_cost},t={P.time_cost},p={P.parallelism}$"
+    eng = engine_for(tmp_path)
+    users.create_user(eng, "ida", "analytiker", "en-god-lang-adgangskode")
+    assert users.get_user(eng, "ida").adgangskode_hash.startswith(strong)
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("en-anden-lang-adgangskode")
+    users.create_user(eng, "bo", "analytiker", None)
+    with Session(eng) as s:
+        u = users._get(s, "bo")
+        u.adgangskode_hash = weak
+        s.add(u)
+        s.commit()
+    assert users.authenticate(eng, "bo", "forkert-adgangskode", demo_allowed=False).principal is None
+    assert users.get_user(eng, "bo").adgangskode_hash == weak  # a failed sign-in changes nothing
+    assert users.authenticate(eng, "bo", "en-anden-lang-adgangskode", demo_allowed=False).principal is not None
+    assert users.get_user(eng, "bo").adgangskode_hash.startswith(strong)
+    assert users.authenticate(eng, "bo", "en-anden-lang-adgangskode", demo_allowed=False).principal is not None
 
 
 def test_cli_password_never_an_argument(tmp_path, monkeypatch, capsys):

@@ -52,7 +52,8 @@ class _Counting:
 
 
 @pytest.mark.parametrize("pw_at", [0, 49], ids=["rigtig-foerst", "rigtig-sidst"])
-def test_lockout_holds_under_50_parallel_guesses(engine, monkeypatch, pw_at):
+def test_lockout_holds_under_50_parallel_guesses(engine, monkeypatch, pw_at, real_argon2):
+    # production hashing (real_argon2): the slow check is the window the parallel guesses race through
     users.create_user(engine, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
     n_max = access.security().max_fejlede_logins
     counting = _Counting(users._hasher)

@@ -53,7 +53,7 @@ import polars as pl
 import yaml
 
 from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Table
-from workbench.config import SHORT_FORMS, CodeLists, codes as load_codes
+from workbench.config import SHORT_FORMS, CodeLists, codes as load_codes, safe_load as yaml_load
 from workbench.dataset import (ERR, ROW, DatasetError, nonblank, normalise_column, read_raw, read_udtraeksdato,
                                resolve_dir, table_file, type_table, write_udtraeksdato)
 from workbench.export import escape_frame, to_csv_bytes, to_xlsx_bytes
@@ -128,7 +128,7 @@ def mapping_from_yaml(text: str, p: Path, codes: CodeLists | None = None) -> Map
     """A mapping from YAML text (the --mapping format); `p` names it in error messages."""
     codes = codes or load_codes()
     try:
-        data = yaml.safe_load(text)
+        data = yaml_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" linje {mark.line + 1}" if mark is not None else ""
@@ -254,7 +254,7 @@ def import_settings(directory: str | Path | None = None) -> ImportSettings:
     if not f.is_file():
         return ImportSettings()
     try:
-        data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+        data = yaml_load(f.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{f}: ugyldig YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(data, dict):
