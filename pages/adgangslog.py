@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from workbench import accesslog, export
+from workbench.output import map_values
 from workbench.ui import auth
 from workbench.ui.audit import log_action
 
@@ -30,7 +31,7 @@ def vis(df: pl.DataFrame) -> pl.DataFrame:
     return df.select(
         tid.dt.convert_time_zone(TZ).dt.strftime("%d-%m-%Y %H:%M:%S").alias("Tidspunkt (dansk tid)"),
         pl.col("bruger").alias("Bruger"),
-        pl.col("rolle").map_elements(auth.access.role_title, return_dtype=pl.String).alias("Rolle"),
+        pl.lit(map_values(df["rolle"], auth.access.role_title)).alias("Rolle"),
         pl.col("handling").replace_strict(HANDLINGER, default=pl.col("handling")).alias("Handling"),
         pl.col("borger_ids").str.replace_all(",", ", ").alias("Borger-id'er"),
         pl.col("detalje").alias("Detalje"),

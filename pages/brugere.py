@@ -5,6 +5,7 @@ import polars as pl
 import streamlit as st
 
 from workbench import access, users
+from workbench.output import map_values
 from workbench.ui import auth
 
 principal = auth.require_page("brugere")
@@ -20,7 +21,7 @@ st.caption("Roller og rettigheder står i config/roles.yaml; brugere og deres af
            "sagsbehandler-id, team, tilbud) står i databasen.")
 brugere = users.users_frame(eng)
 st.dataframe(
-    brugere.with_columns(pl.col("rolle").map_elements(access.role_title, return_dtype=pl.String)).rename({
+    brugere.with_columns(map_values(brugere["rolle"], access.role_title)).rename({
         "brugernavn": "Brugernavn", "rolle": "Rolle", "navn": "Navn", "email": "E-mail", "kommuner": "Kommuner",
         "sagsbehandler": "Sagsbehandler-id", "team": "Team", "tilbud_ids": "Tilbud-id'er", "aktiv": "Aktiv",
         "demo": "Demobruger", "adgangskode": "Har adgangskode", "spaerret": "Spærret",

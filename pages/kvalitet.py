@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from workbench import access, accesslog, geo
-from workbench.output import dansk_tal
+from workbench.output import dansk_tal, map_values
 from workbench.periods import dansk_dato
 from workbench.export import to_csv_bytes, to_xlsx_bytes
 from workbench.kvalitet import ALVOR
@@ -16,7 +16,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
 from workbench.ui.kvalitet_cache import results
-from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, dansk_kolonner, dansk_maaned
+from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, dansk_kolonner, dansk_maaned, dansk_maaned_expr
 
 principal = auth.require_page("kvalitet")
 show_people = access.can(principal, "borgerliste")
@@ -51,7 +51,7 @@ def regel_titel(col: str = "regel") -> pl.Expr:
 
 def maaned_tekst(col: str = "maaned") -> pl.Expr:
     """'2025-03' -> 'mar. 2025'."""
-    return pl.col(col).map_elements(lambda m: dansk_maaned(m, kort=True), return_dtype=pl.String)
+    return dansk_maaned_expr(col, kort=True).alias(col)
 
 
 def maaned_chart(df: pl.DataFrame, value: str, series: str, y_title: str) -> alt.Chart:
@@ -169,18 +169,17 @@ with tab_overlap:
             st.markdown("**Pr. handlekommune**")
             kommune = suppressed_counts(res.kommune.with_columns(kr("kroner")), ["dage", "kroner"],
                                         total=pair_total("handlekommune", "_i_alt"))
-            st.dataframe(dansk_kolonner(kommune, TAL).with_columns(pl.col("handlekommune").map_elements(
-                lambda k: "I alt" if k == "_i_alt" else f"{KOMMUNER.get(k, k)} ({k})", return_dtype=pl.String)).rename(
+            st.dataframe(dansk_kolonner(kommune, TAL).with_columns(map_values(
+                kommune["handlekommune"], lambda k: "I alt" if k == "_i_alt" else f"{KOMMUNER.get(k, k)} ({k})")).rename(
                 {"handlekommune": "Handlekommune", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
                 hide_index=True, width="stretch")
         with c2:
             st.markdown("**Pr. tilbud** (et par med to tilbud tæller hos begge)")
             tnavne = dict(data.scoped_dataset(principal).tilbud.select("tilbud_id", "navn").collect().iter_rows())
-            st.dataframe(dansk_kolonner(suppressed_counts(res.tilbud.with_columns(kr("kroner")), ["dage", "kroner"],
-                                                          total=pair_total("tilbud_id", "_i_alt")),
-                                        TAL).with_columns(pl.col("tilbud_id").map_elements(
-                                            lambda t: "I alt" if t == "_i_alt" else f"{tnavne.get(t) or 'ukendt'} ({t})",
-                                            return_dtype=pl.String)
+            pr_tilbud = dansk_kolonner(suppressed_counts(res.tilbud.with_columns(kr("kroner")), ["dage", "kroner"],
+                                                         total=pair_total("tilbud_id", "_i_alt")), TAL)
+            st.dataframe(pr_tilbud.with_columns(map_values(
+                pr_tilbud["tilbud_id"], lambda t: "I alt" if t == "_i_alt" else f"{tnavne.get(t) or 'ukendt'} ({t})")
                                             .fill_null("(intet tilbud)")).rename(
                 {"tilbud_id": "Tilbud", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner"}),
                 hide_index=True, width="stretch")
@@ -297,9 +296,10 @@ with tab_ottetal:
             st.dataframe(mism.select(
                 regel_titel().alias("Regel"), key.list.get(0, null_on_oob=True).alias("Borger-id"),
                 key.list.get(1, null_on_oob=True).alias("Paragraf"),
-                key.list.get(2, null_on_oob=True).map_elements(lambda m: dansk_maaned(m, kort=True),
-                                                               return_dtype=pl.String).alias("Måned"),
-                pl.col("besked").alias("Besked")), hide_index=True, width="stretch")
+                key.list.get(2, null_on_oob=True).alias("_m"),
+                pl.col("besked").alias("Besked"))
+                .with_columns(dansk_maaned_expr("_m", kort=True).alias("Måned"))
+                .select("Regel", "Borger-id", "Paragraf", "Måned", "Besked"), hide_index=True, width="stretch")
         elif mism.height == 0:
             st.success("Fagsystem og betalinger stemmer overens.")
 

@@ -174,3 +174,18 @@ def test_month_totals_agree_between_overblik_and_udforsk(demo_kommune):
     want = dict(per.select(pl.col("paragraf").cast(pl.String), "helaarspersoner").iter_rows())
     assert rows.keys() == {k for k, v in want.items() if v}
     assert all(rows[k] == pytest.approx(want[k]) for k in rows)
+
+
+def test_no_python_function_inside_a_polars_query():
+    """A Python UDF in a query (map_elements, map_batches, map_groups) needs the GIL on Polars' worker
+    threads; with several sessions at once the app server hung (one session's UDF waiting for the GIL
+    on the workers, another session holding the GIL waiting for the workers). Text for display is made
+    from distinct values in Python (workbench.output.map_values) or with expressions."""
+    offenders = []
+    for path in [ROOT / "app.py", ROOT / "serve.py", *sources("workbench", "pages")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in {"map_elements", "map_batches", "map_groups",
+                                                                  "apply"} and isinstance(node.ctx, ast.Load):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} .{node.attr}")
+    assert not offenders, offenders

@@ -28,7 +28,7 @@ import polars as pl
 from workbench import geo, optaelling, suppression
 from workbench.config import CodeLists, codes as load_codes
 from workbench.dataset import Dataset
-from workbench.output import dansk_tal
+from workbench.output import dansk_tal, map_values
 from workbench.periods import slut_eff
 from workbench.periods import add_months, month_end, month_start
 
@@ -391,7 +391,7 @@ def vis_tabel(df: pl.DataFrame, count_col: str | None = "borgere", graense: int 
 
     out = df.with_columns(
         pl.when(small(c)).then(pl.lit(suppression.primary_label(g)) if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
-        .otherwise(pl.col(c).map_elements(lambda v, d=dec.get(c, 0): dansk_tal(v, d), return_dtype=pl.String))
+        .otherwise(pl.lit(map_values(df[c], lambda v, d=dec.get(c, 0): dansk_tal(v, d))))
         .fill_null("–").alias(c)
         for c in num
     )

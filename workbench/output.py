@@ -22,6 +22,20 @@ def dansk_tal(value: Any, decimaler: int = 0) -> str:
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
+def map_values(values: pl.Series, fn, *, skip_nulls: bool = True) -> pl.Series:
+    """fn applied to a column's distinct values in Python, then looked up for every row (a text column).
+
+    Never a Python function inside a Polars query (map_elements/map_batches): such a query needs the
+    GIL on Polars' worker threads, and with several app sessions at once one session's query held
+    those workers waiting for the GIL while another session held the GIL waiting for the workers
+    (the server hung under ten concurrent users). The distinct values are few (codes, months, counts)."""
+    distinct = values.unique()
+    keys = distinct.drop_nulls() if skip_nulls else distinct
+    texts = [fn(v) for v in keys.to_list()]
+    out = values.replace_strict(keys, pl.Series(texts, dtype=pl.String), default=None, return_dtype=pl.String)
+    return out.alias(values.name)
+
+
 def _plain(df: pl.DataFrame) -> pl.DataFrame:
     """Enums/categoricals as text so every writer accepts them."""
     return df.with_columns(

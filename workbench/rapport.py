@@ -20,7 +20,7 @@ from workbench import oekonomi, optaelling, suppression, udskrift
 from workbench.config import ConfigError, config_dir, load_yaml
 from workbench.dataset import Dataset, udtraeksdato
 from workbench.oekonomi import Periode
-from workbench.output import dansk_tal
+from workbench.output import dansk_tal, map_values
 from workbench.periods import dansk_dato
 
 NIVEAUER = ("politisk", "administrativ", "drift")
@@ -356,7 +356,7 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
                              pl.col("svar").fill_null(0).cast(pl.String).alias("Svar"))
     vist_q = per_q.select(pl.col("spoergsmaal").alias("Spørgsmål"), pl.col("besvaret").cast(pl.String).alias("Besvaret"),
                           pl.col("ja").cast(pl.String).alias("Ja"),
-                          pl.col("andel_ja").map_elements(lambda v: f"{dansk_tal(v * 100, 1)} %", return_dtype=pl.String)
+                          pl.lit(map_values(per_q["andel_ja"], lambda v: f"{dansk_tal(v * 100, 1)} %"))
                           .fill_null("–").alias("Andel ja"))
     return Sektion("tilsyn", SEKTIONER["tilsyn"],
                    (f"{len(heads)} gemte ledelsestilsyn, status da rapporten blev dannet; {r.fund.height} fund "

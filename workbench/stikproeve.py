@@ -112,11 +112,11 @@ def case_key(seed: int | str, stratum: object, borger_id: object) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _keys(seed: int | str, pr: str) -> pl.Expr:
-    def batch(s: pl.Series) -> pl.Series:
-        return pl.Series([case_key(seed, row[pr], row["borger_id"]) for row in s.to_list()], dtype=pl.String)
-
-    return pl.struct(pr, "borger_id").map_batches(batch, return_dtype=pl.String)
+def _keyed(cases: pl.DataFrame, seed: int | str, pr: str) -> pl.DataFrame:
+    """The cases with their draw key, computed in Python outside any Polars query (a Python function
+    inside a query needs the GIL on Polars' workers: see output.map_values)."""
+    keys = [case_key(seed, s, b) for s, b in zip(cases[pr].to_list(), cases["borger_id"].to_list())]
+    return cases.with_columns(pl.Series(KEY, keys, dtype=pl.String))
 
 
 def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | str,
@@ -135,7 +135,7 @@ def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | st
     if leave_out:
         df = df.filter(~pl.col("borger_id").cast(pl.String).is_in(leave_out))
     columns = df.collect_schema().names()
-    keyed = df.with_columns(_keys(seed, pr).alias(KEY))
+    keyed = _keyed(df.collect(), seed, pr).lazy()
     ranked = keyed.with_columns(
         pl.col(KEY).rank("ordinal").over(pr).cast(pl.Int64).alias(NR),  # keys are unique per stratum
         pl.len().over(pr).cast(pl.Int64).alias(POPULATION),

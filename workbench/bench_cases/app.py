@@ -415,7 +415,7 @@ async def _load(base: str, borger: str, seconds: float, sessions: int = 10) -> t
                     try:
                         times.append(await _avisit(page, _url(base, key, borger, i)))
                     except Exception as exc:  # counted; the run goes on
-                        errors.append(f"{key}: {type(exc).__name__}")
+                        errors.append(f"{key}: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}")
                     i += 1
 
             await asyncio.gather(*(worker(n) for n in range(sessions)))
@@ -442,4 +442,4 @@ def app_load(ctx: Context) -> list[dict]:
     return [{"variant": "polars", "median_ms": statistics.median(times), "min_ms": min(times), "peak_mb": peak,
              "rows": len(times),
              "note": f"10 sessioner i {seconds} s (sider påbegyndt inden udløb gøres færdige): p50 {statistics.median(times):.0f} ms, p95 {q[18]:.0f} ms, "
-                     f"{len(errors)} fejl"}]
+                     f"{len(errors)} fejl" + (f" (fx {sorted(set(errors))[:2]})" if errors else "")}]

@@ -41,6 +41,16 @@ def dansk_maaned(value: dt.date | str, kort: bool = False) -> str:
     return f"{names[m.month - 1]} {m.year}"
 
 
+def dansk_maaned_expr(col: str = "maaned", kort: bool = False):
+    """dansk_maaned as a Polars expression over 'YYYY-MM' text (no Python function inside the query)."""
+    import polars as pl
+
+    names = MAANEDER_KORT if kort else MAANEDER
+    month = pl.col(col).str.slice(5, 2).replace_strict({f"{i + 1:02d}": n for i, n in enumerate(names)},
+                                                       default=None, return_dtype=pl.String)
+    return pl.concat_str([month, pl.col(col).str.slice(0, 4)], separator=" ")
+
+
 def small_count(value: int | None, graense: int | None = None, visning=None) -> str:
     """A borger count for display, suppressed by workbench.suppression.antal (the label lives there)."""
     from workbench import suppression
@@ -126,7 +136,6 @@ def remember(*keys: str) -> None:
 def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
     """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there (suppression labels)
     passes through. For tables whose suppressed columns are text already."""
-    import polars as pl
 
     def fmt(v):
         if v is None:
@@ -136,9 +145,9 @@ def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
             return dansk_tal(float(v), decimaler) if numeric else v
         return dansk_tal(v, decimaler)
 
-    return df.with_columns(
-        pl.col(c).map_elements(fmt, return_dtype=pl.String, skip_nulls=True).alias(c) for c in cols if c in df.columns
-    )
+    from workbench.output import map_values
+
+    return df.with_columns(map_values(df[c], fmt) for c in cols if c in df.columns)
 
 
 DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
