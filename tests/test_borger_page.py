@@ -288,7 +288,33 @@ def test_findings_section_calls_overlap_and_kvalitet_directly():
     """The importlib probe is gone: the borger page uses workbench.overlap / workbench.kvalitet."""
     import inspect
 
+    from workbench import forloeb
     from workbench.ui import borger_view
 
     assert not hasattr(borger_view, "_module") and "importlib" not in inspect.getsource(borger_view)
-    assert borger_view.overlap.overlap_report and borger_view.kvalitet.findings
+    # the page's data come from forloeb.borger_side, which calls the two owners directly
+    assert "forloeb.borger_side(" in inspect.getsource(borger_view.render)
+    side = inspect.getsource(forloeb.borger_side)
+    assert "importlib" not in side
+    assert "overlap.overlap_report(" in side and "kvalitet.findings(" in side
+
+
+def test_borger_side_findings_are_kvalitet_and_overlap_for_the_borger(borger_x_dir):
+    """forloeb.borger_side (the page's one data path) gives exactly the borger's rows of the
+    whole-dataset overlap report and kvalitet findings."""
+    import datetime as dt
+
+    import polars as pl
+
+    from workbench import forloeb, kvalitet, overlap
+    from workbench.dataset import open_dataset
+
+    ds = open_dataset(borger_x_dir)
+    paa = dt.date(2023, 6, 2)
+    side = forloeb.borger_side(ds, "X", paa)
+    want_ov = overlap.overlap_report(ds.ydelser, paa).filter(pl.col("borger_id") == "X").collect()
+    want_fund = (kvalitet.findings(ds, paa).filter(pl.col("borger_id") == "X")
+                 .select("regel", "alvor", "tabel", "noegle", "besked").collect())
+    assert side.overlap.sort(side.overlap.columns).equals(want_ov.sort(want_ov.columns))
+    assert side.findings.sort(side.findings.columns).equals(want_fund.sort(want_fund.columns))
+    assert side.header["borger_id"] == "X" and side.goals.height > 0

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
@@ -274,6 +275,40 @@ def borger_header(ds: Dataset, borger_id: str, paa: dt.date) -> dict[str, Any]:
     out = bdf.row(0, named=True)
     out["maalgrupper"] = mdf.to_dicts()
     return out
+
+
+@dataclass(frozen=True)
+class BorgerSide:
+    """What the borger page shows for one borger on a date (workbench.ui.borger_view renders it)."""
+    data: Dataset  # the borger's rows only, collected (the review form reads them too)
+    header: dict[str, Any]
+    funktionsevne: pl.DataFrame
+    goals: pl.DataFrame
+    ydelser: pl.DataFrame
+    stoettebehov: pl.DataFrame
+    niveauer: pl.DataFrame
+    overlap: pl.DataFrame  # the borger's potentielle overlappende ydelser (workbench.overlap)
+    findings: pl.DataFrame  # regel, alvor, tabel, noegle, besked (workbench.kvalitet)
+
+
+def borger_side(ds: Dataset, borger_id: str, paa: dt.date) -> BorgerSide:
+    """The borger page's data: the borger's rows taken out of the (scoped) dataset once, then every
+    section from them in one collect (the same functions as the CLI, Kvalitet and Udforsk)."""
+    from workbench import kvalitet, overlap
+
+    mine = ds.only_borger(borger_id).collected()
+    header = borger_header(mine, borger_id, paa)
+    of_borger = pl.col("borger_id") == borger_id
+    fe, goals, yd, sb, niveauer, ov, found = pl.collect_all([
+        borger_funktionsevne(mine, borger_id, paa),
+        borger_goals(mine, borger_id, paa),
+        borger_ydelser(mine, borger_id, paa),
+        borger_stoettebehov(mine, borger_id, paa),
+        borger_niveauer(mine, borger_id, paa),
+        overlap.overlap_report(mine.ydelser, paa).filter(of_borger),
+        kvalitet.findings(mine, paa).filter(of_borger).select("regel", "alvor", "tabel", "noegle", "besked"),
+    ])
+    return BorgerSide(mine, header, fe, goals, yd, sb, niveauer, ov, found)
 
 
 def niveau_segments(funktionsevne: pl.DataFrame | pl.LazyFrame, paa: dt.date) -> pl.DataFrame:

@@ -366,25 +366,16 @@ def aabn(ctx: Context) -> list[dict]:
 
 @case("borgerside", "borgersidens data for én borger: hoved, forløb, overlap og opmærkninger (mål < 50 ms)")
 def borgerside(ctx: Context) -> list[dict]:
-    from workbench import access, forloeb, kvalitet, overlap
+    from workbench import access, forloeb
     from workbench.dataset import udtraeksdato
 
     borger = _a_borger(ctx.data_dir)
     paa = udtraeksdato(open_dataset(ctx.data_dir))
 
     def page(ds) -> dict:
-        """The borger page's data, as pages/borger.py computes it (workbench.ui.borger_view): header,
-        the five forløb frames, and the borger's overlap and kvalitet findings."""
-        mine = ds.only_borger(borger).collected()  # as borger_view.render: narrowed once
-        head = forloeb.borger_header(mine, borger, paa)
-        frames = pl.collect_all([
-            forloeb.borger_funktionsevne(mine, borger, paa), forloeb.borger_goals(mine, borger, paa),
-            forloeb.borger_ydelser(mine, borger, paa), forloeb.borger_stoettebehov(mine, borger, paa),
-            forloeb.borger_niveauer(mine, borger, paa),
-            overlap.overlap_report(mine.ydelser, paa).filter(pl.col("borger_id") == borger),
-            kvalitet.findings(mine, paa).filter(pl.col("borger_id") == borger),
-        ])
-        return {"head": head, "rows": sum(f.height for f in frames[:3])}
+        """The borger page's data, exactly as pages/borger.py gets it (forloeb.borger_side)."""
+        side = forloeb.borger_side(ds, borger, paa)
+        return {"head": side.header, "rows": side.funktionsevne.height + side.goals.height + side.ydelser.height}
 
     # as the app: the version opened and collected once (shared cache), scoped once per principal
     app_ds = access.scope(open_dataset(ctx.data_dir).collected(), access.ADMIN).collected()

@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, cpr, forloeb, kvalitet, overlap
+from workbench import access, accesslog, cpr, forloeb
 from workbench.config import codes as load_codes
 from workbench.dataset import Dataset
 from workbench.periods import active_on, dansk_dato, parse_date
@@ -134,19 +134,17 @@ def _goal_table(goals: pl.DataFrame, labels: dict[int, str]) -> None:
                    "som opnået.")
 
 
-def findings_section(ds: Dataset, borger_id: str, paa: dt.date) -> None:
+def findings_section(side: forloeb.BorgerSide) -> None:
     """Potentielle overlappende ydelser and data-quality findings for this borger (workbench.overlap,
     workbench.kvalitet: the same functions as the Kvalitet page and the CLI)."""
-    mine = ds.only_borger(borger_id)  # a no-op on the page's already narrowed dataset
     st.subheader("Datakvalitet og overlap")
-    df = overlap.overlap_report(mine.ydelser, paa).filter(pl.col("borger_id") == borger_id).collect()
+    df = side.overlap
     if df.height:
         st.markdown(f"**Potentielle overlappende ydelser ({df.height})**")
         st.dataframe(df.drop("borger_id"), hide_index=True, width="stretch")
     else:
         st.caption("Ingen overlappende ydelser.")
-    found = (kvalitet.findings(mine, paa).filter(pl.col("borger_id") == borger_id)
-             .select("regel", "alvor", "tabel", "noegle", "besked").collect())
+    found = side.findings
     if found.height:
         st.markdown(f"**Opmærkninger ({found.height})**")
         st.dataframe(found, hide_index=True, width="stretch")
@@ -154,16 +152,10 @@ def findings_section(ds: Dataset, borger_id: str, paa: dt.date) -> None:
         st.caption("Ingen opmærkninger.")
 
 
-def forloeb_sections(ds: Dataset, borger_id: str, paa: dt.date) -> None:
+def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
     codes = load_codes()
     labels = codes.niveau_label
-    fe, goals, yd, sb, niveauer = pl.collect_all([
-        forloeb.borger_funktionsevne(ds, borger_id, paa),
-        forloeb.borger_goals(ds, borger_id, paa),
-        forloeb.borger_ydelser(ds, borger_id, paa),
-        forloeb.borger_stoettebehov(ds, borger_id, paa),
-        forloeb.borger_niveauer(ds, borger_id, paa),
-    ])
+    fe, goals, yd, sb, niveauer = side.funktionsevne, side.goals, side.ydelser, side.stoettebehov, side.niveauer
 
     running = yd.filter(active_on(paa)).height > 0 or goals.filter(
         pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= paa)).height > 0
@@ -247,9 +239,8 @@ def render() -> None:
         st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
         return
     _log_view(borger_id, paa)
-    # the borger's rows taken out of the (scoped, in-memory) dataset once; every section reads them
-    mine = ds.only_borger(borger_id).collected()
-    header(forloeb.borger_header(mine, borger_id, paa), paa)
-    forloeb_sections(mine, borger_id, paa)
-    findings_section(mine, borger_id, paa)
-    review_section(principal, mine, borger_id, paa)
+    side = forloeb.borger_side(ds, borger_id, paa)
+    header(side.header, paa)
+    forloeb_sections(side, paa)
+    findings_section(side)
+    review_section(principal, side.data, borger_id, paa)
