@@ -24,9 +24,7 @@ from sqlmodel import Field, SQLModel
 
 
 
-def utcnow() -> dt.datetime:
-    """Aware UTC timestamp (SQLModel stores UTC; SQLite without offset, PostgreSQL timestamptz)."""
-    return dt.datetime.now(dt.timezone.utc)
+from data_model import utcnow  # noqa: E402,F401  (one clock for every table and entry)
 
 
 class Bruger(SQLModel, table=True):

@@ -22,9 +22,7 @@ from sqlmodel import Field, SQLModel
 from data_model.append_only import append_only
 
 
-def utcnow() -> dt.datetime:
-    """Aware UTC timestamp (SQLModel stores datetimes timezone-aware and returns them in UTC)."""
-    return dt.datetime.now(dt.timezone.utc)
+from data_model import utcnow  # noqa: E402,F401  (one clock for every table and entry)
 
 
 class SagsgennemgangBase(SQLModel):

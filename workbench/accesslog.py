@@ -39,8 +39,7 @@ if TYPE_CHECKING:
 # that only appends one entry to a SQLite log does it with the standard library (`record`).
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+from data_model import utcnow  # noqa: E402,F401  (one clock for every table and entry)
 
 # Actions (handling) written by the app and the CLI.
 VIS_BORGER = "vis_borger"
