@@ -117,12 +117,16 @@ def _row(bruger: str, rolle: str, handling: str, borger_ids: Iterable[str], deta
 
 def write(engine: Engine, bruger: str, rolle: str, handling: str, borger_ids: Iterable[str] = (),
           detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None) -> None:
+    _append_engine(engine, _row(bruger, rolle, handling, borger_ids, detalje, kilde, tidspunkt))
+
+
+def _append_engine(engine: Engine, row: dict) -> None:
+    """Append one cleaned entry (`_row`) to the chain through SQLAlchemy (SQLite or PostgreSQL)."""
     from sqlalchemy import insert
     from sqlalchemy.exc import IntegrityError
 
     from data_model.access_tables import Adgangslog
 
-    row = _row(bruger, rolle, handling, borger_ids, detalje, kilde, tidspunkt)
     with _write_lock:  # in-process writers queue; other processes are kept apart by the unique link
         for attempt in range(50):
             try:
@@ -155,8 +159,7 @@ def record(data_dir: str | Path | None, principal: access.Principal, handling: s
         return
     from data_model.db import engine_for
 
-    write(engine_for(data_dir), principal.username, principal.rolle, handling, borger_ids, detalje,
-          kilde="cli", tidspunkt=row["tidspunkt"])
+    _append_engine(engine_for(data_dir), row)
 
 
 def _sqlite_ready(con) -> bool:
