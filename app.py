@@ -11,7 +11,7 @@ from workbench.ui import data
 # The data are opened and collected in the background while the rest is imported (data.preload).
 data.preload()
 
-from workbench import access  # noqa: E402
+from workbench.regler import access  # noqa: E402
 from workbench.ui import auth  # noqa: E402
 from workbench.ui.pages import PAGES  # noqa: E402
 from workbench.ui.widgets import sidebar_data_date  # noqa: E402

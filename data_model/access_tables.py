@@ -2,8 +2,8 @@
 
 The access log (`adgangslog`) refuses UPDATE and DELETE at the database level (SQLite triggers,
 PostgreSQL trigger function, also TRUNCATE), and every entry carries a hash chain (`forrige_hash`,
-`hash`; `forrige_hash` is unique, so the chain cannot fork) that `workbench.accesslog.verify` checks.
-The only deletion path is the retention purge (`workbench.accesslog.purge`), and it is not reachable
+`hash`; `forrige_hash` is unique, so the chain cannot fork) that `workbench.lager.accesslog.verify` checks.
+The only deletion path is the retention purge (`workbench.lager.accesslog.purge`), and it is not reachable
 with plain SQL:
 
 * SQLite: the DELETE trigger asks the SQL function `ffb_adgangslog_purge(tidspunkt)`, which exists
@@ -49,7 +49,7 @@ class Bruger(SQLModel, table=True):
 
 
 class LoginSession(SQLModel, table=True):
-    """A server-side sign-in session behind the session cookie (workbench.sessions). The cookie holds
+    """A server-side sign-in session behind the session cookie (workbench.lager.sessions). The cookie holds
     a random token; only its SHA-256 is stored. Sign-out or an admin deletes the row (revocation)."""
 
     __tablename__ = "login_session"
@@ -86,7 +86,7 @@ class Adgangslog(SQLModel, table=True):
     borger_ids: str = ""
     detalje: str = ""
     kilde: str = "app"  # app | cli
-    # hash chain (workbench.accesslog): sha256 over the predecessor's hash and this entry's fields
+    # hash chain (workbench.lager.accesslog): sha256 over the predecessor's hash and this entry's fields
     forrige_hash: str | None = Field(default=None, unique=True, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
 

@@ -1,6 +1,6 @@
 """The access log's SQLite triggers as DDL text, importable without SQLAlchemy.
 
-data_model.access_tables runs them (ensure_adgangslog); workbench.accesslog's light CLI writer
+data_model.access_tables runs them (ensure_adgangslog); workbench.lager.accesslog's light CLI writer
 checks that a database carries exactly these triggers before it appends with the standard
 library's sqlite3 (a command line that prints one list need not load SQLAlchemy to log it).
 """

@@ -2,7 +2,7 @@
 
 Each column has a *kind* that decides how raw text is parsed and which Polars dtype it gets.
 Code-list kinds ('code:<list>') become Polars Enums built from config/ (by the caller's CodeLists, e.g.
-workbench.config's; data_model never imports workbench).
+workbench.data.config's; data_model never imports workbench).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Protocol
 
 
 class CodeLists(Protocol):
-    """What the contract needs of the code lists (workbench.config.CodeLists satisfies it; data_model
+    """What the contract needs of the code lists (workbench.data.config.CodeLists satisfies it; data_model
     never imports workbench)."""
 
     def enum(self, name: str) -> pl.DataType: ...

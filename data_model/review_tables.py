@@ -7,7 +7,7 @@ also on TRUNCATE). `(review_id, version)` is unique, so two concurrent edits of 
 cannot both land.
 
 Models follow the Base / Table / Public pattern: `SagsgennemgangBase` holds the columns,
-`Sagsgennemgang` is the table, `SagsgennemgangPublic` is what workbench.reviews hands out (JSON
+`Sagsgennemgang` is the table, `SagsgennemgangPublic` is what workbench.lager.reviews hands out (JSON
 columns decoded).
 """
 

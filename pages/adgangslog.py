@@ -5,8 +5,9 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import accesslog, export
-from workbench.output import map_values
+from workbench.lager import accesslog
+from workbench.format import export
+from workbench.format.output import map_values
 from workbench.ui import auth
 from workbench.ui.audit import log_action
 

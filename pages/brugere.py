@@ -4,8 +4,9 @@ Every change is written to the access log."""
 import polars as pl
 import streamlit as st
 
-from workbench import access, users
-from workbench.output import map_values
+from workbench.regler import access
+from workbench.lager import users
+from workbench.format.output import map_values
 from workbench.ui import auth
 
 principal = auth.require_page("brugere")
@@ -91,7 +92,7 @@ with tab_ret:
 
 with tab_tilsyn:
     # Samples are no longer assigned by hand: a leader creates an audit on the Tilsyn page, and the
-    # tilsynsførende's scope is exactly that audit's sample (workbench.tilsyn_store.scope_ids).
+    # tilsynsførende's scope is exactly that audit's sample (workbench.lager.tilsyn_store.scope_ids).
     st.write("En tilsynsførendes sager er stikprøven i de tilsyn, en leder opretter på siden Tilsyn; "
              "de tildeles ikke længere her.")
     st.page_link("pages/tilsyn.py", label="Gå til Tilsyn", icon=":material/fact_check:")

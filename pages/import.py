@@ -3,7 +3,7 @@ quarantine, history and rollback (workbench/ui/import_view.py)."""
 
 import streamlit as st
 
-from workbench import access
+from workbench.regler import access
 from workbench.ui import auth
 from workbench.ui.import_view import render
 

@@ -8,12 +8,14 @@ import pydeck as pdk
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from workbench import access, accesslog, geo
-from workbench import export as X
-from workbench import udforsk as E
-from workbench.config import load_config
-from workbench import suppression
-from workbench.suppression import NONE
+from workbench.regler import access
+from workbench.lager import accesslog
+from workbench.data import geo
+from workbench.format import export as X
+from workbench.sider import udforsk as E
+from workbench.data.config import load_config
+from workbench.regler import suppression
+from workbench.regler.suppression import NONE
 from workbench.ui import auth, data
 from workbench.ui.deck import CompactDeck
 from workbench.ui.audit import log_action

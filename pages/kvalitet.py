@@ -6,12 +6,14 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, geo
-from workbench.output import dansk_tal, map_values
-from workbench.periods import dansk_dato
-from workbench.export import to_csv_bytes, to_xlsx_bytes
-from workbench.kvalitet import ALVOR
-from workbench import suppression
+from workbench.regler import access
+from workbench.lager import accesslog
+from workbench.data import geo
+from workbench.format.output import dansk_tal, map_values
+from workbench.regler.periods import dansk_dato
+from workbench.format.export import to_csv_bytes, to_xlsx_bytes
+from workbench.regler.kvalitet import ALVOR
+from workbench.regler import suppression
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
@@ -75,7 +77,7 @@ def kr(col: str) -> pl.Expr:
 
 def suppressed_counts(df: pl.DataFrame, money: list[str] = (), total: dict | None = None) -> pl.DataFrame:
     """Borger and pair counts '<g' when small, days and kroner hidden ('x') with them, never '<g'; with a
-    total row, no hidden row can be worked out from it (workbench.suppression.suppress_rows)."""
+    total row, no hidden row can be worked out from it (workbench.regler.suppression.suppress_rows)."""
     return suppression.suppress_rows(df, "borgere", [c for c in ("par",) if c in df.columns], list(money),
                                      total=total, visning=visning)
 

@@ -1,13 +1,13 @@
 """Økonomi: udgift pr. paragraf, kategori, konto og kommune, enhedsudgift, budget mod forbrug med
-prognose, og sammenligning med de andre kommuner i datasættet (workbench/oekonomi.py)."""
+prognose, og sammenligning med de andre kommuner i datasættet (workbench/sider/oekonomi.py)."""
 
 import polars as pl
 import streamlit as st
 
-from workbench import oekonomi
-from workbench.output import dansk_tal
-from workbench.periods import dansk_dato
-from workbench.suppression import explanation
+from workbench.sider import oekonomi
+from workbench.format.output import dansk_tal
+from workbench.regler.periods import dansk_dato
+from workbench.regler.suppression import explanation
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
 

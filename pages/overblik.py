@@ -2,16 +2,16 @@
 
 Every number comes from workbench.ui.overblik_cache.results (optaelling.overblik): the KPI cards are the
 Total row of the table for the last month shown, and the per-paragraf rows are the `optaelling` command's
-table. Suppression is decided by workbench.suppression (exact for roles with the borger list).
+table. Suppression is decided by workbench.regler.suppression (exact for roles with the borger list).
 """
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, optaelling, paragraffer, suppression
-from workbench import export as X
-from workbench.periods import parse_month
+from workbench.regler import access, optaelling, paragraffer, suppression
+from workbench.format import export as X
+from workbench.regler.periods import parse_month
 from workbench.ui import auth, data
 from workbench.ui import overblik_cache as oc
 from workbench.ui.widgets import Kpi, dansk_dato, dansk_maaned, dansk_tal, kpi_cards, persisted, remember

@@ -1,13 +1,14 @@
 """Rapporter: statusrapporten (politisk, administrativ, drift) for en periode og kommune – forhåndsvisning,
-PDF/HTML og listen over tidligere rapporter med deres dataversion (workbench/rapport.py)."""
+PDF/HTML og listen over tidligere rapporter med deres dataversion (workbench/sider/rapport.py)."""
 
 import streamlit as st
 import streamlit.components.v1 as components
 
 from data_model import db
-from workbench import rapport, rapportarkiv
-from workbench.oekonomi import MAANEDER
-from workbench.periods import dansk_dato
+from workbench.sider import rapport
+from workbench.lager import rapportarkiv
+from workbench.sider.oekonomi import MAANEDER
+from workbench.regler.periods import dansk_dato
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
 

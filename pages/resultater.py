@@ -1,25 +1,27 @@
 """Resultater: progression and målopfyldelse grouped by paragraf, tilbud, tilbudstype, primær målgruppe,
-sagsbehandler or team over a period, with the trend per quarter. Numbers from workbench.resultater
+sagsbehandler or team over a period, with the trend per quarter. Numbers from workbench.sider.resultater
 via workbench.ui.tilbud_cache (the same function as `ffb-workbench resultater`)."""
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, resultater
-from workbench.config import codes as load_codes
-from workbench.export import standard_meta, to_xlsx_bytes
-from workbench.periods import dansk_dato
-from workbench import suppression
-from workbench.suppression import explanation, suppress_table
-from workbench.tilbud import standard_periode
+from workbench.regler import access
+from workbench.lager import accesslog
+from workbench.sider import resultater
+from workbench.data.config import codes as load_codes
+from workbench.format.export import standard_meta, to_xlsx_bytes
+from workbench.regler.periods import dansk_dato
+from workbench.regler import suppression
+from workbench.regler.suppression import explanation, suppress_table
+from workbench.sider.tilbud import standard_periode
 from workbench.ui import auth, data
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
 
 principal = auth.require_page("resultater")
-VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.suppression)
+VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
 G = VIS.graense
 G_VIS = 0 if VIS.eksakt else G  # smallest group shown in charts
 individual = access.can(principal, "borgerliste")

@@ -1,5 +1,5 @@
 """Tilbud: one tilbud's borgere, udvikling i funktionsevne, målopfyldelse, opfølgninger, belægning and
-peer comparison (deep link ?tilbud=P-nummer). Numbers from workbench.tilbud via workbench.ui.tilbud_cache."""
+peer comparison (deep link ?tilbud=P-nummer). Numbers from workbench.sider.tilbud via workbench.ui.tilbud_cache."""
 
 import datetime as dt
 
@@ -8,18 +8,19 @@ import polars as pl
 import pydeck as pdk
 import streamlit as st
 
-from workbench import access, accesslog
-from workbench.export import standard_meta, to_csv_bytes, to_xlsx_bytes
-from workbench.periods import dansk_dato, parse_date
-from workbench import suppression
-from workbench.suppression import explanation, suppress_table
+from workbench.regler import access
+from workbench.lager import accesslog
+from workbench.format.export import standard_meta, to_csv_bytes, to_xlsx_bytes
+from workbench.regler.periods import dansk_dato, parse_date
+from workbench.regler import suppression
+from workbench.regler.suppression import explanation, suppress_table
 from workbench.ui import auth, data
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, small_count
 
 principal = auth.require_page("tilbud")
-VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.suppression)
+VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
 G = VIS.graense
 G_VIS = 0 if VIS.eksakt else G  # smallest group shown in charts
 individual = access.can(principal, "borgerliste")

@@ -7,10 +7,12 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, stikproeve, tilsyn, tilsyn_store, users
-from workbench.export import to_xlsx_bytes
-from workbench.periods import dansk_dato
-from workbench.reviews import dansk_tid
+from workbench.regler import access, stikproeve
+from workbench.lager import accesslog, tilsyn_store, users
+from workbench.sider import tilsyn
+from workbench.format.export import to_xlsx_bytes
+from workbench.regler.periods import dansk_dato
+from workbench.lager.reviews import dansk_tid
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.tilsyn_view import AUDIT_KEY, CASE_KEY, prefill, visible_ids

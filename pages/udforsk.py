@@ -4,12 +4,13 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, paragraffer
-from workbench import udforsk as E
-from workbench import export as X
-from workbench.config import load_config
-from workbench.filters import IKKE_VURDERET, NIVEAUER, niveau_label, vurderet_tekst
-from workbench import suppression
+from workbench.regler import access, paragraffer
+from workbench.lager import accesslog
+from workbench.sider import udforsk as E
+from workbench.format import export as X
+from workbench.data.config import load_config
+from workbench.regler.filters import IKKE_VURDERET, NIVEAUER, niveau_label, vurderet_tekst
+from workbench.regler import suppression
 from workbench.ui import auth, data, udforsk_cache
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import filter_panel, seed_view_widget, summary, view_params, write_view_params
@@ -68,7 +69,7 @@ table = E.suppressed_table(ct, visning=visning)
 
 
 def med_paragraf_info(df):
-    """Rows per paragraf carry the paragraf's DST ydelseskode and konto (workbench.paragraffer)."""
+    """Rows per paragraf carry the paragraf's DST ydelseskode and konto (workbench.regler.paragraffer)."""
     if rows != "paragraf":
         return df
     return paragraffer.with_info(df, ct.row_label, ["dst_ydelseskode", "konto"]).rename(

@@ -21,7 +21,7 @@ FIXTURES = ROOT / "tests" / "fixtures"
 def _hashers():
     from argon2 import PasswordHasher
 
-    from workbench import users
+    from workbench.lager import users
 
     return users._hasher, PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
@@ -79,9 +79,9 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("FFB_WORKBENCH_USER", raising=False)
     monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
     # The suite signs in through dev mode on its hand-made datasets, which are not generator-written
-    # demo data; production refuses that (workbench.users.dev_allowed). Tests of the refusal itself
+    # demo data; production refuses that (workbench.lager.users.dev_allowed). Tests of the refusal itself
     # use the `real_dev_guard` fixture, which restores the real check.
-    from workbench import ratelimit, users
+    from workbench.lager import ratelimit, users
 
     monkeypatch.setattr(users, "dev_allowed", lambda path: True)
     # Password hashes with argon2's cheapest parameters (production: 0.2 s CPU and 64 MiB per hash, and
@@ -105,8 +105,8 @@ def _isolated(tmp_path, monkeypatch):
 
 @pytest.fixture
 def real_argon2(monkeypatch):
-    """Password hashing with the production parameters (workbench.users' own hasher)."""
-    from workbench import users
+    """Password hashing with the production parameters (workbench.lager.users' own hasher)."""
+    from workbench.lager import users
 
     monkeypatch.setattr(users, "_hasher", _REAL_HASHER)
     users._dummy_hash.cache_clear()
@@ -117,7 +117,7 @@ def real_argon2(monkeypatch):
 @pytest.fixture
 def real_dev_guard(monkeypatch):
     """Dev mode judged as in production: only on verified demo data."""
-    from workbench import users
+    from workbench.lager import users
 
     monkeypatch.setattr(users, "dev_allowed", users.is_demo_dataset)
 
@@ -163,7 +163,7 @@ def borger_x_dir(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def demo_kommune(tmp_path_factory) -> Path:
     """The kommune-scale demo dataset (seed 1), generated once per test session. Treat as read-only."""
-    from workbench import synth
+    from workbench.vaerktoej import synth
 
     out = tmp_path_factory.mktemp("demo") / "kommune"
     synth.write_demo(out, skala="kommune", seed=1)

@@ -50,11 +50,11 @@ def postgres_schema(prefix: str) -> Iterator[str]:
 
 def write_demo_manifest(directory) -> None:
     """Give a hand-made dataset the manifest `ffb-workbench demo` writes (checksums of its table
-    files), so workbench.demo_status judges it as generator-written demo data."""
+    files), so workbench.data.demo_status judges it as generator-written demo data."""
     import json
     from pathlib import Path
 
-    from workbench import demo_status
+    from workbench.data import demo_status
 
     d = Path(directory)
     names = [p.name for p in d.iterdir() if p.is_file() and p.suffix.lower() in demo_status.DATA_SUFFIXES]

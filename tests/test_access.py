@@ -9,10 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import access, users
-from workbench.access import Principal
-from workbench.config import ConfigError
-from workbench.dataset import open_dataset
+from workbench.regler import access
+from workbench.lager import users
+from workbench.regler.access import Principal
+from workbench.data.config import ConfigError
+from workbench.data.dataset import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 CPR_FULL = re.compile(r"\d{6}-?\d{4}")

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import text
 
 from data_model.db import engine_for
-from workbench import access, accesslog, export, users
-from workbench.access import Principal
+from workbench.regler import access
+from workbench.lager import accesslog, users
+from workbench.format import export
+from workbench.regler.access import Principal
 
 
 SB = Principal("sara", "sagsbehandler", sagsbehandler="SB1")

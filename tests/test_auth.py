@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from data_model.db import engine_for
 from test_access import write_dataset
 from tests.helpers import write_demo_manifest
-from workbench import access, accesslog, users
+from workbench.regler import access
+from workbench.lager import accesslog, users
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PW = "korrekt-hest-batteri"

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import bench
+from workbench.vaerktoej import bench
 from workbench.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,21 +82,21 @@ def test_run_rejects_unknown_case_and_skala(registry):
 
 def test_discovery_finds_load_case():
     cases = bench.discover()
-    assert "load" in cases and cases["load"].module == "workbench.bench_cases.load"
+    assert "load" in cases and cases["load"].module == "workbench.vaerktoej.bench_cases.load"
 
 
 def test_peak_rss_of_a_known_allocation():
-    small = bench.peak_rss_mb("workbench.bench:ballast", 0)
-    big = bench.peak_rss_mb("workbench.bench:ballast", 200)
+    small = bench.peak_rss_mb("workbench.vaerktoej.bench:ballast", 0)
+    big = bench.peak_rss_mb("workbench.vaerktoej.bench:ballast", 200)
     assert small > 5
     assert big - small > 150  # 200 MB touched shows up in the child's peak RSS
 
 
 def test_subprocess_failure_is_reported():
     with pytest.raises(RuntimeError, match="underproces"):
-        bench.run_subprocess("workbench.bench:does_not_exist")
+        bench.run_subprocess("workbench.vaerktoej.bench:does_not_exist")
     with pytest.raises(ValueError):
-        bench.peak_rss_mb("workbench.bench")
+        bench.peak_rss_mb("workbench.vaerktoej.bench")
 
 
 def test_load_case_on_borger_x():

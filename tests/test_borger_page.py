@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
-from workbench import accesslog, reviews
+from workbench.lager import accesslog, reviews
 
 from tests import helpers
 
@@ -166,7 +166,7 @@ def test_search_by_borger_id(data_dir):
 
 
 def _signin(monkeypatch, data_dir, username: str, rolle: str, **scope) -> None:
-    from workbench import users
+    from workbench.lager import users
 
     users.create_user(engine_for(data_dir), username, rolle, None, **scope)
     monkeypatch.setenv("FFB_WORKBENCH_USER", username)
@@ -220,7 +220,7 @@ def test_review_flow(data_dir, media, monkeypatch):
     url = buttons["Hent udskrift (A4, HTML)"].proto.url
     page = media[-1].get_file(url.rsplit("/", 1)[-1]).content.decode("utf-8")
     assert page == reviews.print_html(done)
-    # the same print through the one print pipeline (workbench.udskrift) as PDF
+    # the same print through the one print pipeline (workbench.format.udskrift) as PDF
     pdf = media[-1].get_file(buttons["Hent udskrift (A4, PDF)"].proto.url.rsplit("/", 1)[-1]).content
     from pypdf import PdfReader
     import io
@@ -256,7 +256,7 @@ def test_role_without_review_rights_sees_no_form(data_dir, monkeypatch):
     _signin(monkeypatch, data_dir, "t1", "tilsyn")
     import polars as pl
 
-    from workbench import tilsyn_store
+    from workbench.lager import tilsyn_store
 
     # the tilsyn user's cases are the sample of an audit a leader created
     tilsyn_store.create(engine_for(data_dir), pl.DataFrame({"team": ["Voksen 1"], "borger_id": ["X"]}), pr="team",
@@ -268,7 +268,7 @@ def test_role_without_review_rights_sees_no_form(data_dir, monkeypatch):
 
 def test_demo_dataset_borger_x_and_a_busy_borger(demo_env):
     """The kommune demo data: Borger X as in seed 003, and the borger with the most goals renders."""
-    from workbench.dataset import open_dataset
+    from workbench.data.dataset import open_dataset
 
     at = run_page(borger="X", paa="2023-06-02")
     goals = next(df.value for df in at.dataframe if "Status (målt)" in df.value.columns)
@@ -285,10 +285,10 @@ def test_demo_dataset_borger_x_and_a_busy_borger(demo_env):
 
 
 def test_findings_section_calls_overlap_and_kvalitet_directly():
-    """The importlib probe is gone: the borger page uses workbench.overlap / workbench.kvalitet."""
+    """The importlib probe is gone: the borger page uses workbench.regler.overlap / workbench.regler.kvalitet."""
     import inspect
 
-    from workbench import forloeb
+    from workbench.sider import forloeb
     from workbench.ui import borger_view
 
     assert not hasattr(borger_view, "_module") and "importlib" not in inspect.getsource(borger_view)
@@ -306,8 +306,9 @@ def test_borger_side_findings_are_kvalitet_and_overlap_for_the_borger(borger_x_d
 
     import polars as pl
 
-    from workbench import forloeb, kvalitet, overlap
-    from workbench.dataset import open_dataset
+    from workbench.sider import forloeb
+    from workbench.regler import kvalitet, overlap
+    from workbench.data.dataset import open_dataset
 
     ds = open_dataset(borger_x_dir)
     paa = dt.date(2023, 6, 2)

@@ -10,7 +10,7 @@ import pytest
 from data_model.db import engine_for
 from test_access import write_dataset
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, require_chromium, running_app, wait_idle
-from workbench import users
+from workbench.lager import users
 
 pytestmark = pytest.mark.browser
 PW = "korrekt-hest-batteri"

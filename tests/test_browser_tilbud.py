@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser import open_page, require_chromium, running_app
-from workbench import tilbud
-from workbench.dataset import open_dataset, udtraeksdato
+from workbench.sider import tilbud
+from workbench.data.dataset import open_dataset, udtraeksdato
 
 pytestmark = pytest.mark.browser
 

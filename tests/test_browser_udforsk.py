@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench import udforsk as E
-from workbench.dataset import open_dataset
-from workbench.filters import Filters
+from workbench.sider import udforsk as E
+from workbench.data.dataset import open_dataset
+from workbench.regler.filters import Filters
 
 from tests.browser import open_page, require_chromium, running_app
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.config import CodeLists, ConfigError, load_config
+from workbench.data.config import CodeLists, ConfigError, load_config
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench.dataset import DatasetError, open_dataset, peek_version, resolve_dir
+from workbench.data.dataset import DatasetError, open_dataset, peek_version, resolve_dir
 
 YDELSER_HEADER = ("ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato,bevillingsdato,"
                   "tilbud_id,sagsafgoerelse_id,timer_pr_uge,maanedlig_udgift")
@@ -343,7 +343,7 @@ def test_typed_parquet_is_still_checked(borger_x_dir):
 def test_udtraeksdato_is_latest_event_date_capped_at_today(tmp_path):
     import datetime as dt
 
-    from workbench.dataset import udtraeksdato
+    from workbench.data.dataset import udtraeksdato
 
     d = tmp_path / "ds"
     d.mkdir()

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from data_model.contract import TABLES, schema
-from workbench import filters as F
-from workbench.config import codes as load_codes
-from workbench.dataset import Dataset
-from workbench.filters import Filters
+from workbench.regler import filters as F
+from workbench.data.config import codes as load_codes
+from workbench.data.dataset import Dataset
+from workbench.regler.filters import Filters
 
 D = dt.date
 PAA = D(2024, 6, 30)
@@ -242,7 +242,7 @@ def test_describe_lists_every_filter_in_danish():
     assert "ubekræftet" in next(k for k in rows if k.startswith("Målgruppekategori"))
 
 
-# -- niveau: one owner (workbench.niveau), stale levels can be left out ------------------------------
+# -- niveau: one owner (workbench.regler.niveau), stale levels can be left out ------------------------------
 
 def test_later_ikke_vurderet_does_not_erase_the_niveau():
     """Issue 11 item 3: a later Ikke vurderet row does not erase an earlier niveau (the old filters

@@ -1,5 +1,5 @@
-"""`forloeb` / workbench.forloeb: udgangsniveau, seneste_niveau and the four statuses
-(spec/DATA_CONTRACT.md), the edge cases decided in workbench/forloeb.py, and Borger X (seed 003)
+"""`forloeb` / workbench.sider.forloeb: udgangsniveau, seneste_niveau and the four statuses
+(spec/DATA_CONTRACT.md), the edge cases decided in workbench/sider/forloeb.py, and Borger X (seed 003)
 end to end through the command line."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 
 from workbench import cli
-from workbench.dataset import open_dataset
-from workbench.forloeb import (
+from workbench.data.dataset import open_dataset
+from workbench.sider.forloeb import (
     AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, forloeb, niveau_segments, search_borgere,
 )
 
@@ -212,7 +212,7 @@ def test_several_goals_on_one_undertema(tmp_path):
     assert [goals[k]["status"] for k in ("G1", "G2", "G3")] == [OPNAAET, AFVENTER, OVERSKREDET]
 
 
-# --- edge cases decided in workbench/forloeb.py ------------------------------------------------
+# --- edge cases decided in workbench/sider/forloeb.py ------------------------------------------------
 
 def test_forventet_null_is_never_opnaaet(tmp_path):
     d = write_case(tmp_path / "ds", [("2023-01-05", 2), ("2023-03-01", 0)],
@@ -220,7 +220,7 @@ def test_forventet_null_is_never_opnaaet(tmp_path):
     assert goals_of(d, "2023-05-01")["G1"]["status"] == AFVENTER
     assert goals_of(d, "2023-06-02")["G1"]["status"] == IKKE_OPNAAET
     ds = open_dataset(d)
-    from workbench.forloeb import borger_goals
+    from workbench.sider.forloeb import borger_goals
     assert borger_goals(ds, "T", D("2023-05-01")).collect()["vurderbar"].to_list() == [False]
 
 
@@ -342,7 +342,7 @@ def test_bad_date_exit_2(borger_x_dir, capsys):
 # --- search ----------------------------------------------------------------------------------------
 
 def test_search_by_full_cpr_returns_masked(borger_x_dir):
-    from workbench import access
+    from workbench.regler import access
     ds = open_dataset(borger_x_dir)
     scoped = access.scope(ds, access.ADMIN)
     for q in ("010190-1234", "0101901234"):
@@ -356,7 +356,7 @@ def test_search_by_full_cpr_returns_masked(borger_x_dir):
 
 def test_out_of_scope_borger_is_unknown_and_view_is_logged(borger_x_dir, capsys):
     from data_model.db import engine_for
-    from workbench import accesslog, users
+    from workbench.lager import accesslog, users
 
     eng = engine_for(borger_x_dir)
     users.create_user(eng, "u2", "udfoerer", None, tilbud_ids=["999"])

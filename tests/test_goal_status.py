@@ -11,8 +11,8 @@ import datetime as dt
 
 import polars as pl
 
-from workbench import forloeb
-from workbench.forloeb import AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, goal_status
+from workbench.sider import forloeb
+from workbench.sider.forloeb import AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, goal_status
 
 D = dt.date.fromisoformat
 UT = "Udvise hjælp og omsorg for andre"
@@ -50,7 +50,7 @@ def test_b000106_judged_at_its_follow_up_not_today():
     r = status(goals(B106_GOAL), fe(B106_FE), "2026-10-31")["M000106-01"]
     assert r["status"] == IKKE_OPNAAET
     assert (r["maalt_niveau"], r["maalt_dato"]) == (2, D("2024-06-26"))
-    # seneste_niveau stays the niveau on the reference date (workbench.niveau), with its date
+    # seneste_niveau stays the niveau on the reference date (workbench.regler.niveau), with its date
     assert (r["udgangsniveau"], r["seneste_niveau"], r["seneste_niveau_dato"]) == (2, 0, D("2026-08-14"))
     # on the follow-up day itself it is not passed yet: still Afventer opfølgning
     assert status(goals(B106_GOAL), fe(B106_FE), "2024-06-26")["M000106-01"]["status"] == AFVENTER

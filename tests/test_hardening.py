@@ -14,7 +14,8 @@ import pytest
 from sqlmodel import Session
 
 from data_model.db import engine_for
-from workbench import accesslog, export, users
+from workbench.lager import accesslog, users
+from workbench.format import export
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = ["=HYPERLINK(\"http://evil\",\"klik\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tx", "\r=1"]
@@ -152,7 +153,7 @@ def test_cli_password_never_an_argument(tmp_path, monkeypatch, capsys):
 
 
 def test_cpr_mask_keeps_already_masked_values_masked():
-    from workbench.cpr import mask
+    from workbench.regler.cpr import mask
 
     assert mask("0101901234") == "010190-xxxx" and mask("010190-1234") == "010190-xxxx"
     assert mask("010190-xxxx") == "010190-xxxx" and mask(" 010190-**** ") == "010190-xxxx"

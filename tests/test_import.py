@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import importer
+from workbench.data import importer
 from workbench.cli import main
-from workbench.dataset import DatasetError, open_dataset, resolve_dir
+from workbench.data.dataset import DatasetError, open_dataset, resolve_dir
 
 T0 = dt.datetime(2026, 11, 23, 12, 0, 0)
 

@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from data_model.contract import TABLES
-from workbench import importer
-from workbench.dataset import DatasetError
-from workbench.export import FORMULA_PATTERN, NUMBER_PATTERN
+from workbench.data import importer
+from workbench.data.dataset import DatasetError
+from workbench.format.export import FORMULA_PATTERN, NUMBER_PATTERN
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "borger_x"
 BASE = dict(deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)

@@ -17,9 +17,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import importer
+from workbench.data import importer
 from workbench.cli import main
-from workbench.dataset import DatasetError, open_dataset, peek_version, resolve_dir, udtraeksdato
+from workbench.data.dataset import DatasetError, open_dataset, peek_version, resolve_dir, udtraeksdato
 
 T0 = dt.datetime(2026, 11, 23, 12, 0, 0)
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,7 +114,7 @@ def test_threshold_is_configured(tmp_path):
     s = importer.import_settings()
     assert s.afvisningsgraense_pct == 5 and s.afvisningsgraense_min_raekker == 50
     (tmp_path / "import.yaml").write_text("afvisningsgraense_pct: 120\n")
-    from workbench.config import ConfigError
+    from workbench.data.config import ConfigError
 
     with pytest.raises(ConfigError, match="afvisningsgraense_pct"):
         importer.import_settings(tmp_path)
@@ -197,7 +197,7 @@ def test_versioner_and_rul_tilbage(borger_x_dir, tmp_path, capsys):
     history = importer.read_history(data)
     assert history[-1]["handling"] == "rul_tilbage" and history[-1]["forrige_version"] == v2
     from data_model.db import engine_for
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     log = accesslog.entries(engine_for(data))
     assert log["handling"].to_list()[:1] == ["rul_tilbage"]
@@ -216,7 +216,7 @@ def test_import_is_written_to_access_log_and_history_table(borger_x_dir, tmp_pat
 
     from data_model.db import engine_for
     from data_model.import_tables import ImportHistorik
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     eng = engine_for(data)
     assert accesslog.entries(eng)["handling"].to_list() == ["import"]
@@ -304,7 +304,7 @@ def test_kill_9_mid_import_leaves_previous_version_current(borger_x_dir, tmp_pat
     ready = tmp_path / "skriver"
     script = textwrap.dedent(f"""
         import time, pathlib, polars as pl
-        from workbench import importer
+        from workbench.data import importer
         real = pl.DataFrame.write_parquet
         def slow(self, *a, **k):
             real(self, *a, **k)

@@ -15,9 +15,9 @@ from streamlit.testing.v1 import AppTest
 
 from data_model.contract import TABLES
 from tests.nexus import NEEDS_CORRECTION, nexus_export
-from workbench import importer
+from workbench.data import importer
 from workbench.cli import main
-from workbench.dataset import ROW, open_dataset
+from workbench.data.dataset import ROW, open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "import.py")
@@ -174,7 +174,7 @@ def test_done_when_nexus_export_round_trip_and_rollback(demo_kommune, tmp_path, 
     assert overblik_metrics() == before_metrics
     assert optaelling_csv(data, capsys) == before_counts
     from data_model.db import engine_for
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     handlinger = accesslog.entries(engine_for(data))["handling"].to_list()
     assert "import" in handlinger and "rul_tilbage" in handlinger

@@ -1,4 +1,4 @@
-"""Import suggestions (workbench.importforslag): uploads/zip, table, column and value suggestions,
+"""Import suggestions (workbench.data.importforslag): uploads/zip, table, column and value suggestions,
 the mapping YAML round trip and saved mappings."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
-from workbench import importer
-from workbench import importforslag as f
-from workbench.dataset import DatasetError
+from workbench.data import importer
+from workbench.data import importforslag as f
+from workbench.data.dataset import DatasetError
 
 
 def test_unpack_uploads_zip_is_safe(tmp_path):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import geo
-from workbench.suppression import primary_label
+from workbench.data import geo
+from workbench.regler.suppression import primary_label
 
 from tests.helpers import run_page, served
 

@@ -16,11 +16,12 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import export, kvalitet, reconcile
+from workbench.format import export
+from workbench.regler import kvalitet, reconcile
 from workbench.cli import main
-from workbench.config import ConfigError
-from workbench.dataset import open_dataset
-from workbench.paths import CONFIG_DIR
+from workbench.data.config import ConfigError
+from workbench.data.dataset import open_dataset
+from workbench.data.paths import CONFIG_DIR
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "borger_x"
 D = dt.date
@@ -496,7 +497,7 @@ def test_escape_formulas_and_exports():
 def _manifest(demo: Path) -> dict:
     path = demo / "demo_manifest.json"
     if not path.is_file():
-        pytest.skip("demo_manifest.json er ikke skrevet af workbench.synth endnu")
+        pytest.skip("demo_manifest.json er ikke skrevet af workbench.vaerktoej.synth endnu")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

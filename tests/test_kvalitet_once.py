@@ -9,8 +9,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from workbench import access, kvalitet, reconcile
-from workbench.dataset import open_dataset
+from workbench.regler import access, kvalitet, reconcile
+from workbench.data.dataset import open_dataset
 
 PAA = dt.date(2026, 10, 31)
 
@@ -43,7 +43,7 @@ def test_kvalitet_page_data_compare_once_and_keep_rejected_rows(demo_kommune, co
 
     ds = data.scoped_dataset(access.ADMIN)
     assert set(ds.rejected) == set(ds.tables)  # the cached dataset carries the rejected rows
-    monkeypatch.setattr("workbench.dataset.open_dataset", lambda *a, **k: pytest.fail("re-opened the files"))
+    monkeypatch.setattr("workbench.data.dataset.open_dataset", lambda *a, **k: pytest.fail("re-opened the files"))
     monkeypatch.setattr("workbench.ui.data.open_dataset", lambda *a, **k: pytest.fail("re-opened the files"))
     res = kvalitet_cache.results(access.ADMIN, PAA)
     assert len(counted) == 1

@@ -90,7 +90,7 @@ def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     # exact (issue 11 item 9), and the metrics are the table's total row
     per_rule = dfs[0]
     # the rules by their Danish titles, never their ids (issue 16: names where people expect names)
-    from workbench.overlap import load_rules
+    from workbench.regler.overlap import load_rules
 
     titel = {r.id: r.titel for r in load_rules()}
     assert list(per_rule["Regel"]) == [titel["SEL85_ABL105"], titel["SEL85_SEL107"], "I alt"]
@@ -125,7 +125,7 @@ def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     # 8-talskontrol: X's §85 matches its payments month by month
     otte = next(df for df in dfs if "Borgere i betalinger" in df.columns)
     assert set(otte["Paragraf"]) == {"SEL §85"}
-    from workbench.kvalitet import load_quality_config
+    from workbench.regler.kvalitet import load_quality_config
 
     uden = load_quality_config().rules["ydelse_uden_betaling"].titel
     assert any(uden == str(v) for df in dfs if "Regel" in df.columns for v in df["Regel"])
@@ -163,7 +163,7 @@ def test_excel_and_csv_export(page_data, media):
 
 def test_export_is_logged(page_data, media):
     from data_model.db import engine_for
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     at = set_date(run_page(), "2023-07-01")
     at.download_button(key="kv_overlap_csv").click().run()
@@ -185,7 +185,7 @@ def test_filters_narrow_the_drill_down(page_data, media):
 
 
 def test_role_without_export_sees_no_download(page_data, media, monkeypatch):
-    from workbench import access
+    from workbench.regler import access
 
     monkeypatch.setattr(access, "can", lambda p, cap: cap != "eksport")
     at = set_date(run_page(), "2023-07-01")

@@ -49,7 +49,7 @@ def test_overlap_imports_only_its_command_and_no_password_hashing(demo_kommune, 
     assert not [m for m in got["mods"] if m.startswith(("argon2", "sqlalchemy", "sqlmodel"))], got["mods"]
     # both entries are in the one chain, with the same fields as the engine writes
     from data_model.db import engine_for
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     eng = engine_for(data)
     log = accesslog.entries(eng)
@@ -64,7 +64,8 @@ def test_light_log_writer_and_engine_share_one_chain(tmp_path, monkeypatch):
     import sqlite3
 
     from data_model.db import SQLITE_FILE, engine_for
-    from workbench import access, accesslog
+    from workbench.regler import access
+    from workbench.lager import accesslog
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
     eng = engine_for(tmp_path)
@@ -104,7 +105,7 @@ def test_help_lists_every_command_without_importing_them():
 
 
 def test_users_does_not_hash_at_import():
-    code = ("import workbench.users as u; "
+    code = ("import workbench.lager.users as u; "
             "print(u._dummy_hash.cache_info().currsize)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "0"
@@ -113,7 +114,7 @@ def test_users_does_not_hash_at_import():
 def test_yaml_goes_through_the_c_loader_when_available():
     import yaml
 
-    from workbench import config
+    from workbench.data import config
 
     assert config._YAML_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     assert config.safe_load("a: [1, 2]\nb: æø\n") == {"a": [1, 2], "b": "æø"}

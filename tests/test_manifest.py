@@ -11,10 +11,11 @@ import shutil
 import polars as pl
 import pytest
 
-from workbench import access, manifest
+from workbench.regler import access
+from workbench.data import manifest
 from workbench.cli import main
-from workbench.dataset import DatasetError, open_dataset, udtraeksdato
-from workbench.importer import import_dataset
+from workbench.data.dataset import DatasetError, open_dataset, udtraeksdato
+from workbench.data.importer import import_dataset
 
 
 def _bad_rows(directory) -> None:

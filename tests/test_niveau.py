@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from workbench.niveau import niveau_paa, niveau_ved
+from workbench.regler.niveau import niveau_paa, niveau_ved
 
 D = dt.date
 

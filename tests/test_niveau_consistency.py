@@ -11,11 +11,11 @@ from contextlib import redirect_stdout
 
 import polars as pl
 
-from workbench import filters as F
-from workbench import forloeb, udforsk
+from workbench.regler import filters as F
+from workbench.sider import forloeb, udforsk
 from workbench.cli import main
-from workbench.dataset import open_dataset, udtraeksdato
-from workbench.filters import Filters
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.regler.filters import Filters
 
 AD = "Aktivitet og deltagelse"
 

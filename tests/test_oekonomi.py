@@ -1,4 +1,4 @@
-"""workbench.oekonomi on hand-made frames: proration (mid-month start, price change), betalinger vs
+"""workbench.sider.oekonomi on hand-made frames: proration (mid-month start, price change), betalinger vs
 ydelser, enhedsudgift, forbrugsprocent and both prognoses; the demo's budget."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import oekonomi
-from workbench.dataset import open_dataset
+from workbench.sider import oekonomi
+from workbench.data.dataset import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "borger_x"

@@ -8,9 +8,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import run_page
-from workbench import oekonomi
-from workbench.dataset import open_dataset, udtraeksdato
-from workbench.output import dansk_tal
+from workbench.sider import oekonomi
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.format.output import dansk_tal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +44,7 @@ def test_rapporter_page_previews_and_lists(demo_env, media):
     assert any("ikke hentet nogen rapporter" in i.value for i in at.info)
     # a stored report shows in the list with its data version
     from data_model import db
-    from workbench import rapportarkiv
+    from workbench.lager import rapportarkiv
     from workbench.ui import data
 
     engine = db.get_engine(db.database_url(data.data_path()))
@@ -58,7 +58,7 @@ def test_rapporter_page_previews_and_lists(demo_env, media):
 
 
 def test_pages_are_role_gated(demo_env, monkeypatch):
-    from workbench import access
+    from workbench.regler import access
     from workbench.ui.pages import PAGES
 
     keys = [p[0] for p in PAGES]

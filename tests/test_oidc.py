@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from data_model.access_tables import Bruger
 from data_model.db import engine_for
 from test_access import write_dataset
-from workbench import accesslog, users
+from workbench.lager import accesslog, users
 
 REDIRECT = "http://localhost:8501/oauth2callback"
 

@@ -1,8 +1,8 @@
 """Issue 11: one owner per concept, checked through every path that shows it.
 
 - The reference date: every page's default == the CLI default (commands.common.paa) == udtraeksdato.
-- Code shape: month arithmetic only in workbench/periods.py, "betalingskommune else handlekommune" only
-  in workbench/geo.py, suppression labels only in workbench/suppression.py, data_model never imports
+- Code shape: month arithmetic only in workbench/regler/periods.py, "betalingskommune else handlekommune" only
+  in workbench/data/geo.py, suppression labels only in workbench/regler/suppression.py, data_model never imports
   workbench.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from workbench.commands.common import paa as cli_paa
-from workbench.dataset import open_dataset, udtraeksdato
-from workbench.filters import Filters
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.regler.filters import Filters
 
 from tests.helpers import run_page
 
@@ -80,7 +80,7 @@ def test_betalingskommune_fallback_spelled_once():
     hits = [str(p.relative_to(ROOT)) for p in sources("workbench", "pages")
             if 'coalesce("betalingskommune"' in p.read_text(encoding="utf-8")
             or "coalesce(pl.col(\"betalingskommune\")" in p.read_text(encoding="utf-8")]
-    assert hits == ["workbench/geo.py"]
+    assert hits == ["workbench/data/geo.py"]
 
 
 def test_suppression_labels_only_in_suppression_module():
@@ -107,7 +107,7 @@ def test_data_model_never_imports_workbench():
 
 
 def test_dead_region_of_is_gone():
-    from workbench import geo
+    from workbench.data import geo
 
     assert not hasattr(geo, "region_of")
 
@@ -117,7 +117,7 @@ def test_dead_region_of_is_gone():
 
 
 def test_paragraffer_82a_82b_101_are_accepted_on_load(borger_x_dir):
-    from workbench.config import load_config
+    from workbench.data.config import load_config
 
     codes = load_config().codes
     for text, want in [("SEL §82a", "SEL §82a"), ("§ 82 a", "SEL §82a"), ("82b", "SEL §82b"),
@@ -137,7 +137,7 @@ def test_paragraffer_82a_82b_101_are_accepted_on_load(borger_x_dir):
 def test_paragraf_info_joins_unit_dst_code_and_konto():
     import polars as pl
 
-    from workbench import paragraffer
+    from workbench.regler import paragraffer
 
     info = {r["paragraf"]: r for r in paragraffer.info_frame().to_dicts()}
     assert set(info) >= {"SEL §82a", "SEL §82b", "SEL §101"}
@@ -156,7 +156,8 @@ def test_paragraf_info_joins_unit_dst_code_and_konto():
 def test_month_totals_agree_between_overblik_and_udforsk(demo_kommune):
     import polars as pl
 
-    from workbench import optaelling, udforsk
+    from workbench.regler import optaelling
+    from workbench.sider import udforsk
 
     ds = open_dataset(demo_kommune)
     paa = udtraeksdato(ds)
@@ -180,7 +181,7 @@ def test_no_python_function_inside_a_polars_query():
     """A Python UDF in a query (map_elements, map_batches, map_groups) needs the GIL on Polars' worker
     threads; with several sessions at once the app server hung (one session's UDF waiting for the GIL
     on the workers, another session holding the GIL waiting for the workers). Text for display is made
-    from distinct values in Python (workbench.output.map_values) or with expressions."""
+    from distinct values in Python (workbench.format.output.map_values) or with expressions."""
     offenders = []
     for path in [ROOT / "app.py", ROOT / "serve.py", *sources("workbench", "pages")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -12,9 +12,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import optaelling, periods
+from workbench.regler import optaelling, periods
 from workbench.cli import main
-from workbench.config import load_config
+from workbench.data.config import load_config
 
 D = dt.date
 PAA = D(2024, 12, 31)

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import optaelling, periods
-from workbench.dataset import open_dataset, udtraeksdato
+from workbench.regler import optaelling, periods
+from workbench.data.dataset import open_dataset, udtraeksdato
 from workbench.ui.widgets import STATE_PREFIX, dansk_maaned
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,11 +15,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import overlap as ov
+from workbench.regler import overlap as ov
 from workbench.cli import main
-from workbench.config import ConfigError
-from workbench.dataset import open_dataset
-from workbench.paths import CONFIG_DIR
+from workbench.data.config import ConfigError
+from workbench.data.dataset import open_dataset
+from workbench.data.paths import CONFIG_DIR
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "borger_x"
 YCOLS = ["ydelse_id", "borger_id", "paragraf", "ydelse", "startdato", "slutdato", "registreringsdato",
@@ -386,7 +386,7 @@ def test_many_borgere_vectorised():
 def _manifest(demo: Path) -> dict:
     path = demo / "demo_manifest.json"
     if not path.is_file():
-        pytest.skip("demo_manifest.json er ikke skrevet af workbench.synth endnu")
+        pytest.skip("demo_manifest.json er ikke skrevet af workbench.vaerktoej.synth endnu")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -405,7 +405,7 @@ EDGE_CASES = [
 
 
 def test_bench_variants_agree(tmp_path):
-    from workbench.bench_cases import overlap as bench_overlap
+    from workbench.vaerktoej.bench_cases import overlap as bench_overlap
 
     src = open_dataset(make_dir(tmp_path, EDGE_CASES, borgere=("A", "B", "C", "D", "E", "F")))
     data = tmp_path / "parquet"
@@ -428,10 +428,10 @@ def test_bench_variants_agree(tmp_path):
 
 
 def test_bench_case_registered(tmp_path):
-    from workbench import bench
+    from workbench.vaerktoej import bench
 
     cases = bench.discover()
-    assert "overlap" in cases and cases["overlap"].module == "workbench.bench_cases.overlap"
+    assert "overlap" in cases and cases["overlap"].module == "workbench.vaerktoej.bench_cases.overlap"
 
 
 def test_demo_kommune_finds_exactly_the_planted_overlaps(demo_kommune):
@@ -465,7 +465,7 @@ def test_demo_kommune_cli_strict(demo_kommune, capsys):
 
 
 def test_bench_case_on_demo(demo_kommune):
-    from workbench import bench
+    from workbench.vaerktoej import bench
 
     manifest = _manifest(demo_kommune)
     table = bench.run("kommune", 1, ["overlap"], data_dir=demo_kommune)

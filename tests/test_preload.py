@@ -8,8 +8,9 @@ import shutil
 
 import pytest
 
-from workbench import access, manifest
-from workbench.dataset import DatasetError
+from workbench.regler import access
+from workbench.data import manifest
+from workbench.data.dataset import DatasetError
 
 
 @pytest.fixture

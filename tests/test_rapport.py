@@ -13,11 +13,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from workbench import oekonomi, rapport, rapportarkiv, resultater
+from workbench.sider import oekonomi, rapport, resultater
+from workbench.lager import rapportarkiv
 from workbench.cli import main
-from workbench.config import ConfigError
-from workbench.dataset import open_dataset, udtraeksdato
-from workbench.output import dansk_tal
+from workbench.data.config import ConfigError
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.format.output import dansk_tal
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -134,8 +135,8 @@ def test_cli_writes_html_and_pdf(demo_kommune, tmp_path):
 
 
 def test_report_command_is_cron_safe():
-    code = ("import sys, workbench.cli, workbench.commands.rapport, workbench.rapport, workbench.oekonomi, "
-            "workbench.udskrift; sys.exit(1 if 'streamlit' in sys.modules else 0)")
+    code = ("import sys, workbench.cli, workbench.commands.rapport, workbench.sider.rapport, workbench.sider.oekonomi, "
+            "workbench.format.udskrift; sys.exit(1 if 'streamlit' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 
@@ -154,7 +155,7 @@ def test_archive_stores_data_version(tmp_path):
 
 def test_tilsyn_section_from_stored_audits(built, tmp_path):
     from data_model.db import get_engine
-    from workbench import tilsyn_store
+    from workbench.lager import tilsyn_store
 
     ds, paa, _ = built
     engine = get_engine(f"sqlite:///{tmp_path / 't.sqlite'}")

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from workbench import cli
-from workbench.dataset import open_dataset
-from workbench.kvalitet import afvist_raekke, findings
+from workbench.data.dataset import open_dataset
+from workbench.regler.kvalitet import afvist_raekke, findings
 
 BAD_ROWS = (
     "Y2,X,§99x,Noget,2023-13-01,,,,,,,\n"               # unknown paragraf and impossible date

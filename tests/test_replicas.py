@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REPLICA = r"""
 import datetime as dt, json, sys
 from data_model.db import engine_for
-from workbench import accesslog, reviews
+from workbench.lager import accesslog, reviews
 eng = engine_for(None)
 reviews.ensure_tables(eng)
 for line in sys.stdin:

@@ -1,4 +1,4 @@
-"""Fælles sagsgennemgang (workbench.reviews): versions, sign-off rules, append-only storage and the
+"""Fælles sagsgennemgang (workbench.lager.reviews): versions, sign-off rules, append-only storage and the
 print view, on SQLite and (with TEST_DATABASE_URL) PostgreSQL."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 
-from workbench import reviews
-from workbench.dataset import open_dataset
-from workbench.forloeb import review_snapshot
-from workbench.reviews import MYNDIGHED, UDFOERER, ReviewError
+from workbench.lager import reviews
+from workbench.data.dataset import open_dataset
+from workbench.sider.forloeb import review_snapshot
+from workbench.lager.reviews import MYNDIGHED, UDFOERER, ReviewError
 
 from tests.helpers import postgres_schema
 

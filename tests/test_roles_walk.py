@@ -18,8 +18,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
-from workbench import access, users
-from workbench.dataset import open_dataset
+from workbench.regler import access
+from workbench.lager import users
+from workbench.data.dataset import open_dataset
 from workbench.ui.pages import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]

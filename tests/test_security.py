@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 
 from data_model.db import engine_for, get_engine
-from workbench import access, accesslog, ratelimit, users
+from workbench.regler import access
+from workbench.lager import accesslog, ratelimit, users
 from tests.helpers import postgres_schema
 
 PW = "korrekt-hest-batteri"
@@ -150,7 +151,8 @@ from streamlit.testing.v1 import AppTest
 
 from test_access import write_dataset
 from tests.helpers import write_demo_manifest
-from workbench import demo_status, synth
+from workbench.data import demo_status
+from workbench.vaerktoej import synth
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -277,7 +279,7 @@ def test_setup_token_printed_once_and_checked(sqlite_engine, capsys):
 
 from sqlalchemy import create_engine, text
 
-from workbench.access import Principal
+from workbench.regler.access import Principal
 
 SB = Principal("sara", "sagsbehandler", sagsbehandler="SB1")
 OLD = dt.datetime(2015, 3, 1, tzinfo=dt.timezone.utc)
@@ -492,7 +494,7 @@ def test_cli_csv_is_formula_escaped(page_data, capsys):
 def test_emit_uses_the_export_escaping():
     import io as _io
 
-    from workbench.output import emit
+    from workbench.format.output import emit
 
     buf = _io.StringIO()
     emit(pl.DataFrame({"a": ["=HYPERLINK(\"x\")", "@SUM(1)", "-5", "ok"]}), "csv", buf)
@@ -526,7 +528,7 @@ def test_refused_deep_link_is_logged(page_data, monkeypatch):
 
 
 def test_session_cookie_signed_revocable_and_expiring(sqlite_engine, tmp_path):
-    from workbench import sessions
+    from workbench.lager import sessions
 
     eng = sqlite_engine
     users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
@@ -552,7 +554,7 @@ def test_session_route_sets_httponly_cookie_and_headers():
     from starlette.routing import Route
     from starlette.testclient import TestClient
 
-    from workbench import sessions
+    from workbench.lager import sessions
     from workbench.ui import server
 
     async def index(request):
@@ -576,7 +578,7 @@ def test_session_route_sets_httponly_cookie_and_headers():
 
 def test_four_eyes_holds_for_admin_in_parallel_and_in_the_database():
     from data_model.review_tables import Sagsgennemgang
-    from workbench import reviews
+    from workbench.lager import reviews
 
     eng = engine_for(None)
     snap = {"borger_id": "X"}
@@ -614,7 +616,7 @@ def test_four_eyes_holds_for_admin_in_parallel_and_in_the_database():
 
 
 def test_demo_udfoerer_and_tilbudsleder_see_borger_x(tmp_path):
-    from workbench.dataset import open_dataset
+    from workbench.data.dataset import open_dataset
 
     out = tmp_path / "demo3"
     synth.write_demo(out, skala="kommune", seed=3)
@@ -659,7 +661,7 @@ def test_user_column_named_like_internal_one(tmp_path, capsys, argv):
 
 def test_cli_errors_are_one_danish_line_with_cpr_masked(tmp_path, capsys):
     from workbench.cli import main
-    from workbench.messages import one_line
+    from workbench.format.messages import one_line
 
     cases = [
         ["kvalitet", str(tmp_path / "findes-ikke")],
@@ -684,8 +686,8 @@ def test_cli_errors_are_one_danish_line_with_cpr_masked(tmp_path, capsys):
 
 
 def test_absurd_amounts_are_quality_findings(tmp_path):
-    from workbench.dataset import open_dataset
-    from workbench.kvalitet import findings
+    from workbench.data.dataset import open_dataset
+    from workbench.regler.kvalitet import findings
 
     d = write_dataset(tmp_path / "data", n=6)
     y = (d / "ydelser.csv").read_text(encoding="utf-8").splitlines()
@@ -701,7 +703,7 @@ def test_absurd_amounts_are_quality_findings(tmp_path):
 
 
 def test_review_needs_borger_til_stede_and_next_follow_up_before_signing():
-    from workbench import reviews
+    from workbench.lager import reviews
 
     eng = engine_for(None)
     r = reviews.create(eng, borger_id="X", paa=dt.date(2024, 1, 1), username="sb", rolle="sagsbehandler",
@@ -720,7 +722,7 @@ def test_review_needs_borger_til_stede_and_next_follow_up_before_signing():
 
 def test_signatures_show_names(borger_x_dir, monkeypatch):
     from tests.helpers import run_page
-    from workbench import reviews
+    from workbench.lager import reviews
 
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(borger_x_dir))
     eng = engine_for(borger_x_dir)

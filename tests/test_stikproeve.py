@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import stikproeve
+from workbench.regler import stikproeve
 from workbench.cli import main
-from workbench.dataset import open_dataset
+from workbench.data.dataset import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 PAA = dt.date(2024, 6, 1)
@@ -176,7 +176,7 @@ def test_cli_stikproeve_bad_arguments_exit_2(ds_dir, capsys, argv):
 
 
 def test_cli_stikproeve_requires_the_capability(ds_dir, capsys, monkeypatch):
-    from workbench import access
+    from workbench.regler import access
     from workbench.commands import stikproeve as command
 
     who = access.Principal(username="sb1", rolle="sagsbehandler", sagsbehandler="SB1")

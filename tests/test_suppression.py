@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from workbench import suppression as S
+from workbench.regler import suppression as S
 
 
 def grid(rows: list[list[float]], cols: list[str], label="Række", total_row=True) -> pl.DataFrame:
@@ -126,7 +126,7 @@ def test_explanation_is_danish():
 
 
 def _principal(rolle: str):
-    from workbench.access import Principal
+    from workbench.regler.access import Principal
 
     return Principal(username=rolle, rolle=rolle)
 

@@ -1,4 +1,4 @@
-"""The synthetic demo generator (workbench/synth.py) and `ffb-workbench demo`.
+"""The synthetic demo generator (workbench/vaerktoej/synth.py) and `ffb-workbench demo`.
 
 The checks below recompute every planted defect kind from the written files with plain Polars
 (independently of the generator) and require exactly the manifest's set: planted defects are found,
@@ -18,9 +18,9 @@ import polars as pl
 import pytest
 import yaml
 
-from workbench import synth
-from workbench.config import ConfigError, load_config
-from workbench.dataset import open_dataset
+from workbench.vaerktoej import synth
+from workbench.data.config import ConfigError, load_config
+from workbench.data.dataset import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_X = ROOT / "tests" / "fixtures" / "borger_x"
@@ -221,7 +221,7 @@ def test_invalid_ydelse_names_only_where_planted(demo):
 
 def test_under_18_only_where_planted(demo):
     ds, _, manifest = demo
-    from workbench.periods import age_on
+    from workbench.regler.periods import age_on
     young = (ds.ydelser.join(ds.borgere, on="borger_id")
              .filter(age_on(pl.col("foedselsdato"), pl.col("startdato")) < 18)
              .select("borger_id", "ydelse_id").collect())

@@ -1,4 +1,4 @@
-"""workbench.tilbud / workbench.udvikling / workbench.resultater and the `tilbud` / `resultater`
+"""workbench.sider.tilbud / workbench.regler.udvikling / workbench.sider.resultater and the `tilbud` / `resultater`
 commands on a small hand-built dataset (every number worked out by hand below), plus consistency
 with the borger page's goal statuses on the kommune demo."""
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from workbench import access, forloeb, resultater, tilbud, udvikling
-from workbench.dataset import open_dataset
+from workbench.regler import access, udvikling
+from workbench.sider import forloeb, resultater, tilbud
+from workbench.data.dataset import open_dataset
 
 D = dt.date.fromisoformat
 PAA = D("2025-06-30")
@@ -353,7 +354,7 @@ def test_sagsbehandler_scope_on_tilbud_and_resultater(ds):
 
 def test_cli_access_log_records_borgere(ds_dir):
     from data_model.db import engine_for
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     code, _, err = run_cli(["tilbud", str(ds_dir), "P1", "--paa", PAA.isoformat()])
     assert code == 0, err

@@ -15,9 +15,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
-from workbench import access, resultater, tilbud, users
-from workbench.dataset import open_dataset, udtraeksdato
-from workbench.tilbud import standard_periode
+from workbench.regler import access
+from workbench.sider import resultater, tilbud
+from workbench.lager import users
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.sider.tilbud import standard_periode
 
 from tests import helpers
 
@@ -174,7 +176,7 @@ def test_resultater_numbers_equal_cli(env):
     cli = pl.read_csv(io.StringIO(out), schema_overrides={"gruppe": pl.String})
     assert list(side["Paragraf"]) == cli["gruppe"].to_list()
     for row, (b, f) in zip(side.itertuples(index=False), cli.select("borgere", "forbedret").iter_rows()):
-        # admin may see the borger list: exact numbers on screen (workbench.suppression.for_principal)
+        # admin may see the borger list: exact numbers on screen (workbench.regler.suppression.for_principal)
         assert getattr(row, "Borgere") == str(b)
         assert getattr(row, "Forbedret") == str(f)
     fn = resultater.resultater(ds, "paragraf", fra, til, ["Varetage egen sundhed"]).collect()

@@ -17,10 +17,12 @@ from sqlmodel import create_engine
 from data_model.db import engine_for
 from tests import helpers
 from tests.test_stikproeve import PAA as S_PAA, write_dataset
-from workbench import access, stikproeve, tilsyn, tilsyn_store, users
+from workbench.regler import access, stikproeve
+from workbench.sider import tilsyn
+from workbench.lager import tilsyn_store, users
 from workbench.cli import main
-from workbench.config import ConfigError
-from workbench.dataset import open_dataset
+from workbench.data.config import ConfigError
+from workbench.data.dataset import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 PAA = dt.date(2024, 6, 30)
@@ -91,7 +93,7 @@ def test_cli_same_seed_identical_sample_with_period_and_tilbud(ds_dir, capsys):
 
 
 def test_cli_default_reference_date_is_udtraeksdato(ds_dir, capsys):
-    from workbench.dataset import udtraeksdato
+    from workbench.data.dataset import udtraeksdato
 
     on = udtraeksdato(open_dataset(ds_dir))
     out = _cli(capsys, str(ds_dir), "--pr", "team", "--antal", "3", "--seed", "1")
@@ -391,7 +393,7 @@ def test_report_numbers_agree_in_page_frame_excel_and_html(tmp_path):
     # Excel: the same numbers
     from openpyxl import load_workbook
 
-    from workbench.export import to_xlsx_bytes
+    from workbench.format.export import to_xlsx_bytes
 
     wb = load_workbook(io.BytesIO(to_xlsx_bytes(tilsyn.rapport_sheets(r))))
     ws = wb["Pr. team"]
@@ -402,7 +404,7 @@ def test_report_numbers_agree_in_page_frame_excel_and_html(tmp_path):
     # A4 HTML: the shared print shell, same share
     page = tilsyn.rapport_html(r, "Ledelsestilsyn – rapport")
     assert "@page { size: A4" in page and "<td class='tal'>50,0</td>" in page
-    from workbench import udskrift
+    from workbench.format import udskrift
 
     assert udskrift.CSS in page
 
@@ -410,7 +412,7 @@ def test_report_numbers_agree_in_page_frame_excel_and_html(tmp_path):
 def test_kommune_demo_five_per_sagsbehandler_mostly_prefilled(demo_kommune):
     """The issue's 'done when': 5 cases per sagsbehandler on the kommune demo, most answers prefilled
     (measured: 866 of 1 000 with seed 1; the note in README.md quotes it)."""
-    from workbench.dataset import udtraeksdato
+    from workbench.data.dataset import udtraeksdato
 
     ds = open_dataset(demo_kommune)
     paa = udtraeksdato(ds)
@@ -426,8 +428,8 @@ def test_kommune_demo_five_per_sagsbehandler_mostly_prefilled(demo_kommune):
 def test_prefill_agrees_with_the_kvalitet_owners_on_the_demo(demo_kommune):
     """Overdue follow-up and recorded-vs-measured come from kvalitet's rules (one owner): the borgere
     the checklist marks Nej/Delvist are exactly those kvalitet reports."""
-    from workbench import kvalitet
-    from workbench.dataset import udtraeksdato
+    from workbench.regler import kvalitet
+    from workbench.data.dataset import udtraeksdato
 
     ds = open_dataset(demo_kommune)
     paa = udtraeksdato(ds)

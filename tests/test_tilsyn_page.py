@@ -1,6 +1,6 @@
 """The Tilsyn page (AppTest) on the kommune demo data: a leader creates an audit, the auditor answers
 every case (suggestions prefilled), resumes after a rerun, closes and signs; the leader signs and
-downloads the report (Excel and A4 HTML) with the same numbers as workbench.tilsyn.rapport."""
+downloads the report (Excel and A4 HTML) with the same numbers as workbench.sider.tilsyn.rapport."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
 from tests import helpers
-from workbench import access, stikproeve, tilsyn, tilsyn_store, users
-from workbench.dataset import open_dataset, udtraeksdato
+from workbench.regler import access, stikproeve
+from workbench.sider import tilsyn
+from workbench.lager import tilsyn_store, users
+from workbench.data.dataset import open_dataset, udtraeksdato
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "tilsyn.py")

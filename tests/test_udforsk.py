@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 
 from test_filters import PAA, UT, make_ds, sample_tables
-from workbench import udforsk as E
-from workbench import export as X
-from workbench.filters import IKKE_VURDERET, Filters
+from workbench.sider import udforsk as E
+from workbench.format import export as X
+from workbench.regler.filters import IKKE_VURDERET, Filters
 
 D = dt.date
 
@@ -189,8 +189,8 @@ def test_csv_export_escapes_and_uses_danish_headers():
 
 
 def test_pivot_bench_case_polars_and_duckdb_agree(demo_kommune):
-    from workbench.bench import Context
-    from workbench.bench_cases.pivot import pivot_case
+    from workbench.vaerktoej.bench import Context
+    from workbench.vaerktoej.bench_cases.pivot import pivot_case
 
     rows = pivot_case(Context("kommune", demo_kommune, 1))
     assert [r["variant"] for r in rows] == ["polars", "duckdb"]

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from workbench import importer
-from workbench import udforsk as E
-from workbench.access import Principal
-from workbench.dataset import open_dataset, udtraeksdato
-from workbench.filters import Filters
+from workbench.data import importer
+from workbench.sider import udforsk as E
+from workbench.regler.access import Principal
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.regler.filters import Filters
 from workbench.ui import udforsk_cache
 
 ADMIN = Principal("admin", "admin")

@@ -10,9 +10,9 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import udforsk as E
-from workbench.dataset import open_dataset
-from workbench.filters import Filters
+from workbench.sider import udforsk as E
+from workbench.data.dataset import open_dataset
+from workbench.regler.filters import Filters
 
 from tests.helpers import run_page
 
@@ -66,7 +66,7 @@ def test_deep_link_answers_the_done_question(demo_env):
     ds = open_dataset(demo_env)
     f = Filters.from_query_params({k: v for k, v in params.items() if k != "raekker"})[0]
     ct = E.crosstab(ds, f, "kommune", None, "borgere")
-    from workbench import suppression
+    from workbench.regler import suppression
 
     expected = E.suppressed_table(ct, visning=suppression.exact())  # admin: exact numbers on screen
     shown = table(at)
@@ -77,7 +77,7 @@ def test_deep_link_answers_the_done_question(demo_env):
 
 def test_analytiker_sees_the_suppressed_table(demo_env, monkeypatch):
     """Issue 11 item 9: analytiker (no borger list) sees the suppressed crosstab; admin the exact one."""
-    from workbench import suppression
+    from workbench.regler import suppression
 
     monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
     monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
@@ -148,7 +148,7 @@ def test_borger_list_and_links(demo_env):
 
 
 def test_no_borger_list_without_the_capability(demo_env, monkeypatch):
-    from workbench import access
+    from workbench.regler import access
 
     real = access.can
     monkeypatch.setattr(access, "can", lambda p, cap: False if cap == "borgerliste" else real(p, cap))

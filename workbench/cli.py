@@ -11,8 +11,8 @@ import importlib
 import os
 import sys
 
-from workbench.config import ConfigError
-from workbench.dataset import DatasetError
+from workbench.data.config import ConfigError
+from workbench.data.dataset import DatasetError
 
 COMMANDS = {
     "demo": ("demo", "skriv et syntetisk demodatasæt"),
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         args._argv = list(argv)  # as typed (bench writes it into docs/BENCHMARKS.md)
         return int(args._run(args) or 0)
     except UsageError as exc:
-        from workbench.messages import one_line
+        from workbench.format.messages import one_line
 
         print(one_line(exc), file=sys.stderr)
         return 2
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DatasetError, ConfigError, ValueError, OSError) as exc:
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
-        from workbench.messages import one_line
+        from workbench.format.messages import one_line
 
         print(f"fejl: {one_line(exc)}", file=sys.stderr)
         return 2
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # an internal error is still one line unless debugging
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
-        from workbench.messages import one_line
+        from workbench.format.messages import one_line
 
         print(f"intern fejl: {type(exc).__name__}: {one_line(exc) if str(exc) else ''}", file=sys.stderr)
         return 3

@@ -9,8 +9,8 @@ from pathlib import Path
 
 
 def main() -> int:
-    from workbench import users
-    from workbench.paths import demo_dir
+    from workbench.lager import users
+    from workbench.data.paths import demo_dir
 
     env = os.environ.get("FFB_WORKBENCH_DATA")
     path = Path(env) if env else demo_dir()

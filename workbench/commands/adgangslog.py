@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import argparse
 
-from workbench import accesslog
-from workbench.export import escape_frame
+from workbench.lager import accesslog
+from workbench.format.export import escape_frame
 from workbench.commands.common import add_format, state_engine
-from workbench.output import emit
-from workbench.periods import parse_date
+from workbench.format.output import emit
+from workbench.regler.periods import parse_date
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """`ffb-workbench bench [--skala kommune|region|national] [--repeats N] [--case NAME ...] [--format ...]`.
 
-Runs the registered benchmark cases (workbench/bench.py, workbench/bench_cases/) and prints the table.
+Runs the registered benchmark cases (workbench/vaerktoej/bench.py, workbench/vaerktoej/bench_cases/) and prints the table.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-from workbench import bench
+from workbench.vaerktoej import bench
 from workbench.commands.common import positive_int
-from workbench.output import emit
+from workbench.format.output import emit
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     data = None
     if args.data:
-        from workbench.dataset import resolve_dir
+        from workbench.data.dataset import resolve_dir
 
         data = resolve_dir(args.data)
     # nargs via repeated --case; also accept "--case a,b"

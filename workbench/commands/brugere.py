@@ -12,9 +12,9 @@ import argparse
 import getpass
 import sys
 
-from workbench import users
+from workbench.lager import users
 from workbench.commands.common import add_format, state_engine
-from workbench.output import emit
+from workbench.format.output import emit
 
 ACTIONS = ("list", "opret", "opret-admin", "ret", "aktiver", "deaktiver", "adgangskode", "laas-op", "tildel", "demo")
 
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         emit(users.users_frame(eng), args.format)
         return 0
     if action == "demo":
-        from workbench.dataset import open_dataset
+        from workbench.data.dataset import open_dataset
 
         if not users.is_demo_dataset(args.dir):
             raise ValueError(f"brugere demo: {args.dir} er ikke demodata (skrevet af 'ffb-workbench demo'); "

@@ -8,10 +8,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from workbench import access
-from workbench.dataset import Dataset, open_dataset, udtraeksdato
-from workbench.output import FORMATS, emit
-from workbench.periods import parse_date
+from workbench.regler import access
+from workbench.data.dataset import Dataset, open_dataset, udtraeksdato
+from workbench.format.output import FORMATS, emit
+from workbench.regler.periods import parse_date
 
 if TYPE_CHECKING:
     import polars as pl
@@ -56,7 +56,7 @@ def emit_report(df: pl.DataFrame, args: argparse.Namespace) -> int:
 
 
 def paa(args: argparse.Namespace, ds: Dataset) -> dt.date:
-    """--paa, else the dataset's udtraeksdato (workbench.dataset.udtraeksdato: one default for the
+    """--paa, else the dataset's udtraeksdato (workbench.data.dataset.udtraeksdato: one default for the
     app and every command)."""
     given = getattr(args, "paa", None)
     return parse_date(given) if given else udtraeksdato(ds)
@@ -66,7 +66,7 @@ def principal(args: argparse.Namespace) -> access.Principal:
     """The CLI acts as --bruger, or as admin when run locally by the data owner."""
     if getattr(args, "bruger", None) is None:
         return access.ADMIN  # users.cli_principal(None) without importing the user database
-    from workbench import users  # issue 7: resolves configured users
+    from workbench.lager import users  # issue 7: resolves configured users
 
     return users.cli_principal(getattr(args, "bruger", None), args.dir if hasattr(args, "dir") else None)
 
@@ -113,7 +113,7 @@ def log_read(args: argparse.Namespace, who: access.Principal, df: pl.DataFrame, 
              handling: str | None = None) -> None:
     """One access-log entry for a CLI read of borger-level data: the borger ids in the output (column
     borger_id), the command and the row count. Every command that prints borgere calls it."""
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     ids = df["borger_id"].drop_nulls().unique().sort().to_list() if "borger_id" in df.columns else []
     accesslog.record(args.dir, who, handling or accesslog.VIS_LISTE, [str(b) for b in ids],

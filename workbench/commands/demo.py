@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench import synth
+from workbench.vaerktoej import synth
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

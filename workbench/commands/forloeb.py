@@ -12,10 +12,10 @@ import sys
 
 import polars as pl
 
-from workbench import accesslog
+from workbench.lager import accesslog
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.output import emit, to_json_text
-from workbench.forloeb import forloeb
+from workbench.format.output import emit, to_json_text
+from workbench.sider.forloeb import forloeb
 
 SECTIONS = (("funktionsevne", "Funktionsevne"), ("indsatsmaal", "Indsatsmål"), ("ydelser", "Ydelser"),
             ("stoettebehov", "Støttebehov"))

@@ -14,9 +14,10 @@ import sys
 
 import polars as pl
 
-from workbench import access, importer
-from workbench.output import emit, to_json_text
-from workbench.periods import parse_date
+from workbench.regler import access
+from workbench.data import importer
+from workbench.format.output import emit, to_json_text
+from workbench.regler.periods import parse_date
 
 HANDLING_IMPORT = importer.HANDLING_IMPORT
 
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     who = None
     if bruger is not None:
         # A new version changes the data for every user: only an administrator may land one.
-        from workbench import users
+        from workbench.lager import users
 
         who = users.cli_principal(bruger, args.til)
         if who.rolle != "admin":
@@ -85,6 +86,6 @@ def run(args: argparse.Namespace) -> int:
 
 def log(data_dir: str, who: access.Principal | None, detalje: str, handling: str = HANDLING_IMPORT) -> None:
     """The import/rollback in the data directory's access log (public accesslog API)."""
-    from workbench import accesslog
+    from workbench.lager import accesslog
 
     accesslog.record(data_dir, who or access.ADMIN, handling, detalje=detalje)

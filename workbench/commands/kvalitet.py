@@ -1,7 +1,7 @@
 """`ffb-workbench kvalitet DIR [--paa DATO] [--format csv|json|table] [--strict]` (spec/DATA_CONTRACT.md).
 
 Columns regel, tabel, noegle, besked; the rules are in config/quality_rules.yaml (incl. the
-8-talskontrol against betalinger and databrud, workbench/reconcile.py).
+8-talskontrol against betalinger and databrud, workbench/regler/reconcile.py).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_report_arguments, emit_report, log_read, paa, scoped
-from workbench.kvalitet import REPORT_COLUMNS, findings, load_quality_config, materialise
+from workbench.regler.kvalitet import REPORT_COLUMNS, findings, load_quality_config, materialise
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """`ffb-workbench optaelling DIR --fra YYYY-MM --til YYYY-MM [--paa DATO] [--format csv|json|table]`.
 
-Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (workbench/optaelling.py,
+Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (workbench/regler/optaelling.py,
 spec/DATA_CONTRACT.md).
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.optaelling import check_months, optaelling
-from workbench.output import emit
-from workbench.periods import parse_month
+from workbench.regler.optaelling import check_months, optaelling
+from workbench.format.output import emit
+from workbench.regler.periods import parse_month
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

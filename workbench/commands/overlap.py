@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_report_arguments, emit_report, log_read, paa, scoped
-from workbench.overlap import load_rules, overlap_report
+from workbench.regler.overlap import load_rules, overlap_report
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

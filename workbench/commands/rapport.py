@@ -1,5 +1,5 @@
 """`ffb-workbench rapport DIR --periode YYYY-MM|YYYY --niveau politisk|administrativ|drift
-[--kommune KODE] [--paa DATO] --out FILE.pdf|FILE.html`: the statusrapport (workbench/rapport.py).
+[--kommune KODE] [--paa DATO] --out FILE.pdf|FILE.html`: the statusrapport (workbench/sider/rapport.py).
 
 Cron-safe: no streamlit, no questions, the file is written atomically (temp file + rename).
 A malformed period, unknown kommune or an --out that is neither .pdf nor .html -> exit 2, one line.
@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 from workbench.commands.common import add_dir, add_paa, scoped
-from workbench.dataset import udtraeksdato
-from workbench.periods import parse_date
-from workbench.oekonomi import parse_periode
-from workbench.rapport import NIVEAUER
+from workbench.data.dataset import udtraeksdato
+from workbench.regler.periods import parse_date
+from workbench.sider.oekonomi import parse_periode
+from workbench.sider.rapport import NIVEAUER
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench import rapport
+    from workbench.sider import rapport
 
     periode = parse_periode(args.periode)  # ValueError -> exit 2
     out = Path(args.out)

@@ -1,7 +1,7 @@
 """`ffb-workbench resultater DIR --pr tilbud|tilbudstype|paragraf|maalgruppe|sagsbehandler|team
 [--fra DATO] [--til DATO] [--tema NAVN ...] [--kvartal] [--format csv|json|table]` (spec/DATA_CONTRACT.md).
 
-Progression and goal attainment per group: workbench.resultater.resultater, the same function the
+Progression and goal attainment per group: workbench.sider.resultater.resultater, the same function the
 Resultater page shows (--kvartal: the trend per quarter). Default period: the 365 days up to the
 reference date (--paa, else the dataset's udtraeksdato).
 """
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 
-from workbench import resultater
+from workbench.sider import resultater
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.output import emit
-from workbench.periods import parse_date
-from workbench.tilbud import standard_periode
+from workbench.format.output import emit
+from workbench.regler.periods import parse_date
+from workbench.sider.tilbud import standard_periode
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench import access, importer
+from workbench.regler import access
+from workbench.data import importer
 from workbench.commands.common import add_dir
 from workbench.commands.import_ import log
 
@@ -25,7 +26,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     who = access.ADMIN
     if getattr(args, "bruger", None) is not None:
-        from workbench import users
+        from workbench.lager import users
 
         who = users.cli_principal(args.bruger, args.dir)
         if who.rolle != "admin":

@@ -1,10 +1,10 @@
 """`ffb-workbench stikproeve DIR --pr sagsbehandler|team|paragraf|tilbud --antal N --seed S
 [--fra DATO --til DATO] [--udeluk-seneste-dage D] [--paa DATO] [--format csv|json|table]`.
 
-A reproducible sample of cases for ledelsestilsyn (workbench/stikproeve.py), one row per sampled case.
+A reproducible sample of cases for ledelsestilsyn (workbench/regler/stikproeve.py), one row per sampled case.
 Only cases active in the period (default: on the reference date, the dataset's udtraeksdato) are
 drawn; --udeluk-seneste-dage leaves out borgere in audits created in the last D days (stored audits
-in the data directory's database, workbench/tilsyn_store.py).
+in the data directory's database, workbench/lager/tilsyn_store.py).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-from workbench import access, stikproeve
-from workbench import accesslog
+from workbench.regler import access, stikproeve
+from workbench.lager import accesslog
 from workbench.commands.common import (add_dir, add_format, add_paa, log_read, paa, positive_int, principal,
                                        warn_rejected)
-from workbench.dataset import open_dataset
-from workbench.output import emit
-from workbench.periods import parse_date
+from workbench.data.dataset import open_dataset
+from workbench.format.output import emit
+from workbench.regler.periods import parse_date
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -39,7 +39,7 @@ def excluded(data_dir: str, days: int | None, today: dt.date | None = None) -> t
     if not days:
         return ()
     from data_model.db import engine_for
-    from workbench import tilsyn_store
+    from workbench.lager import tilsyn_store
 
     since = (today or dt.date.today()) - dt.timedelta(days=days)
     return tilsyn_store.audited_since(engine_for(data_dir), since)

@@ -1,7 +1,7 @@
 """`ffb-workbench tilbud DIR TILBUD_ID [--paa DATO] [--fra DATO] [--til DATO] [--format json|table]`
 (spec/DATA_CONTRACT.md).
 
-One tilbud as it stood on the reference date: workbench.tilbud.rapport, the same function the Tilbud
+One tilbud as it stood on the reference date: workbench.sider.tilbud.rapport, the same function the Tilbud
 page shows. An unknown tilbud (or one outside the --bruger's scope) is bad input: exit 2, one line.
 The peer comparison is computed on the unscoped dataset and gives aggregates only.
 """
@@ -13,11 +13,13 @@ import sys
 
 import polars as pl
 
-from workbench import access, accesslog, tilbud
+from workbench.regler import access
+from workbench.lager import accesslog
+from workbench.sider import tilbud
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.dataset import open_dataset
-from workbench.output import emit, to_json_text
-from workbench.periods import parse_date
+from workbench.data.dataset import open_dataset
+from workbench.format.output import emit, to_json_text
+from workbench.regler.periods import parse_date
 
 TABLES = ("borgere", "maalgrupper", "funktionsevne", "stoettebehov", "indsatsmaal", "ydelser", "tilbud")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench import importer
+from workbench.data import importer
 from workbench.commands.common import add_dir, add_format
-from workbench.dataset import DatasetError
-from workbench.export import escape_frame
-from workbench.output import emit
+from workbench.data.dataset import DatasetError
+from workbench.format.export import escape_frame
+from workbench.format.output import emit
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

@@ -2,7 +2,7 @@
 
 Call for every borger page view, search, export, unmask and sample:
     log_action("vis_borger", borger_ids=["B1"], detalje="...")
-Actions: vis_borger, soeg, eksport, vis_cpr, stikproeve (constants in workbench.accesslog).
+Actions: vis_borger, soeg, eksport, vis_cpr, stikproeve (constants in workbench.lager.accesslog).
 The entry is written to the database (append-only) with time, user and role. CPR-looking text in
 `detalje` is masked. Streamlit reruns a page on every interaction: an identical entry (same action,
 borger ids and detalje) from the same session within DEDUP_SECONDS is written once.
@@ -16,7 +16,8 @@ from typing import Iterable
 
 import streamlit as st
 
-from workbench import access, accesslog
+from workbench.regler import access
+from workbench.lager import accesslog
 
 DEDUP_SECONDS = 600
 _LAST = "_ffb_audit_sidst"

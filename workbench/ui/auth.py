@@ -28,8 +28,9 @@ from pathlib import Path
 import streamlit as st
 
 from data_model.db import engine_for
-from workbench import access, accesslog, sessions, users
-from workbench.cpr import mask
+from workbench.regler import access
+from workbench.lager import accesslog, sessions, users
+from workbench.regler.cpr import mask
 from workbench.ui import data
 
 SESSION_USER = "_ffb_bruger"
@@ -388,7 +389,7 @@ def full_cpr(principal: access.Principal, borger_id: str) -> str | None:
         return None
     import polars as pl
 
-    from workbench.dataset import open_dataset
+    from workbench.data.dataset import open_dataset
 
     ds = access.scope(open_dataset(data.data_path()), principal, unmask_cpr=True)
     got = ds.borgere.filter(pl.col("borger_id") == borger_id).select("cpr").collect()

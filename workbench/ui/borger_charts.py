@@ -1,6 +1,6 @@
 """Altair charts for the borger page: ydelser timeline, funktionsevne step charts, støttebehov.
 
-Inputs are collected Polars frames from workbench.forloeb; nothing here reads data itself.
+Inputs are collected Polars frames from workbench.sider.forloeb; nothing here reads data itself.
 Danish labels, dd-mm-åååå dates.
 """
 
@@ -11,7 +11,7 @@ import datetime as dt
 import altair as alt
 import polars as pl
 
-from workbench.forloeb import niveau_segments
+from workbench.sider.forloeb import niveau_segments
 
 DATE_FORMAT = "%d-%m-%Y"
 STATUS_COLOURS = {"Opnået": "#1e8449", "Afventer opfølgning": "#b9770e", "Ikke opnået": "#c0392b",

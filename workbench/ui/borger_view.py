@@ -12,10 +12,12 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import access, accesslog, cpr, forloeb
-from workbench.config import codes as load_codes
-from workbench.dataset import Dataset
-from workbench.periods import active_on, dansk_dato, parse_date
+from workbench.regler import access, cpr
+from workbench.lager import accesslog
+from workbench.sider import forloeb
+from workbench.data.config import codes as load_codes
+from workbench.data.dataset import Dataset
+from workbench.regler.periods import active_on, dansk_dato, parse_date
 from workbench.ui import audit, auth, data
 from workbench.ui import borger_charts as charts
 from workbench.ui.review_form import review_section
@@ -79,7 +81,7 @@ def kommune_text(kode: str | None) -> str:
     """'Frederikssund (0250)': the name people know, the code for the case system; '–' when none."""
     if not kode:
         return "–"
-    from workbench import geo
+    from workbench.data import geo
 
     navn = geo.kommune_navne().get(str(kode))
     return f"{navn} ({kode})" if navn else str(kode)
@@ -135,8 +137,8 @@ def _goal_table(goals: pl.DataFrame, labels: dict[int, str]) -> None:
 
 
 def findings_section(side: forloeb.BorgerSide) -> None:
-    """Potentielle overlappende ydelser and data-quality findings for this borger (workbench.overlap,
-    workbench.kvalitet: the same functions as the Kvalitet page and the CLI)."""
+    """Potentielle overlappende ydelser and data-quality findings for this borger (workbench.regler.overlap,
+    workbench.regler.kvalitet: the same functions as the Kvalitet page and the CLI)."""
     st.subheader("Datakvalitet og overlap")
     df = side.overlap
     if df.height:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import access
-from workbench.dataset import Dataset, open_dataset, peek_version, udtraeksdato
-from workbench.paths import demo_dir
+from workbench.regler import access
+from workbench.data.dataset import Dataset, open_dataset, peek_version, udtraeksdato
+from workbench.data.paths import demo_dir
 
 
 _log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ def ensure_demo() -> None:
         return
     target = demo_dir()
     if (target / "borgere.parquet").is_file():
-        from workbench import manifest
+        from workbench.data import manifest
 
         if not (target / manifest.MANIFEST).is_file():  # a demo written before manifests existed
             try:
@@ -97,8 +97,8 @@ def ensure_demo() -> None:
             except OSError:
                 pass  # read-only: the validating loader still reads it
         return
-    from workbench import synth
-    from workbench.config import load_config
+    from workbench.vaerktoej import synth
+    from workbench.data.config import load_config
 
     settings = load_config().settings
     with st.spinner("Genererer syntetiske demodata (første start) …"):
@@ -147,7 +147,7 @@ def _udtraeksdato(path: str, version: str, today: dt.date) -> dt.date:
 
 def data_date() -> dt.date:
     """The default reference date of every page: the dataset's udtraeksdato
-    (workbench.dataset.udtraeksdato, the same default as every CLI command)."""
+    (workbench.data.dataset.udtraeksdato, the same default as every CLI command)."""
     today = dt.date.today()
     ensure_demo()
     path = data_path()

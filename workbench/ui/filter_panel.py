@@ -1,7 +1,7 @@
 """The shared sidebar filter panel for every analytic page.
 
     from workbench.ui.filter_panel import filter_panel
-    f = filter_panel(ds, principal)          # renders the sidebar, returns workbench.filters.Filters
+    f = filter_panel(ds, principal)          # renders the sidebar, returns workbench.regler.filters.Filters
 
 State: the canonical Filters live under the non-widget session key `_ffb_filtre` (widget state is
 dropped when a page is left) and are mirrored into st.query_params after every run, so the URL is
@@ -21,12 +21,13 @@ from typing import Iterable, Mapping
 import polars as pl
 import streamlit as st
 
-from workbench import access, geo
-from workbench.config import load_config
-from workbench.dataset import Dataset
-from workbench.filters import (FILTER_PARAMS, IKKE_VURDERET, KOEN_LABEL, KOMMUNETYPER, NIVEAUER, Filters,
+from workbench.regler import access
+from workbench.data import geo
+from workbench.data.config import load_config
+from workbench.data.dataset import Dataset
+from workbench.regler.filters import (FILTER_PARAMS, IKKE_VURDERET, KOEN_LABEL, KOMMUNETYPER, NIVEAUER, Filters,
                                aldersgruppe_labels, niveau_label, vurderet_tekst)
-from workbench.periods import dansk_dato
+from workbench.regler.periods import dansk_dato
 from workbench.ui import data
 
 STATE = "_ffb_filtre"

@@ -3,7 +3,7 @@ import with quarantine report, saved mappings, version history and rollback.
 
 Session keys (all prefixed imp_): imp_upload (list of (file name, bytes) from the uploader),
 imp_dir (this session's staging directory), imp_resultat (last run), imp_mapning (saved mapping in use).
-Logic lives in workbench.importer / workbench.importforslag; this module only lays it out.
+Logic lives in workbench.data.importer / workbench.data.importforslag; this module only lays it out.
 """
 
 from __future__ import annotations
@@ -18,12 +18,14 @@ import polars as pl
 import streamlit as st
 
 from data_model.contract import TABLES
-from workbench import access, accesslog, importer
-from workbench.dataset import DatasetError
-from workbench.importforslag import (FilAnalyse, KolonneForslag, analyse_file, build_mapping, code_labels,
+from workbench.regler import access
+from workbench.lager import accesslog
+from workbench.data import importer
+from workbench.data.dataset import DatasetError
+from workbench.data.importforslag import (FilAnalyse, KolonneForslag, analyse_file, build_mapping, code_labels,
                                      save_mapping, saved_mapping, saved_mappings, stage_source, table_mapping,
                                      unpack_uploads)
-from workbench.paths import home_dir
+from workbench.data.paths import home_dir
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 
@@ -181,7 +183,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
 
 
 def _codes():
-    from workbench.config import codes
+    from workbench.data.config import codes
 
     return codes()
 

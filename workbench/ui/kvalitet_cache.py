@@ -20,8 +20,8 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from workbench import access, overlap, kvalitet, reconcile
-from workbench.dataset import Dataset
+from workbench.regler import access, overlap, kvalitet, reconcile
+from workbench.data.dataset import Dataset
 from workbench.ui import data
 
 

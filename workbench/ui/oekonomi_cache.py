@@ -1,5 +1,5 @@
 """Cached numbers of the Økonomi and Rapporter pages, keyed on the dataset version, the principal's
-scope and the choices (frozen dataclasses from workbench.oekonomi / workbench.rapport)."""
+scope and the choices (frozen dataclasses from workbench.sider.oekonomi / workbench.sider.rapport)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import datetime as dt
 
 import streamlit as st
 
-from workbench import access, oekonomi, rapport
-from workbench.dataset import Dataset
+from workbench.regler import access
+from workbench.sider import oekonomi, rapport
+from workbench.data.dataset import Dataset
 from workbench.ui import data
 
 
@@ -45,7 +46,7 @@ def rapport_html(principal: access.Principal, niveau: str, periode: str, kommune
 
 @st.cache_data(show_spinner="Laver PDF …", max_entries=8)
 def pdf(html: str) -> bytes:
-    from workbench import udskrift
+    from workbench.format import udskrift
 
     return udskrift.to_pdf(html)
 
@@ -69,6 +70,6 @@ def aar(paa: dt.date, n: int = 4) -> list[str]:
 def kommune_label(code: str | None) -> str:
     if not code:
         return "Alle kommuner"
-    from workbench.geo import kommune_navne
+    from workbench.data.geo import kommune_navne
 
     return f"{kommune_navne().get(code, code)} ({code})"

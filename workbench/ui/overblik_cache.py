@@ -1,4 +1,4 @@
-"""Cached computations of the Overblik page (workbench/optaelling.py over the principal's scoped data).
+"""Cached computations of the Overblik page (workbench/regler/optaelling.py over the principal's scoped data).
 
 One computation per (dataset version, principal scope, period, reference date, kommune filters),
 collected once with pl.collect_all into frozen dataclasses; the page only formats and renders them.
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench import access, geo, optaelling, periods
-from workbench.dataset import Dataset
+from workbench.regler import access, optaelling, periods
+from workbench.data import geo
+from workbench.data.dataset import Dataset
 from workbench.ui import data
 
 MAX_YEARS_BACK = 15  # month options reach at most this far back from the reference date

@@ -1,4 +1,4 @@
-"""The fælles sagsgennemgang section of the borger page (logic in workbench.reviews)."""
+"""The fælles sagsgennemgang section of the borger page (logic in workbench.lager.reviews)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from data_model import db
-from workbench import access, accesslog, forloeb, reviews
-from workbench.config import codes as load_codes
-from workbench.dataset import Dataset
+from workbench.regler import access
+from workbench.lager import accesslog, reviews
+from workbench.sider import forloeb
+from workbench.data.config import codes as load_codes
+from workbench.data.dataset import Dataset
 from workbench.ui import audit, data
 from workbench.ui.borger_charts import status_colour
 
@@ -30,7 +32,7 @@ def _engine(url: str):
 @st.cache_data(max_entries=16, show_spinner=False)
 def _print_pdf(html: str) -> bytes:
     """The print view as PDF via the one print pipeline (keyed on the HTML itself)."""
-    from workbench import udskrift
+    from workbench.format import udskrift
 
     return udskrift.to_pdf(html)
 
@@ -86,7 +88,7 @@ def person(username: str | None) -> str:
     """'Navn (brugernavn)' of a configured user, else the user name as stored."""
     if not username:
         return ""
-    from workbench import users
+    from workbench.lager import users
     from workbench.ui import auth
 
     user = users.get_user(auth.engine(), username)

@@ -1,6 +1,6 @@
 """The workbench's own HTTP layer around Streamlit (serve.py: `st.App("app.py", routes=..., middleware=...)`).
 
-* POST /_ffb/session?ticket=T: trades a one-time ticket (workbench.sessions) for the session cookie:
+* POST /_ffb/session?ticket=T: trades a one-time ticket (workbench.lager.sessions) for the session cookie:
   HttpOnly, SameSite=Lax, Path=/, Secure behind HTTPS, Max-Age = the configured session lifetime.
   A Streamlit script cannot set an HttpOnly cookie; this route can.
 * GET /_ffb/logout: clears the cookie and sends the browser to / (the session row is already deleted
@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from workbench import sessions
+from workbench.lager import sessions
 
 SECURITY_HEADERS = {
     "x-frame-options": "DENY",

@@ -1,4 +1,4 @@
-"""Cached computations of the Tilbud and Resultater pages (workbench/tilbud.py, workbench/resultater.py
+"""Cached computations of the Tilbud and Resultater pages (workbench/sider/tilbud.py, workbench/sider/resultater.py
 over the principal's scoped data). Keyed on dataset version + principal scope + dates; the pages
 only format and render what these return.
 """
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench import access, resultater, tilbud
-from workbench.dataset import Dataset
+from workbench.regler import access
+from workbench.sider import resultater, tilbud
+from workbench.data.dataset import Dataset
 from workbench.ui import data
 
 

@@ -11,7 +11,8 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from workbench import access, tilsyn
+from workbench.regler import access
+from workbench.sider import tilsyn
 from workbench.ui import data
 
 AUDIT_KEY = "ts_audit"
@@ -25,7 +26,7 @@ def _prefill(version: str, principal_key: str, audit_id: str, paa: dt.date, ids:
 
 
 def prefill(principal: access.Principal, audit_id: str, paa: dt.date, ids: tuple[str, ...]) -> pl.DataFrame:
-    """workbench.tilsyn.prefill of the audit's cases (cached per dataset version and scope)."""
+    """workbench.sider.tilsyn.prefill of the audit's cases (cached per dataset version and scope)."""
     return _prefill(data.dataset_version(), principal.key, audit_id, paa, tuple(sorted(ids)), principal)
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from workbench import access
-from workbench import udforsk
-from workbench.dataset import Dataset
-from workbench.filters import Filters
+from workbench.regler import access
+from workbench.sider import udforsk
+from workbench.data.dataset import Dataset
+from workbench.regler.filters import Filters
 from workbench.ui import data
 
 

@@ -15,8 +15,8 @@ from typing import Any, Sequence
 
 import streamlit as st
 
-from workbench.output import dansk_tal  # noqa: F401  (re-exported for pages)
-from workbench.periods import dansk_dato  # noqa: F401  (re-exported for pages)
+from workbench.format.output import dansk_tal  # noqa: F401  (re-exported for pages)
+from workbench.regler.periods import dansk_dato  # noqa: F401  (re-exported for pages)
 
 MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
             "november", "december")
@@ -52,8 +52,8 @@ def dansk_maaned_expr(col: str = "maaned", kort: bool = False):
 
 
 def small_count(value: int | None, graense: int | None = None, visning=None) -> str:
-    """A borger count for display, suppressed by workbench.suppression.antal (the label lives there)."""
-    from workbench import suppression
+    """A borger count for display, suppressed by workbench.regler.suppression.antal (the label lives there)."""
+    from workbench.regler import suppression
 
     return suppression.antal(value, visning or suppression.suppressed(graense))
 
@@ -145,7 +145,7 @@ def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
             return dansk_tal(float(v), decimaler) if numeric else v
         return dansk_tal(v, decimaler)
 
-    from workbench.output import map_values
+    from workbench.format.output import map_values
 
     return df.with_columns(map_values(df[c], fmt) for c in cols if c in df.columns)
 

@@ -1,0 +1,1 @@
+"""Output formatters: CLI tables, exports, the print pipeline, Danish messages."""

@@ -1,0 +1,383 @@
+"""The access log: who looked at which borger, searched, exported, unmasked or sampled, and when.
+
+Append-only: the app and the CLI only insert; the database refuses UPDATE/DELETE (triggers in
+data_model/access_tables.py). `purge` is the only deletion path: entries older than the retention
+period (config/roles.yaml sikkerhed.adgangslog_opbevaring_aar), run from the CLI, logged itself.
+CPR-looking text is masked before anything is written.
+
+Tamper evidence: every entry stores `hash = sha256(forrige_hash + its fields)` and its predecessor's
+hash (`forrige_hash`, unique in the database, so two writers cannot fork the chain: the loser of a
+race retries on the new head). `verify()` walks the log in id order and reports any changed,
+removed, inserted or reordered entry; a purge records the hash the first surviving entry points to
+(`anker=...`), so a purge is not mistaken for a removal. Removing the newest entries leaves a shorter
+valid chain: compare the head hash `verify` prints with one noted earlier (docs/SECURITY.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+import polars as pl
+
+from workbench.regler import access
+from workbench.regler.cpr import CPR_PATTERN
+from workbench.format.export import escape_frame
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+# SQLAlchemy and the table classes are imported inside the functions that need them: a CLI command
+# that only appends one entry to a SQLite log does it with the standard library (`record`).
+
+
+from data_model import utcnow  # noqa: E402,F401  (one clock for every table and entry)
+
+# Actions (handling) written by the app and the CLI.
+VIS_BORGER = "vis_borger"
+SOEG = "soeg"
+EKSPORT = "eksport"
+VIS_CPR = "vis_cpr"
+STIKPROEVE = "stikproeve"
+VIS_LISTE = "vis_liste"  # a list of borgere shown or printed (page, CLI)
+LOGIN = "login"
+LOGIN_FEJL = "login_fejl"
+LOGIN_SPAERRET = "login_spaerret"
+LOGIN_BEGRAENSET = "login_begraenset"  # per-client rate limit
+LOGOUT = "logout"
+ADGANG_NAEGTET = "adgang_naegtet"
+BRUGER_AENDRET = "bruger_aendret"
+TILDEL_TILSYN = "tildel_tilsyn"
+PURGE = "adgangslog_purge"
+UDTRAEK = "adgangslog_udtraek"
+
+COLUMNS = ["id", "tidspunkt", "bruger", "rolle", "handling", "borger_ids", "detalje", "kilde"]
+MAX_DETALJE = 500
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_text(text: str, limit: int = MAX_DETALJE) -> str:
+    """One line, no control characters, CPR-looking numbers masked, bounded length."""
+    s = _CONTROL.sub(" ", str(text or ""))
+    s = CPR_PATTERN.sub(lambda m: re.sub(r"\D", "", m.group())[:6] + "-xxxx", s)
+    return s[:limit]
+
+
+def _ids_field(borger_ids: Iterable[str]) -> str:
+    ids = [clean_text(b, 64).replace(",", ";") for b in dict.fromkeys(str(b) for b in borger_ids if b is not None)]
+    return f",{','.join(ids)}," if ids else ""
+
+
+GENESIS = "0" * 64
+_CHAIN_FIELDS = ("tidspunkt", "bruger", "rolle", "handling", "borger_ids", "detalje", "kilde")
+_write_lock = threading.Lock()
+
+
+def _utc_text(value: dt.datetime) -> str:
+    """One text form of a timestamp on SQLite (naive UTC) and PostgreSQL (aware)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def entry_hash(forrige_hash: str, row: dict) -> str:
+    fields = {k: _utc_text(row[k]) if k == "tidspunkt" else (row[k] or "") for k in _CHAIN_FIELDS}
+    payload = forrige_hash + json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _head(conn) -> str:
+    from sqlalchemy import select
+
+    from data_model.access_tables import Adgangslog
+
+    got = conn.execute(select(Adgangslog.hash).where(Adgangslog.hash.is_not(None))
+                       .order_by(Adgangslog.id.desc()).limit(1)).scalar()
+    return got or GENESIS
+
+
+def _row(bruger: str, rolle: str, handling: str, borger_ids: Iterable[str], detalje: str, kilde: str,
+         tidspunkt: dt.datetime | None) -> dict:
+    """One entry's fields as written, cleaned (one line, CPR masked, bounded) and timestamped in UTC."""
+    ts = tidspunkt or utcnow()
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=dt.timezone.utc)
+    return dict(tidspunkt=ts, bruger=clean_text(bruger, 64), rolle=clean_text(rolle, 32),
+                handling=clean_text(handling, 40), borger_ids=_ids_field(borger_ids),
+                detalje=clean_text(detalje), kilde=kilde)
+
+
+def write(engine: Engine, bruger: str, rolle: str, handling: str, borger_ids: Iterable[str] = (),
+          detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None) -> None:
+    _append_engine(engine, _row(bruger, rolle, handling, borger_ids, detalje, kilde, tidspunkt))
+
+
+def _append_engine(engine: Engine, row: dict) -> None:
+    """Append one cleaned entry (`_row`) to the chain through SQLAlchemy (SQLite or PostgreSQL)."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from data_model.access_tables import Adgangslog
+
+    with _write_lock:  # in-process writers queue; other processes are kept apart by the unique link
+        for attempt in range(50):
+            try:
+                with engine.begin() as conn:
+                    prev = _head(conn)
+                    conn.execute(insert(Adgangslog).values(**row, forrige_hash=prev, hash=entry_hash(prev, row)))
+                return
+            except IntegrityError:
+                if attempt == 49:
+                    raise
+            except Exception as exc:  # SQLite's trigger refusing a duplicate link, under a race
+                if "append-only" not in str(exc) or attempt == 49:
+                    raise
+
+
+def log(engine: Engine, principal: access.Principal, handling: str, borger_ids: Iterable[str] = (),
+        detalje: str = "", kilde: str = "app") -> None:
+    write(engine, principal.username, principal.rolle, handling, borger_ids, detalje, kilde)
+
+
+def record(data_dir: str | Path | None, principal: access.Principal, handling: str,
+           borger_ids: Iterable[str] = (), detalje: str = "") -> None:
+    """For CLI commands: log an action in the database of the data directory. When that is a SQLite
+    file the workbench has already set up (tables, chain columns, today's triggers), the entry is
+    appended with the standard library's sqlite3 — same fields, same chain, same triggers — so a
+    command need not load SQLAlchemy; anything else (PostgreSQL, a new or older database) goes
+    through the engine, which creates or upgrades it first."""
+    row = _row(principal.username, principal.rolle, handling, borger_ids, detalje, "cli", None)
+    if _append_sqlite(data_dir, row):
+        return
+    from data_model.db import engine_for
+
+    _append_engine(engine_for(data_dir), row)
+
+
+def _sqlite_ready(con) -> bool:
+    """The database carries the access log as this version sets it up (else the engine path runs)."""
+    from data_model.adgangslog_sqlite import SQLITE_TRIGGERS
+
+    triggers = dict(con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                "AND tbl_name = 'adgangslog'").fetchall())
+    if any(triggers.get(name) != sql for name, sql in SQLITE_TRIGGERS.items()):
+        return False
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'adgangslog_sletning'").fetchone():
+        return False
+    cols = {r[1] for r in con.execute("PRAGMA table_info(adgangslog)")}
+    return {"id", *_CHAIN_FIELDS, "forrige_hash", "hash"} <= cols
+
+
+def _append_sqlite(data_dir: str | Path | None, row: dict) -> bool:
+    """Append one entry with sqlite3 under an immediate (writer) transaction; False when the light
+    path does not apply (DATABASE_URL set, no database yet, or one not set up by this version)."""
+    if os.environ.get("DATABASE_URL"):
+        return False
+    from data_model.adgangslog_sqlite import sqlite_time
+    from data_model.paths import SQLITE_FILE, state_dir
+
+    path = state_dir(data_dir) / SQLITE_FILE
+    if not path.is_file():
+        return False
+    import sqlite3
+
+    con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    try:
+        if not _sqlite_ready(con):
+            return False
+        stored = {**row, "tidspunkt": sqlite_time(row["tidspunkt"])}
+        with _write_lock:
+            con.execute("BEGIN IMMEDIATE")  # one writer at a time across processes: the head cannot move
+            try:
+                got = con.execute("SELECT hash FROM adgangslog WHERE hash IS NOT NULL "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+                prev = got[0] if got else GENESIS
+                con.execute("INSERT INTO adgangslog (tidspunkt, bruger, rolle, handling, borger_ids, detalje, "
+                            "kilde, forrige_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (stored["tidspunkt"], row["bruger"], row["rolle"], row["handling"],
+                             row["borger_ids"], row["detalje"], row["kilde"], prev, entry_hash(prev, row)))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return True
+    finally:
+        con.close()
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def entries(engine: Engine, *, fra: dt.date | None = None, til: dt.date | None = None,
+            bruger: str | None = None, handling: str | None = None, borger_id: str | None = None,
+            limit: int | None = None) -> pl.DataFrame:
+    """Log entries, newest first; `til` is inclusive (whole day)."""
+    from sqlalchemy import select
+
+    from data_model.access_tables import Adgangslog
+
+    t = Adgangslog
+    q = select(t.id, t.tidspunkt, t.bruger, t.rolle, t.handling, t.borger_ids, t.detalje, t.kilde)
+    if fra:
+        q = q.where(t.tidspunkt >= dt.datetime.combine(fra, dt.time(), tzinfo=dt.timezone.utc))
+    if til:
+        q = q.where(t.tidspunkt < dt.datetime.combine(til + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc))
+    if bruger:
+        q = q.where(t.bruger == bruger)
+    if handling:
+        q = q.where(t.handling == handling)
+    if borger_id:
+        q = q.where(t.borger_ids.like(f"%,{_like_escape(borger_id)},%", escape="\\"))
+    q = q.order_by(t.tidspunkt.desc(), t.id.desc())
+    if limit:
+        q = q.limit(limit)
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
+    df = pl.DataFrame([tuple(r) for r in rows], schema={
+        "id": pl.Int64, "tidspunkt": pl.Datetime("us", "UTC"), "bruger": pl.String, "rolle": pl.String,
+        "handling": pl.String, "borger_ids": pl.String, "detalje": pl.String, "kilde": pl.String,
+    }, orient="row")
+    return df.with_columns(pl.col("borger_ids").str.strip_chars(","))
+
+
+def borger_report(engine: Engine, borger_id: str) -> pl.DataFrame:
+    """'Hvem har set mine data': every entry naming the borger (for an indsigtsanmodning).
+    Other borgere named in the same entry are left out of the report."""
+    df = entries(engine, borger_id=borger_id)
+    return df.select(
+        pl.col("tidspunkt").dt.strftime("%Y-%m-%d %H:%M:%S").alias("tidspunkt_utc"),
+        "bruger", "rolle", "handling", pl.lit(borger_id).alias("borger_id"), "detalje", "kilde",
+    ).sort("tidspunkt_utc")
+
+
+def retention_cutoff(today: dt.date | None = None, years: int | None = None) -> dt.date:
+    today = today or utcnow().date()
+    years = years if years is not None else access.security().adgangslog_opbevaring_aar
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def purge(engine: Engine, principal: access.Principal, foer: dt.date | None = None,
+          today: dt.date | None = None, kilde: str = "cli") -> int:
+    """Delete entries older than `foer` (default: the retention cut-off). Refuses a date inside the
+    retention period. Logs itself. Returns the number of deleted entries."""
+    from sqlalchemy import delete, select, text
+
+    from data_model.access_tables import Adgangslog, sqlite_purge
+    cutoff = retention_cutoff(today)
+    if foer is None:
+        foer = cutoff
+    if foer > cutoff:
+        raise ValueError(f"--foer {foer.isoformat()} ligger inden for opbevaringsperioden "
+                         f"(tidligst tilladt: {cutoff.isoformat()})")
+    at = dt.datetime.combine(foer, dt.time(), tzinfo=dt.timezone.utc)
+    with _write_lock:
+        if engine.dialect.name == "postgresql":
+            # the SECURITY DEFINER function is the only path (the app role needs no DELETE right)
+            with engine.begin() as conn:
+                n = conn.execute(text("SELECT adgangslog_purge(:foer)"), {"foer": at}).scalar()
+        else:
+            with sqlite_purge(at), engine.begin() as conn:
+                n = conn.execute(delete(Adgangslog).where(Adgangslog.tidspunkt < at)).rowcount
+        with engine.connect() as conn:
+            anchor = conn.execute(select(Adgangslog.forrige_hash).where(Adgangslog.hash.is_not(None))
+                                  .order_by(Adgangslog.id).limit(1)).scalar()
+    log(engine, principal, PURGE, detalje=f"{n} poster før {foer.isoformat()} slettet; anker={anchor or GENESIS}",
+        kilde=kilde)
+    return int(n or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Verification of the hash chain
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    poster: int
+    head: str
+    fejl: tuple[str, ...]
+    uden_kaede: int = 0  # entries written before this version (no hash), all before the chain
+
+    def linje(self) -> str:
+        if self.ok:
+            extra = f"; {self.uden_kaede} ældre poster uden kæde" if self.uden_kaede else ""
+            return f"Adgangsloggens kæde er hel: {self.poster} poster, seneste hash {self.head}{extra}"
+        return f"Adgangsloggens kæde er brudt ({len(self.fejl)} fejl): {self.fejl[0]}"
+
+
+_ANCHOR = re.compile(r"anker=([0-9a-f]{64})")
+
+
+def verify(engine: Engine) -> ChainReport:
+    """Walk the log in id order: every entry's hash must match its fields, and every entry must point
+    to the one before it (the first to GENESIS, or to an anchor a logged purge recorded)."""
+    from sqlalchemy import select
+
+    from data_model.access_tables import Adgangslog
+
+    t = Adgangslog
+    cols = (t.id, t.forrige_hash, t.hash, *(getattr(t, f) for f in _CHAIN_FIELDS))
+    with engine.connect() as conn:
+        rows = conn.execute(select(*cols).order_by(t.id)).all()
+    problems: list[str] = []
+    prev: str | None = None
+    legacy = n = 0
+    anchors: set[str] = set()
+    first: tuple[int, str] | None = None  # (id, link) of a first entry that does not start at GENESIS
+    for r in rows:
+        rid, forrige, h = r[0], r[1], r[2]
+        fields = dict(zip(_CHAIN_FIELDS, r[3:]))
+        if h is None:
+            if prev is None:
+                legacy += 1  # written before the chain existed
+            else:
+                problems.append(f"post {rid} har ingen hash (indsat uden om appen)")
+            continue
+        n += 1
+        if fields["handling"] == PURGE:
+            anchors.update(_ANCHOR.findall(fields["detalje"] or ""))
+        if entry_hash(forrige or "", fields) != h:
+            problems.append(f"post {rid} er ændret (hash passer ikke)")
+        if prev is None:
+            if forrige != GENESIS:
+                first = (rid, forrige or "")
+        elif forrige != prev:
+            problems.append(f"post {rid} peger ikke på posten før den (slettet, indsat eller flyttet)")
+        prev = h
+    if first is not None and first[1] not in anchors:
+        problems.insert(0, f"post {first[0]} er den første, men kædens begyndelse mangler "
+                           "(poster slettet uden om sletningen efter opbevaringsperioden)")
+    return ChainReport(not problems, n, prev or GENESIS, tuple(problems), legacy)
+
+
+# --------------------------------------------------------------------------------------------
+# Export (CSV / Excel) with spreadsheet-formula neutralisation
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_excel_bytes(df: pl.DataFrame, sheet: str = "Adgangslog") -> bytes:
+    """One sheet, times with seconds (UTC), formula-looking text escaped."""
+    buf = io.BytesIO()
+    out = escape_frame(df, keep_numbers=False).with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M:%S"))
+    out.write_excel(buf, worksheet=sheet, autofit=True)
+    return buf.getvalue()

@@ -1,0 +1,256 @@
+"""8-talskontrol and databrud (seed 001, KL's 8 trin: trin 6 and 8; DOMAIN.md).
+
+8-talskontrol: the borgere per paragraf per month in the case system (ydelser) against the payment
+system (betalinger, optional). A borger counts for a paragraf in a month when any ydelse under it covers
+at least one day of the month (an open slutdato runs through the reference date), and in betalinger
+when the month's net payment under the paragraf is not zero. Only the months between the first and
+last month of betalinger (up to the reference date) and the paragraffer that appear in betalinger are
+compared: the payment extract defines what the second system covers.
+
+Databrud: the monthly count of new registrations (ydelser by registreringsdato, else startdato)
+against its rolling median; a month far off the trend (robust z-score and a minimum relative
+deviation, both in config/quality_rules.yaml) is a break, e.g. a systemskifte or a missing load.
+
+Pure functions over the dataset's LazyFrames. Months are handled as month numbers
+(year * 12 + month - 1) internally: cheap to range over and join on.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import polars as pl
+
+from workbench.data.dataset import Dataset
+from workbench.regler.periods import slut_eff
+
+MKEY = ["borger_id", "paragraf", "m"]
+
+
+def _month(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.truncate("1mo")
+
+
+def _month_index(expr: pl.Expr) -> pl.Expr:
+    return expr.dt.year().cast(pl.Int32) * 12 + expr.dt.month().cast(pl.Int32) - 1
+
+
+def _index_to_text(expr: pl.Expr) -> pl.Expr:
+    """Month number back to 'YYYY-MM'."""
+    return pl.format("{}-{}", (expr // 12).cast(pl.String), (expr % 12 + 1).cast(pl.String).str.zfill(2))
+
+
+def _has_betalinger(ds: Dataset) -> bool:
+    return ds.has("betalinger")
+
+
+def betaling_months(ds: Dataset) -> pl.LazyFrame:
+    """(borger_id, paragraf, m = month number) with a net payment other than zero in the month."""
+    text = pl.col("maaned").cast(pl.String)
+    return (
+        ds.betalinger.select(
+            pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
+            (text.str.slice(0, 4).cast(pl.Int32, strict=False) * 12
+             + text.str.slice(5, 2).cast(pl.Int32, strict=False) - 1).alias("m"),
+            pl.col("beloeb").cast(pl.Float64),
+        )
+        .filter(pl.col("m").is_not_null())
+        .group_by(MKEY).agg(pl.col("beloeb").sum())
+        .filter(pl.col("beloeb") != 0)
+        .select(MKEY)
+    )
+
+
+def ydelse_months(ydelser: pl.LazyFrame, paa: dt.date, fra: pl.Expr | int, til: pl.Expr | int) -> pl.LazyFrame:
+    """(borger_id, paragraf, m) for every month number from `fra` to `til` that a ydelse covers at
+    least one day of (fra/til: month numbers, or expressions over a joined bounds frame)."""
+    fra_e = pl.lit(fra, pl.Int32) if isinstance(fra, int) else fra
+    til_e = pl.lit(til, pl.Int32) if isinstance(til, int) else til
+    return (
+        ydelser.with_columns(slut_eff(paa).alias("_slut"))
+        .filter(pl.col("startdato").is_not_null() & (pl.col("_slut") >= pl.col("startdato")))
+        .select(
+            pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
+            pl.max_horizontal(_month_index(pl.col("startdato")), fra_e).alias("m0"),
+            pl.min_horizontal(_month_index(pl.col("_slut")), til_e).alias("m1"),
+        )
+        .filter(pl.col("m0") <= pl.col("m1"))
+        .select("borger_id", "paragraf", pl.int_ranges("m0", pl.col("m1") + 1, dtype=pl.Int32).alias("m"))
+        .explode("m")
+        .unique()
+    )
+
+
+def _compare_months(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """borger_id, paragraf, m, i_ydelser, i_betalinger over the compared months and paragraffer."""
+    pay = betaling_months(ds)
+    paa_m = paa.year * 12 + paa.month - 1
+    bounds = pay.select(pl.col("m").min().alias("_fra"),
+                        pl.min_horizontal(pl.col("m").max(), pl.lit(paa_m, pl.Int32)).alias("_til"))
+    paragraffer = pay.select("paragraf").unique()
+    yd = (
+        ds.ydelser.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
+                          "startdato", "slutdato")
+        .join(paragraffer, on="paragraf", how="semi")
+        .join(bounds, how="cross")
+    )
+    months = ydelse_months(yd, paa, pl.col("_fra"), pl.col("_til"))
+    pay_in = pay.join(bounds, how="cross").filter(pl.col("m") <= pl.col("_til")).select(MKEY)
+    return (
+        months.with_columns(pl.lit(True).alias("i_ydelser"))
+        .join(pay_in.with_columns(pl.lit(True).alias("i_betalinger")), on=MKEY, how="full", coalesce=True)
+        .with_columns(pl.col("i_ydelser").fill_null(False), pl.col("i_betalinger").fill_null(False))
+    )
+
+
+def compare(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """borger_id, paragraf, maaned (YYYY-MM), i_ydelser, i_betalinger (empty without betalinger)."""
+    if not _has_betalinger(ds):
+        return pl.LazyFrame(schema={"borger_id": pl.String, "paragraf": pl.String, "maaned": pl.String,
+                                    "i_ydelser": pl.Boolean, "i_betalinger": pl.Boolean})
+    return _compare_months(ds, paa).select(
+        "borger_id", "paragraf", _index_to_text(pl.col("m")).alias("maaned"), "i_ydelser", "i_betalinger")
+
+
+OTTETAL_COLUMNS = ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"]
+
+
+def compared(ds: Dataset, paa: dt.date) -> pl.LazyFrame | None:
+    """The month-by-month comparison both the 8-talskontrol table and its two findings read
+    (None without betalinger). Collect it once and pass it as `cmp` to ottetalskontrol and mismatches
+    so the comparison runs once per kvalitet run, not once per consumer. Rechunk the collected frame:
+    Polars 2.1 panics now and then ('assertion failed: i < self.len()' in binview) when the
+    multi-chunk string columns of this full join's output are filtered and concatenated later."""
+    return _compare_months(ds, paa) if _has_betalinger(ds) else None
+
+
+def ottetalskontrol(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Per maaned (YYYY-MM) and paragraf: borgere in ydelser, in betalinger, in both, only in one.
+    `cmp`: compared(ds, paa), already collected (else computed here)."""
+    if not _has_betalinger(ds):
+        return pl.LazyFrame(schema={"maaned": pl.String, "paragraf": pl.String, **{c: pl.Int64 for c in OTTETAL_COLUMNS}})
+    y, b = pl.col("i_ydelser"), pl.col("i_betalinger")
+    return (
+        (cmp if cmp is not None else _compare_months(ds, paa)).group_by("m", "paragraf").agg(
+            y.sum().cast(pl.Int64).alias("ydelser"),
+            b.sum().cast(pl.Int64).alias("betalinger"),
+            (y & b).sum().cast(pl.Int64).alias("begge"),
+            (y & ~b).sum().cast(pl.Int64).alias("kun_ydelser"),
+            (~y & b).sum().cast(pl.Int64).alias("kun_betalinger"),
+        )
+        .sort("m", "paragraf")
+        .select(_index_to_text(pl.col("m")).alias("maaned"), "paragraf", *OTTETAL_COLUMNS)
+    )
+
+
+def mismatches(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Both kinds of 8-talskontrol finding: regel, noegle (borger|paragraf|YYYY-MM), borger_id,
+    paragraf, maaned. One frame, so the comparison runs once for the two rules. `cmp`: as in
+    ottetalskontrol."""
+    if not _has_betalinger(ds):
+        return pl.LazyFrame(schema={c: pl.String for c in ("regel", "noegle", "borger_id", "paragraf", "maaned")})
+    return (
+        (cmp if cmp is not None else _compare_months(ds, paa))
+        .filter(pl.col("i_ydelser") != pl.col("i_betalinger"))
+        .with_columns(
+            _index_to_text(pl.col("m")).alias("maaned"),
+            pl.when(pl.col("i_ydelser")).then(pl.lit("ydelse_uden_betaling"))
+            .otherwise(pl.lit("betaling_uden_ydelse")).alias("regel"),
+        )
+        .select("regel", pl.concat_str(["borger_id", "paragraf", "maaned"], separator="|").alias("noegle"),
+                "borger_id", "paragraf", "maaned")
+    )
+
+
+def betaling_uden_ydelse(ds: Dataset, paa: dt.date, found: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """A payment under the paragraf in the month and no ydelse covering it (noegle borger|paragraf|YYYY-MM)."""
+    found = found if found is not None else mismatches(ds, paa)
+    return found.filter(pl.col("regel") == "betaling_uden_ydelse").drop("regel")
+
+
+def ydelse_uden_betaling(ds: Dataset, paa: dt.date, found: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """A ydelse covering the month and no payment under the paragraf (noegle borger|paragraf|YYYY-MM)."""
+    found = found if found is not None else mismatches(ds, paa)
+    return found.filter(pl.col("regel") == "ydelse_uden_betaling").drop("regel")
+
+
+# --- databrud --------------------------------------------------------------------------------------
+
+def new_registrations(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """maaned (first day), antal: ydelser registered per month (registreringsdato, else startdato),
+    every month from the first to the last with data, on or before the reference date; the reference
+    date's own month is left out unless it is complete (a half month is not a break)."""
+    reg = pl.coalesce(pl.col("registreringsdato"), pl.col("startdato"))
+    counts = (
+        ds.ydelser.select(reg.alias("d"))
+        .filter(pl.col("d").is_not_null() & (pl.col("d") <= paa))
+        .group_by(_month(pl.col("d")).alias("maaned")).len("antal")
+    )
+    if paa.day != calendar.monthrange(paa.year, paa.month)[1]:
+        counts = counts.filter(pl.col("maaned") < dt.date(paa.year, paa.month, 1))
+    # no complete month with data yet (a reference date in the first month): an empty series, not an error
+    months = (
+        counts.select(pl.col("maaned").min().alias("fra"), pl.col("maaned").max().alias("til"))
+        .filter(pl.col("fra").is_not_null())
+        .select(pl.date_ranges("fra", "til", "1mo").alias("maaned"))
+        .explode("maaned")
+    )
+    return (
+        months.join(counts, on="maaned", how="left")
+        .with_columns(pl.col("antal").fill_null(0).cast(pl.Int64))
+        .sort("maaned")
+    )
+
+
+def databrud_series(ds: Dataset, paa: dt.date, settings) -> pl.LazyFrame:
+    """The monthly series with its trend: maaned (YYYY-MM), antal, forventet (rolling median), z, brud."""
+    s = new_registrations(ds, paa)
+    x = pl.col("antal").cast(pl.Float64)
+    med = x.rolling_median(window_size=settings.vindue, center=True, min_samples=settings.vindue // 2 + 1)
+    out = s.with_columns(med.alias("forventet")).with_columns((x - pl.col("forventet")).alias("_afv"))
+    # Robust spread: the median absolute deviation from the trend, floored by a Poisson-like sqrt(trend).
+    mad = pl.col("_afv").abs().median() * 1.4826
+    sigma = pl.max_horizontal(mad, pl.col("forventet").sqrt(), pl.lit(1.0))
+    enough = pl.len() >= settings.min_maaneder
+    return (
+        out.with_columns((pl.col("_afv") / sigma).alias("z"))
+        .with_columns(
+            (enough & pl.col("forventet").is_not_null() & (pl.col("z").abs() > settings.graense_z)
+             & (pl.col("_afv").abs() >= settings.min_afvigelse * pl.col("forventet"))).fill_null(False).alias("brud")
+        )
+        .with_columns(pl.col("maaned").dt.strftime("%Y-%m"))
+        .drop("_afv")
+    )
+
+
+def databrud_findings(ds: Dataset, paa: dt.date, settings) -> pl.LazyFrame:
+    """One finding per break: consecutive flagged months (a dip and the catch-up the month after)
+    are one event, keyed by its first month (noegle = YYYY-MM); the other months are named in
+    `efterfoelgende`."""
+    flagged = (
+        databrud_series(ds, paa, settings).filter(pl.col("brud"))
+        .with_columns(
+            (pl.col("maaned").str.slice(0, 4).cast(pl.Int64) * 12 + pl.col("maaned").str.slice(5, 2).cast(pl.Int64))
+            .alias("_idx"),
+            pl.col("forventet").round(0).cast(pl.Int64),
+        )
+        .sort("maaned")
+        .with_columns((pl.col("_idx").diff().fill_null(0) != 1).cum_sum().alias("_run"))
+    )
+    return (
+        flagged.group_by("_run").agg(
+            pl.col("maaned").first(), pl.col("antal").first(), pl.col("forventet").first(),
+            pl.format("{} ({} mod normalt {})", pl.col("maaned"), pl.col("antal"), pl.col("forventet"))
+            .slice(1).str.join(", ").alias("_rest"),
+        )
+        .select(
+            pl.col("maaned").alias("noegle"), "maaned", pl.col("antal").cast(pl.String),
+            pl.col("forventet").cast(pl.String),
+            pl.when(pl.col("_rest") != "")
+            .then(pl.format(" Også de følgende måneder afviger: {}, typisk fordi registreringerne er indhentet.",
+                            pl.col("_rest")))
+            .otherwise(pl.lit("")).alias("efterfoelgende"),
+        )
+        .sort("maaned")
+    )

@@ -1,0 +1,509 @@
+"""Økonomi: udgift, enhedsudgift and budget against forbrug (issue 15). Pure Polars, no streamlit.
+
+Sources of udgift (one per computation, always named to the user):
+- `betalinger` (the økonomi system's truth) when the dataset has the table with rows: the month's
+  beloeb per borger and paragraf;
+- else `ydelser.maanedlig_udgift` prorated by covered days: a ydelse covering d of the D days of a
+  month costs maanedlig_udgift * d / D that month (startdato..slutdato both included, an open
+  ydelse runs through the reference date, slutdato < startdato covers nothing). A price change is
+  a new ydelse row, so each row is prorated on its own days.
+Tilbud and tilbudstype exist only on ydelser, so udgift per tilbud is always computed from ydelser.
+
+Units (borgere, helårspersoner) come from workbench.regler.optaelling.period_counts, the one owner of
+those counts. Kommune of a kroner amount: handlekommune or betalingskommune (empty = handlekommune)
+of the borger; the budget follows the betalingskommune (the one that pays).
+
+Udgift pr. 18-64-årig (FLIS) is not offered: no registry-installable package carries DST's FOLK1A
+population per kommune, and nothing here may fetch it at run time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Sequence
+
+import polars as pl
+
+from workbench.data import geo
+from workbench.regler import optaelling, suppression
+from workbench.data.config import CodeLists, codes as load_codes
+from workbench.data.dataset import Dataset
+from workbench.format.output import dansk_tal, map_values
+from workbench.regler.periods import slut_eff
+from workbench.regler.periods import add_months, month_end, month_start
+
+BETALINGER, YDELSER = "betalinger", "ydelser"
+KILDE_TEKST = {
+    BETALINGER: "Kilde: betalinger (økonomisystemets udbetalinger pr. borger, paragraf og måned).",
+    YDELSER: "Kilde: ydelsernes månedlige udgift, fordelt efter dækkede dage i hver måned "
+             "(datasættet har ingen betalinger).",
+}
+TILBUD_KILDE = ("Udgift pr. tilbud og tilbudstype er altid beregnet af ydelsernes månedlige udgift "
+                "(betalinger har intet tilbud).")
+FOLK1A_TEKST = ("Udgift pr. 18–64-årig vises ikke: befolkningstallet (Danmarks Statistik, FOLK1A) findes "
+                "ikke i en pakke, der kan installeres fra de tilladte registre, og hentes ikke over nettet.")
+DIMENSIONER = ("paragraf", "kategori", "konto", "handlekommune", "betalingskommune", "tilbud_id", "tilbudstype")
+YDELSE_DIMS = {"tilbud_id", "tilbudstype"}
+INGEN = "(ingen)"  # a group key that is empty (no tilbud, no konto)
+
+
+# --------------------------------------------------------------------------------------------
+# periods
+
+
+@dataclass(frozen=True)
+class Periode:
+    """A report/page period: a calendar year ('2025') or a month ('2025-03'); fra..til both included."""
+
+    tekst: str
+    fra: dt.date
+    til: dt.date
+
+    @property
+    def aar(self) -> int:
+        return self.fra.year
+
+    @property
+    def er_aar(self) -> bool:
+        return len(self.tekst) == 4
+
+    def sidste_aar(self) -> "Periode":
+        return parse_periode(str(self.aar - 1) if self.er_aar else f"{self.aar - 1}-{self.fra.month:02d}")
+
+    def label(self) -> str:
+        return self.tekst if self.er_aar else f"{MAANEDER[self.fra.month - 1]} {self.aar}"
+
+    def effektiv_til(self, paa: dt.date) -> dt.date:
+        """The last day counted: the period's end, never after the reference date."""
+        return min(self.til, paa)
+
+
+MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+            "november", "december")
+
+
+def parse_periode(text: str) -> Periode:
+    """'YYYY' or 'YYYY-MM'; anything else is a ValueError with one Danish line."""
+    t = (text or "").strip()
+    try:
+        if len(t) == 4 and t.isdigit():
+            y = int(t)
+            if not 1900 <= y <= 2999:
+                raise ValueError
+            return Periode(t, dt.date(y, 1, 1), dt.date(y, 12, 31))
+        if len(t) == 7 and t[4] == "-":
+            first = dt.datetime.strptime(t, "%Y-%m").date()
+            return Periode(t, first, month_end(first))
+    except ValueError:
+        pass
+    raise ValueError(f"ugyldig periode '{text}' (brug ÅÅÅÅ eller ÅÅÅÅ-MM)")
+
+
+def _maaned_tekst(d: dt.date) -> str:
+    return f"{d:%Y-%m}"
+
+
+def udsnit(ds: Dataset, kommuner: Sequence[str] = ()) -> Dataset:
+    """The dataset narrowed to borgere whose handlekommune is one of `kommuner` (none: unchanged);
+    every borger table follows borgere, the budget follows kommunekode."""
+    if not kommuner:
+        return ds
+    b = ds.borgere.filter(pl.col("handlekommune").is_in(list(kommuner)))
+    ids = b.select("borger_id")
+    tables = {name: (b if name == "borgere" else lf.join(ids, on="borger_id", how="semi")
+                     if "borger_id" in lf.collect_schema().names() else lf) for name, lf in ds.tables.items()}
+    tables["budget"] = ds.budget.filter(pl.col("kommunekode").is_in(list(kommuner)))
+    return ds.derive(tables)
+
+
+# --------------------------------------------------------------------------------------------
+# udgift rows
+
+
+def paragraf_frame(codes: CodeLists | None = None) -> pl.LazyFrame:
+    """paragraf (text), kategori, konto, label from config/paragraffer.yaml."""
+    codes = codes or load_codes()
+    rows = [(p, codes.paragraf_info[p]["kategori"], codes.paragraf_info[p].get("konto"),
+             codes.paragraf_info[p].get("label")) for p in codes.paragraffer]
+    return pl.LazyFrame(rows, schema={"paragraf": pl.String, "kategori": pl.String, "konto": pl.String,
+                                      "label": pl.String}, orient="row")
+
+
+def kilde(ds: Dataset, by: Sequence[str] = ()) -> str:
+    """Which source the udgift of this dataset (and grouping) comes from."""
+    if set(by) & YDELSE_DIMS:
+        return YDELSER
+    if ds.has("betalinger") and ds.betalinger.select(pl.len()).collect().item() > 0:
+        return BETALINGER
+    return YDELSER
+
+
+def ydelse_udgift(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+    """borger_id, paragraf, tilbud_id, maaned ('YYYY-MM'), udgift: each ydelse's maanedlig_udgift
+    prorated by the days it covers in each month of fra..til (days after paa never count)."""
+    hi = min(til, paa)
+    y = (
+        ydelser.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
+                       pl.col("tilbud_id").cast(pl.String), "maanedlig_udgift",
+                       s=pl.max_horizontal(pl.col("startdato"), pl.lit(fra, pl.Date)),
+                       e=pl.min_horizontal(slut_eff(paa), pl.lit(hi, pl.Date)),
+                       ok=slut_eff(paa) >= pl.col("startdato"))
+        .filter(pl.col("s").is_not_null() & (pl.col("s") <= pl.col("e")) & pl.col("ok"))
+    )
+    m = (
+        y.with_columns(m=pl.date_ranges(pl.col("s").dt.month_start(), pl.col("e").dt.month_start(), "1mo"))
+        .explode("m")
+        .with_columns(me=pl.col("m").dt.month_end())
+    )
+    dage = (pl.min_horizontal("e", "me") - pl.max_horizontal("s", "m")).dt.total_days() + 1
+    return m.select(
+        "borger_id", "paragraf", "tilbud_id", pl.col("m").dt.strftime("%Y-%m").alias("maaned"),
+        (pl.col("maanedlig_udgift").fill_null(0.0) * dage / pl.col("me").dt.day()).alias("udgift"),
+    )
+
+
+def betaling_udgift(betalinger: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+    """borger_id, paragraf, tilbud_id (null), maaned, udgift: the payments of the months fra..til
+    (months after the reference date's month never count)."""
+    lo, hi = _maaned_tekst(fra), _maaned_tekst(min(til, paa))
+    return (
+        betalinger.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
+                          pl.lit(None, pl.String).alias("tilbud_id"), pl.col("maaned").cast(pl.String),
+                          pl.col("beloeb").cast(pl.Float64).alias("udgift"))
+        .filter(pl.col("maaned").is_between(pl.lit(lo), pl.lit(hi)))
+    )
+
+
+def udgift_rows(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, source: str | None = None,
+                codes: CodeLists | None = None) -> pl.LazyFrame:
+    """One row per borger x paragraf x month (x tilbud for ydelser) with udgift and every dimension."""
+    source = source or kilde(ds)
+    rows = (betaling_udgift(ds.betalinger, fra, til, paa) if source == BETALINGER
+            else ydelse_udgift(ds.ydelser, fra, til, paa))
+    kom = ds.borgere.select(pl.col("borger_id").cast(pl.String), "handlekommune",
+                            geo.betalingskommune()
+                            ).unique("borger_id")
+    typ = ds.tilbud.select(pl.col("tilbud_id").cast(pl.String), pl.col("tilbudstype").cast(pl.String)
+                           ).unique("tilbud_id")
+    return (rows.join(kom, on="borger_id", how="left")
+            .join(paragraf_frame(codes).select("paragraf", "kategori", "konto"), on="paragraf", how="left")
+            .join(typ, on="tilbud_id", how="left"))
+
+
+def udgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequence[str] = ("paragraf",),
+           pr_maaned: bool = False, source: str | None = None) -> pl.LazyFrame:
+    """*by (+ maaned), udgift (kr) for fra..til. by from DIMENSIONER; by=() is the total."""
+    by = list(by)
+    for b in by:
+        if b not in DIMENSIONER:
+            raise ValueError(f"ukendt dimension '{b}'")
+    source = source or kilde(ds, by)
+    keys = by + (["maaned"] if pr_maaned else [])
+    rows = udgift_rows(ds, fra, til, paa, source)
+    if not keys:
+        return rows.select(pl.col("udgift").sum().round(2))  # to the øre: parallel float sums differ in the last bits
+    return rows.group_by(keys).agg(pl.col("udgift").sum().round(2)).sort(keys, nulls_last=True)
+
+
+# --------------------------------------------------------------------------------------------
+# enhedsudgift
+
+
+def _count_frame(ds: Dataset, by: Sequence[str]) -> pl.LazyFrame:
+    """ydelser with the grouping columns optaelling needs (paragraf native; others joined)."""
+    y = ds.ydelser
+    need = set(by) - {"paragraf"}
+    if need & {"tilbudstype"}:
+        y = y.join(ds.tilbud.select(pl.col("tilbud_id").cast(pl.String),
+                                    pl.col("tilbudstype").cast(pl.String)).unique("tilbud_id"),
+                   on="tilbud_id", how="left")
+    if need & {"handlekommune", "betalingskommune"}:
+        y = y.join(ds.borgere.select(pl.col("borger_id").cast(pl.String), "handlekommune",
+                                     geo.betalingskommune()
+                                     ).unique("borger_id"), on="borger_id", how="left")
+    if need & {"kategori", "konto"}:
+        y = y.with_columns(pl.col("paragraf").cast(pl.String).alias("_p")).join(
+            paragraf_frame().select(pl.col("paragraf").alias("_p"), "kategori", "konto"), on="_p", how="left")
+    return y
+
+
+def enhedsudgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequence[str] = ("paragraf",),
+                 source: str | None = None) -> pl.LazyFrame:
+    """*by, udgift, borgere, helaarspersoner, kr_pr_helaarsperson, kr_pr_borger for fra..til.
+    borgere and helaarspersoner: optaelling.period_counts over ydelser; udgift: `udgift` (betalinger
+    where present). Groups with udgift but no borgere get null unit costs."""
+    by = list(by)
+    hi = min(til, paa)
+    counts = optaelling.period_counts(_count_frame(ds, by), fra, hi, paa, by=by) if fra <= hi else None
+    # helårspersoner relative to the whole period (a year to date counts the days so far / the year's days)
+    days = (til - fra).days + 1
+    money = udgift(ds, fra, til, paa, by, source=source)
+    if counts is None:
+        counts = pl.LazyFrame(schema={**{b: pl.String for b in by}, "borgere": pl.Int64,
+                                      "helaarspersoner": pl.Float64, "dage": pl.Int64})
+    counts = counts.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by],
+                                 helaarspersoner=pl.col("dage").cast(pl.Float64) / days)
+    if by:
+        out = counts.join(money.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by]), on=by, how="full",
+                          coalesce=True)
+    else:
+        out = pl.concat([counts, money], how="horizontal")
+    out = out.with_columns(pl.col("udgift").fill_null(0.0), pl.col("borgere").fill_null(0),
+                           pl.col("helaarspersoner").fill_null(0.0))
+    out = out.with_columns(
+        kr_pr_helaarsperson=pl.when(pl.col("helaarspersoner") > 0).then(pl.col("udgift") / pl.col("helaarspersoner")),
+        kr_pr_borger=pl.when(pl.col("borgere") > 0).then(pl.col("udgift") / pl.col("borgere")),
+    ).select(*by, "udgift", "borgere", "helaarspersoner", "kr_pr_helaarsperson", "kr_pr_borger")
+    return _sort_paragraf(out, by)
+
+
+def _sort_paragraf(lf: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
+    if not by:
+        return lf
+    if by[0] == "paragraf":
+        order = {p: i for i, p in enumerate(load_codes().paragraffer)}
+        return lf.with_columns(_o=pl.col("paragraf").replace_strict(order, default=999, return_dtype=pl.Int64)
+                               ).sort("_o", *by[1:], nulls_last=True).drop("_o")
+    return lf.sort(by, nulls_last=True)
+
+
+# --------------------------------------------------------------------------------------------
+# budget vs forbrug
+
+
+@dataclass(frozen=True)
+class Budgetopfoelgning:
+    """The budget follow-up of one year up to a month: per paragraf and the assumptions in words."""
+
+    aar: int
+    til_maaned: str  # 'YYYY-MM': the last month counted
+    maaneder: int  # months counted (1..12)
+    tabel: pl.DataFrame  # paragraf, konto, budget, forbrug, forbrugsprocent, prognose_tempo, prognose_sidste_aar, ...
+    antagelse_tempo: str
+    antagelse_sidste_aar: str
+    kilde: str
+    har_budget: bool
+
+
+def budget(ds: Dataset, aar: int, kommuner: Sequence[str] = ()) -> pl.LazyFrame:
+    """paragraf, konto, budget (kr) of the year, summed over the chosen kommunekoder (none: all)."""
+    b = ds.budget.filter(pl.col("aar") == aar)
+    if kommuner:
+        b = b.filter(pl.col("kommunekode").is_in(list(kommuner)))
+    return b.group_by(pl.col("paragraf").cast(pl.String)).agg(
+        pl.col("konto").drop_nulls().first(), pl.col("beloeb").sum().alias("budget"))
+
+
+def budgetopfoelgning(ds: Dataset, aar: int, til: dt.date, paa: dt.date, kommuner: Sequence[str] = (),
+                      graense_pct: float = 110.0) -> Budgetopfoelgning:
+    """Forbrug of `aar` from January through the month of min(til, paa) against the year's budget,
+    per paragraf, for borgere whose betalingskommune is in `kommuner` (none: all).
+
+    - forbrugsprocent = forbrug to date / the year's budget * 100;
+    - prognose_tempo (run-rate): forbrug to date / months counted * 12;
+    - prognose_sidste_aar: forbrug to date + last year's forbrug in the remaining months;
+    - status: 'Over budget' when the run-rate prognose exceeds graense_pct % of the budget,
+      'Over' when above 100 %, else 'Inden for'."""
+    cut = min(til, paa, dt.date(aar, 12, 31))
+    first = dt.date(aar, 1, 1)
+    n = cut.month if cut >= first else 0
+    source = kilde(ds)
+    sel = ds
+    if kommuner:
+        pay = ds.borgere.filter(geo.betalingskommune().is_in(list(kommuner)))
+        sel = ds.replace(borgere=pay, ydelser=ds.ydelser.join(pay.select("borger_id"), on="borger_id", how="semi"),
+                         betalinger=ds.betalinger.join(pay.select("borger_id"), on="borger_id", how="semi"))
+    cut_end = month_end(month_start(cut)) if n else first
+    # forbrug to date: the months Jan..cut (a ydelse's days after paa never count)
+    to_date = (udgift(sel, first, cut_end, paa, source=source).rename({"udgift": "forbrug"}) if n
+               else pl.LazyFrame(schema={"paragraf": pl.String, "forbrug": pl.Float64}))
+    rest_fra = add_months(dt.date(aar - 1, 1, 1), n)
+    last_rest = (udgift(sel, rest_fra, dt.date(aar - 1, 12, 31), paa, source=source).rename({"udgift": "rest"})
+                 if n < 12 else pl.LazyFrame(schema={"paragraf": pl.String, "rest": pl.Float64}))
+    last_any = udgift(sel, dt.date(aar - 1, 1, 1), dt.date(aar - 1, 12, 31), paa, source=source).select(
+        pl.col("udgift").sum()).collect().item() or 0.0
+    bud = budget(ds, aar, kommuner)
+    out = (
+        bud.join(to_date.with_columns(pl.col("paragraf").cast(pl.String)), on="paragraf", how="full", coalesce=True)
+        .join(last_rest.with_columns(pl.col("paragraf").cast(pl.String)), on="paragraf", how="left")
+        .with_columns(pl.col("forbrug").fill_null(0.0), pl.col("rest").fill_null(0.0))
+        .with_columns(
+            forbrugsprocent=pl.when(pl.col("budget") > 0).then(pl.col("forbrug") / pl.col("budget") * 100),
+            prognose_tempo=(pl.col("forbrug") / n * 12) if n else pl.lit(None, pl.Float64),
+            prognose_sidste_aar=(pl.col("forbrug") + pl.col("rest")) if last_any > 0 else pl.lit(None, pl.Float64),
+        )
+        .with_columns(
+            prognose_procent=pl.when(pl.col("budget") > 0).then(pl.col("prognose_tempo") / pl.col("budget") * 100),
+            prognose_sidste_aar_procent=pl.when(pl.col("budget") > 0).then(
+                pl.col("prognose_sidste_aar") / pl.col("budget") * 100),
+            afvigelse=pl.col("prognose_tempo") - pl.col("budget"),
+        )
+        .with_columns(status=pl.when(pl.col("budget").is_null()).then(pl.lit("Intet budget"))
+                      .when(pl.col("prognose_procent") > graense_pct).then(pl.lit("Over budget"))
+                      .when(pl.col("prognose_procent") > 100).then(pl.lit("Over"))
+                      .otherwise(pl.lit("Inden for")))
+        .drop("rest")
+    )
+    tabel = _sort_paragraf(out, ["paragraf"]).select(
+        "paragraf", "konto", "budget", "forbrug", "forbrugsprocent", "prognose_tempo", "prognose_procent",
+        "prognose_sidste_aar", "prognose_sidste_aar_procent", "afvigelse", "status").collect()
+    rest = 12 - n
+    tempo = (f"Løbende tempo: forbruget januar–{MAANEDER[n - 1]} ({n} mdr.) fortsætter med samme gennemsnit pr. "
+             f"måned i årets {rest} resterende måneder." if n else "Ingen måneder af året er gået endnu.")
+    if n == 12:
+        tempo = sidste = "Året er afsluttet: prognosen er det faktiske forbrug."
+    if n < 12:
+        sidste = (f"Som sidste år: årets resterende {rest} måneder koster det samme som de samme måneder i {aar - 1}."
+                  if last_any > 0 else f"Ingen forbrugsdata for {aar - 1}: prognosen 'som sidste år' kan ikke beregnes.")
+    return Budgetopfoelgning(aar, f"{aar}-{max(n, 1):02d}", n, tabel, tempo, sidste, source,
+                             ds.budget.select(pl.len()).collect().item() > 0)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison across kommuner and display tables
+
+
+def sammenligning(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+    """Per handlekommune: kommune (code and name), udgift, borgere, helårspersoner and unit costs
+    (enhedsudgift by handlekommune)."""
+    from workbench.data.geo import kommune_navne
+
+    navne = kommune_navne()
+    return enhedsudgift(ds, fra, til, paa, by=("handlekommune",)).with_columns(
+        kommune=pl.format("{} {}", pl.col("handlekommune"),
+                          pl.col("handlekommune").replace_strict(navne, default="", return_dtype=pl.String))
+        .str.strip_chars()).select("kommune", pl.exclude("kommune"))
+
+
+def vis_tabel(df: pl.DataFrame, count_col: str | None = "borgere", graense: int | None = None,
+              decimaler: dict[str, int] | None = None) -> pl.DataFrame:
+    """Display table: numbers in Danish format, kroner/helårspersoner hidden where the borger count is
+    1..g-1 and the count itself shown as '<g' (workbench.regler.suppression decides). Text columns unchanged."""
+    g = graense or suppression.threshold()
+    dec = {"helaarspersoner": 1, "forbrugsprocent": 1, "prognose_procent": 1, "prognose_sidste_aar_procent": 1,
+           "aendring_pct": 1} | (decimaler or {})
+    num = [c for c, t in df.schema.items() if t.is_numeric()]
+
+    def small(c: str) -> pl.Expr:
+        # count_col='*': every column is a borger count of its own (1..g-1 -> '<g')
+        cc = c if count_col == "*" else count_col
+        return ((pl.col(cc) > 0) & (pl.col(cc) < g)) if cc and cc in df.columns else pl.lit(False)
+
+    out = df.with_columns(
+        pl.when(small(c)).then(pl.lit(suppression.primary_label(g)) if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
+        .otherwise(pl.lit(map_values(df[c], lambda v, d=dec.get(c, 0): dansk_tal(v, d))))
+        .fill_null("–").alias(c)
+        for c in num
+    )
+    return out.with_columns(pl.col(c).cast(pl.String) for c, t in out.schema.items()
+                            if isinstance(t, (pl.Enum, pl.Categorical)))
+
+
+OVERSKRIFTER = {
+    "paragraf": "Paragraf", "kategori": "Kategori", "konto": "Konto", "handlekommune": "Handlekommune",
+    "betalingskommune": "Betalingskommune", "tilbud_id": "Tilbud", "tilbudstype": "Tilbudstype",
+    "maaned": "Måned", "udgift": "Udgift (kr.)", "borgere": "Borgere", "helaarspersoner": "Helårspersoner",
+    "kr_pr_helaarsperson": "Kr. pr. helårsperson", "kr_pr_borger": "Kr. pr. borger", "budget": "Budget (kr.)",
+    "forbrug": "Forbrug til dato (kr.)", "forbrugsprocent": "Forbrugsprocent", "prognose_tempo": "Prognose, tempo (kr.)",
+    "prognose_procent": "Prognose, tempo (%)", "prognose_sidste_aar": "Prognose, som sidste år (kr.)",
+    "prognose_sidste_aar_procent": "Prognose, som sidste år (%)", "afvigelse": "Afvigelse, tempo (kr.)",
+    "status": "Status", "kommune": "Kommune",
+}
+
+
+def overskrifter(df: pl.DataFrame) -> pl.DataFrame:
+    return df.rename({c: OVERSKRIFTER[c] for c in df.columns if c in OVERSKRIFTER})
+
+
+# --------------------------------------------------------------------------------------------
+# Altair specs shared by the page and the report (rendered server-side there)
+
+
+def udgift_chart(per_maaned: pl.DataFrame, farve: str = "kategori"):
+    """Stacked monthly udgift per `farve` (a column of per_maaned: maaned, farve, udgift)."""
+    import altair as alt
+
+    data = per_maaned.with_columns(pl.col(farve).cast(pl.String).fill_null("Ukendt"),
+                                   (pl.col("udgift") / 1e6).alias("mio")).to_dicts()
+    return alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        x=alt.X("maaned:O", title="Måned"),
+        y=alt.Y("mio:Q", title="Udgift (mio. kr.)", axis=alt.Axis(format=",.1f")),
+        color=alt.Color(f"{farve}:N", title=farve.capitalize()),
+        tooltip=[alt.Tooltip("maaned:N", title="Måned"), alt.Tooltip(f"{farve}:N"),
+                 alt.Tooltip("mio:Q", title="Mio. kr.", format=",.2f")],
+    ).properties(height=280, width=640)
+
+
+def budget_chart(tabel: pl.DataFrame):
+    """Prognose (run-rate) as % of budget per paragraf, 100 % line; over-budget bars in red."""
+    import altair as alt
+
+    data = tabel.filter(pl.col("budget").is_not_null()).select(
+        pl.col("paragraf").cast(pl.String), "forbrugsprocent", "prognose_procent", "status").to_dicts()
+    base = alt.Chart(alt.Data(values=data))
+    bars = base.mark_bar().encode(
+        y=alt.Y("paragraf:N", title=None, sort=None),
+        x=alt.X("prognose_procent:Q", title="Prognose i % af budget (løbende tempo)"),
+        color=alt.Color("status:N", title="Status",
+                        scale=alt.Scale(domain=["Inden for", "Over", "Over budget"],
+                                        range=["#4c78a8", "#f2a541", "#d62728"])),
+        tooltip=[alt.Tooltip("paragraf:N"), alt.Tooltip("forbrugsprocent:Q", format=".1f", title="Forbrug til dato %"),
+                 alt.Tooltip("prognose_procent:Q", format=".1f", title="Prognose %"), alt.Tooltip("status:N")],
+    )
+    rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color="black", strokeDash=[4, 3]).encode(x="x:Q")
+    return (bars + rule).properties(height=max(120, 22 * len(data)), width=560)
+
+
+def sammenligning_chart(tabel: pl.DataFrame, graense: int | None = None):
+    """Kr. pr. helårsperson per kommune (kommuner with 1..g-1 borgere left out: suppressed)."""
+    import altair as alt
+
+    g = graense or suppression.threshold()
+    data = tabel.filter(pl.col("borgere") >= g).select(
+        pl.col("kommune").cast(pl.String), "kr_pr_helaarsperson").drop_nulls().to_dicts()
+    n = len(data)
+    font = 10 if n <= 40 else 6  # 98 kommuner fit one A4 page
+    return alt.Chart(alt.Data(values=data)).mark_bar().encode(
+        y=alt.Y("kommune:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=font, labelLimit=160)),
+        x=alt.X("kr_pr_helaarsperson:Q", title="Kr. pr. helårsperson", axis=alt.Axis(format=",.0f")),
+        tooltip=[alt.Tooltip("kommune:N"), alt.Tooltip("kr_pr_helaarsperson:Q", format=",.0f")],
+    ).properties(height=max(120, min(14 * n, 620)), width=520)
+
+
+# --------------------------------------------------------------------------------------------
+# the Økonomi page's numbers (one call; workbench.ui caches it, the report uses the same functions)
+
+
+@dataclass(frozen=True)
+class OekonomiSide:
+    periode: Periode
+    kommune: str | None
+    kilde: str
+    enhedsudgift: pl.DataFrame  # per paragraf
+    tilbudstype: pl.DataFrame  # per tilbudstype (ydelser)
+    pr_maaned: pl.DataFrame  # maaned x kategori
+    dimension: pl.DataFrame  # per kategori, konto, handle-/betalingskommune (long: dimension, vaerdi, udgift)
+    budget: Budgetopfoelgning
+    sammenligning: pl.DataFrame
+
+
+def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None,
+         graense_pct: float = 110.0) -> OekonomiSide:
+    """Everything the Økonomi page shows for a period (and handlekommune), computed once."""
+    sel = udsnit(ds, (kommune,) if kommune else ())
+    p = periode
+    dims = []
+    for d in ("kategori", "konto", "handlekommune", "betalingskommune"):
+        dims.append(udgift(sel, p.fra, p.til, paa, (d,)).select(
+            pl.lit(d).alias("dimension"), pl.col(d).cast(pl.String).fill_null(INGEN).alias("vaerdi"), "udgift"))
+    frames = pl.collect_all([
+        enhedsudgift(sel, p.fra, p.til, paa),
+        enhedsudgift(sel, p.fra, p.til, paa, by=("tilbudstype",)),
+        udgift(sel, p.fra, p.til, paa, by=("kategori",), pr_maaned=True),
+        pl.concat(dims),
+        sammenligning(ds, p.fra, p.til, paa),
+    ])
+    return OekonomiSide(p, kommune, kilde(sel), frames[0], frames[1], frames[2], frames[3],
+                        budgetopfoelgning(ds, p.aar, p.til, paa, (kommune,) if kommune else (), graense_pct),
+                        frames[4])

@@ -1,0 +1,158 @@
+"""Resultater: progression and goal attainment grouped by tilbud, tilbudstype, paragraf, primary
+målgruppe, sagsbehandler or team over a period, with a trend per quarter (spec/DATA_CONTRACT.md,
+`resultater`). The Resultater page and `ffb-workbench resultater` call `resultater()` (one owner).
+
+Definitions:
+
+* Population of a period fra..til: every borger with a ydelse covering a day of it, in the group of
+  that ydelse (paragraf, tilbud, tilbudstype: a borger under two paragraffer counts in both) or of
+  the borger (primary målgruppe on `til`, sagsbehandler, team; null groups read '(ukendt)').
+* Progression: workbench.regler.udvikling with start = fra and slut = til: per borger netted over the
+  Aktivitet og deltagelse undertemaer (optionally only the given undertemaer/temaer), counted as
+  forbedret / uaendret / forvaerret / en_vurdering / ikke_vurderet.
+* Målopfyldelse: the population's goals with a follow-up date in fra..til, measured status
+  (forloeb.goal_status on `til`) and recorded vurdering, as on the Tilbud page.
+* Trend: the same per calendar quarter of the period (each quarter cut to fra..til).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Sequence
+
+import polars as pl
+
+from workbench.regler import optaelling, udvikling
+from workbench.sider import tilbud as tilbud_mod
+from workbench.data.config import codes as load_codes
+from workbench.data.dataset import Dataset
+
+GRUPPER = {  # --pr value -> label on the page
+    "paragraf": "Paragraf",
+    "tilbud": "Tilbud",
+    "tilbudstype": "Tilbudstype",
+    "maalgruppe": "Primær målgruppe",
+    "sagsbehandler": "Sagsbehandler",
+    "team": "Team",
+}
+UKENDT = "(ukendt)"
+COLUMNS = ("gruppe", "borgere", *udvikling.COUNT_COLS, "andel_forbedret", "maal", "opnaaet", "afventer",
+           "ikke_opnaaet", "overskredet", "vurdering_opnaaet", "vurdering_delvist", "vurdering_ikke_opnaaet",
+           "uden_vurdering", "uenighed", "andel_opnaaet")
+
+
+def undertemaer_for(navne: Sequence[str]) -> list[str]:
+    """Undertemaer named directly or through their tema; ValueError for an unknown name."""
+    c = load_codes()
+    out: list[str] = []
+    for n in navne:
+        if n in c.undertema_tema:
+            out.append(n)
+        elif n in c.tema_omraade:
+            out += [u for u, t in c.undertema_tema.items() if t == n]
+        else:
+            raise ValueError(f"ukendt tema eller undertema: {n}")
+    return list(dict.fromkeys(out))
+
+
+def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame:
+    """borger_id, gruppe (String): each borger in the period in his group(s), unique."""
+    if pr not in GRUPPER:
+        raise ValueError(f"ukendt gruppering: {pr} (brug {', '.join(GRUPPER)})")
+    y = ds.ydelser.filter(
+        (pl.col("startdato") <= til) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= fra))
+        & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato"))))
+    if pr == "paragraf":
+        pop = y.select("borger_id", pl.col("paragraf").cast(pl.String).alias("gruppe"))
+    elif pr in ("tilbud", "tilbudstype"):
+        t = ds.tilbud.unique(subset="tilbud_id", keep="first").select(
+            "tilbud_id", pl.format("{} ({})", "navn", "tilbud_id").alias("tilbud"),
+            pl.col("tilbudstype").cast(pl.String))
+        pop = (y.filter(pl.col("tilbud_id").is_not_null()).join(t, on="tilbud_id", how="left")
+               .select("borger_id", pl.coalesce(pr, pl.col("tilbud_id") if pr == "tilbud" else pl.lit(None))
+                       .alias("gruppe")))
+    else:
+        ids = y.select("borger_id").unique()
+        if pr == "maalgruppe":
+            g = (ds.maalgrupper.filter(pl.col("primaer") & (pl.col("dato") <= til))
+                 .sort("dato", pl.col("maalgruppe").cast(pl.String))
+                 .group_by("borger_id").agg(pl.col("maalgruppe").last().cast(pl.String).alias("gruppe")))
+            pop = ids.join(g, on="borger_id", how="left")
+        else:
+            pop = ids.join(ds.borgere.select("borger_id", pl.col(pr).cast(pl.String).alias("gruppe")),
+                           on="borger_id", how="inner")
+    return pop.with_columns(pl.col("gruppe").fill_null(UKENDT)).unique()
+
+
+def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Sequence[str] | None,
+            goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    pop = population(ds, pr, fra, til)
+    rows = udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra)
+    dev = udvikling.tael(udvikling.samlet(rows, ["gruppe"]), pop, ["gruppe"])
+    g = (goals if goals is not None else tilbud_mod.goal_status_for(ds, pop, til)).filter(
+        pl.col("opfoelgningsdato").is_between(fra, til))
+    if undertemaer:
+        g = g.filter(pl.col("undertema").cast(pl.String).is_in(list(undertemaer)))
+    goals = tilbud_mod.status_counts(g.join(pop.select("borger_id", "gruppe"), on="borger_id", how="inner"),
+                                      ["gruppe"])
+    grupper = pop.select("gruppe").unique()
+    out = grupper.join(dev, on="gruppe", how="left").join(goals, on="gruppe", how="left")
+    ints = [c for c in COLUMNS if c not in ("gruppe", "andel_forbedret", "andel_opnaaet")]
+    out = out.with_columns(pl.col(ints).fill_null(0).cast(pl.Int64)).select(COLUMNS)
+    if pr == "paragraf":  # the code list's order (§82 before §100)
+        order = {p: i for i, p in enumerate(load_codes().paragraffer)}
+        return out.sort(pl.col("gruppe").replace_strict(order, default=len(order), return_dtype=pl.Int64), "gruppe")
+    return out.sort("gruppe")
+
+
+def maal_status(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame:
+    """The measured status (on til) of the goals of the period's population: pass it as `goals` to
+    resultater and trend to compute it once for both."""
+    return tilbud_mod.goal_status_for(ds, population(ds, pr, fra, til), til)
+
+
+def resultater(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
+               undertemaer: Sequence[str] | None = None, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """One row per group: COLUMNS (see the module docstring), sorted by gruppe."""
+    if fra > til:
+        raise ValueError(f"--fra ({fra.isoformat()}) ligger efter --til ({til.isoformat()})")
+    return _period(ds, pr, fra, til, undertemaer, goals)
+
+
+def kvartaler(fra: dt.date, til: dt.date) -> list[tuple[str, dt.date, dt.date]]:
+    """(label 'ÅÅÅÅ-Kn', first day, last day) of each calendar quarter touching fra..til, cut to it."""
+    out = []
+    q = dt.date(fra.year, 3 * ((fra.month - 1) // 3) + 1, 1)
+    while q <= til:
+        end = optaelling.add_months(q, 3) - dt.timedelta(days=1)
+        out.append((f"{q.year}-K{(q.month - 1) // 3 + 1}", max(q, fra), min(end, til)))
+        q = optaelling.add_months(q, 3)
+    return out
+
+
+def trend(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
+          undertemaer: Sequence[str] | None = None, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """kvartal, then COLUMNS: resultater() for each quarter of the period, except that the goals'
+    measured status is taken once, on the period's last day (a goal followed up in a quarter is
+    judged at its follow-up, so this only differs for late follow-ups made after the quarter)."""
+    goals = goals if goals is not None else maal_status(ds, pr, fra, til).collect().lazy()
+    parts = [_period(ds, pr, a, b, undertemaer, goals).with_columns(pl.lit(label).alias("kvartal"))
+             for label, a, b in kvartaler(fra, til)]
+    if not parts:
+        return pl.LazyFrame(schema={"kvartal": pl.String})
+    return pl.concat(parts).select("kvartal", *COLUMNS).sort("kvartal", "gruppe")
+
+
+def borgere_i_gruppe(ds: Dataset, pr: str, gruppe: str, fra: dt.date, til: dt.date,
+                     undertemaer: Sequence[str] | None = None) -> pl.LazyFrame:
+    """The borgere behind one row (for roles with borgerliste): borger_id, kategori, antal_forbedret,
+    antal_forvaerret; sorted by borger_id."""
+    pop = population(ds, pr, fra, til).filter(pl.col("gruppe") == gruppe)
+    rows = udvikling.samlet(udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra), ["gruppe"])
+    return (
+        pop.select("borger_id").unique()
+        .join(rows.select("borger_id", "kategori", "antal_forbedret", "antal_forvaerret"), on="borger_id", how="left")
+        .with_columns(pl.col("kategori").fill_null(udvikling.IKKE_VURDERET),
+                      pl.col("antal_forbedret", "antal_forvaerret").fill_null(0))
+        .sort("borger_id")
+    )

@@ -1,0 +1,1 @@
+"""Developer tools apart from the product: benchmark framework and cases, the demo generator."""
