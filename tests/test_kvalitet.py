@@ -139,9 +139,34 @@ def test_mangler_tilbud(tmp_path):
     d = make_dir(tmp_path, ydelser=[
         ydelse("Y1", paragraf=P108, navn="Længerevarende ophold", tilbud=""),   # §108 needs a tilbud
         ydelse("Y2", paragraf=P108, navn="Længerevarende ophold"),
-        ydelse("Y3", tilbud=""),                                               # §85: kraever_tilbud false
+        ydelse("Y3", tilbud=""),                                   # §85 needs one too (FFB uddata, issue 20)
+        ydelse("Y4", paragraf="SEL §84", navn="Aflastning", tilbud=""),        # §84: kraever_tilbud false
     ])
-    assert one(d, "mangler_tilbud") == [("mangler_tilbud", "ydelser", "Y1")]
+    assert one(d, "mangler_tilbud") == [("mangler_tilbud", "ydelser", "Y1"), ("mangler_tilbud", "ydelser", "Y3")]
+
+
+def test_uden_tilbud_is_a_value_in_udforsk(tmp_path):
+    """Issue 20 item 9: a §85 borger without an udførende tilbud is counted under 'Uden tilbud' in
+    Udforsk's tilbud and tilbudstype dimensions (not under 'Uoplyst', and not nowhere)."""
+    from workbench.regler.filters import Filters
+    from workbench.sider import udforsk
+
+    d = make_dir(tmp_path, ydelser=[ydelse("Y1", tilbud="", start="2023-01-01", slut="")])
+    f = Filters(paa=D(2023, 6, 1))
+    got = udforsk.facts(open_dataset(d), f, ["tilbud", "tilbudstype"]).collect()
+    assert set(got["tilbud"]) == {udforsk.UDEN_TILBUD} and set(got["tilbudstype"]) == {udforsk.UDEN_TILBUD}
+
+
+def test_ydelsesgruppe_named_as_such(tmp_path):
+    """Issue 20 item 10: 'Socialpædagogisk støtte' is the FFB ydelsesgruppe of §85, not an unknown
+    name: the finding says it is a group (fejl: FLIS cannot use it) and where its ydelser belong."""
+    d = make_dir(tmp_path, ydelser=[ydelse("Y1", paragraf="SEL §104", navn="Socialpædagogisk støtte",
+                                           tilbud="")])
+    df = kvalitet.findings(open_dataset(d), PAA, rules=["ugyldig_ydelse"]).collect()
+    assert df["alvor"].to_list() == ["fejl"]
+    besked = df["besked"][0]
+    assert "findes ikke" not in besked
+    assert "ydelsesgruppe" in besked and "SEL §85" in besked and "SEL §104" in besked
 
 
 def test_ukendt_tilbud(tmp_path):

@@ -98,6 +98,9 @@ class CodeLists:
     paragraf_alias: dict[str, str]
     uuid_label: dict[str, str]
     unconfirmed: dict[str, str] = field(default_factory=dict)
+    # FFB ydelsesgrupper (grouping nodes of the ydelse tree that are not reportable, e.g.
+    # 'Socialpædagogisk støtte') -> the reportable ydelser under them
+    ydelsesgrupper: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     IKKE_VURDERET = "Ikke vurderet"
 
@@ -189,6 +192,11 @@ def _load_codelists(directory: Path, seen: list[str] | None = None) -> CodeLists
     yd: list[tuple[str, str, str | None, bool]] = []
     _walk(require(require(ref, "ydelser", f), "items", f, "ydelser."), None, yd)
     ydelser = tuple(label for label, _, _, _ in yd)
+    ydelsesgrupper: dict[str, list[str]] = {}
+    group_nodes = {label for label, _, _, ok in yd if not ok}
+    for label, _, parent, ok in yd:
+        if ok and parent in group_nodes:
+            ydelsesgrupper.setdefault(parent, []).append(label)
     uuid_label.update({code: label for label, code, _, _ in yd if code})
 
     tb: list[tuple[str, str, str | None, bool]] = []
@@ -209,6 +217,7 @@ def _load_codelists(directory: Path, seen: list[str] | None = None) -> CodeLists
         key = row.get("paragraf") or row["ydelsesgruppe"]
         ref_ypp[key] = tuple(y["label"] for y in row["ydelser"])
         ref_ypp.setdefault(row["ydelsesgruppe"], ref_ypp[key])
+        ydelsesgrupper.setdefault(row["ydelsesgruppe"], list(ref_ypp[key]))
         check_codes(ref_ypp[key], ydelser, f, f"ydelser_per_paragraf.{key}")
 
     # paragraffer.yaml
@@ -280,6 +289,7 @@ def _load_codelists(directory: Path, seen: list[str] | None = None) -> CodeLists
         ydelser=ydelser, tilbudstyper=tilbudstyper, tilbudstype_paragraf=tilbudstype_paragraf,
         driftsformer=driftsformer, paragraffer=tuple(paragraffer), paragraf_info=info,
         ydelser_per_paragraf=ypp, paragraf_alias=alias, uuid_label=uuid_label, unconfirmed=unconfirmed,
+        ydelsesgrupper={k: tuple(v) for k, v in ydelsesgrupper.items()},
     )
 
 

@@ -51,7 +51,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
 }
 RULE_IDS = tuple(PLACEHOLDERS)
 # Rule id -> the variants (findings of another severity under the same rule) its check can give.
-VARIANTS: dict[str, tuple[str, ...]] = {"ugyldig_ydelse": ("anden_paragraf",)}
+VARIANTS: dict[str, tuple[str, ...]] = {"ugyldig_ydelse": ("anden_paragraf", "ydelsesgruppe")}
 
 # Identity of a row in the tables without a single key column (for `dublet` and the noegle).
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
@@ -225,11 +225,25 @@ def ugyldig_ydelse(ds: Dataset, codes: CodeLists) -> pl.LazyFrame:
     uuid = {k.lower(): v for k, v in codes.uuid_label.items()}
     name = pl.col("ydelse").cast(pl.String).str.strip_chars()
     norm = name.str.to_lowercase().replace_strict(uuid, default=name, return_dtype=pl.String)
+    # An FFB ydelsesgruppe (e.g. 'Socialpædagogisk støtte') is a grouping level, not a reportable
+    # ydelse: the finding names that, and the paragraffer whose ydelser the group holds.
+    groups: dict[str, list[str]] = {}
+    for g, members in codes.ydelsesgrupper.items():
+        groups[g] = sorted({p for y in members for p in belongs.get(y, ())}, key=list(codes.paragraffer).index)
+    group_home = pl.LazyFrame({"ydelse_norm": list(groups), "gruppe_til": [", ".join(v) or "ingen paragraf"
+                                                                           for v in groups.values()]},
+                              schema={"ydelse_norm": pl.String, "gruppe_til": pl.String})
     return (
         _ydelser(ds).with_columns(norm.alias("ydelse_norm"))
         .join(allowed, on=["paragraf", "ydelse_norm"], how="anti")
         .join(home, on="ydelse_norm", how="left")
-        .with_columns(pl.when(pl.col("hoerer_til").is_not_null()).then(pl.lit("anden_paragraf")).alias("variant"))
+        .join(group_home, on="ydelse_norm", how="left")
+        .with_columns(
+            pl.when(pl.col("hoerer_til").is_not_null()).then(pl.lit("anden_paragraf"))
+            .when(pl.col("gruppe_til").is_not_null()).then(pl.lit("ydelsesgruppe")).alias("variant"),
+            pl.coalesce("hoerer_til", "gruppe_til").alias("hoerer_til"),
+        )
+        .drop("gruppe_til")
     )
 
 

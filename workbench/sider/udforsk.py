@@ -32,6 +32,7 @@ from workbench.regler.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filte
                                latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
 
 UOPLYST = "Uoplyst"
+UDEN_TILBUD = "Uden tilbud"  # a ydelse with no udførende tilbud (tilbud / tilbudstype dimensions)
 I_ALT = "I alt"
 
 # key -> Danish label (order = order in the UI)
@@ -122,15 +123,18 @@ def facts(ds: Dataset, f: Filters, dims: list[str], undertema: str | None = None
     cols = {
         "maalgruppe": pl.col("maalgruppe") if "maalgruppe" in dims or "kategori" in dims else None,
         "kategori": pl.col("maalgruppe_kategori") if "maalgruppe" in dims or "kategori" in dims else None,
-        "tilbudstype": pl.col("tilbudstype"),
         "paragraf": pl.col("paragraf"),
         "ydelse": pl.col("ydelse"),
         "kommune": pl.col("kommune"),
         "kommunekode": pl.col("kommunekode"),  # internal (map), not offered as a UI dimension
         "region": pl.col("region"),
         "driftsform": pl.col("driftsform"),
+        # A ydelse without an udførende tilbud is shown as such (issue 20 item 9), not as "Uoplyst".
         "tilbud": pl.when(pl.col("tilbud_id").is_not_null()).then(
-            pl.format("{} ({})", pl.coalesce("tilbud_navn", pl.lit("?")), pl.col("tilbud_id"))),
+            pl.format("{} ({})", pl.coalesce("tilbud_navn", pl.lit("?")), pl.col("tilbud_id"))
+        ).otherwise(pl.lit(UDEN_TILBUD)),
+        "tilbudstype": pl.when(pl.col("tilbud_id").is_not_null()).then(pl.col("tilbudstype").cast(pl.String))
+        .otherwise(pl.lit(UDEN_TILBUD)),
         "niveau": pl.col("niveau").replace({n: niveau_label(n, codes) for n in NIVEAUER[:5]}),
         "stoettebehov": pl.col("stoettebehov"),
         "aldersgruppe": pl.col("aldersgruppe"),

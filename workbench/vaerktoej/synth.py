@@ -549,7 +549,8 @@ class _Generator:
             rng.shuffle(names)
             two = rng.random() < 0.25
             pools = (names[0::2], names[1::2]) if two else (names, [])
-            tilbud = self.tilbud_for(rng, k, P85) if rng.random() < 0.8 else None
+            rng.random()  # (kept: the draw that once left a fifth of §85 without tilbud)
+            tilbud = self.tilbud_for(rng, k, P85)
             out += self.track(b, P85, pools[0], start, end, (180, 540), tilbud, (1.5, 8))
             if two:
                 s2 = start + dt.timedelta(days=rng.randint(0, 200))
@@ -587,7 +588,8 @@ class _Generator:
             if d is not None and rng.random() < 0.45:
                 s85 = d + DAY
                 end = self.case_end(rng, s85, 180, 900)
-                tilbud = self.tilbud_for(rng, k, P85) if rng.random() < 0.8 else None
+                rng.random()  # (kept: the draw that once left a fifth of §85 without tilbud)
+                tilbud = self.tilbud_for(rng, k, P85)
                 out += self.track(b, P85, list(self.ypp[P85]), s85, end, (180, 540), tilbud, (1.5, 8))
         elif prof in ("dag104", "dag103"):
             p = P104 if prof == "dag104" else P103
@@ -889,8 +891,9 @@ class _Generator:
                 return False
             host, span = got
             t = rng.randint(3, 12) / 2
-            new = Yd(P85, rng.choice(self.ypp[P85]), span[0], span[1],
-                     self.tilbud_for(rng, b.kommune, P85) if rng.random() < 0.7 else None, self.udgift(rng, P85, t), t)
+            name = rng.choice(self.ypp[P85])
+            rng.random()  # (kept: the draw that once left §85 without tilbud; §85 requires one now)
+            new = Yd(P85, name, span[0], span[1], self.tilbud_for(rng, b.kommune, P85), self.udgift(rng, P85, t), t)
         pairs = rule_pairs(yd + [new])
         if len(pairs) != 1 or pairs[0][0] != kind or new not in pairs[0][1:] or host not in pairs[0][1:]:
             return False
