@@ -49,8 +49,9 @@ tabel = res.tabel
 periode = f"{dansk_dato(fra)}–{dansk_dato(til)}"
 
 COUNTS = {"borgere": "Borgere", "forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret",
-          "en_vurdering": "Én vurdering", "ikke_vurderet": "Ikke vurderet"}
+          "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
 MAAL = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+        "opnaaet_ved_start": "Opnået ved start (i ingen andel)",
         "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "uenighed": "Uenighed"}
 
 st.subheader(f"Udvikling i funktionsevne pr. {resultater.GRUPPER[pr].lower()}")

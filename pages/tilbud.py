@@ -130,8 +130,8 @@ if individual:
         "Borger", pl.col("paragraf").alias("Paragraf"), dato("startdato").alias("Start"),
         pl.col("dage_i_tilbud").alias("Dage i tilbud"), pl.col("primaer_maalgruppe").alias("Primær målgruppe"),
         pl.col("stoettebehov").alias("Støttebehov"), pl.col("maal").alias("Mål"),
-        pl.format("{} opnået · {} afventer · {} ikke opnået · {} overskredet", "opnaaet", "afventer", "ikke_opnaaet",
-                  "overskredet").alias("Målstatus"),
+        pl.format("{} opnået · {} afventer · {} ikke opnået · {} overskredet · {} opnået ved start", "opnaaet",
+                  "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start").alias("Målstatus"),
         pl.col("udvikling").fill_null("–").alias("Udvikling"), dato("naeste_opfoelgning").alias("Næste opfølgning"),
     )
     st.dataframe(borger_tabel, hide_index=True, width="stretch", column_config=LINK)
@@ -148,7 +148,7 @@ st.subheader("Udvikling i funktionsevne")
 niveau = st.segmented_control("Vis pr.", ["Tema", "Undertema"], default="Tema", key="tilbud_udv_niveau") or "Tema"
 udv = r.udvikling_tema if niveau == "Tema" else r.udvikling_undertema
 navn = "tema" if niveau == "Tema" else "undertema"
-COUNTS = {"forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret", "en_vurdering": "Én vurdering",
+COUNTS = {"forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret", "en_vurdering": "Ingen ny vurdering",
           "ikke_vurderet": "Ikke vurderet"}
 chart_df = udv.select(pl.col(navn).alias("Emne"), *[pl.col(k).alias(v) for k, v in list(COUNTS.items())[:3]]).unpivot(
     index="Emne", variable_name="Udvikling", value_name="Borgere")
@@ -173,7 +173,7 @@ if not individual:
     udv_tabel = suppress_table(udv_tabel, ["Borgere", *COUNTS.values()], visning=VIS)
 st.dataframe(udv_tabel, hide_index=True, width="stretch")
 st.caption("Niveau ved ankomst (eller første vurdering efter ankomst) sammenlignet med niveauet på referencedatoen; "
-           "lavere niveau er bedre. Én vurdering: kun én vurdering at sammenligne. Ikke vurderet: intet niveau. "
+           "lavere niveau er bedre. Ingen ny vurdering: ikke vurderet igen i perioden, så der er kun én vurdering at sammenligne. Ikke vurderet: intet niveau. "
            "Pr. tema tæller hver borger én gang (flere undertemaer forbedret end forværret = forbedret).")
 
 # --- målopfyldelse --------------------------------------------------------------------------------
@@ -182,6 +182,7 @@ c1, c2 = st.columns(2)
 c1.date_input("Opfølgning fra", value=fra_default, format="DD-MM-YYYY", key="tilbud_fra")
 c2.date_input("Opfølgning til", value=til_default, format="DD-MM-YYYY", key="tilbud_til")
 MAAL = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+        "opnaaet_ved_start": "Opnået ved start",
         "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "vurdering_delvist": "Registreret delvist",
         "vurdering_ikke_opnaaet": "Registreret ikke opnået", "uden_vurdering": "Uden registrering",
         "uenighed": "Uenighed"}

@@ -17,9 +17,8 @@ import pytest
 
 from workbench import cli
 from workbench.data.dataset import open_dataset
-from workbench.sider.forloeb import (
-    AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, forloeb, niveau_segments, search_borgere,
-)
+from workbench.regler.maalstatus import AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET
+from workbench.sider.forloeb import forloeb, niveau_segments, search_borgere
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date.fromisoformat
@@ -144,12 +143,12 @@ def test_ikke_vurderet_is_a_gap_in_the_step_chart():
 # --- dates around the start ------------------------------------------------------------------------
 
 def test_assessment_exactly_on_startdato_is_baseline_not_followup(tmp_path):
-    # The startdato assessment (1) is the baseline and does not count as a follow-up assessment,
-    # even though it already meets forventet 1.
-    d = write_case(tmp_path / "ds", [("2022-12-01", 3), (START, 1)],
+    # The startdato assessment (2) is the baseline and does not count as a follow-up assessment.
+    # (Had it already met forventet, the goal would ask for nothing: Opnået ved start.)
+    d = write_case(tmp_path / "ds", [("2022-12-01", 3), (START, 2)],
                    [{"maaltype": "Udvikle funktionsevne", "forventet_niveau": 1}])
     g = goals_of(d, "2023-05-01")["G1"]
-    assert (g["udgangsniveau"], g["seneste_niveau"], g["status"]) == (1, 1, AFVENTER)
+    assert (g["udgangsniveau"], g["seneste_niveau"], g["status"]) == (2, 2, AFVENTER)
     assert goals_of(d, "2023-06-02")["G1"]["status"] == OVERSKREDET
 
 
@@ -161,11 +160,11 @@ def test_assessment_the_day_after_start_counts(tmp_path):
 
 
 def test_no_assessment_after_startdato(tmp_path):
-    d = write_case(tmp_path / "ds", [("2022-12-01", 2), ("2023-01-05", 1)],
+    d = write_case(tmp_path / "ds", [("2022-12-01", 3), ("2023-01-05", 2)],
                    [{"maaltype": "Udvikle funktionsevne", "forventet_niveau": 1}])
-    # seneste (1) meets forventet, but nothing was assessed after start: still waiting.
+    # nothing was assessed after start: still waiting.
     g = goals_of(d, "2023-03-01")["G1"]
-    assert (g["udgangsniveau"], g["seneste_niveau"], g["status"]) == (1, 1, AFVENTER)
+    assert (g["udgangsniveau"], g["seneste_niveau"], g["status"]) == (2, 2, AFVENTER)
 
 
 def test_followup_date_equal_to_reference_date_is_not_passed(tmp_path):

@@ -1,6 +1,6 @@
 """Goal status judged at the follow-up (docs/DATA_CONTRACT.md `forloeb`; issue 11 item 4).
 
-Hand-made LazyFrames straight into `forloeb.goal_status` (the one owner every view calls):
+Hand-made LazyFrames straight into `maalstatus.goal_status` (the one owner every view calls):
 once the follow-up date has passed only the assessments on or before it count, unless none was made
 by then, in which case the first one after it counts (a late follow-up).
 """
@@ -12,7 +12,7 @@ import datetime as dt
 import polars as pl
 
 from workbench.sider import forloeb
-from workbench.sider.forloeb import AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, goal_status
+from workbench.regler.maalstatus import AFVENTER, IKKE_OPNAAET, OPNAAET, OVERSKREDET, goal_status
 
 D = dt.date.fromisoformat
 UT = "Udvise hjælp og omsorg for andre"

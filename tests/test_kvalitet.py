@@ -81,6 +81,22 @@ def one(d: Path, rule: str, paa: dt.date = PAA) -> list[tuple[str, str, str]]:
     return found(d, paa, rules=[rule])
 
 
+def test_maal_uden_forventet_aendring(tmp_path):
+    """Issue 20 item 4: Udvikle with forventet >= the start niveau and Begrænse tab with forventet 4 ask
+    for nothing: status 'Opnået ved start', reported by the rule; a goal without a start niveau is not."""
+    d = make_dir(tmp_path, indsatsmaal=base_rows("indsatsmaal") + [
+        goal("M2", "2023-06-02", "2023-09-01", niveau="0", maaltype="Udvikle funktionsevne"),   # 0 -> 0
+        goal("M3", "2023-06-02", "2023-09-01", niveau="1", maaltype="Udvikle funktionsevne"),   # 0 -> 1
+        goal("M4", "2023-06-02", "2023-09-01", niveau="4", maaltype="Begrænse tab af funktionsevne"),
+        goal("M5", "2023-06-02", "2023-09-01", niveau="3", maaltype="Begrænse tab af funktionsevne"),
+        goal("M6", "2023-06-02", "2023-09-01", undertema="Spise", niveau="0", maaltype="Udvikle funktionsevne"),
+    ])
+    assert one(d, "maal_uden_forventet_aendring") == [("maal_uden_forventet_aendring", "indsatsmaal", m)
+                                                      for m in ("M2", "M3", "M4")]
+    besked = kvalitet.findings(open_dataset(d), PAA, rules=["maal_uden_forventet_aendring"]).collect()["besked"][0]
+    assert "M2" in besked and "opfyldt fra start" in besked
+
+
 def test_borger_x_is_clean(borger_x_dir):
     assert found(borger_x_dir) == []
     assert found(borger_x_dir, paa=D(2023, 6, 1)) == []
@@ -184,8 +200,9 @@ def test_sen_registrering(tmp_path):
 
 # --- indsatsmål ------------------------------------------------------------------------------------
 
-def goal(mid, start, opf, undertema="Varetage økonomi", niveau="1"):
-    return {"maal_id": mid, "borger_id": "X", "undertema": undertema, "maaltype": "Udvikle funktionsevne",
+def goal(mid, start, opf, undertema="Varetage økonomi", niveau="1", maaltype="Fastholde funktionsevne"):
+    # Fastholde by default: an Udvikle goal from niveau 0 to 1 asks for nothing (Opnået ved start)
+    return {"maal_id": mid, "borger_id": "X", "undertema": undertema, "maaltype": maaltype,
             "forventet_niveau": niveau, "startdato": start, "opfoelgningsdato": opf, "ansvarlig": "Myndighed"}
 
 
@@ -248,9 +265,9 @@ def test_vurdering_afviger_maaling(tmp_path):
          "undertema": "Vaske sig", "niveau": "1", "sagsafgoerelse_id": "S3"},
     ]
     goals = base_rows("indsatsmaal") + [
-        goal("M2", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1"),      # measured 3 > 1: Ikke opnået
-        goal("M3", "2023-06-02", "2023-09-01", undertema="Vaske sig", niveau="1"),  # measured 1: Opnået
-        goal("M4", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1"),      # recorded Delvist: no finding
+        goal("M2", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),      # measured 3 > 1: Ikke opnået
+        goal("M3", "2023-06-02", "2023-09-01", undertema="Vaske sig", niveau="1", maaltype="Udvikle funktionsevne"),  # measured 1: Opnået
+        goal("M4", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),      # recorded Delvist: no finding
     ]
     opf = base_rows("opfoelgninger") + [
         {"maal_id": "M2", "dato": "2023-09-01", "vurdering": "Opnået",
@@ -545,7 +562,8 @@ def test_demo_kommune_finds_exactly_the_planted_defects(demo_kommune):
     got = kvalitet.findings(open_dataset(demo_kommune), paa, cfg).collect()
     overlap_rules = {"SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "BOTILBUD_ABL105", "DOBBELT"}
     planted = {rule: {_planted_key(e) for e in entries}
-               for rule, entries in manifest["planted"].items() if rule not in overlap_rules}
+               for rule, entries in manifest["planted"].items()
+               if rule not in overlap_rules and rule in kvalitet.RULE_IDS}  # sen_opfoelgning: no rule (tilsyn, borger page)
     if "databrud" in manifest and "databrud" not in planted:
         planted["databrud"] = {manifest["databrud"]["maaned"]}
     assert planted

@@ -12,6 +12,7 @@ from contextlib import redirect_stdout
 import polars as pl
 
 from workbench.regler import filters as F
+from workbench.regler import maalstatus
 from workbench.sider import forloeb, udforsk
 from workbench.cli import main
 from workbench.data.dataset import open_dataset, udtraeksdato
@@ -31,7 +32,7 @@ def test_every_goal_and_every_borger_page_agrees_with_udforsk(demo_kommune):
     u = _udforsk_pairs(ds, paa)
     assert len(u) > 1000
     # goal status (vectorised over all borgere): seneste_niveau is the same niveau
-    g = forloeb.goal_status(ds.indsatsmaal, ds.funktionsevne, paa).select(
+    g = maalstatus.goal_status(ds.indsatsmaal, ds.funktionsevne, paa).select(
         "borger_id", pl.col("undertema").cast(pl.String), "seneste_niveau").collect()
     assert g.height > 500
     for b, ut, n in g.iter_rows():

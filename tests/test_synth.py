@@ -270,6 +270,52 @@ def test_overdue_follow_ups_only_where_planted(demo):
     assert future["opfoelgningsdato"].min() > UD + dt.timedelta(days=60)
 
 
+def _goal_status(ds):
+    from workbench.regler import maalstatus
+
+    return maalstatus.goal_status(ds.indsatsmaal, ds.funktionsevne, UD, ds.opfoelgninger).with_columns(
+        pl.col("borger_id").cast(pl.String), pl.col("maal_id").cast(pl.String)).collect()
+
+
+def test_late_follow_ups_only_where_planted(demo):
+    """Issue 20: the demo has follow-ups made after their date (judged on the first assessment after it,
+    recorded on that day), and only where planted."""
+    ds, _, manifest = demo
+    g = _goal_status(ds)
+    late = g.filter(pl.col("maalt_dato") > pl.col("opfoelgningsdato"))
+    planted = manifest["planted"]["sen_opfoelgning"]
+    assert planted and set(late.select("borger_id", "maal_id").iter_rows()) == _ids(planted, "borger_id", "maal_id")
+    by_id = {r["maal_id"]: r for r in late.iter_rows(named=True)}
+    for r in planted:
+        assert by_id[r["maal_id"]]["maalt_dato"].isoformat() == r["fulgt_op"]
+        rec = by_id[r["maal_id"]]["vurderingsdato"]  # recorded on the day it was made (when recorded)
+        assert rec is None or rec.isoformat() == r["fulgt_op"]
+
+
+def test_recorded_vs_measured_disagreement_only_where_planted_both_ways(demo):
+    """Issue 20: kvalitet's vurdering_afviger_maaling finds exactly the planted goals, both ways."""
+    ds, _, manifest = demo
+    from workbench.regler import kvalitet
+
+    found = kvalitet.findings(ds, UD, rules=["vurdering_afviger_maaling"]).collect()
+    planted = manifest["planted"]["vurdering_afviger_maaling"]
+    assert set(found["noegle"]) == {r["maal_id"] for r in planted}
+    assert {r["registreret"] for r in planted} == {"Opnået", "Ikke opnået"}
+
+
+def test_goals_asking_for_nothing_only_where_planted(demo):
+    """Issue 20: 'Opnået ved start' (and kvalitet's maal_uden_forventet_aendring) only where planted: the
+    generator's own goals all ask for a change the scale can show."""
+    ds, _, manifest = demo
+    from workbench.regler import kvalitet, maalstatus
+
+    g = _goal_status(ds).filter(pl.col("status") == maalstatus.OPNAAET_VED_START)
+    planted = _ids(manifest["planted"]["maal_uden_forventet_aendring"], "borger_id", "maal_id")
+    assert planted and set(g.select("borger_id", "maal_id").iter_rows()) == planted
+    found = kvalitet.findings(ds, UD, rules=["maal_uden_forventet_aendring"]).collect()
+    assert set(found["noegle"]) == {m for _, m in planted}
+
+
 def test_eight_figure_check_mismatches_only_where_planted(demo):
     _, raw, manifest = demo
     y = raw["ydelser"].filter(pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato")))

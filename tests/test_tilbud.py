@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 
 from workbench.regler import access, udvikling
+from workbench.regler import maalstatus
 from workbench.sider import forloeb, resultater, tilbud
 from workbench.data.dataset import open_dataset
 
@@ -190,7 +191,7 @@ def test_follow_up_window_boundary_days(ds):
     assert kommende["maal_id"].to_list() == ["GB1", "GC1"]  # PAA and PAA+30 in, PAA+31 out
     assert kommende["dage_til"].to_list() == [0, 30]
     assert over["maal_id"].to_list() == ["GE1"]
-    assert over["status"].to_list() == [forloeb.OVERSKREDET]
+    assert over["status"].to_list() == [maalstatus.OVERSKREDET]
     # the day after, GB1's follow-up has passed: not in the window any more
     k2, _ = (x.collect() for x in tilbud.opfoelgninger(ds, "P1", PAA + dt.timedelta(days=1)))
     assert "GB1" not in k2["maal_id"].to_list() and "GD1" in k2["maal_id"].to_list()
@@ -230,8 +231,8 @@ def test_maalopfyldelse_equals_borger_page_on_demo(demo_kommune):
     counts = tilbud.maalopfyldelse(ds, busiest, fra, paa, paa).collect().filter(pl.col("maaltype") == "I alt")
     side = pages.filter(pl.col("maal_id").is_in(goals["maal_id"].to_list()))
     assert counts["maal"][0] == side.height
-    assert counts["opnaaet"][0] == side.filter(pl.col("status") == forloeb.OPNAAET).height
-    assert counts["ikke_opnaaet"][0] == side.filter(pl.col("status") == forloeb.IKKE_OPNAAET).height
+    assert counts["opnaaet"][0] == side.filter(pl.col("status") == maalstatus.OPNAAET).height
+    assert counts["ikke_opnaaet"][0] == side.filter(pl.col("status") == maalstatus.IKKE_OPNAAET).height
 
 
 # --- peers -----------------------------------------------------------------------------------------

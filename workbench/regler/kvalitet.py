@@ -20,6 +20,7 @@ import polars as pl
 from workbench.data.config import CodeLists, ConfigError, load_config, load_yaml, require
 from workbench.data.dataset import ERR, ROW, Dataset
 from workbench.data.paths import config_dir
+from workbench.regler import maalstatus
 from workbench.regler.periods import age_on
 
 RULES_FILE = "quality_rules.yaml"
@@ -47,6 +48,8 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "afvist_raekke": {"tabel", "raekke", "fejl", "borger_id"},
     "vurdering_afviger_maaling": {"maal_id", "borger_id", "undertema", "vurdering", "vurderingsdato", "status",
                                   "maalt_niveau", "maalt_dato", "forventet_niveau", "opfoelgningsdato"},
+    "maal_uden_forventet_aendring": {"maal_id", "borger_id", "undertema", "maaltype", "udgangsniveau",
+                                     "forventet_niveau", "startdato"},
     "urimeligt_beloeb": {"tabel", "noegle", "borger_id", "felt", "beloeb", "graense"},
 }
 RULE_IDS = tuple(PLACEHOLDERS)
@@ -287,20 +290,17 @@ AFSLUTNING = "Træf afgørelse om afslutning"
 
 
 def _goals(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """forloeb.goal_status of every goal (the one owner of goal status), ids as text."""
-    from workbench.sider import forloeb
-
-    return forloeb.goal_status(ds.indsatsmaal, ds.funktionsevne, paa, ds.opfoelgninger).with_columns(
+    """maalstatus.goal_status of every goal (the one owner of goal status), ids as text."""
+    return maalstatus.goal_status(ds.indsatsmaal, ds.funktionsevne, paa, ds.opfoelgninger).with_columns(
         pl.col("maal_id").cast(pl.String), pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String)
     ).with_columns(pl.col("maal_id").alias("noegle"))
 
 
 def opfoelgning_overskredet(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Goals whose status (forloeb.goal_status, each goal judged at its own follow-up date) is
+    """Goals whose status (maalstatus.goal_status, each goal judged at its own follow-up date) is
     'Opfølgning overskredet' on the reference date, and which are still open: the borger has a ydelse
     active on the reference date, and the goal is not closed by a recorded follow-up 'Træf afgørelse
     om afslutning af indsats …' (its latest recorded follow-up on or before the reference date)."""
-    from workbench.sider import forloeb
     from workbench.regler.periods import active_on
 
     active = ds.ydelser.filter(
@@ -308,7 +308,7 @@ def opfoelgning_overskredet(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | Non
     ).select(pl.col("borger_id").cast(pl.String)).unique()
     closed = pl.col("status_paa_indsats").fill_null("").str.starts_with(AFSLUTNING)
     return (
-        (goals if goals is not None else _goals(ds, paa)).filter((pl.col("status") == forloeb.OVERSKREDET) & ~closed)
+        (goals if goals is not None else _goals(ds, paa)).filter((pl.col("status") == maalstatus.OVERSKREDET) & ~closed)
         .join(active, on="borger_id", how="semi")
         .with_columns(ddmmyyyy("opfoelgningsdato"), ddmmyyyy("startdato"))
     )
@@ -317,13 +317,22 @@ def opfoelgning_overskredet(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | Non
 def vurdering_afviger_maaling(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Goals whose recorded follow-up (opfoelgninger `vurdering`, latest on or before paa) says Opnået
     while the status measured on funktionsevne is Ikke opnået, or the reverse."""
-    from workbench.sider import forloeb
-
     v, m = pl.col("vurdering"), pl.col("status")
     return (
         (goals if goals is not None else _goals(ds, paa))
-        .filter(((v == forloeb.OPNAAET) & (m == forloeb.IKKE_OPNAAET)) | ((v == forloeb.IKKE_OPNAAET) & (m == forloeb.OPNAAET)))
+        .filter(((v == maalstatus.OPNAAET) & (m == maalstatus.IKKE_OPNAAET)) | ((v == maalstatus.IKKE_OPNAAET) & (m == maalstatus.OPNAAET)))
         .with_columns(ddmmyyyy("vurderingsdato"), ddmmyyyy("maalt_dato"), ddmmyyyy("opfoelgningsdato"))
+    )
+
+
+def maal_uden_forventet_aendring(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """Goals with status 'Opnået ved start' (maalstatus.asks_nothing: Udvikle with forventet niveau at or
+    above the niveau on startdato, Begrænse tab with forventet niveau 4): they ask for no change the
+    scale can show, so they are kept out of every attainment share and reported here."""
+    return (
+        (goals if goals is not None else _goals(ds, paa))
+        .filter(pl.col("status") == maalstatus.OPNAAET_VED_START)
+        .with_columns(pl.col("maaltype").cast(pl.String), ddmmyyyy("startdato"))
     )
 
 
@@ -536,7 +545,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
     memo: dict[str, pl.LazyFrame] = {}
 
     def goals() -> pl.LazyFrame:
-        """forloeb.goal_status once for both goal rules (collected: two lazy copies cost 2-3x)."""
+        """maalstatus.goal_status once for both goal rules (collected: two lazy copies cost 2-3x)."""
         if "g" not in memo:
             memo["g"] = _goals(ds, paa).collect().lazy()
         return memo["g"]
@@ -550,6 +559,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         "opfoelgning_overskredet": ("indsatsmaal", lambda: opfoelgning_overskredet(ds, paa, goals())),
         "opfoelgning_mangler": ("indsatsmaal", lambda: opfoelgning_mangler(ds)),
         "vurdering_afviger_maaling": ("opfoelgninger", lambda: vurdering_afviger_maaling(ds, paa, goals())),
+        "maal_uden_forventet_aendring": ("indsatsmaal", lambda: maal_uden_forventet_aendring(ds, paa, goals())),
         "niveau_uden_for_skala": ("funktionsevne", lambda: niveau_uden_for_skala(ds)),
         "primaer_maalgruppe": ("maalgrupper", lambda: primaer_maalgruppe(ds, paa)),
         "dublet": ("", lambda: dublet(ds)),

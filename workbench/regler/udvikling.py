@@ -9,15 +9,15 @@ Per (borger, undertema of *Aktivitet og deltagelse*):
 * ``slut`` = the niveau on the end date (niveau.niveau_ved at the end date);
 * ``start`` = the niveau on the start date, or, when the borger had none then, the first assessment
   after the start date and on or before the end date;
-* kategori: ``Ikke vurderet`` when there is no niveau on the end date; ``Én vurdering`` when start
+* kategori: ``Ikke vurderet`` when there is no niveau on the end date; ``Ingen ny vurdering`` when start
   and end are the same assessment (nothing to compare); else ``Forbedret`` when slut < start (lower
   niveau is better), ``Uændret`` when equal, ``Forværret`` when higher.
 
 Roll-ups (per tema, per område, and the borger's arrow on the Tilbud page) give one result per
 borger: the undertemaer compared are netted, ``Forbedret`` when more improved than worsened,
 ``Forværret`` when more worsened, ``Uændret`` when equal (at least one compared); without any
-comparison ``Én vurdering`` when some undertema had a single assessment, else ``Ikke vurderet``.
-Ikke vurderet and Én vurdering are counted separately and never as a level.
+comparison ``Ingen ny vurdering`` when some undertema had a single assessment, else ``Ikke vurderet``.
+Ikke vurderet and Ingen ny vurdering are counted separately and never as a level.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ AKTIVITET = "Aktivitet og deltagelse"
 FORBEDRET = "Forbedret"
 UAENDRET = "Uændret"
 FORVAERRET = "Forværret"
-EN_VURDERING = "Én vurdering"
+EN_VURDERING = "Ingen ny vurdering"  # start and end are the same assessment: no reassessment in the period
 IKKE_VURDERET = niveau.IKKE_VURDERET
 KATEGORIER = (FORBEDRET, UAENDRET, FORVAERRET, EN_VURDERING, IKKE_VURDERET)
 COUNT_COLS = ("forbedret", "uaendret", "forvaerret", "en_vurdering", "ikke_vurderet")

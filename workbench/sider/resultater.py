@@ -11,7 +11,7 @@ Definitions:
   Aktivitet og deltagelse undertemaer (optionally only the given undertemaer/temaer), counted as
   forbedret / uaendret / forvaerret / en_vurdering / ikke_vurderet.
 * Målopfyldelse: the population's goals with a follow-up date in fra..til, measured status
-  (forloeb.goal_status on `til`) and recorded vurdering, as on the Tilbud page.
+  (maalstatus.goal_status on `til`) and recorded vurdering, as on the Tilbud page.
 * Trend: the same per calendar quarter of the period (each quarter cut to fra..til).
 """
 
@@ -37,7 +37,7 @@ GRUPPER = {  # --pr value -> label on the page
 }
 UKENDT = "(ukendt)"
 COLUMNS = ("gruppe", "borgere", *udvikling.COUNT_COLS, "andel_forbedret", "maal", "opnaaet", "afventer",
-           "ikke_opnaaet", "overskredet", "vurdering_opnaaet", "vurdering_delvist", "vurdering_ikke_opnaaet",
+           "ikke_opnaaet", "overskredet", "opnaaet_ved_start", "vurdering_opnaaet", "vurdering_delvist", "vurdering_ikke_opnaaet",
            "uden_vurdering", "uenighed", "andel_opnaaet")
 
 

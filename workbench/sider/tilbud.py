@@ -3,7 +3,7 @@ and the `ffb-workbench tilbud` command both call these functions (one owner per 
 
 Pure Polars; every function returns a LazyFrame (collect at the boundary) or a frozen dataclass.
 Owners used, never re-implemented: niveauer via workbench.regler.niveau (through workbench.regler.udvikling),
-goal status via workbench.sider.forloeb.goal_status, monthly counts via workbench.regler.optaelling.
+goal status via workbench.sider.maalstatus.goal_status, monthly counts via workbench.regler.optaelling.
 
 Definitions (decided here, tested in tests/test_tilbud.py):
 
@@ -36,7 +36,7 @@ from typing import Sequence
 
 import polars as pl
 
-from workbench.sider import forloeb
+from workbench.regler import maalstatus
 from workbench.regler import optaelling
 from workbench.regler import udvikling as udv
 from workbench.data.dataset import Dataset
@@ -45,8 +45,10 @@ from workbench.regler.periods import active_on
 OPFOELGNING_DAGE = 30
 HEADER_COLUMNS = ("tilbud_id", "navn", "tilbudstype", "driftsform", "adresse", "postnr", "kommunekode", "pladser",
                   "lat", "lon")
-STATUS_COLS = {forloeb.OPNAAET: "opnaaet", forloeb.AFVENTER: "afventer", forloeb.IKKE_OPNAAET: "ikke_opnaaet",
-               forloeb.OVERSKREDET: "overskredet"}
+STATUS_COLS = {maalstatus.OPNAAET: "opnaaet", maalstatus.AFVENTER: "afventer", maalstatus.IKKE_OPNAAET: "ikke_opnaaet",
+               maalstatus.OVERSKREDET: "overskredet",
+               # listed apart: a goal that asked for nothing is in no attainment share
+               maalstatus.OPNAAET_VED_START: "opnaaet_ved_start"}
 VURDERING_COLS = {"Opnået": "vurdering_opnaaet", "Delvist opnået": "vurdering_delvist",
                   "Ikke opnået": "vurdering_ikke_opnaaet"}
 
@@ -167,13 +169,13 @@ def udvikling(ds: Dataset, tilbud_id: str, paa: dt.date, niveau: str = "undertem
 
 
 def goal_status_for(ds: Dataset, borgere: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
-    """forloeb.goal_status for the goals of `borgere` (borger_id column), with vurdering."""
+    """maalstatus.goal_status for the goals of `borgere` (borger_id column), with vurdering."""
     ids = borgere.select("borger_id").unique()
     # goal_status numbers the goals (with_row_index) in several branches of one plan: give it the
     # goals in a deterministic order (a join's output order is not)
     maal = ds.indsatsmaal.join(ids, on="borger_id", how="semi").sort("maal_id", "borger_id", "startdato")
     opf = ds.opfoelgninger if "opfoelgninger" in ds.tables else None
-    return forloeb.goal_status(maal, ds.funktionsevne.join(ids, on="borger_id", how="semi"), paa, opf)
+    return maalstatus.goal_status(maal, ds.funktionsevne.join(ids, on="borger_id", how="semi"), paa, opf)
 
 
 def maal_nu(ds: Dataset, tilbud_id: str, paa: dt.date, goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
@@ -199,7 +201,7 @@ def opfoelgninger(ds: Dataset, tilbud_id: str, paa: dt.date, dage: int = OPFOELG
         (pl.col("opfoelgningsdato") - pl.lit(paa, pl.Date)).dt.total_days().alias("dage_til"))
     slut = paa + dt.timedelta(days=dage)
     kommende = g.filter(pl.col("opfoelgningsdato").is_between(paa, slut))
-    overskredne = g.filter(pl.col("status") == forloeb.OVERSKREDET)
+    overskredne = g.filter(pl.col("status") == maalstatus.OVERSKREDET)
     return kommende, overskredne
 
 
@@ -207,7 +209,7 @@ def status_counts(g: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:
     """Per (*by): maal, opnaaet, afventer, ikke_opnaaet, overskredet, vurdering_*, uden_vurdering,
     uenighed, andel_opnaaet (opnaaet / (opnaaet + ikke_opnaaet + overskredet))."""
     st, vu = pl.col("status"), pl.col("vurdering")
-    uenig = ((vu == "Opnået") & (st == forloeb.IKKE_OPNAAET)) | ((vu == "Ikke opnået") & (st == forloeb.OPNAAET))
+    uenig = ((vu == "Opnået") & (st == maalstatus.IKKE_OPNAAET)) | ((vu == "Ikke opnået") & (st == maalstatus.OPNAAET))
     aggs = [pl.len().cast(pl.Int64).alias("maal")]
     aggs += [(st == s).sum().cast(pl.Int64).alias(c) for s, c in STATUS_COLS.items()]
     aggs += [(vu == v).sum().cast(pl.Int64).alias(c) for v, c in VURDERING_COLS.items()]
@@ -240,7 +242,7 @@ def maal_i_periode(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa:
     return g.select(
         "borger_id", "maal_id", *_text(["undertema", "maaltype"]), "opfoelgningsdato", "status", "vurdering",
         "vurderingsdato",
-        (((vu == "Opnået") & (st == forloeb.IKKE_OPNAAET)) | ((vu == "Ikke opnået") & (st == forloeb.OPNAAET)))
+        (((vu == "Opnået") & (st == maalstatus.IKKE_OPNAAET)) | ((vu == "Ikke opnået") & (st == maalstatus.OPNAAET)))
         .fill_null(False).alias("uenig"),
     ).sort("borger_id", "maal_id")
 

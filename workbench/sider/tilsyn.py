@@ -5,7 +5,7 @@ answer from the data, and the report over stored answers. Pure Polars; no Stream
 Prefill rules use the owners of each concept and never re-derive them:
 
 * niveau on a date and its assessment date: `workbench.regler.niveau.niveau_paa`;
-* goal status, recorded vurdering: `workbench.sider.forloeb.goal_status(..., opfoelgninger)`;
+* goal status, recorded vurdering: `workbench.sider.maalstatus.goal_status(..., opfoelgninger)`;
 * primary målgruppe, ydelse vs paragraf and other findings: `workbench.regler.kvalitet.findings`;
 * overdue follow-up and recorded vs measured: `kvalitet.opfoelgning_overskredet`,
   `kvalitet.vurdering_afviger_maaling`;
@@ -172,7 +172,7 @@ def _from_findings(ds: Dataset, paa: dt.date, rules: list[str], ok_text: pl.Expr
 
 
 def _goals(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    from workbench.sider.forloeb import goal_status
+    from workbench.regler.maalstatus import goal_status
 
     opf = ds.opfoelgninger if "opfoelgninger" in ds.tables else None
     return goal_status(ds.indsatsmaal, ds.funktionsevne, paa, opf).with_columns(

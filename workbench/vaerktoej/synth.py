@@ -42,7 +42,10 @@ CONFIG_FILE = "demo.yaml"
 OVERLAP_KINDS = ("SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT", "BOTILBUD_ABL105")
 QUALITY_KINDS = ("ugyldig_ydelse", "under_18", "slut_foer_start", "mangler_tilbud", "opfoelgning_overskredet",
                  "betaling_uden_ydelse", "ydelse_uden_betaling")
-DEFECT_KINDS = OVERLAP_KINDS + QUALITY_KINDS
+# Goal-level cases the product handles (issue 20): a follow-up made late, a recorded vurdering that
+# disagrees with the measured status (both ways), a goal that asks for nothing.
+GOAL_KINDS = ("sen_opfoelgning", "vurdering_afviger_maaling", "maal_uden_forventet_aendring")
+DEFECT_KINDS = OVERLAP_KINDS + QUALITY_KINDS + GOAL_KINDS
 PROFILES = ("stoette85", "abl105", "botilbud108", "botilbud107", "dag104", "dag103", "hale")
 
 P85, ABL, P103, P104, P107, P108 = "SEL §85", "ABL §105/SEL §85", "SEL §103", "SEL §104", "SEL §107", "SEL §108"
@@ -757,6 +760,13 @@ class _Generator:
                 mt = maaltype[u]
                 forv = (max(0, n - 1 - (rng.random() < 0.15)) if mt == "Udvikle funktionsevne" else
                         n if mt == "Fastholde funktionsevne" else min(4, n + 1))
+                # A goal asks for a change the scale can show (contract: goals that ask for nothing are
+                # planted on purpose, 'maal_uden_forventet_aendring'): at niveau 0 there is nothing to
+                # develop and at 4 nothing to limit, so such a goal is Fastholde; Begrænse tab at 3 is 3.
+                if (mt == "Udvikle funktionsevne" and n == 0) or (mt == "Begrænse tab af funktionsevne" and n == 4):
+                    mt, forv = "Fastholde funktionsevne", n
+                elif mt == "Begrænse tab af funktionsevne":
+                    forv = min(3, forv)
                 n_goals += 1
                 rel = ";".join(rng.sample(others, min(len(others), rng.randint(0, 2))))
                 b.goals.append(Goal(f"M{b.idx:06d}-{n_goals:02d}", u, mt, forv, d, f,
@@ -805,7 +815,7 @@ class _Generator:
         rng.shuffle(order)
         planted: dict[str, list] = {k: [] for k in DEFECT_KINDS}
         self.overlap_objs: list[tuple[str, Borger, Yd, Yd]] = []
-        self.quality_objs: dict[str, list] = {k: [] for k in QUALITY_KINDS}
+        self.quality_objs: dict[str, list] = {k: [] for k in QUALITY_KINDS + GOAL_KINDS}
         for kind in DEFECT_KINDS:
             if kind in ("betaling_uden_ydelse", "ydelse_uden_betaling"):
                 continue  # planted on the betalinger table later
@@ -967,6 +977,55 @@ class _Generator:
         self.quality_objs[kind].append((b, g))
         return True
 
+    def _due_goals(self, b: Borger) -> list[Goal]:
+        """The borger's goals whose follow-up date lies in the history before the extraction."""
+        return [g for g in b.goals if HISTORIK_FRA <= g.opf < UDTRAEK_DATO - dt.timedelta(days=130)]
+
+    def _plant_sen_opfoelgning(self, kind: str, b: Borger, rng: random.Random) -> bool:
+        # The assessment at the follow-up date (and its recorded follow-up) moved 20-120 days later:
+        # goal status then judges the first assessment after the date (a late follow-up).
+        for g in sorted(self._due_goals(b), key=lambda g: g.maal_id):
+            o_opf = g.opf.toordinal() - EPOCH
+            rows = [r for r in b.fe if r[1] == g.undertema and r[2] is not None]
+            later = [r[0] for r in rows if r[0] > o_opf]
+            between = [r for r in rows if g.start.toordinal() - EPOCH < r[0] < o_opf]
+            at = [r for r in rows if r[0] == o_opf]
+            if between or not at:
+                continue
+            shift = rng.randint(20, 120)
+            if later and min(later) <= o_opf + shift:
+                continue
+            b.fe = [(r[0] + shift, r[1], r[2]) if r in at else r for r in b.fe]
+            new = g.opf + dt.timedelta(days=shift)
+            b.opf = [(o[0], new, *o[2:]) if o[0] == g.maal_id else o for o in b.opf]
+            self.quality_objs[kind].append((b, g, new))
+            return True
+        return False
+
+    def _plant_vurdering_afviger_maaling(self, kind: str, b: Borger, rng: random.Random) -> bool:
+        # A recorded vurdering that says the opposite of the measurement: alternately recorded Opnået
+        # while measured Ikke opnået, and recorded Ikke opnået while measured Opnået.
+        want = "Ikke opnået" if len(self.quality_objs[kind]) % 2 == 0 else "Opnået"
+        flip = {"Ikke opnået": "Opnået", "Opnået": "Ikke opnået"}
+        due = {g.maal_id: g for g in self._due_goals(b)}
+        for i, o in enumerate(b.opf):
+            if o[0] in due and o[2] == want and o[1] == due[o[0]].opf:
+                b.opf[i] = (o[0], o[1], flip[want], *o[3:])
+                self.quality_objs[kind].append((b, due[o[0]], flip[want]))
+                return True
+        return False
+
+    def _plant_maal_uden_forventet_aendring(self, kind: str, b: Borger, rng: random.Random) -> bool:
+        # An Udvikle goal whose forventet niveau equals the niveau it starts from: it asks for nothing.
+        level = {(r[0], r[1]): r[2] for r in b.fe if r[2] is not None}
+        for g in b.goals:
+            n = level.get((g.start.toordinal() - EPOCH, g.undertema))
+            if g.maaltype == "Udvikle funktionsevne" and n is not None and g.start >= HISTORIK_FRA:
+                g.forventet = n
+                self.quality_objs[kind].append((b, g, n))
+                return True
+        return False
+
     # ------------------------------------------------------------------------------------ databrud
     def databrud(self, borgere: list[Borger]) -> None:
         m0 = dt.datetime.strptime(self.cfg.databrud_maaned, "%Y-%m").date()
@@ -1065,7 +1124,9 @@ class _Generator:
                 dato.append(o)
                 ut.append(u)
                 niv.append(n)
-                sag.append(sag_of[o])
+                # a late follow-up (planted) is an assessment off the borger's assessment dates: it
+                # belongs to the sag of the latest assessment before it
+                sag.append(sag_of[o] if o in sag_of else sag_of[max(k for k in sag_of if k < o)])
         fe = pl.DataFrame({
             "borger_id": pl.Series(bid, dtype=pl.String),
             "dato": pl.Series(dato, dtype=pl.Int32).cast(pl.Date),
@@ -1227,6 +1288,15 @@ class _Generator:
             planted["opfoelgning_overskredet"].append({"borger_id": b.borger_id, "maal_id": g.maal_id,
                                                        "undertema": g.undertema,
                                                        "opfoelgningsdato": g.opf.isoformat()})
+        for b, g, dato in self.quality_objs["sen_opfoelgning"]:
+            planted["sen_opfoelgning"].append({"borger_id": b.borger_id, "maal_id": g.maal_id,
+                                               "opfoelgningsdato": g.opf.isoformat(), "fulgt_op": dato.isoformat()})
+        for b, g, vurdering in self.quality_objs["vurdering_afviger_maaling"]:
+            planted["vurdering_afviger_maaling"].append({"borger_id": b.borger_id, "maal_id": g.maal_id,
+                                                         "registreret": vurdering})
+        for b, g, n in self.quality_objs["maal_uden_forventet_aendring"]:
+            planted["maal_uden_forventet_aendring"].append({"borger_id": b.borger_id, "maal_id": g.maal_id,
+                                                            "niveau": n})
         for kind in ("betaling_uden_ydelse", "ydelse_uden_betaling"):
             for b, r in self.quality_objs[kind]:
                 planted[kind].append({"borger_id": r[0], "paragraf": str(r[1]), "maaned": r[2]})
