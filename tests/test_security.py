@@ -180,7 +180,7 @@ def test_generator_manifest_verified_by_checksums(demo_kommune, tmp_path):
 
     assert demo_status.is_demo(demo_kommune)
     m = json.loads((demo_kommune / demo_status.MANIFEST).read_text())
-    assert set(m["filer"]) == {p.name for p in demo_kommune.glob("*.parquet")}
+    assert set(m["filer"]) == {p.name for p in demo_kommune.glob("*.parquet")} | {"datasaet.yaml"}
     copy = tmp_path / "kopi"
     shutil.copytree(demo_kommune, copy)
     assert demo_status.is_demo(copy)
@@ -191,6 +191,11 @@ def test_generator_manifest_verified_by_checksums(demo_kommune, tmp_path):
     assert demo_status.is_demo(copy)
     # one table replaced by other bytes: the checksum breaks
     (copy / "tilbud.parquet").write_bytes((copy / "tilbud.parquet").read_bytes() + b"\0")
+    assert not demo_status.is_demo(copy)
+    (copy / "tilbud.parquet").write_bytes((demo_kommune / "tilbud.parquet").read_bytes())
+    assert demo_status.is_demo(copy)
+    # the declared udtræksdato is part of what the generator wrote: a changed one is not demo data
+    (copy / "datasaet.yaml").write_text("udtraeksdato: 2027-01-31\n", encoding="utf-8")
     assert not demo_status.is_demo(copy)
 
 

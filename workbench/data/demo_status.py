@@ -47,7 +47,7 @@ def _data_files(d: Path) -> list[Path]:
 
 def _signature(d: Path) -> tuple:
     m = d / MANIFEST
-    files = [m, *_data_files(d)] if m.is_file() else []
+    files = [m, *_data_files(d), *[p for p in (d / "datasaet.yaml",) if p.is_file()]] if m.is_file() else []
     return tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
@@ -64,7 +64,7 @@ def _verified(path: str, signature: tuple) -> bool:
     if manifest.get("generator") != GENERATOR or not isinstance(files, dict) or not files:
         return False
     present = {p.name for p in _data_files(d)}
-    if present != set(files):
+    if present != {n for n in files if Path(str(n)).suffix.lower() in DATA_SUFFIXES}:
         return False  # a listed file is missing, or an unlisted table file sits beside them
     for name, digest in files.items():
         if not isinstance(name, str) or "/" in name or "\\" in name or not isinstance(digest, str):

@@ -1425,10 +1425,15 @@ def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress:
         gen.bar.show(0.85 + 0.15 * i / len(names), f"skriver {name}")
         tables[name].write_parquet(out / f"{name}.parquet", **PARQUET)
     from workbench.data import demo_status
+    from workbench.data.dataset import DATASAET_FILE
 
+    # The demo declares its udtræksdato (contract "A period"): a date after it is bad input.
+    (out / DATASAET_FILE).write_text(
+        "# Skrevet af ffb-workbench demo: datasættets udtræksdato (dage efter den kan data ikke kende)\n"
+        f"udtraeksdato: {manifest['udtraek_dato']}\n", encoding="utf-8")
     # demo status is read from these checksums (workbench.data.demo_status), never from a file name
     manifest = {**manifest, "generator": demo_status.GENERATOR,
-                "filer": demo_status.checksums(out, [f"{name}.parquet" for name in names])}
+                "filer": demo_status.checksums(out, [f"{name}.parquet" for name in names] + [DATASAET_FILE])}
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     # Validate once, trust after: typed Parquet + manifest.json (workbench.data.manifest).
     gen.bar.show(0.99, "validerer")
