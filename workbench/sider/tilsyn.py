@@ -150,12 +150,15 @@ def _ja_nej_delvist(ok: str, total: str) -> pl.Expr:
             .otherwise(pl.lit(DELVIST)))
 
 
-def _findings(ds: Dataset, paa: dt.date, rules: list[str]) -> pl.LazyFrame:
-    """kvalitet.findings of the given rules: borger_id, besked (findings without a borger dropped)."""
+def _findings(ds: Dataset, paa: dt.date, rules: list[str], alvor: tuple[str, ...] | None = None) -> pl.LazyFrame:
+    """kvalitet.findings of the given rules (of the given severities): borger_id, regel, besked
+    (findings without a borger dropped)."""
     from workbench.regler import kvalitet
 
-    return (kvalitet.findings(ds, paa, rules=rules).filter(pl.col("borger_id").is_not_null())
-            .select("borger_id", "regel", "besked"))
+    found = kvalitet.findings(ds, paa, rules=rules).filter(pl.col("borger_id").is_not_null())
+    if alvor is not None:
+        found = found.filter(pl.col("alvor").is_in(list(alvor)))
+    return found.select("borger_id", "regel", "besked")
 
 
 def _from_findings(ds: Dataset, paa: dt.date, rules: list[str], ok_text: pl.Expr,
@@ -181,22 +184,49 @@ def _goals(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 
 # --- prefill rules (borger_id, forslag, grundlag) ----------------------------------------------------
 
+# Akuttilbud (§ 109 krisecenter, § 110 forsorgshjem) are taken up without a visitation: a borger whose
+# ydelser active on the reference date are all of these gets "Ikke relevant" on the bevilling and VUM
+# questions instead of a Nej the sagsbehandler could not have avoided.
+UDEN_VISITATION = ("SEL §109", "SEL §110")
+
+
+def _kun_uden_visitation(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
+    """borger_id, _akut (True when every ydelse active on `paa` is under UDEN_VISITATION)."""
+    return (ds.ydelser.filter(active_on(paa)).group_by(pl.col("borger_id").cast(pl.String))
+            .agg(pl.col("paragraf").cast(pl.String).is_in(list(UDEN_VISITATION)).all().alias("_akut"),
+                 pl.col("paragraf").cast(pl.String).unique().sort().str.join(", ").alias("_akut_par")))
+
+
+def _ikke_relevant_for_akut(ds: Dataset, paa: dt.date, answer: pl.LazyFrame) -> pl.LazyFrame:
+    """`answer` (borger_id, forslag, grundlag) with Ikke relevant for borgere with only § 109/110."""
+    return answer.join(_kun_uden_visitation(ds, paa), on="borger_id", how="left").select(
+        "borger_id",
+        pl.when(pl.col("_akut").fill_null(False)).then(pl.lit(IKKE_RELEVANT)).otherwise(pl.col("forslag"))
+        .alias("forslag"),
+        pl.when(pl.col("_akut").fill_null(False))
+        .then(pl.format("Kun {} (akuttilbud uden visitation): spørgsmålet er ikke relevant.", pl.col("_akut_par")))
+        .otherwise(pl.col("grundlag")).alias("grundlag"),
+    )
+
 def funktionsevnevurdering_12_mdr(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     """Ja when the borger's latest assessed niveau (workbench.regler.niveau) is dated within 12 months
     before `paa`, Nej when it is older or there is none."""
     from workbench.regler.niveau import niveau_paa
 
     grense = months_before(paa, MONTHS_CURRENT)
+    # the undertemaer scored (niveau 0-4) on the latest assessment date, not every one ever scored
     latest = (niveau_paa(ds.funktionsevne, paa).with_columns(pl.col("borger_id").cast(pl.String))
+              .filter(pl.col("niveau_dato") == pl.col("niveau_dato").max().over("borger_id"))
               .group_by("borger_id").agg(pl.col("niveau_dato").max().alias("_dato"),
                                          pl.col("undertema").n_unique().alias("_n")))
-    return _ids(ds).join(latest, on="borger_id", how="left").select(
+    answer = _ids(ds).join(latest, on="borger_id", how="left").select(
         "borger_id",
         pl.when(pl.col("_dato") >= grense).then(pl.lit(JA)).otherwise(pl.lit(NEJ)).alias("forslag"),
         pl.when(pl.col("_dato").is_null()).then(pl.lit("Ingen funktionsevnevurdering med niveau registreret."))
-        .otherwise(pl.format("Seneste funktionsevnevurdering {} ({} undertemaer vurderet); grænse {}.",
+        .otherwise(pl.format("Seneste funktionsevnevurdering {} ({} undertemaer vurderet den dag); grænse {}.",
                              _d("_dato"), pl.col("_n"), pl.lit(grense.strftime("%d-%m-%Y")))).alias("grundlag"),
     )
+    return _ikke_relevant_for_akut(ds, paa, answer)
 
 
 def maal_maaltype_forventet_niveau(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
@@ -207,7 +237,7 @@ def maal_maaltype_forventet_niveau(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     per = g.group_by("borger_id").agg(
         pl.len().alias("_n"), pl.col("_ok").sum().alias("_ok_n"),
         pl.col("maal_id").filter(~pl.col("_ok")).cast(pl.String).sort().str.join(", ").alias("_mangler"))
-    return _ids(ds).join(per, on="borger_id", how="left").with_columns(pl.col("_n").fill_null(0)).select(
+    answer = _ids(ds).join(per, on="borger_id", how="left").with_columns(pl.col("_n").fill_null(0)).select(
         "borger_id", _ja_nej_delvist("_ok_n", "_n").alias("forslag"),
         pl.when(pl.col("_n") == 0).then(pl.lit("Ingen indsatsmål registreret."))
         .when(pl.col("_ok_n") == pl.col("_n")).then(pl.format("{} indsatsmål, alle med måltype og forventet niveau.",
@@ -215,6 +245,7 @@ def maal_maaltype_forventet_niveau(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
         .otherwise(pl.format("{} af {} indsatsmål mangler måltype eller forventet niveau: {}.",
                              pl.col("_n") - pl.col("_ok_n"), pl.col("_n"), pl.col("_mangler"))).alias("grundlag"),
     )
+    return _ikke_relevant_for_akut(ds, paa, answer)
 
 
 def opfoelgning_overholdt(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
@@ -226,19 +257,30 @@ def opfoelgning_overholdt(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 
     overdue = (kvalitet.opfoelgning_overskredet(ds, paa)
                .select(pl.col("maal_id").cast(pl.String), pl.lit(True).alias("_over")))
+    # A follow-up made after its date (goal status judged on the first assessment after it) is not
+    # kept either: it is late, by the days between the date and the assessment.
     due = (_goals(ds, paa).filter(pl.col("opfoelgningsdato").is_not_null() & (pl.col("opfoelgningsdato") < paa))
            .with_columns(pl.col("maal_id").cast(pl.String))
-           .join(overdue, on="maal_id", how="left").with_columns(pl.col("_over").fill_null(False)))
+           .join(overdue, on="maal_id", how="left")
+           .with_columns(pl.col("_over").fill_null(False),
+                         ((pl.col("maalt_dato") - pl.col("opfoelgningsdato")).dt.total_days()).alias("_sen"))
+           .with_columns((pl.col("_sen") > 0).fill_null(False).alias("_for_sent")))
+    bad = pl.col("_over") | pl.col("_for_sent")
     per = due.group_by("borger_id").agg(
-        pl.len().alias("_n"), (~pl.col("_over")).sum().alias("_ok_n"),
-        pl.format("{} ({})", pl.col("undertema").cast(pl.String), _d("opfoelgningsdato"))
-        .filter(pl.col("_over")).sort().str.join(", ").alias("_over"))
+        pl.len().alias("_n"), (~bad).sum().alias("_ok_n"),
+        pl.when(pl.col("_over"))
+        .then(pl.format("mål {} {} ({}): overskredet", pl.col("maal_id"), pl.col("undertema").cast(pl.String),
+                        _d("opfoelgningsdato")))
+        .otherwise(pl.format("mål {} {} ({}): fulgt op {} dage for sent ({})", pl.col("maal_id"),
+                             pl.col("undertema").cast(pl.String), _d("opfoelgningsdato"), pl.col("_sen"),
+                             _d("maalt_dato")))
+        .filter(bad).sort().str.join(", ").alias("_over"))
     return _ids(ds).join(per, on="borger_id", how="left").with_columns(pl.col("_n").fill_null(0)).select(
         "borger_id", _ja_nej_delvist("_ok_n", "_n").alias("forslag"),
         pl.when(pl.col("_n") == 0).then(pl.lit("Ingen indsatsmål med passeret opfølgningsdato."))
-        .when(pl.col("_ok_n") == pl.col("_n")).then(pl.format("{} opfølgningsdatoer passeret, ingen overskredet.",
+        .when(pl.col("_ok_n") == pl.col("_n")).then(pl.format("{} opfølgningsdatoer passeret, alle fulgt op til tiden.",
                                                               pl.col("_n")))
-        .otherwise(pl.format("{} af {} opfølgninger overskredet: {}.", pl.col("_n") - pl.col("_ok_n"),
+        .otherwise(pl.format("{} af {} opfølgninger ikke overholdt: {}.", pl.col("_n") - pl.col("_ok_n"),
                              pl.col("_n"), pl.col("_over"))).alias("grundlag"),
     )
 
@@ -306,14 +348,16 @@ def ingen_aabne_fund(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
           .select(pl.col("borger_id").cast(pl.String), pl.lit("overlap").alias("regel"),
                   pl.format("Overlap {} ({} og {}) siden {}", pl.col("regel"), pl.col("paragraf_a").cast(pl.String),
                             pl.col("paragraf_b").cast(pl.String), _d("overlap_start")).alias("besked")))
-    found = pl.concat([ov, _findings(ds, paa, CASE_RULES).filter(pl.col("regel") != "dublet")
+    # open = of severity fejl or advarsel: info findings (e.g. a ydelse registered late years ago)
+    # are history the case cannot correct, not an open finding
+    found = pl.concat([ov, _findings(ds, paa, CASE_RULES, alvor=("fejl", "advarsel")).filter(pl.col("regel") != "dublet")
                        .select("borger_id", "regel", "besked")])
     per = found.sort("borger_id", "regel", "besked").group_by("borger_id").agg(
         pl.len().alias("_n"), pl.col("besked").head(5).str.join(" · ").alias("_tekst"))
     return _ids(ds).join(per, on="borger_id", how="left").select(
         "borger_id",
         pl.when(pl.col("_n").is_null()).then(pl.lit(JA)).otherwise(pl.lit(NEJ)).alias("forslag"),
-        pl.when(pl.col("_n").is_null()).then(pl.lit("Ingen åbne overlap eller datakvalitetsfund."))
+        pl.when(pl.col("_n").is_null()).then(pl.lit("Ingen åbne overlap eller datakvalitetsfund (fejl/advarsel)."))
         .otherwise(pl.format("{} fund: {}", pl.col("_n"), pl.col("_tekst"))).alias("grundlag"),
     )
 
@@ -325,13 +369,14 @@ def stoettebehov_vurderet(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
           .with_columns(pl.col("borger_id").cast(pl.String), pl.col("stoettebehov").cast(pl.String))
           .sort("borger_id", "dato", "stoettebehov")
           .group_by("borger_id").agg(pl.col("stoettebehov").last().alias("_sb"), pl.col("dato").last().alias("_dato")))
-    return _ids(ds).join(sb, on="borger_id", how="left").select(
+    answer = _ids(ds).join(sb, on="borger_id", how="left").select(
         "borger_id",
         pl.when(pl.col("_sb").is_null() | (pl.col("_sb") == "Ikke vurderet")).then(pl.lit(NEJ)).otherwise(pl.lit(JA))
         .alias("forslag"),
         pl.when(pl.col("_sb").is_null()).then(pl.lit("Intet samlet støttebehov registreret."))
         .otherwise(pl.format("Samlet støttebehov: {} ({}).", pl.col("_sb"), _d("_dato"))).alias("grundlag"),
     )
+    return _ikke_relevant_for_akut(ds, paa, answer)
 
 
 def bevilling_foer_start(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
@@ -346,7 +391,7 @@ def bevilling_foer_start(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
         pl.format("{} bevilget {}, start {}", pl.col("paragraf").cast(pl.String), _d("bevillingsdato"),
                   _d("startdato")).filter(pl.col("bevillingsdato") > pl.col("startdato")).sort().str.join("; ")
         .alias("_tekst"))
-    return _ids(ds).join(per, on="borger_id", how="left").with_columns(pl.col("_n").fill_null(0)).select(
+    answer = _ids(ds).join(per, on="borger_id", how="left").with_columns(pl.col("_n").fill_null(0)).select(
         "borger_id",
         pl.when(pl.col("_n") == 0).then(None).when(pl.col("_sen") > 0).then(pl.lit(NEJ))
         .when(pl.col("_ukendt") == 0).then(pl.lit(JA)).otherwise(None).alias("forslag"),
@@ -357,6 +402,7 @@ def bevilling_foer_start(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
         .otherwise(pl.format("{} af {} aktive ydelser har ingen bevillingsdato.", pl.col("_ukendt"), pl.col("_n")))
         .alias("grundlag"),
     )
+    return _ikke_relevant_for_akut(ds, paa, answer)
 
 
 RULES: dict[str, Callable[[Dataset, dt.date], pl.LazyFrame]] = {
