@@ -238,8 +238,13 @@ if tilbudstal:
     st.altair_chart(alt.layer(*layers), width="stretch")
     flow = b.select(pl.col("maaned").alias("Måned"), pl.col("borgere").alias("Borgere"),
                     pl.col("helaarspersoner").round(1).alias("Helårspersoner"), pl.col("pladser").alias("Pladser"),
-                    (pl.col("belaegning") * 100).round(0).alias("Belægning %"), pl.col("tilgang").alias("Tilgang"),
-                    pl.col("afgang").alias("Afgang"))
+                    (pl.col("belaegningsgrad") * 100).round(0).alias("Belægningsgrad %"),
+                    pl.when(pl.col("over_kapacitet")).then(pl.lit("⚠ over 100 %")).otherwise(pl.lit(""))
+                    .alias("Over kapacitet"),
+                    pl.col("tilgang").alias("Tilgang"), pl.col("afgang").alias("Afgang"))
+    if b["over_kapacitet"].any():
+        st.warning(f"Belægningsgraden er over 100 % i {int(b['over_kapacitet'].sum())} af månederne: flere "
+                   "helårspersoner end pladser.")
     if not individual:
         flow = suppress_table(flow, ["Borgere", "Tilgang", "Afgang"], visning=VIS)
     st.dataframe(flow, hide_index=True, width="stretch")
@@ -251,7 +256,8 @@ if tilbudstal:
             if lt.median_dage_afsluttede is not None else "–",
             help=f"{lt.afsluttede} ophold afsluttet {dansk_dato(r.fra)}–{dansk_dato(r.til)}"),
     ])
-    st.caption("Belægning = helårspersoner / pladser. Et ophold er sammenhængende ydelser på tilbuddet (et skifte "
+    st.caption("Belægningsgrad = belagte dage ÷ (pladser × dage i måneden) = helårspersoner ÷ pladser; over 100 % "
+               "markeres. Borgere på datoen ÷ pladser (i sammenligningen) er et andet tal. Et ophold er sammenhængende ydelser på tilbuddet (et skifte "
                "fra dag D til D+1 er ét ophold).")
 
     # --- sammenligning ----------------------------------------------------------------------------
@@ -260,7 +266,7 @@ if tilbudstal:
         st.subheader("Sammenligning")
         st.caption(f"{s.tilbud_i_alt} tilbud af typen {s.tilbudstype} i datasættet. Kun median og kvartiler vises; "
                    f"tilbud med 1–{G - 1} borgere indgår ikke, og under 3 tilbud vises ingen statistik.")
-        pct = {"belaegning", "andel_forbedret", "andel_opnaaet"}
+        pct = {"borgere_pr_plads", "andel_forbedret", "andel_opnaaet"}
 
         def fmt(col: str, v: float | None) -> str:
             if v is None:

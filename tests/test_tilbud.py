@@ -173,8 +173,21 @@ def test_belaegning_stay_inside_one_month(ds):
     assert b["2025-03"]["helaarspersoner"] == pytest.approx(9 + 11 / 31)
     assert (b["2025-03"]["tilgang"], b["2025-03"]["afgang"]) == (1, 0)
     assert (b["2025-04"]["borgere"], b["2025-04"]["tilgang"], b["2025-04"]["afgang"]) == (8, 0, 2)  # I and J left
-    assert b["2025-04"]["belaegning"] == pytest.approx(8 / 10)
+    assert b["2025-04"]["belaegningsgrad"] == pytest.approx(8 / 10)
+    assert not b["2025-04"]["over_kapacitet"]
     assert b["2025-03"]["pladser"] == 10
+
+
+def test_belaegningsgrad_over_capacity_and_named_apart_from_borgere_pr_plads(ds):
+    """Issue 20 item 8: belægningsgrad = helårspersoner ÷ pladser (over 100 % flagged); the peer
+    comparison's borgere på datoen ÷ pladser is a different figure with its own name."""
+    b = {r["maaned"]: r for r in tilbud.belaegning(ds, "P1", D("2025-03-01"), D("2025-03-01"), PAA, 8)
+         .collect().iter_rows(named=True)}
+    assert b["2025-03"]["belaegningsgrad"] == pytest.approx((9 + 11 / 31) / 8)
+    assert b["2025-03"]["over_kapacitet"]
+    cols = tilbud.noegletal(ds, PAA, ["P1"]).collect_schema().names()
+    assert "borgere_pr_plads" in cols and "belaegning" not in cols and "belaegningsgrad" not in cols
+    assert [k for k, _ in tilbud.NOEGLETAL if "plads" in k] == ["borgere_pr_plads"]
 
 
 def test_liggetid(ds):

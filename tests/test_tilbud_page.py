@@ -80,7 +80,7 @@ def test_deep_link_numbers_equal_cli(env, busiest):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Borgere nu"] == str(len(cli["borgere"]))
     assert metrics["Pladser"] == str(cli["pladser"])
-    flow = frame(at, "Belægning %")
+    flow = frame(at, "Belægningsgrad %")
     assert list(flow["Borgere"]) == [m["borgere"] for m in cli["belaegning"]["maaneder"]]
     peers = frame(at, "Dette tilbud")
     assert len(peers) == len(tilbud.NOEGLETAL)

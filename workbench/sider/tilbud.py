@@ -313,13 +313,16 @@ def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date, rows: pl.LazyFrame | N
 def belaegning(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.date,
                pladser: int | None) -> pl.LazyFrame:
     """Per month fra..til: maaned, borgere, helaarspersoner, tilgang, afgang (optaelling.monthly_counts
-    on the tilbud's ydelser), pladser, belaegning (helaarspersoner / pladser; null without pladser)."""
+    on the tilbud's ydelser), pladser, belaegningsgrad (contract: belagte dage ÷ (pladser × counted days)
+    = helaarspersoner / pladser; null without pladser) and over_kapacitet (belaegningsgrad > 100 %).
+    *Borgere på datoen* ÷ pladser is another figure (noegletal's borgere_pr_plads), named apart."""
     y = _ydelser(ds, [tilbud_id])
     m = optaelling.monthly_counts(y, fra, til, paa, by=())
+    grad = pl.col("helaarspersoner") / pl.lit(pladser, pl.Float64) if pladser else pl.lit(None, pl.Float64)
     return m.with_columns(
         pl.lit(pladser, pl.Int64).alias("pladser"),
-        (pl.col("helaarspersoner") / pl.lit(pladser, pl.Float64) if pladser else pl.lit(None, pl.Float64))
-        .alias("belaegning"),
+        grad.alias("belaegningsgrad"),
+        (grad > 1.0).fill_null(False).alias("over_kapacitet"),
     )
 
 
@@ -345,7 +348,7 @@ def liggetid(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.da
 
 NOEGLETAL = (  # column, label
     ("borgere", "Borgere nu"),
-    ("belaegning", "Belægning (borgere nu / pladser)"),
+    ("borgere_pr_plads", "Borgere på datoen ÷ pladser (ikke belægningsgrad)"),
     ("andel_forbedret", "Andel borgere med forbedret funktionsevne"),
     ("andel_opnaaet", "Andel mål opnået (opfølgning seneste 12 mdr.)"),
     ("median_liggetid", "Median liggetid, igangværende ophold (dage)"),
@@ -373,7 +376,8 @@ class Sammenligning:
 
 
 def noegletal(ds: Dataset, paa: dt.date, tilbud_ids: Sequence[str]) -> pl.LazyFrame:
-    """Per tilbud: tilbud_id, pladser, borgere, belaegning, andel_forbedret, andel_opnaaet,
+    """Per tilbud: tilbud_id, pladser, borgere, borgere_pr_plads (borgere på datoen ÷ pladser: not the
+    belægningsgrad, which is helårspersoner ÷ pladser), andel_forbedret, andel_opnaaet,
     median_liggetid (same definitions as the tilbud's own sections; goals followed up in the 365
     days up to paa)."""
     ids = list(tilbud_ids)
@@ -397,8 +401,8 @@ def noegletal(ds: Dataset, paa: dt.date, tilbud_ids: Sequence[str]) -> pl.LazyFr
         .join(goals, on="tilbud_id", how="left").join(stay, on="tilbud_id", how="left")
         .with_columns(pl.col("borgere").fill_null(0))
         .with_columns(pl.when(pl.col("pladser") > 0).then(pl.col("borgere") / pl.col("pladser")).otherwise(None)
-                      .alias("belaegning"))
-        .select("tilbud_id", "pladser", "borgere", "belaegning", "andel_forbedret", "andel_opnaaet",
+                      .alias("borgere_pr_plads"))
+        .select("tilbud_id", "pladser", "borgere", "borgere_pr_plads", "andel_forbedret", "andel_opnaaet",
                 "median_liggetid")
         .sort("tilbud_id")
     )
