@@ -158,3 +158,30 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
         .sort([pl.col("borger_id"), pl.col("undertema").cast(pl.String), pl.col("startdato"), pl.col("maal_id")])
         .drop("_g")
     )
+
+
+def maal_i_grupper(goals: pl.LazyFrame, ydelser: pl.LazyFrame, borger_grupper: pl.LazyFrame) -> pl.LazyFrame:
+    """A goal's group (contract "A goal's group"): the goals (maal_id, borger_id, startdato,
+    sagsafgoerelse_id, ...) with a `gruppe` column, one row per goal and group.
+
+    `ydelser`: borger_id, gruppe, sagsafgoerelse_id, startdato, slutdato -- the ydelser that define the
+    groups (paragraf, tilbud, tilbudstype). A goal counts in the group of the ydelse sharing its
+    sagsafgoerelse_id; without that link, in every group of a ydelse the borger had on the goal's
+    startdato; with neither, in the borger's groups of the period (`borger_grupper`: borger_id, gruppe).
+    A goal shown in several groups is one goal in any total: count totals by distinct maal_id."""
+    cols = goals.collect_schema().names()
+    if "sagsafgoerelse_id" not in cols:
+        goals = goals.with_columns(pl.lit(None, pl.String).alias("sagsafgoerelse_id"))
+    g = goals.with_columns(pl.col("sagsafgoerelse_id").cast(pl.String).alias("_sag"))
+    y = ydelser.select("borger_id", "gruppe", pl.col("sagsafgoerelse_id").cast(pl.String).alias("_sag"),
+                       pl.col("startdato").alias("_ys"), pl.col("slutdato").alias("_ye"))
+    linked = (g.filter(pl.col("_sag").is_not_null())
+              .join(y.select("borger_id", "_sag", "gruppe").unique(), on=["borger_id", "_sag"], how="inner"))
+    rest = g.join(linked.select("maal_id").unique(), on="maal_id", how="anti")
+    on_start = (rest.join(y.select("borger_id", "gruppe", "_ys", "_ye"), on="borger_id", how="inner")
+                .filter((pl.col("_ys") <= pl.col("startdato"))
+                        & (pl.col("_ye").is_null() | (pl.col("_ye") >= pl.col("startdato"))))
+                .drop("_ys", "_ye"))
+    fallback = (rest.join(on_start.select("maal_id").unique(), on="maal_id", how="anti")
+                .join(borger_grupper.select("borger_id", "gruppe").unique(), on="borger_id", how="inner"))
+    return pl.concat([linked, on_start, fallback], how="diagonal_relaxed").unique(["maal_id", "gruppe"]).drop("_sag")

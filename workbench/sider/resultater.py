@@ -11,7 +11,9 @@ Definitions:
   Aktivitet og deltagelse undertemaer (optionally only the given undertemaer/temaer), counted as
   forbedret / uaendret / forvaerret / en_vurdering / ikke_vurderet.
 * Målopfyldelse: the population's goals with a follow-up date in fra..til, measured status
-  (maalstatus.goal_status on `til`) and recorded vurdering, as on the Tilbud page.
+  (maalstatus.goal_status on `til`) and recorded vurdering, as on the Tilbud page; each goal in its
+  own group (maalstatus.maal_i_grupper: the ydelse sharing its sagsafgoerelse_id, else the groups the
+  borger had on the goal's startdato), so a goal is not counted in every paragraf of its borger.
 * Trend: the same per calendar quarter of the period (each quarter cut to fra..til).
 """
 
@@ -22,7 +24,7 @@ from typing import Sequence
 
 import polars as pl
 
-from workbench.regler import optaelling, udvikling
+from workbench.regler import maalstatus, optaelling, udvikling
 from workbench.sider import tilbud as tilbud_mod
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
@@ -53,6 +55,25 @@ def undertemaer_for(navne: Sequence[str]) -> list[str]:
         else:
             raise ValueError(f"ukendt tema eller undertema: {n}")
     return list(dict.fromkeys(out))
+
+
+def ydelse_grupper(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame | None:
+    """For the ydelse-level groupings (paragraf, tilbud, tilbudstype): the period's ydelser with their
+    gruppe (borger_id, gruppe, sagsafgoerelse_id, startdato, slutdato) -- what a goal's group is read
+    from (maalstatus.maal_i_grupper); None for the borger-level groupings."""
+    if pr not in ("paragraf", "tilbud", "tilbudstype"):
+        return None
+    y = ds.ydelser.filter(
+        (pl.col("startdato") <= til) & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= fra))
+        & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato"))))
+    keep = ("borger_id", "sagsafgoerelse_id", "startdato", "slutdato")
+    if pr == "paragraf":
+        return y.select(*keep, pl.col("paragraf").cast(pl.String).alias("gruppe"))
+    t = ds.tilbud.unique(subset="tilbud_id", keep="first").select(
+        "tilbud_id", pl.format("{} ({})", "navn", "tilbud_id").alias("tilbud"), pl.col("tilbudstype").cast(pl.String))
+    return (y.filter(pl.col("tilbud_id").is_not_null()).join(t, on="tilbud_id", how="left")
+            .select(*keep, pl.coalesce(pr, pl.col("tilbud_id") if pr == "tilbud" else pl.lit(None))
+                    .fill_null(UKENDT).alias("gruppe")))
 
 
 def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame:
@@ -93,8 +114,11 @@ def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Seque
         pl.col("opfoelgningsdato").is_between(fra, til))
     if undertemaer:
         g = g.filter(pl.col("undertema").cast(pl.String).is_in(list(undertemaer)))
-    goals = tilbud_mod.status_counts(g.join(pop.select("borger_id", "gruppe"), on="borger_id", how="inner"),
-                                      ["gruppe"])
+    # a goal counts in its own group (maalstatus.maal_i_grupper), not in every group of its borger
+    yg = ydelse_grupper(ds, pr, fra, til)
+    gg = (maalstatus.maal_i_grupper(g, yg, pop) if yg is not None
+          else g.join(pop.select("borger_id", "gruppe"), on="borger_id", how="inner"))
+    goals = tilbud_mod.status_counts(gg, ["gruppe"])
     grupper = pop.select("gruppe").unique()
     out = grupper.join(dev, on="gruppe", how="left").join(goals, on="gruppe", how="left")
     ints = [c for c in COLUMNS if c not in ("gruppe", "andel_forbedret", "andel_opnaaet")]
