@@ -51,3 +51,13 @@ def test_goals_that_ask_for_nothing():
     got = lf.select(maalstatus.asks_nothing()).collect().to_series().to_list()
     assert got == [True, True, False, True, False, False, False]
     assert maalstatus.OPNAAET_VED_START not in maalstatus.ATTAINMENT_STATUSES
+
+
+def test_partial_quarter_is_labelled_with_its_last_counted_day():
+    """Issue 20 item 5: 2026-K4 of a period ending 31-10-2026 is October only and says so."""
+    from workbench.sider import resultater
+
+    q = resultater.kvartaler(D("2026-01-01"), D("2026-10-31"))
+    assert [x[0] for x in q] == ["2026-K1", "2026-K2", "2026-K3", "2026-K4 t.o.m. 31-10-2026"]
+    assert q[-1][1:] == (D("2026-10-01"), D("2026-10-31"))
+    assert resultater.kvartaler(D("2026-01-01"), D("2026-12-31"))[-1][0] == "2026-K4"

@@ -144,12 +144,16 @@ def resultater(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
 
 
 def kvartaler(fra: dt.date, til: dt.date) -> list[tuple[str, dt.date, dt.date]]:
-    """(label 'ÅÅÅÅ-Kn', first day, last day) of each calendar quarter touching fra..til, cut to it."""
+    """(label 'ÅÅÅÅ-Kn', first day, last day) of each calendar quarter touching fra..til, cut to it; a
+    quarter cut short by til is labelled 'ÅÅÅÅ-Kn t.o.m. dd-mm-åååå'."""
     out = []
     q = dt.date(fra.year, 3 * ((fra.month - 1) // 3) + 1, 1)
     while q <= til:
         end = optaelling.add_months(q, 3) - dt.timedelta(days=1)
-        out.append((f"{q.year}-K{(q.month - 1) // 3 + 1}", max(q, fra), min(end, til)))
+        label = f"{q.year}-K{(q.month - 1) // 3 + 1}"
+        if til < end:  # a partial quarter says where it stops (contract "A period")
+            label += f" t.o.m. {til.strftime('%d-%m-%Y')}"
+        out.append((label, max(q, fra), min(end, til)))
         q = optaelling.add_months(q, 3)
     return out
 
