@@ -32,8 +32,6 @@ from workbench.data import geo
 from workbench.data.config import CodeLists, load_config
 from workbench.data.dataset import Dataset
 from workbench.regler.niveau import niveau_paa
-from workbench.regler.maalgruppe import primaer_maalgruppe
-from workbench.regler.stoettebehov import seneste_stoettebehov
 from workbench.regler.periods import active_between, age_on, dansk_dato, parse_date
 
 from workbench.regler.niveau import IKKE_VURDERET  # noqa: E402  (re-exported for callers)
@@ -300,7 +298,8 @@ def maalgruppe_rows(ds: Dataset, paa: dt.date, kun_primaer: bool, codes: CodeLis
     borger), or every målgruppe dated on or before `paa` (several rows per borger)."""
     mg = ds.maalgrupper.filter(pl.col("dato") <= paa).with_columns(pl.col("maalgruppe").cast(pl.String))
     if kun_primaer:
-        mg = primaer_maalgruppe(ds.maalgrupper, paa).select("borger_id", "maalgruppe")
+        mg = (mg.filter(pl.col("primaer")).sort("borger_id", "dato", "maalgruppe")
+              .group_by("borger_id").agg(pl.col("maalgruppe").last()))
     else:
         mg = mg.select("borger_id", "maalgruppe").unique()
     return mg.select(
@@ -328,9 +327,12 @@ def latest_niveauer(ds: Dataset, paa: dt.date, undertemaer: Iterable[str] | None
 
 
 def latest_stoettebehov(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """borger_id, stoettebehov (String): latest overall assessment (tema empty) on or before paa
-    (workbench.regler.stoettebehov, the one owner)."""
-    return seneste_stoettebehov(ds.stoettebehov, paa).select("borger_id", "stoettebehov")
+    """borger_id, stoettebehov (String): latest overall assessment (tema empty) on or before paa."""
+    return (
+        ds.stoettebehov.filter(pl.col("tema").is_null() & (pl.col("dato") <= paa))
+        .sort("borger_id", "dato")
+        .group_by("borger_id").agg(pl.col("stoettebehov").last().cast(pl.String))
+    )
 
 
 def borger_status(ds: Dataset, f: Filters, undertema: str | None = None,
