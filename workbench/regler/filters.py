@@ -31,8 +31,10 @@ import polars as pl
 from workbench.data import geo
 from workbench.data.config import CodeLists, load_config
 from workbench.data.dataset import Dataset
+from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.regler.niveau import niveau_paa
 from workbench.regler.periods import active_between, age_on, dansk_dato, parse_date
+from workbench.regler.stoettebehov import seneste_stoettebehov
 
 from workbench.regler.niveau import IKKE_VURDERET  # noqa: E402  (re-exported for callers)
 NIVEAUER = ("0", "1", "2", "3", "4", IKKE_VURDERET)
@@ -296,12 +298,11 @@ def descendants(labels: Iterable[str], codes: CodeLists) -> list[str]:
 def maalgruppe_rows(ds: Dataset, paa: dt.date, kun_primaer: bool, codes: CodeLists) -> pl.LazyFrame:
     """borger_id, maalgruppe, maalgruppe_kategori: the borger's primary målgruppe on `paa` (one row per
     borger), or every målgruppe dated on or before `paa` (several rows per borger)."""
-    mg = ds.maalgrupper.filter(pl.col("dato") <= paa).with_columns(pl.col("maalgruppe").cast(pl.String))
     if kun_primaer:
-        mg = (mg.filter(pl.col("primaer")).sort("borger_id", "dato", "maalgruppe")
-              .group_by("borger_id").agg(pl.col("maalgruppe").last()))
+        mg = primaer_maalgruppe(ds.maalgrupper, paa)
     else:
-        mg = mg.select("borger_id", "maalgruppe").unique()
+        mg = (ds.maalgrupper.filter(pl.col("dato") <= paa).with_columns(pl.col("maalgruppe").cast(pl.String))
+              .select("borger_id", "maalgruppe").unique())
     return mg.select(
         "borger_id", "maalgruppe",
         pl.col("maalgruppe").replace_strict(codes.maalgruppe_kategori, default=None, return_dtype=pl.String)
@@ -328,11 +329,7 @@ def latest_niveauer(ds: Dataset, paa: dt.date, undertemaer: Iterable[str] | None
 
 def latest_stoettebehov(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     """borger_id, stoettebehov (String): latest overall assessment (tema empty) on or before paa."""
-    return (
-        ds.stoettebehov.filter(pl.col("tema").is_null() & (pl.col("dato") <= paa))
-        .sort("borger_id", "dato")
-        .group_by("borger_id").agg(pl.col("stoettebehov").last().cast(pl.String))
-    )
+    return seneste_stoettebehov(ds.stoettebehov, paa).select("borger_id", "stoettebehov")
 
 
 def borger_status(ds: Dataset, f: Filters, undertema: str | None = None,

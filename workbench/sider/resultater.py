@@ -25,6 +25,7 @@ from typing import Sequence
 import polars as pl
 
 from workbench.regler import maalstatus, optaelling, udvikling
+from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.sider import tilbud as tilbud_mod
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
@@ -95,9 +96,7 @@ def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame
     else:
         ids = y.select("borger_id").unique()
         if pr == "maalgruppe":
-            g = (ds.maalgrupper.filter(pl.col("primaer") & (pl.col("dato") <= til))
-                 .sort("dato", pl.col("maalgruppe").cast(pl.String))
-                 .group_by("borger_id").agg(pl.col("maalgruppe").last().cast(pl.String).alias("gruppe")))
+            g = primaer_maalgruppe(ds.maalgrupper, til).select("borger_id", pl.col("maalgruppe").alias("gruppe"))
             pop = ids.join(g, on="borger_id", how="left")
         else:
             pop = ids.join(ds.borgere.select("borger_id", pl.col(pr).cast(pl.String).alias("gruppe")),

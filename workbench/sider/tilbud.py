@@ -41,6 +41,8 @@ from workbench.regler import optaelling
 from workbench.regler import udvikling as udv
 from workbench.data.dataset import Dataset
 from workbench.regler.periods import active_on
+from workbench.regler.maalgruppe import primaer_maalgruppe
+from workbench.regler.stoettebehov import seneste_stoettebehov
 
 OPFOELGNING_DAGE = 30
 HEADER_COLUMNS = ("tilbud_id", "navn", "tilbudstype", "driftsform", "adresse", "postnr", "kommunekode", "pladser",
@@ -269,18 +271,10 @@ def borgere_nu(ds: Dataset, tilbud_id: str, paa: dt.date, rows: pl.LazyFrame | N
     afventer, ikke_opnaaet, overskredet, udvikling (↑ / → / ↓, null without a comparison),
     udvikling_kategori, naeste_opfoelgning (earliest follow-up date on or after paa)."""
     nu = borgere_aktive(ds, paa, [tilbud_id])
-    prim = (
-        ds.maalgrupper.filter(pl.col("primaer") & (pl.col("dato") <= paa))
-        .join(nu.select("borger_id"), on="borger_id", how="semi")
-        .sort("dato", pl.col("maalgruppe").cast(pl.String))
-        .group_by("borger_id").agg(pl.col("maalgruppe").last().cast(pl.String).alias("primaer_maalgruppe"))
-    )
-    sb = (
-        ds.stoettebehov.filter(pl.col("tema").is_null() & (pl.col("dato") <= paa))
-        .join(nu.select("borger_id"), on="borger_id", how="semi")
-        .sort("dato")
-        .group_by("borger_id").agg(pl.col("stoettebehov").last().cast(pl.String))
-    )
+    prim = (primaer_maalgruppe(ds.maalgrupper.join(nu.select("borger_id"), on="borger_id", how="semi"), paa)
+            .select("borger_id", pl.col("maalgruppe").alias("primaer_maalgruppe")))
+    sb = (seneste_stoettebehov(ds.stoettebehov.join(nu.select("borger_id"), on="borger_id", how="semi"), paa)
+          .select("borger_id", "stoettebehov"))
     g = maal_nu(ds, tilbud_id, paa, goals)
     st = pl.col("status")
     goals = g.group_by("borger_id").agg(

@@ -31,6 +31,8 @@ import polars as pl
 from workbench.data.config import ConfigError, load_yaml
 from workbench.data.dataset import Dataset
 from workbench.regler.periods import active_on
+from workbench.regler import maalgruppe as maalgruppe_regel
+from workbench.regler.stoettebehov import seneste_stoettebehov
 
 CHECKLIST_FILE = "tilsyn_tjekliste.yaml"
 JA, NEJ, DELVIST, IKKE_RELEVANT = "Ja", "Nej", "Delvist", "Ikke relevant"
@@ -316,9 +318,9 @@ def vurdering_stemmer_med_maaling(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 
 def primaer_maalgruppe(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     """kvalitet's rule primaer_maalgruppe: a finding -> Nej (its message), none -> Ja."""
-    mg = ds.maalgrupper.filter(pl.col("primaer").fill_null(False) & (pl.col("dato") <= paa)).sort("dato")
-    primary = mg.group_by(pl.col("borger_id").cast(pl.String)).agg(
-        pl.format("Primær målgruppe: {} ({}).", pl.col("maalgruppe").cast(pl.String), _d("dato")).last().alias("_ok"))
+    primary = maalgruppe_regel.primaer_maalgruppe(ds.maalgrupper, paa).select(
+        pl.col("borger_id").cast(pl.String),
+        pl.format("Primær målgruppe: {} ({}).", pl.col("maalgruppe"), _d("dato")).alias("_ok"))
     pop = _ids(ds).join(primary, on="borger_id", how="left")
     return _from_findings(ds, paa, ["primaer_maalgruppe"], pl.lit(""), pop)
 
@@ -365,10 +367,8 @@ def ingen_aabne_fund(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
 def stoettebehov_vurderet(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     """The latest overall støttebehov (tema empty) on or before `paa`: Ja when it is assessed, Nej
     when it is 'Ikke vurderet' or there is none."""
-    sb = (ds.stoettebehov.filter((pl.col("dato") <= paa) & pl.col("tema").is_null())
-          .with_columns(pl.col("borger_id").cast(pl.String), pl.col("stoettebehov").cast(pl.String))
-          .sort("borger_id", "dato", "stoettebehov")
-          .group_by("borger_id").agg(pl.col("stoettebehov").last().alias("_sb"), pl.col("dato").last().alias("_dato")))
+    sb = seneste_stoettebehov(ds.stoettebehov, paa).select(
+        pl.col("borger_id").cast(pl.String), pl.col("stoettebehov").alias("_sb"), pl.col("dato").alias("_dato"))
     answer = _ids(ds).join(sb, on="borger_id", how="left").select(
         "borger_id",
         pl.when(pl.col("_sb").is_null() | (pl.col("_sb") == "Ikke vurderet")).then(pl.lit(NEJ)).otherwise(pl.lit(JA))
