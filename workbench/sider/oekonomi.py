@@ -31,7 +31,7 @@ from workbench.data.config import CodeLists, codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal, map_values
 from workbench.regler.periods import slut_eff
-from workbench.regler.periods import add_months, month_end, month_start
+from workbench.regler.periods import MAANEDER, Periode, add_months, month_end, month_start, parse_periode  # noqa: F401
 
 BETALINGER, YDELSER = "betalinger", "ydelser"
 KILDE_TEKST = {
@@ -52,52 +52,7 @@ INGEN = "(ingen)"  # a group key that is empty (no tilbud, no konto)
 # periods
 
 
-@dataclass(frozen=True)
-class Periode:
-    """A report/page period: a calendar year ('2025') or a month ('2025-03'); fra..til both included."""
-
-    tekst: str
-    fra: dt.date
-    til: dt.date
-
-    @property
-    def aar(self) -> int:
-        return self.fra.year
-
-    @property
-    def er_aar(self) -> bool:
-        return len(self.tekst) == 4
-
-    def sidste_aar(self) -> "Periode":
-        return parse_periode(str(self.aar - 1) if self.er_aar else f"{self.aar - 1}-{self.fra.month:02d}")
-
-    def label(self) -> str:
-        return self.tekst if self.er_aar else f"{MAANEDER[self.fra.month - 1]} {self.aar}"
-
-    def effektiv_til(self, paa: dt.date) -> dt.date:
-        """The last day counted: the period's end, never after the reference date."""
-        return min(self.til, paa)
-
-
-MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-            "november", "december")
-
-
-def parse_periode(text: str) -> Periode:
-    """'YYYY' or 'YYYY-MM'; anything else is a ValueError with one Danish line."""
-    t = (text or "").strip()
-    try:
-        if len(t) == 4 and t.isdigit():
-            y = int(t)
-            if not 1900 <= y <= 2999:
-                raise ValueError
-            return Periode(t, dt.date(y, 1, 1), dt.date(y, 12, 31))
-        if len(t) == 7 and t[4] == "-":
-            first = dt.datetime.strptime(t, "%Y-%m").date()
-            return Periode(t, first, month_end(first))
-    except ValueError:
-        pass
-    raise ValueError(f"ugyldig periode '{text}' (brug ÅÅÅÅ eller ÅÅÅÅ-MM)")
+# Periode, parse_periode and MAANEDER are owned by workbench.regler.periods (re-exported here).
 
 
 def _maaned_tekst(d: dt.date) -> str:

@@ -416,9 +416,9 @@ def render_html(r: Rapport) -> str:
     gen = r.genereret.strftime("%d-%m-%Y kl. %H:%M")
     front = f"""<div class="forside">
 <h1>{udskrift.e(r.titel)}</h1>
-<div class="under">{udskrift.e(r.kommune_navn)} · periode {udskrift.e(r.periode.label())}</div>
+<div class="under">{udskrift.e(r.kommune_navn)} · periode {udskrift.e(r.periode.label_paa(r.paa))}</div>
 <table class="meta">
-<tr><td>Periode</td><td>{udskrift.e(r.periode.label())} ({dansk_dato(r.periode.fra)}–{dansk_dato(r.periode.til)})</td></tr>
+<tr><td>Periode</td><td>{udskrift.e(r.periode.label_paa(r.paa))} ({dansk_dato(r.periode.fra)}–{dansk_dato(r.periode.til)})</td></tr>
 <tr><td>Niveau</td><td>{udskrift.e(r.niveau)}</td></tr>
 <tr><td>Udtræksdato</td><td>{dansk_dato(r.udtraeksdato)}</td></tr>
 <tr><td>Referencedato</td><td>{dansk_dato(r.paa)}</td></tr>
@@ -435,8 +435,8 @@ def render_html(r: Rapport) -> str:
         html += [f"<div class='chart'>{udskrift.altair_svg(c)}</div>" for c in s.diagrammer]
         html += [_table_html(t) for t in s.tabeller]
         parts.append("".join(html) + "</div>")
-    fod = f"{r.titel} · {r.kommune_navn} · {r.periode.label()} · datasæt {r.datasaet_version}"
-    return udskrift.page(f"{r.titel} {r.periode.label()}", "\n".join(parts), RAPPORT_CSS, fod=fod)
+    fod = f"{r.titel} · {r.kommune_navn} · {r.periode.label_paa(r.paa)} · datasæt {r.datasaet_version}"
+    return udskrift.page(f"{r.titel} {r.periode.label_paa(r.paa)}", "\n".join(parts), RAPPORT_CSS, fod=fod)
 
 
 def to_pdf(r: Rapport) -> bytes:

@@ -1,0 +1,123 @@
+"""The one period owner (workbench.regler.periods, contract "A period"): parsing, counted days, the
+partial label, annualisation, and nothing computed past the extraction (exit 2 on the command line)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from workbench.cli import main
+from workbench.regler.periods import (Periode, check_dato, check_periode, kr_pr_helaarsperson, parse_periode,
+                                      periode_fra_til)
+
+D = dt.date
+
+
+def test_parse_year_month_quarter():
+    assert parse_periode("2026") == Periode("2026", D(2026, 1, 1), D(2026, 12, 31))
+    assert parse_periode("2026-06") == Periode("2026-06", D(2026, 6, 1), D(2026, 6, 30))
+    q = parse_periode("2026-Q2")
+    assert (q.tekst, q.fra, q.til) == ("2026-K2", D(2026, 4, 1), D(2026, 6, 30))
+    assert parse_periode("2026-k4") == Periode("2026-K4", D(2026, 10, 1), D(2026, 12, 31))
+    assert parse_periode("2025-K1").sidste_aar() == Periode("2024-K1", D(2024, 1, 1), D(2024, 3, 31))
+    for bad in ("2026-Q5", "2026-13", "26", "", "2026-K0"):
+        with pytest.raises(ValueError, match="ugyldig periode"):
+            parse_periode(bad)
+    with pytest.raises(ValueError):
+        periode_fra_til(D(2026, 3, 2), D(2026, 3, 1))
+
+
+def test_counted_days_partial_label():
+    paa = D(2026, 10, 31)
+    aar = parse_periode("2026")
+    assert aar.talte_dage(paa) == 304  # 01-01..31-10-2026
+    assert aar.delvis(paa)
+    assert aar.label_paa(paa) == "2026 t.o.m. 31-10-2026"
+    assert parse_periode("2026-K4").label_paa(paa) == "2026-K4 t.o.m. 31-10-2026"
+    assert parse_periode("2026-K4").talte_dage(paa) == 31
+    okt = parse_periode("2026-10")
+    assert not okt.delvis(paa) and okt.label_paa(paa) == "oktober 2026" and okt.talte_dage(paa) == 31
+    assert parse_periode("2025").label_paa(paa) == "2025" and parse_periode("2025").talte_dage(paa) == 365
+
+
+def test_kr_pr_helaarsperson_is_annualised():
+    # 304 counted days, 2 helårspersoner, 608.000 kr: 1.000 kr/day/person -> 365.000 kr a year
+    assert kr_pr_helaarsperson(608_000, 2.0, 304) == pytest.approx(365_000)
+    assert kr_pr_helaarsperson(100.0, 0.0, 10) is None
+
+
+def test_validation_rules():
+    udtraek, today = D(2026, 10, 31), D(2026, 12, 5)
+    assert check_dato(D(2026, 10, 31), udtraek, True, today=today) is None
+    with pytest.raises(ValueError, match="udtræksdato"):
+        check_dato(D(2026, 11, 1), udtraek, True, today=today)
+    # derived udtraeksdato: a later date up to today is allowed, with a warning line
+    warning = check_dato(D(2026, 11, 1), udtraek, False, today=today)
+    assert warning and "\n" not in warning
+    with pytest.raises(ValueError, match="i dag"):
+        check_dato(D(2026, 12, 6), udtraek, False, today=today)
+    check_periode(parse_periode("2026-10"), udtraek)
+    with pytest.raises(ValueError, match="starter efter"):
+        check_periode(parse_periode("2026-11"), udtraek)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dates(D(2020, 1, 1), D(2030, 12, 31)), st.integers(0, 800), st.dates(D(2020, 1, 1), D(2030, 12, 31)))
+def test_counted_days_never_pass_the_reference_date(fra, n, paa):
+    p = periode_fra_til(fra, fra + dt.timedelta(days=n))
+    counted = p.talte_dage(paa)
+    assert counted == max(0, (min(p.til, paa) - fra).days + 1)
+    assert p.delvis(paa) == (paa < p.til)
+    assert p.label_paa(paa).endswith(f"t.o.m. {min(p.til, paa):%d-%m-%Y}") == p.delvis(paa)
+
+
+# --- nothing computed past the extraction: the commands -----------------------------------------
+
+def _dataset(d, declared: str | None):
+    d.mkdir()
+    (d / "borgere.csv").write_text("borger_id,foedselsdato,handlekommune\nA,1980-01-01,0250\n", encoding="utf-8")
+    (d / "ydelser.csv").write_text(
+        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato\n"
+        "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-03-05\n", encoding="utf-8")
+    (d / "funktionsevne.csv").write_text(
+        "borger_id,dato,omraade,tema,undertema,niveau\n"
+        "A,2024-02-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,2\n", encoding="utf-8")
+    for t, h in [("maalgrupper", "borger_id,maalgruppe,primaer,dato"), ("stoettebehov", "borger_id,dato,stoettebehov"),
+                 ("indsatsmaal", "maal_id,borger_id,undertema,maaltype,startdato"), ("tilbud", "tilbud_id,navn,tilbudstype")]:
+        (d / f"{t}.csv").write_text(h + "\n", encoding="utf-8")
+    if declared:
+        (d / "datasaet.yaml").write_text(f"udtraeksdato: {declared}\n", encoding="utf-8")
+    return d
+
+
+@pytest.mark.parametrize("argv", [
+    ["resultater", "{d}", "--til", "2024-11-01"],
+    ["optaelling", "{d}", "--fra", "2024-01", "--til", "2024-10", "--paa", "2024-11-30"],
+    ["rapport", "{d}", "--periode", "2024-11", "--niveau", "drift", "--out", "{out}"],
+])
+def test_dates_after_declared_udtraeksdato_are_bad_input(tmp_path, capsys, argv):
+    d = _dataset(tmp_path / "ds", "2024-10-31")
+    args = [a.format(d=d, out=tmp_path / "r.html") for a in argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_derived_udtraeksdato_allows_later_date_with_warning(tmp_path, capsys):
+    d = _dataset(tmp_path / "ds", None)  # derived: 05-03-2024
+    assert main(["optaelling", str(d), "--fra", "2024-01", "--til", "2024-04", "--paa", "2024-04-30"]) == 0
+    err = capsys.readouterr().err
+    assert "advarsel" in err and "05-03-2024" in err
+    # up to today only
+    future = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert main(["optaelling", str(d), "--fra", "2024-01", "--til", "2024-04", "--paa", future]) == 2
+
+
+def test_period_within_declared_udtraeksdato_still_runs(tmp_path):
+    d = _dataset(tmp_path / "ds", "2024-10-31")
+    assert main(["optaelling", str(d), "--fra", "2024-01", "--til", "2024-10", "--paa", "2024-10-31"]) == 0
+    assert main(["rapport", str(d), "--periode", "2024", "--niveau", "drift", "--out", str(tmp_path / "r.html")]) == 0
+    assert "2024 t.o.m. 31-10-2024" in (tmp_path / "r.html").read_text(encoding="utf-8")
