@@ -121,3 +121,50 @@ def test_period_within_declared_udtraeksdato_still_runs(tmp_path):
     assert main(["optaelling", str(d), "--fra", "2024-01", "--til", "2024-10", "--paa", "2024-10-31"]) == 0
     assert main(["rapport", str(d), "--periode", "2024", "--niveau", "drift", "--out", str(tmp_path / "r.html")]) == 0
     assert "2024 t.o.m. 31-10-2024" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+# --- helårspersoner in a period: covered days / counted days (one function: optaelling.period_counts) ---
+
+def test_helaarspersoner_year_to_date_and_annualised_kr(tmp_path):
+    from workbench.data.dataset import open_dataset
+    from workbench.regler import optaelling
+    from workbench.sider import oekonomi
+
+    d = _dataset(tmp_path / "ds", "2024-10-31")
+    (d / "ydelser.csv").write_text(
+        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato,maanedlig_udgift\n"
+        "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-01-01,1000\n", encoding="utf-8")
+    ds = open_dataset(d)
+    paa = D(2024, 10, 31)
+    p = parse_periode("2024")
+    assert p.talte_dage(paa) == 305  # leap year, 01-01..31-10
+    row = optaelling.period_counts(ds.ydelser, p.fra, p.til, paa, by=()).collect().row(0, named=True)
+    assert row["dage"] == 305 and row["helaarspersoner"] == pytest.approx(1.0)  # covered every counted day
+    e = oekonomi.enhedsudgift(ds, p.fra, p.til, paa, by=()).collect().row(0, named=True)
+    assert e["helaarspersoner"] == pytest.approx(1.0)
+    assert e["udgift"] == pytest.approx(10_000)  # 10 whole months × 1.000 kr
+    # annualised: 10.000 ÷ 1 × 365 ÷ 305
+    assert e["kr_pr_helaarsperson"] == pytest.approx(10_000 * 365 / 305)
+    assert e["kr_pr_helaarsperson"] == pytest.approx(kr_pr_helaarsperson(e["udgift"], e["helaarspersoner"], 305))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dates(D(2023, 6, 1), D(2025, 6, 1)), st.integers(0, 500), st.dates(D(2023, 1, 1), D(2025, 12, 31)),
+       st.integers(0, 400), st.dates(D(2023, 6, 1), D(2025, 12, 31)))
+def test_helaarspersoner_is_covered_over_counted_days(fra, n, start, length, paa):
+    import polars as pl
+
+    from workbench.regler import optaelling
+
+    til = fra + dt.timedelta(days=n)
+    if fra > paa:
+        return
+    slut = start + dt.timedelta(days=length)
+    y = pl.LazyFrame({"borger_id": ["A"], "paragraf": ["SEL §85"], "startdato": [start], "slutdato": [slut]})
+    out = optaelling.period_counts(y, fra, til, paa, by=()).collect()
+    hi = min(til, paa)
+    lo_c, hi_c = max(fra, start), min(hi, slut, paa)
+    covered = max((hi_c - lo_c).days + 1, 0)
+    counted = (hi - fra).days + 1
+    hp = out["helaarspersoner"][0] if out.height else 0.0
+    assert (hp or 0.0) == pytest.approx(covered / counted)

@@ -191,14 +191,13 @@ def enhedsudgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequ
     by = list(by)
     hi = min(til, paa)
     counts = optaelling.period_counts(_count_frame(ds, by), fra, hi, paa, by=by) if fra <= hi else None
-    # helårspersoner relative to the whole period (a year to date counts the days so far / the year's days)
-    days = (til - fra).days + 1
+    # helårspersoner: optaelling.period_counts (covered days / counted days); kr. pr. helårsperson annualised
+    talte = max((hi - fra).days + 1, 0)
     money = udgift(ds, fra, til, paa, by, source=source)
     if counts is None:
         counts = pl.LazyFrame(schema={**{b: pl.String for b in by}, "borgere": pl.Int64,
                                       "helaarspersoner": pl.Float64, "dage": pl.Int64})
-    counts = counts.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by],
-                                 helaarspersoner=pl.col("dage").cast(pl.Float64) / days)
+    counts = counts.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by])
     if by:
         out = counts.join(money.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by]), on=by, how="full",
                           coalesce=True)
@@ -207,7 +206,8 @@ def enhedsudgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequ
     out = out.with_columns(pl.col("udgift").fill_null(0.0), pl.col("borgere").fill_null(0),
                            pl.col("helaarspersoner").fill_null(0.0))
     out = out.with_columns(
-        kr_pr_helaarsperson=pl.when(pl.col("helaarspersoner") > 0).then(pl.col("udgift") / pl.col("helaarspersoner")),
+        kr_pr_helaarsperson=pl.when(pl.col("helaarspersoner") > 0).then(
+            pl.col("udgift") / pl.col("helaarspersoner") * 365 / max(talte, 1)),
         kr_pr_borger=pl.when(pl.col("borgere") > 0).then(pl.col("udgift") / pl.col("borgere")),
     ).select(*by, "udgift", "borgere", "helaarspersoner", "kr_pr_helaarsperson", "kr_pr_borger")
     return _sort_paragraf(out, by)

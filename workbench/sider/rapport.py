@@ -138,7 +138,7 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
                         "helaarspersoner": f"Helårspersoner {p.label()}",
                         "helaarspersoner_sidste_aar": f"Helårspersoner {ly.label()}"})
     noter = [f"Unikke borgere med mindst én dag med en ydelse under paragraffen i perioden; en borger under to "
-             f"paragraffer tæller under begge. Helårspersoner = dækkede dage / periodens dage. Sammenlignet med "
+             f"paragraffer tæller under begge. Helårspersoner = dækkede dage / periodens talte dage (t.o.m. referencedatoen). Sammenlignet med "
              f"samme periode sidste år ({ly.label()}{', til samme dato' if til < p.til else ''})."]
     if total is not None and total.height:
         noter.append(f"I alt {dansk_tal(total['borgere'][0])} unikke borgere (en borger tæller én gang).")
