@@ -168,3 +168,44 @@ def test_helaarspersoner_is_covered_over_counted_days(fra, n, start, length, paa
     counted = (hi - fra).days + 1
     hp = out["helaarspersoner"][0] if out.height else 0.0
     assert (hp or 0.0) == pytest.approx(covered / counted)
+
+
+# --- the oekonomi command: the Økonomi page's numbers ---------------------------------------------
+
+def test_oekonomi_cli_equals_oekonomi_page_view(demo_kommune, tmp_path, capsys):
+    import io
+
+    import polars as pl
+
+    from workbench.data.dataset import open_dataset, udtraeksdato
+    from workbench.sider import oekonomi
+
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    p = parse_periode(str(paa.year))
+    assert main(["oekonomi", str(demo_kommune), "--periode", str(paa.year), "--format", "csv"]) == 0
+    cli = pl.read_csv(io.StringIO(capsys.readouterr().out), infer_schema_length=None)
+    assert cli.columns[:6] == ["gruppe", "udgift", "borgere", "helaarspersoner", "kr_pr_helaarsperson",
+                               "kr_pr_borger"]
+    page = oekonomi.side(ds, p, paa).enhedsudgift
+    joined = cli.join(page.with_columns(pl.col("paragraf").cast(pl.String)), left_on="gruppe", right_on="paragraf")
+    assert joined.height == page.height > 0
+    for c in ("udgift", "borgere", "helaarspersoner", "kr_pr_helaarsperson"):
+        assert joined[c].to_list() == pytest.approx(joined[f"{c}_right"].to_list())
+    # a partial period says so
+    if p.delvis(paa):
+        assert set(cli["talt_til"].to_list()) == {paa.isoformat()}
+    # helårspersoner in total = covered days / counted days, the same on every path
+    from workbench.regler import optaelling
+    tot = optaelling.period_counts(ds.ydelser, p.fra, p.til, paa, by=("paragraf",)).collect()
+    t = tot.with_columns(pl.col("paragraf").cast(pl.String)).join(cli, left_on="paragraf", right_on="gruppe")
+    assert t["helaarspersoner"].to_list() == pytest.approx(t["helaarspersoner_right"].to_list())
+
+
+def test_oekonomi_cli_bad_period_is_exit_2(tmp_path, capsys):
+    d = _dataset(tmp_path / "ds", "2024-10-31")
+    assert main(["oekonomi", str(d), "--periode", "2024-11"]) == 2
+    assert main(["oekonomi", str(d), "--periode", "2024-Q5"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 2
+    assert main(["oekonomi", str(d), "--periode", "2024-K4", "--pr", "tilbudstype", "--format", "json"]) == 0

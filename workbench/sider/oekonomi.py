@@ -462,3 +462,31 @@ def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None
     return OekonomiSide(p, kommune, kilde(sel), frames[0], frames[1], frames[2], frames[3],
                         budgetopfoelgning(ds, p.aar, p.til, paa, (kommune,) if kommune else (), graense_pct),
                         frames[4])
+
+
+# --------------------------------------------------------------------------------------------
+# the `oekonomi` command's table: the Økonomi page's unit costs for one period and grouping
+
+PR = {"paragraf": "paragraf", "tilbudstype": "tilbudstype", "konto": "konto", "tilbud": "tilbud_id"}
+
+
+@dataclass(frozen=True)
+class OekonomiTabel:
+    periode: Periode
+    paa: dt.date
+    pr: str
+    tabel: pl.DataFrame  # gruppe, udgift, borgere, helaarspersoner, kr_pr_helaarsperson, kr_pr_borger[, talt_til]
+
+
+def tabel(ds: Dataset, periode: Periode, paa: dt.date, pr: str = "paragraf") -> OekonomiTabel:
+    """Udgift, borgere, helårspersoner and unit costs per group for the period: enhedsudgift, the same
+    function as the Økonomi page's tables (side()); a partial period carries its last counted day in
+    `talt_til`."""
+    if pr not in PR:
+        raise ValueError(f"ukendt gruppering '{pr}' (brug {', '.join(PR)})")
+    col = PR[pr]
+    df = enhedsudgift(ds, periode.fra, periode.til, paa, by=(col,)).collect()
+    df = df.rename({col: "gruppe"}).with_columns(pl.col("gruppe").cast(pl.String))
+    if periode.delvis(paa):
+        df = df.with_columns(talt_til=pl.lit(periode.effektiv_til(paa), dtype=pl.Date))
+    return OekonomiTabel(periode, paa, pr, df)
