@@ -10,6 +10,7 @@ from workbench.regler.periods import dansk_dato
 from workbench.regler.suppression import explanation
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
+from workbench.regler.periods import maaned_valg
 
 principal = auth.require_page("oekonomi")
 
@@ -20,13 +21,13 @@ paa = data.data_date()
 kommuner = oc.kommuner(principal)
 c1, c2, c3 = st.columns([1, 1, 2])
 aar = c1.selectbox("År", oc.aar(paa), key="oe_aar")
-maaned = c2.selectbox("Måned", ["Hele året"] + [f"{m:02d}" for m in range(1, 13)], key="oe_maaned",
+maaned = c2.selectbox("Måned", ["Hele året"] + maaned_valg(aar, paa), key="oe_maaned",
                       format_func=lambda m: m if m == "Hele året" else oekonomi.MAANEDER[int(m) - 1].capitalize())
 kommune = c3.selectbox("Handlekommune", [None, *kommuner], format_func=oc.kommune_label, key="oe_kommune")
 periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
 res = oc.side(principal, periode, kommune, paa)
 p = res.periode
-st.caption(f"Periode {p.label()} ({dansk_dato(p.fra)}–{dansk_dato(p.til)}); dage efter udtræksdatoen "
+st.caption(f"Periode {p.label_paa(paa)} ({dansk_dato(p.fra)}–{dansk_dato(p.til)}); dage efter udtræksdatoen "
            f"{dansk_dato(paa)} tæller ikke. {oekonomi.KILDE_TEKST[res.kilde]}")
 
 total = res.enhedsudgift["udgift"].sum()

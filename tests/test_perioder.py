@@ -209,3 +209,27 @@ def test_oekonomi_cli_bad_period_is_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 2
     assert main(["oekonomi", str(d), "--periode", "2024-K4", "--pr", "tilbudstype", "--format", "json"]) == 0
+
+
+def test_maaned_valg_never_after_reference_date():
+    from workbench.regler.periods import maaned_valg
+
+    assert maaned_valg("2026", D(2026, 10, 31)) == [f"{m:02d}" for m in range(1, 11)]
+    assert maaned_valg(2025, D(2026, 10, 31))[-1] == "12"
+    assert maaned_valg(2027, D(2026, 10, 31)) == []
+
+
+def test_oekonomi_and_rapporter_pickers_stop_at_reference_date(demo_env):
+    from pathlib import Path
+
+    from tests.helpers import run_page
+    from workbench.data.dataset import open_dataset, udtraeksdato
+
+    paa = udtraeksdato(open_dataset(demo_env))
+    root = Path(__file__).resolve().parents[1]
+    for page, key in (("oekonomi.py", "oe"), ("rapporter.py", "ra")):
+        at = run_page(str(root / "pages" / page))
+        at.selectbox(key=f"{key}_aar").set_value(str(paa.year)).run()
+        options = at.selectbox(key=f"{key}_maaned").options
+        # options are shown as month names: the last one offered is the reference date's month
+        assert len(options) == 1 + paa.month, (page, options)

@@ -218,3 +218,11 @@ def check_periode(p: Periode, paa: dt.date) -> None:
     """A period that starts after the reference date is bad input."""
     if p.fra > paa:
         raise ValueError(f"perioden {p.label()} starter efter referencedatoen {dansk_dato(paa)}")
+
+
+def maaned_valg(aar: int | str, paa: dt.date) -> list[str]:
+    """Month choices ('01'..'12') of a year for a period picker: none starting after the reference date."""
+    aar = int(aar)
+    if aar > paa.year:
+        return []
+    return [f"{m:02d}" for m in range(1, (paa.month if aar == paa.year else 12) + 1)]
