@@ -233,3 +233,21 @@ def test_oekonomi_and_rapporter_pickers_stop_at_reference_date(demo_env):
         options = at.selectbox(key=f"{key}_maaned").options
         # options are shown as month names: the last one offered is the reference date's month
         assert len(options) == 1 + paa.month, (page, options)
+
+
+def test_report_overlap_kroner_are_the_periods_days_only():
+    import polars as pl
+
+    from workbench.sider.rapport import overlap_i_perioden
+
+    # an overlap 01-12-2025..31-03-2026 (121 days) at 10 kr/day; another wholly in 2025
+    pairs = pl.LazyFrame({"borger_id": ["A", "B"], "regel": ["r", "r"],
+                          "overlap_start": [D(2025, 12, 1), D(2025, 1, 1)],
+                          "overlap_slut": [D(2026, 3, 31), D(2025, 1, 10)],
+                          "overlap_dage": [121, 10], "kroner": [1210.0, 100.0]})
+    out = overlap_i_perioden(pairs, parse_periode("2026"), D(2026, 2, 28)).collect()
+    # 01-01..28-02-2026: 59 days inside the counted days
+    assert out["borger_id"].to_list() == ["A"]
+    assert out["overlap_dage"].to_list() == [59] and out["kroner"].to_list() == pytest.approx([590.0])
+    assert overlap_i_perioden(pairs, parse_periode("2025"), D(2026, 2, 28)).collect()["kroner"].sum() == \
+        pytest.approx(310.0 + 100.0)

@@ -240,21 +240,38 @@ def _maalgrupper(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
                    (Tabel("Primære målgrupper", vist),), data={"maalgrupper": tab})
 
 
-def _kvalitet(ds: Dataset, paa: dt.date) -> Sektion:
+def overlap_i_perioden(pairs: pl.LazyFrame, p: Periode, paa: dt.date) -> pl.LazyFrame:
+    """Overlap pairs restricted to the period's counted days (contract, "A period"): overlapping days
+    inside fra..min(til, paa), kroner = those days × the pair's daily price; pairs without such a day
+    are left out."""
+    lo, hi = p.fra, p.effektiv_til(paa)
+    s = pl.max_horizontal("overlap_start", pl.lit(lo, dtype=pl.Date))
+    e = pl.min_horizontal("overlap_slut", pl.lit(hi, dtype=pl.Date))
+    dage = ((e - s).dt.total_days() + 1).cast(pl.Int64)
+    return (pairs.with_columns(_dage=dage)
+            .filter(pl.col("_dage") > 0)
+            .with_columns((pl.col("kroner") / pl.col("overlap_dage") * pl.col("_dage")).fill_nan(0.0).alias("kroner"),
+                          pl.col("_dage").alias("overlap_dage"))
+            .drop("_dage"))
+
+
+def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     from workbench.regler import kvalitet, overlap
 
     found = kvalitet.findings(ds, paa)
     rules = kvalitet.counts_by_rule(found).filter(pl.col("fund") > 0).collect()
-    money = overlap.money_per_rule(overlap.overlap_pairs(ds.ydelser, paa)).collect()
+    money = overlap.money_per_rule(overlap_i_perioden(overlap.overlap_pairs(ds.ydelser, paa), p, paa)).collect()
     vist = suppression.suppress_table(rules.select("titel", "alvor", "fund", "borgere"), ["borgere"]).with_columns(
         pl.col("fund").cast(pl.String)).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
     vist_m = oekonomi.vis_tabel(money.select("regel", "borgere", "par", "dage", "kroner")).rename(
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
     total = money["kroner"].sum() if money.height else 0.0
     return Sektion("kvalitet", SEKTIONER["kvalitet"],
-                   (f"Status på referencedatoen {dansk_dato(paa)}. Potentielle overlap med kroner i spil i alt: "
-                    f"{dansk_tal(total)} kr. (den billigste ydelses dagspris × overlappets dage).",),
-                   (Tabel("Datakvalitet: fund pr. regel", vist), Tabel("Overlap pr. regel", vist_m)),
+                   (f"Datakvalitetsfund: status på referencedatoen {dansk_dato(paa)}. Potentielle overlap i perioden "
+                    f"{p.label_paa(paa)} med kroner i spil i alt: {dansk_tal(total)} kr. (den billigste ydelses "
+                    f"dagspris × overlappets dage i perioden).",),
+                   (Tabel(f"Datakvalitet: fund pr. regel på referencedatoen {dansk_dato(paa)}", vist),
+                    Tabel("Overlap pr. regel i perioden", vist_m)),
                    data={"regler": rules, "overlap": money})
 
 
@@ -316,7 +333,7 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
         elif key == "maalgrupper":
             sektioner.append(_maalgrupper(sel, p, paa))
         elif key == "kvalitet":
-            sektioner.append(_kvalitet(sel, paa))
+            sektioner.append(_kvalitet(sel, p, paa))
         elif key == "sammenligning":
             sektioner.append(_sammenligning(ds, p, paa, kommune))
         elif key == "resultater":
