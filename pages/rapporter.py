@@ -45,9 +45,9 @@ def _gem(fmt: str, indhold: bytes) -> None:
 
 
 d1, d2 = st.columns(2)
-pdf = oc.pdf(html)
-d1.download_button("Hent PDF", data=pdf, file_name=f"{name}.pdf", mime="application/pdf", key="ra_pdf",
-                   on_click=_gem, args=("pdf", pdf), icon=":material/picture_as_pdf:")
+# the PDF is built only when asked for (deferred data), not on every render
+d1.download_button("Hent PDF", data=lambda: oc.pdf(html), file_name=f"{name}.pdf", mime="application/pdf",
+                   key="ra_pdf", on_click=lambda: _gem("pdf", oc.pdf(html)), icon=":material/picture_as_pdf:")
 d2.download_button("Hent HTML", data=html.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
                    key="ra_html", on_click=_gem, args=("html", html.encode("utf-8")), icon=":material/html:")
 if r.tom:

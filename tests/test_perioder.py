@@ -251,3 +251,19 @@ def test_report_overlap_kroner_are_the_periods_days_only():
     assert out["overlap_dage"].to_list() == [59] and out["kroner"].to_list() == pytest.approx([590.0])
     assert overlap_i_perioden(pairs, parse_periode("2025"), D(2026, 2, 28)).collect()["kroner"].sum() == \
         pytest.approx(310.0 + 100.0)
+
+
+def test_report_cache_key_follows_stored_tilsyn(sqlite_engine):
+    import polars as pl
+
+    from workbench.lager import tilsyn_store
+    from workbench.sider.rapport import tilsyn_token
+
+    before = tilsyn_token(sqlite_engine)
+    tilsyn_store.create(sqlite_engine, pl.DataFrame({"team": ["Voksen 1"], "borger_id": ["X"]}), pr="team",
+                            antal=1, seed=1, paa=D(2026, 10, 31), auditor="a", leder="l", af="l")
+    created = tilsyn_token(sqlite_engine)
+    assert created != before
+    tilsyn_store.create(sqlite_engine, pl.DataFrame({"team": ["Voksen 2"], "borger_id": ["Y"]}), pr="team",
+                        antal=1, seed=2, paa=D(2026, 10, 31), auditor="a", leder="l", af="l")
+    assert tilsyn_token(sqlite_engine) != created

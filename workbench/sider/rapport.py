@@ -458,3 +458,16 @@ def render_html(r: Rapport) -> str:
 
 def to_pdf(r: Rapport) -> bytes:
     return udskrift.to_pdf(render_html(r))
+
+
+def tilsyn_token(engine) -> str:
+    """A key that changes whenever the stored ledelsestilsyn change (a new audit, a new status or a new
+    answer): the report's cache includes it, so a cached report never shows a stale tilsyn section."""
+    if engine is None:
+        return ""
+    from workbench.lager import tilsyn_store
+
+    tilsyn_store.ensure_tables(engine)
+    heads = [(str(getattr(a, "audit_id", getattr(a, "id", ""))), getattr(a, "version", None), tilsyn_store.status(a))
+             for a in tilsyn_store.audits(engine)]
+    return f"{sorted(map(str, heads))}|{tilsyn_store.answers(engine).height}"
