@@ -1,7 +1,6 @@
 """Økonomi: udgift pr. paragraf, kategori, konto og kommune, enhedsudgift, budget mod forbrug med
 prognose, og sammenligning med de andre kommuner i datasættet (workbench/sider/oekonomi.py)."""
 
-import polars as pl
 import streamlit as st
 
 from workbench.sider import oekonomi
@@ -51,7 +50,7 @@ with t_udgift:
     st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(res.tilbudstype)), hide_index=True)
     dim = st.radio("Udgift fordelt på", ["kategori", "konto", "handlekommune", "betalingskommune"], horizontal=True,
                    key="oe_dim", format_func=lambda d: oekonomi.OVERSKRIFTER[d])
-    st.dataframe(oekonomi.vis_tabel(res.dimension.filter(pl.col("dimension") == dim).drop("dimension"),
+    st.dataframe(oekonomi.vis_tabel(res.udgift_fordelt(dim),
                                     count_col=None).rename({"vaerdi": oekonomi.OVERSKRIFTER[dim],
                                                             "udgift": "Udgift (kr.)"}), hide_index=True)
     st.caption(oekonomi.FOLK1A_TEKST)
@@ -59,7 +58,7 @@ with t_budget:
     if not b.har_budget:
         st.info("Datasættet har ingen budgettabel (budget er valgfri i datakontrakten).")
     else:
-        over = b.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list()
+        over = b.over_budget
         if over:
             st.error(f"Over budget (prognose over grænsen): {', '.join(over)}", icon=":material/warning:")
         st.altair_chart(oekonomi.budget_chart(b.tabel), width="stretch")

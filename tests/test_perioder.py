@@ -267,3 +267,19 @@ def test_report_cache_key_follows_stored_tilsyn(sqlite_engine):
     tilsyn_store.create(sqlite_engine, pl.DataFrame({"team": ["Voksen 2"], "borger_id": ["Y"]}), pr="team",
                         antal=1, seed=2, paa=D(2026, 10, 31), auditor="a", leder="l", af="l")
     assert tilsyn_token(sqlite_engine) != created
+
+
+def test_oekonomi_and_rapporter_pages_hold_no_polars():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for page in ("oekonomi.py", "rapporter.py"):
+        text = (root / "pages" / page).read_text(encoding="utf-8")
+        assert "import polars" not in text and "pl.col(" not in text, page
+
+
+def test_minus_aar():
+    from workbench.regler.periods import minus_aar
+
+    assert minus_aar(D(2024, 2, 29)) == D(2023, 2, 28)
+    assert minus_aar(D(2026, 10, 31)) == D(2025, 10, 31)

@@ -226,3 +226,11 @@ def maaned_valg(aar: int | str, paa: dt.date) -> list[str]:
     if aar > paa.year:
         return []
     return [f"{m:02d}" for m in range(1, (paa.month if aar == paa.year else 12) + 1)]
+
+
+def minus_aar(d: dt.date) -> dt.date:
+    """The same day one year earlier (29 February -> 28 February)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)

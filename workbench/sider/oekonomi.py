@@ -240,6 +240,11 @@ class Budgetopfoelgning:
     kilde: str
     har_budget: bool
 
+    @property
+    def over_budget(self) -> list[str]:
+        """The paragraffer whose prognose is over the limit (the page's warning)."""
+        return self.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list() if self.har_budget else []
+
 
 def budget(ds: Dataset, aar: int, kommuner: Sequence[str] = ()) -> pl.LazyFrame:
     """paragraf, konto, budget (kr) of the year, summed over the chosen kommunekoder (none: all)."""
@@ -441,6 +446,10 @@ class OekonomiSide:
     dimension: pl.DataFrame  # per kategori, konto, handle-/betalingskommune (long: dimension, vaerdi, udgift)
     budget: Budgetopfoelgning
     sammenligning: pl.DataFrame
+
+    def udgift_fordelt(self, dim: str) -> pl.DataFrame:
+        """vaerdi, udgift of one dimension (kategori, konto, handle-/betalingskommune)."""
+        return self.dimension.filter(pl.col("dimension") == dim).drop("dimension")
 
 
 def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None,

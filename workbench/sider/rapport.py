@@ -23,7 +23,7 @@ from workbench.data.config import ConfigError, config_dir, load_yaml
 from workbench.data.dataset import Dataset, udtraeksdato
 from workbench.sider.oekonomi import Periode
 from workbench.format.output import dansk_tal, map_values
-from workbench.regler.periods import dansk_dato
+from workbench.regler.periods import dansk_dato, minus_aar
 
 NIVEAUER = ("politisk", "administrativ", "drift")
 SEKTIONER = {
@@ -117,7 +117,7 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     til = p.effektiv_til(paa)
     ly = p.sidste_aar()
     now = oekonomi.enhedsudgift(ds, p.fra, p.til, paa).collect()
-    before = oekonomi.enhedsudgift(ds, ly.fra, ly.til, min(paa, _minus_year(til))).collect()
+    before = oekonomi.enhedsudgift(ds, ly.fra, ly.til, min(paa, minus_aar(til))).collect()
     tab = _change(now, before, "paragraf", ["borgere", "helaarspersoner"])
     tab = oekonomi._sort_paragraf(tab.lazy(), ["paragraf"]).collect().with_columns(
         aendring=pl.col("borgere") - pl.col("borgere_sidste_aar"))
@@ -144,13 +144,6 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
         noter.append(f"I alt {dansk_tal(total['borgere'][0])} unikke borgere (en borger tæller én gang).")
     return Sektion("antal", SEKTIONER["antal"], tuple(noter), (Tabel("Borgere og helårspersoner pr. paragraf", vist),),
                    data={"enhedsudgift": now, "sidste_aar": before})
-
-
-def _minus_year(d: dt.date) -> dt.date:
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - 1, day=28)
 
 
 def _udgift(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
@@ -225,7 +218,7 @@ def _maalgrupper(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     til = p.effektiv_til(paa)
     ly = p.sidste_aar()
     now = count(p.fra, til, paa)
-    before = count(ly.fra, _minus_year(til), min(paa, _minus_year(til)))
+    before = count(ly.fra, minus_aar(til), min(paa, minus_aar(til)))
     tab = _change(now, before, "maalgruppe", ["borgere"]).with_columns(
         aendring=pl.col("borgere") - pl.col("borgere_sidste_aar")).sort("borgere", descending=True)
     g = suppression.threshold()
