@@ -283,3 +283,17 @@ def test_minus_aar():
 
     assert minus_aar(D(2024, 2, 29)) == D(2023, 2, 28)
     assert minus_aar(D(2026, 10, 31)) == D(2025, 10, 31)
+
+
+def test_report_findings_per_rule_hide_fund_beside_suppressed_borgere(demo_kommune):
+    from workbench.data.dataset import open_dataset, udtraeksdato
+    from workbench.regler import suppression
+    from workbench.sider import rapport
+
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    r = rapport.build(ds, "drift", str(paa.year), paa)
+    tab = next(t for s in r.sektioner for t in s.tabeller if t.titel.startswith("Datakvalitet: fund pr. regel")).vist
+    small = tab.filter(tab["Borgere"] == f"<{suppression.threshold()}")
+    assert small.height > 0  # the demo has rules with few borgere
+    assert set(small["Fund"].to_list()) == {suppression.SEKUNDAER}

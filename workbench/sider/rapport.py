@@ -254,8 +254,10 @@ def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     found = kvalitet.findings(ds, paa)
     rules = kvalitet.counts_by_rule(found).filter(pl.col("fund") > 0).collect()
     money = overlap.money_per_rule(overlap_i_perioden(overlap.overlap_pairs(ds.ydelser, paa), p, paa)).collect()
-    vist = suppression.suppress_table(rules.select("titel", "alvor", "fund", "borgere"), ["borgere"]).with_columns(
-        pl.col("fund").cast(pl.String)).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
+    # fund beside a suppressed borger count would reveal it (issue 23): hidden ('x') there, then '<g'
+    vist = suppression.suppress_table(
+        suppression.suppress_table(rules.select("titel", "alvor", "fund", "borgere"), ["fund"], count_col="borgere"),
+        ["borgere"]).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
     vist_m = oekonomi.vis_tabel(money.select("regel", "borgere", "par", "dage", "kroner")).rename(
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
     total = money["kroner"].sum() if money.height else 0.0
