@@ -62,7 +62,7 @@ with t_budget:
         if over:
             st.error(f"Over budget (prognose over grænsen): {', '.join(over)}", icon=":material/warning:")
         st.altair_chart(oekonomi.budget_chart(b.tabel), width="stretch")
-        st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(b.tabel, count_col=None)), hide_index=True)
+        st.dataframe(oekonomi.overskrifter(res.budget_vist()), hide_index=True)
         st.caption("Prognose, løbende tempo – antagelse: " + b.antagelse_tempo)
         st.caption("Prognose, som sidste år – antagelse: " + b.antagelse_sidste_aar)
         st.caption("Budgettet følger betalingskommunen (den kommune, der betaler).")

@@ -297,3 +297,23 @@ def test_report_findings_per_rule_hide_fund_beside_suppressed_borgere(demo_kommu
     small = tab.filter(tab["Borgere"] == f"<{suppression.threshold()}")
     assert small.height > 0  # the demo has rules with few borgere
     assert set(small["Fund"].to_list()) == {suppression.SEKUNDAER}
+
+
+def test_oekonomi_budget_hides_forbrug_where_udgift_is_hidden(demo_kommune):
+    import polars as pl
+
+    from workbench.data.dataset import open_dataset, udtraeksdato
+    from workbench.regler import suppression
+    from workbench.sider import oekonomi
+
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    res = oekonomi.side(ds, parse_periode(str(paa.year)), paa)
+    g = suppression.threshold()
+    few = set(res.enhedsudgift.filter((pl.col("borgere") > 0) & (pl.col("borgere") < g))["paragraf"].cast(pl.String))
+    vist = res.budget_vist()
+    hidden = vist.filter(pl.col("paragraf").cast(pl.String).is_in(list(few)))
+    assert few and hidden.height > 0
+    assert set(hidden["forbrug"].to_list()) == {suppression.SEKUNDAER}
+    shown = vist.filter(~pl.col("paragraf").cast(pl.String).is_in(list(few)))
+    assert suppression.SEKUNDAER not in shown["forbrug"].to_list()

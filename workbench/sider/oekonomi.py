@@ -447,6 +447,21 @@ class OekonomiSide:
     budget: Budgetopfoelgning
     sammenligning: pl.DataFrame
 
+    def budget_vist(self, graense: int | None = None) -> pl.DataFrame:
+        """The budget table for display: forbrug and the figures derived from it hidden ('x') for a
+        paragraf whose udgift is hidden in the unit-cost table (few borgere), so it cannot be read there
+        (issue 23)."""
+        t = self.budget.tabel
+        b = self.enhedsudgift.select(pl.col("paragraf").cast(pl.String), pl.col("borgere").alias("_borgere"))
+        t = t.with_columns(pl.col("paragraf").cast(pl.String)).join(b, on="paragraf", how="left")
+        g = graense or suppression.threshold()
+        skjul = [c for c in ("forbrug", "forbrugsprocent", "prognose_tempo", "prognose_procent", "afvigelse")
+                 if c in t.columns]
+        vist = vis_tabel(t.drop("_borgere"), count_col=None, graense=g)
+        small = ((t["_borgere"] > 0) & (t["_borgere"] < g)).fill_null(False)
+        return vist.with_columns(pl.when(pl.Series(small)).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c))
+                                 .alias(c) for c in skjul)
+
     def udgift_fordelt(self, dim: str) -> pl.DataFrame:
         """vaerdi, udgift of one dimension (kategori, konto, handle-/betalingskommune)."""
         return self.dimension.filter(pl.col("dimension") == dim).drop("dimension")
