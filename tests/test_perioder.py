@@ -317,3 +317,21 @@ def test_oekonomi_budget_hides_forbrug_where_udgift_is_hidden(demo_kommune):
     assert set(hidden["forbrug"].to_list()) == {suppression.SEKUNDAER}
     shown = vist.filter(~pl.col("paragraf").cast(pl.String).is_in(list(few)))
     assert suppression.SEKUNDAER not in shown["forbrug"].to_list()
+
+
+def test_report_resultater_no_suppressed_goal_count_recoverable():
+    import polars as pl
+
+    from workbench.sider.rapport import resultater_vist
+
+    tab = pl.DataFrame({"gruppe": ["SEL §84", "SEL §85"], "borgere": [3, 162], "forbedret": [2, 54],
+                        "uaendret": [0, 47], "forvaerret": [0, 42], "maal": [9, 379], "opnaaet": [8, 287],
+                        "ikke_opnaaet": [1, 92]})
+    v = resultater_vist(tab, graense=5)
+    r84 = v.row(0, named=True)
+    assert r84["Ikke opnået"] == "<5"
+    # with "Mål fulgt op" shown, "Opnået" must be hidden (else 9 − 8 = 1 is read off)
+    assert not (r84["Mål fulgt op"].isdigit() and r84["Opnået"].isdigit())
+    r85 = v.row(1, named=True)
+    assert (r85["Mål fulgt op"], r85["Opnået"], r85["Ikke opnået"]) == ("379", "287", "92")
+    assert r84["Borgere"] == "<5" and r85["Borgere"] == "162"

@@ -386,6 +386,24 @@ RESULTATER_KOLONNER = {
 }
 
 
+def resultater_vist(tab: pl.DataFrame, graense: int | None = None) -> pl.DataFrame:
+    """The report's Resultater table through workbench.regler.suppression's pattern: "Mål fulgt op" is
+    the sum of Opnået and Ikke opnået and is their row total, so a suppressed part gets a complementary
+    cell ('x') and cannot be recovered as total minus the other part (issue 20 item 7)."""
+    t = tab.select(list(RESULTATER_KOLONNER)).with_columns(
+        pl.col("gruppe").cast(pl.String), maal=pl.col("opnaaet") + pl.col("ikke_opnaaet"))
+    g = graense or suppression.threshold()
+    maal = suppression.suppress_crosstab(t.select("gruppe", "opnaaet", "ikke_opnaaet", "maal"), "gruppe",
+                                         ["opnaaet", "ikke_opnaaet"], total_col="maal", total_row=None, graense=g)
+    udv = suppression.suppress_crosstab(t.select("gruppe", "forbedret", "uaendret", "forvaerret"), "gruppe",
+                                        ["forbedret", "uaendret", "forvaerret"], total_col=None, total_row=None,
+                                        graense=g)
+    borgere = suppression.suppress_table(t.select("gruppe", "borgere"), ["borgere"], graense=g)
+    return (borgere.join(udv, on="gruppe", how="left", maintain_order="left")
+            .join(maal, on="gruppe", how="left", maintain_order="left")
+            .select(list(RESULTATER_KOLONNER)).rename(RESULTATER_KOLONNER))
+
+
 def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     """Udvikling i funktionsevne and målopfyldelse per paragraf over the period: the Resultater page's
     function (workbench.sider.resultater.resultater), every count suppressed for publication."""
@@ -397,7 +415,7 @@ def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     tab = resultater.resultater(ds, "paragraf", p.fra, til).collect()
     if tab.is_empty():
         return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",), data={"resultater": tab})
-    vist = oekonomi.vis_tabel(tab.select(list(RESULTATER_KOLONNER)), count_col="*").rename(RESULTATER_KOLONNER)
+    vist = resultater_vist(tab)
     noter = (f"Borgere med et vurderet undertema under Aktivitet og deltagelse; udvikling fra niveauet ved "
              f"start til niveauet {dansk_dato(til)} (samme beregning som siden Resultater). Mål fulgt op i "
              "perioden, målt status bedømt ved opfølgningen.",)
