@@ -1,7 +1,6 @@
 """Økonomi: udgift pr. paragraf, kategori, konto og kommune, enhedsudgift, budget mod forbrug med
 prognose, og sammenligning med de andre kommuner i datasættet (workbench/sider/oekonomi.py)."""
 
-import polars as pl
 import streamlit as st
 
 from workbench.sider import oekonomi
@@ -10,6 +9,7 @@ from workbench.regler.periods import dansk_dato
 from workbench.regler.suppression import explanation
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
+from workbench.regler.periods import maaned_valg
 
 principal = auth.require_page("oekonomi")
 
@@ -20,13 +20,13 @@ paa = data.data_date()
 kommuner = oc.kommuner(principal)
 c1, c2, c3 = st.columns([1, 1, 2])
 aar = c1.selectbox("År", oc.aar(paa), key="oe_aar")
-maaned = c2.selectbox("Måned", ["Hele året"] + [f"{m:02d}" for m in range(1, 13)], key="oe_maaned",
+maaned = c2.selectbox("Måned", ["Hele året"] + maaned_valg(aar, paa), key="oe_maaned",
                       format_func=lambda m: m if m == "Hele året" else oekonomi.MAANEDER[int(m) - 1].capitalize())
 kommune = c3.selectbox("Handlekommune", [None, *kommuner], format_func=oc.kommune_label, key="oe_kommune")
 periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
 res = oc.side(principal, periode, kommune, paa)
 p = res.periode
-st.caption(f"Periode {p.label()} ({dansk_dato(p.fra)}–{dansk_dato(p.til)}); dage efter udtræksdatoen "
+st.caption(f"Periode {p.label_paa(paa)} ({dansk_dato(p.fra)}–{dansk_dato(p.til)}); dage efter udtræksdatoen "
            f"{dansk_dato(paa)} tæller ikke. {oekonomi.KILDE_TEKST[res.kilde]}")
 
 total = res.enhedsudgift["udgift"].sum()
@@ -50,7 +50,7 @@ with t_udgift:
     st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(res.tilbudstype)), hide_index=True)
     dim = st.radio("Udgift fordelt på", ["kategori", "konto", "handlekommune", "betalingskommune"], horizontal=True,
                    key="oe_dim", format_func=lambda d: oekonomi.OVERSKRIFTER[d])
-    st.dataframe(oekonomi.vis_tabel(res.dimension.filter(pl.col("dimension") == dim).drop("dimension"),
+    st.dataframe(oekonomi.vis_tabel(res.udgift_fordelt(dim),
                                     count_col=None).rename({"vaerdi": oekonomi.OVERSKRIFTER[dim],
                                                             "udgift": "Udgift (kr.)"}), hide_index=True)
     st.caption(oekonomi.FOLK1A_TEKST)
@@ -58,11 +58,11 @@ with t_budget:
     if not b.har_budget:
         st.info("Datasættet har ingen budgettabel (budget er valgfri i datakontrakten).")
     else:
-        over = b.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list()
+        over = b.over_budget
         if over:
             st.error(f"Over budget (prognose over grænsen): {', '.join(over)}", icon=":material/warning:")
         st.altair_chart(oekonomi.budget_chart(b.tabel), width="stretch")
-        st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(b.tabel, count_col=None)), hide_index=True)
+        st.dataframe(oekonomi.overskrifter(res.budget_vist()), hide_index=True)
         st.caption("Prognose, løbende tempo – antagelse: " + b.antagelse_tempo)
         st.caption("Prognose, som sidste år – antagelse: " + b.antagelse_sidste_aar)
         st.caption("Budgettet følger betalingskommunen (den kommune, der betaler).")

@@ -11,6 +11,7 @@ from workbench.sider.oekonomi import MAANEDER
 from workbench.regler.periods import dansk_dato
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
+from workbench.regler.periods import maaned_valg
 
 principal = auth.require_page("rapporter")
 
@@ -27,7 +28,7 @@ c1, c2, c3, c4 = st.columns([1.3, 1, 1, 2])
 niveau = c1.selectbox("Niveau", list(rapport.NIVEAUER), key="ra_niveau",
                       format_func=lambda n: f"{n.capitalize()} – {cfg.niveauer[n][0]}")
 aar = c2.selectbox("År", oc.aar(paa), key="ra_aar")
-maaned = c3.selectbox("Måned", ["Hele året"] + [f"{m:02d}" for m in range(1, 13)], key="ra_maaned",
+maaned = c3.selectbox("Måned", ["Hele året"] + maaned_valg(aar, paa), key="ra_maaned",
                       format_func=lambda m: m if m == "Hele året" else MAANEDER[int(m) - 1].capitalize())
 kommune = c4.selectbox("Kommune", [None, *oc.kommuner(principal)], format_func=oc.kommune_label, key="ra_kommune")
 periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
@@ -44,9 +45,9 @@ def _gem(fmt: str, indhold: bytes) -> None:
 
 
 d1, d2 = st.columns(2)
-pdf = oc.pdf(html)
-d1.download_button("Hent PDF", data=pdf, file_name=f"{name}.pdf", mime="application/pdf", key="ra_pdf",
-                   on_click=_gem, args=("pdf", pdf), icon=":material/picture_as_pdf:")
+# the PDF is built only when asked for (deferred data), not on every render
+d1.download_button("Hent PDF", data=lambda: oc.pdf(html), file_name=f"{name}.pdf", mime="application/pdf",
+                   key="ra_pdf", on_click=lambda: _gem("pdf", oc.pdf(html)), icon=":material/picture_as_pdf:")
 d2.download_button("Hent HTML", data=html.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
                    key="ra_html", on_click=_gem, args=("html", html.encode("utf-8")), icon=":material/html:")
 if r.tom:

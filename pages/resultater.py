@@ -34,8 +34,8 @@ seneste = data.data_date()
 d_fra, d_til = standard_periode(seneste)
 c_pr, c_fra, c_til = st.columns([2, 1, 1])
 pr = c_pr.selectbox("Gruppér efter", list(resultater.GRUPPER), format_func=resultater.GRUPPER.get, key="res_pr")
-fra = c_fra.date_input("Fra", value=d_fra, format="DD-MM-YYYY", key="res_fra")
-til = c_til.date_input("Til", value=d_til, format="DD-MM-YYYY", key="res_til")
+fra = c_fra.date_input("Fra", value=d_fra, max_value=seneste, format="DD-MM-YYYY", key="res_fra")
+til = c_til.date_input("Til", value=d_til, max_value=seneste, format="DD-MM-YYYY", key="res_til")
 if fra > til:
     st.warning("'Fra' ligger efter 'Til': perioden er vendt om.")
     fra, til = til, fra

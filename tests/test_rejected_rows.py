@@ -39,6 +39,7 @@ def test_no_rejected_rows_no_finding(borger_x_dir):
 def test_kvalitet_cli_reports_and_strict_fails(bad_dir, capsys):
     assert cli.main(["kvalitet", str(bad_dir), "--paa", "2023-06-02", "--format", "csv", "--strict"]) == 1
     out, err = capsys.readouterr()
+    err = _uden_udtraek(err)
     assert "afvist_raekke,ydelser,Y2," in out and "Række 3 i ydelser" in out
     assert err.count("\n") == 1 and "1 række(r) afvist" in err
 
@@ -51,13 +52,13 @@ def test_kvalitet_cli_reports_and_strict_fails(bad_dir, capsys):
 ])
 def test_every_command_warns_once_on_stderr(bad_dir, capsys, argv):
     assert cli.main([a.format(d=bad_dir) for a in argv]) == 0
-    err = capsys.readouterr().err
+    err = _uden_udtraek(capsys.readouterr().err)
     assert err.splitlines() == [f"advarsel: 1 række(r) afvist ved indlæsning (ydelser: 1); se 'ffb-workbench kvalitet {bad_dir}'"]
 
 
 def test_clean_dataset_no_warning(borger_x_dir, capsys):
     assert cli.main(["overlap", str(borger_x_dir), "--paa", "2023-06-02"]) == 0
-    assert capsys.readouterr().err == ""
+    assert _uden_udtraek(capsys.readouterr().err) == ""
 
 
 def test_warning_covers_the_tables_a_command_reads(borger_x_dir, capsys):
@@ -68,7 +69,14 @@ def test_warning_covers_the_tables_a_command_reads(borger_x_dir, capsys):
     assert cli.main(["forloeb", str(borger_x_dir), "X", "--paa", "2023-06-02"]) == 0
     assert "(funktionsevne: 1)" in capsys.readouterr().err
     assert cli.main(["overlap", str(borger_x_dir), "--paa", "2023-06-02"]) == 0
-    assert capsys.readouterr().err == ""
+    assert _uden_udtraek(capsys.readouterr().err) == ""
     assert cli.main(["kvalitet", str(borger_x_dir), "--paa", "2023-06-02"]) == 0
     out, err = capsys.readouterr()
+    err = _uden_udtraek(err)
     assert "(funktionsevne: 1)" in err and "afvist_raekke,funktionsevne," in out
+
+
+def _uden_udtraek(err: str) -> str:
+    """stderr without the contract's one-line warning for a --paa after a derived udtraeksdato (these
+    fixtures have no datasaet.yaml and use --paa the day after the latest event)."""
+    return "".join(line for line in err.splitlines(keepends=True) if "udtræksdatoen er ikke angivet" not in line)

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from workbench.regler import access
-from workbench.data.dataset import Dataset, open_dataset, udtraeksdato
+from workbench.data.dataset import Dataset, open_dataset, udtraeksdato, udtraeksdato_erklaeret
 from workbench.format.output import FORMATS, emit
-from workbench.regler.periods import parse_date
+from workbench.regler.periods import Periode, check_dato, check_periode, parse_date
 
 if TYPE_CHECKING:
     import polars as pl
@@ -59,7 +59,28 @@ def paa(args: argparse.Namespace, ds: Dataset) -> dt.date:
     """--paa, else the dataset's udtraeksdato (workbench.data.dataset.udtraeksdato: one default for the
     app and every command)."""
     given = getattr(args, "paa", None)
-    return parse_date(given) if given else udtraeksdato(ds)
+    return explicit_date(ds, parse_date(given), "--paa") if given else udtraeksdato(ds)
+
+
+def explicit_date(ds: Dataset, dato: dt.date, hvad: str) -> dt.date:
+    """An explicit --paa/--til validated through the period owner (workbench.regler.periods.check_dato):
+    later than today or a declared udtraeksdato -> ValueError (exit 2); later than a derived one ->
+    one warning line on stderr."""
+    import sys
+
+    advarsel = check_dato(dato, udtraeksdato(ds), udtraeksdato_erklaeret(ds), hvad)
+    if advarsel:
+        print(advarsel, file=sys.stderr)
+    return dato
+
+
+def periode_paa(ds: Dataset, p: Periode, given_paa: str | None) -> tuple[dt.date, dt.date]:
+    """(reference date, udtraeksdato) for a --periode command: --paa validated, and a period that starts
+    after the reference date is bad input."""
+    udtraek = udtraeksdato(ds)
+    on = explicit_date(ds, parse_date(given_paa), "--paa") if given_paa else udtraek
+    check_periode(p, on)
+    return on, udtraek
 
 
 def principal(args: argparse.Namespace) -> access.Principal:

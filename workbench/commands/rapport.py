@@ -13,16 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-from workbench.commands.common import add_dir, add_paa, scoped
-from workbench.data.dataset import udtraeksdato
-from workbench.regler.periods import parse_date
-from workbench.sider.oekonomi import parse_periode
+from workbench.commands.common import add_dir, add_paa, periode_paa, scoped
+from workbench.regler.periods import parse_periode
 from workbench.sider.rapport import NIVEAUER
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_dir(p)
-    p.add_argument("--periode", required=True, metavar="ÅÅÅÅ|ÅÅÅÅ-MM", help="år eller måned")
+    p.add_argument("--periode", required=True, metavar="ÅÅÅÅ|ÅÅÅÅ-MM|ÅÅÅÅ-Kn", help="år, kvartal eller måned")
     p.add_argument("--niveau", required=True, choices=NIVEAUER)
     p.add_argument("--kommune", default=None, metavar="KODE", help="handlekommune (fx 0250); udeladt: alle")
     add_paa(p)
@@ -47,8 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"mappen findes ikke: {out.parent}")
     t0 = time.perf_counter()
     ds, _ = scoped(args, ("borgere", "ydelser"))
-    udtraek = udtraeksdato(ds)  # computed once: the front page's date and the default --paa
-    on = parse_date(args.paa) if args.paa else udtraek
+    on, udtraek = periode_paa(ds, periode, args.paa)  # after the extraction -> exit 2
     from data_model.db import engine_for
 
     r = rapport.build(ds, args.niveau, periode, on, kommune, udtraek=udtraek, engine=engine_for(args.dir))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.sider import resultater
-from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
+from workbench.commands.common import add_dir, add_format, add_paa, explicit_date, paa, scoped
 from workbench.format.output import emit
 from workbench.regler.periods import parse_date
 from workbench.sider.tilbud import standard_periode
@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     ds, _ = scoped(args, ("borgere", "maalgrupper", "funktionsevne", "indsatsmaal", "ydelser", "tilbud"))
     on = paa(args, ds)
-    til = parse_date(args.til) if args.til else on
+    til = explicit_date(ds, parse_date(args.til), "--til") if args.til else on  # after the extraction -> exit 2
     fra = parse_date(args.fra) if args.fra else standard_periode(til)[0]
     if fra > til:
         raise ValueError(f"--fra ({fra.isoformat()}) ligger efter --til ({til.isoformat()})")

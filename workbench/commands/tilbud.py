@@ -16,7 +16,7 @@ import polars as pl
 from workbench.regler import access
 from workbench.lager import accesslog
 from workbench.sider import tilbud
-from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
+from workbench.commands.common import add_dir, add_format, add_paa, explicit_date, paa, scoped
 from workbench.data.dataset import open_dataset
 from workbench.format.output import emit, to_json_text
 from workbench.regler.periods import parse_date
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args, TABLES)
     on = paa(args, ds)
     fra = parse_date(args.fra) if args.fra else None
-    til = parse_date(args.til) if args.til else None
+    til = explicit_date(ds, parse_date(args.til), "--til") if args.til else None
     peers = open_dataset(args.dir) if access.can(who, "tilbudstal") else None
     r = tilbud.rapport(ds, args.tilbud_id, on, fra, til, ds_alle=peers)  # ValueError -> exit 2
     ids = sorted(set(r.borgere["borger_id"].to_list()) | set(r.maal_i_periode["borger_id"].to_list()))

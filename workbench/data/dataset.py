@@ -430,3 +430,9 @@ def peek_version(path: str | Path) -> str:
     directory = resolve_dir(path)
     files = {name: f for name in TABLES if (f := table_file(directory, name)) is not None}
     return version_key(directory, files)
+
+
+def udtraeksdato_erklaeret(ds: Dataset) -> bool:
+    """True when the udtraeksdato is declared (datasaet.yaml / import --udtraeksdato), False when it is
+    derived from the latest event date (a lower bound of the real one): contract, "A period"."""
+    return ds.udtraeksdato_fil is not None

@@ -324,7 +324,10 @@ def period_counts(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.dat
     by = list(by)
     if fra > til:
         raise ValueError("fra ligger efter til")
-    period_days = (til - fra).days + 1
+    # the period's counted days (contract, "A period"): fra .. min(til, paa); a year to date, a month to
+    # date and a full year are on one scale
+    til = min(til, paa)  # days after the reference date are never counted (nor ydelser starting after it)
+    period_days = max((til - fra).days + 1, 1)
     keys = ["borger_id", *by]
     days = merge_intervals(clip(covered(ydelser, paa, by), fra, til), keys)
     agg = [pl.col("borger_id").n_unique().cast(pl.Int64).alias("borgere"),
@@ -337,4 +340,4 @@ def period_counts(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.dat
 
 def period_borgere(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
     """borger_id of every borger counted by period_counts(by=()) for fra..til (one row each)."""
-    return clip(covered(ydelser, paa, ()), fra, til).select(pl.col("borger_id").cast(pl.String)).unique()
+    return clip(covered(ydelser, paa, ()), fra, min(til, paa)).select(pl.col("borger_id").cast(pl.String)).unique()

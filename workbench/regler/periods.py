@@ -11,6 +11,7 @@ ydelse active": every module and page calls these instead of spelling them again
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -97,3 +98,139 @@ def age_on(foedselsdato: pl.Expr, on: pl.Expr | dt.date) -> pl.Expr:
 def dansk_dato(value: dt.date | None) -> str:
     """dd-mm-åååå for the UI."""
     return "" if value is None else value.strftime("%d-%m-%Y")
+
+
+# --------------------------------------------------------------------------------------------
+# THE period (contract, "A period"): one value with its counted days; every aggregate takes it.
+
+MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+            "november", "december")
+
+
+@dataclass(frozen=True)
+class Periode:
+    """A period fra..til (both included): a calendar year ('2025'), a quarter ('2025-K2') or a month
+    ('2025-03'). Its counted days run from fra to the earlier of til and the reference date."""
+
+    tekst: str
+    fra: dt.date
+    til: dt.date
+
+    @property
+    def aar(self) -> int:
+        return self.fra.year
+
+    @property
+    def er_aar(self) -> bool:
+        return len(self.tekst) == 4
+
+    @property
+    def er_kvartal(self) -> bool:
+        return "-K" in self.tekst
+
+    def sidste_aar(self) -> "Periode":
+        """The same period one year earlier."""
+        return parse_periode(f"{self.aar - 1}{self.tekst[4:]}")
+
+    def label(self) -> str:
+        """'2026', '2026-K4' or 'oktober 2026' (without the reference date: see label_paa)."""
+        if self.er_aar or self.er_kvartal:
+            return self.tekst
+        return f"{MAANEDER[self.fra.month - 1]} {self.aar}"
+
+    def effektiv_til(self, paa: dt.date) -> dt.date:
+        """The last day counted: the period's end, never after the reference date."""
+        return min(self.til, paa)
+
+    def talte_dage(self, paa: dt.date) -> int:
+        """Counted days: fra .. min(til, paa), both included (0 when the period starts after paa)."""
+        return max((self.effektiv_til(paa) - self.fra).days + 1, 0)
+
+    def dage(self) -> int:
+        return (self.til - self.fra).days + 1
+
+    def delvis(self, paa: dt.date) -> bool:
+        """True when the reference date cuts the period short."""
+        return self.talte_dage(paa) < self.dage()
+
+    def label_paa(self, paa: dt.date) -> str:
+        """The label wherever the period is shown: '2026 t.o.m. 31-10-2026' when partial."""
+        return f"{self.label()} t.o.m. {dansk_dato(self.effektiv_til(paa))}" if self.delvis(paa) else self.label()
+
+
+def parse_periode(text: str) -> Periode:
+    """'YYYY', 'YYYY-MM', 'YYYY-Qn' or 'YYYY-Kn'; anything else is a ValueError with one Danish line."""
+    t = (text or "").strip().upper()
+    try:
+        if len(t) == 4 and t.isdigit():
+            y = int(t)
+            if not 1900 <= y <= 2999:
+                raise ValueError
+            return Periode(t, dt.date(y, 1, 1), dt.date(y, 12, 31))
+        if len(t) == 7 and t[4] == "-" and t[5] in "QK" and t[6] in "1234" and t[:4].isdigit():
+            y, q = int(t[:4]), int(t[6])
+            if not 1900 <= y <= 2999:
+                raise ValueError
+            first = dt.date(y, 3 * q - 2, 1)
+            return Periode(f"{y}-K{q}", first, month_end(add_months(first, 2)))
+        if len(t) == 7 and t[4] == "-":
+            first = dt.datetime.strptime(t, "%Y-%m").date()
+            return Periode(t, first, month_end(first))
+    except ValueError:
+        pass
+    raise ValueError(f"ugyldig periode '{text}' (brug ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-Kn)")
+
+
+def periode_fra_til(fra: dt.date, til: dt.date) -> Periode:
+    """A period given by its first and last day (fra/til on the command line or a date picker)."""
+    if fra > til:
+        raise ValueError(f"perioden starter ({dansk_dato(fra)}) efter den slutter ({dansk_dato(til)})")
+    return Periode(f"{dansk_dato(fra)}–{dansk_dato(til)}", fra, til)
+
+
+def kr_pr_helaarsperson(kroner: float, helaarspersoner: float, talte_dage: int) -> float | None:
+    """Annualised: kroner ÷ helårspersoner × 365 ÷ counted days (None without helårspersoner)."""
+    if not helaarspersoner or talte_dage <= 0:
+        return None
+    return kroner / helaarspersoner * 365 / talte_dage
+
+
+def check_dato(dato: dt.date, udtraek: dt.date, erklaeret: bool, hvad: str = "datoen",
+               today: dt.date | None = None) -> str | None:
+    """Validate an explicit reference date / period end against the extraction (contract, "A period").
+
+    Later than today, or later than a DECLARED udtraeksdato: ValueError (bad input, one Danish line).
+    Later than a DERIVED udtraeksdato (up to today): allowed; returns the one-line warning to show.
+    """
+    today = today or dt.date.today()
+    if dato > today:
+        raise ValueError(f"{hvad} {dansk_dato(dato)} ligger efter i dag ({dansk_dato(today)})")
+    if dato > udtraek:
+        if erklaeret:
+            raise ValueError(f"{hvad} {dansk_dato(dato)} ligger efter datasættets udtræksdato "
+                             f"({dansk_dato(udtraek)}); data kan ikke vide, hvad der skete efter udtrækket")
+        return (f"advarsel: {hvad} {dansk_dato(dato)} ligger efter seneste hændelse i data "
+                f"({dansk_dato(udtraek)}); udtræksdatoen er ikke angivet (datasaet.yaml)")
+    return None
+
+
+def check_periode(p: Periode, paa: dt.date) -> None:
+    """A period that starts after the reference date is bad input."""
+    if p.fra > paa:
+        raise ValueError(f"perioden {p.label()} starter efter referencedatoen {dansk_dato(paa)}")
+
+
+def maaned_valg(aar: int | str, paa: dt.date) -> list[str]:
+    """Month choices ('01'..'12') of a year for a period picker: none starting after the reference date."""
+    aar = int(aar)
+    if aar > paa.year:
+        return []
+    return [f"{m:02d}" for m in range(1, (paa.month if aar == paa.year else 12) + 1)]
+
+
+def minus_aar(d: dt.date) -> dt.date:
+    """The same day one year earlier (29 February -> 28 February)."""
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)

@@ -31,7 +31,7 @@ from workbench.data.config import CodeLists, codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal, map_values
 from workbench.regler.periods import slut_eff
-from workbench.regler.periods import add_months, month_end, month_start
+from workbench.regler.periods import MAANEDER, Periode, add_months, month_end, month_start, parse_periode  # noqa: F401
 
 BETALINGER, YDELSER = "betalinger", "ydelser"
 KILDE_TEKST = {
@@ -52,52 +52,7 @@ INGEN = "(ingen)"  # a group key that is empty (no tilbud, no konto)
 # periods
 
 
-@dataclass(frozen=True)
-class Periode:
-    """A report/page period: a calendar year ('2025') or a month ('2025-03'); fra..til both included."""
-
-    tekst: str
-    fra: dt.date
-    til: dt.date
-
-    @property
-    def aar(self) -> int:
-        return self.fra.year
-
-    @property
-    def er_aar(self) -> bool:
-        return len(self.tekst) == 4
-
-    def sidste_aar(self) -> "Periode":
-        return parse_periode(str(self.aar - 1) if self.er_aar else f"{self.aar - 1}-{self.fra.month:02d}")
-
-    def label(self) -> str:
-        return self.tekst if self.er_aar else f"{MAANEDER[self.fra.month - 1]} {self.aar}"
-
-    def effektiv_til(self, paa: dt.date) -> dt.date:
-        """The last day counted: the period's end, never after the reference date."""
-        return min(self.til, paa)
-
-
-MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-            "november", "december")
-
-
-def parse_periode(text: str) -> Periode:
-    """'YYYY' or 'YYYY-MM'; anything else is a ValueError with one Danish line."""
-    t = (text or "").strip()
-    try:
-        if len(t) == 4 and t.isdigit():
-            y = int(t)
-            if not 1900 <= y <= 2999:
-                raise ValueError
-            return Periode(t, dt.date(y, 1, 1), dt.date(y, 12, 31))
-        if len(t) == 7 and t[4] == "-":
-            first = dt.datetime.strptime(t, "%Y-%m").date()
-            return Periode(t, first, month_end(first))
-    except ValueError:
-        pass
-    raise ValueError(f"ugyldig periode '{text}' (brug ÅÅÅÅ eller ÅÅÅÅ-MM)")
+# Periode, parse_periode and MAANEDER are owned by workbench.regler.periods (re-exported here).
 
 
 def _maaned_tekst(d: dt.date) -> str:
@@ -236,14 +191,13 @@ def enhedsudgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequ
     by = list(by)
     hi = min(til, paa)
     counts = optaelling.period_counts(_count_frame(ds, by), fra, hi, paa, by=by) if fra <= hi else None
-    # helårspersoner relative to the whole period (a year to date counts the days so far / the year's days)
-    days = (til - fra).days + 1
+    # helårspersoner: optaelling.period_counts (covered days / counted days); kr. pr. helårsperson annualised
+    talte = max((hi - fra).days + 1, 0)
     money = udgift(ds, fra, til, paa, by, source=source)
     if counts is None:
         counts = pl.LazyFrame(schema={**{b: pl.String for b in by}, "borgere": pl.Int64,
                                       "helaarspersoner": pl.Float64, "dage": pl.Int64})
-    counts = counts.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by],
-                                 helaarspersoner=pl.col("dage").cast(pl.Float64) / days)
+    counts = counts.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by])
     if by:
         out = counts.join(money.with_columns(*[pl.col(b).cast(pl.String).fill_null(INGEN) for b in by]), on=by, how="full",
                           coalesce=True)
@@ -252,7 +206,8 @@ def enhedsudgift(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date, by: Sequ
     out = out.with_columns(pl.col("udgift").fill_null(0.0), pl.col("borgere").fill_null(0),
                            pl.col("helaarspersoner").fill_null(0.0))
     out = out.with_columns(
-        kr_pr_helaarsperson=pl.when(pl.col("helaarspersoner") > 0).then(pl.col("udgift") / pl.col("helaarspersoner")),
+        kr_pr_helaarsperson=pl.when(pl.col("helaarspersoner") > 0).then(
+            pl.col("udgift") / pl.col("helaarspersoner") * 365 / max(talte, 1)),
         kr_pr_borger=pl.when(pl.col("borgere") > 0).then(pl.col("udgift") / pl.col("borgere")),
     ).select(*by, "udgift", "borgere", "helaarspersoner", "kr_pr_helaarsperson", "kr_pr_borger")
     return _sort_paragraf(out, by)
@@ -284,6 +239,11 @@ class Budgetopfoelgning:
     antagelse_sidste_aar: str
     kilde: str
     har_budget: bool
+
+    @property
+    def over_budget(self) -> list[str]:
+        """The paragraffer whose prognose is over the limit (the page's warning)."""
+        return self.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list() if self.har_budget else []
 
 
 def budget(ds: Dataset, aar: int, kommuner: Sequence[str] = ()) -> pl.LazyFrame:
@@ -487,6 +447,25 @@ class OekonomiSide:
     budget: Budgetopfoelgning
     sammenligning: pl.DataFrame
 
+    def budget_vist(self, graense: int | None = None) -> pl.DataFrame:
+        """The budget table for display: forbrug and the figures derived from it hidden ('x') for a
+        paragraf whose udgift is hidden in the unit-cost table (few borgere), so it cannot be read there
+        (issue 23)."""
+        t = self.budget.tabel
+        b = self.enhedsudgift.select(pl.col("paragraf").cast(pl.String), pl.col("borgere").alias("_borgere"))
+        t = t.with_columns(pl.col("paragraf").cast(pl.String)).join(b, on="paragraf", how="left")
+        g = graense or suppression.threshold()
+        skjul = [c for c in ("forbrug", "forbrugsprocent", "prognose_tempo", "prognose_procent", "afvigelse")
+                 if c in t.columns]
+        vist = vis_tabel(t.drop("_borgere"), count_col=None, graense=g)
+        small = ((t["_borgere"] > 0) & (t["_borgere"] < g)).fill_null(False)
+        return vist.with_columns(pl.when(pl.Series(small)).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c))
+                                 .alias(c) for c in skjul)
+
+    def udgift_fordelt(self, dim: str) -> pl.DataFrame:
+        """vaerdi, udgift of one dimension (kategori, konto, handle-/betalingskommune)."""
+        return self.dimension.filter(pl.col("dimension") == dim).drop("dimension")
+
 
 def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None,
          graense_pct: float = 110.0) -> OekonomiSide:
@@ -507,3 +486,31 @@ def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None
     return OekonomiSide(p, kommune, kilde(sel), frames[0], frames[1], frames[2], frames[3],
                         budgetopfoelgning(ds, p.aar, p.til, paa, (kommune,) if kommune else (), graense_pct),
                         frames[4])
+
+
+# --------------------------------------------------------------------------------------------
+# the `oekonomi` command's table: the Økonomi page's unit costs for one period and grouping
+
+PR = {"paragraf": "paragraf", "tilbudstype": "tilbudstype", "konto": "konto", "tilbud": "tilbud_id"}
+
+
+@dataclass(frozen=True)
+class OekonomiTabel:
+    periode: Periode
+    paa: dt.date
+    pr: str
+    tabel: pl.DataFrame  # gruppe, udgift, borgere, helaarspersoner, kr_pr_helaarsperson, kr_pr_borger[, talt_til]
+
+
+def tabel(ds: Dataset, periode: Periode, paa: dt.date, pr: str = "paragraf") -> OekonomiTabel:
+    """Udgift, borgere, helårspersoner and unit costs per group for the period: enhedsudgift, the same
+    function as the Økonomi page's tables (side()); a partial period carries its last counted day in
+    `talt_til`."""
+    if pr not in PR:
+        raise ValueError(f"ukendt gruppering '{pr}' (brug {', '.join(PR)})")
+    col = PR[pr]
+    df = enhedsudgift(ds, periode.fra, periode.til, paa, by=(col,)).collect()
+    df = df.rename({col: "gruppe"}).with_columns(pl.col("gruppe").cast(pl.String))
+    if periode.delvis(paa):
+        df = df.with_columns(talt_til=pl.lit(periode.effektiv_til(paa), dtype=pl.Date))
+    return OekonomiTabel(periode, paa, pr, df)

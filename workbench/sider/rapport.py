@@ -23,7 +23,7 @@ from workbench.data.config import ConfigError, config_dir, load_yaml
 from workbench.data.dataset import Dataset, udtraeksdato
 from workbench.sider.oekonomi import Periode
 from workbench.format.output import dansk_tal, map_values
-from workbench.regler.periods import dansk_dato
+from workbench.regler.periods import dansk_dato, minus_aar
 
 NIVEAUER = ("politisk", "administrativ", "drift")
 SEKTIONER = {
@@ -117,7 +117,7 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     til = p.effektiv_til(paa)
     ly = p.sidste_aar()
     now = oekonomi.enhedsudgift(ds, p.fra, p.til, paa).collect()
-    before = oekonomi.enhedsudgift(ds, ly.fra, ly.til, min(paa, _minus_year(til))).collect()
+    before = oekonomi.enhedsudgift(ds, ly.fra, ly.til, min(paa, minus_aar(til))).collect()
     tab = _change(now, before, "paragraf", ["borgere", "helaarspersoner"])
     tab = oekonomi._sort_paragraf(tab.lazy(), ["paragraf"]).collect().with_columns(
         aendring=pl.col("borgere") - pl.col("borgere_sidste_aar"))
@@ -138,19 +138,12 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
                         "helaarspersoner": f"Helårspersoner {p.label()}",
                         "helaarspersoner_sidste_aar": f"Helårspersoner {ly.label()}"})
     noter = [f"Unikke borgere med mindst én dag med en ydelse under paragraffen i perioden; en borger under to "
-             f"paragraffer tæller under begge. Helårspersoner = dækkede dage / periodens dage. Sammenlignet med "
+             f"paragraffer tæller under begge. Helårspersoner = dækkede dage / periodens talte dage (t.o.m. referencedatoen). Sammenlignet med "
              f"samme periode sidste år ({ly.label()}{', til samme dato' if til < p.til else ''})."]
     if total is not None and total.height:
         noter.append(f"I alt {dansk_tal(total['borgere'][0])} unikke borgere (en borger tæller én gang).")
     return Sektion("antal", SEKTIONER["antal"], tuple(noter), (Tabel("Borgere og helårspersoner pr. paragraf", vist),),
                    data={"enhedsudgift": now, "sidste_aar": before})
-
-
-def _minus_year(d: dt.date) -> dt.date:
-    try:
-        return d.replace(year=d.year - 1)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year - 1, day=28)
 
 
 def _udgift(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
@@ -225,7 +218,7 @@ def _maalgrupper(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     til = p.effektiv_til(paa)
     ly = p.sidste_aar()
     now = count(p.fra, til, paa)
-    before = count(ly.fra, _minus_year(til), min(paa, _minus_year(til)))
+    before = count(ly.fra, minus_aar(til), min(paa, minus_aar(til)))
     tab = _change(now, before, "maalgruppe", ["borgere"]).with_columns(
         aendring=pl.col("borgere") - pl.col("borgere_sidste_aar")).sort("borgere", descending=True)
     g = suppression.threshold()
@@ -240,21 +233,40 @@ def _maalgrupper(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
                    (Tabel("Primære målgrupper", vist),), data={"maalgrupper": tab})
 
 
-def _kvalitet(ds: Dataset, paa: dt.date) -> Sektion:
+def overlap_i_perioden(pairs: pl.LazyFrame, p: Periode, paa: dt.date) -> pl.LazyFrame:
+    """Overlap pairs restricted to the period's counted days (contract, "A period"): overlapping days
+    inside fra..min(til, paa), kroner = those days × the pair's daily price; pairs without such a day
+    are left out."""
+    lo, hi = p.fra, p.effektiv_til(paa)
+    s = pl.max_horizontal("overlap_start", pl.lit(lo, dtype=pl.Date))
+    e = pl.min_horizontal("overlap_slut", pl.lit(hi, dtype=pl.Date))
+    dage = ((e - s).dt.total_days() + 1).cast(pl.Int64)
+    return (pairs.with_columns(_dage=dage)
+            .filter(pl.col("_dage") > 0)
+            .with_columns((pl.col("kroner") / pl.col("overlap_dage") * pl.col("_dage")).fill_nan(0.0).alias("kroner"),
+                          pl.col("_dage").alias("overlap_dage"))
+            .drop("_dage"))
+
+
+def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     from workbench.regler import kvalitet, overlap
 
     found = kvalitet.findings(ds, paa)
     rules = kvalitet.counts_by_rule(found).filter(pl.col("fund") > 0).collect()
-    money = overlap.money_per_rule(overlap.overlap_pairs(ds.ydelser, paa)).collect()
-    vist = suppression.suppress_table(rules.select("titel", "alvor", "fund", "borgere"), ["borgere"]).with_columns(
-        pl.col("fund").cast(pl.String)).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
+    money = overlap.money_per_rule(overlap_i_perioden(overlap.overlap_pairs(ds.ydelser, paa), p, paa)).collect()
+    # fund beside a suppressed borger count would reveal it (issue 23): hidden ('x') there, then '<g'
+    vist = suppression.suppress_table(
+        suppression.suppress_table(rules.select("titel", "alvor", "fund", "borgere"), ["fund"], count_col="borgere"),
+        ["borgere"]).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
     vist_m = oekonomi.vis_tabel(money.select("regel", "borgere", "par", "dage", "kroner")).rename(
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
     total = money["kroner"].sum() if money.height else 0.0
     return Sektion("kvalitet", SEKTIONER["kvalitet"],
-                   (f"Status på referencedatoen {dansk_dato(paa)}. Potentielle overlap med kroner i spil i alt: "
-                    f"{dansk_tal(total)} kr. (den billigste ydelses dagspris × overlappets dage).",),
-                   (Tabel("Datakvalitet: fund pr. regel", vist), Tabel("Overlap pr. regel", vist_m)),
+                   (f"Datakvalitetsfund: status på referencedatoen {dansk_dato(paa)}. Potentielle overlap i perioden "
+                    f"{p.label_paa(paa)} med kroner i spil i alt: {dansk_tal(total)} kr. (den billigste ydelses "
+                    f"dagspris × overlappets dage i perioden).",),
+                   (Tabel(f"Datakvalitet: fund pr. regel på referencedatoen {dansk_dato(paa)}", vist),
+                    Tabel("Overlap pr. regel i perioden", vist_m)),
                    data={"regler": rules, "overlap": money})
 
 
@@ -316,7 +328,7 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
         elif key == "maalgrupper":
             sektioner.append(_maalgrupper(sel, p, paa))
         elif key == "kvalitet":
-            sektioner.append(_kvalitet(sel, paa))
+            sektioner.append(_kvalitet(sel, p, paa))
         elif key == "sammenligning":
             sektioner.append(_sammenligning(ds, p, paa, kommune))
         elif key == "resultater":
@@ -374,6 +386,24 @@ RESULTATER_KOLONNER = {
 }
 
 
+def resultater_vist(tab: pl.DataFrame, graense: int | None = None) -> pl.DataFrame:
+    """The report's Resultater table through workbench.regler.suppression's pattern: "Mål fulgt op" is
+    the sum of Opnået and Ikke opnået and is their row total, so a suppressed part gets a complementary
+    cell ('x') and cannot be recovered as total minus the other part (issue 20 item 7)."""
+    t = tab.select(list(RESULTATER_KOLONNER)).with_columns(
+        pl.col("gruppe").cast(pl.String), maal=pl.col("opnaaet") + pl.col("ikke_opnaaet"))
+    g = graense or suppression.threshold()
+    maal = suppression.suppress_crosstab(t.select("gruppe", "opnaaet", "ikke_opnaaet", "maal"), "gruppe",
+                                         ["opnaaet", "ikke_opnaaet"], total_col="maal", total_row=None, graense=g)
+    udv = suppression.suppress_crosstab(t.select("gruppe", "forbedret", "uaendret", "forvaerret"), "gruppe",
+                                        ["forbedret", "uaendret", "forvaerret"], total_col=None, total_row=None,
+                                        graense=g)
+    borgere = suppression.suppress_table(t.select("gruppe", "borgere"), ["borgere"], graense=g)
+    return (borgere.join(udv, on="gruppe", how="left", maintain_order="left")
+            .join(maal, on="gruppe", how="left", maintain_order="left")
+            .select(list(RESULTATER_KOLONNER)).rename(RESULTATER_KOLONNER))
+
+
 def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     """Udvikling i funktionsevne and målopfyldelse per paragraf over the period: the Resultater page's
     function (workbench.sider.resultater.resultater), every count suppressed for publication."""
@@ -385,7 +415,7 @@ def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     tab = resultater.resultater(ds, "paragraf", p.fra, til).collect()
     if tab.is_empty():
         return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",), data={"resultater": tab})
-    vist = oekonomi.vis_tabel(tab.select(list(RESULTATER_KOLONNER)), count_col="*").rename(RESULTATER_KOLONNER)
+    vist = resultater_vist(tab)
     noter = (f"Borgere med et vurderet undertema under Aktivitet og deltagelse; udvikling fra niveauet ved "
              f"start til niveauet {dansk_dato(til)} (samme beregning som siden Resultater). Mål fulgt op i "
              "perioden, målt status bedømt ved opfølgningen.",)
@@ -416,9 +446,9 @@ def render_html(r: Rapport) -> str:
     gen = r.genereret.strftime("%d-%m-%Y kl. %H:%M")
     front = f"""<div class="forside">
 <h1>{udskrift.e(r.titel)}</h1>
-<div class="under">{udskrift.e(r.kommune_navn)} · periode {udskrift.e(r.periode.label())}</div>
+<div class="under">{udskrift.e(r.kommune_navn)} · periode {udskrift.e(r.periode.label_paa(r.paa))}</div>
 <table class="meta">
-<tr><td>Periode</td><td>{udskrift.e(r.periode.label())} ({dansk_dato(r.periode.fra)}–{dansk_dato(r.periode.til)})</td></tr>
+<tr><td>Periode</td><td>{udskrift.e(r.periode.label_paa(r.paa))} ({dansk_dato(r.periode.fra)}–{dansk_dato(r.periode.til)})</td></tr>
 <tr><td>Niveau</td><td>{udskrift.e(r.niveau)}</td></tr>
 <tr><td>Udtræksdato</td><td>{dansk_dato(r.udtraeksdato)}</td></tr>
 <tr><td>Referencedato</td><td>{dansk_dato(r.paa)}</td></tr>
@@ -435,9 +465,22 @@ def render_html(r: Rapport) -> str:
         html += [f"<div class='chart'>{udskrift.altair_svg(c)}</div>" for c in s.diagrammer]
         html += [_table_html(t) for t in s.tabeller]
         parts.append("".join(html) + "</div>")
-    fod = f"{r.titel} · {r.kommune_navn} · {r.periode.label()} · datasæt {r.datasaet_version}"
-    return udskrift.page(f"{r.titel} {r.periode.label()}", "\n".join(parts), RAPPORT_CSS, fod=fod)
+    fod = f"{r.titel} · {r.kommune_navn} · {r.periode.label_paa(r.paa)} · datasæt {r.datasaet_version}"
+    return udskrift.page(f"{r.titel} {r.periode.label_paa(r.paa)}", "\n".join(parts), RAPPORT_CSS, fod=fod)
 
 
 def to_pdf(r: Rapport) -> bytes:
     return udskrift.to_pdf(render_html(r))
+
+
+def tilsyn_token(engine) -> str:
+    """A key that changes whenever the stored ledelsestilsyn change (a new audit, a new status or a new
+    answer): the report's cache includes it, so a cached report never shows a stale tilsyn section."""
+    if engine is None:
+        return ""
+    from workbench.lager import tilsyn_store
+
+    tilsyn_store.ensure_tables(engine)
+    heads = [(str(getattr(a, "audit_id", getattr(a, "id", ""))), getattr(a, "version", None), tilsyn_store.status(a))
+             for a in tilsyn_store.audits(engine)]
+    return f"{sorted(map(str, heads))}|{tilsyn_store.answers(engine).height}"

@@ -28,7 +28,7 @@ def side(principal: access.Principal, periode: str, kommune: str | None, paa: dt
 
 @st.cache_resource(show_spinner="Danner rapporten …", max_entries=8)
 def _rapport(version: str, principal_key: str, niveau: str, periode: str, kommune: str | None, paa_iso: str,
-             udtraek_iso: str, _ds: Dataset) -> tuple[rapport.Rapport, str]:
+             udtraek_iso: str, tilsyn: str, _ds: Dataset) -> tuple[rapport.Rapport, str]:
     from data_model import db
 
     r = rapport.build(_ds, niveau, periode, dt.date.fromisoformat(paa_iso), kommune,
@@ -39,9 +39,14 @@ def _rapport(version: str, principal_key: str, niveau: str, periode: str, kommun
 
 def rapport_html(principal: access.Principal, niveau: str, periode: str, kommune: str | None,
                  paa: dt.date) -> tuple[rapport.Rapport, str]:
+    from data_model import db
+
     ds = data.scoped_dataset(principal)
+    # the stored tilsyn are live state: their token is part of the key (issue 21: no stale report)
+    token = rapport.tilsyn_token(db.get_engine(db.database_url(data.data_path()))) \
+        if "tilsyn" in rapport.load_rapport_config().niveauer[niveau][1] else ""
     return _rapport(ds.version, principal.key, niveau, periode, kommune, paa.isoformat(),
-                    data.data_date().isoformat(), ds)
+                    data.data_date().isoformat(), token, ds)
 
 
 @st.cache_data(show_spinner="Laver PDF …", max_entries=8)
