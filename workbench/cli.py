@@ -27,6 +27,7 @@ COMMANDS = {
     "tilbud": ("tilbud", "ét tilbuds borgere, udvikling, målopfyldelse, opfølgning og belægning"),
     "resultater": ("resultater", "udvikling og målopfyldelse pr. gruppe"),
     "rapport": ("rapport", "statusrapport som PDF/HTML"),
+    "servicemaal": ("servicemaal", "sagsbehandlingstid mod servicemål og klagesagsstatistik"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),
     "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),
