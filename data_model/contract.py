@@ -81,6 +81,7 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         Col("ydelse", "str", True), Col("startdato", "date", True), Col("slutdato", "date"),
         Col("registreringsdato", "date"), Col("bevillingsdato", "date"), Col("tilbud_id", "str"),
         Col("sagsafgoerelse_id", "str"), Col("timer_pr_uge", "float"), Col("maanedlig_udgift", "float"),
+        Col("ansoegningsdato", "date"),
     ], key=("ydelse_id",)),
     _t("tilbud", [
         Col("tilbud_id", "str", True), Col("navn", "str", True), Col("tilbudstype", "code:tilbudstyper", True),
@@ -95,6 +96,11 @@ TABLES: dict[str, Table] = {t.name: t for t in [
         Col("aar", "int", True), Col("paragraf", "paragraf", True), Col("beloeb", "float", True),
         Col("konto", "str"), Col("kommunekode", "kommune"),
     ], optional=True),
+    _t("klager", [
+        Col("klage_id", "str", True), Col("borger_id", "str", True), Col("paragraf", "paragraf", True),
+        Col("modtaget", "date", True), Col("afgjort", "date"), Col("resultat", "code:klage_resultater"),
+        Col("instans", "code:klage_instanser"), Col("sagsafgoerelse_id", "str"),
+    ], optional=True, key=("klage_id",)),
 ]}
 
 # The tables a dataset must have (the optional ones may be absent).

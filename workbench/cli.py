@@ -28,6 +28,7 @@ COMMANDS = {
     "resultater": ("resultater", "udvikling og målopfyldelse pr. gruppe"),
     "rapport": ("rapport", "statusrapport som PDF/HTML"),
     "oekonomi": ("oekonomi", "udgift, helårspersoner og enhedsudgift pr. gruppe i en periode"),
+    "servicemaal": ("servicemaal", "sagsbehandlingstid mod servicemål og klagesagsstatistik"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),
     "adgangslog": ("adgangslog", "adgangslog: udtræk og sletning efter opbevaringsperiode"),

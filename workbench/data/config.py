@@ -101,6 +101,10 @@ class CodeLists:
     # FFB ydelsesgrupper (grouping nodes of the ydelse tree that are not reportable, e.g.
     # 'Socialpædagogisk støtte') -> the reportable ydelser under them
     ydelsesgrupper: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # config/klager.yaml: the klager table's code lists and their export spellings (lower case -> label)
+    klage_resultater: tuple[str, ...] = ()
+    klage_instanser: tuple[str, ...] = ()
+    kode_aliaser: dict[str, dict[str, str]] = field(default_factory=dict)
 
     IKKE_VURDERET = "Ikke vurderet"
 
@@ -290,7 +294,34 @@ def _load_codelists(directory: Path, seen: list[str] | None = None) -> CodeLists
         driftsformer=driftsformer, paragraffer=tuple(paragraffer), paragraf_info=info,
         ydelser_per_paragraf=ypp, paragraf_alias=alias, uuid_label=uuid_label, unconfirmed=unconfirmed,
         ydelsesgrupper={k: tuple(v) for k, v in ydelsesgrupper.items()},
+        **_load_klagekoder(directory, seen),
     )
+
+
+def _load_klagekoder(directory: Path, seen: list[str] | None = None) -> dict[str, Any]:
+    """config/klager.yaml: resultater and instanser (label + aliaser), validated (no duplicates)."""
+    kf = "klager.yaml"
+    data = load_yaml(kf, directory, seen)
+    out: dict[str, Any] = {"kode_aliaser": {}}
+    for key, name in (("resultater", "klage_resultater"), ("instanser", "klage_instanser")):
+        rows = require(data, key, kf)
+        if not isinstance(rows, list) or not rows:
+            raise ConfigError(f"{kf}: '{key}' skal være en ikke-tom liste")
+        labels: list[str] = []
+        aliases: dict[str, str] = {}
+        for n, row in enumerate(rows):
+            label = str(require(row, "label", kf, f"{key}[{n}]."))
+            if label in labels:
+                raise ConfigError(f"{kf}: '{label}' står to gange under '{key}'")
+            labels.append(label)
+            for alias in [label, *(row.get("aliaser") or [])]:
+                a = str(alias).strip().lower()
+                if aliases.get(a, label) != label:
+                    raise ConfigError(f"{kf}: aliaset '{alias}' peger på både '{aliases[a]}' og '{label}'")
+                aliases[a] = label
+        out[name] = tuple(labels)
+        out["kode_aliaser"][name] = aliases
+    return out
 
 
 @dataclass(frozen=True)

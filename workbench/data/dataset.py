@@ -168,6 +168,10 @@ def _parse(col: Col, source: pl.DataType, codes: CodeLists) -> tuple[pl.Expr, pl
         if name == "koen":
             mapping.update({"k": "K", "m": "M", "kvinde": "K", "mand": "M"})
         t = s.replace(mapping) if mapping else s
+        aliases = getattr(codes, "kode_aliaser", {}).get(name)
+        if aliases:  # export spellings (config/klager.yaml), matched without regard to case
+            low = s.str.strip_chars().str.to_lowercase()
+            t = pl.when(low.is_in(list(aliases))).then(low.replace(aliases)).otherwise(t)
         # A non-strict cast to the Enum turns every value outside the code list into null (rejected).
         parsed = t.cast(target, strict=False)
     else:  # str

@@ -696,8 +696,12 @@ def _write_version(tmp: Path, checked: list[_Checked], final_dir: Path,
     # a version's rejected rows stay in karantaene/, as before.
     from workbench.data import manifest
 
+    # The empty rejected frame has the shape validating the stored Parquet gives (its columns are the
+    # stored ones, not the source's: a source without an optional column stores it as null).
+    empty_rejected = {c.table: type_table(pl.scan_parquet(tmp / f"{c.table}.parquet").head(0), TABLES[c.table],
+                                          codes or load_codes(), c.table)[1].collect() for c in checked}
     manifest.write_manifest(tmp, {c.table: c.accepted for c in checked},
-                            {c.table: c.rejected.head(0) for c in checked}, udtraeksdato=udtraeksdato, codes=codes)
+                            empty_rejected, udtraeksdato=udtraeksdato, codes=codes)
     return reports
 
 
