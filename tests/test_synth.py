@@ -25,7 +25,7 @@ from workbench.data.dataset import open_dataset
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_X = ROOT / "tests" / "fixtures" / "borger_x"
 TABLES = ("borgere", "maalgrupper", "funktionsevne", "stoettebehov", "indsatsmaal", "opfoelgninger", "ydelser",
-          "tilbud", "betalinger")
+          "tilbud", "betalinger", "klager")
 UD = synth.UDTRAEK_DATO
 
 
@@ -539,3 +539,21 @@ def test_natural_keys_are_unique(demo):
     assert raw["indsatsmaal"].join(raw["borgere"], on="borger_id", how="anti").height == 0
     assert raw["opfoelgninger"].join(raw["indsatsmaal"], on="maal_id", how="anti").height == 0
     assert raw["indsatsmaal"]["opfoelgningsdato"].null_count() == 0
+
+
+def test_demo_has_ansoegningsdato_and_klager_for_servicemaal(demo):
+    """Issue 22: the demo carries ansoegningsdato (realistic spread, some over the servicemål, the
+    manifest's few after the bevillingsdato) and a klager table in the contract's code lists."""
+    ds, raw, manifest = demo
+    y = raw["ydelser"].filter(pl.col("ansoegningsdato").is_not_null())
+    days = (y["bevillingsdato"] - y["ansoegningsdato"]).dt.total_days()
+    after = y.filter(pl.col("ansoegningsdato") > pl.col("bevillingsdato"))
+    assert set(after["ydelse_id"]) == {r["ydelse_id"] for r in manifest["ansoegning_efter_bevilling"]}
+    assert 0 < after.height <= 5
+    ok = days.filter(days >= 0)
+    assert ok.median() < 42 < ok.max()  # most within weeks, some beyond a servicemål
+    k = raw["klager"]
+    assert k.height == manifest["klager"]["i_alt"] > 0
+    assert ds.rejected_counts() == {}
+    assert set(k["resultat"].drop_nulls()) <= {"Stadfæstet", "Ændret", "Ophævet", "Hjemvist", "Afvist",
+                                               "Genvurderet af kommunen"}

@@ -1094,6 +1094,65 @@ class _Generator:
         return tables, manifest
 
     # ---------------------------------------------------------------------------------- tables
+    def ansoegning(self, yd: pl.DataFrame) -> pl.DataFrame:
+        """ydelser.ansoegningsdato (contract, optional): sagsbehandlingstid = bevillingsdato minus it.
+        Most cases are decided in 1-8 weeks (config servicemaal_dage per paragraf, else 42 days), a share
+        `ansoegning.andel_over_servicemaal` over the servicemål, and `ansoegning.efter_bevilling` ydelser
+        get an ansoegningsdato after the bevillingsdato (a data error kvalitet reports); Borger X has none."""
+        from workbench.regler import servicemaal as sm
+
+        cfg = self.c.get("ansoegning", {}) or {}
+        over = float(cfg.get("andel_over_servicemaal", 0.08))
+        maal = sm.load_servicemaal()
+        rng = random.Random(self.seed * 7919 + 13)
+        out, efter = [], []
+        n_efter = int(cfg.get("efter_bevilling", 3))
+        for yid, bid, par, bev in yd.select("ydelse_id", "borger_id", "paragraf", "bevillingsdato").iter_rows():
+            if bev is None or bid == "X":
+                out.append(None)
+                continue
+            grense = int(maal.get(par, 42))
+            r = rng.random()
+            if len(efter) < n_efter and bev >= HISTORIK_FRA and r < 0.01:
+                out.append(bev + dt.timedelta(days=rng.randint(3, 30)))
+                efter.append({"borger_id": bid, "ydelse_id": yid, "paragraf": par})
+                continue
+            days = grense + rng.randint(5, 60) if r < over else max(1, int(rng.triangular(3, grense, grense * 0.5)))
+            out.append(bev - dt.timedelta(days=days))
+        self.ansoegning_efter_bevilling = efter
+        return yd.with_columns(pl.Series("ansoegningsdato", out, dtype=pl.Date))
+
+    def klager(self, yd: pl.DataFrame) -> pl.DataFrame:
+        """The optional `klager` table: complaints over a share of the decisions (`klager.andel`), received
+        5-40 days after the bevilling; Ankestyrelsen decides 60-200 days later (undecided when that is
+        after the extraction date), with results weighted like Ankestyrelsen's published statistics; a
+        quarter are the kommune's own genvurdering."""
+        cfg = self.c.get("klager", {}) or {}
+        andel = float(cfg.get("andel", 0.03))
+        weights = cfg.get("resultater", {"Stadfæstet": 60, "Ændret": 10, "Ophævet": 5, "Hjemvist": 15, "Afvist": 10})
+        rng = random.Random(self.seed * 104723 + 29)
+        rows = []
+        for yid, bid, par, bev, sag in yd.select("ydelse_id", "borger_id", "paragraf", "bevillingsdato",
+                                                 "sagsafgoerelse_id").iter_rows():
+            if bev is None or bid == "X" or bev < HISTORIK_FRA or rng.random() >= andel:
+                continue
+            modtaget = bev + dt.timedelta(days=rng.randint(5, 40))
+            if modtaget > UDTRAEK_DATO:
+                continue
+            if rng.random() < 0.25:
+                instans, resultat = "Kommunen", "Genvurderet af kommunen"
+                afgjort = modtaget + dt.timedelta(days=rng.randint(7, 28))
+            else:
+                instans = "Ankestyrelsen"
+                resultat = rng.choices(list(weights), [float(w) for w in weights.values()])[0]
+                afgjort = modtaget + dt.timedelta(days=rng.randint(60, 200))
+            if afgjort > UDTRAEK_DATO:
+                afgjort, resultat = None, None
+            rows.append((f"K{len(rows) + 1:05d}", bid, par, modtaget, afgjort, resultat, instans, sag))
+        return _frame(rows, {"klage_id": pl.String, "borger_id": pl.String, "paragraf": pl.String,
+                             "modtaget": pl.Date, "afgjort": pl.Date, "resultat": pl.String, "instans": pl.String,
+                             "sagsafgoerelse_id": pl.String})
+
     def build_tables(self, borgere: list[Borger]) -> dict[str, pl.DataFrame]:
         def dates(values: list) -> pl.Series:
             return pl.Series(values, dtype=pl.Date)
@@ -1155,18 +1214,19 @@ class _Generator:
                                          "status_paa_indsats": pl.String, "note": pl.String})
         yd = [(y.ydelse_id, b.borger_id, y.paragraf, y.ydelse, y.start, y.slut, y.reg, y.bev, y.tilbud_id, y.sag,
                y.timer, y.udgift) for b in borgere for y in b.ydelser] + bx["ydelser"]
-        t["ydelser"] = _frame(yd, YD_SCHEMA)
+        t["ydelser"] = self.ansoegning(_frame(yd, YD_SCHEMA))
         t["tilbud"] = pl.concat([pl.DataFrame(self.tilbud_rows, schema=TILBUD_SCHEMA), _frame(bx["tilbud"], TILBUD_SCHEMA)])
         self.bar.show(0.8, "betalinger")
         t["betalinger"] = self.betalinger(t["ydelser"], borgere)
         t["budget"] = self.budget(t["betalinger"], t["borgere"])
+        t["klager"] = self.klager(t["ydelser"])
         sort_keys = {
             "borgere": ["borger_id"], "maalgrupper": ["borger_id", "dato", "primaer", "maalgruppe"],
             "funktionsevne": ["borger_id", "dato", "omraade", "tema", "undertema"],
             "stoettebehov": ["borger_id", "dato", "tema"], "indsatsmaal": ["maal_id"],
             "opfoelgninger": ["maal_id", "dato"], "ydelser": ["ydelse_id"], "tilbud": ["tilbud_id"],
             "betalinger": ["borger_id", "paragraf", "maaned"],
-            "budget": ["aar", "kommunekode", "paragraf"],
+            "budget": ["aar", "kommunekode", "paragraf"], "klager": ["klage_id"],
         }
         for name, keys in sort_keys.items():
             desc = [k == "primaer" for k in keys]
@@ -1330,6 +1390,12 @@ class _Generator:
             "databrud": databrud,
             "legitime": legit,
             "budget": self.budget_info,
+            # servicemål and klager (issue 22): the ydelser whose ansoegningsdato lies after the
+            # bevillingsdato (left out of sagsbehandlingstid), and the complaints per instans/resultat
+            "ansoegning_efter_bevilling": sorted(self.ansoegning_efter_bevilling, key=lambda r: r["ydelse_id"]),
+            "klager": {"i_alt": t["klager"].height,
+                       "pr_resultat": {str(k): v for k, v in t["klager"].group_by("resultat").len()
+                                       .sort("resultat", nulls_last=True).iter_rows()}},
         }
 
     def legitimate(self, borgere: list[Borger]) -> dict:
