@@ -362,8 +362,10 @@ def test_ottetalskontrol(tmp_path):
     months = ["2023-01", "2023-02", "2023-04", "2023-05", "2023-06", "2023-07"]
     d = make_dir(tmp_path, ydelser=yd, betalinger=[pay("X", P85, m) for m in months]
                  + [pay("X", "SEL 85", "2023-08", "0")])      # a zero payment is no payment
-    assert found(d, rules=["betaling_uden_ydelse", "ydelse_uden_betaling"]) == [
-        ("betaling_uden_ydelse", "betalinger", "X|SEL §85|2023-07"),
+    # 2023-07 is after Y1 ended: a payment outside the ydelse's period (contract 8-talskontrol), not a
+    # payment without any ydelse
+    assert found(d, rules=["betaling_uden_ydelse", "ydelse_uden_betaling", "betaling_uden_for_periode"]) == [
+        ("betaling_uden_for_periode", "betalinger", "X|SEL §85|2023-07"),
         ("ydelse_uden_betaling", "ydelser", "X|SEL §85|2023-03"),
     ]
     table = reconcile.ottetalskontrol(open_dataset(d), PAA).collect()
@@ -371,16 +373,38 @@ def test_ottetalskontrol(tmp_path):
     assert table["paragraf"].unique().to_list() == [P85]          # §103 is not in the payment extract
     assert table["maaned"].to_list() == ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05", "2023-06", "2023-07"]
     assert table.filter(pl.col("maaned") == "2023-03").row(0)[2:] == (1, 0, 0, 1, 0)
-    besked = kvalitet.findings(open_dataset(d), PAA, rules=["betaling_uden_ydelse"]).collect()["besked"][0]
-    assert "2023-07" in besked and "SEL §85" in besked
+    besked = kvalitet.findings(open_dataset(d), PAA, rules=["betaling_uden_for_periode"]).collect()["besked"][0]
+    assert "2023-07" in besked and "SEL §85" in besked and "4.800 kr." in besked
 
 
 def test_ottetalskontrol_clean_and_absent(tmp_path, borger_x_dir):
-    months = ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05", "2023-06"]
-    d = make_dir(tmp_path, betalinger=[pay("X", P85, m) for m in months])
+    months = ["2023-01", "2023-02", "2023-03", "2023-04", "2023-05"]
+    # Y1 (4 800 kr./month) ends 01-06-2023: June is one day of thirty, 160 kr.
+    d = make_dir(tmp_path, betalinger=[pay("X", P85, m) for m in months] + [pay("X", P85, "2023-06", "160")])
     assert found(d) == []
     # Without betalinger there is nothing to compare.
     assert reconcile.ottetalskontrol(open_dataset(borger_x_dir), PAA).collect().height == 0
+
+
+def test_ottetalskontrol_amounts_and_kontering(tmp_path):
+    """Issue 22 item 4, hand-computed: a month paid under the wrong paragraf is ONE forkert_paragraf
+    (not two absences); an amount off by more than 10 % and 500 kr. is beloeb_afviger with the
+    difference; within tolerance and correctly paid months give nothing."""
+    yd = [ydelse("Y1", start="2023-01-01", slut="2023-04-30", udgift="4800"),
+          ydelse("Y2", paragraf=P103, navn="Service", start="2023-01-01", slut="2023-04-30", udgift="3000")]
+    bet = [pay("X", P85, "2023-01"), pay("X", P103, "2023-01", "3000"),      # correct
+           pay("X", "SEL §104", "2023-02", "4800"), pay("X", P103, "2023-02", "3000"),  # §85's month under §104
+           pay("X", P85, "2023-03", "5200"), pay("X", P103, "2023-03", "3000"),   # +400: within 500 kr.
+           pay("X", P85, "2023-04", "6000"), pay("X", P103, "2023-04", "3000")]   # +1 200 and +25 %
+    d = make_dir(tmp_path, ydelser=yd, betalinger=bet)
+    assert found(d) == [("beloeb_afviger", "betalinger", "X|SEL §85|2023-04"),
+                        ("forkert_paragraf", "betalinger", "X|SEL §85|2023-02")]
+    ds = open_dataset(d)
+    rows = {r["regel"]: r for r in reconcile.mismatches(ds, PAA).collect().iter_rows(named=True)}
+    assert rows["forkert_paragraf"]["betalt_paragraf"] == "SEL §104" and rows["forkert_paragraf"]["kroner"] == 4800
+    assert rows["beloeb_afviger"]["kroner"] == 1200
+    beskeder = kvalitet.findings(ds, PAA, rules=["forkert_paragraf", "beloeb_afviger"]).collect()["besked"].to_list()
+    assert any("1.200 kr." in b for b in beskeder) and any("konteret under SEL §104" in b for b in beskeder)
 
 
 # --- databrud --------------------------------------------------------------------------------------

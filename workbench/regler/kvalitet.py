@@ -42,8 +42,11 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "primaer_maalgruppe": {"borger_id", "antal", "dato"},
     "dublet": {"tabel", "noegle", "antal"},
     "sen_registrering": {"ydelse_id", "borger_id", "paragraf", "dage", "startdato", "registreringsdato", "graense"},
-    "betaling_uden_ydelse": {"borger_id", "paragraf", "maaned"},
-    "ydelse_uden_betaling": {"borger_id", "paragraf", "maaned"},
+    "betaling_uden_ydelse": {"borger_id", "paragraf", "maaned", "kroner"},
+    "ydelse_uden_betaling": {"borger_id", "paragraf", "maaned", "kroner"},
+    "forkert_paragraf": {"borger_id", "paragraf", "maaned", "kroner", "betalt_paragraf"},
+    "beloeb_afviger": {"borger_id", "paragraf", "maaned", "kroner", "forventet", "betalt"},
+    "betaling_uden_for_periode": {"borger_id", "paragraf", "maaned", "kroner"},
     "databrud": {"maaned", "antal", "forventet", "efterfoelgende"},
     "afvist_raekke": {"tabel", "raekke", "fejl", "borger_id"},
     "vurdering_afviger_maaling": {"maal_id", "borger_id", "undertema", "vurdering", "vurderingsdato", "status",
@@ -98,6 +101,8 @@ class QualityConfig:
     rules: dict[str, QualityRule]
     sen_registrering_dage: int
     databrud: Databrud
+    # 8-talskontrol beloeb_afviger: amounts apart by more than this share AND this many kroner
+    ottetal_tolerance: tuple[float, float] = (0.10, 500.0)
 
     def active(self, rule_id: str) -> bool:
         return self.rules[rule_id].aktiv
@@ -159,7 +164,14 @@ def load_quality_config(directory: Path | str | None = None) -> QualityConfig:
         if isinstance(v, bool) or not isinstance(v, typ) or v < low:
             raise ConfigError(f"{f}: 'indstillinger.databrud.{key}' skal være et tal >= {low}")
         values[key] = v
-    return QualityConfig(rules, n_days, Databrud(**values))
+    ot = ind.get("ottetal") or {}
+    tol = []
+    for key, default in (("tolerance_andel", 0.10), ("tolerance_kr", 500.0)):
+        v = ot.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            raise ConfigError(f"{f}: 'indstillinger.ottetal.{key}' skal være et tal >= 0")
+        tol.append(float(v))
+    return QualityConfig(rules, n_days, Databrud(**values), (tol[0], tol[1]))
 
 
 # --- message building ------------------------------------------------------------------------------
@@ -541,7 +553,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         # otherwise each run it (1.8 s apiece on the national demo).
         got = reconcile.compared(ds, paa)
         cmp = got.collect().rechunk().lazy() if got is not None else None  # rechunk: see reconcile.compared
-    paid = reconcile.mismatches(ds, paa, cmp)
+    paid = reconcile.mismatches(ds, paa, cmp, cfg.ottetal_tolerance)
     memo: dict[str, pl.LazyFrame] = {}
 
     def goals() -> pl.LazyFrame:
@@ -564,8 +576,12 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         "primaer_maalgruppe": ("maalgrupper", lambda: primaer_maalgruppe(ds, paa)),
         "dublet": ("", lambda: dublet(ds)),
         "sen_registrering": ("ydelser", lambda: sen_registrering(ds, cfg.sen_registrering_dage)),
-        "betaling_uden_ydelse": ("betalinger", lambda: reconcile.betaling_uden_ydelse(ds, paa, paid)),
-        "ydelse_uden_betaling": ("ydelser", lambda: reconcile.ydelse_uden_betaling(ds, paa, paid)),
+        "betaling_uden_ydelse": ("betalinger", lambda: reconcile.finding("betaling_uden_ydelse", ds, paa, paid)),
+        "ydelse_uden_betaling": ("ydelser", lambda: reconcile.finding("ydelse_uden_betaling", ds, paa, paid)),
+        "forkert_paragraf": ("betalinger", lambda: reconcile.finding("forkert_paragraf", ds, paa, paid)),
+        "beloeb_afviger": ("betalinger", lambda: reconcile.finding("beloeb_afviger", ds, paa, paid)),
+        "betaling_uden_for_periode": ("betalinger",
+                                      lambda: reconcile.finding("betaling_uden_for_periode", ds, paa, paid)),
         "databrud": ("ydelser", lambda: reconcile.databrud_findings(ds, paa, cfg.databrud)),
         "afvist_raekke": ("", lambda: afvist_raekke(ds)),
         "urimeligt_beloeb": ("", lambda: urimeligt_beloeb(ds)),

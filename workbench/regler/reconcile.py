@@ -46,7 +46,7 @@ def _has_betalinger(ds: Dataset) -> bool:
 
 
 def betaling_months(ds: Dataset) -> pl.LazyFrame:
-    """(borger_id, paragraf, m = month number) with a net payment other than zero in the month."""
+    """(borger_id, paragraf, m = month number, betalt) with a net payment other than zero in the month."""
     text = pl.col("maaned").cast(pl.String)
     return (
         ds.betalinger.select(
@@ -58,7 +58,7 @@ def betaling_months(ds: Dataset) -> pl.LazyFrame:
         .filter(pl.col("m").is_not_null())
         .group_by(MKEY).agg(pl.col("beloeb").sum())
         .filter(pl.col("beloeb") != 0)
-        .select(MKEY)
+        .select(*MKEY, pl.col("beloeb").alias("betalt"))
     )
 
 
@@ -82,6 +82,30 @@ def ydelse_months(ydelser: pl.LazyFrame, paa: dt.date, fra: pl.Expr | int, til: 
     )
 
 
+def _forventet(yd: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
+    """(borger_id, paragraf, m, forventet): the case system's amount for the month -- each ydelse's
+    maanedlig_udgift prorated by the days it covers of the month, summed per borger and paragraf.
+    `yd` carries _fra/_til (month numbers) from the compared bounds."""
+    start = pl.date((pl.col("m") // 12).cast(pl.Int32), (pl.col("m") % 12 + 1).cast(pl.Int8), 1)
+    return (
+        yd.with_columns(slut_eff(paa).alias("_slut"))
+        .filter(pl.col("startdato").is_not_null() & (pl.col("_slut") >= pl.col("startdato")))
+        .with_columns(pl.max_horizontal(_month_index(pl.col("startdato")), pl.col("_fra")).alias("m0"),
+                      pl.min_horizontal(_month_index(pl.col("_slut")), pl.col("_til")).alias("m1"))
+        .filter(pl.col("m0") <= pl.col("m1"))
+        .with_columns(pl.int_ranges("m0", pl.col("m1") + 1, dtype=pl.Int32).alias("m"))
+        .explode("m")
+        .with_columns(start.alias("_ms"))
+        .with_columns(pl.col("_ms").dt.month_end().alias("_me"))
+        .with_columns(
+            ((pl.min_horizontal("_slut", "_me") - pl.max_horizontal("startdato", "_ms")).dt.total_days() + 1)
+            .alias("_dage"),
+            pl.col("_me").dt.day().alias("_mdage"))
+        .group_by(MKEY).agg(
+            (pl.col("maanedlig_udgift").fill_null(0.0) * pl.col("_dage") / pl.col("_mdage")).sum().alias("forventet"))
+    )
+
+
 def _compare_months(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     """borger_id, paragraf, m, i_ydelser, i_betalinger over the compared months and paragraffer."""
     pay = betaling_months(ds)
@@ -91,16 +115,17 @@ def _compare_months(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     paragraffer = pay.select("paragraf").unique()
     yd = (
         ds.ydelser.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
-                          "startdato", "slutdato")
+                          "startdato", "slutdato", pl.col("maanedlig_udgift").cast(pl.Float64))
         .join(paragraffer, on="paragraf", how="semi")
         .join(bounds, how="cross")
     )
-    months = ydelse_months(yd, paa, pl.col("_fra"), pl.col("_til"))
-    pay_in = pay.join(bounds, how="cross").filter(pl.col("m") <= pl.col("_til")).select(MKEY)
+    months = _forventet(yd, paa)
+    pay_in = pay.join(bounds, how="cross").filter(pl.col("m") <= pl.col("_til")).select(*MKEY, "betalt")
     return (
         months.with_columns(pl.lit(True).alias("i_ydelser"))
         .join(pay_in.with_columns(pl.lit(True).alias("i_betalinger")), on=MKEY, how="full", coalesce=True)
-        .with_columns(pl.col("i_ydelser").fill_null(False), pl.col("i_betalinger").fill_null(False))
+        .with_columns(pl.col("i_ydelser").fill_null(False), pl.col("i_betalinger").fill_null(False),
+                      pl.col("forventet").fill_null(0.0), pl.col("betalt").fill_null(0.0))
     )
 
 
@@ -144,35 +169,88 @@ def ottetalskontrol(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None) 
     )
 
 
-def mismatches(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Both kinds of 8-talskontrol finding: regel, noegle (borger|paragraf|YYYY-MM), borger_id,
-    paragraf, maaned. One frame, so the comparison runs once for the two rules. `cmp`: as in
-    ottetalskontrol."""
+FINDING_RULES = ("ydelse_uden_betaling", "betaling_uden_ydelse", "forkert_paragraf", "beloeb_afviger",
+                 "betaling_uden_for_periode")
+FINDING_SCHEMA = {"regel": pl.String, "noegle": pl.String, "borger_id": pl.String, "paragraf": pl.String,
+                  "maaned": pl.String, "kroner": pl.Float64, "betalt_paragraf": pl.String,
+                  "forventet": pl.Float64, "betalt": pl.Float64}
+
+
+def mismatches(ds: Dataset, paa: dt.date, cmp: pl.LazyFrame | None = None,
+               tolerance: tuple[float, float] = (0.10, 500.0)) -> pl.LazyFrame:
+    """Every 8-talskontrol finding (contract "8-talskontrol"): regel, noegle (borger|paragraf|YYYY-MM),
+    borger_id, paragraf, maaned, kroner (at stake), betalt_paragraf, forventet, betalt.
+
+    * forkert_paragraf: the borger has, in the same month, a ydelse-month without payment and a payment
+      under another paragraf without a ydelse: one kontering error (the ydelse's paragraf; kroner = the
+      payment), not two absences;
+    * betaling_uden_for_periode: a payment under a paragraf the borger has a ydelse under, in a month
+      outside that ydelse's start..slut (kroner = the payment);
+    * betaling_uden_ydelse / ydelse_uden_betaling: the remaining one-sided months (kroner = the payment /
+      the case system's prorated amount);
+    * beloeb_afviger: both present, amounts apart by more than `tolerance` (share, kroner) both
+      (kroner = the difference).
+    `cmp`: as in ottetalskontrol; `tolerance` from config/quality_rules.yaml (ottetal)."""
     if not _has_betalinger(ds):
-        return pl.LazyFrame(schema={c: pl.String for c in ("regel", "noegle", "borger_id", "paragraf", "maaned")})
+        return pl.LazyFrame(schema=FINDING_SCHEMA)
+    c = cmp if cmp is not None else _compare_months(ds, paa)
+    only_y = c.filter(pl.col("i_ydelser") & ~pl.col("i_betalinger"))
+    only_b = c.filter(~pl.col("i_ydelser") & pl.col("i_betalinger"))
+    # a kontering error: pair the unpaid ydelse-month with the unexplained payment of the same month
+    # (several on one side: the first by paragraf on each side, the rest stay one-sided)
+    yk = only_y.sort("paragraf").with_columns(pl.int_range(pl.len()).over("borger_id", "m").alias("_k"))
+    bk = only_b.sort("paragraf").with_columns(pl.int_range(pl.len()).over("borger_id", "m").alias("_k"))
+    pairs = yk.join(bk.select("borger_id", "m", "_k", pl.col("paragraf").alias("betalt_paragraf"),
+                              pl.col("betalt").alias("_b")), on=["borger_id", "m", "_k"], how="inner")
+    forkert = pairs.select("borger_id", "paragraf", "m", pl.lit("forkert_paragraf").alias("regel"),
+                           pl.col("_b").abs().alias("kroner"), "betalt_paragraf", "forventet",
+                           pl.col("_b").alias("betalt"))
+    y_rest = only_y.join(pairs.select("borger_id", "paragraf", "m"), on=MKEY, how="anti")
+    b_rest = only_b.join(pairs.select("borger_id", pl.col("betalt_paragraf").alias("paragraf"), "m"),
+                         on=MKEY, how="anti")
+    # a payment outside the period of a ydelse the borger has under the paragraf
+    har = ds.ydelser.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String)).unique()
+    b_rest = b_rest.join(har.with_columns(pl.lit(True).alias("_har")), on=["borger_id", "paragraf"], how="left")
+    one_sided = pl.concat([
+        y_rest.select("borger_id", "paragraf", "m", pl.lit("ydelse_uden_betaling").alias("regel"),
+                      pl.col("forventet").alias("kroner"), pl.lit(None, pl.String).alias("betalt_paragraf"),
+                      "forventet", "betalt"),
+        b_rest.select("borger_id", "paragraf", "m",
+                      pl.when(pl.col("_har").fill_null(False)).then(pl.lit("betaling_uden_for_periode"))
+                      .otherwise(pl.lit("betaling_uden_ydelse")).alias("regel"),
+                      pl.col("betalt").abs().alias("kroner"), pl.lit(None, pl.String).alias("betalt_paragraf"),
+                      "forventet", "betalt"),
+    ])
+    andel, kr = tolerance
+    diff = (pl.col("betalt") - pl.col("forventet")).abs()
+    afviger = c.filter(pl.col("i_ydelser") & pl.col("i_betalinger")
+                       & (diff > andel * pl.col("forventet").abs()) & (diff > kr)).select(
+        "borger_id", "paragraf", "m", pl.lit("beloeb_afviger").alias("regel"), diff.alias("kroner"),
+        pl.lit(None, pl.String).alias("betalt_paragraf"), "forventet", "betalt")
     return (
-        (cmp if cmp is not None else _compare_months(ds, paa))
-        .filter(pl.col("i_ydelser") != pl.col("i_betalinger"))
-        .with_columns(
-            _index_to_text(pl.col("m")).alias("maaned"),
-            pl.when(pl.col("i_ydelser")).then(pl.lit("ydelse_uden_betaling"))
-            .otherwise(pl.lit("betaling_uden_ydelse")).alias("regel"),
-        )
+        pl.concat([forkert, one_sided, afviger])
+        .with_columns(_index_to_text(pl.col("m")).alias("maaned"))
         .select("regel", pl.concat_str(["borger_id", "paragraf", "maaned"], separator="|").alias("noegle"),
-                "borger_id", "paragraf", "maaned")
+                "borger_id", "paragraf", "maaned", pl.col("kroner").round(0), "betalt_paragraf",
+                pl.col("forventet").round(0), pl.col("betalt").round(0))
     )
 
 
-def betaling_uden_ydelse(ds: Dataset, paa: dt.date, found: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """A payment under the paragraf in the month and no ydelse covering it (noegle borger|paragraf|YYYY-MM)."""
-    found = found if found is not None else mismatches(ds, paa)
-    return found.filter(pl.col("regel") == "betaling_uden_ydelse").drop("regel")
+def _kr_tekst(col: str) -> pl.Expr:
+    """Whole kroner as Danish text with a thousands point (12.345; -1.200)."""
+    v = pl.col(col).round(0).cast(pl.Int64)
+    digits = v.abs().cast(pl.String).str.reverse().str.replace_all(r"(\d{3})", "${1}.").str.reverse()
+    digits = digits.str.strip_chars_start(".")
+    return pl.when(v < 0).then(pl.lit("-") + digits).otherwise(digits).alias(col)
 
 
-def ydelse_uden_betaling(ds: Dataset, paa: dt.date, found: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """A ydelse covering the month and no payment under the paragraf (noegle borger|paragraf|YYYY-MM)."""
+def finding(rule: str, ds: Dataset, paa: dt.date, found: pl.LazyFrame | None = None) -> pl.LazyFrame:
+    """One rule's rows of `mismatches` (noegle borger|paragraf|YYYY-MM) for its message: kroner,
+    forventet and betalt as Danish text; `kroner_beloeb` keeps the number."""
     found = found if found is not None else mismatches(ds, paa)
-    return found.filter(pl.col("regel") == "ydelse_uden_betaling").drop("regel")
+    return (found.filter(pl.col("regel") == rule).drop("regel")
+            .with_columns(pl.col("kroner").alias("kroner_beloeb"))
+            .with_columns(_kr_tekst("kroner"), _kr_tekst("forventet"), _kr_tekst("betalt")))
 
 
 # --- databrud --------------------------------------------------------------------------------------
