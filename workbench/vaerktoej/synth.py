@@ -41,7 +41,11 @@ CONFIG_FILE = "demo.yaml"
 
 OVERLAP_KINDS = ("SEL85_ABL105", "SEL85_SEL107", "SEL85_SEL108", "SEL107_SEL108", "DOBBELT", "BOTILBUD_ABL105")
 QUALITY_KINDS = ("ugyldig_ydelse", "under_18", "slut_foer_start", "mangler_tilbud", "opfoelgning_overskredet",
-                 "betaling_uden_ydelse", "ydelse_uden_betaling")
+                 "betaling_uden_ydelse", "ydelse_uden_betaling", "forkert_paragraf", "beloeb_afviger",
+                 "betaling_uden_for_periode")
+# planted on the betalinger table (Generator.betalinger), not on a borger's case
+PAYMENT_KINDS = ("betaling_uden_ydelse", "ydelse_uden_betaling", "forkert_paragraf", "beloeb_afviger",
+                 "betaling_uden_for_periode")
 # Goal-level cases the product handles (issue 20): a follow-up made late, a recorded vurdering that
 # disagrees with the measured status (both ways), a goal that asks for nothing.
 GOAL_KINDS = ("sen_opfoelgning", "vurdering_afviger_maaling", "maal_uden_forventet_aendring")
@@ -817,7 +821,7 @@ class _Generator:
         self.overlap_objs: list[tuple[str, Borger, Yd, Yd]] = []
         self.quality_objs: dict[str, list] = {k: [] for k in QUALITY_KINDS + GOAL_KINDS}
         for kind in DEFECT_KINDS:
-            if kind in ("betaling_uden_ydelse", "ydelse_uden_betaling"):
+            if kind in PAYMENT_KINDS:
                 continue  # planted on the betalinger table later
             need = self.planned[kind]
             fn = getattr(self, f"_plant_{kind.lower()}") if kind not in OVERLAP_KINDS else self._plant_overlap
@@ -1285,10 +1289,63 @@ class _Generator:
             self.used.add(b.idx)
         if len(drop) < n_drop or len(add) < n_add:
             raise RuntimeError("synth: for få borgere til at plante 8-talskontrol-fejl")
+        # the amount and kontering cases of the full 8-talskontrol (contract "8-talskontrol")
+        amount = {(r[0], r[1], r[2]): r[3] for r in in_window.select("borger_id", "paragraf", "maaned", "beloeb")
+                  .with_columns(pl.col("paragraf").cast(pl.String)).iter_rows()}
+        covered_months = {(r[0], str(r[1]), r[2]) for r in bet.select("borger_id", "paragraf", "maaned").iter_rows()}
+        change: dict[tuple, float] = {}  # (borger, paragraf, maaned) -> new amount
+        need = {k: self.planned[k] for k in ("forkert_paragraf", "beloeb_afviger", "betaling_uden_for_periode")}
+        for i in order:
+            if all(len(self.quality_objs[k]) >= n for k, n in need.items()):
+                break
+            b = borgere[i]
+            if b.idx in self.used or b.borger_id not in rows_by_borger:
+                continue
+            rows = sorted(r for r in rows_by_borger[b.borger_id] if (r[0], str(r[1]), r[2]) in amount)
+            have = {y_.paragraf for y_ in b.ydelser}
+            if len(self.quality_objs["forkert_paragraf"]) < need["forkert_paragraf"]:
+                options = [p for p in ("SEL §100", P104, "SEL §97") if p not in have]
+                if not rows or not options:
+                    continue
+                r = rng.choice(rows)
+                key = (r[0], str(r[1]), r[2])
+                change[key] = 0.0
+                bp = rng.choice(options)
+                add.append((r[0], bp, r[2], amount[key]))
+                self.quality_objs["forkert_paragraf"].append((b, (*key, bp)))
+            elif len(self.quality_objs["beloeb_afviger"]) < need["beloeb_afviger"]:
+                big = [r for r in rows if amount[(r[0], str(r[1]), r[2])] >= 2000]
+                if not big:
+                    continue
+                r = rng.choice(big)
+                key = (r[0], str(r[1]), r[2])
+                change[key] = round(amount[key] * rng.uniform(1.4, 1.9), 2)
+                self.quality_objs["beloeb_afviger"].append((b, key))
+            else:
+                ended = [y_ for y_ in b.ydelser if y_.valid() and y_.slut is not None
+                         and add_months(y_.slut.replace(day=1), 2) <= UDTRAEK_DATO.replace(day=1)]
+                if not ended:
+                    continue
+                y_ = rng.choice(ended)
+                m = f"{add_months(y_.slut.replace(day=1), 2):%Y-%m}"
+                if (b.borger_id, y_.paragraf, m) in covered_months or m < fra:
+                    continue
+                add.append((b.borger_id, y_.paragraf, m, float(y_.udgift or 1000.0)))
+                self.quality_objs["betaling_uden_for_periode"].append((b, (b.borger_id, y_.paragraf, m)))
+            self.used.add(b.idx)
+        for k, n in need.items():
+            if len(self.quality_objs[k]) < n:
+                raise RuntimeError(f"synth: kunne kun plante {len(self.quality_objs[k])} af {n} '{k}'")
         drop_df = pl.DataFrame(drop, schema=["borger_id", "paragraf", "maaned"], orient="row").with_columns(
             pl.col("paragraf").cast(pl.String))
         bet = bet.with_columns(pl.col("paragraf").cast(pl.String)).join(
             drop_df, on=["borger_id", "paragraf", "maaned"], how="anti")
+        if change:
+            ch = pl.DataFrame([(*k, v) for k, v in sorted(change.items())], orient="row",
+                              schema={"borger_id": pl.String, "paragraf": pl.String, "maaned": pl.String, "_ny": pl.Float64})
+            bet = (bet.join(ch, on=["borger_id", "paragraf", "maaned"], how="left")
+                   .with_columns(pl.coalesce("_ny", "beloeb").alias("beloeb")).drop("_ny")
+                   .filter(pl.col("beloeb") != 0))
         add_df = pl.DataFrame(add, schema={"borger_id": pl.String, "paragraf": pl.String, "maaned": pl.String,
                                            "beloeb": pl.Float64}, orient="row")
         # Borger X's ydelse is part of `ydelser`, so its betalinger (SEL §85 Jan-Jun 2023) are already here.
@@ -1357,9 +1414,12 @@ class _Generator:
         for b, g, n in self.quality_objs["maal_uden_forventet_aendring"]:
             planted["maal_uden_forventet_aendring"].append({"borger_id": b.borger_id, "maal_id": g.maal_id,
                                                             "niveau": n})
-        for kind in ("betaling_uden_ydelse", "ydelse_uden_betaling"):
+        for kind in PAYMENT_KINDS:
             for b, r in self.quality_objs[kind]:
-                planted[kind].append({"borger_id": r[0], "paragraf": str(r[1]), "maaned": r[2]})
+                rec = {"borger_id": r[0], "paragraf": str(r[1]), "maaned": r[2]}
+                if kind == "forkert_paragraf":
+                    rec["betalt_paragraf"] = r[3]  # where the month's payment was booked
+                planted[kind].append(rec)
         for k in planted:
             key = (lambda r: (r["regel"], r["borger_id"], r["ydelse_id_a"], r["ydelse_id_b"])) if k in OVERLAP_KINDS \
                 else (lambda r: tuple(str(v) for v in r.values()))
