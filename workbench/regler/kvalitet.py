@@ -2,8 +2,8 @@
 
 Rules, severities and the Danish messages live in config/quality_rules.yaml; the checks are here,
 each a pure function over the dataset's LazyFrames returning one row per finding. `findings()` gives
-the full frame (regel, alvor, tabel, noegle, borger_id, besked); `kvalitet_report()` the contract
-columns `regel, tabel, noegle, besked`, sorted. The 8-talskontrol and databrud findings come from
+the full frame (regel, alvor, tabel, noegle, borger_id, besked); REPORT_COLUMNS are the contract
+columns `regel, tabel, noegle, besked`. The 8-talskontrol and databrud findings come from
 workbench/regler/reconcile.py and are part of the same output.
 """
 
@@ -601,11 +601,6 @@ def materialise(ds: Dataset, rejected: tuple[str, ...] | None = None) -> Dataset
     tables = {n: f.lazy() for n, f in zip(names, frames)}
     rejected_frames = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}
     return ds.derive(tables, rejected_frames)
-
-
-def kvalitet_report(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None) -> pl.LazyFrame:
-    """The contract's `kvalitet` output: regel, tabel, noegle, besked."""
-    return findings(ds, paa, cfg).select(REPORT_COLUMNS)
 
 
 def counts_by_rule(found: pl.LazyFrame, cfg: QualityConfig | None = None) -> pl.LazyFrame:
