@@ -601,3 +601,25 @@ def test_demo_kommune_finds_exactly_the_planted_defects(demo_kommune):
     assert others.height == 0, others.head(5).to_dicts()
     # every finding has a Danish message saying what to correct
     assert got["besked"].str.len_chars().min() > 40
+
+
+def test_urimeligt_beloeb_flags_absurd_timer_pr_uge(tmp_path):
+    """1e20 and −2 hours a week are flagged like an absurd amount (with an hours message); 37 and 168 are not."""
+    from test_access import write_dataset
+    from workbench.data.dataset import open_dataset
+
+    d = write_dataset(tmp_path / "data", n=6)
+    y = (d / "ydelser.csv").read_text(encoding="utf-8").splitlines()
+    header = y[0].split(",")
+    if "timer_pr_uge" not in header:  # optional column: add it
+        header.append("timer_pr_uge")
+        y = [",".join(header), *[r + "," for r in y[1:]]]
+    i = header.index("timer_pr_uge")
+    rows = [r.split(",") for r in y[1:]]
+    for r, timer in zip(rows, ["1e20", "-2", "37", "168"]):
+        r[i] = timer
+    (d / "ydelser.csv").write_text("\n".join([y[0], *[",".join(r) for r in rows]]) + "\n", encoding="utf-8")
+    got = kvalitet.findings(open_dataset(d), dt.date(2024, 1, 1), rules=["urimeligt_beloeb"]).collect()
+    assert sorted(got["noegle"].to_list()) == sorted([rows[0][0], rows[1][0]])
+    assert all("timer_pr_uge" in b and "timer om ugen" in b and " kr." not in b for b in got["besked"].to_list())
+    assert set(got["alvor"].to_list()) == {"fejl"}

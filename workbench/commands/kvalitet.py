@@ -21,6 +21,6 @@ def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args)
     on = paa(args, ds)
     found = findings(materialise(ds), on, cfg).collect()
-    df = found.select(REPORT_COLUMNS)  # = kvalitet_report(...): the contract's columns
+    df = found.select(REPORT_COLUMNS)  # the contract's columns
     log_read(args, who, found, f"kvalitet --paa {on.isoformat()}")
     return emit_report(df, args)

@@ -2,8 +2,8 @@
 
 Rules, severities and the Danish messages live in config/quality_rules.yaml; the checks are here,
 each a pure function over the dataset's LazyFrames returning one row per finding. `findings()` gives
-the full frame (regel, alvor, tabel, noegle, borger_id, besked); `kvalitet_report()` the contract
-columns `regel, tabel, noegle, besked`, sorted. The 8-talskontrol and databrud findings come from
+the full frame (regel, alvor, tabel, noegle, borger_id, besked); REPORT_COLUMNS are the contract
+columns `regel, tabel, noegle, besked`. The 8-talskontrol and databrud findings come from
 workbench/regler/reconcile.py and are part of the same output.
 """
 
@@ -57,7 +57,8 @@ PLACEHOLDERS: dict[str, set[str]] = {
 }
 RULE_IDS = tuple(PLACEHOLDERS)
 # Rule id -> the variants (findings of another severity under the same rule) its check can give.
-VARIANTS: dict[str, tuple[str, ...]] = {"ugyldig_ydelse": ("anden_paragraf", "ydelsesgruppe")}
+VARIANTS: dict[str, tuple[str, ...]] = {"ugyldig_ydelse": ("anden_paragraf", "ydelsesgruppe"),
+                                         "urimeligt_beloeb": ("timer",)}
 
 # Identity of a row in the tables without a single key column (for `dublet` and the noegle).
 NATURAL_KEYS: dict[str, tuple[str, ...]] = {
@@ -506,14 +507,18 @@ def sen_registrering(ds: Dataset, days: int) -> pl.LazyFrame:
 
 # Amounts above this (kr per month or per payment) are absurd for one borger's ydelse.
 URIMELIGT_BELOEB_GRAENSE = 10_000_000.0
+TIMER_PR_UGE_GRAENSE = 168.0  # hours in a week
 
 
 def urimeligt_beloeb(ds: Dataset, graense: float = URIMELIGT_BELOEB_GRAENSE) -> pl.LazyFrame:
     """Negative, non-finite (inf, NaN: '1e400' parses as inf) or absurdly large amounts:
     ydelser.maanedlig_udgift and betalinger.beloeb."""
     parts = []
-    for table, col, key in (("ydelser", "maanedlig_udgift", ("ydelse_id",)),
-                            ("betalinger", "beloeb", ("borger_id", "paragraf", "maaned"))):
+    # timer_pr_uge is bounded by the hours of a week (variant 'timer': the message speaks of hours).
+    for table, col, key, limit, variant in (
+            ("ydelser", "maanedlig_udgift", ("ydelse_id",), graense, None),
+            ("betalinger", "beloeb", ("borger_id", "paragraf", "maaned"), graense, None),
+            ("ydelser", "timer_pr_uge", ("ydelse_id",), TIMER_PR_UGE_GRAENSE, "timer")):
         if table not in ds.tables:
             continue
         lf = ds.tables[table]
@@ -521,17 +526,19 @@ def urimeligt_beloeb(ds: Dataset, graense: float = URIMELIGT_BELOEB_GRAENSE) -> 
         if col not in names or not all(k in names for k in key):
             continue
         v = pl.col(col).cast(pl.Float64)
-        bad = v.is_not_null() & (v.is_nan() | v.is_infinite() | (v < 0) | (v > graense))
+        bad = v.is_not_null() & (v.is_nan() | v.is_infinite() | (v < 0) | (v > limit))
         parts.append(lf.filter(bad).select(
             pl.lit(table).alias("tabel"),
             pl.concat_str([pl.col(k).cast(pl.String).fill_null("") for k in key], separator="|").alias("noegle"),
             pl.col("borger_id").cast(pl.String),
             pl.lit(col).alias("felt"),
             v.cast(pl.String).alias("beloeb"),
-            pl.lit(f"{graense:,.0f}".replace(",", ".")).alias("graense"),
+            pl.lit(f"{limit:,.0f}".replace(",", ".")).alias("graense"),
+            pl.lit(variant, dtype=pl.String).alias("variant"),
         ))
     if not parts:
-        return pl.LazyFrame(schema={c: pl.String for c in ("tabel", "noegle", "borger_id", "felt", "beloeb", "graense")})
+        return pl.LazyFrame(schema={c: pl.String for c in ("tabel", "noegle", "borger_id", "felt", "beloeb", "graense",
+                                                           "variant")})
     return pl.concat(parts)
 
 
@@ -610,11 +617,6 @@ def materialise(ds: Dataset, rejected: tuple[str, ...] | None = None) -> Dataset
     tables = {n: f.lazy() for n, f in zip(names, frames)}
     rejected_frames = {n: f.lazy() for n, f in zip(rej, frames[len(names):])}
     return ds.derive(tables, rejected_frames)
-
-
-def kvalitet_report(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None) -> pl.LazyFrame:
-    """The contract's `kvalitet` output: regel, tabel, noegle, besked."""
-    return findings(ds, paa, cfg).select(REPORT_COLUMNS)
 
 
 def counts_by_rule(found: pl.LazyFrame, cfg: QualityConfig | None = None) -> pl.LazyFrame:

@@ -129,15 +129,6 @@ def _compare_months(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     )
 
 
-def compare(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """borger_id, paragraf, maaned (YYYY-MM), i_ydelser, i_betalinger (empty without betalinger)."""
-    if not _has_betalinger(ds):
-        return pl.LazyFrame(schema={"borger_id": pl.String, "paragraf": pl.String, "maaned": pl.String,
-                                    "i_ydelser": pl.Boolean, "i_betalinger": pl.Boolean})
-    return _compare_months(ds, paa).select(
-        "borger_id", "paragraf", _index_to_text(pl.col("m")).alias("maaned"), "i_ydelser", "i_betalinger")
-
-
 OTTETAL_COLUMNS = ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"]
 
 

@@ -1527,11 +1527,6 @@ BORGER_X: dict[str, list[tuple]] = {
                 None, None, None)],
 }
 # ------------------------------------------------------------------------------------------- API
-def generate(skala: str = "kommune", seed: int = 1, progress: bool = False) -> tuple[dict[str, pl.DataFrame], dict]:
-    """The demo tables (contract columns, code-list values as strings) and the manifest, in memory."""
-    return _Generator(skala, seed, progress).run()
-
-
 def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress: bool = False) -> dict:
     """Write the demo dataset (one Parquet file per contract table + demo_manifest.json); returns the manifest."""
     from workbench.data.demo_status import check_demo_target
