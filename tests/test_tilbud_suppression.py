@@ -47,3 +47,23 @@ def test_cli_tilbud_as_analytiker_is_suppressed(ds_dir, capsys):
     assert {m["borgere"] for m in out["belaegning"]["maaneder"]} <= {"<5", "0"}
     assert out["belaegning"]["liggetid"]["igangvaerende"] == "<5"
     assert out["borgere"] == []
+
+
+def test_resultater_table_for_analytiker():
+    import polars as pl
+
+    from workbench.sider import resultater
+
+    df = pl.DataFrame({"gruppe": ["A", "B"], "borgere": [2, 12], "forbedret": [1, 6], "andel_forbedret": [0.5, 0.5],
+                       "maal": [7, 3], "opnaaet": [3, 3], "andel_opnaaet": [3 / 7, 1.0]})
+    got = resultater.for_principal(df, access.Principal("a", "analytiker"))
+    assert got.rows() == [("A", "<5", "<5", "x", "7", "<5", "0.42857142857142855"),
+                          ("B", "12", "6", "0.5", "<5", "<5", "x")]
+    assert resultater.for_principal(df, access.Principal("s", "sagsbehandler")) is df
+
+
+def test_cli_resultater_pr_tilbud_as_analytiker(ds_dir, capsys):
+    assert main(["resultater", str(ds_dir), "--pr", "tilbud", "--paa", PAA.isoformat(), "--bruger", "analytiker",
+                 "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and all(r["borgere"] == "<5" for r in rows)
