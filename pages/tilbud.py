@@ -15,6 +15,7 @@ from workbench.regler.periods import dansk_dato, parse_date
 from workbench.regler import suppression
 from workbench.regler.suppression import explanation, suppress_table
 from workbench.ui import auth, data
+from workbench.sider import tilbud as tilbud_view
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, small_count
@@ -228,6 +229,10 @@ if tilbudstal:
     b = r.belaegning
     belaeg = b.select(pl.col("maaned").alias("Måned"), pl.col("borgere").alias("Borgere"),
                       pl.col("helaarspersoner").round(1).alias("Helårspersoner"))
+    if not individual:  # a month with 1..g-1 borgere is not drawn (its points and tooltips would show them)
+        small = (pl.col("Borgere") > 0) & (pl.col("Borgere") < VIS.graense)
+        belaeg = belaeg.with_columns(pl.when(small).then(None).otherwise(pl.col(c)).alias(c)
+                                     for c in ("Borgere", "Helårspersoner"))
     lines = alt.Chart(belaeg.unpivot(index="Måned", variable_name="Mål", value_name="Antal")).mark_line(point=True).encode(
         x=alt.X("Måned:N", axis=alt.Axis(labelAngle=0)), y=alt.Y("Antal:Q", title="Borgere / helårspersoner"),
         color=alt.Color("Mål:N", legend=alt.Legend(orient="bottom")), tooltip=["Måned", "Mål", "Antal"])
@@ -246,9 +251,12 @@ if tilbudstal:
         st.warning(f"Belægningsgraden er over 100 % i {int(b['over_kapacitet'].sum())} af månederne: flere "
                    "helårspersoner end pladser.")
     if not individual:
+        flow = suppress_table(flow, ["Helårspersoner", "Belægningsgrad %"], count_col="Borgere", visning=VIS)
         flow = suppress_table(flow, ["Borgere", "Tilgang", "Afgang"], visning=VIS)
     st.dataframe(flow, hide_index=True, width="stretch")
     lt = r.liggetid
+    if not individual:  # counts of ophold 1..g-1 and the medians resting on them are not shown
+        lt = tilbud_view.for_principal(r, principal).liggetid
     kpi_cards([
         Kpi("Median liggetid, igangværende", f"{dansk_tal(lt.median_dage_igangvaerende)} dage"
             if lt.median_dage_igangvaerende is not None else "–", help=f"{lt.igangvaerende} igangværende ophold"),

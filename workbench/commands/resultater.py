@@ -30,7 +30,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    ds, _ = scoped(args, ("borgere", "maalgrupper", "funktionsevne", "indsatsmaal", "ydelser", "tilbud"))
+    ds, who = scoped(args, ("borgere", "maalgrupper", "funktionsevne", "indsatsmaal", "ydelser", "tilbud"))
     on = paa(args, ds)
     til = explicit_date(ds, parse_date(args.til), "--til") if args.til else on  # after the extraction -> exit 2
     fra = parse_date(args.fra) if args.fra else standard_periode(til)[0]
@@ -38,5 +38,6 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--fra ({fra.isoformat()}) ligger efter --til ({til.isoformat()})")
     ut = resultater.undertemaer_for(args.tema) if args.tema else None
     fn = resultater.trend if args.kvartal else resultater.resultater
-    emit(fn(ds, args.pr, fra, til, ut).collect(), args.format)
+    # counts 1..g-1 suppressed for a role without the borger list (as on the page)
+    emit(resultater.for_principal(fn(ds, args.pr, fra, til, ut).collect(), who), args.format)
     return 0

@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         # Every look at individual borgere is logged (before anything is shown).
         accesslog.record(args.dir, who, accesslog.VIS_BORGER, ids,
                          detalje=f"CLI tilbud {args.tilbud_id} {on.isoformat()}")
+    r = tilbud.for_principal(r, who)  # counts 1..g-1 suppressed for a role without the borger list
     result = tilbud.to_json(r)
     out = sys.stdout
     if args.format == "json":

@@ -183,3 +183,23 @@ def borgere_i_gruppe(ds: Dataset, pr: str, gruppe: str, fra: dt.date, til: dt.da
                       pl.col("antal_forbedret", "antal_forvaerret").fill_null(0))
         .sort("borger_id")
     )
+
+
+def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
+    """The Resultater table as `principal` may see it (issue 23 item 3): for a role without the borger list
+    every count of 1..g-1 reads '<g', andel_opnaaet resting on 1..g-1 mål and the other shares resting on
+    1..g-1 borgere read 'x' (workbench.regler.suppression). Exact roles get `df` unchanged."""
+    from workbench.regler import suppression
+
+    visning = suppression.for_principal(principal)
+    if visning.eksakt:
+        return df
+    floats = [c for c, t in df.schema.items() if t.is_float()]
+    paa_maal = [c for c in floats if "opnaaet" in c and "maal" in df.columns]
+    paa_borgere = [c for c in floats if c not in paa_maal and "borgere" in df.columns]
+    if paa_maal:
+        df = suppression.suppress_table(df, paa_maal, count_col="maal", visning=visning)
+    if paa_borgere:
+        df = suppression.suppress_table(df, paa_borgere, count_col="borgere", visning=visning)
+    counts = [c for c, t in df.schema.items() if t.is_integer()]
+    return suppression.suppress_table(df, counts, visning=visning)

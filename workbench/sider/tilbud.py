@@ -530,3 +530,47 @@ def to_json(r: Rapport) -> dict:
             "tilbudstype": r.sammenligning.tilbudstype, "tilbud_i_alt": r.sammenligning.tilbud_i_alt,
             "noegletal": [vars(t).copy() for t in r.sammenligning.tal]},
     }
+
+
+# -- the report as a principal may see it (issue 23 item 3) ----------------------------------------------
+
+# count columns that are not counts of borgere/ophold/mål
+_IKKE_ANTAL = {"pladser"}
+# the count that governs each table's ratios and helårspersoner: hidden ('x') where it is 1..g-1
+_STYRENDE = {"udvikling_undertema": "borgere", "udvikling_tema": "borgere", "udvikling_omraade": "borgere",
+             "maalopfyldelse": "maal", "belaegning": "borgere"}
+
+
+def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataFrame:
+    from workbench.regler.suppression import suppress_table
+
+    counts = [c for c, t in df.schema.items() if t.is_integer() and c not in _IKKE_ANTAL]
+    floats = [c for c, t in df.schema.items() if t.is_float()]
+    if styrende in df.columns and floats:
+        df = suppress_table(df, floats, count_col=styrende, visning=visning)
+    return suppress_table(df, counts, visning=visning)
+
+
+def for_principal(r: Rapport, principal) -> Rapport:
+    """The report as `principal` may see it: for a role without the borger list (e.g. analytiker) every
+    count of borgere, ophold or mål of 1..g-1 reads '<g' and the ratios and helårspersoner resting on such
+    a count read 'x' (workbench.regler.suppression); the per-borger tables are empty. Exact roles get `r`
+    unchanged. The Tilbud page and `ffb-workbench tilbud` both call it."""
+    import dataclasses
+
+    from workbench.regler import access, suppression
+
+    visning = suppression.for_principal(principal)
+    if visning.eksakt:
+        return r
+    tom = {n: getattr(r, n).clear() for n in ("borgere", "maal_i_periode", "kommende", "overskredne")} \
+        if not access.individual_access(principal) else {}
+    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items()}
+    lt = r.liggetid
+    liggetid = Liggetid(
+        afsluttede=suppression.antal(lt.afsluttede, visning),
+        median_dage_afsluttede=None if suppression.is_small(lt.afsluttede, visning) else lt.median_dage_afsluttede,
+        igangvaerende=suppression.antal(lt.igangvaerende, visning),
+        median_dage_igangvaerende=None if suppression.is_small(lt.igangvaerende, visning)
+        else lt.median_dage_igangvaerende)
+    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid)
