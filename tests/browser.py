@@ -123,18 +123,30 @@ def running_app(env: dict[str, str], log_dir: Path | None = None, timeout: float
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def wait_idle(page, timeout_ms: float = 60_000, settle_ms: int = 750) -> None:
+# True once the app has been idle (script not running, nothing stale) for `settle` ms in a row,
+# checked every 50 ms: waits on the condition instead of a fixed sleep.
+_STABLE_IDLE_JS = """(settle) => {
+    const idle = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        && !document.querySelector('[data-stale="true"]');
+    const now = performance.now();
+    if (!idle) { window.__ffbIdleSince = null; return false; }
+    if (window.__ffbIdleSince == null) window.__ffbIdleSince = now;
+    return now - window.__ffbIdleSince >= settle;
+}"""
+
+
+def wait_idle(page, timeout_ms: float = 60_000, settle_ms: int = 300) -> None:
     """Wait until Streamlit has connected and finished running the script, and stays so for
     settle_ms with no stale (greyed-out) elements: a first run may be followed by a rerun (e.g.
-    when st.navigation replaces the page list), and elements are replaced piecewise meanwhile."""
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        page.wait_for_selector(IDLE, timeout=max(1.0, (deadline - time.monotonic()) * 1000))
-        page.wait_for_timeout(settle_ms)
-        if page.locator(IDLE).count() and not page.locator('[data-stale="true"]').count():
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"Streamlit blev ikke færdig inden {timeout_ms / 1000:.0f} s")
+    when st.navigation replaces the page list), and elements are replaced piecewise meanwhile.
+    Polled every 50 ms, so it returns as soon as the app has been quiet for settle_ms."""
+    page.evaluate("() => { window.__ffbIdleSince = null; }")
+    try:
+        page.wait_for_function(_STABLE_IDLE_JS, arg=settle_ms, polling=50, timeout=timeout_ms)
+    except Exception as exc:  # playwright TimeoutError; keep the Danish message callers expect
+        if "Timeout" not in type(exc).__name__:
+            raise
+        raise TimeoutError(f"Streamlit blev ikke færdig inden {timeout_ms / 1000:.0f} s") from exc
 
 
 @contextlib.contextmanager
