@@ -623,3 +623,19 @@ def test_urimeligt_beloeb_flags_absurd_timer_pr_uge(tmp_path):
     assert sorted(got["noegle"].to_list()) == sorted([rows[0][0], rows[1][0]])
     assert all("timer_pr_uge" in b and "timer om ugen" in b and " kr." not in b for b in got["besked"].to_list())
     assert set(got["alvor"].to_list()) == {"fejl"}
+
+
+def test_findings_in_a_period_by_their_event_date(tmp_path):
+    """Issue 20 item 2 (contract "A period"): the report's findings are those whose event falls in the
+    period's counted days -- a late registration in 2023 is not a 2024 finding; a payment month is."""
+    d = make_dir(tmp_path, ydelser=[ydelse("Y1", start="2023-01-01", reg="2023-03-01", slut=""),
+                                    ydelse("Y2", start="2024-02-01", reg="2024-04-01", slut="")],
+                 betalinger=[pay("X", P85, "2023-01"), pay("X", "SEL §104", "2024-05")])
+    ds = open_dataset(d)
+    paa = D(2024, 10, 31)
+    # (the §104 payment in a month whose §85 is unpaid is a kontering error: forkert_paragraf)
+    alle = kvalitet.findings(ds, paa, rules=["sen_registrering", "forkert_paragraf"])
+    keys = lambda lf: sorted(lf.collect()["noegle"].to_list())  # noqa: E731
+    assert keys(alle) == ["X|SEL §85|2024-05", "Y1", "Y2"]
+    assert keys(kvalitet.i_perioden(ds, alle, D(2024, 1, 1), D(2024, 12, 31), paa)) == ["X|SEL §85|2024-05", "Y2"]
+    assert keys(kvalitet.i_perioden(ds, alle, D(2023, 1, 1), D(2023, 12, 31), paa)) == ["Y1"]

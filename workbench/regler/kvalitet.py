@@ -641,3 +641,40 @@ def counts_by_rule(found: pl.LazyFrame, cfg: QualityConfig | None = None) -> pl.
         .with_columns(pl.col("fund").fill_null(0).cast(pl.Int64), pl.col("borgere").fill_null(0).cast(pl.Int64))
         .sort("alvor_orden", "orden").drop("alvor_orden", "orden")
     )
+
+
+# --- findings in a period ---------------------------------------------------------------------------
+
+def med_haendelsesdato(ds: Dataset, found: pl.LazyFrame) -> pl.LazyFrame:
+    """`found` with `dato`, the day of the finding's event (contract "A period": registration, follow-up
+    date, payment month): a noegle ending in YYYY-MM -> that month's first day; a ydelse -> its
+    startdato (sen_registrering: its registreringsdato); an indsatsmål -> its opfoelgningsdato, else its
+    startdato. Null for findings about the data as it stands (dublet, rejected rows, a målgruppe's
+    registrations): they belong to the reference date."""
+    y = ds.ydelser.select(pl.col("ydelse_id").cast(pl.String).alias("noegle"), pl.col("startdato").alias("_ys"),
+                          pl.col("registreringsdato").alias("_yr"))
+    m = ds.indsatsmaal.select(pl.col("maal_id").cast(pl.String).alias("noegle"),
+                              pl.coalesce("opfoelgningsdato", "startdato").alias("_md"))
+    month = pl.col("noegle").str.extract(r"(\d{4}-\d{2})$", 1)
+    return (
+        found.join(y.unique("noegle"), on="noegle", how="left").join(m.unique("noegle"), on="noegle", how="left")
+        .with_columns(pl.coalesce(
+            pl.when(month.is_not_null()).then(pl.concat_str([month, pl.lit("-01")]).str.to_date(strict=False)),
+            pl.when(pl.col("regel") == "sen_registrering").then(pl.col("_yr")).otherwise(pl.col("_ys")),
+            pl.col("_md"),
+        ).alias("dato"))
+        .drop("_ys", "_yr", "_md")
+    )
+
+
+def i_perioden(ds: Dataset, found: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
+    """The findings of a period (contract "A period"): those whose event falls in its counted days
+    fra..min(til, paa) (a payment month when it overlaps them); those without an event date when the
+    reference date is in the period."""
+    end = min(til, paa)
+    d = pl.col("dato")
+    month_hit = (d.dt.month_end() >= fra) & (d <= end)
+    is_month = pl.col("noegle").str.contains(r"\d{4}-\d{2}$")
+    keep = pl.when(d.is_null()).then(pl.lit(fra <= paa <= til)).when(is_month).then(month_hit) \
+        .otherwise(d.is_between(fra, end))
+    return med_haendelsesdato(ds, found).filter(keep).drop("dato")

@@ -251,7 +251,8 @@ def overlap_i_perioden(pairs: pl.LazyFrame, p: Periode, paa: dt.date) -> pl.Lazy
 def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     from workbench.regler import kvalitet, overlap
 
-    found = kvalitet.findings(ds, paa)
+    # the findings of the period (contract "A period": their event in its counted days), not all history
+    found = kvalitet.i_perioden(ds, kvalitet.findings(ds, paa), p.fra, p.til, paa)
     rules = kvalitet.counts_by_rule(found).filter(pl.col("fund") > 0).collect()
     money = overlap.money_per_rule(overlap_i_perioden(overlap.overlap_pairs(ds.ydelser, paa), p, paa)).collect()
     # fund beside a suppressed borger count would reveal it (issue 23): hidden ('x') there, then '<g'
@@ -262,10 +263,12 @@ def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
     total = money["kroner"].sum() if money.height else 0.0
     return Sektion("kvalitet", SEKTIONER["kvalitet"],
-                   (f"Datakvalitetsfund: status på referencedatoen {dansk_dato(paa)}. Potentielle overlap i perioden "
+                   (f"Datakvalitetsfund i perioden {p.label_paa(paa)} (hændelsen – registrering, opfølgningsdato, "
+                    f"betalingsmåned – ligger i perioden; fund uden dato: status på referencedatoen "
+                    f"{dansk_dato(paa)}). Potentielle overlap i perioden "
                     f"{p.label_paa(paa)} med kroner i spil i alt: {dansk_tal(total)} kr. (den billigste ydelses "
                     f"dagspris × overlappets dage i perioden).",),
-                   (Tabel(f"Datakvalitet: fund pr. regel på referencedatoen {dansk_dato(paa)}", vist),
+                   (Tabel(f"Datakvalitet: fund pr. regel i perioden {p.label_paa(paa)}", vist),
                     Tabel("Overlap pr. regel i perioden", vist_m)),
                    data={"regler": rules, "overlap": money})
 
