@@ -1,0 +1,20 @@
+"""The structure drawing is enforced: `lint-imports` checks the layer contract in pyproject.toml
+([tool.importlinter]); scripts/importcirkler.py prints module-level import circles."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_kept():
+    exe = Path(sys.executable).with_name("lint-imports")
+    cmd = [str(exe)] if exe.exists() else [shutil.which("lint-imports") or "lint-imports"]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "BROKEN" not in run.stdout
+
