@@ -18,3 +18,16 @@ def test_import_contracts_kept():
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
     assert "BROKEN" not in run.stdout
 
+
+
+def test_pages_hold_no_polars_expressions():
+    """Pages only lay out a view's result: no `pl.` / `polars` in pages/*.py (offenders listed)."""
+    import re
+
+    offenders = {}
+    for f in sorted((ROOT / "pages").glob("*.py")):
+        lines = [i for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"(^|[^\w.])pl\.\w|^\s*(import polars|from polars)", line)]
+        if lines:
+            offenders[f.name] = lines
+    assert offenders == {}, f"Polars-udtryk i sider (fil: linjer): {offenders}"
