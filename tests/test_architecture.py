@@ -31,3 +31,19 @@ def test_pages_hold_no_polars_expressions():
         if lines:
             offenders[f.name] = lines
     assert offenders == {}, f"Polars-udtryk i sider (fil: linjer): {offenders}"
+
+
+def test_objects_shared_through_cache_resource_are_frozen():
+    """Dataset and Crosstab are shared across sessions (cache_resource): assigning a field raises."""
+    import dataclasses
+
+    import pytest
+
+    from workbench.data.dataset import Dataset
+    from workbench.sider.udforsk import Crosstab
+
+    for cls in (Dataset, Crosstab):
+        obj = object.__new__(cls)
+        name = dataclasses.fields(cls)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, name, None)
