@@ -34,7 +34,7 @@ pages = [
 ]
 auth.sidebar_user(principal)
 sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
-st.navigation(pages).run()
+st.navigation(pages, expanded=True).run()  # every page listed: no English "View N more" button
 
 # After the page: Kvalitet's heavy computation starts in the background (once per dataset version,
 # scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py).

@@ -60,16 +60,8 @@ class LoginSession(SQLModel, table=True):
     udloeber: dt.datetime
 
 
-class TilsynTildeling(SQLModel, table=True):
-    """A borger assigned to a tilsyn user as an audit sample."""
-
-    __tablename__ = "tilsyn_tildeling"
-
-    id: int | None = Field(default=None, primary_key=True)
-    brugernavn: str = Field(index=True)
-    borger_id: str
-    tildelt_af: str
-    tidspunkt: dt.datetime = Field(default_factory=utcnow)
+# Migration note: the former table "tilsyn_tildeling" (manual tilsyn assignment, removed in issue 21) may
+# remain in deployed databases; nothing reads it any more and it can be dropped: DROP TABLE tilsyn_tildeling;
 
 
 class Adgangslog(SQLModel, table=True):

@@ -1,7 +1,6 @@
 """Brugere (admin): users, roles and scope; unlock and reset passwords (tilsyn samples: the Tilsyn page).
 Every change is written to the access log."""
 
-import polars as pl
 import streamlit as st
 
 from workbench.regler import access

@@ -19,7 +19,6 @@ from workbench.ui.tilsyn_view import AUDIT_KEY, CASE_KEY, prefill, visible_ids
 
 principal = auth.require_page("tilsyn")
 eng = auth.engine()
-tilsyn_store.ensure_tables(eng)
 checklist = tilsyn.load_checklist()
 QIDS = checklist.ids
 may_create = access.can(principal, "stikproeve")

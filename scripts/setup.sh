@@ -19,7 +19,15 @@ stamp=.venv/.ffb-installed
 want=$(sha1sum pyproject.toml | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 | grep -v -e "is ignored" -e "^ *$" || true
+  # setuptools' "BuildBackendWarning: Editable installation" block (a generic note about folders named
+  # like the package) says nothing actionable to a newcomer: drop that block, keep every other line.
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]' 2>&1 \
+    | awk '/BuildBackendWarning: Editable installation/ {skip=1; bangs=0; next}
+           skip && /^ *!!/ {bangs++; if (bangs == 2) skip=2; next}
+           skip == 2 {skip=0; next}
+           skip {next}
+           {print}' \
+    | grep -v -e "is ignored" -e "^ *$" || true
   .venv/bin/python -c "import workbench, streamlit, polars" 
   echo "$want" > "$stamp"
 fi

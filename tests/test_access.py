@@ -294,3 +294,13 @@ def test_cli_role_without_capability_refused(small, capsys):
     assert main(["adgangslog", str(small), "vis", "--bruger", "sagsbehandler"]) == 2
     assert "adgangslog" in capsys.readouterr().err
     assert main(["brugere", str(small), "list", "--bruger", "analytiker"]) == 2
+
+
+def test_cli_manual_tilsyn_assignment_is_gone(small, capsys):
+    """`brugere tildel` (manual assignment that always failed) is removed: bad input, exit 2, no table left."""
+    from workbench.cli import main
+    from data_model.db import engine_for
+    from sqlalchemy import inspect
+
+    assert main(["brugere", str(small), "tildel", "t1", "--borger", "GOD"]) == 2
+    assert "tilsyn_tildeling" not in inspect(engine_for(small)).get_table_names()

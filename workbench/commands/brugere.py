@@ -1,4 +1,4 @@
-"""`ffb-workbench brugere DIR list|opret|opret-admin|ret|aktiver|deaktiver|adgangskode|laas-op|tildel|demo`.
+"""`ffb-workbench brugere DIR list|opret|opret-admin|ret|aktiver|deaktiver|adgangskode|laas-op|demo`.
 
 Users live in the database of DIR (DATABASE_URL, or the SQLite file in DIR). Needs the capability
 'brugere' (the CLI without --bruger acts as admin: the local data owner). Passwords are never
@@ -16,7 +16,7 @@ from workbench.lager import users
 from workbench.commands.common import add_format, state_engine
 from workbench.format.output import emit
 
-ACTIONS = ("list", "opret", "opret-admin", "ret", "aktiver", "deaktiver", "adgangskode", "laas-op", "tildel", "demo")
+ACTIONS = ("list", "opret", "opret-admin", "ret", "aktiver", "deaktiver", "adgangskode", "laas-op", "demo")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,8 +32,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--team", default=None)
     p.add_argument("--tilbud", default=None, help="tilbud-id'er, kommasepareret")
     p.add_argument("--uden-adgangskode", action="store_true", help="opret uden lokal adgangskode (kun OIDC)")
-    p.add_argument("--borger", action="append", default=[], help="tildel: borger-id (kan gentages)")
-    p.add_argument("--erstat", action="store_true", help="tildel: erstat de nuværende tildelinger")
     add_format(p, default="table")
 
 
@@ -95,9 +93,4 @@ def run(args: argparse.Namespace) -> int:
     elif action == "laas-op":
         users.unlock(eng, name, af=who)
         print(f"låst op: {name}")
-    elif action == "tildel":
-        if not args.borger:
-            raise ValueError("brugere tildel: mindst én --borger mangler")
-        n = users.assign_tilsyn(eng, name, args.borger, af=who, replace=args.erstat)
-        print(f"{n} borgere tildelt {name}")
     return 0

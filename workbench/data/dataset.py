@@ -266,7 +266,7 @@ def empty_table(table: Table, codes: CodeLists) -> pl.LazyFrame:
     return pl.LazyFrame(schema={c.name: dtype(c, codes) for c in table.columns})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Dataset:
     """Typed tables of one dataset version. Every frame is lazy; collect at the boundary."""
 

@@ -400,11 +400,6 @@ def _yes_no(value: bool | None) -> str:
     return "ikke angivet" if value is None else ("ja" if value else "nej")
 
 
-def print_pdf(review: SagsgennemgangPublic) -> bytes:
-    """The print view as PDF (the one print pipeline, workbench.format.udskrift)."""
-    return udskrift.to_pdf(print_html(review))
-
-
 def print_html(review: SagsgennemgangPublic) -> str:
     """The review as one self-contained, printable A4 HTML page (no external resources)."""
     snap = review.snapshot

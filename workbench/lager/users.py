@@ -236,14 +236,6 @@ def unlock(engine: Engine, brugernavn: str, af: access.Principal | None = None) 
         accesslog.log(engine, af, accesslog.BRUGER_AENDRET, detalje=f"lås op {brugernavn}")
 
 
-def assign_tilsyn(engine: Engine, brugernavn: str, borger_ids: Iterable[str], af: access.Principal,
-                  replace: bool = False) -> int:
-    """Manual assignment is gone: a tilsyn user's cases are the sample of an audit a leader creates
-    on the Tilsyn page (workbench.lager.tilsyn_store.create), so their scope is exactly that sample."""
-    raise UserError("borgere tildeles ikke længere manuelt: opret et tilsyn på siden Tilsyn "
-                    "(stikprøven bliver den tilsynsførendes sager)")
-
-
 # --------------------------------------------------------------------------------------------
 # Password sign-in with lockout
 

@@ -208,7 +208,7 @@ def dimension_order(dim: str, values: list[str], codes: CodeLists | None = None)
 
 # -- crosstab -------------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Crosstab:
     rows: str
     cols: str | None

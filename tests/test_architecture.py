@@ -1,0 +1,49 @@
+"""The structure drawing is enforced: `lint-imports` checks the layer contract in pyproject.toml
+([tool.importlinter]); scripts/importcirkler.py prints module-level import circles."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_kept():
+    exe = Path(sys.executable).with_name("lint-imports")
+    cmd = [str(exe)] if exe.exists() else [shutil.which("lint-imports") or "lint-imports"]
+    run = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+    assert "BROKEN" not in run.stdout
+
+
+
+def test_pages_hold_no_polars_expressions():
+    """Pages only lay out a view's result: no `pl.` / `polars` in pages/*.py (offenders listed)."""
+    import re
+
+    offenders = {}
+    for f in sorted((ROOT / "pages").glob("*.py")):
+        lines = [i for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"(^|[^\w.])pl\.\w|^\s*(import polars|from polars)", line)]
+        if lines:
+            offenders[f.name] = lines
+    assert offenders == {}, f"Polars-udtryk i sider (fil: linjer): {offenders}"
+
+
+def test_objects_shared_through_cache_resource_are_frozen():
+    """Dataset and Crosstab are shared across sessions (cache_resource): assigning a field raises."""
+    import dataclasses
+
+    import pytest
+
+    from workbench.data.dataset import Dataset
+    from workbench.sider.udforsk import Crosstab
+
+    for cls in (Dataset, Crosstab):
+        obj = object.__new__(cls)
+        name = dataclasses.fields(cls)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, name, None)
