@@ -51,11 +51,15 @@ def ds_dir(tmp_path) -> Path:
     borgere = base_rows("borgere")
     borgere.append({**borgere[0], "borger_id": "Y", "cpr": "0202901234", "foedselsdato": "1990-02-02",
                     "sagsbehandler": "W", "team": "Voksen 2"})
-    fe = base_rows("funktionsevne") + [
+    # X's 01-06-2023 assessment at niveau 2 (fixture: 0), so a goal of niveau 1 asks for a change
+    fe = [{**r, "niveau": "2"} if r["dato"] == "2023-06-01" and r["niveau"] else r
+          for r in base_rows("funktionsevne")] + [
         {"borger_id": "Y", "dato": "2022-11-15", "omraade": "Aktivitet og deltagelse", "tema": "Samfundsliv",
          "undertema": "Varetage økonomi", "niveau": "3", "sagsafgoerelse_id": "S1"}]
+    mg = base_rows("maalgrupper")
+    mg.append({**mg[0], "borger_id": "Y"})
     return make_dir(
-        tmp_path, borgere=borgere, funktionsevne=fe, opfoelgninger=[],
+        tmp_path, borgere=borgere, funktionsevne=fe, opfoelgninger=[], maalgrupper=mg,
         indsatsmaal=[maal("M1", "X", "2023-06-15", "2024-01-15"), maal("M3", "X", "2023-06-15", "2024-03-01"),
                      maal("M2", "Y", "2023-01-01", "2023-10-01", "2")],
         ydelser=[ydelse("Y1", "X", start="2023-06-01", slut="2024-01-20"),
