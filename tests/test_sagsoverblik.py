@@ -166,3 +166,24 @@ def test_page_leader_sees_fordeling(demo_env, monkeypatch):
     at = helpers.run_page(PAGE)
     assert [s.value for s in at.subheader if s.value.startswith("Fordeling")]
     assert [df.value for df in at.dataframe if "Aktive sager" in df.value.columns]
+
+
+def test_app_lands_sagsbehandler_on_sagsoverblik(demo_env, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    users.bootstrap(engine_for(demo_env), demo_env)
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "sagsbehandler")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title][:1] == ["Sagsoverblik"]
+
+
+def test_page_refused_for_udfoerer(demo_env, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    users.bootstrap(engine_for(demo_env), demo_env)
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "udfoerer")
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.dataframe
