@@ -14,7 +14,7 @@ import pytest
 
 from data_model.db import engine_for
 from tests import helpers
-from tests.test_kvalitet import ADM, P85, base_rows, make_dir, ydelse
+from tests.test_kvalitet import base_rows, make_dir, ydelse
 from workbench.data.dataset import open_dataset
 from workbench.lager import users
 from workbench.regler import access
