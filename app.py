@@ -28,6 +28,9 @@ if not allowed:
 default = "overblik" if any(p[0] == "overblik" for p in allowed) else allowed[0][0]
 if principal.tilbud_ids and any(p[0] == "tilbud" for p in allowed):
     default = "tilbud"  # a tilbudsleder / udfører lands on her own tilbud
+_rolle = access.role(principal.rolle)
+if _rolle is not None and _rolle.scope == "sagsbehandler" and any(p[0] == "sagsoverblik" for p in allowed):
+    default = "sagsoverblik"  # a sagsbehandler lands on what she must do next (issue 22)
 pages = [
     st.Page(file, title=title, url_path=url, icon=icon, default=(key == default))
     for key, file, title, url, icon in allowed

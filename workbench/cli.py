@@ -28,6 +28,7 @@ COMMANDS = {
     "resultater": ("resultater", "udvikling og målopfyldelse pr. gruppe"),
     "rapport": ("rapport", "statusrapport som PDF/HTML"),
     "oekonomi": ("oekonomi", "udgift, helårspersoner og enhedsudgift pr. gruppe i en periode"),
+    "sagsoverblik": ("sagsoverblik", "hvad myndighed skal gøre næste gang: opfølgninger, VUM, bevillinger og fejl"),
     "servicemaal": ("servicemaal", "sagsbehandlingstid mod servicemål og klagesagsstatistik"),
     "bench": ("bench", "benchmark"),
     "brugere": ("brugere", "brugere og roller"),

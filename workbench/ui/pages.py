@@ -8,6 +8,7 @@ PAGES = [
     ("udforsk", "pages/udforsk.py", "Udforsk", "udforsk", ":material/table_chart:"),
     ("kort", "pages/kort.py", "Kort", "kort", ":material/map:"),
     ("borger", "pages/borger.py", "Borgerforløb", "borger", ":material/person:"),
+    ("sagsoverblik", "pages/sagsoverblik.py", "Sagsoverblik", "sagsoverblik", ":material/task_alt:"),
     ("tilbud", "pages/tilbud.py", "Tilbud", "tilbud", ":material/home_work:"),
     ("resultater", "pages/resultater.py", "Resultater", "resultater", ":material/trending_up:"),
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
