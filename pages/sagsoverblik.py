@@ -4,7 +4,6 @@ of config/roles.yaml); a leader also sees the distribution per sagsbehandler and
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from workbench.format.export import to_csv_bytes
@@ -37,44 +36,27 @@ paa = c_paa.date_input("Referencedato", value=paa_default, format="DD-MM-YYYY", 
 dage = int(c_dage.number_input("Forfalder inden for (dage)", min_value=1, max_value=365, value=so.DAGE, step=1,
                                key="sagsoverblik_dage"))
 res = sc.overblik(principal, paa, dage)
-opgaver = res.opgaver
-
+hvem = None
 if leder:
-    valg = ["Alle"] + sorted({str(s) for s in opgaver["sagsbehandler"].drop_nulls().to_list()})
-    hvem = c_hvem.selectbox("Sagsbehandler", valg, key="sagsoverblik_hvem")
-    if hvem != "Alle":
-        opgaver = opgaver.filter(pl.col("sagsbehandler") == hvem)
+    valg = c_hvem.selectbox("Sagsbehandler", ["Alle", *so.visning(res).sagsbehandlere], key="sagsoverblik_hvem")
+    hvem = None if valg == "Alle" else valg
+v = so.visning(res, hvem)
 
-overskredne = opgaver.filter(pl.col("frist") < paa).height
 m1, m2, m3 = st.columns(3)
-m1.metric("Opgaver", opgaver.height)
-m2.metric("Overskredne", overskredne, help="Opgaver med en frist før referencedatoen.")
-m3.metric("Borgere", opgaver["borger_id"].n_unique())
+m1.metric("Opgaver", v.antal)
+m2.metric("Overskredne", v.overskredne, help="Opgaver med en frist før referencedatoen.")
+m3.metric("Borgere", len(v.borgere))
 
 st.subheader("Opgaver")
-if opgaver.height == 0:
+if v.antal == 0:
     st.info(f"Ingen opgaver den {dansk_dato(paa)}.")
 else:
-    titel = pl.col("opgave").replace(so.OPGAVE_TITLER)
-    titel = pl.when(pl.col("opgave").str.starts_with("fund_")).then(
-        pl.concat_str(pl.lit("Fejl: "), pl.col("opgave").str.strip_prefix("fund_").str.replace_all("_", " "))
-    ).otherwise(titel)
-    vis = opgaver.select(
-        pl.col("frist").dt.strftime("%d-%m-%Y").fill_null("–").alias("Frist"),
-        titel.alias("Opgave"),
-        pl.format("borger?borger={}", "borger_id").alias("Borger"),
-        pl.col("noegle").fill_null("").alias("Nøgle"),
-        pl.col("sagsbehandler").fill_null("–").alias("Sagsbehandler"),
-        pl.col("team").fill_null("–").alias("Team"),
-        pl.col("beskrivelse").fill_null("").alias("Beskrivelse"),
-    )
-    st.dataframe(vis, hide_index=True, width="stretch",
+    st.dataframe(v.tabel, hide_index=True, width="stretch",
                  column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")})
-    ids = opgaver["borger_id"].unique().sort().to_list()
-    log_action(accesslog.VIS_LISTE, ids, f"sagsoverblik {paa.isoformat()}")
-    if may_export and st.download_button("Hent CSV", to_csv_bytes(opgaver), file_name=f"sagsoverblik_{paa.isoformat()}.csv",
+    log_action(accesslog.VIS_LISTE, list(v.borgere), f"sagsoverblik {paa.isoformat()}")
+    if may_export and st.download_button("Hent CSV", to_csv_bytes(v.opgaver), file_name=f"sagsoverblik_{paa.isoformat()}.csv",
                                          mime="text/csv", key="sagsoverblik_csv", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, ids, f"sagsoverblik {paa.isoformat()}.csv")
+        log_action(accesslog.EKSPORT, list(v.borgere), f"sagsoverblik {paa.isoformat()}.csv")
 
 if leder:
     st.subheader("Fordeling pr. sagsbehandler")

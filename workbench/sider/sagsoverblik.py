@@ -157,3 +157,37 @@ def fordeling(ds: Dataset, overblik: Sagsoverblik, sagsbehandler: str | None = N
         .sort(["team", "sagsbehandler"], nulls_last=True)
         .collect()
     )
+
+
+@dataclass(frozen=True)
+class Visning:
+    """What the page lays out for one choice of sagsbehandler: the task rows with Danish headings,
+    the counts and the borger ids behind them (for the access log and the export)."""
+    tabel: pl.DataFrame
+    opgaver: pl.DataFrame
+    antal: int
+    overskredne: int
+    borgere: tuple[str, ...]
+    sagsbehandlere: tuple[str, ...]
+
+
+def visning(overblik: Sagsoverblik, sagsbehandler: str | None = None) -> Visning:
+    """The page's table (Frist dd-mm-åååå, Opgave in Danish, a borger link, Nøgle, Sagsbehandler, Team,
+    Beskrivelse) for all tasks or one sagsbehandler's; overdue = frist before the reference date."""
+    alle = overblik.opgaver
+    valg = tuple(sorted({str(s) for s in alle["sagsbehandler"].drop_nulls().to_list()}))
+    opg = alle if sagsbehandler is None else alle.filter(pl.col("sagsbehandler") == sagsbehandler)
+    titel = pl.when(pl.col("opgave").str.starts_with("fund_")).then(
+        pl.concat_str(pl.lit("Fejl: "), pl.col("opgave").str.strip_prefix("fund_").str.replace_all("_", " "))
+    ).otherwise(pl.col("opgave").replace(OPGAVE_TITLER))
+    tabel = opg.select(
+        pl.col("frist").dt.strftime("%d-%m-%Y").fill_null("–").alias("Frist"),
+        titel.alias("Opgave"),
+        pl.format("borger?borger={}", "borger_id").alias("Borger"),
+        pl.col("noegle").fill_null("").alias("Nøgle"),
+        pl.col("sagsbehandler").fill_null("–").alias("Sagsbehandler"),
+        pl.col("team").fill_null("–").alias("Team"),
+        pl.col("beskrivelse").fill_null("").alias("Beskrivelse"),
+    )
+    return Visning(tabel, opg, opg.height, opg.filter(pl.col("frist") < overblik.paa).height,
+                   tuple(opg["borger_id"].unique().sort().to_list()), valg)
