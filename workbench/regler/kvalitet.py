@@ -321,7 +321,7 @@ def opfoelgning_overskredet(ds: Dataset, paa: dt.date, goals: pl.LazyFrame | Non
     ).select(pl.col("borger_id").cast(pl.String)).unique()
     closed = pl.col("status_paa_indsats").fill_null("").str.starts_with(AFSLUTNING)
     return (
-        (goals if goals is not None else _goals(ds, paa)).filter((pl.col("status") == maalstatus.OVERSKREDET) & ~closed)
+        (goals if goals is not None else _goals(ds, paa)).filter(pl.col("opfoelgning_forfalden") & ~closed)
         .join(active, on="borger_id", how="semi")
         .with_columns(ddmmyyyy("opfoelgningsdato"), ddmmyyyy("startdato"))
     )

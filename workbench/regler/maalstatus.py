@@ -87,7 +87,9 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
       udgangsniveau, udgangsniveau_dato   (workbench.regler.niveau on startdato)
       seneste_niveau, seneste_niveau_dato (workbench.regler.niveau on `paa`)
       maalt_niveau, maalt_dato            (the assessment the status is judged on; null when none counts)
-      status (STATUSES), vurderbar (bool: the goal can be measured at all)
+      status (STATUSES), vurderbar (bool: the goal can be measured at all),
+      opfoelgning_forfalden (bool: the follow-up date has passed with no assessment counted -- also
+      for a goal that is 'Opnået ved start')
     and with `opfoelgninger`: vurdering, vurderingsdato, status_paa_indsats (recorded_vurdering).
     Sorted by borger_id, undertema (label), startdato, maal_id.
     """
@@ -152,7 +154,9 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
         goals.join(baseline, on="_g", how="left")
         .join(latest, on="_g", how="left")
         .join(measured, on="_g", how="left")
-        .with_columns(status.alias("status"), measurable.alias("vurderbar"))
+        # the follow-up is overdue whatever the goal asked for: a goal met at start still has its date
+        .with_columns(status.alias("status"), measurable.alias("vurderbar"),
+                      (~counted & passed).alias("opfoelgning_forfalden"))
         .pipe(lambda lf: lf if opfoelgninger is None
               else lf.join(recorded_vurdering(opfoelgninger, paa), on="maal_id", how="left"))
         .sort([pl.col("borger_id"), pl.col("undertema").cast(pl.String), pl.col("startdato"), pl.col("maal_id")])
