@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     periode = parse_periode(args.periode)  # ValueError -> exit 2
-    ds, _ = scoped(args, ("borgere", "ydelser", "betalinger"))
+    ds, who = scoped(args, ("borgere", "ydelser", "betalinger"))
     on, _ = periode_paa(ds, periode, args.paa)
-    emit(oekonomi.tabel(ds, periode, on, args.pr).tabel, args.format)
+    emit(oekonomi.tabel_for(oekonomi.tabel(ds, periode, on, args.pr), who), args.format)
     return 0

@@ -514,3 +514,15 @@ def tabel(ds: Dataset, periode: Periode, paa: dt.date, pr: str = "paragraf") -> 
     if periode.delvis(paa):
         df = df.with_columns(talt_til=pl.lit(periode.effektiv_til(paa), dtype=pl.Date))
     return OekonomiTabel(periode, paa, pr, df)
+
+
+def tabel_for(res: OekonomiTabel, principal) -> pl.DataFrame:
+    """`tabel`'s frame as `principal` may see it (issue 23): for a role without the borger list the
+    borger counts 1..g-1 read '<g' and the kroner, helårspersoner and unit costs resting on them 'x'
+    (workbench.regler.suppression, the one owner); exact roles get the numbers."""
+    vis = suppression.for_principal(principal)
+    if vis.eksakt:
+        return res.tabel
+    df = suppression.suppress_table(res.tabel, ["udgift", "helaarspersoner", "kr_pr_helaarsperson", "kr_pr_borger"],
+                                    count_col="borgere", visning=vis)
+    return suppression.suppress_table(df, ["borgere"], visning=vis)
