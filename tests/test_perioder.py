@@ -335,3 +335,24 @@ def test_report_resultater_no_suppressed_goal_count_recoverable():
     r85 = v.row(1, named=True)
     assert (r85["Mål fulgt op"], r85["Opnået"], r85["Ikke opnået"]) == ("379", "287", "92")
     assert r84["Borgere"] == "<5" and r85["Borgere"] == "162"
+
+
+def test_oekonomi_cli_budget_columns_equal_the_page(demo_kommune, capsys):
+    """Contract `oekonomi`: budget and forbrug with prognose per paragraf, the Økonomi page's numbers."""
+    import io
+
+    import polars as pl
+
+    from workbench.data.dataset import open_dataset, udtraeksdato
+    from workbench.sider import oekonomi
+
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    p = parse_periode(str(paa.year))
+    assert main(["oekonomi", str(demo_kommune), "--periode", str(paa.year), "--format", "csv"]) == 0
+    cli = pl.read_csv(io.StringIO(capsys.readouterr().out), infer_schema_length=None)
+    page = oekonomi.side(ds, p, paa).budget.tabel.select("paragraf", "budget", "forbrug", "prognose_tempo")
+    j = cli.join(page, left_on="gruppe", right_on="paragraf", how="inner")
+    assert j.height > 0 and j.filter(pl.col("budget").is_not_null()).height > 0
+    for c in ("budget", "forbrug", "prognose_tempo"):
+        assert j[c].to_list() == pytest.approx(j[f"{c}_right"].to_list(), nan_ok=True)

@@ -513,6 +513,13 @@ def tabel(ds: Dataset, periode: Periode, paa: dt.date, pr: str = "paragraf") -> 
     df = df.rename({col: "gruppe"}).with_columns(pl.col("gruppe").cast(pl.String))
     if periode.delvis(paa):
         df = df.with_columns(talt_til=pl.lit(periode.effektiv_til(paa), dtype=pl.Date))
+    if pr == "paragraf" and ds.has("budget"):
+        # budget and forbrug with prognose per paragraf: the Økonomi page's budgetopfølgning (the year of
+        # the period, forbrug January through the period's last counted month)
+        b = budgetopfoelgning(ds, periode.aar, periode.til, paa).tabel.select(
+            pl.col("paragraf").alias("gruppe"), "budget", "forbrug", "prognose_tempo", "prognose_sidste_aar",
+            pl.col("status").alias("budgetstatus"))
+        df = df.join(b, on="gruppe", how="left")
     return OekonomiTabel(periode, paa, pr, df)
 
 
@@ -523,6 +530,7 @@ def tabel_for(res: OekonomiTabel, principal) -> pl.DataFrame:
     vis = suppression.for_principal(principal)
     if vis.eksakt:
         return res.tabel
-    df = suppression.suppress_table(res.tabel, ["udgift", "helaarspersoner", "kr_pr_helaarsperson", "kr_pr_borger"],
-                                    count_col="borgere", visning=vis)
+    kroner = [c for c in ("udgift", "helaarspersoner", "kr_pr_helaarsperson", "kr_pr_borger", "budget", "forbrug",
+                          "prognose_tempo", "prognose_sidste_aar") if c in res.tabel.columns]
+    df = suppression.suppress_table(res.tabel, kroner, count_col="borgere", visning=vis)
     return suppression.suppress_table(df, ["borgere"], visning=vis)
