@@ -48,7 +48,7 @@ res = tc.resultater_for(principal, pr, fra, til, ut)
 tabel = res.tabel
 periode = f"{dansk_dato(fra)}–{dansk_dato(til)}"
 
-COUNTS = {"borgere": "Borgere", "forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret",
+COUNTS = {"borgere": "Borgere", "forbedret": "Forbedret/fastholdt", "uaendret": "Uændret", "forvaerret": "Forværret",
           "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
 MAAL = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
         "opnaaet_ved_start": "Opnået ved start (i ingen andel)",
@@ -64,8 +64,10 @@ vis = suppress_table(vis, ["Opnået %"], visning=VIS, count_col="Mål fulgt op")
 vis = suppress_table(vis, list(COUNTS.values()) + list(MAAL.values()), visning=VIS)
 st.dataframe(vis, hide_index=True, width="stretch")
 st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens start (eller første vurdering efter) "
-           "sammenlignet med niveauet ved periodens slutning; pr. borger nettet over undertemaerne. Forbedret % = "
-           "forbedret / (forbedret + uændret + forværret). Mål: opfølgningsdato i perioden, målt status og "
+           "sammenlignet med niveauet ved periodens slutning, på de undertemaer, borgeren har et indsatsmål på, "
+           "bedømt efter målets måltype: Udvikle skal forbedres; for Fastholde og Begrænse tab er et uændret niveau "
+           "en succes (tæller som forbedret/fastholdt). Pr. borger nettet over undertemaerne. Forbedret % = "
+           "forbedret/fastholdt / (forbedret/fastholdt + uændret + forværret). Mål: opfølgningsdato i perioden, målt status og "
            "registreret vurdering. " + explanation(visning=VIS))
 
 chart = tabel.filter(pl.col("borgere") >= G_VIS).select(

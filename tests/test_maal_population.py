@@ -61,3 +61,24 @@ def test_partial_quarter_is_labelled_with_its_last_counted_day():
     assert [x[0] for x in q] == ["2026-K1", "2026-K2", "2026-K3", "2026-K4 t.o.m. 31-10-2026"]
     assert q[-1][1:] == (D("2026-10-01"), D("2026-10-31"))
     assert resultater.kvartaler(D("2026-01-01"), D("2026-12-31"))[-1][0] == "2026-K4"
+
+
+def test_andel_forbedret_judged_by_the_goals_maaltype():
+    """Issue 20 item 5 (contract): progression counts only on undertemaer carrying a goal of the borger,
+    judged by that goal's måltype -- Uændret is success for Fastholde and Begrænse tab, not for Udvikle."""
+    from workbench.regler import udvikling as u
+
+    rows = pl.LazyFrame(
+        [("A", "Drikke", u.UAENDRET), ("A", "Spise", u.UAENDRET), ("B", "Drikke", u.UAENDRET),
+         ("B", "Spise", u.FORVAERRET), ("C", "Drikke", u.FORBEDRET)],
+        schema={"borger_id": pl.String, "undertema": pl.String, "kategori": pl.String}, orient="row")
+    goals = pl.LazyFrame(
+        [("A", "Drikke", "Fastholde funktionsevne", D("2024-01-01"), "M1"),
+         ("A", "Spise", "Udvikle funktionsevne", D("2024-01-01"), "M2"),
+         ("B", "Drikke", "Begrænse tab af funktionsevne", D("2024-01-01"), "M3"),
+         ("B", "Spise", "Fastholde funktionsevne", D("2025-06-01"), "M4")],  # started after slut: no goal
+        schema={"borger_id": pl.String, "undertema": pl.String, "maaltype": pl.String, "startdato": pl.Date,
+                "maal_id": pl.String}, orient="row")
+    got = u.efter_maaltype(rows, goals, D("2025-01-01")).collect()
+    assert sorted(got.select("borger_id", "undertema", "kategori").iter_rows()) == [
+        ("A", "Drikke", u.FORBEDRET), ("A", "Spise", u.UAENDRET), ("B", "Drikke", u.FORBEDRET)]

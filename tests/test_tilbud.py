@@ -279,18 +279,20 @@ def test_peer_quartiles_on_demo(demo_kommune):
 def test_resultater_per_paragraf_and_quarter(ds):
     r = {x["gruppe"]: x for x in resultater.resultater(ds, "paragraf", D("2025-01-01"), PAA, [UT]).collect()
          .iter_rows(named=True)}
-    # SEL §108 in the period: A-I and K; on UT from 1 Jan to 30 Jun: A 3->1 up, C 1->3 worse,
-    # G 2->3 worse; B (assessed on 1 Jan itself, the niveau at the start and the end) and D one
-    # assessment; E, F, H, I, K not assessed
+    # SEL §108 in the period: A-I and K; on UT from 1 Jan to 30 Jun, only where the borger has a goal
+    # on UT (contract: judged by the goal's måltype): A 3->1 up (Udvikle), C 1->3 worse (Fastholde);
+    # G 2->3 has no goal on UT and is left out; B (assessed on 1 Jan itself) and D one assessment;
+    # E, F, G, H, I, K not counted
     s = r["SEL §108"]
     assert (s["borgere"], s["forbedret"], s["uaendret"], s["forvaerret"], s["en_vurdering"],
-            s["ikke_vurderet"]) == (10, 1, 0, 2, 2, 5)
+            s["ikke_vurderet"]) == (10, 1, 0, 1, 2, 6)
     assert r["SEL §107"]["borgere"] == 1  # J
     assert s["maal"] == 3  # GA1, GB1, GE1 followed up in the period
     q = resultater.trend(ds, "paragraf", D("2025-01-01"), PAA, [UT]).collect()
     assert sorted(set(q["kvartal"].to_list())) == ["2025-K1", "2025-K2"]
-    # B's UT assessments: 2025-01-01 in K1 only (the May row is Ikke vurderet)
-    assert q.filter((pl.col("kvartal") == "2025-K2") & (pl.col("gruppe") == "SEL §108"))["forvaerret"][0] == 1
+    # C worsens in K1 (Fastholde goal on UT); G's worsening in May (K2) has no goal on UT: not counted
+    assert q.filter((pl.col("kvartal") == "2025-K1") & (pl.col("gruppe") == "SEL §108"))["forvaerret"][0] == 1
+    assert q.filter((pl.col("kvartal") == "2025-K2") & (pl.col("gruppe") == "SEL §108"))["forvaerret"][0] == 0
 
 
 def test_resultater_groups(ds):

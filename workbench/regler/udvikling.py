@@ -175,3 +175,27 @@ def tael(rows: pl.LazyFrame, population: pl.LazyFrame, by: Sequence[str]) -> pl.
         .select(*by, "borgere", *COUNT_COLS, "andel_forbedret")
         .sort(by)
     )
+
+
+UDVIKLE = "Udvikle funktionsevne"
+
+
+def efter_maaltype(rows: pl.LazyFrame, indsatsmaal: pl.LazyFrame, slut: dt.date) -> pl.LazyFrame:
+    """`rows` (pr_undertema) narrowed to the undertemaer that carry a goal of the borger (started on or
+    before `slut`; the latest such goal's måltype), each judged by that måltype (contract "A goal's
+    group …": "Andel forbedret"): for *Udvikle funktionsevne* an improvement is success; for *Fastholde*
+    and *Begrænse tab* not worse is success, so Uændret counts as Forbedret. Forværret stays a failure;
+    Ingen ny vurdering / Ikke vurderet are unchanged. The rows keep their columns plus `maaltype`."""
+    goal = (
+        indsatsmaal.filter(pl.col("startdato") <= slut)
+        .select(pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String),
+                pl.col("maaltype").cast(pl.String), "startdato", pl.col("maal_id").cast(pl.String))
+        .sort("borger_id", "undertema", "startdato", "maal_id")
+        .group_by("borger_id", "undertema").agg(pl.col("maaltype").last())
+    )
+    k, mt = pl.col("kategori"), pl.col("maaltype")
+    return (
+        rows.with_columns(pl.col("borger_id").cast(pl.String), pl.col("undertema").cast(pl.String))
+        .join(goal, on=["borger_id", "undertema"], how="inner")
+        .with_columns(pl.when((k == UAENDRET) & (mt != UDVIKLE)).then(pl.lit(FORBEDRET)).otherwise(k).alias("kategori"))
+    )

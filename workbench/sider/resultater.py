@@ -7,9 +7,11 @@ Definitions:
 * Population of a period fra..til: every borger with a ydelse covering a day of it, in the group of
   that ydelse (paragraf, tilbud, tilbudstype: a borger under two paragraffer counts in both) or of
   the borger (primary målgruppe on `til`, sagsbehandler, team; null groups read '(ukendt)').
-* Progression: workbench.regler.udvikling with start = fra and slut = til: per borger netted over the
-  Aktivitet og deltagelse undertemaer (optionally only the given undertemaer/temaer), counted as
-  forbedret / uaendret / forvaerret / en_vurdering / ikke_vurderet.
+* Progression: workbench.regler.udvikling with start = fra and slut = til on the Aktivitet og deltagelse
+  undertemaer that carry a goal of the borger (optionally only the given undertemaer/temaer), each
+  judged by its goal's måltype (udvikling.efter_maaltype: for Fastholde and Begrænse tab not worse is
+  success), per borger netted, counted as forbedret (success) / uaendret / forvaerret / en_vurdering /
+  ikke_vurderet.
 * Målopfyldelse: the population's goals with a follow-up date in fra..til, measured status
   (maalstatus.goal_status on `til`) and recorded vurdering, as on the Tilbud page; each goal in its
   own group (maalstatus.maal_i_grupper: the ydelse sharing its sagsafgoerelse_id, else the groups the
@@ -107,7 +109,9 @@ def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame
 def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Sequence[str] | None,
             goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
     pop = population(ds, pr, fra, til)
-    rows = udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra)
+    # progression on the undertemaer that carry a goal of the borger, judged by its måltype (contract)
+    rows = udvikling.efter_maaltype(udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra),
+                                    ds.indsatsmaal, til)
     dev = udvikling.tael(udvikling.samlet(rows, ["gruppe"]), pop, ["gruppe"])
     g = (goals if goals is not None else tilbud_mod.goal_status_for(ds, pop, til)).filter(
         pl.col("opfoelgningsdato").is_between(fra, til))
@@ -175,7 +179,8 @@ def borgere_i_gruppe(ds: Dataset, pr: str, gruppe: str, fra: dt.date, til: dt.da
     """The borgere behind one row (for roles with borgerliste): borger_id, kategori, antal_forbedret,
     antal_forvaerret; sorted by borger_id."""
     pop = population(ds, pr, fra, til).filter(pl.col("gruppe") == gruppe)
-    rows = udvikling.samlet(udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra), ["gruppe"])
+    rows = udvikling.samlet(udvikling.efter_maaltype(
+        udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra), ds.indsatsmaal, til), ["gruppe"])
     return (
         pop.select("borger_id").unique()
         .join(rows.select("borger_id", "kategori", "antal_forbedret", "antal_forvaerret"), on="borger_id", how="left")
