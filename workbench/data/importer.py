@@ -837,13 +837,21 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
 
 
 def record_history(engine: Any, data_dir: Path, record: dict) -> None:
-    """One row in the import history table (SQLModel; SQLite or PostgreSQL)."""
-    from sqlalchemy import insert
+    """One row in the import history table (SQLModel; SQLite or PostgreSQL). An import ends demo status
+    for good (workbench.data.demo_status): in the same transaction the demo users are disabled, their
+    passwords removed and their sign-in sessions deleted."""
+    from sqlalchemy import delete, insert, select, update
 
+    from data_model.access_tables import Bruger, LoginSession
     from data_model.import_tables import ImportHistorik
 
     tables = record.get("tabeller") or []
     with engine.begin() as conn:
+        if record.get("handling", "import") == "import":
+            demo_names = select(Bruger.brugernavn).where(Bruger.demo == True)  # noqa: E712
+            conn.execute(delete(LoginSession).where(LoginSession.brugernavn.in_(demo_names)))
+            conn.execute(update(Bruger).where(Bruger.demo == True)  # noqa: E712
+                         .values(aktiv=False, adgangskode_hash=None))
         conn.execute(insert(ImportHistorik).values(
             data_dir=str(Path(data_dir).resolve()), version=record.get("version"),
             handling=record.get("handling", "import"), forrige_version=record.get("forrige_version"),
