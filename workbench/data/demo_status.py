@@ -32,7 +32,8 @@ DATA_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls", ".tsv")
 GENERATOR = "ffb-workbench demo"
 # the workbench's own state beside a dataset (data_model.db, workbench.lager.sessions): not "content"
 STATE_FILES = frozenset({"workbench.sqlite", "workbench.sqlite-journal", "workbench.sqlite-wal",
-                         "workbench.sqlite-shm", "session_secret", ".skrivetest"})
+                         "workbench.sqlite-shm", "session_secret", ".skrivetest",
+                         "workbench.adgangslog_anker.json", "workbench.adgangslog_anker.json.lock"})
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
