@@ -439,16 +439,6 @@ def verify(engine: Engine) -> ChainReport:
 # --------------------------------------------------------------------------------------------
 # Export (CSV / Excel) with spreadsheet-formula neutralisation
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def to_excel_bytes(df: pl.DataFrame, sheet: str = "Adgangslog") -> bytes:
     """One sheet, times with seconds (UTC), formula-looking text escaped."""
     buf = io.BytesIO()

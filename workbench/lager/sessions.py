@@ -118,7 +118,7 @@ _lock = threading.Lock()
 def issue_ticket(cookie: str, max_age_s: int, binding: str | None) -> str | None:
     """A one-time ticket for the session cookie, bound to the browser's binding cookie. Without a
     binding (no browser context) no ticket is issued: the sign-in lasts as long as the tab."""
-    if not binding:
+    if not isinstance(binding, str) or not binding:
         return None
     ticket = secrets.token_urlsafe(24)
     with _lock:
@@ -132,7 +132,7 @@ def issue_ticket(cookie: str, max_age_s: int, binding: str | None) -> str | None
 def redeem_ticket(ticket: str | None, binding: str | None) -> tuple[str, int] | None:
     """(cookie value, max age in seconds) once per ticket, within TICKET_SECONDS, and only for the
     browser the ticket was issued to (same binding cookie); else None. A wrong binding spends the ticket."""
-    if not ticket or not binding:
+    if not ticket or not isinstance(binding, str) or not binding:
         return None
     with _lock:
         got = _tickets.pop(ticket, None)

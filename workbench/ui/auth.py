@@ -115,9 +115,10 @@ def _start_session(eng, brugernavn: str) -> None:
 def _browser_binding() -> str | None:
     """The browser's binding cookie (set by workbench.ui.server): the ticket is bound to it."""
     try:
-        return st.context.cookies.get(sessions.BIND_COOKIE)
+        got = st.context.cookies.get(sessions.BIND_COOKIE)
     except Exception:  # no browser context (AppTest, bare mode)
         return None
+    return got if isinstance(got, str) and got else None
 
 
 def _session_from_cookie(eng) -> str | None:
