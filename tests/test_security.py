@@ -119,13 +119,19 @@ def test_rate_limit_per_client(sqlite_engine):
     eng = sqlite_engine
     users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
     per = access.security().login_pr_klient_pr_minut
-    # spraying unknown names from one client: refused after `per` attempts, without a hash check
-    for i in range(per):
-        assert users.authenticate(eng, f"x{i}", "forkert", demo_allowed=False, klient="10.0.0.9").besked \
+    # one client guessing at one account: refused after `per` attempts, without a hash check
+    for _ in range(per):
+        assert users.authenticate(eng, "x", "forkert", demo_allowed=False, klient="10.0.0.9").besked \
             == users.GENERIC_FAIL
-    r = users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.9")
+    r = users.authenticate(eng, "x", "forkert", demo_allowed=False, klient="10.0.0.9")
     assert r.principal is None and r.besked == users.RATE_LIMITED
     assert accesslog.entries(eng, handling=accesslog.LOGIN_BEGRAENSET).height == 1
+    # the pair is limited, not the address: a colleague behind the same NAT still signs in
+    assert users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.9").principal is not None
+    # spraying many names from one address hits the per-client ceiling
+    refused = [users.authenticate(eng, f"y{i}", "forkert", demo_allowed=False, klient="10.0.0.9").besked
+               for i in range(ratelimit.KLIENT_LOFT * per)]
+    assert refused[-1] == users.RATE_LIMITED
     # another client is not affected
     assert users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.10").principal is not None
 

@@ -307,14 +307,15 @@ def authenticate(engine: Engine, brugernavn: str, password: str, *, demo_allowed
     """Check a password. N failures (config) lock the account for M minutes; a locked account is
     not even checked. The failure counter is taken and checked in one database statement before
     the (slow) hash check, so parallel guesses cannot overrun it. `klient` (the client's address)
-    is rate limited across user names. Unknown users cost the same hashing time. Every outcome is
+    is rate limited per (account, client) pair, and across accounts at a higher ceiling
+    (ratelimit.allow_login). Unknown users cost the same hashing time. Every outcome is
     logged."""
     now = now or utcnow()
     sec = access.security()
     name = (brugernavn or "").strip().lower()[:64]
     from workbench.lager import ratelimit
 
-    if klient is not None and not ratelimit.login_limiter(sec.login_pr_klient_pr_minut).allow(klient):
+    if klient is not None and not ratelimit.allow_login(name, klient, sec.login_pr_klient_pr_minut):
         accesslog.write(engine, name or "(tom)", "", accesslog.LOGIN_BEGRAENSET, detalje=f"klient {klient[:64]}")
         return LoginResult(None, RATE_LIMITED)
     user = get_user(engine, name) if name else None
