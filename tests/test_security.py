@@ -602,6 +602,22 @@ def _session_app():
     return Starlette(routes=[*server.routes(), Route("/", index)], middleware=server.middleware())
 
 
+def test_stcore_metrics_closed():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from workbench.ui import server
+
+    async def metrics(request):
+        return PlainTextResponse("session_state_size 123")
+
+    app = Starlette(routes=[Route("/_stcore/metrics", metrics)], middleware=server.middleware())
+    r = TestClient(app).get("/_stcore/metrics")
+    assert r.status_code == 404 and "session_state" not in r.text
+
+
 def test_session_route_refuses_cross_origin_post_and_foreign_ticket():
     """Login CSRF / session swap (issue 23): an attacker's own ticket, posted from the attacker's site
     or replayed in the victim's browser, never sets the attacker's session in the victim's browser."""

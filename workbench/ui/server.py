@@ -12,6 +12,7 @@
 * Security headers on every HTTP response: X-Frame-Options DENY, a Content-Security-Policy with
   frame-ancestors 'none' (Streamlit's own front end needs inline scripts and styles, so the CSP
   restricts framing, plugins and the base URL, not scripts), nosniff, Referrer-Policy.
+* `/_stcore/metrics` (Streamlit's unauthenticated metrics) answers 404.
 * The page declares Danish: the served index.html says <html lang="da">.
 """
 
@@ -25,6 +26,10 @@ SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
 }
+
+
+# Streamlit's metrics endpoint answers without sign-in (session and cache counts, issue 23): closed.
+CLOSED_PATHS = frozenset({"/_stcore/metrics"})
 
 
 def _secure(request) -> bool:
@@ -96,6 +101,11 @@ class SecurityHeadersMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope.get("path", "").rstrip("/") in CLOSED_PATHS:
+            from starlette.responses import Response
+
+            return await Response("ikke tilgængelig", status_code=404,
+                                  headers=SECURITY_HEADERS)(scope, receive, send)
         page = self._page_request(scope.get("path", "/"))
         if page:
             scope = dict(scope)
