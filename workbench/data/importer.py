@@ -564,6 +564,12 @@ def _clean_debris(data_dir: Path) -> list[str]:
     for p in data_dir.glob(f".{CURRENT}.*"):
         p.unlink(missing_ok=True)
         removed.append(p.name)
+    # an import killed after CURRENT but before its history line: add the line from the version's report
+    current = current_version(data_dir)
+    if current and (versions / current / REPORT).is_file() and \
+            not any(r.get("version") == current for r in read_history(data_dir)):
+        _append_history(data_dir, version_report(data_dir, current))
+        removed.append(f"{HISTORY} (+{current})")
     return removed
 
 
@@ -772,8 +778,11 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _append_history(data_path, record)
+        # CURRENT first: a kill between the two leaves a current version the history lacks (the next
+        # import adds it from the version's import.json), never history naming a version that never
+        # became current
         _write_atomic(data_path / CURRENT, version + "\n")
+        _append_history(data_path, record)
     if engine is not None:
         record_history(engine, data_path, record)
     return result
