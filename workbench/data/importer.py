@@ -838,8 +838,8 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
         previous = current_version(data_path)
         record = {"handling": "rul_tilbage", "version": version, "forrige_version": previous,
                   "tidspunkt": now.isoformat(timespec="seconds"), "bruger": bruger, "data_dir": str(data_path)}
+        _write_atomic(data_path / CURRENT, version + "\n")  # as import: CURRENT first, then history
         _append_history(data_path, record)
-        _write_atomic(data_path / CURRENT, version + "\n")
     if engine is not None:
         record_history(engine, data_path, record)
     return record
