@@ -28,6 +28,7 @@ from workbench.data.importforslag import (FilAnalyse, KolonneForslag, analyse_fi
 from workbench.data.paths import home_dir
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
+from workbench.format.messages import for_browser
 
 UPLOAD = "imp_upload"
 STAGE = "imp_dir"
@@ -100,7 +101,7 @@ def _saved_defaults(engine) -> dict[str, importer.TableMapping]:
     try:
         return build_mapping_from_text(text, name).tables
     except DatasetError as exc:
-        st.error(f"Den gemte mapning '{name}' kan ikke bruges: {exc}")
+        st.error(f"Den gemte mapning '{name}' kan ikke bruges: {for_browser(exc)}")
         return {}
 
 
@@ -114,7 +115,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
     try:
         read = _read(str(path), stat.st_size, stat.st_mtime_ns)
     except DatasetError as exc:
-        st.error(f"{path.name}: {exc}")
+        st.error(f"{path.name}: {for_browser(exc)}")
         return None
     first = analyse_file(path, read=read)
     tables = [SKIP, *TABLES]
@@ -193,7 +194,7 @@ def _preview(analyse: FilAnalyse, tabel: str, tm: importer.TableMapping, read) -
     try:
         acc, rej, _, _ = importer.check_table(tabel, df.head(20), tm, analyse.sti.name, _codes(), dialect)
     except DatasetError as exc:
-        st.warning(f"Forhåndsvisning: {exc}")
+        st.warning(f"Forhåndsvisning: {for_browser(exc)}")
         return
     st.markdown("**De første rækker, som de lander**")
     st.dataframe(acc.head(10), hide_index=True, width="stretch")
@@ -258,7 +259,7 @@ def _history(target: Path, principal: access.Principal) -> None:
         try:
             record = importer.rul_tilbage(target, v, bruger=principal.username)
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
             return
         importer.record_history(auth.engine(), target, record)
         log_action(HANDLING_RUL_TILBAGE, detalje=f"aktuel version {v} (før: {record['forrige_version']})")
@@ -285,7 +286,7 @@ def render(principal: access.Principal) -> None:
             for u in ups:
                 access.check_upload_size(u.size)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
             return
         st.session_state[UPLOAD] = [(u.name, u.getvalue()) for u in ups]
     uploads = st.session_state.get(UPLOAD) or []
@@ -302,7 +303,7 @@ def render(principal: access.Principal) -> None:
         try:
             paths, notes = _files(uploads)
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
             paths, notes = [], []
         for n in notes:
             st.caption(n)
@@ -330,7 +331,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
     try:
         mapping = build_mapping(tables, "side")
     except DatasetError as exc:
-        st.error(str(exc))
+        st.error(for_browser(exc))
         return
     text = importer.mapping_yaml(tables)
     c1, c2, c3 = st.columns([2, 1, 1])
@@ -340,7 +341,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
             save_mapping(engine, name, text, principal.username)
             st.success(f"Mapningen '{name.strip()}' er gemt.")
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
     c3.download_button("Hent som YAML", text.encode("utf-8"), file_name=f"{(name.strip() or 'mapning')}.yaml",
                        mime="text/yaml", key="imp_yaml")
     use_date = st.checkbox("Angiv udtræksdato", key="imp_brug_dato")
@@ -359,7 +360,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
         result = importer.import_dataset(src, target, mapping=mapping, bruger=principal.username,
                                          udtraeksdato=udtraek, accepter_afvisninger=accept, toerkoersel=dry)
     except DatasetError as exc:
-        st.error(f"Importen er afvist, intet er ændret: {exc}")
+        st.error(f"Importen er afvist, intet er ændret: {for_browser(exc)}")
         return
     if not dry:
         importer.record_history(engine, target, {**result.as_dict(), "handling": "import",
