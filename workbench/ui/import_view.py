@@ -222,18 +222,31 @@ def _report(result: importer.ImportResult, principal: access.Principal) -> None:
     rejected = getattr(result, "afviste", {})
     if rejected:
         files = {t.tabel: t.fil for t in result.tabeller}
-        mask = not access.can(principal, "cpr_unmask")
+        # the quarantine is served with CPR masked for every role (issue 23: a full CPR needs a reason,
+        # which only the borger page's 'Vis fuldt CPR' asks for), and its download is logged with the
+        # borger ids it holds
+        mask = True
+        q_ids = quarantine_borger_ids(rejected)
         q = importer.quarantine_frame(rejected, files, mask_cpr=True)
         st.markdown(f"**Karantæne** ({q.height} rækker)")
         st.dataframe(q.head(500), hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
         if c1.download_button("Hent karantæne (CSV)", importer.quarantine_csv(rejected, files, mask),
                               file_name="karantaene.csv", mime="text/csv", key="imp_q_csv"):
-            log_action(accesslog.EKSPORT, detalje="karantæne CSV")
+            log_action(accesslog.EKSPORT, q_ids, detalje="karantæne CSV")
         if c2.download_button("Hent karantæne (Excel)", importer.quarantine_xlsx(rejected, files, mask),
                               file_name="karantaene.xlsx", key="imp_q_xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-            log_action(accesslog.EKSPORT, detalje="karantæne Excel")
+            log_action(accesslog.EKSPORT, q_ids, detalje="karantæne Excel")
+
+
+def quarantine_borger_ids(rejected: dict) -> list[str]:
+    """The borger ids named in rejected rows (for the export's log entry)."""
+    ids: list[str] = []
+    for df in rejected.values():
+        if "borger_id" in df.columns:
+            ids += [str(b) for b in df["borger_id"].drop_nulls().unique().sort().to_list() if str(b).strip()]
+    return list(dict.fromkeys(ids))
 
 
 def _history(target: Path, principal: access.Principal) -> None:
