@@ -142,10 +142,17 @@ from data_model.adgangslog_sqlite import MSG as _MSG, SQLITE_DDL  # noqa: E402,F
 def postgresql_ddl() -> tuple[str, ...]:
     years = _retention_years()
     return (
+        # A DELETE passes only when it runs inside adgangslog_purge (the call stack, PG_CONTEXT) and
+        # below the cut-off that function set: `SET LOCAL ffb.adgangslog_purge_foer = ...` followed by
+        # a plain DELETE is refused, also for the table owner. (An owner can still drop the trigger;
+        # that is caught outside the database by the anchor file, workbench.lager.accesslog.)
         f"""CREATE OR REPLACE FUNCTION adgangslog_append_only() RETURNS trigger AS $fn$
+DECLARE ctx text;
 BEGIN
   IF TG_OP = 'DELETE' AND coalesce(current_setting('ffb.adgangslog_purge_foer', true), '') <> '' THEN
-    IF OLD.tidspunkt < current_setting('ffb.adgangslog_purge_foer')::timestamptz THEN
+    GET DIAGNOSTICS ctx = PG_CONTEXT;
+    IF ctx LIKE '%function adgangslog_purge(timestamp with time zone) line % at SQL statement%'
+       AND OLD.tidspunkt < current_setting('ffb.adgangslog_purge_foer')::timestamptz THEN
       RETURN OLD;
     END IF;
   END IF;
@@ -190,7 +197,9 @@ def ensure_adgangslog(engine) -> None:
         with engine.connect() as conn:
             src = conn.execute(text("SELECT prosrc FROM pg_proc "
                                     "WHERE oid = to_regprocedure('adgangslog_purge(timestamptz)')")).scalar()
-        if src and f"years => {_retention_years()})" in src:
+            guard = conn.execute(text("SELECT prosrc FROM pg_proc "
+                                      "WHERE oid = to_regprocedure('adgangslog_append_only()')")).scalar()
+        if src and f"years => {_retention_years()})" in src and guard and "PG_CONTEXT" in guard:
             return  # up to date; an app role without DDL rights starts without touching it
     with engine.begin() as conn:
         for col in ("forrige_hash", "hash"):

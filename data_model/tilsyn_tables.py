@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from data_model.append_only import append_only
@@ -24,7 +24,12 @@ from data_model.review_tables import utcnow
 
 class Tilsyn(SQLModel, table=True):
     __tablename__ = "tilsyn"
-    __table_args__ = (UniqueConstraint("audit_id", "version", name="uq_tilsyn_version"),)
+    __table_args__ = (
+        UniqueConstraint("audit_id", "version", name="uq_tilsyn_version"),
+        # four eyes, also in the database (as sagsgennemgang): auditor and leader are two people,
+        # compared with case and surrounding blanks normalised
+        CheckConstraint("lower(trim(auditor)) <> lower(trim(leder))", name="ck_tilsyn_fire_oejne"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     audit_id: str = Field(index=True, max_length=36)

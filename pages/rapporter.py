@@ -57,7 +57,7 @@ st.subheader("Forhåndsvisning")
 components.html(html, height=900, scrolling=True)
 
 st.subheader("Tidligere rapporter")
-tidligere = rapportarkiv.liste(engine)
+tidligere = rapportarkiv.liste(engine, principal=principal)
 if not tidligere.height:
     st.info("Der er ikke hentet nogen rapporter endnu.")
 else:
@@ -68,7 +68,7 @@ else:
                                    "datasaet_version": "Datasæt-version", "format": "Format"}), hide_index=True)
     valgt = st.selectbox("Dan en tidligere rapport igen", tidligere["id"].to_list(), key="ra_igen",
                          format_func=lambda i: f"Nr. {i}")
-    row = rapportarkiv.hent(engine, valgt)
+    row = rapportarkiv.hent(engine, valgt, principal)
     if row is not None:
         if row.datasaet_version != version:
             st.warning(f"Rapport nr. {row.id} blev lavet på datasæt-version {row.datasaet_version}; den aktuelle er "

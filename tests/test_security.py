@@ -119,13 +119,19 @@ def test_rate_limit_per_client(sqlite_engine):
     eng = sqlite_engine
     users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="SB1")
     per = access.security().login_pr_klient_pr_minut
-    # spraying unknown names from one client: refused after `per` attempts, without a hash check
-    for i in range(per):
-        assert users.authenticate(eng, f"x{i}", "forkert", demo_allowed=False, klient="10.0.0.9").besked \
+    # one client guessing at one account: refused after `per` attempts, without a hash check
+    for _ in range(per):
+        assert users.authenticate(eng, "x", "forkert", demo_allowed=False, klient="10.0.0.9").besked \
             == users.GENERIC_FAIL
-    r = users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.9")
+    r = users.authenticate(eng, "x", "forkert", demo_allowed=False, klient="10.0.0.9")
     assert r.principal is None and r.besked == users.RATE_LIMITED
     assert accesslog.entries(eng, handling=accesslog.LOGIN_BEGRAENSET).height == 1
+    # the pair is limited, not the address: a colleague behind the same NAT still signs in
+    assert users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.9").principal is not None
+    # spraying many names from one address hits the per-client ceiling
+    refused = [users.authenticate(eng, f"y{i}", "forkert", demo_allowed=False, klient="10.0.0.9").besked
+               for i in range(ratelimit.KLIENT_LOFT * per)]
+    assert refused[-1] == users.RATE_LIMITED
     # another client is not affected
     assert users.authenticate(eng, "sara", PW, demo_allowed=False, klient="10.0.0.10").principal is not None
 
@@ -549,8 +555,11 @@ def test_session_cookie_signed_revocable_and_expiring(sqlite_engine, tmp_path):
     users.update_user(eng, "sara", aktiv=False)
     assert sessions.user_for(eng, c2, tmp_path) is None  # deactivation signs out everywhere
     # one-time ticket
-    t = sessions.issue_ticket("v", 60)
-    assert sessions.redeem_ticket(t) == ("v", 60) and sessions.redeem_ticket(t) is None
+    t = sessions.issue_ticket("v", 60, "browser-a")
+    assert sessions.redeem_ticket(t, "browser-a") == ("v", 60) and sessions.redeem_ticket(t, "browser-a") is None
+    assert sessions.issue_ticket("v", 60, None) is None  # no browser binding, no ticket
+    t = sessions.issue_ticket("v", 60, "browser-a")
+    assert sessions.redeem_ticket(t, "browser-b") is None and sessions.redeem_ticket(t, None) is None
 
 
 def test_session_route_sets_httponly_cookie_and_headers():
@@ -570,12 +579,74 @@ def test_session_route_sets_httponly_cookie_and_headers():
     r = client.get("/borger")
     assert r.headers["x-frame-options"] == "DENY" and '<html lang="da">' in r.text
     assert client.post("/_ffb/session?ticket=gaet").status_code == 403
-    t = sessions.issue_ticket("tok.sig", 3600)
+    binding = client.cookies.get(sessions.BIND_COOKIE)
+    assert binding and "httponly" in r.headers["set-cookie"].lower()  # the page gave the browser a binding
+    t = sessions.issue_ticket("tok.sig", 3600, binding)
     r = client.post(f"/_ffb/session?ticket={t}")
     assert r.status_code == 204
     sc = r.headers["set-cookie"].lower()
     assert "ffb_session=tok.sig" in sc and "httponly" in sc and "samesite=lax" in sc and "max-age=3600" in sc
     assert client.post(f"/_ffb/session?ticket={t}").status_code == 403  # one time only
+
+
+def _session_app():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from workbench.ui import server
+
+    async def index(request):
+        return PlainTextResponse('<html lang="en"><body>x</body></html>', media_type="text/html")
+
+    return Starlette(routes=[*server.routes(), Route("/", index)], middleware=server.middleware())
+
+
+def test_stcore_metrics_closed():
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from workbench.ui import server
+
+    async def metrics(request):
+        return PlainTextResponse("session_state_size 123")
+
+    app = Starlette(routes=[Route("/_stcore/metrics", metrics)], middleware=server.middleware())
+    r = TestClient(app).get("/_stcore/metrics")
+    assert r.status_code == 404 and "session_state" not in r.text
+
+
+def test_session_route_refuses_cross_origin_post_and_foreign_ticket():
+    """Login CSRF / session swap (issue 23): an attacker's own ticket, posted from the attacker's site
+    or replayed in the victim's browser, never sets the attacker's session in the victim's browser."""
+    from starlette.testclient import TestClient
+
+    from workbench.lager import sessions
+
+    app = _session_app()
+    attacker, victim = TestClient(app, base_url="http://127.0.0.1:8501"), TestClient(app, base_url="http://127.0.0.1:8501")
+    attacker.get("/")
+    victim.get("/")
+    a_bind, v_bind = attacker.cookies.get(sessions.BIND_COOKIE), victim.cookies.get(sessions.BIND_COOKIE)
+    assert a_bind and v_bind and a_bind != v_bind
+    # the attacker's site makes the victim's browser post the attacker's ticket
+    for headers in ({"origin": "https://ond.example", "sec-fetch-site": "cross-site"},
+                    {"origin": "https://ond.example"}, {"sec-fetch-site": "same-site"}, {"origin": "null"}):
+        t = sessions.issue_ticket("angriber.sig", 3600, a_bind)
+        r = victim.post(f"/_ffb/session?ticket={t}", headers=headers)
+        assert r.status_code == 403 and "ffb_session" not in r.headers.get("set-cookie", "")
+    # same origin, but the ticket belongs to another browser
+    t = sessions.issue_ticket("angriber.sig", 3600, a_bind)
+    r = victim.post(f"/_ffb/session?ticket={t}",
+                    headers={"origin": "http://127.0.0.1:8501", "sec-fetch-site": "same-origin"})
+    assert r.status_code == 403 and "ffb_session" not in r.headers.get("set-cookie", "")
+    # the browser the ticket was issued to, same origin: accepted
+    t = sessions.issue_ticket("offer.sig", 3600, v_bind)
+    r = victim.post(f"/_ffb/session?ticket={t}",
+                    headers={"origin": "http://127.0.0.1:8501", "sec-fetch-site": "same-origin"})
+    assert r.status_code == 204 and "ffb_session=offer.sig" in r.headers["set-cookie"]
 
 
 # -------------------------------------------------------------------------------- four eyes

@@ -66,7 +66,33 @@ def _command_name(argv: list[str]) -> str:
     return next((a for a in argv if not a.startswith("-")), "")
 
 
+def _log_refusal(args, exc: BaseException) -> None:
+    """A refused CLI read is logged (issue 23): not permitted for the role, or an unknown/out-of-scope
+    borger, tilbud or user. Never raises: the refusal itself is what the user sees."""
+    from pathlib import Path
+
+    d = getattr(args, "dir", None) if args is not None else None
+    if not d or not Path(d).is_dir() or not (isinstance(exc, PermissionError) or str(exc).startswith("ukendt ")):
+        return
+    try:
+        from workbench.format.messages import one_line
+        from workbench.lager import accesslog, users
+        from workbench.regler import access
+
+        name = getattr(args, "bruger", None)
+        try:
+            who = users.cli_principal(name, d)
+        except Exception:
+            who = access.Principal(str(name or "(ukendt)")[:64], "")
+        ids = [getattr(args, k) for k in ("borger_id", "borger") if isinstance(getattr(args, k, None), str)]
+        accesslog.record(d, who, accesslog.ADGANG_NAEGTET, ids,
+                         detalje=f"kommandolinje {_command_name(getattr(args, '_argv', []))}: {one_line(exc)}")
+    except Exception:  # noqa: BLE001 - logging a refusal must not turn it into another error
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    args = None
     try:
         argv = sys.argv[1:] if argv is None else argv
         args = build_parser(_command_name(argv)).parse_args(argv)
@@ -84,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         from workbench.format.messages import one_line
 
+        _log_refusal(args, exc)
         print(f"fejl: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -25,8 +25,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     fra, til = parse_month(args.fra), parse_month(args.til)  # ValueError -> exit 2
     check_months(fra, til, til)  # order first, before the data are read
-    ds, _ = scoped(args, ("borgere", "ydelser"))
+    ds, who = scoped(args, ("borgere", "ydelser"))
     on = paa(args, ds)
     check_months(fra, til, on)  # fra after til, or til after the reference date's month -> exit 2
-    emit(optaelling(ds.ydelser, fra, til, on).collect(), args.format)
+    emit(for_principal(optaelling(ds.ydelser, fra, til, on).collect(), who), args.format)
     return 0
+
+
+def for_principal(df, who):
+    """A role without the borger list (analytiker) never gets exact counts 1..g-1 (issue 23): borgere,
+    tilgang and afgang read '<g', and helårspersoner of a suppressed month/paragraf read 'x'."""
+    from workbench.regler import suppression
+
+    vis = suppression.for_principal(who)
+    if vis.eksakt:
+        return df
+    df = suppression.suppress_table(df, ["helaarspersoner"], count_col="borgere", visning=vis)
+    return suppression.suppress_table(df, ["borgere", "tilgang", "afgang"], visning=vis)

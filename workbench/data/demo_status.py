@@ -8,6 +8,13 @@ Excel) sits beside them. A marker file (`DEMO`, `.demo`, `demo.json`, a manifest
 with one stale checksum) turns nothing into demo data. Verification hashes the files once per
 (path, size, mtime) signature and caches the answer.
 
+Demo status follows the data actually served. A data directory `import` has written into (it has
+`CURRENT`, `versions/` or `import_history.jsonl`) serves its current version, and an imported version
+never carries a generator manifest: once real data have been imported into a demo directory it is
+no longer demo data, for good (rolling back only reaches imported versions). The importer disables
+the demo users in the same database transaction that records the import
+(workbench.data.importer.record_history).
+
 This guards against accidents (a marker left in a directory of real data, real files copied into a
 demo directory). Someone who can write files into the data directory can forge a manifest; they
 already hold the data (docs/SECURITY.md).
@@ -25,7 +32,8 @@ DATA_SUFFIXES = (".parquet", ".csv", ".xlsx", ".xls", ".tsv")
 GENERATOR = "ffb-workbench demo"
 # the workbench's own state beside a dataset (data_model.db, workbench.lager.sessions): not "content"
 STATE_FILES = frozenset({"workbench.sqlite", "workbench.sqlite-journal", "workbench.sqlite-wal",
-                         "workbench.sqlite-shm", "session_secret", ".skrivetest"})
+                         "workbench.sqlite-shm", "session_secret", ".skrivetest",
+                         "workbench.adgangslog_anker.json", "workbench.adgangslog_anker.json.lock"})
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -74,6 +82,15 @@ def _verified(path: str, signature: tuple) -> bool:
     return True
 
 
+# written by `import` (workbench.data.importer): their presence means the directory serves imported data
+IMPORT_FILES = ("CURRENT", "versions", "import_history.jsonl")
+
+
+def ever_imported(d: Path) -> bool:
+    """Has `import` ever written into this directory? Then it serves an imported version, not demo data."""
+    return any((d / name).exists() for name in IMPORT_FILES)
+
+
 def is_demo(path: str | Path | None) -> bool:
     """True only for a directory the demo generator wrote, unchanged since. None: the bundled demo
     directory (var/demo), which is judged by the same rule."""
@@ -82,7 +99,7 @@ def is_demo(path: str | Path | None) -> bool:
     d = Path(path) if path is not None else demo_dir()
     try:
         d = d.resolve()
-        if not d.is_dir():
+        if not d.is_dir() or ever_imported(d):
             return False
         return _verified(str(d), _signature(d))
     except OSError:

@@ -564,6 +564,12 @@ def _clean_debris(data_dir: Path) -> list[str]:
     for p in data_dir.glob(f".{CURRENT}.*"):
         p.unlink(missing_ok=True)
         removed.append(p.name)
+    # an import killed after CURRENT but before its history line: add the line from the version's report
+    current = current_version(data_dir)
+    if current and (versions / current / REPORT).is_file() and \
+            not any(r.get("version") == current for r in read_history(data_dir)):
+        _append_history(data_dir, version_report(data_dir, current))
+        removed.append(f"{HISTORY} (+{current})")
     return removed
 
 
@@ -776,8 +782,11 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        _append_history(data_path, record)
+        # CURRENT first: a kill between the two leaves a current version the history lacks (the next
+        # import adds it from the version's import.json), never history naming a version that never
+        # became current
         _write_atomic(data_path / CURRENT, version + "\n")
+        _append_history(data_path, record)
     if engine is not None:
         record_history(engine, data_path, record)
     return result
@@ -833,21 +842,29 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
         previous = current_version(data_path)
         record = {"handling": "rul_tilbage", "version": version, "forrige_version": previous,
                   "tidspunkt": now.isoformat(timespec="seconds"), "bruger": bruger, "data_dir": str(data_path)}
+        _write_atomic(data_path / CURRENT, version + "\n")  # as import: CURRENT first, then history
         _append_history(data_path, record)
-        _write_atomic(data_path / CURRENT, version + "\n")
     if engine is not None:
         record_history(engine, data_path, record)
     return record
 
 
 def record_history(engine: Any, data_dir: Path, record: dict) -> None:
-    """One row in the import history table (SQLModel; SQLite or PostgreSQL)."""
-    from sqlalchemy import insert
+    """One row in the import history table (SQLModel; SQLite or PostgreSQL). An import ends demo status
+    for good (workbench.data.demo_status): in the same transaction the demo users are disabled, their
+    passwords removed and their sign-in sessions deleted."""
+    from sqlalchemy import delete, insert, select, update
 
+    from data_model.access_tables import Bruger, LoginSession
     from data_model.import_tables import ImportHistorik
 
     tables = record.get("tabeller") or []
     with engine.begin() as conn:
+        if record.get("handling", "import") == "import":
+            demo_names = select(Bruger.brugernavn).where(Bruger.demo == True)  # noqa: E712
+            conn.execute(delete(LoginSession).where(LoginSession.brugernavn.in_(demo_names)))
+            conn.execute(update(Bruger).where(Bruger.demo == True)  # noqa: E712
+                         .values(aktiv=False, adgangskode_hash=None))
         conn.execute(insert(ImportHistorik).values(
             data_dir=str(Path(data_dir).resolve()), version=record.get("version"),
             handling=record.get("handling", "import"), forrige_version=record.get("forrige_version"),

@@ -57,3 +57,12 @@ def one_line(exc: BaseException) -> str:
         lines = str(exc).strip().splitlines()
         text = danish_usage(lines[0]) if lines else type(exc).__name__
     return mask_cpr(text)
+
+
+_PATH = re.compile(r"(?<![\w.])(?:[A-Za-z]:)?[/\\](?:[^\s:'\"/\\]+[/\\])+([^\s:'\"/\\]*)")
+
+
+def for_browser(exc: BaseException | str) -> str:
+    """One Danish line for a page: as `one_line`, and no server path (a path becomes its last part)."""
+    text = one_line(exc) if isinstance(exc, BaseException) else mask_cpr(str(exc))
+    return _PATH.sub(lambda m: m.group(1) or "(mappe)", text)

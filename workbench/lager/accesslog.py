@@ -9,8 +9,9 @@ Tamper evidence: every entry stores `hash = sha256(forrige_hash + its fields)` a
 hash (`forrige_hash`, unique in the database, so two writers cannot fork the chain: the loser of a
 race retries on the new head). `verify()` walks the log in id order and reports any changed,
 removed, inserted or reordered entry; a purge records the hash the first surviving entry points to
-(`anker=...`), so a purge is not mistaken for a removal. Removing the newest entries leaves a shorter
-valid chain: compare the head hash `verify` prints with one noted earlier (docs/SECURITY.md).
+(`anker=...`), so a purge is not mistaken for a removal. Outside the table, an anchor file (see
+`anchor_path`) holds the newest entry's id and hash and every real purge anchor: an emptied or
+truncated log, and a forged purge entry, fail verification.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def _append_engine(engine: Engine, row: dict) -> None:
             try:
                 with engine.begin() as conn:
                     prev = _head(conn)
-                    conn.execute(insert(Adgangslog).values(**row, forrige_hash=prev, hash=entry_hash(prev, row)))
+                    h = entry_hash(prev, row)
+                    res = conn.execute(insert(Adgangslog).values(**row, forrige_hash=prev, hash=h))
+                note_anchor(anchor_path(engine), res.inserted_primary_key[0], h)
                 return
             except IntegrityError:
                 if attempt == 49:
@@ -200,11 +203,13 @@ def _append_sqlite(data_dir: str | Path | None, row: dict) -> bool:
                 got = con.execute("SELECT hash FROM adgangslog WHERE hash IS NOT NULL "
                                   "ORDER BY id DESC LIMIT 1").fetchone()
                 prev = got[0] if got else GENESIS
-                con.execute("INSERT INTO adgangslog (tidspunkt, bruger, rolle, handling, borger_ids, detalje, "
-                            "kilde, forrige_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            (stored["tidspunkt"], row["bruger"], row["rolle"], row["handling"],
-                             row["borger_ids"], row["detalje"], row["kilde"], prev, entry_hash(prev, row)))
+                h = entry_hash(prev, row)
+                cur = con.execute("INSERT INTO adgangslog (tidspunkt, bruger, rolle, handling, borger_ids, detalje, "
+                                  "kilde, forrige_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                  (stored["tidspunkt"], row["bruger"], row["rolle"], row["handling"],
+                                   row["borger_ids"], row["detalje"], row["kilde"], prev, h))
                 con.execute("COMMIT")
+                note_anchor(_sqlite_anchor(path), cur.lastrowid, h)
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -295,7 +300,65 @@ def purge(engine: Engine, principal: access.Principal, foer: dt.date | None = No
                                   .order_by(Adgangslog.id).limit(1)).scalar()
     log(engine, principal, PURGE, detalje=f"{n} poster før {foer.isoformat()} slettet; anker={anchor or GENESIS}",
         kilde=kilde)
+    note_anchor(anchor_path(engine), purge_anchor=anchor or GENESIS)  # a forged purge entry lacks this
     return int(n or 0)
+
+
+# --------------------------------------------------------------------------------------------
+# Anchor outside the table (issue 23): the newest entry's id and hash and every purge anchor, in a
+# file beside the SQLite database (the data directory's state), or for PostgreSQL in the workbench
+# home directory. Whoever can delete rows in the database (the table owner dropping the trigger)
+# but cannot write the data directory cannot hide an emptied or truncated log or a forged purge.
+
+ANCHOR_SUFFIX = ".adgangslog_anker.json"
+
+
+def _sqlite_anchor(db_file: str | Path) -> Path:
+    p = Path(db_file).resolve()
+    return p.with_name(p.stem + ANCHOR_SUFFIX)
+
+
+def anchor_path(engine: Engine) -> Path | None:
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        db = url.database
+        return _sqlite_anchor(db) if db and db != ":memory:" and not db.startswith("file:") else None
+    from data_model.paths import home_dir
+
+    key = hashlib.sha256(url.render_as_string(hide_password=True).encode()).hexdigest()[:16]
+    return home_dir() / f"postgresql-{key}{ANCHOR_SUFFIX}"
+
+
+def read_anchor(path: Path | None) -> dict | None:
+    try:
+        got = json.loads(path.read_text(encoding="utf-8")) if path is not None else None
+    except (OSError, ValueError):
+        return None
+    return got if isinstance(got, dict) else None
+
+
+def note_anchor(path: Path | None, entry_id: int | None = None, entry_hash_: str | None = None,
+                purge_anchor: str | None = None) -> None:
+    """Record the newest entry (kept if a newer one is already noted) and/or a purge anchor; written
+    atomically under a file lock (several processes append)."""
+    if path is None:
+        return
+    import fcntl
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_name(path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            cur = read_anchor(path) or {}
+            if entry_id is not None and int(entry_id) > int(cur.get("id") or 0):
+                cur["id"], cur["hash"] = int(entry_id), entry_hash_
+            if purge_anchor:
+                cur["purge_ankre"] = sorted({*cur.get("purge_ankre", []), purge_anchor})
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(cur), encoding="utf-8")
+            os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only state directory: the chain alone still shows changes and gaps
 
 
 # --------------------------------------------------------------------------------------------
@@ -339,6 +402,9 @@ def verify(engine: Engine) -> ChainReport:
     for r in rows:
         rid, forrige, h = r[0], r[1], r[2]
         fields = dict(zip(_CHAIN_FIELDS, r[3:]))
+        if rid is None or rid < 1 or h == "":
+            problems.append(f"post {rid} er indsat uden om appen (id eller hash ugyldig)")
+            continue
         if h is None:
             if prev is None:
                 legacy += 1  # written before the chain existed
@@ -356,24 +422,22 @@ def verify(engine: Engine) -> ChainReport:
         elif forrige != prev:
             problems.append(f"post {rid} peger ikke på posten før den (slettet, indsat eller flyttet)")
         prev = h
+    noted = read_anchor(anchor_path(engine))
+    if noted is not None and first is not None:
+        anchors &= set(noted.get("purge_ankre") or [])  # a purge entry without its anchor noted is forged
     if first is not None and first[1] not in anchors:
         problems.insert(0, f"post {first[0]} er den første, men kædens begyndelse mangler "
                            "(poster slettet uden om sletningen efter opbevaringsperioden)")
+    if noted is not None and noted.get("id"):
+        by_id = {r[0]: r[2] for r in rows}
+        if by_id.get(int(noted["id"])) != noted.get("hash"):
+            problems.insert(0, f"loggen er tømt eller afkortet: post {noted['id']}, som ankerfilen "
+                               "uden for databasen peger på, mangler eller er ændret")
     return ChainReport(not problems, n, prev or GENESIS, tuple(problems), legacy)
 
 
 # --------------------------------------------------------------------------------------------
 # Export (CSV / Excel) with spreadsheet-formula neutralisation
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
 
 def to_excel_bytes(df: pl.DataFrame, sheet: str = "Adgangslog") -> bytes:
     """One sheet, times with seconds (UTC), formula-looking text escaped."""

@@ -49,6 +49,20 @@ def login_limiter(per_minute: int) -> RateLimiter:
         return lim
 
 
+# A client address may try this many times the per-pair rate across all accounts (password spraying);
+# below it, one client's guesses at one account never lock others behind the same NAT out.
+KLIENT_LOFT = 10
+
+
+def allow_login(name: str | None, klient: str | None, per_minute: int) -> bool:
+    """One sign-in attempt: limited per (account, client) pair at `per_minute`, and per client across
+    accounts at KLIENT_LOFT x `per_minute` (issue 23: a per-IP limit let one client lock out a NAT)."""
+    pair = f"{(name or '').strip().lower()}\x00{klient or '(ukendt klient)'}"
+    if not login_limiter(per_minute).allow(pair):
+        return False
+    return login_limiter(per_minute * KLIENT_LOFT).allow(f"klient\x00{klient or '(ukendt klient)'}")
+
+
 def reset() -> None:
     """Forget every client (tests)."""
     with _guard:

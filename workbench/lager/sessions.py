@@ -1,4 +1,4 @@
-"""Sign-in sessions that survive a reload and a new tab: a signed, HttpOnly, SameSite=Strict cookie
+"""Sign-in sessions that survive a reload and a new tab: a signed, HttpOnly, SameSite=Lax cookie
 holding a random token, and a server-side row (data_model.access_tables.LoginSession) that sign-out
 deletes (revocation). Nothing here imports streamlit.
 
@@ -9,6 +9,12 @@ secret kept (mode 0600) in the state directory beside the SQLite file.
 The cookie is set by the server route /_ffb/session (workbench.ui.server), which exchanges a
 one-time ticket (60 s, in process memory, handed to the signed-in Streamlit session) for the cookie,
 because a Streamlit script cannot set an HttpOnly cookie itself.
+
+A ticket is bound to the browser that asked for it (login CSRF / session swap, issue 23): the server
+gives every browser a random binding cookie (BIND_COOKIE, HttpOnly, set on page responses by
+workbench.ui.server); the Streamlit session reads it when it issues the ticket, and the route only
+redeems the ticket for a request carrying the same binding (and from the same origin). A ticket
+another browser obtained is useless in this one.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from sqlmodel import Session
 from data_model.access_tables import LoginSession, utcnow
 
 COOKIE = "ffb_session"
+BIND_COOKIE = "ffb_binding"
 TICKET_SECONDS = 60
 
 
@@ -108,22 +115,27 @@ _tickets: dict[str, tuple[str, float, int]] = {}
 _lock = threading.Lock()
 
 
-def issue_ticket(cookie: str, max_age_s: int) -> str:
+def issue_ticket(cookie: str, max_age_s: int, binding: str | None) -> str | None:
+    """A one-time ticket for the session cookie, bound to the browser's binding cookie. Without a
+    binding (no browser context) no ticket is issued: the sign-in lasts as long as the tab."""
+    if not isinstance(binding, str) or not binding:
+        return None
     ticket = secrets.token_urlsafe(24)
     with _lock:
         now = time.monotonic()
         for k in [k for k, v in _tickets.items() if v[1] < now]:
             _tickets.pop(k, None)
-        _tickets[ticket] = (cookie, now + TICKET_SECONDS, max_age_s)
+        _tickets[ticket] = (cookie, now + TICKET_SECONDS, max_age_s, _hash(binding))
     return ticket
 
 
-def redeem_ticket(ticket: str | None) -> tuple[str, int] | None:
-    """(cookie value, max age in seconds) once per ticket, within TICKET_SECONDS; else None."""
-    if not ticket:
+def redeem_ticket(ticket: str | None, binding: str | None) -> tuple[str, int] | None:
+    """(cookie value, max age in seconds) once per ticket, within TICKET_SECONDS, and only for the
+    browser the ticket was issued to (same binding cookie); else None. A wrong binding spends the ticket."""
+    if not ticket or not isinstance(binding, str) or not binding:
         return None
     with _lock:
         got = _tickets.pop(ticket, None)
-    if got is None or got[1] < time.monotonic():
+    if got is None or got[1] < time.monotonic() or not hmac.compare_digest(got[3], _hash(binding)):
         return None
     return got[0], got[2]

@@ -83,7 +83,7 @@ def create(engine: Engine, sample: pl.DataFrame, *, pr: str, antal: int, seed: s
     auditor, leder = (auditor or "").strip(), (leder or "").strip()
     if not auditor or not leder:
         raise TilsynError("vælg både en tilsynsførende og en ansvarlig leder")
-    if auditor == leder:
+    if auditor.lower() == leder.lower():
         raise TilsynError("den tilsynsførende og den ansvarlige leder skal være to forskellige personer")
     if sample.height == 0:
         raise TilsynError("stikprøven er tom: ingen sager i perioden")

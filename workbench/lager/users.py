@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import os
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -30,12 +31,23 @@ KOMMUNE = re.compile(r"^\d{4}$")
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
+# argon2 at production cost takes ~0.5 s and 64 MiB per hash; a storm of sign-ins on 2 cores would
+# starve every page (issue 23: p50 19.3 s). At most HASH_SLOTS hashes run at once; the rest queue.
+HASH_SLOTS = 2
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+
+
+def _verify(stored: str, password: str) -> bool:
+    """argon2 verify inside a hashing slot; raises as PasswordHasher.verify."""
+    with _hash_slots:
+        return _hasher.verify(stored, password)
 
 
 @functools.lru_cache(maxsize=1)
 def _dummy_hash() -> str:
     """Hashed on first use, not at import (0.17 s and 64 MiB on every command otherwise)."""
-    return _hasher.hash("ikke-en-rigtig-adgangskode")
+    with _hash_slots:
+        return _hasher.hash("ikke-en-rigtig-adgangskode")
 
 
 class UserError(ValueError):
@@ -43,7 +55,8 @@ class UserError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    with _hash_slots:
+        return _hasher.hash(password)
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -299,21 +312,22 @@ def authenticate(engine: Engine, brugernavn: str, password: str, *, demo_allowed
     """Check a password. N failures (config) lock the account for M minutes; a locked account is
     not even checked. The failure counter is taken and checked in one database statement before
     the (slow) hash check, so parallel guesses cannot overrun it. `klient` (the client's address)
-    is rate limited across user names. Unknown users cost the same hashing time. Every outcome is
+    is rate limited per (account, client) pair, and across accounts at a higher ceiling
+    (ratelimit.allow_login). Unknown users cost the same hashing time. Every outcome is
     logged."""
     now = now or utcnow()
     sec = access.security()
     name = (brugernavn or "").strip().lower()[:64]
     from workbench.lager import ratelimit
 
-    if klient is not None and not ratelimit.login_limiter(sec.login_pr_klient_pr_minut).allow(klient):
+    if klient is not None and not ratelimit.allow_login(name, klient, sec.login_pr_klient_pr_minut):
         accesslog.write(engine, name or "(tom)", "", accesslog.LOGIN_BEGRAENSET, detalje=f"klient {klient[:64]}")
         return LoginResult(None, RATE_LIMITED)
     user = get_user(engine, name) if name else None
     usable = user is not None and user.aktiv and user.adgangskode_hash and (demo_allowed or not user.demo)
     if not usable:
         try:
-            _hasher.verify(_dummy_hash(), password or "x")
+            _verify(_dummy_hash(), password or "x")
         except VerificationError:
             pass
         accesslog.write(engine, name or "(tom)", user.rolle if user else "", accesslog.LOGIN_FEJL,
@@ -325,7 +339,7 @@ def authenticate(engine: Engine, brugernavn: str, password: str, *, demo_allowed
         accesslog.write(engine, name, user.rolle, accesslog.LOGIN_SPAERRET, detalje="forsøg mens spærret")
         return LoginResult(None, _locked_message(fresh.spaerret_til if fresh else None, now))
     try:
-        ok = _hasher.verify(user.adgangskode_hash, password or "")
+        ok = _verify(user.adgangskode_hash, password or "")
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if ok:

@@ -107,7 +107,18 @@ def _start_session(eng, brugernavn: str) -> None:
     hours = access.security().session_timer
     cookie = sessions.create(eng, brugernavn, hours, _state_dir())
     st.session_state[SESSION_COOKIE] = cookie
-    st.session_state[SESSION_TICKET] = sessions.issue_ticket(cookie, hours * 3600)
+    ticket = sessions.issue_ticket(cookie, hours * 3600, _browser_binding())
+    if ticket:
+        st.session_state[SESSION_TICKET] = ticket
+
+
+def _browser_binding() -> str | None:
+    """The browser's binding cookie (set by workbench.ui.server): the ticket is bound to it."""
+    try:
+        got = st.context.cookies.get(sessions.BIND_COOKIE)
+    except Exception:  # no browser context (AppTest, bare mode)
+        return None
+    return got if isinstance(got, str) and got else None
 
 
 def _session_from_cookie(eng) -> str | None:

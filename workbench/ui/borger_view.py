@@ -96,8 +96,8 @@ def header(head: dict, paa: dt.date) -> None:
     c[1].metric("Køn", KOEN.get(head["koen"] or "", "–"))
     c[2].metric("Handlekommune", kommune_text(head["handlekommune"]))
     c[3].metric("Sagsbehandler", head["sagsbehandler"] or "–")
-    st.markdown(f"Målgrupper: {mg_text}" + (f" · Team: {head['team']}" if head.get("team") else "")
-                + f" · CPR: {cpr.mask(head['cpr']) or '–'}")
+    st.markdown(f"Målgrupper: {mg_text}" + (f" · Team: {head['team']}" if head.get("team") else ""))
+    auth.cpr_display(head["cpr"], head["borger_id"])  # masked; 'Vis fuldt CPR' with a logged reason (cpr_unmask)
     st.caption(f"Forløbet vist som det stod {dansk_dato(paa)}.")
 
 

@@ -28,6 +28,7 @@ from workbench.data.importforslag import (FilAnalyse, KolonneForslag, analyse_fi
 from workbench.data.paths import home_dir
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
+from workbench.format.messages import for_browser
 
 UPLOAD = "imp_upload"
 STAGE = "imp_dir"
@@ -100,7 +101,7 @@ def _saved_defaults(engine) -> dict[str, importer.TableMapping]:
     try:
         return build_mapping_from_text(text, name).tables
     except DatasetError as exc:
-        st.error(f"Den gemte mapning '{name}' kan ikke bruges: {exc}")
+        st.error(f"Den gemte mapning '{name}' kan ikke bruges: {for_browser(exc)}")
         return {}
 
 
@@ -114,7 +115,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
     try:
         read = _read(str(path), stat.st_size, stat.st_mtime_ns)
     except DatasetError as exc:
-        st.error(f"{path.name}: {exc}")
+        st.error(f"{path.name}: {for_browser(exc)}")
         return None
     first = analyse_file(path, read=read)
     tables = [SKIP, *TABLES]
@@ -193,7 +194,7 @@ def _preview(analyse: FilAnalyse, tabel: str, tm: importer.TableMapping, read) -
     try:
         acc, rej, _, _ = importer.check_table(tabel, df.head(20), tm, analyse.sti.name, _codes(), dialect)
     except DatasetError as exc:
-        st.warning(f"Forhåndsvisning: {exc}")
+        st.warning(f"Forhåndsvisning: {for_browser(exc)}")
         return
     st.markdown("**De første rækker, som de lander**")
     st.dataframe(acc.head(10), hide_index=True, width="stretch")
@@ -221,18 +222,31 @@ def _report(result: importer.ImportResult, principal: access.Principal) -> None:
     rejected = getattr(result, "afviste", {})
     if rejected:
         files = {t.tabel: t.fil for t in result.tabeller}
-        mask = not access.can(principal, "cpr_unmask")
+        # the quarantine is served with CPR masked for every role (issue 23: a full CPR needs a reason,
+        # which only the borger page's 'Vis fuldt CPR' asks for), and its download is logged with the
+        # borger ids it holds
+        mask = True
+        q_ids = quarantine_borger_ids(rejected)
         q = importer.quarantine_frame(rejected, files, mask_cpr=True)
         st.markdown(f"**Karantæne** ({q.height} rækker)")
         st.dataframe(q.head(500), hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
         if c1.download_button("Hent karantæne (CSV)", importer.quarantine_csv(rejected, files, mask),
                               file_name="karantaene.csv", mime="text/csv", key="imp_q_csv"):
-            log_action(accesslog.EKSPORT, detalje="karantæne CSV")
+            log_action(accesslog.EKSPORT, q_ids, detalje="karantæne CSV")
         if c2.download_button("Hent karantæne (Excel)", importer.quarantine_xlsx(rejected, files, mask),
                               file_name="karantaene.xlsx", key="imp_q_xlsx",
                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-            log_action(accesslog.EKSPORT, detalje="karantæne Excel")
+            log_action(accesslog.EKSPORT, q_ids, detalje="karantæne Excel")
+
+
+def quarantine_borger_ids(rejected: dict) -> list[str]:
+    """The borger ids named in rejected rows (for the export's log entry)."""
+    ids: list[str] = []
+    for df in rejected.values():
+        if "borger_id" in df.columns:
+            ids += [str(b) for b in df["borger_id"].drop_nulls().unique().sort().to_list() if str(b).strip()]
+    return list(dict.fromkeys(ids))
 
 
 def _history(target: Path, principal: access.Principal) -> None:
@@ -258,7 +272,7 @@ def _history(target: Path, principal: access.Principal) -> None:
         try:
             record = importer.rul_tilbage(target, v, bruger=principal.username)
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
             return
         importer.record_history(auth.engine(), target, record)
         log_action(HANDLING_RUL_TILBAGE, detalje=f"aktuel version {v} (før: {record['forrige_version']})")
@@ -285,7 +299,7 @@ def render(principal: access.Principal) -> None:
             for u in ups:
                 access.check_upload_size(u.size)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
             return
         st.session_state[UPLOAD] = [(u.name, u.getvalue()) for u in ups]
     uploads = st.session_state.get(UPLOAD) or []
@@ -302,7 +316,7 @@ def render(principal: access.Principal) -> None:
         try:
             paths, notes = _files(uploads)
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
             paths, notes = [], []
         for n in notes:
             st.caption(n)
@@ -330,7 +344,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
     try:
         mapping = build_mapping(tables, "side")
     except DatasetError as exc:
-        st.error(str(exc))
+        st.error(for_browser(exc))
         return
     text = importer.mapping_yaml(tables)
     c1, c2, c3 = st.columns([2, 1, 1])
@@ -340,7 +354,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
             save_mapping(engine, name, text, principal.username)
             st.success(f"Mapningen '{name.strip()}' er gemt.")
         except DatasetError as exc:
-            st.error(str(exc))
+            st.error(for_browser(exc))
     c3.download_button("Hent som YAML", text.encode("utf-8"), file_name=f"{(name.strip() or 'mapning')}.yaml",
                        mime="text/yaml", key="imp_yaml")
     use_date = st.checkbox("Angiv udtræksdato", key="imp_brug_dato")
@@ -359,7 +373,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
         result = importer.import_dataset(src, target, mapping=mapping, bruger=principal.username,
                                          udtraeksdato=udtraek, accepter_afvisninger=accept, toerkoersel=dry)
     except DatasetError as exc:
-        st.error(f"Importen er afvist, intet er ændret: {exc}")
+        st.error(f"Importen er afvist, intet er ændret: {for_browser(exc)}")
         return
     if not dry:
         importer.record_history(engine, target, {**result.as_dict(), "handling": "import",

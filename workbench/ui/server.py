@@ -2,12 +2,17 @@
 
 * POST /_ffb/session?ticket=T: trades a one-time ticket (workbench.lager.sessions) for the session cookie:
   HttpOnly, SameSite=Lax, Path=/, Secure behind HTTPS, Max-Age = the configured session lifetime.
-  A Streamlit script cannot set an HttpOnly cookie; this route can.
+  A Streamlit script cannot set an HttpOnly cookie; this route can. Login CSRF / session swap: a
+  cross-origin request (Sec-Fetch-Site other than same-origin, or an Origin other than this host) is
+  refused, and the ticket is redeemed only with the binding cookie of the browser it was issued to.
+* Every page response without a binding cookie sets one (sessions.BIND_COOKIE: random, HttpOnly,
+  SameSite=Lax, Path=/).
 * GET /_ffb/logout: clears the cookie and sends the browser to / (the session row is already deleted
   by the sign-out button).
 * Security headers on every HTTP response: X-Frame-Options DENY, a Content-Security-Policy with
   frame-ancestors 'none' (Streamlit's own front end needs inline scripts and styles, so the CSP
   restricts framing, plugins and the base URL, not scripts), nosniff, Referrer-Policy.
+* `/_stcore/metrics` (Streamlit's unauthenticated metrics) answers 404.
 * The page declares Danish: the served index.html says <html lang="da">.
 """
 
@@ -23,15 +28,39 @@ SECURITY_HEADERS = {
 }
 
 
+# Streamlit's metrics endpoint answers without sign-in (session and cache counts, issue 23): closed.
+CLOSED_PATHS = frozenset({"/_stcore/metrics"})
+
+
 def _secure(request) -> bool:
     proto = request.headers.get("x-forwarded-proto", request.url.scheme)
     return proto == "https"
 
 
+def same_origin(request) -> bool:
+    """The request comes from a page of this server: Sec-Fetch-Site (when the browser sends it) is
+    same-origin, and Origin (when sent) names this host. A POST with neither header is not a browser's
+    cross-site request (browsers send Origin on every cross-origin POST)."""
+    from urllib.parse import urlsplit
+
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site != "same-origin":
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    if origin == "null":
+        return False
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host") or ""
+    return urlsplit(origin).netloc.lower() == host.split(",")[0].strip().lower()
+
+
 async def session_route(request):
     from starlette.responses import Response
 
-    got = sessions.redeem_ticket(request.query_params.get("ticket"))
+    if not same_origin(request):
+        return Response("anmodning fra en anden oprindelse afvist", status_code=403)
+    got = sessions.redeem_ticket(request.query_params.get("ticket"), request.cookies.get(sessions.BIND_COOKIE))
     if got is None:
         return Response("ugyldig eller udløbet billet", status_code=403)
     cookie, max_age = got
@@ -72,17 +101,25 @@ class SecurityHeadersMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        if scope.get("path", "").rstrip("/") in CLOSED_PATHS:
+            from starlette.responses import Response
+
+            return await Response("ikke tilgængelig", status_code=404,
+                                  headers=SECURITY_HEADERS)(scope, receive, send)
         page = self._page_request(scope.get("path", "/"))
         if page:
             scope = dict(scope)
             scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
         state: dict = {"html": False, "start": None, "body": []}
+        bind = _binding_cookie(scope) if page else None
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", [])
                            if k.decode().lower() not in SECURITY_HEADERS]
                 headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                if bind is not None:
+                    headers.append((b"set-cookie", bind.encode()))
                 ctype = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 if page and ctype.startswith(b"text/html"):
                     state["html"], state["start"] = True, {**message, "headers": headers}
@@ -101,6 +138,25 @@ class SecurityHeadersMiddleware:
             return await send(message)
 
         return await self.app(scope, receive, wrapped)
+
+
+def _binding_cookie(scope) -> str | None:
+    """Set-Cookie value for a new binding cookie when the request carries none, else None."""
+    import secrets
+    from http.cookies import SimpleCookie
+
+    raw = b"; ".join(v for k, v in scope.get("headers", []) if k.lower() == b"cookie").decode("latin-1")
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # a malformed cookie header: hand out a fresh binding
+        pass
+    if sessions.BIND_COOKIE in jar and jar[sessions.BIND_COOKIE].value:
+        return None
+    headers = {k.lower(): v for k, v in scope.get("headers", [])}
+    https = headers.get(b"x-forwarded-proto", scope.get("scheme", "http").encode()) == b"https"
+    return (f"{sessions.BIND_COOKIE}={secrets.token_urlsafe(24)}; Path=/; HttpOnly; SameSite=Lax"
+            + ("; Secure" if https else ""))
 
 
 def middleware() -> list:
