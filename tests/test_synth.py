@@ -563,3 +563,22 @@ def test_demo_has_ansoegningsdato_and_klager_for_servicemaal(demo):
     assert ds.rejected_counts() == {}
     assert set(k["resultat"].drop_nulls()) <= {"Stadfæstet", "Ændret", "Ophævet", "Hjemvist", "Afvist",
                                                "Genvurderet af kommunen"}
+
+
+def test_over_capacity_tilbud_are_exactly_those_the_tilbud_page_flags(demo):
+    """Issue 20: the demo has tilbud over capacity (listed in the manifest, worked out by the generator
+    on its own), and the Tilbud page's belægningsgrad flags exactly those in that month."""
+    import datetime as _dt
+
+    from workbench.sider import tilbud
+
+    ds, raw, manifest = demo
+    listed = manifest["over_kapacitet"]
+    assert listed
+    m = _dt.date.fromisoformat(listed[0]["maaned"] + "-01")
+    flagged = set()
+    for tid, pladser in raw["tilbud"].filter(pl.col("pladser") > 0).select("tilbud_id", "pladser").iter_rows():
+        b = tilbud.belaegning(ds, tid, m, m, UD, pladser).collect()
+        if b.height and b["over_kapacitet"][0]:
+            flagged.add(tid)
+    assert flagged == {r["tilbud_id"] for r in listed}

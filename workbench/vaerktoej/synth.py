@@ -1126,6 +1126,26 @@ class _Generator:
         self.ansoegning_efter_bevilling = efter
         return yd.with_columns(pl.Series("ansoegningsdato", out, dtype=pl.Date))
 
+    def over_kapacitet(self, t: dict[str, pl.DataFrame]) -> list[dict]:
+        """The tilbud whose belægningsgrad (covered days ÷ (pladser × days)) is over 100 % in the last
+        whole month before the extraction date, worked out here independently of the product (the
+        Tilbud page flags them; a test checks the two agree)."""
+        m0 = add_months(UDTRAEK_DATO.replace(day=1), -1)
+        m1 = add_months(m0, 1) - dt.timedelta(days=1)
+        days = (m1 - m0).days + 1
+        y = t["ydelser"].filter(pl.col("tilbud_id").is_not_null() & valid_period()).with_columns(
+            pl.max_horizontal("startdato", pl.lit(m0)).alias("_s"),
+            pl.min_horizontal(pl.coalesce("slutdato", pl.lit(UDTRAEK_DATO)), pl.lit(m1)).alias("_e"),
+        ).filter(pl.col("_s") <= pl.col("_e"))
+        # a borger's overlapping ydelser at one tilbud count each day once
+        per_day = (y.select("tilbud_id", "borger_id", pl.date_ranges("_s", "_e").alias("d")).explode("d")
+                   .unique().group_by("tilbud_id").len("dage"))
+        pl_ = t["tilbud"].filter(pl.col("pladser") > 0).select("tilbud_id", "pladser")
+        over = (per_day.join(pl_, on="tilbud_id").with_columns((pl.col("dage") / days).alias("helaarspersoner"))
+                .filter(pl.col("helaarspersoner") > pl.col("pladser")).sort("tilbud_id"))
+        return [{"tilbud_id": r["tilbud_id"], "maaned": f"{m0:%Y-%m}", "helaarspersoner": round(r["helaarspersoner"], 2),
+                 "pladser": r["pladser"]} for r in over.iter_rows(named=True)]
+
     def klager(self, yd: pl.DataFrame) -> pl.DataFrame:
         """The optional `klager` table: complaints over a share of the decisions (`klager.andel`), received
         5-40 days after the bevilling; Ankestyrelsen decides 60-200 days later (undecided when that is
@@ -1453,6 +1473,7 @@ class _Generator:
             # servicemål and klager (issue 22): the ydelser whose ansoegningsdato lies after the
             # bevillingsdato (left out of sagsbehandlingstid), and the complaints per instans/resultat
             "ansoegning_efter_bevilling": sorted(self.ansoegning_efter_bevilling, key=lambda r: r["ydelse_id"]),
+            "over_kapacitet": self.over_kapacitet(t),
             "klager": {"i_alt": t["klager"].height,
                        "pr_resultat": {str(k): v for k, v in t["klager"].group_by("resultat").len()
                                        .sort("resultat", nulls_last=True).iter_rows()}},
