@@ -9,10 +9,11 @@ import streamlit as st
 from workbench.format.export import to_csv_bytes
 from workbench.lager import accesslog
 from workbench.regler import access
-from workbench.regler.periods import dansk_dato, parse_date
+from workbench.regler.periods import dansk_dato
 from workbench.sider import sagsoverblik as so
 from workbench.ui import auth, data
 from workbench.ui import sagsoverblik_cache as sc
+from workbench.ui.widgets import paa_fra_adresse
 from workbench.ui.audit import log_action
 
 principal = auth.require_page("sagsoverblik")
@@ -24,12 +25,7 @@ st.title("Sagsoverblik")
 st.caption("Hvad skal jeg gøre næste gang? Opfølgninger, VUM, bevillinger og fejl på borgerne, sorteret efter frist.")
 
 seneste = data.data_date()
-raw_paa = st.query_params.get("paa")
-try:
-    paa_default = parse_date(raw_paa) if raw_paa else seneste
-except ValueError:
-    st.warning(f"Ugyldig dato i adressen: {raw_paa}; viser {dansk_dato(seneste)}.")
-    paa_default = seneste
+paa_default = paa_fra_adresse()
 c_paa, c_dage, c_hvem = st.columns([1, 1, 2])
 paa = c_paa.date_input("Referencedato", value=paa_default, format="DD-MM-YYYY", key="sagsoverblik_paa",
                        help=f"Opgaverne gælder denne dato. Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")

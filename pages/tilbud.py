@@ -11,14 +11,14 @@ import streamlit as st
 from workbench.regler import access
 from workbench.lager import accesslog
 from workbench.format.export import standard_meta, to_csv_bytes, to_xlsx_bytes
-from workbench.regler.periods import dansk_dato, parse_date
+from workbench.regler.periods import dansk_dato
 from workbench.regler import suppression
 from workbench.regler.suppression import explanation, suppress_table
 from workbench.ui import auth, data
 from workbench.sider import tilbud as tilbud_view
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
-from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, small_count
+from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, paa_fra_adresse, small_count
 
 principal = auth.require_page("tilbud")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
@@ -32,12 +32,7 @@ st.title("Tilbud")
 
 # --- reference date and the tilbud ---------------------------------------------------------------
 seneste = data.data_date()
-raw_paa = st.query_params.get("paa")
-try:
-    paa_default = parse_date(raw_paa) if raw_paa else seneste
-except ValueError:
-    st.warning(f"Ugyldig dato i adressen: {raw_paa}; viser {dansk_dato(seneste)}.")
-    paa_default = seneste
+paa_default = paa_fra_adresse()
 c_paa, c_valg = st.columns([1, 3])
 paa = c_paa.date_input("Referencedato", value=paa_default, format="DD-MM-YYYY", key="tilbud_paa",
                        help=f"Tallene gælder denne dato. Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")

@@ -156,3 +156,18 @@ DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
 DANSK_MAANED_EXPR = ("['jan.', 'feb.', 'mar.', 'apr.', 'maj', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.']"
                      "[month(datum.value)] + ' ' + year(datum.value)")
 """A Vega label expression for a time axis of months: 'mar. 2025'."""
+
+
+def paa_fra_adresse() -> dt.date:
+    """The reference date a page starts on: `?paa=` from the address when it parses, else the data's
+    date (with a Danish warning for a malformed one). Pages with a date picker start from this."""
+    from workbench.regler.periods import parse_date
+    from workbench.ui import data
+
+    seneste = data.data_date()
+    raw = st.query_params.get("paa")
+    try:
+        return parse_date(raw) if raw else seneste
+    except ValueError:
+        st.warning(f"Ugyldig dato i adressen: {raw}; viser {dansk_dato(seneste)}.")
+        return seneste
