@@ -64,3 +64,56 @@ def test_year_to_date_helaarspersoner_agree_on_every_path(demo_kommune, tmp_path
         assert _dansk(cells[i]) == pytest.approx(owner[cells[0]], abs=0.05), (cells[0], cells)
         shown += 1
     assert shown >= len(owner) // 2, (shown, head)
+
+
+def _report_table(html: str, first_header: str, col: str) -> dict[str, str]:
+    """{first column: cell of `col`} of the report table whose headers include `col`."""
+    for tb in re.findall(r"<table.*?</table>", html, re.S):
+        head = [h.strip() for h in re.findall(r"<th[^>]*>([^<]*)</th>", tb)]
+        if head and head[0] == first_header and col in head:
+            i = head.index(col)
+            out = {}
+            for row in re.findall(r"<tr>(.*?)</tr>", tb, re.S):
+                cells = [c.strip() for c in re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", row)]
+                if len(cells) > i and cells[0] != first_header:
+                    out[cells[0]] = cells[i]
+            return out
+    raise AssertionError(f"no table with {col}")
+
+
+def test_kroner_and_goal_counts_agree_on_every_path(demo_kommune, tmp_path, capsys):
+    """Issue 20 'Tests': the same period's kroner (forbrug to date: Økonomi view, `oekonomi` command, the
+    drift report) and goal counts (Opnået: Resultater's function, `resultater` command, the report)."""
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    p = parse_periode(str(paa.year))
+    page = {r["paragraf"]: r["forbrug"] for r in oekonomi.side(ds, p, paa).budget.tabel.iter_rows(named=True)}
+    assert main(["oekonomi", str(demo_kommune), "--periode", str(paa.year), "--format", "csv"]) == 0
+    cli = {r["gruppe"]: r["forbrug"] for r in pl.read_csv(io.StringIO(capsys.readouterr().out)).iter_rows(named=True)}
+    out = tmp_path / "drift.html"
+    assert main(["rapport", str(demo_kommune), "--periode", str(paa.year), "--niveau", "drift", "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    rep = _report_table(html, "Paragraf", "Forbrug til dato (kr.)")
+    compared = 0
+    for par, v in page.items():
+        if v is None or par not in cli:
+            continue
+        assert cli[par] == pytest.approx(v), par
+        if rep.get(par) not in (None, "x", "&lt;5", "–"):
+            assert _dansk(rep[par]) == pytest.approx(v, abs=1.0), (par, rep[par])
+            compared += 1
+    assert compared >= 3
+    # goal counts: Resultater per paragraf over the period, function = command = report
+    from workbench.sider import resultater
+
+    fn = {r["gruppe"]: r["opnaaet"] for r in resultater.resultater(ds, "paragraf", p.fra, paa).collect()
+          .iter_rows(named=True)}
+    assert main(["resultater", str(demo_kommune), "--pr", "paragraf", "--fra", p.fra.isoformat(), "--til",
+                 paa.isoformat(), "--format", "csv"]) == 0
+    cmd = {r["gruppe"]: r["opnaaet"] for r in pl.read_csv(io.StringIO(capsys.readouterr().out)).iter_rows(named=True)}
+    assert cmd == fn
+    rep_g = _report_table(html, "Paragraf", "Opnået")
+    shown = [par for par, v in rep_g.items() if par in fn and v not in ("x", "&lt;5", "–")]
+    assert shown
+    for par in shown:
+        assert _dansk(rep_g[par]) == fn[par], (par, rep_g[par], fn[par])

@@ -330,10 +330,10 @@ def test_report_resultater_no_suppressed_goal_count_recoverable():
     v = resultater_vist(tab, graense=5)
     r84 = v.row(0, named=True)
     assert r84["Ikke opnået"] == "<5"
-    # with "Mål fulgt op" shown, "Opnået" must be hidden (else 9 − 8 = 1 is read off)
-    assert not (r84["Mål fulgt op"].isdigit() and r84["Opnået"].isdigit())
+    # with "Mål afgjort" shown, "Opnået" must be hidden (else 9 − 8 = 1 is read off)
+    assert not (r84["Mål afgjort"].isdigit() and r84["Opnået"].isdigit())
     r85 = v.row(1, named=True)
-    assert (r85["Mål fulgt op"], r85["Opnået"], r85["Ikke opnået"]) == ("379", "287", "92")
+    assert (r85["Mål afgjort"], r85["Opnået"], r85["Ikke opnået"]) == ("379", "287", "92")
     assert r84["Borgere"] == "<5" and r85["Borgere"] == "162"
 
 

@@ -384,13 +384,14 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
 
 
 RESULTATER_KOLONNER = {
-    "gruppe": "Paragraf", "borgere": "Borgere", "forbedret": "Forbedret", "uaendret": "Uændret",
-    "forvaerret": "Forværret", "maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået",
+    "gruppe": "Paragraf", "borgere": "Borgere", "forbedret": "Forbedret/fastholdt", "uaendret": "Uændret",
+    # not the page's "Mål fulgt op" (every goal with a follow-up in the period): here only those decided
+    "forvaerret": "Forværret", "maal": "Mål afgjort", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået",
 }
 
 
 def resultater_vist(tab: pl.DataFrame, graense: int | None = None) -> pl.DataFrame:
-    """The report's Resultater table through workbench.regler.suppression's pattern: "Mål fulgt op" is
+    """The report's Resultater table through workbench.regler.suppression's pattern: "Mål afgjort" is
     the sum of Opnået and Ikke opnået and is their row total, so a suppressed part gets a complementary
     cell ('x') and cannot be recovered as total minus the other part (issue 20 item 7)."""
     t = tab.select(list(RESULTATER_KOLONNER)).with_columns(
@@ -420,8 +421,8 @@ def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
         return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",), data={"resultater": tab})
     vist = resultater_vist(tab)
     noter = (f"Borgere med et vurderet undertema under Aktivitet og deltagelse; udvikling fra niveauet ved "
-             f"start til niveauet {dansk_dato(til)} (samme beregning som siden Resultater). Mål fulgt op i "
-             "perioden, målt status bedømt ved opfølgningen.",)
+             f"start til niveauet {dansk_dato(til)} (samme beregning som siden Resultater, bedømt efter målets måltype). Mål afgjort = opnået + "
+             "ikke opnået blandt mål med opfølgning i perioden, målt status bedømt ved opfølgningen.",)
     return Sektion("resultater", SEKTIONER["resultater"], noter,
                    (Tabel("Udvikling og målopfyldelse pr. paragraf", vist),), data={"resultater": tab})
 

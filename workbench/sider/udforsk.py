@@ -60,7 +60,8 @@ MEASURES: dict[str, str] = {
     "borgere": "Antal borgere",
     "ydelser": "Antal ydelser",
     "helaarspersoner": "Helårspersoner",
-    "udgift": "Månedlig udgift (kr)",
+    # the case system's monthly rate (maanedlig_udgift), not the kroner paid in a period (Økonomi: betalinger)
+    "udgift": "Månedlig udgift efter fagsystemet (kr)",
 }
 COUNT_MEASURES = ("borgere", "ydelser")
 
