@@ -262,11 +262,15 @@ def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     vist_m = oekonomi.vis_tabel(money.select("regel", "borgere", "par", "dage", "kroner")).rename(
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
     total = money["kroner"].sum() if money.height else 0.0
+    # the total would give away a row's hidden kroner when exactly one row is hidden (complementary rule)
+    g_ = suppression.threshold()
+    skjult = money.filter((pl.col("borgere") > 0) & (pl.col("borgere") < g_)).height if money.height else 0
+    total_tekst = suppression.SEKUNDAER if skjult == 1 else dansk_tal(total)
     return Sektion("kvalitet", SEKTIONER["kvalitet"],
                    (f"Datakvalitetsfund i perioden {p.label_paa(paa)} (hændelsen – registrering, opfølgningsdato, "
                     f"betalingsmåned – ligger i perioden; fund uden dato: status på referencedatoen "
                     f"{dansk_dato(paa)}). Potentielle overlap i perioden "
-                    f"{p.label_paa(paa)} med kroner i spil i alt: {dansk_tal(total)} kr. (den billigste ydelses "
+                    f"{p.label_paa(paa)} med kroner i spil i alt: {total_tekst} kr. (den billigste ydelses "
                     f"dagspris × overlappets dage i perioden).",),
                    (Tabel(f"Datakvalitet: fund pr. regel i perioden {p.label_paa(paa)}", vist),
                     Tabel("Overlap pr. regel i perioden", vist_m)),
