@@ -372,3 +372,28 @@ def test_out_of_scope_borger_is_unknown_and_view_is_logged(borger_x_dir, capsys)
 def test_demo_dataset_borger_x(demo_kommune, capsys):
     assert cli.main(["forloeb", str(demo_kommune), "X", "--paa", "2023-06-02", "--format", "json"]) == 0
     _check_x(json.loads(capsys.readouterr().out))
+
+
+def test_borger_x_contract_command_prints_only_json_on_both_streams(tmp_path):
+    """The contract's Borger X check reads stdout and stderr together: `forloeb … --paa 2023-06-02
+    --format json` on a dataset without datasaet.yaml (derived udtræksdato 01-06-2023) prints the JSON
+    and nothing else, and it holds the expected values (the derived-date warning is for table/csv)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    d = tmp_path / "bx"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "borger_x", d)
+    got = subprocess.run([sys.executable, "-m", "workbench", "forloeb", str(d), "X", "--paa", "2023-06-02",
+                          "--format", "json"], cwd=ROOT, capture_output=True, text=True)
+    assert got.returncode == 0 and got.stderr == ""
+    out = json.loads(got.stdout)
+    expected = json.loads((d / "expected_forloeb.json").read_text(encoding="utf-8"))
+    for key, value in expected.items():
+        if not key.startswith("_"):
+            assert out[key] == value, key
+    # the human-readable table still carries the warning
+    tab = subprocess.run([sys.executable, "-m", "workbench", "forloeb", str(d), "X", "--paa", "2023-06-02",
+                          "--format", "table"], cwd=ROOT, capture_output=True, text=True)
+    assert tab.returncode == 0 and "udtræksdatoen er ikke angivet" in tab.stderr

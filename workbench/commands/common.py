@@ -59,26 +59,28 @@ def paa(args: argparse.Namespace, ds: Dataset) -> dt.date:
     """--paa, else the dataset's udtraeksdato (workbench.data.dataset.udtraeksdato: one default for the
     app and every command)."""
     given = getattr(args, "paa", None)
-    return explicit_date(ds, parse_date(given), "--paa") if given else udtraeksdato(ds)
+    return explicit_date(ds, parse_date(given), "--paa", args) if given else udtraeksdato(ds)
 
 
-def explicit_date(ds: Dataset, dato: dt.date, hvad: str) -> dt.date:
+def explicit_date(ds: Dataset, dato: dt.date, hvad: str, args: argparse.Namespace | None = None) -> dt.date:
     """An explicit --paa/--til validated through the period owner (workbench.regler.periods.check_dato):
     later than today or a declared udtraeksdato -> ValueError (exit 2); later than a derived one ->
-    one warning line on stderr."""
+    one warning line on stderr, except with --format json: that output is read by programs, which
+    often capture both streams (the contract's own Borger X check does), and the date is allowed."""
     import sys
 
     advarsel = check_dato(dato, udtraeksdato(ds), udtraeksdato_erklaeret(ds), hvad)
-    if advarsel:
+    if advarsel and getattr(args, "format", None) != "json":
         print(advarsel, file=sys.stderr)
     return dato
 
 
-def periode_paa(ds: Dataset, p: Periode, given_paa: str | None) -> tuple[dt.date, dt.date]:
+def periode_paa(ds: Dataset, p: Periode, given_paa: str | None,
+                args: argparse.Namespace | None = None) -> tuple[dt.date, dt.date]:
     """(reference date, udtraeksdato) for a --periode command: --paa validated, and a period that starts
     after the reference date is bad input."""
     udtraek = udtraeksdato(ds)
-    on = explicit_date(ds, parse_date(given_paa), "--paa") if given_paa else udtraek
+    on = explicit_date(ds, parse_date(given_paa), "--paa", args) if given_paa else udtraek
     check_periode(p, on)
     return on, udtraek
 

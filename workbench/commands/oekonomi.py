@@ -25,6 +25,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     periode = parse_periode(args.periode)  # ValueError -> exit 2
     ds, who = scoped(args, ("borgere", "ydelser", "betalinger"))
-    on, _ = periode_paa(ds, periode, args.paa)
+    on, _ = periode_paa(ds, periode, args.paa, args)
     emit(oekonomi.tabel_for(oekonomi.tabel(ds, periode, on, args.pr), who), args.format)
     return 0

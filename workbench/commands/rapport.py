@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"mappen findes ikke: {out.parent}")
     t0 = time.perf_counter()
     ds, _ = scoped(args, ("borgere", "ydelser"))
-    on, udtraek = periode_paa(ds, periode, args.paa)  # after the extraction -> exit 2
+    on, udtraek = periode_paa(ds, periode, args.paa, args)  # after the extraction -> exit 2
     from data_model.db import engine_for
 
     r = rapport.build(ds, args.niveau, periode, on, kommune, udtraek=udtraek, engine=engine_for(args.dir))

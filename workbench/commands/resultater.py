@@ -32,7 +32,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args, ("borgere", "maalgrupper", "funktionsevne", "indsatsmaal", "ydelser", "tilbud"))
     on = paa(args, ds)
-    til = explicit_date(ds, parse_date(args.til), "--til") if args.til else on  # after the extraction -> exit 2
+    til = explicit_date(ds, parse_date(args.til), "--til", args) if args.til else on  # after the extraction -> exit 2
     fra = parse_date(args.fra) if args.fra else standard_periode(til)[0]
     if fra > til:
         raise ValueError(f"--fra ({fra.isoformat()}) ligger efter --til ({til.isoformat()})")

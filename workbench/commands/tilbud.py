@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args, TABLES)
     on = paa(args, ds)
     fra = parse_date(args.fra) if args.fra else None
-    til = explicit_date(ds, parse_date(args.til), "--til") if args.til else None
+    til = explicit_date(ds, parse_date(args.til), "--til", args) if args.til else None
     peers = open_dataset(args.dir) if access.can(who, "tilbudstal") else None
     r = tilbud.rapport(ds, args.tilbud_id, on, fra, til, ds_alle=peers)  # ValueError -> exit 2
     ids = sorted(set(r.borgere["borger_id"].to_list()) | set(r.maal_i_periode["borger_id"].to_list()))
