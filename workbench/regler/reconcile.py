@@ -23,7 +23,7 @@ import datetime as dt
 import polars as pl
 
 from workbench.data.dataset import Dataset
-from workbench.regler.periods import slut_eff
+from workbench.regler.udgift import ydelse_udgift
 
 MKEY = ["borger_id", "paragraf", "m"]
 
@@ -34,6 +34,11 @@ def _month(expr: pl.Expr) -> pl.Expr:
 
 def _month_index(expr: pl.Expr) -> pl.Expr:
     return expr.dt.year().cast(pl.Int32) * 12 + expr.dt.month().cast(pl.Int32) - 1
+
+
+def _text_to_index(expr: pl.Expr) -> pl.Expr:
+    """'YYYY-MM' to the month number (null for text that is not a month)."""
+    return expr.str.slice(0, 4).cast(pl.Int32, strict=False) * 12 + expr.str.slice(5, 2).cast(pl.Int32, strict=False) - 1
 
 
 def _index_to_text(expr: pl.Expr) -> pl.Expr:
@@ -51,8 +56,7 @@ def betaling_months(ds: Dataset) -> pl.LazyFrame:
     return (
         ds.betalinger.select(
             pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
-            (text.str.slice(0, 4).cast(pl.Int32, strict=False) * 12
-             + text.str.slice(5, 2).cast(pl.Int32, strict=False) - 1).alias("m"),
+            _text_to_index(text).alias("m"),
             pl.col("beloeb").cast(pl.Float64),
         )
         .filter(pl.col("m").is_not_null())
@@ -62,47 +66,15 @@ def betaling_months(ds: Dataset) -> pl.LazyFrame:
     )
 
 
-def ydelse_months(ydelser: pl.LazyFrame, paa: dt.date, fra: pl.Expr | int, til: pl.Expr | int) -> pl.LazyFrame:
-    """(borger_id, paragraf, m) for every month number from `fra` to `til` that a ydelse covers at
-    least one day of (fra/til: month numbers, or expressions over a joined bounds frame)."""
-    fra_e = pl.lit(fra, pl.Int32) if isinstance(fra, int) else fra
-    til_e = pl.lit(til, pl.Int32) if isinstance(til, int) else til
+def _forventet(ydelser: pl.LazyFrame, paa: dt.date, bounds: pl.LazyFrame) -> pl.LazyFrame:
+    """(borger_id, paragraf, m, forventet): the case system's amount for each compared month
+    (workbench.regler.udgift.ydelse_udgift, the one owner of the prorating), summed per borger and
+    paragraf; `bounds` holds the compared months _fra.._til (month numbers)."""
     return (
-        ydelser.with_columns(slut_eff(paa).alias("_slut"))
-        .filter(pl.col("startdato").is_not_null() & (pl.col("_slut") >= pl.col("startdato")))
-        .select(
-            pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
-            pl.max_horizontal(_month_index(pl.col("startdato")), fra_e).alias("m0"),
-            pl.min_horizontal(_month_index(pl.col("_slut")), til_e).alias("m1"),
-        )
-        .filter(pl.col("m0") <= pl.col("m1"))
-        .select("borger_id", "paragraf", pl.int_ranges("m0", pl.col("m1") + 1, dtype=pl.Int32).alias("m"))
-        .explode("m")
-        .unique()
-    )
-
-
-def _forventet(yd: pl.LazyFrame, paa: dt.date) -> pl.LazyFrame:
-    """(borger_id, paragraf, m, forventet): the case system's amount for the month -- each ydelse's
-    maanedlig_udgift prorated by the days it covers of the month, summed per borger and paragraf.
-    `yd` carries _fra/_til (month numbers) from the compared bounds."""
-    start = pl.date((pl.col("m") // 12).cast(pl.Int32), (pl.col("m") % 12 + 1).cast(pl.Int8), 1)
-    return (
-        yd.with_columns(slut_eff(paa).alias("_slut"))
-        .filter(pl.col("startdato").is_not_null() & (pl.col("_slut") >= pl.col("startdato")))
-        .with_columns(pl.max_horizontal(_month_index(pl.col("startdato")), pl.col("_fra")).alias("m0"),
-                      pl.min_horizontal(_month_index(pl.col("_slut")), pl.col("_til")).alias("m1"))
-        .filter(pl.col("m0") <= pl.col("m1"))
-        .with_columns(pl.int_ranges("m0", pl.col("m1") + 1, dtype=pl.Int32).alias("m"))
-        .explode("m")
-        .with_columns(start.alias("_ms"))
-        .with_columns(pl.col("_ms").dt.month_end().alias("_me"))
-        .with_columns(
-            ((pl.min_horizontal("_slut", "_me") - pl.max_horizontal("startdato", "_ms")).dt.total_days() + 1)
-            .alias("_dage"),
-            pl.col("_me").dt.day().alias("_mdage"))
-        .group_by(MKEY).agg(
-            (pl.col("maanedlig_udgift").fill_null(0.0) * pl.col("_dage") / pl.col("_mdage")).sum().alias("forventet"))
+        ydelse_udgift(ydelser, dt.date.min, paa, paa)
+        .select("borger_id", "paragraf", _text_to_index(pl.col("maaned")).alias("m"), "udgift")
+        .join(bounds, how="cross").filter(pl.col("m").is_between(pl.col("_fra"), pl.col("_til")))
+        .group_by(MKEY).agg(pl.col("udgift").sum().alias("forventet"))
     )
 
 
@@ -113,13 +85,8 @@ def _compare_months(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
     bounds = pay.select(pl.col("m").min().alias("_fra"),
                         pl.min_horizontal(pl.col("m").max(), pl.lit(paa_m, pl.Int32)).alias("_til"))
     paragraffer = pay.select("paragraf").unique()
-    yd = (
-        ds.ydelser.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
-                          "startdato", "slutdato", pl.col("maanedlig_udgift").cast(pl.Float64))
-        .join(paragraffer, on="paragraf", how="semi")
-        .join(bounds, how="cross")
-    )
-    months = _forventet(yd, paa)
+    yd = ds.ydelser.join(paragraffer, left_on=pl.col("paragraf").cast(pl.String), right_on="paragraf", how="semi")
+    months = _forventet(yd, paa, bounds)
     pay_in = pay.join(bounds, how="cross").filter(pl.col("m") <= pl.col("_til")).select(*MKEY, "betalt")
     return (
         months.with_columns(pl.lit(True).alias("i_ydelser"))

@@ -30,7 +30,7 @@ from workbench.regler import optaelling, suppression
 from workbench.data.config import CodeLists, codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal, map_values
-from workbench.regler.periods import slut_eff
+from workbench.regler.udgift import ydelse_udgift
 from workbench.regler.periods import MAANEDER, Periode, add_months, month_end, month_start, parse_periode  # noqa: F401
 
 BETALINGER, YDELSER = "betalinger", "ydelser"
@@ -92,30 +92,6 @@ def kilde(ds: Dataset, by: Sequence[str] = ()) -> str:
     if ds.has("betalinger") and ds.betalinger.select(pl.len()).collect().item() > 0:
         return BETALINGER
     return YDELSER
-
-
-def ydelse_udgift(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
-    """borger_id, paragraf, tilbud_id, maaned ('YYYY-MM'), udgift: each ydelse's maanedlig_udgift
-    prorated by the days it covers in each month of fra..til (days after paa never count)."""
-    hi = min(til, paa)
-    y = (
-        ydelser.select(pl.col("borger_id").cast(pl.String), pl.col("paragraf").cast(pl.String),
-                       pl.col("tilbud_id").cast(pl.String), "maanedlig_udgift",
-                       s=pl.max_horizontal(pl.col("startdato"), pl.lit(fra, pl.Date)),
-                       e=pl.min_horizontal(slut_eff(paa), pl.lit(hi, pl.Date)),
-                       ok=slut_eff(paa) >= pl.col("startdato"))
-        .filter(pl.col("s").is_not_null() & (pl.col("s") <= pl.col("e")) & pl.col("ok"))
-    )
-    m = (
-        y.with_columns(m=pl.date_ranges(pl.col("s").dt.month_start(), pl.col("e").dt.month_start(), "1mo"))
-        .explode("m")
-        .with_columns(me=pl.col("m").dt.month_end())
-    )
-    dage = (pl.min_horizontal("e", "me") - pl.max_horizontal("s", "m")).dt.total_days() + 1
-    return m.select(
-        "borger_id", "paragraf", "tilbud_id", pl.col("m").dt.strftime("%Y-%m").alias("maaned"),
-        (pl.col("maanedlig_udgift").fill_null(0.0) * dage / pl.col("me").dt.day()).alias("udgift"),
-    )
 
 
 def betaling_udgift(betalinger: pl.LazyFrame, fra: dt.date, til: dt.date, paa: dt.date) -> pl.LazyFrame:
