@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench.regler import access, optaelling, periods
+from workbench.regler import access, flis, optaelling, periods
 from workbench.data import geo
 from workbench.data.dataset import Dataset
 from workbench.ui import data
@@ -31,10 +31,14 @@ class Valgmuligheder:
 @dataclass(frozen=True)
 class Resultat:
     """Every number of the Overblik page: per_paragraf is the `optaelling` command's table, total
-    the Total row (optaelling.totals), kpi the cards (optaelling.noegletal of the last month)."""
+    the Total row (optaelling.totals), kpi the cards (optaelling.noegletal of the last month); flis the
+    same cards counted without the ydelser FLIS removes (regler.flis: `optaelling --flis`), flis_udeladt
+    how many of the (filtered) ydelser that is."""
     per_paragraf: pl.DataFrame
     total: pl.DataFrame
     kpi: optaelling.Noegletal
+    flis: optaelling.Noegletal
+    flis_udeladt: int
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -77,15 +81,29 @@ def kommune_label(code: str) -> str:
     return f"{names[code]} ({code})" if code in names else code
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _flis_markerede(version: str, principal_key: str, _ds: Dataset) -> pl.DataFrame:
+    """The ydelser FLIS removes (regler.flis.markerede), once per dataset version and scope."""
+    return flis.markerede(_ds).collect()
+
+
 @st.cache_resource(show_spinner="Tæller borgere pr. paragraf …", max_entries=16)
 def _results(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
              betaling: tuple[str, ...], _ds: Dataset) -> Resultat:
     f, t, p = (dt.date.fromisoformat(x) for x in (fra, til, paa))
     y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
     per, total = optaelling.overblik(y, f, t, p)
-    per_df, total_df, aktive = pl.collect_all([per, total, optaelling.aktive_ydelser(y, p)])
-    kpi = optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item()))
-    return Resultat(per_df, total_df, kpi)
+    # FLIS-corrected: the same count on the ydelser left after FLIS's removals, for the cards' month
+    marked = _flis_markerede(version, principal_key, _ds).lazy()
+    yk = flis.korrigeret(y, marked)
+    _, total_k = optaelling.overblik(yk, t, t, p)
+    per_df, total_df, aktive, total_k_df, aktive_k, udeladt = pl.collect_all([
+        per, total, optaelling.aktive_ydelser(y, p), total_k, optaelling.aktive_ydelser(yk, p),
+        flis.udeladte(y, marked).select(pl.len())])
+    maaned = t.strftime(periods.MONTH_FMT)
+    kpi = optaelling.noegletal(total_df, maaned, int(aktive.item()))
+    kpi_k = optaelling.noegletal(total_k_df, maaned, int(aktive_k.item()))
+    return Resultat(per_df, total_df, kpi, kpi_k, int(udeladt.item()))
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,
