@@ -80,14 +80,15 @@ kpi_cards([
     Kpi("Aktive ydelser", antal(kpi.aktive_ydelser), help=f"Ydelser, der er aktive den {dansk_dato(paa)}."),
 ])
 # --- the FLIS-corrected count beside the raw one (regler.flis; `optaelling --flis`) ------------------
-fk = res.flis
+fr = oc.flis_results(principal, til, paa, handle, betaling)
+fk = fr.kpi
 kpi_cards([
     Kpi(f"FLIS-korrigeret: borgere i {maaned}", antal(fk.borgere),
         help="Som Borgere ovenfor, men uden de ydelser, FLIS fjerner før offentliggørelse."),
     Kpi(f"FLIS-korrigeret: helårspersoner i {maaned}",
         suppression.skjult_vaerdi(fk.helaarspersoner, fk.borgere, visning, lambda v: dansk_tal(v, 1)),
         help="Som Helårspersoner ovenfor, men uden de ydelser, FLIS fjerner før offentliggørelse."),
-    Kpi("Ydelser FLIS fjerner", antal(res.flis_udeladt),
+    Kpi("Ydelser FLIS fjerner", antal(fr.udeladt),
         help="Ydelser blandt de valgte kommuners, som FLIS opmærker og fjerner (se Kvalitet)."),
 ])
 st.caption(flis.FORKLARING)

@@ -31,14 +31,18 @@ class Valgmuligheder:
 @dataclass(frozen=True)
 class Resultat:
     """Every number of the Overblik page: per_paragraf is the `optaelling` command's table, total
-    the Total row (optaelling.totals), kpi the cards (optaelling.noegletal of the last month); flis the
-    same cards counted without the ydelser FLIS removes (regler.flis: `optaelling --flis`), flis_udeladt
-    how many of the (filtered) ydelser that is."""
+    the Total row (optaelling.totals), kpi the cards (optaelling.noegletal of the last month)."""
     per_paragraf: pl.DataFrame
     total: pl.DataFrame
     kpi: optaelling.Noegletal
-    flis: optaelling.Noegletal
-    flis_udeladt: int
+
+
+@dataclass(frozen=True)
+class FlisResultat:
+    """The FLIS-corrected cards: the KPIs of the month counted without the ydelser FLIS removes
+    (regler.flis; the same as `optaelling --flis`), and how many of the (filtered) ydelser that is."""
+    kpi: optaelling.Noegletal
+    udeladt: int
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -93,17 +97,32 @@ def _results(version: str, principal_key: str, fra: str, til: str, paa: str, han
     f, t, p = (dt.date.fromisoformat(x) for x in (fra, til, paa))
     y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
     per, total = optaelling.overblik(y, f, t, p)
-    # FLIS-corrected: the same count on the ydelser left after FLIS's removals, for the cards' month
+    per_df, total_df, aktive = pl.collect_all([per, total, optaelling.aktive_ydelser(y, p)])
+    kpi = optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item()))
+    return Resultat(per_df, total_df, kpi)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _flis(version: str, principal_key: str, til: str, paa: str, handle: tuple[str, ...], betaling: tuple[str, ...],
+          _ds: Dataset) -> FlisResultat:
+    t, p = dt.date.fromisoformat(til), dt.date.fromisoformat(paa)
+    y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
     marked = _flis_markerede(version, principal_key, _ds).lazy()
     yk = flis.korrigeret(y, marked)
     _, total_k = optaelling.overblik(yk, t, t, p)
-    per_df, total_df, aktive, total_k_df, aktive_k, udeladt = pl.collect_all([
-        per, total, optaelling.aktive_ydelser(y, p), total_k, optaelling.aktive_ydelser(yk, p),
-        flis.udeladte(y, marked).select(pl.len())])
-    maaned = t.strftime(periods.MONTH_FMT)
-    kpi = optaelling.noegletal(total_df, maaned, int(aktive.item()))
-    kpi_k = optaelling.noegletal(total_k_df, maaned, int(aktive_k.item()))
-    return Resultat(per_df, total_df, kpi, kpi_k, int(udeladt.item()))
+    total_df, aktive, udeladt = pl.collect_all([total_k, optaelling.aktive_ydelser(yk, p),
+                                                flis.udeladte(y, marked).select(pl.len())])
+    return FlisResultat(optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item())),
+                        int(udeladt.item()))
+
+
+def flis_results(principal: access.Principal, til: dt.date, paa: dt.date, handle: list[str],
+                 betaling: list[str]) -> FlisResultat:
+    """The FLIS-corrected cards for the month `til` (see FlisResultat); apart from `results` so the
+    page's main numbers are drawn before this runs."""
+    ds = data.scoped_dataset(principal)
+    return _flis(ds.version, principal.key, til.isoformat(), paa.isoformat(), tuple(sorted(handle)),
+                 tuple(sorted(betaling)), ds)
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,
