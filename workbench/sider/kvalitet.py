@@ -13,21 +13,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.format.output import dansk_tal, map_values
+from workbench.format.output import dansk_kolonne as _dansk
 from workbench.regler import reconcile, suppression
 from workbench.regler.kvalitet import QualityConfig
 
 OTTETAL_REGLER = reconcile.FINDING_RULES
-
-
-def _dansk(values: pl.Series) -> pl.Series:
-    """Whole kroner or counts as Danish text ('12.345'); text already there (suppression labels) kept."""
-    def fmt(v):
-        if isinstance(v, str):
-            digits = v.lstrip("-").replace(".", "", 1)
-            return dansk_tal(float(v)) if v.strip() and digits.isdigit() else v
-        return dansk_tal(v)
-    return map_values(values, fmt)
 
 
 @dataclass(frozen=True)
