@@ -150,12 +150,14 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
 def _udgift(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     per = oekonomi.enhedsudgift(ds, p.fra, p.til, paa).collect()
     typ = oekonomi.enhedsudgift(ds, p.fra, p.til, paa, by=("tilbudstype",)).collect()
-    maaned = oekonomi.udgift(ds, p.fra, p.til, paa, by=("kategori",), pr_maaned=True).collect()
+    maaned = oekonomi.pr_maaned_vist(
+        oekonomi.udgift(ds, p.fra, p.til, paa, by=("paragraf", "kategori"), pr_maaned=True).collect(), per)
     src = oekonomi.kilde(ds)
     total = per["udgift"].sum()
     vist = oekonomi.overskrifter(oekonomi.vis_tabel(per))
     vist_typ = oekonomi.overskrifter(oekonomi.vis_tabel(typ))
-    noter = (f"Samlet udgift i perioden: {dansk_tal(total)} kr.", oekonomi.KILDE_TEKST[src], oekonomi.TILBUD_KILDE,
+    noter = (f"Samlet udgift i perioden: {suppression.total_tekst(total, per['borgere'].to_list())} kr.",
+             oekonomi.UDELADT_I_GRAF.format(g=suppression.threshold()), oekonomi.KILDE_TEKST[src], oekonomi.TILBUD_KILDE,
              oekonomi.FOLK1A_TEKST)
     charts = (oekonomi.udgift_chart(maaned),) if maaned.height else ()
     return Sektion("udgift", SEKTIONER["udgift"], noter,
@@ -170,7 +172,7 @@ def _budget(ds: Dataset, p: Periode, paa: dt.date, kommune: str | None, graense:
         return Sektion("budget", SEKTIONER["budget"], ("Datasættet har ingen budgettabel (budget er valgfri i "
                                                        "datakontrakten).",), data={"budget": b.tabel})
     over = tuple(i for i, s in enumerate(b.tabel["status"].to_list()) if s == "Over budget")
-    vist = oekonomi.overskrifter(oekonomi.vis_tabel(b.tabel.select(RAPPORT_BUDGET_KOLONNER), count_col=None))
+    vist = oekonomi.overskrifter(b.vist(RAPPORT_BUDGET_KOLONNER))
     over_names = [b.tabel["paragraf"][i] for i in over]
     noter = [f"Forbrug {b.aar} til og med {b.til_maaned} ({b.maaneder} mdr.) mod årets korrigerede budget.",
              "Prognose, løbende tempo – antagelse: " + b.antagelse_tempo,
@@ -179,7 +181,7 @@ def _budget(ds: Dataset, p: Periode, paa: dt.date, kommune: str | None, graense:
     if over_names:
         noter.insert(0, f"Over budget (prognose over {dansk_tal(graense)} % af budgettet): {', '.join(over_names)}.")
     return Sektion("budget", SEKTIONER["budget"], tuple(noter), (Tabel("Budget og forbrug pr. paragraf", vist, over),),
-                   (oekonomi.budget_chart(b.tabel),), data={"budget": b.tabel})
+                   (oekonomi.budget_chart(b.diagram()),), data={"budget": b.tabel})
 
 
 RAPPORT_BUDGET_KOLONNER = ("paragraf", "konto", "budget", "forbrug", "forbrugsprocent", "prognose_tempo",
@@ -262,11 +264,9 @@ def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
         ["borgere"]).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
     vist_m = oekonomi.vis_tabel(money.select("regel", "borgere", "par", "dage", "kroner")).rename(
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
-    total = money["kroner"].sum() if money.height else 0.0
     # the total would give away a row's hidden kroner when exactly one row is hidden (complementary rule)
-    g_ = suppression.threshold()
-    skjult = money.filter((pl.col("borgere") > 0) & (pl.col("borgere") < g_)).height if money.height else 0
-    total_tekst = suppression.SEKUNDAER if skjult == 1 else dansk_tal(total)
+    total_tekst = suppression.total_tekst(money["kroner"].sum() if money.height else 0.0,
+                                          money["borgere"].to_list() if money.height else [])
     return Sektion("kvalitet", SEKTIONER["kvalitet"],
                    (f"Datakvalitetsfund i perioden {p.label_paa(paa)} (hændelsen – registrering, opfølgningsdato, "
                     f"betalingsmåned – ligger i perioden; fund uden dato: status på referencedatoen "
