@@ -1,7 +1,9 @@
-"""`ffb-workbench kvalitet DIR [--paa DATO] [--format csv|json|table] [--strict]` (spec/DATA_CONTRACT.md).
+"""`ffb-workbench kvalitet DIR [--paa DATO] [--format csv|json|table] [--strict] [--kroner]` (spec/DATA_CONTRACT.md).
 
 Columns regel, tabel, noegle, besked; the rules are in config/quality_rules.yaml (incl. the
-8-talskontrol against betalinger and databrud, workbench/regler/reconcile.py).
+8-talskontrol against betalinger and databrud, workbench/regler/reconcile.py). --kroner (an extra
+option; without it the output is the contract's, unchanged) adds a last column `kroner`: the
+8-talskontrol findings' kroner at stake as a number (empty for the other rules), as the Kvalitet page.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from workbench.regler.kvalitet import REPORT_COLUMNS, findings, load_quality_con
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_report_arguments(p, strict_help="afslut med kode 1, når der er fund")
+    p.add_argument("--kroner", action="store_true",
+                   help="tilføj kolonnen kroner: 8-talskontrollens kroner i spil som tal (tom for andre regler)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,6 +25,6 @@ def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args)
     on = paa(args, ds)
     found = findings(materialise(ds), on, cfg).collect()
-    df = found.select(REPORT_COLUMNS)  # the contract's columns
+    df = found.select(REPORT_COLUMNS + (["kroner"] if args.kroner else []))  # the contract's columns first
     log_read(args, who, found, f"kvalitet --paa {on.isoformat()}")
     return emit_report(df, args)

@@ -36,6 +36,7 @@ SEKTIONER = {
     "kvalitet": "Datakvalitet og overlap",
     "tilsyn": "Ledelsestilsyn",
     "sammenligning": "Sammenligning med andre kommuner",
+    "tilbud": "Belægning, tilgang og afgang pr. tilbud",
 }
 CONFIG_FILE = "rapporter.yaml"
 
@@ -342,11 +343,47 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
             sektioner.append(_resultater(sel, p, paa))
         elif key == "tilsyn":
             sektioner.append(_tilsyn(engine, p, paa))
+        elif key == "tilbud":
+            sektioner.append(_tilbud_drift(sel, p, paa))
     from workbench.data.geo import kommune_navne
 
     navn = f"{kommune} {kommune_navne().get(kommune, '')}".strip() if kommune else "Alle kommuner i datasættet"
     return Rapport(niveau, titel, p, kommune, navn, paa, udtraek, ds.version,
                    genereret or dt.datetime.now().astimezone(), tom, tuple(sektioner))
+
+
+def _tilbud_drift(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
+    """Belægning, tilgang and afgang per tilbud in the period (issue 22 item 3): the Tilbud page's owners
+    (workbench.sider.tilbud.belaegning_pr_tilbud over optaelling.period_counts / monthly_counts and the
+    one belægningsgrad), never re-derived here. Published numbers: a tilbud with 1..g-1 borgere shows
+    '<g' borgere and hides helårspersoner and belægningsgrad ('x'); tilgang and afgang are counts of
+    their own ('<g')."""
+    from workbench.sider import tilbud
+
+    tab = tilbud.belaegning_pr_tilbud(ds, p.fra, p.til, paa).collect()
+    if tab.height == 0:
+        return Sektion("tilbud", SEKTIONER["tilbud"], ("Ingen borgere i tilbud i perioden.",), data={"tilbud": tab})
+    g = suppression.threshold()
+    navn = tab.select(pl.format("{} ({})", pl.col("navn").fill_null("ukendt tilbud"), "tilbud_id").alias("Tilbud"))
+    maal = oekonomi.vis_tabel(tab.select("borgere", "helaarspersoner", (pl.col("belaegningsgrad") * 100)
+                                         .alias("belaegningsgrad_pct")),
+                              count_col="borgere", decimaler={"belaegningsgrad_pct": 1})
+    flow = oekonomi.vis_tabel(tab.select("tilgang", "afgang"), count_col="*")
+    pladser = oekonomi.vis_tabel(tab.select("pladser"), count_col=None)
+    vist = pl.concat([navn, pladser, maal, flow], how="horizontal").rename(
+        {"pladser": "Pladser", "borgere": "Borgere", "helaarspersoner": "Helårspersoner",
+         "belaegningsgrad_pct": "Belægningsgrad (%)", "tilgang": "Tilgang", "afgang": "Afgang"})
+    synlig = tab["borgere"] >= g
+    over = tuple(i for i, (o, v) in enumerate(zip(tab["over_kapacitet"].to_list(), synlig.to_list())) if o and v)
+    noter = [f"Tilbud med borgere i perioden {p.label_paa(paa)}. Belægningsgrad = belagte dage ÷ (pladser × "
+             f"periodens talte dage) = helårspersoner ÷ pladser (som på siden Tilbud); over 100 % er fremhævet. "
+             f"Tilgang og afgang er summen af månedernes (som i optællingen: borgere i tilbuddet denne måned og "
+             f"ikke måneden før, og omvendt)."]
+    if over:
+        noter.insert(0, "Over kapacitet: " + ", ".join(vist["Tilbud"][i] for i in over) + ".")
+    return Sektion("tilbud", SEKTIONER["tilbud"], tuple(noter), (Tabel("Belægning, tilgang og afgang pr. tilbud", vist,
+                                                                       over),),
+                   data={"tilbud": tab})
 
 
 def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
