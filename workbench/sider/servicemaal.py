@@ -49,6 +49,7 @@ DEFINITION = ("Sagsbehandlingstid = bevillingsdato − ansøgningsdato i dage fo
               "perioden. Median og 90 %-fraktil (lineær interpolation); andel inden for = andel afgjort på "
               "højst servicemålets antal dage (config/servicemaal.yaml). En paragraf uden servicemål vises "
               "med '–', aldrig som overholdt.")
+KLAGE_DEFINITION = klageregel.DEFINITION
 OVERSKRIFTER = {
     "kvartal": "Kvartal", "paragraf": "Paragraf", "afgjorte": "Afgjort", "median_dage": "Median (dage)",
     "p90_dage": "90 %-fraktil (dage)", "servicemaal_dage": "Servicemål (dage)",
