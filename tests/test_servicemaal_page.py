@@ -188,3 +188,22 @@ def test_csv_export_is_logged_and_suppressed_til_offentliggoerelse(demo_env, mon
     assert rows[0] == exp.columns
     assert rows[1:] == [list(r) for r in exp.rows()]
     assert any(r[1] == f"<{suppression.threshold()}" for r in rows[1:])  # the leader's own view is exact; this is not
+
+
+def test_command_as_analytiker_is_the_suppressed_view(demo_kommune, tmp_path, capsys):
+    import json
+    import shutil
+
+    path = tmp_path / "kommune"
+    shutil.copytree(demo_kommune, path)
+    users.bootstrap(engine_for(path), path)
+    paa = udtraeksdato(open_dataset(path))
+    assert main(["servicemaal", str(path), "--periode", str(paa.year), "--format", "json",
+                 "--bruger", "analytiker"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    g = suppression.threshold()
+    afgjorte = [r["afgjorte"] for r in data["servicemaal"]]
+    assert f"<{g}" in afgjorte and not any(isinstance(v, int) and 0 < v < g for v in afgjorte)
+    exp = view.side(open_dataset(path), parse_periode(str(paa.year)), paa, suppression.suppressed())
+    assert data["servicemaal"] == exp.servicemaal_tabel().to_dicts()
+    assert data["klager"] == json.loads(json.dumps(exp.klager_tabel().to_dicts()))
