@@ -144,3 +144,21 @@ def test_klager_omgoerelsesprocent_and_suppression():
     assert (v["SEL §107"]["Ændret"], v["SEL §107"]["Omgørelsesprocent"]) == ("5", "50,0 %")
     tab = {r["paragraf"]: r for r in sup.klager_tabel().to_dicts()}
     assert (tab["SEL §85"]["aendret"], tab["SEL §85"]["omgoerelsesprocent"]) == ("<5", "x")
+
+
+def test_a_cell_hidden_in_one_period_view_is_hidden_in_every_other():
+    """The page offers years and quarters, the command and report months too: §85's K1 (6) is hidden in
+    the year view because the year (8) minus it would give K2 (2) away, so neither the quarter view nor
+    the month view (February holds all six) may show it."""
+    shown: dict[tuple[str, str], set[str]] = {}
+    for t in ("2024", "2024-K1", "2024-K2", "2024-02", "2024-04"):
+        s = view.beregn(_ydelser(ROWS), NO_KLAGER, parse_periode(t), PAA, suppression.suppressed(5), SM)
+        for par, n in s.servicemaal_vist().select("Paragraf", "Afgjort").rows():
+            shown.setdefault((t, par), set()).add(n)
+        for kv, par, n in s.trend_vist().select("Kvartal", "Paragraf", "Afgjort").rows():
+            shown.setdefault((kv.split(" ")[0], par), set()).add(n)
+    assert shown[("2024", "SEL §85")] == {"8"}
+    assert shown[("2024-K1", "SEL §85")] == {"x"}  # in its own view and in every trend
+    assert shown[("2024-02", "SEL §85")] == {"x"}
+    assert shown[("2024-K2", "SEL §85")] == {"<5"} and shown[("2024-04", "SEL §85")] == {"<5"}
+    assert shown[("2024-K1", "SEL §107")] == {"7"}  # nothing small under §107: shown everywhere

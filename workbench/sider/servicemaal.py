@@ -17,10 +17,12 @@ and the one period value (workbench.regler.periods.Periode):
 
 Suppression (workbench.regler.suppression, for roles without the borger list and always in the
 report): afgjorte/modtagne 1..g-1 read '<g'; the median, fraktil and share beside a hidden count read
-'x'. For a year the period's afgjorte is the sum of its quarters, so that row is suppressed as a line
-(complementary cells, 'x'). In the klage table Ankestyrelsen's results are treated as parts of
-afgjorte (conservative: a complementary cell keeps a hidden result from following by subtraction), and
-the omgørelsesprocent is hidden when any realitetsbehandlet result behind it is.
+'x'. The afgjorte of a year, its quarters and its months are additive, and a user can pick any of them
+(page: year or quarter; command and report: also a month), so one pattern per paragraf and year decides
+every view (_aarsmoenstre: complementary cells 'x'); a cell hidden in one view is hidden in all. In the
+klage table Ankestyrelsen's results are treated as parts of afgjorte (conservative: a complementary cell
+keeps a hidden result from following by subtraction), and the omgørelsesprocent is hidden when any
+realitetsbehandlet result behind it is.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from workbench.format.output import dansk_tal
 from workbench.regler import klager as klageregel
 from workbench.regler import servicemaal as regel
 from workbench.regler import suppression
-from workbench.regler.periods import Periode, kvartaler
+from workbench.regler.periods import Periode, kvartaler, month_end
 
 ANSOEGNING, KLAGER = "ydelser.ansoegningsdato", "tabellen klager"
 MANGLER_TEKST = {
@@ -188,30 +190,55 @@ class ServicemaalSide:
 # suppression patterns
 
 
-def _servicemaal_states(per: pl.DataFrame, trend: pl.DataFrame, p: Periode, qs: tuple[Periode, ...],
-                        paa: dt.date, visning: suppression.Visning) -> tuple[dict, dict]:
-    """States of the period table and the trend, decided on the afgjorte counts (module docstring)."""
-    n_per, n_tr = per.height, trend.height
+def _aarsmoenstre(ydelser: pl.LazyFrame, aarene: list[int], paa: dt.date, cfg: dict[str, int],
+                  g: int) -> dict[tuple[str, int], list[list[int]]]:
+    """One suppression pattern per paragraf and calendar year, shared by every period a user can pick
+    (year, quarter, month), so a cell hidden in one view never follows from the cells shown in another:
+    a 5 x 4 count matrix, rows the quarters and a total row, columns the quarter's three months and
+    the quarter's total (its grand total is the year). The total row's month cells are not shown
+    anywhere; treating them as known only hides more (conservative)."""
+    maaneder = [(f"{y}-{m:02d}", dt.date(y, m, 1), min(month_end(dt.date(y, m, 1)), paa))
+                for y in aarene for m in range(1, 13) if dt.date(y, m, 1) <= paa]
+    counts = regel.pr_periode(ydelser, maaneder, cfg).select("periode", "paragraf", "afgjorte")
+    cell: dict[tuple[str, int], dict[int, int]] = {}
+    for label, par, n in counts.iter_rows():
+        cell.setdefault((par, int(label[:4])), {})[int(label[5:])] = n
+    out = {}
+    for key, per_maaned in cell.items():
+        rows = [[float(per_maaned.get(3 * q + k + 1, 0)) for k in range(3)] for q in range(4)]
+        rows = [r + [sum(r)] for r in rows]
+        rows.append([sum(r[j] for r in rows) for j in range(4)])
+        out[key] = suppression.suppression_pattern(rows, True, True, g)
+    return out
+
+
+def _tilstand(moenstre: dict, par: str, p: Periode, count: int, g: int) -> int:
+    """The state of the afgjorte of paragraf `par` in period p: its cell of the year's pattern (a year,
+    a quarter or a month); another kind of period: primary suppression only."""
+    m = moenstre.get((par, p.fra.year))
+    if m is not None and p.er_aar:
+        return m[4][3]
+    if m is not None and p.er_kvartal:
+        return m[(p.fra.month - 1) // 3][3]
+    if m is not None and len(p.tekst) == 7 and p.fra.year == p.til.year and p.fra.month == p.til.month:
+        return m[(p.fra.month - 1) // 3][(p.fra.month - 1) % 3]
+    return suppression.PRIMARY if 0 < count < g else suppression.NONE
+
+
+def _servicemaal_states(ydelser: pl.LazyFrame, cfg: dict[str, int], per: pl.DataFrame, trend: pl.DataFrame,
+                        p: Periode, qs: tuple[Periode, ...], paa: dt.date,
+                        visning: suppression.Visning) -> tuple[dict, dict]:
+    """States of the period table and the trend, decided on the afgjorte counts (_aarsmoenstre)."""
     if visning.eksakt:
-        return ({c: [suppression.NONE] * n_per for c in ("afgjorte", *_VAERDIER)},
-                {c: [suppression.NONE] * n_tr for c in ("afgjorte", *_VAERDIER)})
+        return ({c: [suppression.NONE] * per.height for c in ("afgjorte", *_VAERDIER)},
+                {c: [suppression.NONE] * trend.height for c in ("afgjorte", *_VAERDIER)})
     g = visning.graense
-    labels = [q.label_paa(paa) for q in qs]
-    paragraffer = sorted(set(per["paragraf"].to_list()) | set(trend["paragraf"].to_list()))
-    cell = {(r["kvartal"], r["paragraf"]): r["afgjorte"] for r in trend.select("kvartal", "paragraf", "afgjorte").to_dicts()}
-    periode = dict(zip(per["paragraf"].to_list(), per["afgjorte"].to_list()))
-    matrix = [[float(cell.get((lab, par), 0)) for lab in labels] + [float(periode.get(par, 0))] for par in paragraffer]
-    if p.er_aar:  # the period's afgjorte is the sum of its quarters: one additive line per paragraf
-        state = suppression.suppression_pattern(matrix, True, False, g) if matrix else []
-    else:
-        state = [[suppression.PRIMARY if 0 < v < g else suppression.NONE for v in row] for row in matrix]
-        if qs and qs[-1].tekst == p.tekst:  # the period is the trend's last quarter: the same cells
-            for row in state:
-                row[-1] = max(row[-1], row[-2])
-    idx = {par: i for i, par in enumerate(paragraffer)}
-    col = {lab: j for j, lab in enumerate(labels)}
-    per_s = [state[idx[par]][-1] for par in per["paragraf"].to_list()]
-    tr_s = [state[idx[par]][col[lab]] for lab, par in zip(trend["kvartal"].to_list(), trend["paragraf"].to_list())]
+    aarene = sorted({q.fra.year for q in qs} | {p.fra.year} if p.fra <= paa else {q.fra.year for q in qs})
+    moenstre = _aarsmoenstre(ydelser, aarene, paa, cfg, g)
+    kvartal = {q.label_paa(paa): q for q in qs}
+    per_s = [_tilstand(moenstre, par, p, n, g) for par, n in zip(per["paragraf"].to_list(), per["afgjorte"].to_list())]
+    tr_s = [_tilstand(moenstre, par, kvartal[lab], n, g) for lab, par, n in
+            zip(trend["kvartal"].to_list(), trend["paragraf"].to_list(), trend["afgjorte"].to_list())]
     return ({c: per_s for c in ("afgjorte", *_VAERDIER)}, {c: tr_s for c in ("afgjorte", *_VAERDIER)})
 
 
@@ -258,7 +285,8 @@ def beregn(ydelser: pl.LazyFrame, klager: pl.LazyFrame, periode: Periode, paa: d
         trend = trend.rename({"periode": "kvartal"}).with_columns(
             pl.col("kvartal").replace_strict(delvis, return_dtype=pl.Boolean).alias("delvis")
         ).select("kvartal", "delvis", *regel.COLUMNS)
-        tilstand["servicemaal"], tilstand["trend"] = _servicemaal_states(per, trend, periode, qs, paa, visning)
+        tilstand["servicemaal"], tilstand["trend"] = _servicemaal_states(ydelser, cfg, per, trend, periode, qs,
+                                                                              paa, visning)
     if har_klager:
         k = klageregel.klagestatistik(klager).per_paragraf_aar.filter(
             pl.col("aar").is_between(periode.fra.year, periode.til.year))
