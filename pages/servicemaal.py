@@ -43,7 +43,7 @@ if vist is not None:
     st.caption(sm.DEFINITION)
     if res.ugyldige:
         st.caption(f"{res.ugyldige} ydelser har en ansøgningsdato efter bevillingsdatoen og er udeladt "
-                   "(de vises under Kvalitet).")
+                   "(en datafejl: ansøgningen kan ikke komme efter bevillingen).")
 
     st.subheader("Udvikling pr. kvartal")
     maal = st.radio("Mål", list(sm.MAAL), format_func=sm.MAAL.get, horizontal=True, key="sm_maal")

@@ -207,3 +207,23 @@ def test_command_as_analytiker_is_the_suppressed_view(demo_kommune, tmp_path, ca
     exp = view.side(open_dataset(path), parse_periode(str(paa.year)), paa, suppression.suppressed())
     assert data["servicemaal"] == exp.servicemaal_tabel().to_dicts()
     assert data["klager"] == json.loads(json.dumps(exp.klager_tabel().to_dicts()))
+
+
+def test_demo_planted_cases_are_found_by_the_view(demo_kommune):
+    """The demo manifest's ydelser with ansøgning after bevilling and its klager: the view finds each."""
+    import json
+
+    manifest = json.loads((demo_kommune / "demo_manifest.json").read_text(encoding="utf-8"))
+    ds = open_dataset(demo_kommune)
+    paa = udtraeksdato(ds)
+    planted = manifest["ansoegning_efter_bevilling"]
+    bev = ds.ydelser.filter(pl.col("ydelse_id").is_in([r["ydelse_id"] for r in planted])).collect()["bevillingsdato"]
+    years = sorted(set(bev.dt.year().to_list()))
+    assert planted and years
+    found = sum(view.side(ds, parse_periode(str(y)), paa, suppression.exact()).ugyldige for y in years)
+    assert found == len(planted)
+    k = ds.tables["klager"].collect()
+    aarene = sorted(set(k["modtaget"].dt.year().to_list()))
+    modtagne = sum(view.side(ds, parse_periode(str(y)), paa, suppression.exact()).klager
+                   .filter(pl.col("aar") == y)["modtagne"].sum() for y in aarene)
+    assert modtagne == manifest["klager"]["i_alt"] == k.height
