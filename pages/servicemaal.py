@@ -50,6 +50,8 @@ if vist is not None:
     if res.graf_data(maal).height:
         st.altair_chart(sm.trend_chart(res, maal), width="stretch")
     st.dataframe(res.trend_bred(maal), hide_index=True, width="stretch")
+    with st.expander("Alle mål pr. kvartal og paragraf"):
+        st.dataframe(res.trend_vist(), hide_index=True, width="stretch")
     st.caption(f"Kvartalerne: {', '.join(q.label_paa(paa) for q in res.kvartaler)}. Et kvartal, som udtræksdatoen "
                "skærer over, er markeret 't.o.m.'. '–': ingen afgørelser i kvartalet.")
 

@@ -58,11 +58,12 @@ def test_leader_sees_the_views_tables(demo_env, monkeypatch):
     exp = _expected(demo_env, "leder_myndighed", aar)
     assert exp.visning.eksakt and exp.servicemaal.height > 3
     tables = [d.value for d in at.dataframe]
-    assert len(tables) == 3
+    assert len(tables) == 4
     _same(tables[0], exp.servicemaal_vist())
     _same(tables[1], exp.trend_bred("median_dage"))
-    _same(tables[2], exp.klager_vist())
-    assert "Omgørelsesprocent" in tables[2].columns
+    _same(tables[2], exp.trend_vist())  # every measure per quarter and paragraf (the expander)
+    _same(tables[3], exp.klager_vist())
+    assert "Omgørelsesprocent" in tables[3].columns
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")  # the quarter trend chart
     # the partial last quarter is labelled the way regler.periods does it
     assert any(" t.o.m. " in c for c in tables[1].columns)
@@ -129,7 +130,7 @@ def test_command_page_and_report_agree_for_one_period(demo_env, monkeypatch, cap
     # the page (admin: exact numbers)
     at = _page(monkeypatch, "admin", aar)
     page = pl.from_pandas(at.dataframe[0].value)
-    page_k = pl.from_pandas(at.dataframe[2].value)
+    page_k = pl.from_pandas(at.dataframe[3].value)
     assert page["Paragraf"].to_list() == cmd["paragraf"].to_list()
     assert page["Afgjort"].to_list() == [dansk_tal(v) for v in cmd["afgjorte"].to_list()]
     assert page["Median (dage)"].to_list() == [dansk_tal(v, 1) for v in cmd["median_dage"].to_list()]

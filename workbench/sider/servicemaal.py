@@ -63,7 +63,7 @@ KLAGE_OVERSKRIFTER = {
     "omgoerelsesprocent": "Omgørelsesprocent",
 }
 MAAL = {"median_dage": "Median (dage)", "p90_dage": "90 %-fraktil (dage)",
-        "andel_inden_for": "Andel inden for servicemålet"}
+        "andel_inden_for": "Andel inden for servicemålet", "afgjorte": "Afgjort"}
 KLAGE_RESULTATER = tuple(klageregel.RESULTATER.values())
 REALITET = tuple(klageregel.RESULTATER[r] for r in klageregel.REALITET)
 _VAERDIER = ("median_dage", "p90_dage", "andel_inden_for")  # hidden with the afgjorte beside them
@@ -174,7 +174,7 @@ class ServicemaalSide:
 
     def graf_data(self, maal: str = "median_dage") -> pl.DataFrame:
         """Kvartal, Paragraf, the measure: only cells shown unsuppressed (a hidden cell is not drawn)."""
-        schema = {"Kvartal": pl.String, "Paragraf": pl.String, MAAL[maal]: pl.Float64}
+        schema = {"Kvartal": pl.String, "Paragraf": pl.String, MAAL[maal]: pl.Float64}  # afgjorte too: a number
         if self.trend is None:
             return pl.DataFrame(schema=schema)
         shown = pl.Series([s == suppression.NONE for s in self.tilstand.get("trend", {}).get(
