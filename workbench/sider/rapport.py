@@ -35,6 +35,8 @@ SEKTIONER = {
     "resultater": "Funktionsevne og målopfyldelse",
     "kvalitet": "Datakvalitet og overlap",
     "tilsyn": "Ledelsestilsyn",
+    "servicemaal": "Servicemål og sagsbehandlingstid",
+    "klager": "Klagesagsstatistik",
     "sammenligning": "Sammenligning med andre kommuner",
     "tilbud": "Belægning, tilgang og afgang pr. tilbud",
 }
@@ -315,13 +317,15 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
     if kommune is not None and kommune not in kommuner_i(ds):
         raise ValueError(f"ukendt kommune '{kommune}' (ingen borgere med den handlekommune i datasættet)")
     # Parse and validate the tables the sections read once (a lazy dataset re-reads per collect).
-    names = [n for n in ("borgere", "ydelser", "betalinger", "tilbud", "budget", "maalgrupper") if n in ds.tables]
+    names = [n for n in ("borgere", "ydelser", "betalinger", "tilbud", "budget", "maalgrupper", "klager")
+             if n in ds.tables]
     ds = ds.derive({**ds.tables, **{n: f.lazy() for n, f in zip(names, pl.collect_all([ds.tables[n] for n in names]))}})
     sel = oekonomi.udsnit(ds, (kommune,) if kommune else ())
     titel, keys = cfg.niveauer[niveau]
     til = p.effektiv_til(paa)
     tom = p.fra > til or optaelling.period_counts(sel.ydelser, p.fra, til, paa, by=()).collect()["borgere"][0] == 0
     sektioner = []
+    sm_side = None  # the Servicemål og klager view, computed once for both of its sections
     for key in keys:
         if tom:
             sektioner.append(Sektion(key, SEKTIONER[key], ("Ingen data i perioden.",)))
@@ -345,6 +349,11 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
             sektioner.append(_tilsyn(engine, p, paa))
         elif key == "tilbud":
             sektioner.append(_tilbud_drift(sel, p, paa))
+        elif key in ("servicemaal", "klager"):
+            from workbench.sider import servicemaal
+
+            sm_side = sm_side or servicemaal.side(sel, p, paa, suppression.suppressed())
+            sektioner.append(_servicemaal(sm_side) if key == "servicemaal" else _klager(sm_side))
     from workbench.data.geo import kommune_navne
 
     navn = f"{kommune} {kommune_navne().get(kommune, '')}".strip() if kommune else "Alle kommuner i datasættet"
@@ -422,6 +431,45 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
                     f"(svar Nej eller Delvist).",),
                    (Tabel("Tilsyn og status", vist_o), Tabel("Andel ja pr. spørgsmål (alle tilsyn)", vist_q)),
                    data={"tilsyn": oversigt, "andel_ja": per_q})
+
+
+def _servicemaal(s) -> Sektion:
+    """Servicemål per paragraf and the quarter trend: the Servicemål og klager page's view
+    (workbench.sider.servicemaal.side), suppressed as for publication."""
+    from workbench.sider import servicemaal
+
+    key = "servicemaal"
+    if s.servicemaal is None:
+        return Sektion(key, SEKTIONER[key], tuple(servicemaal.MANGLER_TEKST[m] for m in s.mangler
+                                                  if m == servicemaal.ANSOEGNING))
+    noter = [f"Ansøgninger afgjort (bevilget) i perioden {s.periode.label_paa(s.paa)}. " + servicemaal.DEFINITION,
+             f"Kvartalerne: {', '.join(q.label_paa(s.paa) for q in s.kvartaler)}."]
+    if s.ugyldige:
+        noter.append(f"{s.ugyldige} ydelser har en ansøgningsdato efter bevillingsdatoen og er udeladt.")
+    tabeller = [Tabel("Sagsbehandlingstid og servicemål pr. paragraf", s.servicemaal_vist()),
+                Tabel("Median sagsbehandlingstid pr. kvartal (dage)", s.trend_bred("median_dage"))]
+    andel = s.trend_bred("andel_inden_for")
+    if andel is not None and andel.height:
+        tabeller.append(Tabel("Andel inden for servicemålet pr. kvartal", andel))
+    charts = (servicemaal.trend_chart(s, "median_dage"),) if s.graf_data("median_dage").height else ()
+    return Sektion(key, SEKTIONER[key], tuple(noter), tuple(tabeller), charts,
+                   data={"servicemaal": s.servicemaal, "trend": s.trend})
+
+
+def _klager(s) -> Sektion:
+    """Klagesagsstatistik per paragraf and year with the omgørelsesprocent (the same view)."""
+    from workbench.sider import servicemaal
+
+    key = "klager"
+    if s.klager is None:
+        return Sektion(key, SEKTIONER[key], tuple(servicemaal.MANGLER_TEKST[m] for m in s.mangler
+                                                  if m == servicemaal.KLAGER))
+    aar = f"{s.periode.fra.year}" if s.periode.fra.year == s.periode.til.year else \
+        f"{s.periode.fra.year}–{s.periode.til.year}"
+    noter = (f"Klager modtaget og afgjort i {aar} pr. paragraf (efter modtagelses- og afgørelsesår); "
+             "Ankestyrelsens afgørelser fordelt på resultat.", servicemaal.KLAGE_DEFINITION)
+    return Sektion(key, SEKTIONER[key], noter, (Tabel("Klagesagsstatistik pr. paragraf og år", s.klager_vist()),),
+                   data={"klager": s.klager})
 
 
 RESULTATER_KOLONNER = {
