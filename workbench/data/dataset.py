@@ -32,7 +32,10 @@ class DatasetError(ValueError):
 
 
 def resolve_dir(path: str | Path) -> Path:
-    """A dataset directory, or a data directory written by `import` (its current version)."""
+    """A dataset directory, or a data directory written by `import` (its current version); an
+    s3://bucket/prefix data directory gives its current version's verified local copy."""
+    if _in_object_store(path):
+        return _object_store_version(path)
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"mappen findes ikke: {p}")
@@ -46,6 +49,18 @@ def resolve_dir(path: str | Path) -> Path:
             raise DatasetError(f"{p}: CURRENT peger på en version, der ikke findes ({version})")
         return vdir
     return p
+
+
+def _in_object_store(path: str | Path) -> bool:
+    from data_model.paths import is_object_url
+
+    return is_object_url(path)
+
+
+def _object_store_version(path: str | Path) -> Path:
+    from workbench.data import objektlager
+
+    return objektlager.local_version_dir(path)
 
 
 def table_file(directory: Path, table: str) -> Path | None:

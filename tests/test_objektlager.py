@@ -1,0 +1,196 @@
+"""A data directory in object storage (issue 24, item 4): `FFB_WORKBENCH_DATA=s3://bucket/prefix` opens
+the current version straight from the bucket (checksums verified from the manifest, a version whose
+CURRENT was not written never read), and `import SRC --til s3://bucket/prefix` writes one (version
+first, CURRENT last). Against a real S3 API server (moto's, started by the test: conftest s3_server).
+The tests shared with the local path are parametrized over both in test_import.py / test_manifest.py
+(fixture data_location)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from workbench.cli import main
+from workbench.data import importer, manifest, objektlager
+from workbench.data.dataset import DatasetError, open_dataset, peek_version
+
+T0 = dt.datetime(2026, 11, 23, 12, 0, 0)
+
+
+def _bucket_prefix(url: str) -> tuple[str, str]:
+    _, bucket, prefix = objektlager.split(url)
+    return bucket, prefix
+
+
+def test_import_to_s3_then_open_gives_the_local_copy(demo_kommune, tmp_path, s3_bucket):
+    """The same source imported into a local folder and into a bucket: the same typed tables, the
+    same rejected rows, the same reference date; the bucket holds the local layout."""
+    local = tmp_path / "data"
+    importer.import_dataset(demo_kommune, local, now=T0)
+    result = importer.import_dataset(demo_kommune, s3_bucket, now=T0)
+    assert result.version == "v0001-20261123T120000" and result.data_dir == s3_bucket
+    assert result.version_dir == f"{s3_bucket}/versions/{result.version}"
+    assert objektlager.current_version(s3_bucket) == result.version
+    assert [h["version"] for h in objektlager.read_history(s3_bucket)] == [result.version]
+    keys = set(objektlager.list_keys(s3_bucket, f"versions/{result.version}"))
+    local_files = {p.relative_to(local / "versions" / result.version).as_posix()
+                   for p in (local / "versions" / result.version).rglob("*") if p.is_file()}
+    assert keys == local_files
+    a, b = open_dataset(local), open_dataset(s3_bucket)
+    assert b.rejected_rows is not None  # opened from the verified typed files, not re-validated
+    for name in a.tables:
+        assert a.tables[name].collect().equals(b.tables[name].collect()), name
+    assert a.rejected_counts() == b.rejected_counts()
+    assert peek_version(s3_bucket) == b.version
+
+
+def test_optaelling_on_s3_equals_the_local_copy(demo_kommune, tmp_path, s3_bucket, capsys):
+    """`import --til s3://…` then `optaelling s3://…`: byte for byte the output of the local copy."""
+    local = tmp_path / "data"
+    assert main(["import", str(demo_kommune), "--til", str(local), "--format", "json"]) == 0
+    capsys.readouterr()
+    assert main(["import", str(demo_kommune), "--til", s3_bucket, "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["data_dir"] == s3_bucket and out["version_dir"].startswith(s3_bucket + "/versions/")
+    args = ["--fra", "2024-01", "--til", "2024-12", "--format", "csv"]
+    assert main(["optaelling", str(local), *args]) == 0
+    want = capsys.readouterr().out
+    assert main(["optaelling", s3_bucket, *args]) == 0
+    got = capsys.readouterr()
+    assert got.out == want and want.count("\n") > 2
+    assert "hemmelig" not in got.out + got.err  # the secret key is never printed
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
+def test_tampered_object_in_the_bucket_is_refused(demo_kommune, s3_bucket, s3_client, capsys, damage):
+    result = importer.import_dataset(demo_kommune, s3_bucket, now=T0)
+    bucket, prefix = _bucket_prefix(s3_bucket)
+    key = f"{prefix}/versions/{result.version}/{manifest.TYPED}/ydelser.parquet"
+    data = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+    if damage == "flip":
+        i = len(data) // 2
+        s3_client.put_object(Bucket=bucket, Key=key, Body=data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
+    elif damage == "truncate":
+        s3_client.put_object(Bucket=bucket, Key=key, Body=data[: len(data) // 2])
+    else:
+        s3_client.delete_object(Bucket=bucket, Key=key)
+    with pytest.raises(DatasetError, match="ydelser.parquet"):
+        open_dataset(s3_bucket)
+    # nothing half-verified is left in the cache to be opened later
+    root = objektlager.cache_root(s3_bucket)
+    assert not root.exists() or not [p for p in root.iterdir()]
+    capsys.readouterr()
+    assert main(["overlap", s3_bucket]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "ydelser.parquet" in err and "manifest.json" in err
+
+
+def test_tampered_cached_copy_is_refused(demo_kommune, s3_bucket):
+    """The local cache is verified as a local version is: a changed cached typed file is refused."""
+    importer.import_dataset(demo_kommune, s3_bucket, now=T0)
+    ds = open_dataset(s3_bucket)
+    f = ds.path / manifest.TYPED / "ydelser.parquet"
+    data = f.read_bytes()
+    f.write_bytes(data[:-10] + bytes(10))
+    with pytest.raises(DatasetError, match="ydelser.parquet"):
+        open_dataset(s3_bucket)
+
+
+def test_version_without_current_is_never_read(borger_x_dir, s3_bucket, s3_client):
+    """An import killed after uploading its version but before CURRENT: the bucket keeps serving the
+    previous version; with no CURRENT at all nothing is read."""
+    first = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    with (borger_x_dir / "ydelser.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Y4,X,SEL 108,Længerevarende ophold,2023-07-01,,,,,,,\n")
+    real = objektlager.write_current
+
+    def killed(location, version):
+        raise KeyboardInterrupt("dræbt før CURRENT")
+
+    objektlager.write_current = killed
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=1))
+    finally:
+        objektlager.write_current = real
+    assert objektlager.list_version_ids(s3_bucket) == [first.version, "v0002-20261123T130000"]
+    ds = open_dataset(s3_bucket)
+    assert ds.path.name.startswith(first.version) and ds.ydelser.collect().height == 1
+    # the next import takes a fresh id (the half-written one is never reused or read)
+    third = importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=2))
+    assert third.version.startswith("v0003-") and open_dataset(s3_bucket).ydelser.collect().height == 2
+    # no CURRENT at all: refused, not guessed
+    bucket, prefix = _bucket_prefix(s3_bucket)
+    s3_client.delete_object(Bucket=bucket, Key=f"{prefix}/CURRENT")
+    with pytest.raises(DatasetError, match="ingen CURRENT"):
+        open_dataset(s3_bucket)
+
+
+def test_current_naming_a_missing_version_is_refused(borger_x_dir, s3_bucket):
+    importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    objektlager.write_current(s3_bucket, "v0009-20260101T000000")
+    with pytest.raises(DatasetError, match="CURRENT peger"):
+        open_dataset(s3_bucket)
+
+
+def test_cache_is_keyed_on_the_version(borger_x_dir, s3_bucket):
+    """A new version is a new cache entry (and a new version key for the app's caches); the same
+    version is copied once."""
+    importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    a = open_dataset(s3_bucket)
+    mtime = (a.path / manifest.MANIFEST).stat().st_mtime_ns
+    assert open_dataset(s3_bucket).path == a.path
+    assert (a.path / manifest.MANIFEST).stat().st_mtime_ns == mtime  # not copied again
+    importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=1))
+    b = open_dataset(s3_bucket)
+    assert b.path != a.path and b.version != a.version and peek_version(s3_bucket) == b.version
+    assert a.path.parent == b.path.parent == objektlager.cache_root(s3_bucket)
+
+
+def test_two_writers_of_one_version_id(borger_x_dir, s3_bucket):
+    """Replicas on two hosts picking the same version id: the second upload is refused before it
+    writes anything (create-only put of import.json), CURRENT stays the first's."""
+    first = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    real = objektlager.list_version_ids
+    objektlager.list_version_ids = lambda location: []  # the other host listed before the first landed
+    try:
+        with pytest.raises(DatasetError, match="findes allerede"):
+            importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    finally:
+        objektlager.list_version_ids = real
+    assert objektlager.current_version(s3_bucket) == first.version
+    assert len(objektlager.read_history(s3_bucket)) == 1
+
+
+def test_credentials_never_in_the_url(s3_bucket):
+    _, bucket, prefix = objektlager.split(s3_bucket)
+    for bad in (f"s3://noegle:hemmelig@{bucket}/{prefix}", f"s3://{bucket}/{prefix}?secret=x",
+                f"s3://{bucket}:9000/{prefix}"):
+        with pytest.raises(DatasetError, match="miljøet") as e:
+            open_dataset(bad)
+        assert "hemmelig" not in str(e.value)
+
+
+def test_plain_http_only_for_a_loopback_endpoint(monkeypatch):
+    monkeypatch.delenv("AWS_ALLOW_HTTP", raising=False)
+    for endpoint, allowed in (("http://127.0.0.1:9000", True), ("http://localhost:9000", True),
+                              ("http://[::1]:9000", True), ("http://minio.kommune.dk:9000", False),
+                              ("http://10.0.0.5:9000", False)):
+        monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+        assert objektlager._allow_http() is allowed, endpoint
+    monkeypatch.setenv("AWS_ALLOW_HTTP", "true")
+    assert objektlager._allow_http()
+
+
+def test_state_of_an_s3_location_is_local(s3_bucket, tmp_path, monkeypatch):
+    """The SQLite state (users, access log) of an s3:// location lives under FFB_WORKBENCH_HOME, never
+    in a folder named 's3:' in the working directory."""
+    from data_model.paths import database_url, state_dir
+
+    d = state_dir(s3_bucket)
+    assert d.is_relative_to(tmp_path / "home") and d == state_dir(s3_bucket.replace("s3://", "s3:/"))
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url(s3_bucket).startswith(f"sqlite:///{tmp_path / 'home'}")
+    assert not (tmp_path / "s3:").exists()
