@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from workbench.data import importer, manifest, objektlager
 from workbench.data.dataset import DatasetError, open_dataset, peek_version
 
 T0 = dt.datetime(2026, 11, 23, 12, 0, 0)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _bucket_prefix(url: str) -> tuple[str, str]:
@@ -194,3 +196,50 @@ def test_state_of_an_s3_location_is_local(s3_bucket, tmp_path, monkeypatch):
     monkeypatch.delenv("DATABASE_URL")
     assert database_url(s3_bucket).startswith(f"sqlite:///{tmp_path / 'home'}")
     assert not (tmp_path / "s3:").exists()
+
+
+def test_versioner_and_rul_tilbage_on_s3(borger_x_dir, s3_bucket, capsys):
+    """The version commands work on a bucket as on a folder: list, roll back (CURRENT rewritten,
+    history appended), and the rolled-back version is what opens."""
+    first = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    with (borger_x_dir / "ydelser.csv").open("a", encoding="utf-8") as fh:
+        fh.write("Y4,X,SEL 108,Længerevarende ophold,2023-07-01,,,,,,,\n")
+    second = importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=1))
+    assert open_dataset(s3_bucket).ydelser.collect().height == 2
+    capsys.readouterr()
+    assert main(["versioner", s3_bucket, "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["version"], r["aktuel"]) for r in rows] == [(second.version, True), (first.version, False)]
+    assert main(["rul-tilbage", s3_bucket, first.version]) == 0
+    assert objektlager.current_version(s3_bucket) == first.version
+    assert [h.get("handling") for h in objektlager.read_history(s3_bucket)] == ["import", "import", "rul_tilbage"]
+    assert open_dataset(s3_bucket).ydelser.collect().height == 1
+    assert main(["rul-tilbage", s3_bucket, "v0009-20260101T000000"]) == 2
+
+
+def test_app_reads_s3_as_the_local_copy(demo_kommune, tmp_path, s3_bucket, monkeypatch):
+    """The app's data loader (workbench.ui.data) on FFB_WORKBENCH_DATA=s3://…: the Overblik page shows
+    the same numbers as on the local copy of the same import."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from workbench.ui import data
+
+    local = tmp_path / "data"
+    importer.import_dataset(demo_kommune, local, now=T0)
+    importer.import_dataset(demo_kommune, s3_bucket, now=T0)
+
+    def overblik(location: str) -> dict[str, str]:
+        monkeypatch.setenv("FFB_WORKBENCH_DATA", location)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return {m.label: m.value for m in at.metric}
+
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", s3_bucket)
+    assert data.data_path() == s3_bucket  # kept as text: Path would fold 's3://'
+    want = overblik(str(local))
+    got = overblik(s3_bucket)
+    assert got == want and len(want) >= 3
+    assert data.dataset_version() == peek_version(s3_bucket)

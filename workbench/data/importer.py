@@ -464,7 +464,12 @@ class ImportResult:
 # --- versions ------------------------------------------------------------------------------------
 
 def list_versions(data_dir: str | Path) -> list[str]:
-    """Version ids in a data directory, oldest first."""
+    """Version ids in a data directory, oldest first (in object storage: the wholly uploaded ones)."""
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return sorted((v for v in objektlager.complete_version_ids(data_dir) if VERSION_RE.match(v)),
+                      key=lambda v: int(VERSION_RE.match(v).group(1)))
     vdir = Path(data_dir) / VERSIONS
     if not vdir.is_dir():
         return []
@@ -473,11 +478,19 @@ def list_versions(data_dir: str | Path) -> list[str]:
 
 
 def current_version(data_dir: str | Path) -> str | None:
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return objektlager.current_version(data_dir)
     f = Path(data_dir) / CURRENT
     return f.read_text(encoding="utf-8").strip() if f.is_file() else None
 
 
 def read_history(data_dir: str | Path) -> list[dict]:
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return objektlager.read_history(data_dir)
     f = Path(data_dir) / HISTORY
     if not f.is_file():
         return []
@@ -865,6 +878,10 @@ def _land_in_object_store(data_dir: str | Path, checked: list[_Checked], now: dt
 def version_report(data_dir: str | Path, version: str) -> dict:
     f = Path(data_dir) / VERSIONS / version / REPORT
     try:
+        if _object_store(data_dir):
+            from workbench.data import objektlager
+
+            return json.loads(objektlager.get(data_dir, f"{VERSIONS}/{version}/{REPORT}") or b"")
         return json.loads(f.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"version": version}
@@ -901,6 +918,8 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
     """Make `version` current (atomic replace of CURRENT under the data-directory lock); recorded in
     the history. Unknown version: DatasetError (one line)."""
     data_path = Path(data_dir)
+    if _object_store(data_dir):
+        return _rul_tilbage_object_store(data_dir, version, bruger, now)
     if not (data_path / CURRENT).is_file():
         raise DatasetError(f"{data_path} er ikke en data-mappe skrevet af import (ingen CURRENT)")
     if not VERSION_RE.match(version or "") or version not in list_versions(data_path):
@@ -914,6 +933,25 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
         _append_history(data_path, record)
     if engine is not None:
         record_history(engine, data_path, record)
+    return record
+
+
+def _rul_tilbage_object_store(data_dir: str | Path, version: str, bruger: str | None,
+                              now: dt.datetime | None) -> dict:
+    """rul_tilbage for an s3:// data directory: CURRENT rewritten, then the history line."""
+    from workbench.data import objektlager
+
+    url = _object_url(data_dir)
+    if objektlager.current_version(url) is None:
+        raise DatasetError(f"{url} er ikke en data-mappe skrevet af import (ingen CURRENT)")
+    if not VERSION_RE.match(version or "") or version not in list_versions(url):
+        raise DatasetError(f"ukendt version '{version}' i {url}")
+    now = now or dt.datetime.now().replace(microsecond=0)
+    with data_dir_lock(Path(url)):
+        record = {"handling": "rul_tilbage", "version": version, "forrige_version": objektlager.current_version(url),
+                  "tidspunkt": now.isoformat(timespec="seconds"), "bruger": bruger, "data_dir": url}
+        objektlager.write_current(url, version)
+        objektlager.append_history(url, record)
     return record
 
 

@@ -146,6 +146,12 @@ def list_version_ids(location) -> list[str]:
     return sorted({k.split("/", 1)[0] for k in list_keys(location, VERSIONS) if "/" in k})
 
 
+def complete_version_ids(location) -> list[str]:
+    """Version ids whose upload finished (manifest.json is uploaded last): the ones a rollback may name."""
+    return sorted({k.split("/", 1)[0] for k in list_keys(location, VERSIONS) if k.endswith(f"/{MANIFEST}")
+                   and k.count("/") == 1})
+
+
 def read_history(location) -> list[dict]:
     data = get(location, HISTORY)
     out = []
