@@ -2,8 +2,9 @@
 the current version straight from the bucket (checksums verified from the manifest, a version whose
 CURRENT was not written never read), and `import SRC --til s3://bucket/prefix` writes one (version
 first, CURRENT last). Against a real S3 API server (moto's, started by the test: conftest s3_server).
-The tests shared with the local path are parametrized over both in test_import.py / test_manifest.py
-(fixture data_location)."""
+The tests shared with the local path are parametrized over both (fixture data_location): the import
+tests in test_import.py, a tampered stored file in test_manifest.py::test_tampered_stored_version_refused,
+CURRENT in test_dataset.py::test_resolve_dir_follows_current."""
 
 from __future__ import annotations
 
@@ -63,30 +64,6 @@ def test_optaelling_on_s3_equals_the_local_copy(demo_kommune, tmp_path, s3_bucke
     got = capsys.readouterr()
     assert got.out == want and want.count("\n") > 2
     assert "hemmelig" not in got.out + got.err  # the secret key is never printed
-
-
-@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
-def test_tampered_object_in_the_bucket_is_refused(demo_kommune, s3_bucket, s3_client, capsys, damage):
-    result = importer.import_dataset(demo_kommune, s3_bucket, now=T0)
-    bucket, prefix = _bucket_prefix(s3_bucket)
-    key = f"{prefix}/versions/{result.version}/{manifest.TYPED}/ydelser.parquet"
-    data = s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
-    if damage == "flip":
-        i = len(data) // 2
-        s3_client.put_object(Bucket=bucket, Key=key, Body=data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
-    elif damage == "truncate":
-        s3_client.put_object(Bucket=bucket, Key=key, Body=data[: len(data) // 2])
-    else:
-        s3_client.delete_object(Bucket=bucket, Key=key)
-    with pytest.raises(DatasetError, match="ydelser.parquet"):
-        open_dataset(s3_bucket)
-    # nothing half-verified is left in the cache to be opened later
-    root = objektlager.cache_root(s3_bucket)
-    assert not root.exists() or not [p for p in root.iterdir()]
-    capsys.readouterr()
-    assert main(["overlap", s3_bucket]) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and len(err.strip().splitlines()) == 1 and "ydelser.parquet" in err and "manifest.json" in err
 
 
 def test_tampered_cached_copy_is_refused(demo_kommune, s3_bucket):
