@@ -63,6 +63,13 @@ def _object_store_version(path: str | Path) -> Path:
     return objektlager.local_version_dir(path)
 
 
+def _object_store_key(directory: Path) -> str | None:
+    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None."""
+    from workbench.data import objektlager
+
+    return objektlager.cached_version_key(directory)
+
+
 def table_file(directory: Path, table: str) -> Path | None:
     for ext in EXTENSIONS:
         f = directory / f"{table}{ext}"
@@ -346,6 +353,9 @@ class Dataset:
 
 
 def version_key(directory: Path, files: dict[str, Path]) -> str:
+    remote = _object_store_key(directory)
+    if remote is not None:
+        return remote
     h = hashlib.sha1(str(directory.resolve()).encode())
     for name in sorted(files):
         st = files[name].stat()

@@ -236,6 +236,16 @@ def local_version_dir(location) -> Path:
     return target
 
 
+def cached_version_key(directory: Path) -> str | None:
+    """The version key of a cached copy (None: not one): from the location, version id and manifest
+    checksum, not from the local path or the files' mtimes, so every replica has the same key for the
+    same version (it goes into shared state, e.g. a review's datasaet_version)."""
+    marker = directory / COMPLETE
+    if not marker.is_file():
+        return None
+    return hashlib.sha1(marker.read_bytes()).hexdigest()[:16]
+
+
 def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path) -> None:
     try:
         manifest = json.loads(raw_manifest.decode("utf-8"))
@@ -270,7 +280,8 @@ def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path
                 # a source file verified by its checksum gets the manifest's mtime, so the open
                 # below trusts it by size and mtime as for the local directory it came from
                 os.utime(f, ns=(want["mtime_ns"], want["mtime_ns"]))
-        (tmp / COMPLETE).write_text(vrel + "\n", encoding="utf-8")
+        # the marker names what was copied; it is also the version key on every replica (version_key)
+        (tmp / COMPLETE).write_text(f"{url}/{vrel}\n{hashlib.sha256(raw_manifest).hexdigest()}\n", encoding="utf-8")
         try:
             os.rename(tmp, target)
         except OSError:  # another process cached the same version meanwhile, or a stale copy is in the way
