@@ -220,3 +220,43 @@ def test_app_reads_s3_as_the_local_copy(demo_kommune, tmp_path, s3_bucket, monke
     got = overblik(s3_bucket)
     assert got == want and len(want) >= 3
     assert data.dataset_version() == peek_version(s3_bucket)
+
+
+def test_import_page_on_s3(borger_x_dir, s3_bucket, monkeypatch):
+    """The Import page with FFB_WORKBENCH_DATA=s3://…: import lands a version in the bucket (CURRENT
+    last), the version list comes from the bucket, and a rollback rewrites CURRENT there."""
+    from tests.test_import_page import page, rerun, texts
+
+    first = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", s3_bucket)
+    files = [(f.name, f.read_bytes().replace(b"Y1,", b"Y9,") if f.name == "ydelser.csv" else f.read_bytes())
+             for f in sorted(borger_x_dir.glob("*.csv"))]
+    at = page(files)
+    assert s3_bucket in texts(at) and not at.button(key="imp_koer").disabled
+    at.button(key="imp_koer").click()
+    rerun(at)
+    second = objektlager.current_version(s3_bucket)
+    assert second != first.version and second in objektlager.complete_version_ids(s3_bucket)
+    assert open_dataset(s3_bucket).ydelser.collect()["ydelse_id"].to_list() == ["Y9"]
+    assert at.selectbox(key="imp_rul_version").options == [first.version]
+    at.button(key="imp_rul").click()
+    rerun(at)
+    assert objektlager.current_version(s3_bucket) == first.version
+    assert open_dataset(s3_bucket).ydelser.collect()["ydelse_id"].to_list() == ["Y1"]
+
+
+def test_unreachable_endpoint_is_one_line_without_the_secret(monkeypatch, capsys):
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ffbtestnoegle")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "ffb-hemmelig-testnoegle")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    assert main(["overlap", "s3://ffb-ingen/kommune"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and "s3://ffb-ingen/kommune" in err
+    assert "hemmelig" not in err and "ffbtestnoegle" not in err
