@@ -260,3 +260,16 @@ def test_unreachable_endpoint_is_one_line_without_the_secret(monkeypatch, capsys
     out, err = capsys.readouterr()
     assert out == "" and len(err.strip().splitlines()) == 1 and "s3://ffb-ingen/kommune" in err
     assert "hemmelig" not in err and "ffbtestnoegle" not in err
+
+
+def test_odd_keys_never_leave_the_cached_copy(borger_x_dir, s3_bucket, s3_client, tmp_path):
+    """Keys under a version that would land outside (or hidden inside) the local copy are not written."""
+    result = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    bucket, prefix = _bucket_prefix(s3_bucket)
+    for odd in (".skjult", "a/.skjult", "karantaene/.x"):
+        s3_client.put_object(Bucket=bucket, Key=f"{prefix}/versions/{result.version}/{odd}", Body=b"x")
+    ds = open_dataset(s3_bucket)
+    assert not [p for p in ds.path.rglob(".*") if p.name != ".komplet"]
+    for rel, ok in (("ydelser.parquet", True), ("_typet/afvist/ydelser.parquet", True), ("/etc/passwd", False),
+                    ("a/../../x", False), ("..", False), ("a//b", False), ("a\\..\\b", False), ("", False)):
+        assert objektlager.safe_rel(rel) is ok, rel

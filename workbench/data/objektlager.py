@@ -246,6 +246,13 @@ def cached_version_key(directory: Path) -> str | None:
     return hashlib.sha1(marker.read_bytes()).hexdigest()[:16]
 
 
+def safe_rel(rel: str) -> bool:
+    """A relative path that stays inside the directory it is joined to: no empty, '.', '..' or
+    hidden segments, no backslashes."""
+    parts = rel.split("/")
+    return bool(rel) and "\\" not in rel and all(p and not p.startswith(".") for p in parts)
+
+
 def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path) -> None:
     try:
         manifest = json.loads(raw_manifest.decode("utf-8"))
@@ -260,8 +267,8 @@ def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path
         if missing:
             raise DatasetError(f"{url}: {missing[0]} mangler, men står i {MANIFEST}: versionen er ufuldstændig")
         for rel in rels:
-            if rel.startswith(".") or ".." in rel.split("/"):
-                continue
+            if not safe_rel(rel):
+                continue  # never written outside the copy (an odd key such as '/x', 'a/../b', '.x')
             data = raw_manifest if rel == MANIFEST else get(url, f"{vrel}/{rel}")
             if data is None:
                 raise DatasetError(f"{url}: {rel} forsvandt under læsningen; prøv igen")
@@ -297,7 +304,12 @@ def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path
 
 def _prune(root: Path, keep: Path) -> None:
     """Keep the newest KEEP_CACHED cached versions of a location (older ones are fetched again if
-    a rollback makes them current)."""
+    a rollback makes them current); remove stale temp dirs of killed copies."""
+    import time
+
+    for p in root.iterdir():  # a copy killed half-way (a hidden temp dir) an hour ago is debris
+        if p.is_dir() and p.name.startswith(".") and time.time() - p.stat().st_mtime > 3600:
+            shutil.rmtree(p, ignore_errors=True)
     done = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
                   key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for p in done[KEEP_CACHED:]:
