@@ -108,8 +108,9 @@ def get(location, rel: str) -> bytes | None:
         raise _fail(url, f"kan ikke læse {rel} fra objektlageret", exc) from None
 
 
-def put(location, rel: str, data: bytes, *, create: bool = False) -> None:
-    """Write PREFIX/rel; create=True refuses to overwrite an existing object (conditional put)."""
+def put(location, rel: str, data: bytes | Path, *, create: bool = False) -> None:
+    """Write PREFIX/rel from bytes or a local file (a large file goes up in parts, never whole in
+    memory); create=True refuses to overwrite an existing object (conditional put)."""
     import obstore
     from obstore.exceptions import AlreadyExistsError
 
@@ -180,7 +181,8 @@ def upload_version(location, version: str, local_dir: Path) -> None:
     rels = [p.relative_to(local_dir).as_posix() for p in files]
     order = sorted(zip(rels, files), key=lambda rf: (rf[0] != REPORT, rf[0] == MANIFEST, rf[0]))
     for rel, f in order:
-        put(location, f"{VERSIONS}/{version}/{rel}", f.read_bytes(), create=True)
+        # import.json create-only: it claims the id, so nobody else's files are ever overwritten
+        put(location, f"{VERSIONS}/{version}/{rel}", f.read_bytes() if rel == REPORT else f, create=rel == REPORT)
 
 
 def write_current(location, version: str) -> None:
@@ -246,6 +248,31 @@ def cached_version_key(directory: Path) -> str | None:
     return hashlib.sha1(marker.read_bytes()).hexdigest()[:16]
 
 
+def _fetch_to(location, rel: str, dest: Path) -> tuple[str, int]:
+    """Stream PREFIX/rel into dest, hashing on the way (a national table never sits in memory
+    whole): (sha256, bytes)."""
+    import obstore
+
+    url, bucket, prefix = split(location)
+    h, size = hashlib.sha256(), 0
+    try:
+        with dest.open("wb") as fh:
+            for chunk in obstore.get(_store(bucket), _key(prefix, rel)).stream(min_chunk_size=4 << 20):
+                view = memoryview(chunk)
+                h.update(view)
+                fh.write(view)
+                size += len(view)
+    except FileNotFoundError:
+        raise DatasetError(f"{url}: {rel.split('/', 2)[-1]} forsvandt under læsningen; prøv igen") from None
+    except OSError as exc:
+        if exc.errno is not None:  # the local disk (full, read-only): not the object store's fault
+            raise DatasetError(f"{dest.parent}: kan ikke skrive den lokale kopi ({exc.strerror})") from None
+        raise _fail(url, f"kan ikke læse {rel} fra objektlageret", exc) from None
+    except Exception as exc:  # noqa: BLE001
+        raise _fail(url, f"kan ikke læse {rel} fra objektlageret", exc) from None
+    return h.hexdigest(), size
+
+
 def safe_rel(rel: str) -> bool:
     """A relative path that stays inside the directory it is joined to: no empty, '.', '..' or
     hidden segments, no backslashes."""
@@ -269,20 +296,20 @@ def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path
         for rel in rels:
             if not safe_rel(rel):
                 continue  # never written outside the copy (an odd key such as '/x', 'a/../b', '.x')
-            data = raw_manifest if rel == MANIFEST else get(url, f"{vrel}/{rel}")
-            if data is None:
-                raise DatasetError(f"{url}: {rel} forsvandt under læsningen; prøv igen")
-            want = expected.get(rel)
-            if want is not None:
-                if len(data) != want.get("bytes"):
-                    raise DatasetError(f"{rel} matcher ikke {MANIFEST} i {url} (forkert størrelse): "
-                                       "filen er afkortet eller ændret")
-                if hashlib.sha256(data).hexdigest() != want.get("sha256"):
-                    raise DatasetError(f"{rel} matcher ikke {MANIFEST} i {url} (kontrolsum): "
-                                       "filen er ændret efter validering")
             f = tmp / rel
             f.parent.mkdir(parents=True, exist_ok=True)
-            f.write_bytes(data)
+            if rel == MANIFEST:
+                f.write_bytes(raw_manifest)  # the one whose checksum names the copy
+                continue
+            sha, size = _fetch_to(url, f"{vrel}/{rel}", f)
+            want = expected.get(rel)
+            if want is not None:
+                if size != want.get("bytes"):
+                    raise DatasetError(f"{rel} matcher ikke {MANIFEST} i {url} (forkert størrelse): "
+                                       "filen er afkortet eller ændret")
+                if sha != want.get("sha256"):
+                    raise DatasetError(f"{rel} matcher ikke {MANIFEST} i {url} (kontrolsum): "
+                                       "filen er ændret efter validering")
             if want is not None and isinstance(want.get("mtime_ns"), int):
                 # a source file verified by its checksum gets the manifest's mtime, so the open
                 # below trusts it by size and mtime as for the local directory it came from
