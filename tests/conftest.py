@@ -77,6 +77,9 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.sqlite'}")
     monkeypatch.delenv("FFB_WORKBENCH_DATA", raising=False)
     monkeypatch.delenv("FFB_WORKBENCH_USER", raising=False)
+    # s3:// locations: ask the bucket for CURRENT every time (tests change it behind the process's back);
+    # tests/test_objektlager.py tests the reuse window itself
+    monkeypatch.setenv("FFB_WORKBENCH_S3_TTL", "0")
     monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
     # The suite signs in through dev mode on its hand-made datasets, which are not generator-written
     # demo data; production refuses that (workbench.lager.users.dev_allowed). Tests of the refusal itself

@@ -273,3 +273,31 @@ def test_odd_keys_never_leave_the_cached_copy(borger_x_dir, s3_bucket, s3_client
     for rel, ok in (("ydelser.parquet", True), ("_typet/afvist/ydelser.parquet", True), ("/etc/passwd", False),
                     ("a/../../x", False), ("..", False), ("a//b", False), ("a\\..\\b", False), ("", False)):
         assert objektlager.safe_rel(rel) is ok, rel
+
+
+def test_current_is_reused_for_a_second_then_asked_again(borger_x_dir, s3_bucket, s3_client, monkeypatch):
+    """One page run asks for the current version several times: the answer is reused within
+    FFB_WORKBENCH_S3_TTL seconds (a clock is stepped, nothing is timed); a CURRENT written by this
+    process is seen at once, one written elsewhere after the window."""
+    import time
+
+    monkeypatch.setenv("FFB_WORKBENCH_S3_TTL", "1")
+    objektlager._lookups.clear()
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    first = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    calls = []
+    real = objektlager.current_version
+    monkeypatch.setattr(objektlager, "current_version", lambda loc: calls.append(loc) or real(loc))
+    a = open_dataset(s3_bucket)
+    for _ in range(5):
+        assert peek_version(s3_bucket) == a.version
+    assert len(calls) == 1
+    second = importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=1))  # this process
+    assert open_dataset(s3_bucket).path.name.startswith(second.version)
+    bucket, prefix = _bucket_prefix(s3_bucket)
+    s3_client.put_object(Bucket=bucket, Key=f"{prefix}/CURRENT", Body=(first.version + "\n").encode())  # another host
+    assert open_dataset(s3_bucket).path.name.startswith(second.version)  # within the window
+    now[0] += 1.5
+    assert open_dataset(s3_bucket).path.name.startswith(first.version)
+    objektlager._lookups.clear()

@@ -32,6 +32,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -187,6 +188,7 @@ def upload_version(location, version: str, local_dir: Path) -> None:
 
 def write_current(location, version: str) -> None:
     put(location, CURRENT, (version + "\n").encode("utf-8"))
+    _lookups.pop(split(location)[0], None)
 
 
 # --- reading a version through the verified local cache -------------------------------------------
@@ -210,7 +212,34 @@ def _expected(manifest: dict) -> dict[str, dict]:
     return out
 
 
+# One page run asks for the current version several times (about 7 for Overblik); each answer is
+# reused for LOOKUP_SECONDS in this process (FFB_WORKBENCH_S3_TTL; 0: ask the bucket every time), so a
+# new CURRENT is seen by the next page load at most that long after it was written. Writing CURRENT
+# in this process forgets the answer at once.
+_lookups: dict[str, tuple[float, Path]] = {}
+
+
+def _lookup_seconds() -> float:
+    try:
+        return max(0.0, float(os.environ.get("FFB_WORKBENCH_S3_TTL", "1")))
+    except ValueError:
+        return 1.0
+
+
 def local_version_dir(location) -> Path:
+    """local_version_dir_uncached, its answer reused for a second (see _lookups)."""
+    url, _, _ = split(location)
+    ttl = _lookup_seconds()
+    hit = _lookups.get(url)
+    if ttl and hit is not None and time.monotonic() - hit[0] < ttl and (hit[1] / COMPLETE).is_file():
+        return hit[1]
+    target = local_version_dir_uncached(url)
+    if ttl:
+        _lookups[url] = (time.monotonic(), target)
+    return target
+
+
+def local_version_dir_uncached(location) -> Path:
     """The current version of an object-storage data directory as a verified local directory.
 
     CURRENT decides which version is read (a version without CURRENT is never read). The copy is
@@ -332,8 +361,6 @@ def _download(url: str, vrel: str, raw_manifest: bytes, root: Path, target: Path
 def _prune(root: Path, keep: Path) -> None:
     """Keep the newest KEEP_CACHED cached versions of a location (older ones are fetched again if
     a rollback makes them current); remove stale temp dirs of killed copies."""
-    import time
-
     for p in root.iterdir():  # a copy killed half-way (a hidden temp dir) an hour ago is debris
         if p.is_dir() and p.name.startswith(".") and time.time() - p.stat().st_mtime > 3600:
             shutil.rmtree(p, ignore_errors=True)
