@@ -301,3 +301,21 @@ def test_current_is_reused_for_a_second_then_asked_again(borger_x_dir, s3_bucket
     now[0] += 1.5
     assert open_dataset(s3_bucket).path.name.startswith(first.version)
     objektlager._lookups.clear()
+
+
+def test_import_killed_after_current_gets_its_history_line_next_time(borger_x_dir, s3_bucket, monkeypatch):
+    """As on disk (importer._clean_debris): CURRENT written, history line not; the next import adds it."""
+    first = importer.import_dataset(borger_x_dir, s3_bucket, now=T0)
+    real = objektlager.append_history
+
+    def killed(location, record):
+        raise KeyboardInterrupt("dræbt efter CURRENT")
+
+    monkeypatch.setattr(objektlager, "append_history", killed)
+    with pytest.raises(KeyboardInterrupt):
+        importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=1))
+    monkeypatch.setattr(objektlager, "append_history", real)
+    second = objektlager.current_version(s3_bucket)
+    assert [h["version"] for h in objektlager.read_history(s3_bucket)] == [first.version]
+    third = importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=2))
+    assert [h["version"] for h in objektlager.read_history(s3_bucket)] == [first.version, second, third.version]

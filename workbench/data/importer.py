@@ -749,9 +749,7 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     src_path = resolve_dir(src)
     remote = _object_store(data_dir)
     data_path = Path(data_dir)
-    if remote:
-        pass  # s3://bucket/prefix: written by _land_in_object_store below
-    elif data_path.exists() and not data_path.is_dir():
+    if not remote and data_path.exists() and not data_path.is_dir():  # s3://: _land_in_object_store
         raise DatasetError(f"--til er ikke en mappe: {data_path}")
     if data_path.resolve() == Path(src).resolve() or data_path.resolve() in src_path.resolve().parents:
         raise DatasetError("kilden og --til må ikke være samme mappe")
@@ -765,7 +763,8 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
 
     def result_for(version, version_dir, reports, previous) -> ImportResult:
         r = ImportResult(
-            version=version, data_dir=_object_url(data_dir) if remote else str(data_path), version_dir=version_dir, kilde=str(src_path),
+            version=version, data_dir=_object_url(data_dir) if remote else str(data_path),
+            version_dir=version_dir, kilde=str(src_path),
             tidspunkt=now.isoformat(timespec="seconds"), tabeller=reports,
             mapping=str(mp.path) if mp.path else None, forrige_version=previous, noter=notes,
             udtraeksdato=udtraeksdato.isoformat() if udtraeksdato else None, toerkoersel=version is None,
@@ -850,6 +849,9 @@ def _land_in_object_store(data_dir: str | Path, checked: list[_Checked], now: dt
     url = _object_url(data_dir)
     with data_dir_lock(Path(url), wait):  # one writer per host; across hosts the create-only put decides
         previous = objektlager.current_version(url)
+        if previous and not any(r.get("version") == previous for r in objektlager.read_history(url)):
+            # an import killed after CURRENT but before its history line (as _clean_debris on disk)
+            objektlager.append_history(url, version_report(url, previous))
         numbers = [int(m.group(1)) for v in objektlager.list_version_ids(url) if (m := VERSION_RE.match(v))]
         version = f"v{(max(numbers) + 1) if numbers else 1:04d}-{now:%Y%m%dT%H%M%S}"
         with tempfile.TemporaryDirectory(prefix=f".{version}-") as tmp_name:
