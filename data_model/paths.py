@@ -59,7 +59,7 @@ def state_dir(data_dir: str | Path | None = None) -> Path:
     if is_object_url(data_dir):
         url = object_url(data_dir)
         key = hashlib.sha1(url.encode()).hexdigest()[:12]
-        target = home_dir() / "tilstand" / f"s3-{url.rsplit('/', 1)[-1]}-{key}"
+        target = home_dir() / "tilstand" / f"s3-{key}"  # the hash only: no part of the URL on disk
         target.mkdir(parents=True, exist_ok=True)
         return target
     d = Path(data_dir) if data_dir is not None else demo_dir()

@@ -45,7 +45,7 @@ HISTORY = "import_history.jsonl"
 MANIFEST = "manifest.json"
 REPORT = "import.json"
 COMPLETE = ".komplet"  # written into a cached copy last: the copy is whole and verified
-KEEP_CACHED = 3  # cached versions kept per location (the current one and the latest before it)
+KEEP_CACHED = 3  # cached versions kept per location (the current one and the two copied before it)
 
 
 def is_url(location) -> bool:
@@ -139,8 +139,11 @@ def list_keys(location, rel: str) -> list[str]:
 # --- the data directory's files ------------------------------------------------------------------
 
 def current_version(location) -> str | None:
+    """The version id CURRENT names; None when there is no CURRENT (or it is empty)."""
     data = get(location, CURRENT)
-    return data.decode("utf-8").strip() or None if data is not None else None
+    if data is None:
+        return None
+    return data.decode("utf-8").strip() or None
 
 
 def list_version_ids(location) -> list[str]:
