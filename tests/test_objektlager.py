@@ -319,3 +319,20 @@ def test_import_killed_after_current_gets_its_history_line_next_time(borger_x_di
     assert [h["version"] for h in objektlager.read_history(s3_bucket)] == [first.version]
     third = importer.import_dataset(borger_x_dir, s3_bucket, now=T0 + dt.timedelta(hours=2))
     assert [h["version"] for h in objektlager.read_history(s3_bucket)] == [first.version, second, third.version]
+
+
+def test_refused_cli_read_on_s3_is_logged(tmp_path, s3_bucket, monkeypatch):
+    """A refused CLI read on an s3:// location lands in the access log like one on a folder."""
+    import polars as pl
+
+    from data_model.db import engine_for
+    from test_access import write_dataset
+    from workbench.lager import accesslog, users
+
+    importer.import_dataset(write_dataset(tmp_path / "kilde"), s3_bucket)
+    eng = engine_for(s3_bucket)
+    users.bootstrap(eng, s3_bucket)
+    monkeypatch.setenv("FFB_WORKBENCH_DEV", "0")
+    assert main(["tilbud", s3_bucket, "FINDES-IKKE", "--bruger", "analytiker"]) == 2
+    log = accesslog.entries(eng, handling=accesslog.ADGANG_NAEGTET)
+    assert log.filter((pl.col("bruger") == "analytiker") & pl.col("detalje").str.contains("tilbud")).height == 1
