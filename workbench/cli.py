@@ -72,7 +72,9 @@ def _log_refusal(args, exc: BaseException) -> None:
     from pathlib import Path
 
     d = getattr(args, "dir", None) if args is not None else None
-    if not d or not Path(d).is_dir() or not (isinstance(exc, PermissionError) or str(exc).startswith("ukendt ")):
+    from data_model.paths import is_object_url
+
+    if not d or not (is_object_url(d) or Path(d).is_dir()) or not (isinstance(exc, PermissionError) or str(exc).startswith("ukendt ")):
         return
     try:
         from workbench.format.messages import one_line

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from workbench.regler import access
 from workbench.data.dataset import Dataset, open_dataset, udtraeksdato, udtraeksdato_erklaeret
+from workbench.data.paths import is_object_url
 from workbench.format.output import FORMATS, emit
 from workbench.regler.periods import Periode, check_dato, check_periode, parse_date
 
@@ -123,7 +124,7 @@ def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None,
 def state_engine(args: argparse.Namespace, capability: str) -> tuple[Engine, access.Principal]:
     """The database of the data directory args.dir (users, access log), for a principal that holds
     `capability`."""
-    if not Path(args.dir).is_dir():
+    if not is_object_url(args.dir) and not Path(args.dir).is_dir():  # s3://: its state is local (state_dir)
         raise ValueError(f"mappen findes ikke: {args.dir}")
     who = principal(args)
     access.require(who, capability)

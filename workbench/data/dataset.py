@@ -32,7 +32,10 @@ class DatasetError(ValueError):
 
 
 def resolve_dir(path: str | Path) -> Path:
-    """A dataset directory, or a data directory written by `import` (its current version)."""
+    """A dataset directory, or a data directory written by `import` (its current version); an
+    s3://bucket/prefix data directory gives its current version's verified local copy."""
+    if _in_object_store(path):
+        return _object_store_version(path)
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"mappen findes ikke: {p}")
@@ -46,6 +49,25 @@ def resolve_dir(path: str | Path) -> Path:
             raise DatasetError(f"{p}: CURRENT peger på en version, der ikke findes ({version})")
         return vdir
     return p
+
+
+def _in_object_store(path: str | Path) -> bool:
+    from data_model.paths import is_object_url
+
+    return is_object_url(path)
+
+
+def _object_store_version(path: str | Path) -> Path:
+    from workbench.data import objektlager
+
+    return objektlager.local_version_dir(path)
+
+
+def _object_store_key(directory: Path) -> str | None:
+    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None."""
+    from workbench.data import objektlager
+
+    return objektlager.cached_version_key(directory)
 
 
 def table_file(directory: Path, table: str) -> Path | None:
@@ -331,6 +353,9 @@ class Dataset:
 
 
 def version_key(directory: Path, files: dict[str, Path]) -> str:
+    remote = _object_store_key(directory)
+    if remote is not None:
+        return remote
     h = hashlib.sha1(str(directory.resolve()).encode())
     for name in sorted(files):
         st = files[name].stat()

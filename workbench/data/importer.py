@@ -439,7 +439,11 @@ class ImportResult:
 
     @property
     def karantaene_dir(self) -> str | None:
-        return str(Path(self.version_dir) / QUARANTINE) if self.afvist and self.version_dir else None
+        if not (self.afvist and self.version_dir):
+            return None
+        if _object_store(self.version_dir):  # s3://…: Path would fold the double slash
+            return f"{self.version_dir}/{QUARANTINE}"
+        return str(Path(self.version_dir) / QUARANTINE)
 
     def frame(self) -> pl.DataFrame:
         """One row per table: tabel, fil, laest, accepteret, afvist, karantaene."""
@@ -460,7 +464,12 @@ class ImportResult:
 # --- versions ------------------------------------------------------------------------------------
 
 def list_versions(data_dir: str | Path) -> list[str]:
-    """Version ids in a data directory, oldest first."""
+    """Version ids in a data directory, oldest first (in object storage: the wholly uploaded ones)."""
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return sorted((v for v in objektlager.complete_version_ids(data_dir) if VERSION_RE.match(v)),
+                      key=lambda v: int(VERSION_RE.match(v).group(1)))
     vdir = Path(data_dir) / VERSIONS
     if not vdir.is_dir():
         return []
@@ -469,11 +478,19 @@ def list_versions(data_dir: str | Path) -> list[str]:
 
 
 def current_version(data_dir: str | Path) -> str | None:
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return objektlager.current_version(data_dir)
     f = Path(data_dir) / CURRENT
     return f.read_text(encoding="utf-8").strip() if f.is_file() else None
 
 
 def read_history(data_dir: str | Path) -> list[dict]:
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return objektlager.read_history(data_dir)
     f = Path(data_dir) / HISTORY
     if not f.is_file():
         return []
@@ -531,6 +548,10 @@ def data_dir_lock(data_dir: Path, wait: float | None = None) -> Iterator[None]:
     writer waits up to `wait` seconds (config laas_vent_sekunder), then is refused (DatasetError).
     The kernel releases the lock when the holder dies, also on kill -9."""
     wait = import_settings().laas_vent_sekunder if wait is None else wait
+    if _object_store(data_dir):  # s3://: the lock file lives in the location's local state folder
+        from data_model.paths import state_dir
+
+        data_dir = state_dir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     fh = (data_dir / LOCK_FILE).open("a+")
     try:
@@ -726,8 +747,9 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     codes = codes or load_codes()
     settings = settings or import_settings()
     src_path = resolve_dir(src)
+    remote = _object_store(data_dir)
     data_path = Path(data_dir)
-    if data_path.exists() and not data_path.is_dir():
+    if not remote and data_path.exists() and not data_path.is_dir():  # s3://: _land_in_object_store
         raise DatasetError(f"--til er ikke en mappe: {data_path}")
     if data_path.resolve() == Path(src).resolve() or data_path.resolve() in src_path.resolve().parents:
         raise DatasetError("kilden og --til må ikke være samme mappe")
@@ -741,7 +763,8 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
 
     def result_for(version, version_dir, reports, previous) -> ImportResult:
         r = ImportResult(
-            version=version, data_dir=str(data_path), version_dir=version_dir, kilde=str(src_path),
+            version=version, data_dir=_object_url(data_dir) if remote else str(data_path),
+            version_dir=version_dir, kilde=str(src_path),
             tidspunkt=now.isoformat(timespec="seconds"), tabeller=reports,
             mapping=str(mp.path) if mp.path else None, forrige_version=previous, noter=notes,
             udtraeksdato=udtraeksdato.isoformat() if udtraeksdato else None, toerkoersel=version is None,
@@ -754,6 +777,10 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     if toerkoersel:
         reports = [TableReport(c.table, c.source.name, c.read, c.accepted.height, c.rejected.height, c.blank)
                    for c in checked]
+        if remote:
+            from workbench.data import objektlager
+
+            return result_for(None, None, reports, objektlager.current_version(data_dir))
         return result_for(None, None, reports, current_version(data_path) if data_path.is_dir() else None)
     if too_many and not accepter_afvisninger:
         raise DatasetError(
@@ -762,6 +789,12 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
             "(bekræft med --accepter-afvisninger)")
 
     # Phase 2: write. Nothing above has touched data_dir.
+    if remote:
+        result, record = _land_in_object_store(data_dir, checked, now, udtraeksdato, codes, bruger, result_for,
+                                               settings.laas_vent_sekunder)
+        if engine is not None:
+            record_history(engine, data_dir, record)
+        return result
     with data_dir_lock(data_path, settings.laas_vent_sekunder):
         _clean_debris(data_path)
         versions = data_path / VERSIONS
@@ -792,11 +825,65 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     return result
 
 
+def _object_store(data_dir: str | Path) -> bool:
+    from data_model.paths import is_object_url
+
+    return is_object_url(data_dir)
+
+
+def _object_url(data_dir: str | Path) -> str:
+    from data_model.paths import object_url
+
+    return object_url(data_dir)
+
+
+def _land_in_object_store(data_dir: str | Path, checked: list[_Checked], now: dt.datetime,
+                          udtraeksdato: dt.date | None, codes: CodeLists, bruger: str | None, result_for,
+                          wait: float) -> tuple[ImportResult, dict]:
+    """Phase 2 for an s3:// data directory (workbench.data.objektlager): the version is written to a
+    local temporary directory by the same _write_version, uploaded under versions/<id>/ (its id
+    claimed create-only), and only then CURRENT is written, then the history line. A failure before
+    CURRENT leaves the current version as it was (an uploaded part is never read)."""
+    from workbench.data import objektlager
+
+    url = _object_url(data_dir)
+    with data_dir_lock(Path(url), wait):  # one writer per host; across hosts the create-only put decides
+        previous = objektlager.current_version(url)
+        if previous and not any(r.get("version") == previous for r in objektlager.read_history(url)):
+            # an import killed after CURRENT but before its history line (as _clean_debris on disk)
+            objektlager.append_history(url, version_report(url, previous))
+        numbers = [int(m.group(1)) for v in objektlager.list_version_ids(url) if (m := VERSION_RE.match(v))]
+        version = f"v{(max(numbers) + 1) if numbers else 1:04d}-{now:%Y%m%dT%H%M%S}"
+        with tempfile.TemporaryDirectory(prefix=f".{version}-") as tmp_name:
+            tmp = Path(tmp_name)
+            local_final = tmp.parent / version
+            reports = _write_version(tmp, checked, local_final, udtraeksdato, codes)
+            remote_final = f"{url}/{VERSIONS}/{version}"
+            for r in reports:  # the quarantine as it lies in the bucket
+                if r.karantaene:
+                    r.karantaene = f"{remote_final}/{QUARANTINE}/{Path(r.karantaene).name}"
+            result = result_for(version, remote_final, reports, previous)
+            record = result.as_dict()
+            record["handling"] = "import"
+            record["bruger"] = bruger
+            record["filer"] = {c.table: {"navn": c.source.name, "bytes": c.source.stat().st_size,
+                                         "sha256": _sha256(c.source)} for c in checked}
+            (tmp / REPORT).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            objektlager.upload_version(url, version, tmp)
+        objektlager.write_current(url, version)  # as on disk: CURRENT first, then history
+        objektlager.append_history(url, record)
+    return result, record
+
+
 # --- history and rollback ------------------------------------------------------------------------
 
 def version_report(data_dir: str | Path, version: str) -> dict:
     f = Path(data_dir) / VERSIONS / version / REPORT
     try:
+        if _object_store(data_dir):
+            from workbench.data import objektlager
+
+            return json.loads(objektlager.get(data_dir, f"{VERSIONS}/{version}/{REPORT}") or b"")
         return json.loads(f.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"version": version}
@@ -833,6 +920,8 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
     """Make `version` current (atomic replace of CURRENT under the data-directory lock); recorded in
     the history. Unknown version: DatasetError (one line)."""
     data_path = Path(data_dir)
+    if _object_store(data_dir):
+        return _rul_tilbage_object_store(data_dir, version, bruger, now)
     if not (data_path / CURRENT).is_file():
         raise DatasetError(f"{data_path} er ikke en data-mappe skrevet af import (ingen CURRENT)")
     if not VERSION_RE.match(version or "") or version not in list_versions(data_path):
@@ -846,6 +935,25 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
         _append_history(data_path, record)
     if engine is not None:
         record_history(engine, data_path, record)
+    return record
+
+
+def _rul_tilbage_object_store(data_dir: str | Path, version: str, bruger: str | None,
+                              now: dt.datetime | None) -> dict:
+    """rul_tilbage for an s3:// data directory: CURRENT rewritten, then the history line."""
+    from workbench.data import objektlager
+
+    url = _object_url(data_dir)
+    if objektlager.current_version(url) is None:
+        raise DatasetError(f"{url} er ikke en data-mappe skrevet af import (ingen CURRENT)")
+    if not VERSION_RE.match(version or "") or version not in list_versions(url):
+        raise DatasetError(f"ukendt version '{version}' i {url}")
+    now = now or dt.datetime.now().replace(microsecond=0)
+    with data_dir_lock(Path(url)):
+        record = {"handling": "rul_tilbage", "version": version, "forrige_version": objektlager.current_version(url),
+                  "tidspunkt": now.isoformat(timespec="seconds"), "bruger": bruger, "data_dir": url}
+        objektlager.write_current(url, version)
+        objektlager.append_history(url, record)
     return record
 
 
@@ -866,7 +974,8 @@ def record_history(engine: Any, data_dir: Path, record: dict) -> None:
             conn.execute(update(Bruger).where(Bruger.demo == True)  # noqa: E712
                          .values(aktiv=False, adgangskode_hash=None))
         conn.execute(insert(ImportHistorik).values(
-            data_dir=str(Path(data_dir).resolve()), version=record.get("version"),
+            data_dir=_object_url(data_dir) if _object_store(data_dir) else str(Path(data_dir).resolve()),
+            version=record.get("version"),
             handling=record.get("handling", "import"), forrige_version=record.get("forrige_version"),
             bruger=record.get("bruger"), udtraeksdato=record.get("udtraeksdato"),
             laest=sum(int(t.get("laest", 0)) for t in tables),
