@@ -17,6 +17,7 @@ import sys
 import polars as pl
 
 from workbench.commands.common import add_dir, add_format, scoped
+from workbench.format.messages import advarsel
 from workbench.format.output import emit, to_json_text
 from workbench.regler import klager as klagerregel
 from workbench.regler import servicemaal as regel
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{' og '.join(mangler)}.\n")
         return 0
     if mangler:
-        sys.stderr.write(f"servicemaal: datasættet mangler {mangler[0]}; den del udelades.\n")
+        advarsel(f"servicemaal: datasættet mangler {mangler[0]}; den del udelades.")
     sm = regel.sagsbehandlingstid(ds.ydelser, fra, til, regel.load_servicemaal()) if har_ansoegning else None
     ks = None
     if har_klager:
@@ -82,8 +83,8 @@ def run(args: argparse.Namespace) -> int:
             out.write(f"Sagsbehandlingstid {fra.isoformat()}..{til.isoformat()}\n")
         emit(sm.per_paragraf, args.format, out)
         if sm.ugyldige.height:
-            sys.stderr.write(f"servicemaal: {sm.ugyldige.height} ydelser har ansøgningsdato efter "
-                             f"bevillingsdato og er udeladt.\n")
+            advarsel(f"servicemaal: {sm.ugyldige.height} ydelser har ansøgningsdato efter "
+                     "bevillingsdato og er udeladt.")
     if ks is not None:
         if sm is not None:
             out.write("\n")

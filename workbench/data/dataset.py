@@ -18,7 +18,7 @@ from typing import Sequence
 import polars as pl
 
 from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Col, Table, dtype
-from workbench.data.config import CodeLists, SHORT_FORMS, codes as load_codes, safe_load
+from workbench.data.config import CodeLists, SHORT_FORMS, codes as load_codes, safe_load, yaml_problem
 
 EXTENSIONS = (".parquet", ".csv", ".xlsx")
 ROW = "raekke"
@@ -220,6 +220,27 @@ def read_file(path: Path, max_columns: int | None = None) -> RawFile:
             raise DatasetError(f"{path.name}: kolonnen '{n}' indeholder {kind}, ikke tekst, tal eller datoer")
     mapping = dict(zip(schema.names(), normalised))
     return RawFile(lf.rename(mapping), raw.format, raw.encoding, raw.separator, raw.replaced)
+
+
+def broken_file(path: str | Path) -> DatasetError | None:
+    """On the error path only (workbench.cli): the first table file of a dataset directory that cannot
+    be read in full, as the DatasetError read_file/read_error give it, or None when every file reads.
+    A lazily scanned Parquet file can pass read_file (schema and footer) and break on its data pages."""
+    directory = resolve_dir(path)
+    for name in TABLES:
+        f = table_file(directory, name)
+        if f is None:
+            continue
+        try:
+            raw = read_file(f)
+            raw.frame.select(pl.all().null_count()).collect()  # decodes every page, keeps one row
+        except DatasetError as exc:
+            return exc
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            return read_error(f, exc)
+    return None
 
 
 def read_raw(path: Path) -> pl.LazyFrame:
@@ -530,7 +551,7 @@ def read_udtraeksdato(directory: Path) -> dt.date | None:
     try:
         meta = safe_load(f.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
-        raise DatasetError(f"{f.name}: kan ikke læses ({str(e).splitlines()[0]})") from None
+        raise DatasetError(f"{f.name}: {yaml_problem(e)}") from None
     value = meta.get("udtraeksdato") if isinstance(meta, dict) else None
     if value is None or isinstance(value, dt.date):
         return value

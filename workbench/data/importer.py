@@ -53,7 +53,7 @@ import polars as pl
 import yaml
 
 from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Table
-from workbench.data.config import SHORT_FORMS, CodeLists, codes as load_codes, safe_load as yaml_load
+from workbench.data.config import SHORT_FORMS, CodeLists, codes as load_codes, safe_load as yaml_load, yaml_problem
 from workbench.data.dataset import (ENCODING_REASON, ERR, REPLACEMENT, ROW, DatasetError, nonblank,  # noqa: F401
                                     normalise_column, read_error, read_file, read_udtraeksdato, resolve_dir, table_file,
                                     type_table, write_udtraeksdato)
@@ -131,9 +131,7 @@ def mapping_from_yaml(text: str, p: Path, codes: CodeLists | None = None) -> Map
     try:
         data = yaml_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" linje {mark.line + 1}" if mark is not None else ""
-        raise DatasetError(f"{p}:{where} ugyldig YAML ({getattr(exc, 'problem', exc)})") from None
+        raise DatasetError(f"{p}: {yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -257,7 +255,7 @@ def import_settings(directory: str | Path | None = None) -> ImportSettings:
     try:
         data = yaml_load(f.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{f}: ugyldig YAML ({str(exc).splitlines()[0]})") from None
+        raise ConfigError(f"{f}: {yaml_problem(exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{f}: forventede en mapping øverst")
 
