@@ -318,6 +318,34 @@ def test_bad_input_is_one_danish_line(command, tmp_path):
     assert not found, "\n".join(found)
 
 
+MAPPINGS = {
+    "yaml": b"tabeller: [ydelser\n",
+    "latin1": "tabeller:\n  ydelser:\n    kolonner: {Støtte: ydelse}\n".encode("cp1252"),
+    "unknown_key": b"tabeller:\n  ydelser:\n    omdoeb: {a: b}\n",
+    "binary": bytes(range(256)),
+    "directory": None,
+}
+
+
+@pytest.mark.parametrize("kind", list(MAPPINGS))
+def test_bad_mapping_file_is_one_danish_line(kind, tmp_path):
+    """The import's other input file, --mapping: the same rule."""
+    from workbench.cli import main
+
+    mapping = tmp_path / "mapping.yaml"
+    if MAPPINGS[kind] is None:
+        mapping.mkdir()
+    else:
+        mapping.write_bytes(MAPPINGS[kind])
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["import", str(FIXTURE), "--til", str(tmp_path / "data"), "--mapping", str(mapping)])
+    lines = err.getvalue().strip().splitlines()
+    assert code == 2 and len(lines) == 1, err.getvalue()
+    assert "mapping.yaml" in lines[0] and not english(lines[0]), lines[0]
+    assert not (tmp_path / "data").exists()
+
+
 def tally() -> None:
     """Counts over the grid: runs, exit codes, runs with English on stderr, failing runs with more than one
     line, runs with any problem (as the test judges them)."""

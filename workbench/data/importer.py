@@ -120,8 +120,12 @@ def load_mapping(path: str | Path | None, codes: CodeLists | None = None) -> Map
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetError(f"{p}: mapping-filen findes ikke") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{p}: mapping-filen kan ikke læses ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{p}: mapping-filen kan ikke læses (ikke UTF-8-tekst)") from None
+    except OSError as exc:
+        from workbench.format.messages import one_line
+
+        raise DatasetError(f"{p}: mapping-filen kan ikke læses ({one_line(exc)})") from None
     return mapping_from_yaml(text, p, codes)
 
 
