@@ -183,7 +183,7 @@ def read_file(path: Path, max_columns: int | None = None) -> RawFile:
                                    f"{max_columns} (config/import.yaml max_kolonner)")
             if "\x00" in text:
                 raise DatasetError(f"{path.name} kan ikke læses: filen indeholder NUL-tegn (ikke en tekstfil)")
-            if not text.strip():
+            if not text or text.isspace():  # isspace stops at the first other character; strip copies
                 raise DatasetError(f"{path.name} er tom (ingen overskrift og ingen rækker)")
             df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False, truncate_ragged_lines=False)
             header = _csv_records(first, sep)
