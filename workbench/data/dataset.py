@@ -172,7 +172,8 @@ def read_file(path: Path, max_columns: int | None = None) -> RawFile:
     page's preview and importforslag): decode_csv for CSV, the separator from the header line, column
     names normalised. Unreadable input raises DatasetError (one Danish line naming the file); so does
     a file with more than `max_columns` columns (checked on the header before a CSV is parsed)."""
-    text, sep = None, ","
+    text, sep, encoding, replaced = None, ",", None, False
+    fmt = path.suffix.lower().lstrip(".")
     try:
         if path.suffix == ".csv":
             text, encoding, replaced = decode_csv(path.read_bytes())
@@ -187,19 +188,16 @@ def read_file(path: Path, max_columns: int | None = None) -> RawFile:
                 raise DatasetError(f"{path.name} er tom (ingen overskrift og ingen rækker)")
             df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False, truncate_ragged_lines=False)
             header = _csv_records(first, sep)
-            names = [n for n in (header[0] if header else [])]
-            if len(names) != len(df.columns):  # a header line broken by a quote: trust the reader's
-                names = df.columns
-            lf, raw = df.lazy(), RawFile(pl.LazyFrame(), "csv", encoding, sep, replaced)
+            # the header as written: the reader renames a repeated name ('team_duplicated_0')
+            names = header[0] if header and len(header[0]) == len(df.columns) else df.columns
+            lf = df.lazy()
         elif path.suffix == ".parquet":
             lf = pl.scan_parquet(path)
             names = lf.collect_schema().names()
-            raw = RawFile(pl.LazyFrame(), "parquet")
         else:
             df = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
             df = df.select(pl.all().cast(pl.String))
             lf, names = df.lazy(), df.columns
-            raw = RawFile(pl.LazyFrame(), "xlsx")
         schema = lf.collect_schema()
     except DatasetError:
         raise
@@ -211,7 +209,8 @@ def read_file(path: Path, max_columns: int | None = None) -> RawFile:
         raise DatasetError(f"{path.name}: {len(names)} kolonner er flere end grænsen på {max_columns} "
                            "(config/import.yaml max_kolonner)")
     normalised = [normalise_column(n) for n in names]
-    dup = next((n for n in normalised if normalised.count(n) > 1), None)
+    seen: set[str] = set()
+    dup = next((n for n in normalised if n in seen or seen.add(n)), None)
     if dup is not None:
         raise DatasetError(f"{path.name}: to kolonner har samme navn ('{dup}')")
     for n, t in schema.items():
@@ -219,7 +218,7 @@ def read_file(path: Path, max_columns: int | None = None) -> RawFile:
         if kind is not None:
             raise DatasetError(f"{path.name}: kolonnen '{n}' indeholder {kind}, ikke tekst, tal eller datoer")
     mapping = dict(zip(schema.names(), normalised))
-    return RawFile(lf.rename(mapping), raw.format, raw.encoding, raw.separator, raw.replaced)
+    return RawFile(lf.rename(mapping), fmt, encoding, sep if fmt == "csv" else None, replaced)
 
 
 def broken_file(path: str | Path) -> DatasetError | None:
