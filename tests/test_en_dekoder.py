@@ -125,3 +125,13 @@ def test_every_command_reads_the_csv_directory_as_the_import_does(command, csv_d
     if command == "optaelling":  # every paragraph of the data, not only those without 'æøå§'
         df = pl.read_csv(io.StringIO(out_csv), infer_schema=False)
         assert df["paragraf"].n_unique() > 2, out_csv[:300]
+
+
+def test_one_decoder_in_the_product():
+    """Only dataset.decode_csv turns a source file's bytes into text: no second cp1252/UTF-8 fallback."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "workbench"
+    pattern = re.compile(r"""\.decode\(\s*["'](cp1252|windows-1252|utf-8-sig|utf-16)["']""")
+    owners = {str(p.relative_to(root)) for p in root.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))}
+    assert owners == {"data/dataset.py"}, owners
