@@ -17,7 +17,6 @@ import sys
 import polars as pl
 
 from workbench.commands.common import add_dir, add_format, scoped
-from workbench.format.messages import advarsel
 from workbench.format.output import emit, to_json_text
 from workbench.regler import klager as klagerregel
 from workbench.regler import servicemaal as regel
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
                          f"{' og '.join(mangler)}.\n")
         return 0
     if mangler:
-        advarsel(f"servicemaal: datasættet mangler {mangler[0]}; den del udelades.")
+        sys.stderr.write(f"servicemaal: datasættet mangler {mangler[0]}; den del udelades.\n")
     sm = regel.sagsbehandlingstid(ds.ydelser, fra, til, regel.load_servicemaal()) if har_ansoegning else None
     ks = None
     if har_klager:
@@ -83,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
             out.write(f"Sagsbehandlingstid {fra.isoformat()}..{til.isoformat()}\n")
         emit(sm.per_paragraf, args.format, out)
         if sm.ugyldige.height:
-            advarsel(f"servicemaal: {sm.ugyldige.height} ydelser har ansøgningsdato efter "
-                     "bevillingsdato og er udeladt.")
+            sys.stderr.write(f"servicemaal: {sm.ugyldige.height} ydelser har ansøgningsdato efter "
+                             f"bevillingsdato og er udeladt.\n")
     if ks is not None:
         if sm is not None:
             out.write("\n")
