@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from data_model.paths import home_dir, is_object_url, object_url
-from workbench.data.dataset import DatasetError
+from workbench.data.laesning import DatasetError
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"
