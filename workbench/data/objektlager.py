@@ -1,7 +1,7 @@
 """A data directory in object storage (S3 API): `FFB_WORKBENCH_DATA=s3://bucket/prefix` and
 `ffb-workbench import SRC --til s3://bucket/prefix`.
 
-The layout under the prefix is the local data directory's (workbench/data/importer.py):
+The layout under the prefix is the local data directory's (workbench/data/importer/versioner.py):
 
     PREFIX/versions/<version-id>/...      one version, the same files as on disk (manifest.json included)
     PREFIX/import_history.jsonl           one JSON record per import
