@@ -10,6 +10,7 @@ from workbench.format import export
 from workbench.format.output import map_values
 from workbench.ui import auth
 from workbench.ui.audit import log_action
+from workbench.ui.widgets import vaelg
 
 HANDLINGER = {
     accesslog.VIS_BORGER: "Vist borger", accesslog.SOEG: "Søgning", accesslog.EKSPORT: "Eksport",
@@ -63,7 +64,7 @@ with tab_log:
     fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra", format="DD-MM-YYYY")
     til = c2.date_input("Til", value=today, key="al_til", format="DD-MM-YYYY")
     bruger = c3.text_input("Bruger", key="al_bruger").strip().lower() or None
-    handling = c4.selectbox("Handling", ["(alle)", accesslog.VIS_BORGER, accesslog.SOEG, accesslog.EKSPORT,
+    handling = vaelg(c4, "Handling", ["(alle)", accesslog.VIS_BORGER, accesslog.SOEG, accesslog.EKSPORT,
                                          accesslog.VIS_CPR, accesslog.STIKPROEVE, accesslog.LOGIN,
                                          accesslog.LOGIN_FEJL, accesslog.LOGIN_SPAERRET, accesslog.LOGOUT,
                                          accesslog.ADGANG_NAEGTET, accesslog.BRUGER_AENDRET,

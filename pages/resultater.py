@@ -19,6 +19,7 @@ from workbench.ui import auth, data
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
+from workbench.ui.widgets import vaelg, vaelg_flere
 
 principal = auth.require_page("resultater")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
@@ -33,7 +34,7 @@ codes = load_codes()
 seneste = data.data_date()
 d_fra, d_til = standard_periode(seneste)
 c_pr, c_fra, c_til = st.columns([2, 1, 1])
-pr = c_pr.selectbox("Gruppér efter", list(resultater.GRUPPER), format_func=resultater.GRUPPER.get, key="res_pr")
+pr = vaelg(c_pr, "Gruppér efter", list(resultater.GRUPPER), format_func=resultater.GRUPPER.get, key="res_pr")
 fra = c_fra.date_input("Fra", value=d_fra, max_value=seneste, format="DD-MM-YYYY", key="res_fra")
 til = c_til.date_input("Til", value=d_til, max_value=seneste, format="DD-MM-YYYY", key="res_til")
 if fra > til:
@@ -41,7 +42,7 @@ if fra > til:
     fra, til = til, fra
 aktivitet = codes.aktivitet_undertemaer()
 temaer = list(dict.fromkeys(codes.undertema_tema[u] for u in aktivitet))
-valg = st.multiselect("Kun disse temaer/undertemaer (tom: alle under Aktivitet og deltagelse)", temaer + aktivitet,
+valg = vaelg_flere(st, "Kun disse temaer/undertemaer (tom: alle under Aktivitet og deltagelse)", temaer + aktivitet,
                       key="res_tema", placeholder="Alle")
 ut = tuple(resultater.undertemaer_for(valg)) if valg else ()
 res = tc.resultater_for(principal, pr, fra, til, ut)
@@ -108,7 +109,7 @@ if access.can(principal, "eksport"):
 
 if individual and tabel.height:
     st.subheader("Borgerne bag et tal")
-    gruppe = st.selectbox(resultater.GRUPPER[pr], tabel["gruppe"].to_list(), index=None, key="res_gruppe",
+    gruppe = vaelg(st, resultater.GRUPPER[pr], tabel["gruppe"].to_list(), index=None, key="res_gruppe",
                           placeholder="Vælg en gruppe for at se dens borgere")
     if gruppe:
         b = tc.borgere_i_gruppe(principal, pr, gruppe, fra, til, ut)

@@ -15,6 +15,7 @@ from workbench.ui import auth, data
 from workbench.ui import sagsoverblik_cache as sc
 from workbench.ui.widgets import paa_fra_adresse
 from workbench.ui.audit import log_action
+from workbench.ui.widgets import vaelg
 
 principal = auth.require_page("sagsoverblik")
 may_export = access.can(principal, "eksport")
@@ -34,7 +35,7 @@ dage = int(c_dage.number_input("Forfalder inden for (dage)", min_value=1, max_va
 res = sc.overblik(principal, paa, dage)
 hvem = None
 if leder:
-    valg = c_hvem.selectbox("Sagsbehandler", ["Alle", *so.visning(res).sagsbehandlere], key="sagsoverblik_hvem")
+    valg = vaelg(c_hvem, "Sagsbehandler", ["Alle", *so.visning(res).sagsbehandlere], key="sagsoverblik_hvem")
     hvem = None if valg == "Alle" else valg
 v = so.visning(res, hvem)
 

@@ -54,3 +54,33 @@ def test_objects_shared_through_cache_resource_are_frozen():
         name = dataclasses.fields(cls)[0].name
         with pytest.raises(dataclasses.FrozenInstanceError):
             setattr(obj, name, None)
+
+
+def _choice_widget_calls_without_placeholder() -> list[str]:
+    import ast
+
+    files = sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "workbench").rglob("*.py")) + [ROOT / "app.py"]
+    missing = []
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in ("selectbox", "multiselect") \
+                    and not any(k.arg == "placeholder" for k in node.keywords):
+                missing.append(f"{f.relative_to(ROOT)}:{node.lineno}")
+    return missing
+
+
+def test_choice_widgets_pass_a_danish_placeholder():
+    """Nothing patches Streamlit: every selectbox/multiselect passes placeholder= itself (Streamlit's
+    own is English), normally through workbench.ui.widgets.vaelg / vaelg_flere."""
+    assert _choice_widget_calls_without_placeholder() == []
+
+
+def test_no_patched_framework_internals():
+    """No page detection by call-stack walk, no PagesManager flag, no monkeypatched widget class."""
+    import re
+
+    pattern = re.compile(r"_getframe|PagesManager|streamlit\.(runtime|elements)\b|Mixin\.\w+\s*=")
+    hits = [f"{f.relative_to(ROOT)}:{i}" for f in [ROOT / "app.py", *sorted((ROOT / "workbench").rglob("*.py"))]
+            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert hits == []

@@ -29,6 +29,7 @@ from workbench.data.paths import home_dir
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.format.messages import for_browser
+from workbench.ui.widgets import vaelg
 
 UPLOAD = "imp_upload"
 STAGE = "imp_dir"
@@ -120,7 +121,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
     first = analyse_file(path, read=read)
     tables = [SKIP, *TABLES]
     default_table = first.tabel if first.tabel else SKIP
-    tabel = st.selectbox(f"Tabel for {path.name}", tables, index=tables.index(default_table),
+    tabel = vaelg(st, f"Tabel for {path.name}", tables, index=tables.index(default_table),
                          key=f"{prefix}tabel_{i}",
                          help="Foreslået ud fra filnavnet eller kolonnerne; ret hvis forkert.")
     d = first.dialekt.describe()
@@ -145,7 +146,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
             continue
         how = {"eksakt": "samme navn", "alias": "kendt alias", "fuzzy": f"ligner ({f.score:.2f})",
                "ingen": "intet forslag", "valgt": "gemt"}.get(f.hvordan, f.hvordan)
-        pick = cols[j % 3].selectbox(f"{f.kilde} · {how}", options,
+        pick = vaelg(cols[j % 3], f"{f.kilde} · {how}", options,
                                      index=options.index(default) if default in options else 0,
                                      key=f"{prefix}kol_{i}_{j}")
         chosen[f.kilde] = None if pick == EXTRA else pick
@@ -174,7 +175,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
                 default = suggestion
                 if sm is not None and src in sm.values.get(col, {}):
                     default = sm.values[col][src]
-                pick = vcols[k % 3].selectbox(f"{col}: '{src}'", vopts,
+                pick = vaelg(vcols[k % 3], f"{col}: '{src}'", vopts,
                                               index=vopts.index(default) if default in vopts else 0,
                                               key=f"{prefix}val_{i}_{col}_{k}")
                 values[col][src] = None if pick == NO_VALUE else pick
@@ -267,7 +268,7 @@ def _history(target: Path, principal: access.Principal) -> None:
     if not others:
         return
     c1, c2 = st.columns([3, 1])
-    v = c1.selectbox("Gør en tidligere version aktuel", others, key="imp_rul_version")
+    v = vaelg(c1, "Gør en tidligere version aktuel", others, key="imp_rul_version")
     if c2.button("Rul tilbage", key="imp_rul"):
         try:
             record = importer.rul_tilbage(target, v, bruger=principal.username)
@@ -306,7 +307,7 @@ def render(principal: access.Principal) -> None:
 
     names = saved_mappings(engine)
     if names:
-        st.selectbox("Brug gemt mapning", [None, *names], key=SAVED,
+        vaelg(st, "Brug gemt mapning", [None, *names], key=SAVED,
                      format_func=lambda n: "(forslag)" if n is None else n)
     saved = _saved_defaults(engine)
     prefix = f"imp_{hashlib.sha1(str(st.session_state.get(SAVED)).encode()).hexdigest()[:6]}_"

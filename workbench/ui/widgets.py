@@ -79,6 +79,23 @@ def sidebar_data_date(container=None) -> dt.date:
 
 
 # --------------------------------------------------------------------------------------------
+# choice widgets with Danish placeholders (Streamlit's own is "Choose an option" / "Choose options")
+
+VAELG_EN = "Vælg …"
+VAELG_FLERE = "Vælg en eller flere …"
+
+
+def vaelg(container, label: str, options, placeholder: str = VAELG_EN, **kwargs):
+    """`container.selectbox` with a Danish placeholder (shown while nothing is chosen)."""
+    return container.selectbox(label, options, placeholder=placeholder, **kwargs)
+
+
+def vaelg_flere(container, label: str, options, placeholder: str = VAELG_FLERE, **kwargs):
+    """`container.multiselect` with a Danish placeholder (shown while nothing is chosen)."""
+    return container.multiselect(label, options, placeholder=placeholder, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
 # KPI cards
 
 
