@@ -11,6 +11,7 @@ from workbench.format.output import map_values
 from workbench.ui import auth
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT, DATO_TID
 
 HANDLINGER = {
     accesslog.VIS_BORGER: "Vist borger", accesslog.SOEG: "Søgning", accesslog.EKSPORT: "Eksport",
@@ -31,7 +32,7 @@ def vis(df: pl.DataFrame) -> pl.DataFrame:
     if df.schema.get("tidspunkt") == pl.String:
         tid = tid.str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
     return df.select(
-        tid.dt.convert_time_zone(TZ).dt.strftime("%d-%m-%Y %H:%M:%S").alias("Tidspunkt (dansk tid)"),
+        tid.dt.convert_time_zone(TZ).dt.strftime(DATO_TID + ":%S").alias("Tidspunkt (dansk tid)"),
         pl.col("bruger").alias("Bruger"),
         pl.lit(map_values(df["rolle"], auth.access.role_title)).alias("Rolle"),
         pl.col("handling").replace_strict(HANDLINGER, default=pl.col("handling")).alias("Handling"),
@@ -61,8 +62,8 @@ tab_log, tab_borger = st.tabs(["Log", "Hvem har set mine data"])
 with tab_log:
     c1, c2, c3, c4 = st.columns(4)
     today = dt.date.today()
-    fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra", format="DD-MM-YYYY")
-    til = c2.date_input("Til", value=today, key="al_til", format="DD-MM-YYYY")
+    fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra", format=DATO_INPUT)
+    til = c2.date_input("Til", value=today, key="al_til", format=DATO_INPUT)
     bruger = c3.text_input("Bruger", key="al_bruger").strip().lower() or None
     handling = vaelg(c4, "Handling", ["(alle)", accesslog.VIS_BORGER, accesslog.SOEG, accesslog.EKSPORT,
                                          accesslog.VIS_CPR, accesslog.STIKPROEVE, accesslog.LOGIN,

@@ -16,6 +16,7 @@ from workbench.ui import auth, data
 from workbench.ui import overblik_cache as oc
 from workbench.ui.widgets import Kpi, dansk_dato, dansk_maaned, dansk_tal, kpi_cards, persisted, remember
 from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT, TOM
 
 principal = auth.require_page("overblik")
 visning = suppression.for_principal(principal)
@@ -38,7 +39,7 @@ st.caption(
 # --- filters --------------------------------------------------------------------------------------
 c_paa, c_fra, c_til, c_handle, c_betaling = st.columns([1.2, 1.2, 1.2, 2, 2])
 seneste = data.data_date()
-paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", seneste), format="DD-MM-YYYY",
+paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", seneste), format=DATO_INPUT,
                        help="Ydelser uden slutdato løber til og med denne dato, og dage efter den tæller ikke. "
                             f"Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")
 maaneder = oc.month_options(principal, paa)  # never a month after the reference date's month
@@ -124,7 +125,7 @@ else:
                "borgere. Enhederne kan ikke lægges sammen, så der er ingen total her – vælg én enhed for at se den.")
 shown = paragraffer.with_info(shown, "Paragraf", ["enhed", "dst_ydelseskode", "konto"]).rename(
     {k: v for k, v in paragraffer.HEADERS.items() if k in ("enhed", "dst_ydelseskode", "konto")}
-).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null("–"))  # on screen: no code configured
+).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null(TOM))  # on screen: no code configured
 if maal != EGEN:
     shown = shown.with_columns(pl.lit(maal).alias("Enhed"))
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (shown.height + 1) + 3)

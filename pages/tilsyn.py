@@ -17,6 +17,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.tilsyn_view import AUDIT_KEY, CASE_KEY, prefill, visible_ids
 from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.format.dansk import BORGER_LINK, DATO_INPUT
 
 principal = auth.require_page("tilsyn")
 eng = auth.engine()
@@ -53,8 +54,8 @@ if may_create:
                 seed = c3.text_input("Seed (samme seed og data giver samme stikprøve)",
                                      value=seneste.strftime("%Y%m%d"), key="ts_seed")
                 c1, c2, c3 = st.columns(3)
-                fra = c1.date_input("Aktive fra", value=seneste, format="DD-MM-YYYY", key="ts_fra")
-                til = c2.date_input("Aktive til", value=seneste, format="DD-MM-YYYY", key="ts_til")
+                fra = c1.date_input("Aktive fra", value=seneste, format=DATO_INPUT, key="ts_fra")
+                til = c2.date_input("Aktive til", value=seneste, format=DATO_INPUT, key="ts_til")
                 udeluk = c3.number_input("Udeluk sager fra tilsyn de seneste dage (0: ingen)", min_value=0,
                                          max_value=3650, value=0, step=30, key="ts_udeluk")
                 c1, c2 = st.columns(2)
@@ -125,7 +126,7 @@ with tabs["Tilsyn"]:
             if st.session_state.get(CASE_KEY) not in in_scope:
                 st.session_state[CASE_KEY] = next((b for b in in_scope if b not in complete), in_scope[0])
             borger = vaelg(st, "Sag", in_scope, key=CASE_KEY, format_func=lambda b: labels[b])
-            st.markdown(f"[Åbn borgerforløbet for {borger}](borger?borger={borger})")
+            st.markdown(f"[Åbn borgerforløbet for {borger}]({BORGER_LINK}{borger})")
             pre = prefill(principal, audit.audit_id, audit.paa, tuple(in_scope))
             st.caption(f"Data foreslår {tilsyn.prefilled_count(pre)} af {pre.height} svar i tilsynet "
                        "(forslagene gemmes først, når du trykker Gem svar).")

@@ -5,21 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import IO, Any
+from typing import IO
 
 import polars as pl
 
+from workbench.format.dansk import tal as dansk_tal  # noqa: F401  (the one owner: workbench.format.dansk)
+
 FORMATS = ("csv", "json", "table")
-
-
-def dansk_tal(value: Any, decimaler: int = 0) -> str:
-    """1234567.891 -> '1.234.568' (decimaler=0) or '1.234.567,9' (decimaler=1); None -> '–'."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    text = f"{float(value):,.{decimaler}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
 def map_values(values: pl.Series, fn, *, skip_nulls: bool = True) -> pl.Series:

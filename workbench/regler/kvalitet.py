@@ -22,6 +22,7 @@ from workbench.data.dataset import ERR, ROW, Dataset
 from workbench.data.paths import config_dir
 from workbench.regler import maalstatus
 from workbench.regler.periods import age_on
+from workbench.format.dansk import DATO
 
 RULES_FILE = "quality_rules.yaml"
 ALVOR = ("fejl", "advarsel", "info")
@@ -191,7 +192,7 @@ def message(template: str) -> pl.Expr:
 
 
 def ddmmyyyy(col: str) -> pl.Expr:
-    return pl.col(col).dt.strftime("%d-%m-%Y").alias(col)
+    return pl.col(col).dt.strftime(DATO).alias(col)
 
 
 def finish(lf: pl.LazyFrame, rule: QualityRule, tabel: str) -> pl.LazyFrame:
@@ -456,7 +457,7 @@ def primaer_maalgruppe(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
         .filter(pl.col("antal") != 1)
         .select("borger_id", pl.col("antal").cast(pl.String),
                 pl.format("på den seneste registrering af primær målgruppe {}",
-                          pl.col("dato").dt.strftime("%d-%m-%Y")).alias("dato"))
+                          pl.col("dato").dt.strftime(DATO)).alias("dato"))
     )
     no_primary = known.select("borger_id").unique().join(primary.select("borger_id").unique(), on="borger_id",
                                                          how="anti").select(

@@ -32,6 +32,7 @@ from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal, map_values
 from workbench.regler.udgift import ydelse_udgift
 from workbench.regler.periods import MAANEDER, Periode, add_months, month_end, month_start, parse_periode  # noqa: F401
+from workbench.format.dansk import TOM
 
 BETALINGER, YDELSER = "betalinger", "ydelser"
 KILDE_TEKST = {
@@ -329,7 +330,7 @@ def vis_tabel(df: pl.DataFrame, count_col: str | None = "borgere", graense: int 
     out = df.with_columns(
         pl.when(small(c)).then(pl.lit(suppression.primary_label(g)) if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
         .otherwise(pl.lit(map_values(df[c], lambda v, d=dec.get(c, 0): dansk_tal(v, d))))
-        .fill_null("–").alias(c)
+        .fill_null(TOM).alias(c)
         for c in num
     )
     return out.with_columns(pl.col(c).cast(pl.String) for c, t in out.schema.items()

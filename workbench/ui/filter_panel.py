@@ -30,6 +30,7 @@ from workbench.regler.filters import (FILTER_PARAMS, IKKE_VURDERET, KOEN_LABEL, 
 from workbench.regler.periods import dansk_dato
 from workbench.ui import data
 from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.format.dansk import DATO_INPUT
 
 STATE = "_ffb_filtre"
 NOTICES = "_ffb_filtre_beskeder"
@@ -171,11 +172,11 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
         ptype = st.radio("Periode", ["Skæringsdato", "Periode"], key=PREFIX + "periodetype", horizontal=True,
                          label_visibility="collapsed")
         if ptype == "Periode":
-            fra = st.date_input("Fra", key=PREFIX + "fra", format="DD-MM-YYYY")
-            paa = st.date_input("Til (skæringsdato)", key=PREFIX + "paa", format="DD-MM-YYYY")
+            fra = st.date_input("Fra", key=PREFIX + "fra", format=DATO_INPUT)
+            paa = st.date_input("Til (skæringsdato)", key=PREFIX + "paa", format=DATO_INPUT)
         else:
             fra = None
-            paa = st.date_input("Skæringsdato", key=PREFIX + "paa", format="DD-MM-YYYY",
+            paa = st.date_input("Skæringsdato", key=PREFIX + "paa", format=DATO_INPUT,
                                 help="Borgere med en ydelse denne dag; alder, målgruppe, støttebehov og "
                                      "funktionsevne gælder på denne dato. Standard er datasættets "
                                      f"udtræksdato ({dansk_dato(data.data_date())}).")

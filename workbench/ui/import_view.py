@@ -30,6 +30,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.format.messages import for_browser
 from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO, DATO_INPUT, DATO_TID
 
 UPLOAD = "imp_upload"
 STAGE = "imp_dir"
@@ -257,8 +258,8 @@ def _history(target: Path, principal: access.Principal) -> None:
         return
     df = importer.versions_frame(target)
     shown = df.with_columns(
-        pl.col("oprettet").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.strftime("%d-%m-%Y %H:%M"),
-        pl.col("udtraeksdato").str.to_date("%Y-%m-%d", strict=False).dt.strftime("%d-%m-%Y"),
+        pl.col("oprettet").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.strftime(DATO_TID),
+        pl.col("udtraeksdato").str.to_date("%Y-%m-%d", strict=False).dt.strftime(DATO),
         pl.when(pl.col("aktuel")).then(pl.lit("aktuel")).otherwise(pl.lit("")).alias("aktuel"),
     ).rename({"version": "Version", "oprettet": "Importeret", "aktuel": "Aktuel", "bruger": "Bruger",
               "udtraeksdato": "Udtræksdato", "laest": "Læst", "accepteret": "Accepteret", "afvist": "Afvist",
@@ -359,7 +360,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
     c3.download_button("Hent som YAML", text.encode("utf-8"), file_name=f"{(name.strip() or 'mapning')}.yaml",
                        mime="text/yaml", key="imp_yaml")
     use_date = st.checkbox("Angiv udtræksdato", key="imp_brug_dato")
-    udtraek = st.date_input("Udtræksdato", value=dt.date.today(), key="imp_dato", format="DD-MM-YYYY") \
+    udtraek = st.date_input("Udtræksdato", value=dt.date.today(), key="imp_dato", format=DATO_INPUT) \
         if use_date else None
     accept = st.checkbox("Acceptér afvisninger over grænsen", key="imp_accepter",
                          help=f"En tabel med mere end {importer.import_settings().afvisningsgraense_pct:g} % "

@@ -16,6 +16,7 @@ from workbench.data.dataset import Dataset
 from workbench.ui import audit, data
 from workbench.ui.borger_charts import status_colour
 from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT
 
 OPEN_KEY = "sagsgennemgang_aaben"  # session: {borger_id: review_id}
 FLASH_KEY = "sagsgennemgang_besked"
@@ -135,7 +136,7 @@ def _form(engine, principal: access.Principal, review: reviews.SagsgennemgangPub
         decisions = [NO_DECISION, *codes.status_paa_indsats]
         decision = vaelg(st, "Status på indsats", decisions,
                                 index=decisions.index(review.status_paa_indsats or NO_DECISION), key=f"{key}_dec")
-        naeste = st.date_input("Næste opfølgning", value=review.naeste_opfoelgning, format="DD-MM-YYYY",
+        naeste = st.date_input("Næste opfølgning", value=review.naeste_opfoelgning, format=DATO_INPUT,
                                key=f"{key}_naeste")
         if review.myndighed_underskrevet_af or review.udfoerer_underskrevet_af:
             st.caption("Gemmer du ændringer, skal begge parter underskrive igen.")

@@ -63,7 +63,7 @@ def small_count(value: int | None, graense: int | None = None, visning=None) -> 
 
 
 def data_pr_tekst(dato: dt.date) -> str:
-    return f"Data pr. {dato.strftime('%d-%m-%Y')}"
+    return f"Data pr. {dansk_dato(dato)}"
 
 
 def sidebar_data_date(container=None) -> dt.date:
@@ -93,6 +93,13 @@ def vaelg(container, label: str, options, placeholder: str = VAELG_EN, **kwargs)
 def vaelg_flere(container, label: str, options, placeholder: str = VAELG_FLERE, **kwargs):
     """`container.multiselect` with a Danish placeholder (shown while nothing is chosen)."""
     return container.multiselect(label, options, placeholder=placeholder, **kwargs)
+
+
+def borger_link_kolonne(label: str = "Borger"):
+    """The column config of a workbench.format.dansk.borger_link column: a link showing only the id."""
+    from workbench.format.dansk import BORGER_LINK_TEKST
+
+    return st.column_config.LinkColumn(label, display_text=BORGER_LINK_TEKST)
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,17 +161,21 @@ def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
     """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there (suppression labels)
     passes through. For tables whose suppressed columns are text already."""
 
+    from workbench.format.dansk import TOM, tal_fra_tekst
+
     def fmt(v):
         if v is None:
-            return None
+            return TOM
         if isinstance(v, str):
+            if tal_fra_tekst(v) is not None:
+                return v  # Danish already (workbench.regler.suppression formats through workbench.format.dansk)
             numeric = v.strip() and v.lstrip("-").replace(".", "", 1).isdigit()
             return dansk_tal(float(v), decimaler) if numeric else v
         return dansk_tal(v, decimaler)
 
     from workbench.format.output import map_values
 
-    return df.with_columns(map_values(df[c], fmt) for c in cols if c in df.columns)
+    return df.with_columns(map_values(df[c], fmt, skip_nulls=False) for c in cols if c in df.columns)
 
 
 DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
