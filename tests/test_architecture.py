@@ -28,11 +28,11 @@ POLARS_I_SIDER = {"adgangslog.py": 10, "kort.py": 5, "kvalitet.py": 39, "overbli
 
 
 def test_pages_hold_no_polars_expressions():
-    """Pages only lay out a view's result: no `pl.` / `polars` in pages/*.py beyond the listed debt."""
+    """Pages only lay out a view's result: no `pl.` / `polars` in sidefiler/*.py beyond the listed debt."""
     import re
 
     offenders = {}
-    for f in sorted((ROOT / "pages").glob("*.py")):
+    for f in sorted((ROOT / "sidefiler").glob("*.py")):
         lines = [i for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"(^|[^\w.])pl\.\w|^\s*(import polars|from polars)", line)]
         if lines:
@@ -59,7 +59,7 @@ def test_objects_shared_through_cache_resource_are_frozen():
 def _choice_widget_calls_without_placeholder() -> list[str]:
     import ast
 
-    files = sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "workbench").rglob("*.py")) + [ROOT / "app.py"]
+    files = sorted((ROOT / "sidefiler").glob("*.py")) + sorted((ROOT / "workbench").rglob("*.py")) + [ROOT / "app.py"]
     missing = []
     for f in files:
         for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):

@@ -202,9 +202,9 @@ def test_disallowed_pages_absent_and_unreachable(data, monkeypatch):
     monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
     at = app()
     with pytest.raises(ValueError, match="navigation page"):
-        at.switch_page("pages/borger.py")
+        at.switch_page("sidefiler/borger.py")
     with pytest.raises(ValueError, match="navigation page"):
-        at.switch_page("pages/adgangslog.py")
+        at.switch_page("sidefiler/adgangslog.py")
 
 
 def _page_guard_script():

@@ -21,7 +21,7 @@ from workbench.sider import resultater
 from workbench.sider.tilbud import standard_periode
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTATER = str(ROOT / "pages" / "resultater.py")
+RESULTATER = str(ROOT / "sidefiler" / "resultater.py")
 EMPTY_WORDS = {"None", "none", "nan", "NaN", "null", "<NA>", "NaT"}
 ENGLISH_DECIMAL = re.compile(r"^-?\d+\.\d{1,2}$")  # '40.0', '486.2' (a Danish '1.234' has three digits after '.')
 

@@ -21,7 +21,7 @@ def _texts(at: AppTest) -> str:
 
 
 def test_oekonomi_page_shows_the_functions_numbers_and_the_over_budget_paragraf(demo_env):
-    at = run_page(str(ROOT / "pages" / "oekonomi.py"))
+    at = run_page(str(ROOT / "sidefiler" / "oekonomi.py"))
     at.selectbox(key="oe_aar").set_value("2025").run()
     assert not at.exception
     ds = open_dataset(demo_env)
@@ -37,7 +37,7 @@ def test_oekonomi_page_shows_the_functions_numbers_and_the_over_budget_paragraf(
 
 
 def test_rapporter_page_previews_and_lists(demo_env, media):
-    at = run_page(str(ROOT / "pages" / "rapporter.py"))
+    at = run_page(str(ROOT / "sidefiler" / "rapporter.py"))
     at.selectbox(key="ra_aar").set_value("2025").run()
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
@@ -73,7 +73,7 @@ def test_pages_are_role_gated(demo_env, monkeypatch):
 
     users.bootstrap(engine_for(demo_env), demo_env)
     monkeypatch.setenv("FFB_WORKBENCH_USER", "udfoerer")
-    at = AppTest.from_file(str(ROOT / "pages" / "oekonomi.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "oekonomi.py"), default_timeout=120)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert [e.value for e in at.error] == ["Du har ikke adgang til denne side."]
@@ -85,9 +85,9 @@ def test_pages_are_role_gated(demo_env, monkeypatch):
     app.run()
     assert not app.exception
     with pytest.raises(ValueError, match="navigation page"):
-        app.switch_page("pages/oekonomi.py")
+        app.switch_page("sidefiler/oekonomi.py")
     # the same page for a role with access shows its numbers (so the refusal above is the role, not a crash)
     monkeypatch.setenv("FFB_WORKBENCH_USER", "leder_myndighed")
-    ok = AppTest.from_file(str(ROOT / "pages" / "oekonomi.py"), default_timeout=120)
+    ok = AppTest.from_file(str(ROOT / "sidefiler" / "oekonomi.py"), default_timeout=120)
     ok.run()
     assert not ok.exception and ok.metric and not any("ikke adgang" in e.value for e in ok.error)

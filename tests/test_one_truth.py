@@ -48,13 +48,13 @@ def test_every_page_defaults_to_the_cli_reference_date(demo_env):
     cli_default = cli_paa(argparse.Namespace(paa=None), ds)
     assert cli_default == udtraeksdato(ds)
     assert cli_default < dt.date.today()  # the demo was extracted 31-10-2026: not 'today'
-    overblik = run_page(str(ROOT / "pages" / "overblik.py"))
+    overblik = run_page(str(ROOT / "sidefiler" / "overblik.py"))
     assert overblik.date_input(key="ov_paa").value == cli_default
-    kvalitet = run_page(str(ROOT / "pages" / "kvalitet.py"))
+    kvalitet = run_page(str(ROOT / "sidefiler" / "kvalitet.py"))
     assert kvalitet.date_input(key="kv_paa").value == cli_default
-    udforsk = run_page(str(ROOT / "pages" / "udforsk.py"))
+    udforsk = run_page(str(ROOT / "sidefiler" / "udforsk.py"))
     assert udforsk.date_input(key="fp_paa").value == cli_default
-    borger = run_page(str(ROOT / "pages" / "borger.py"), {"borger": ds.borgere.head(1).collect()["borger_id"][0]})
+    borger = run_page(str(ROOT / "sidefiler" / "borger.py"), {"borger": ds.borgere.head(1).collect()["borger_id"][0]})
     assert borger.date_input(key="borger_paa").value == cli_default
 
 
@@ -63,7 +63,7 @@ def test_every_page_defaults_to_the_cli_reference_date(demo_env):
 
 
 def test_betalingskommune_fallback_spelled_once():
-    hits = [str(p.relative_to(ROOT)) for p in sources("workbench", "pages")
+    hits = [str(p.relative_to(ROOT)) for p in sources("workbench", "sidefiler")
             if 'coalesce("betalingskommune"' in p.read_text(encoding="utf-8")
             or "coalesce(pl.col(\"betalingskommune\")" in p.read_text(encoding="utf-8")]
     assert hits == ["workbench/data/geo.py"]
@@ -159,7 +159,7 @@ def test_no_python_function_inside_a_polars_query():
     on the workers, another session holding the GIL waiting for the workers). Text for display is made
     from distinct values in Python (workbench.format.output.map_values) or with expressions."""
     offenders = []
-    for path in [ROOT / "app.py", ROOT / "serve.py", *sources("workbench", "pages")]:
+    for path in [ROOT / "app.py", ROOT / "serve.py", *sources("workbench", "sidefiler")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr in {"map_elements", "map_batches", "map_groups",
@@ -202,7 +202,7 @@ def test_one_primary_maalgruppe_on_every_page_and_command(demo_env):
     assert len(set(owner_til.values())) > 3  # the demo has many målgrupper: a wrong pick would show
 
     # Resultater page: each group's borgere (the drill-down) have that primary målgruppe
-    at = run_page(str(ROOT / "pages" / "resultater.py"))
+    at = run_page(str(ROOT / "sidefiler" / "resultater.py"))
     at.selectbox(key="res_pr").set_value("maalgruppe").run()
     side = next(f.value for f in at.dataframe if resultater.GRUPPER["maalgruppe"] in f.value.columns)
     shown = dict(zip(side[resultater.GRUPPER["maalgruppe"]], side["Borgere"]))
@@ -219,7 +219,7 @@ def test_one_primary_maalgruppe_on_every_page_and_command(demo_env):
 
     # Tilbud page: the busiest tilbud's borger list
     busiest = tilbud.liste(ds, paa).sort("borgere", descending=True).collect()["tilbud_id"][0]
-    page = run_page(str(ROOT / "pages" / "tilbud.py"), {"tilbud": busiest})
+    page = run_page(str(ROOT / "sidefiler" / "tilbud.py"), {"tilbud": busiest})
     nu = next(f.value for f in page.dataframe if "Primær målgruppe" in f.value.columns)
     pairs = [(str(b).split("=")[-1], m) for b, m in zip(nu["Borger"], nu["Primær målgruppe"])]
     assert pairs
@@ -261,7 +261,7 @@ def test_no_small_count_in_any_page_result_for_analytiker(demo_kommune, tmp_path
     assert not suppression.for_principal(who).eksakt
     g = suppression.threshold()
     pages = [f for key, f, *_ in PAGES if access.page_allowed(who, key)]
-    assert "pages/resultater.py" in pages and "pages/overblik.py" in pages
+    assert "sidefiler/resultater.py" in pages and "sidefiler/overblik.py" in pages
     offenders, seen = [], 0
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
     at.run()

@@ -144,7 +144,7 @@ def test_walk_pages(env, rolle, monkeypatch):
         text = rendered(at)
         assert "Du har ikke adgang" not in text, f"{rolle}/{key}: allowed page refused"
         check_text(text, f"{rolle}/{key}", forbidden, cprs)
-    # direct access anyway (AppTest, like a fresh server process, can run a pages/ file without
+    # direct access anyway (AppTest, like a fresh server process, can run a sidefiler/ file without
     # app.py): the page must refuse
     for key, file, *_ in PAGES:
         if access.page_allowed(principal, key):

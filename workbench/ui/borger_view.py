@@ -1,4 +1,4 @@
-"""The borger page (pages/borger.py calls `render()`): search, header, timeline, step charts, goal
+"""The borger page (sidefiler/borger.py calls `render()`): search, header, timeline, step charts, goal
 table, støttebehov, data-quality/overlap findings and the fælles sagsgennemgang.
 
 Deep link: `?borger=ID` (and optionally `&paa=ÅÅÅÅ-MM-DD`). A CPR number is never put in the URL: it

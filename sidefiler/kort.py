@@ -167,7 +167,7 @@ if f.kommuner or f.tilbud:
     chosen = ", ".join([navne.get(k, k) for k in f.kommuner] + [t_names.get(t, t) for t in f.tilbud])
     st.success(f"Filtreret på: {chosen}. Brug 'Nulstil filtre' i sidepanelet for at se alle.")
     try:
-        st.page_link("pages/udforsk.py", label="Se tallene i Udforsk", icon=":material/table_chart:")
+        st.page_link("sidefiler/udforsk.py", label="Se tallene i Udforsk", icon=":material/table_chart:")
     except StreamlitAPIException:  # the page runs outside app.py's navigation (tests)
         pass
 

@@ -95,4 +95,4 @@ with tab_tilsyn:
     # tilsynsførende's scope is exactly that audit's sample (workbench.lager.tilsyn_store.scope_ids).
     st.write("En tilsynsførendes sager er stikprøven i de tilsyn, en leder opretter på siden Tilsyn; "
              "de tildeles ikke længere her.")
-    st.page_link("pages/tilsyn.py", label="Gå til Tilsyn", icon=":material/fact_check:")
+    st.page_link("sidefiler/tilsyn.py", label="Gå til Tilsyn", icon=":material/fact_check:")
