@@ -84,3 +84,13 @@ def test_no_patched_framework_internals():
     hits = [f"{f.relative_to(ROOT)}:{i}" for f in [ROOT / "app.py", *sorted((ROOT / "workbench").rglob("*.py"))]
             for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
     assert hits == []
+
+
+def test_no_pages_folder_next_to_app_py():
+    """Streamlit's legacy multipage mode (a page file run without app.py's sign-in and role gate) is keyed
+    on a folder named 'pages' next to the main script; the page files live in sidefiler/ instead."""
+    from workbench.ui.pages import PAGES
+
+    assert not (ROOT / "pages").exists()
+    assert {Path(f).parent.as_posix() for _, f, *_ in PAGES} == {"sidefiler"}
+    assert sorted(Path(f).name for _, f, *_ in PAGES) == sorted(p.name for p in (ROOT / "sidefiler").glob("*.py"))
