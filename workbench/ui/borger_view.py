@@ -218,7 +218,7 @@ def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
 
 
 def render() -> None:
-    principal = auth.require_principal()
+    principal = auth.require_page("borger")
     st.title("Borgerforløb")
     if not access.can(principal, "borgerside"):
         asked = st.query_params.get("borger")
