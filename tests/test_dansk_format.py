@@ -116,3 +116,23 @@ def test_choice_widgets_show_danish_placeholders(env):
     assert widgets
     for w in widgets:
         assert w.proto.placeholder and "Choose" not in w.proto.placeholder, (w.label, w.proto.placeholder)
+
+
+def test_chart_axes_and_tooltips_are_danish():
+    """Økonomi's charts (page and report): axis labels through vega_tal, tooltips from tal_expr text."""
+    import json
+
+    import vl_convert as vlc
+
+    from workbench.sider import oekonomi
+
+    per_maaned = pl.DataFrame({"maaned": ["2025-01", "2025-02"], "kategori": ["Botilbud", "Botilbud"],
+                               "udgift": [1_234_567.0, 2_500_000.0]})
+    spec = oekonomi.udgift_chart(per_maaned).to_dict()
+    assert spec["encoding"]["y"]["axis"]["labelExpr"] == dansk.vega_tal(1)
+    values = spec["data"]["values"]
+    assert [v["mio_tekst"] for v in values] == ["1,23", "2,50"]
+    assert all("format" not in t for t in spec["encoding"]["tooltip"])
+    svg = vlc.vegalite_to_svg(json.dumps(spec))
+    labels = re.findall(r">([-−\d.,]+)</text>", svg)
+    assert "0,0" in labels and "2,5" in labels and not any(ENGLISH_DECIMAL.match(t) for t in labels), labels

@@ -7,6 +7,7 @@ export and report formats through here (issue 21).
     borger_link(col): the relative link to one borger's page ('borger?borger=B001'); BORGER_LINK_TEKST
     is the LinkColumn display pattern that shows only the id.
     tal_fra_tekst('1.234,5') -> 1234.5 (exports write such text as a number).
+    vega_tal(1): the same for a chart axis (a Vega labelExpr); tooltips show a tal_expr text column.
 
 An empty value (None, null, NaN) reads TOM ('–'); never 'None' or 'nan'.
 """
@@ -110,6 +111,12 @@ def borger_link(col: str | pl.Expr = "borger_id") -> pl.Expr:
 def uden_borger_link(col: str | pl.Expr) -> pl.Expr:
     """A borger_link column back to the bare id (exports)."""
     return _expr(col).str.strip_prefix(BORGER_LINK)
+
+
+def vega_tal(decimaler: int = 0, felt: str = "datum.value") -> str:
+    """tal() as a Vega expression, for chart axis labels (alt.Axis(labelExpr=...)): '1.234,5', not '1,234.5'."""
+    return (f"replace(replace(replace(format({felt}, ',.{decimaler}f'), regexp(',', 'g'), '#'), "
+            f"regexp('\\\\.', 'g'), ','), regexp('#', 'g'), '.')")
 
 
 def dansk_tabel(df: pl.DataFrame, decimaler: int | dict[str, int] | None = None) -> pl.DataFrame:

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import streamlit as st
 
+from workbench.format.dansk import vega_tal
 from workbench.format.output import dansk_tal  # noqa: F401  (re-exported for pages)
 from workbench.regler.periods import dansk_dato  # noqa: F401  (re-exported for pages)
 
@@ -178,7 +179,7 @@ def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
     return df.with_columns(map_values(df[c], fmt, skip_nulls=False) for c in cols if c in df.columns)
 
 
-DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
+DANSK_TAL_EXPR = vega_tal(0)
 """A Vega label expression: whole axis numbers with Danish thousands separators ('1.500.000')."""
 
 DANSK_MAANED_EXPR = ("['jan.', 'feb.', 'mar.', 'apr.', 'maj', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.']"
