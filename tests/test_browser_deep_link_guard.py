@@ -54,3 +54,33 @@ def test_first_request_deep_link_outside_the_role_is_not_shown(demo_kommune, tmp
             assert not nav.get_by_text("Borgerforløb", exact=True).count()
             assert not nav.get_by_text("Adgangslog", exact=True).count()
             assert not page.locator('[data-testid="stException"]').count()
+
+
+def test_sign_in_returns_to_the_deep_link_or_the_roles_default(tmp_path, monkeypatch):
+    """The address asked for before sign-in opens after it when the role may see it; otherwise, and
+    for the bare address, the role's own default page (a sagsbehandler: Sagsoverblik)."""
+    require_chromium()
+    from data_model.db import engine_for
+    from test_access import write_dataset
+    from workbench.lager import users
+
+    pw = "korrekt-hest-batteri"
+    d = write_dataset(tmp_path / "data")
+    db = f"sqlite:///{tmp_path / 'workbench.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", db)
+    users.create_user(engine_for(d), "sara", "sagsbehandler", pw, sagsbehandler="SB2", navn="Sara")
+    env = {"FFB_WORKBENCH_DATA": str(d), "FFB_WORKBENCH_DEV": "0", "DATABASE_URL": db,
+           "FFB_WORKBENCH_HOME": str(tmp_path / "home")}
+    cases = [("/borger?borger=B001", "Borgerforløb", "/borger"), ("/", "Sagsoverblik", None),
+             ("/adgangslog", "Sagsoverblik", None)]
+    with running_app(env, log_dir=tmp_path) as base, chromium() as browser:
+        for path, heading, url_part in cases:
+            with open_page(f"{base}{path}", tmp_path, browser=browser) as (page, shot):
+                page.get_by_label("Brugernavn").fill("sara")
+                page.get_by_label("Adgangskode").fill(pw)
+                page.get_by_role("button", name="Log ind").click()
+                page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+                if url_part:
+                    assert url_part in page.url, page.url
+                assert not page.get_by_role("heading", name="Adgangslog").count()
+                assert not page.locator('[data-testid="stException"]').count()

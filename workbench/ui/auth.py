@@ -115,6 +115,21 @@ def _hide_navigation() -> None:
             "[data-testid='stExpandSidebarButton'] {display: none;}</style>")
 
 
+def _keep_requested_page() -> None:
+    """Before sign-in: register every page's address with Streamlit (hidden, and no page code: each entry
+    only stops), so the address asked for (a deep link, /borger?borger=B001) is resolved now and the
+    sign-in's rerun comes back to it. After sign-in app.py's navigation lists only the role's pages: a page
+    outside the role is simply not found there and the role's default page opens instead."""
+    from workbench.ui.pages import PAGES
+
+    def log_ind_foerst() -> None:
+        st.stop()
+
+    pages = [st.Page(log_ind_foerst, title="FFB Workbench", url_path="log-ind", default=True)]
+    pages += [st.Page(log_ind_foerst, title=title, url_path=url) for _, _, title, url, _ in PAGES]
+    st.navigation(pages, position="hidden")
+
+
 def _refuse(message: str) -> None:
     st.error(message)
     st.stop()
@@ -213,6 +228,7 @@ def _require_password(eng, path) -> access.Principal:
         _forget()
     users.bootstrap(eng, path)
     _hide_navigation()
+    _keep_requested_page()
     if not allowed_demo and not users.has_users(eng, include_demo=False):
         _first_run(eng)
         st.stop()
