@@ -136,3 +136,14 @@ def test_chart_axes_and_tooltips_are_danish():
     svg = vlc.vegalite_to_svg(json.dumps(spec))
     labels = re.findall(r">([-−\d.,]+)</text>", svg)
     assert "0,0" in labels and "2,5" in labels and not any(ENGLISH_DECIMAL.match(t) for t in labels), labels
+
+
+def test_danish_formats_are_spelled_once():
+    """The display formats live in workbench/format/dansk.py; reading dates in (workbench/data, parse_date)
+    is not display. A new page that spells them again fails here: call the owner instead."""
+    pattern = re.compile(r'strftime\(["\']%d-%m-%Y|format="DD-MM-YYYY"|borger\?borger=|borger\\\\\?borger|:,\.\d?f}')
+    files = [ROOT / "app.py", *sorted((ROOT / "sidefiler").glob("*.py")), *sorted((ROOT / "workbench").rglob("*.py"))]
+    hits = [f"{f.relative_to(ROOT)}:{i}" for f in files
+            if f.name != "dansk.py" and "vaerktoej" not in f.parts and "data" not in f.parent.parts[-1:]
+            for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert hits == []

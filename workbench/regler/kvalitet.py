@@ -22,7 +22,7 @@ from workbench.data.dataset import ERR, ROW, Dataset
 from workbench.data.paths import config_dir
 from workbench.regler import maalstatus
 from workbench.regler.periods import age_on
-from workbench.format.dansk import DATO
+from workbench.format.dansk import DATO, tal
 
 RULES_FILE = "quality_rules.yaml"
 ALVOR = ("fejl", "advarsel", "info")
@@ -534,7 +534,7 @@ def urimeligt_beloeb(ds: Dataset, graense: float = URIMELIGT_BELOEB_GRAENSE) -> 
             pl.col("borger_id").cast(pl.String),
             pl.lit(col).alias("felt"),
             v.cast(pl.String).alias("beloeb"),
-            pl.lit(f"{limit:,.0f}".replace(",", ".")).alias("graense"),
+            pl.lit(tal(limit)).alias("graense"),
             pl.lit(variant, dtype=pl.String).alias("variant"),
         ))
     if not parts:

@@ -117,7 +117,7 @@ def _hide_navigation() -> None:
 
 def _keep_requested_page() -> None:
     """Before sign-in: register every page's address with Streamlit (hidden, and no page code: each entry
-    only stops), so the address asked for (a deep link, /borger?borger=B001) is resolved now and the
+    only stops), so the address asked for (a deep link to one borger, say) is resolved now and the
     sign-in's rerun comes back to it. After sign-in app.py's navigation lists only the role's pages: a page
     outside the role is simply not found there and the role's default page opens instead."""
     from workbench.ui.pages import PAGES
