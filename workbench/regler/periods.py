@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from workbench.format.dato import parse_date  # noqa: F401  (re-exported: the one date parser)
+from workbench.format.dansk import dato as dansk_dato  # noqa: F401  (the one owner: workbench.format.dansk)
 
 
 def parse_month(text: str) -> dt.date:
@@ -85,9 +86,6 @@ def age_on(foedselsdato: pl.Expr, on: pl.Expr | dt.date) -> pl.Expr:
     return years - before_birthday.cast(pl.Int32)
 
 
-def dansk_dato(value: dt.date | None) -> str:
-    """dd-mm-åååå for the UI."""
-    return "" if value is None else value.strftime("%d-%m-%Y")
 
 
 # --------------------------------------------------------------------------------------------
