@@ -63,7 +63,8 @@ def test_run_builds_the_table_with_ratio(registry, tmp_path):
         raise RuntimeError("øv")
 
     df = bench.run("region", 2, ["tiny-test", "tiny-broken"], data_dir=BORGER_X)
-    assert df.columns == ["case", "variant", "skala", "median_ms", "min_ms", "peak_mb", "rows", "ratio", "note"]
+    assert df.columns == ["case", "variant", "skala", "median_ms", "min_ms", "cpu_ms", "peak_mb", "rows", "ratio",
+                          "note"]
     assert seen[0] == bench.Context(skala="region", data_dir=BORGER_X, repeats=2)
     rows = {(r["case"], r["variant"]): r for r in df.iter_rows(named=True)}
     assert rows[("tiny-test", "polars")]["ratio"] == 1.0 and rows[("tiny-test", "polars")]["rows"] == 1
@@ -197,3 +198,79 @@ def test_bench_sagsoverblik_case_is_one_sagsbehandlers_list(demo_kommune, capsys
     expected = so.sagsoverblik(ds, udtraeksdato(ds), sagsbehandler=sb).opgaver.height
     assert got["polars"]["rows"] == got["med-afgraensning"]["rows"] == expected
     assert f"sagsbehandler {sb} ({n_borgere} borgere)" in got["polars"]["note"]
+
+
+def test_capacity_cases_are_registered():
+    cases = bench.discover()
+    assert {"app-cpu", "app-belastning-1kerne"} <= set(cases)
+    assert cases["app-cpu"].module == "workbench.vaerktoej.bench_cases.kapacitet"
+
+
+def test_tree_cpu_counts_live_descendants():
+    """A grandchild's CPU is the server tree's CPU: a child starts a grandchild that burns 0.3 s of
+    CPU and sleeps; the tree's CPU exceeds the child's own by at least that much."""
+    import subprocess
+    import sys
+    import time
+
+    from workbench.vaerktoej.bench_cases.app import _cpu_ms
+    from workbench.vaerktoej.bench_cases.kapacitet import descendants, tree_cpu_ms
+
+    burn = ("import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
+            "print('done', flush=True)\ntime.sleep(30)")
+    child = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time\n"
+                              f"subprocess.Popen([sys.executable, '-c', {burn!r}])\ntime.sleep(30)"],
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while tree_cpu_ms(child.pid) - _cpu_ms(child.pid) < 300 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(descendants(child.pid)) == 1
+        assert tree_cpu_ms(child.pid) - _cpu_ms(child.pid) >= 300
+    finally:
+        import os
+        import signal
+
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
+
+
+@pytest.mark.browser
+def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir):
+    """Issue 24 item 3 at the smallest scale: one server (pinned to the first core, the browser to the
+    second when there are two), the CPU per page view for one page (first visit, reload), then two
+    sessions of load for a few seconds. CPU and pinning are read from /proc; no time is asserted."""
+    from tests.browser import require_chromium
+    from tests.helpers import write_demo_manifest
+    from workbench.vaerktoej.bench_cases import kapacitet as k
+
+    require_chromium()
+    write_demo_manifest(borger_x_dir)  # dev mode (the admin, no password) runs only on demo data
+    borger = k._a_borger(borger_x_dir)
+    with k.pinned_server(borger_x_dir) as srv:
+        rows, facts = k.page_cpu(srv, borger, pages=["overblik"], repeats=1)
+        res = k.capacity_load(srv, borger, seconds=2, sessions=2)
+    got = {r["variant"]: r for r in rows}
+    assert set(got) == {"koldstart", "overblik-foerste", "overblik-genindlaes"}
+    assert all(r["cpu_ms"] > 0 and r["median_ms"] > 0 for r in rows)
+    assert got["koldstart"]["cpu_ms"] > got["overblik-genindlaes"]["cpu_ms"]  # imports and data: the most
+    assert facts["exceptions"] == {}
+    cores = k.split_cores()
+    if cores:  # read back from /proc: the server's threads on one core, chromium's on the other
+        assert facts["server_cores"] == res["server_cores"] == cores[0]
+        assert f"browser (playwright + chromium) på kerne {min(cores[1])};" in facts["where"]
+        assert f"browser (playwright + chromium) på kerne {min(cores[1])};" in res["where"]
+    assert res["errors"] == [] and res["pages"] >= 2  # each session finishes the page it began
+    assert res["server_cpu_ms"] > 0 and res["p95_ms"] >= res["p50_ms"] > 0
+    load = {r["variant"]: r for r in k.load_rows(res, sessions=2, seconds=2)}
+    assert load["alle"]["rows"] == res["pages"] == sum(load[p]["rows"] for p in k.LOAD_PAGES if p in load)
+    assert load["alle"]["cpu_ms"] == pytest.approx(res["server_cpu_ms"] / res["pages"])
+    assert "0 fejl" in load["alle"]["note"] and "p95" in load["alle"]["note"]
+
+
+def test_admin_reaches_every_page():
+    """app-cpu measures every page the admin reaches: today all of PAGES."""
+    from workbench.ui.pages import PAGES
+    from workbench.vaerktoej.bench_cases.kapacitet import admin_pages
+
+    assert admin_pages() == [p[0] for p in PAGES]

@@ -49,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
         command = "ffb-workbench " + " ".join(getattr(args, "_argv", ["bench"]))
         Path(rapport).write_text(bench.markdown(df, command, time.perf_counter() - t0), encoding="utf-8")
     if args.format == "table":
-        df = df.with_columns(pl.col("median_ms", "min_ms", "peak_mb", "ratio").round(2))
+        df = df.with_columns(pl.col("median_ms", "min_ms", "cpu_ms", "peak_mb", "ratio").round(2))
     emit(df, args.format)
     return 0

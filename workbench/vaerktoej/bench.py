@@ -4,7 +4,10 @@ A case is a function `fn(ctx: Context) -> list[dict]` registered with `@case(nam
 module under workbench/vaerktoej/bench_cases/ (discovered with pkgutil, so a new file is a new case). Each
 returned dict is one *variant* of the case (e.g. 'polars', 'duckdb', 'pandas') with the keys
 
-    variant (required), median_ms, min_ms, peak_mb, rows, note   (all but variant optional)
+    variant (required), median_ms, min_ms, cpu_ms, peak_mb, rows, note   (all but variant optional)
+
+cpu_ms is CPU time (user + system) a measured process spent, where a case measures it (the app's
+server per page view): unlike the wall time it hardly depends on what else the machine runs.
 
 `measure(fn)` gives median_ms/min_ms for an in-process call; `peak_rss_mb('module:function', *args)`
 runs a function in a fresh Python process and returns its peak resident memory, so the memory of
@@ -40,7 +43,7 @@ import polars as pl
 from workbench.data.paths import ROOT, home_dir
 
 SKALAER = ("kommune", "region", "national")
-COLUMNS = ("case", "variant", "skala", "median_ms", "min_ms", "peak_mb", "rows", "ratio", "note")
+COLUMNS = ("case", "variant", "skala", "median_ms", "min_ms", "cpu_ms", "peak_mb", "rows", "ratio", "note")
 BASELINE_VARIANT = "polars"
 _MARKER = "__FFB_BENCH_RESULT__"
 
@@ -230,7 +233,7 @@ def _with_ratio(rows: list[dict]) -> None:
 
 def frame(rows: list[dict]) -> pl.DataFrame:
     schema = {"case": pl.String, "variant": pl.String, "skala": pl.String, "median_ms": pl.Float64,
-              "min_ms": pl.Float64, "peak_mb": pl.Float64, "rows": pl.Int64, "ratio": pl.Float64,
+              "min_ms": pl.Float64, "cpu_ms": pl.Float64, "peak_mb": pl.Float64, "rows": pl.Int64, "ratio": pl.Float64,
               "note": pl.String}
     clean = []
     for r in rows:
@@ -316,16 +319,18 @@ def markdown(df: pl.DataFrame, command: str, seconds: float) -> str:
     lines += [f"- {k}: {v}" for k, v in machine().items()]
     lines += ["", "Tider er medianer over gentagelser (ms); `proces-*` er hele processer fra start til slut "
               "(import, åbning, beregning, output) med processens egen højeste RSS; de øvrige er målt i processen. "
-              "`ratio` er variantens median delt med polars-variantens: over 1 betyder, at workbench er hurtigst.",
+              "`ratio` er variantens median delt med polars-variantens: over 1 betyder, at workbench er hurtigst. "
+              "`CPU ms` er serverens CPU-tid (bruger + system) pr. sidevisning, hvor casen måler den (app-cpu, "
+              "app-belastning-1kerne).",
               "", "## Resultater", "",
-              "| case | variant | median ms | min ms | peak MB | rækker | ratio | note |",
-              "|---|---|---:|---:|---:|---:|---:|---|"]
+              "| case | variant | median ms | min ms | CPU ms | peak MB | rækker | ratio | note |",
+              "|---|---|---:|---:|---:|---:|---:|---:|---|"]
 
     def num(v, fmt="{:.1f}") -> str:
         return "" if v is None else fmt.format(v)
 
     for r in df.iter_rows(named=True):
-        lines.append(f"| {r['case']} | {r['variant']} | {num(r['median_ms'])} | {num(r['min_ms'])} | "
+        lines.append(f"| {r['case']} | {r['variant']} | {num(r['median_ms'])} | {num(r['min_ms'])} | {num(r['cpu_ms'], '{:.0f}')} | "
                      f"{num(r['peak_mb'])} | {num(r['rows'], '{}')} | {num(r['ratio'], '{:.2f}')} | "
                      f"{(r['note'] or '').replace('|', '/')} |")
     ratios = [r for r in df.iter_rows(named=True) if r["variant"] in ("duckdb", "pandas") and r["ratio"]]

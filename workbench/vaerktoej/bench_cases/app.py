@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -68,16 +69,26 @@ def _peak_mb(pid: int) -> float | None:
 
 
 @contextlib.contextmanager
-def _server(data_dir: Path):
+def _server(data_dir: Path, cpus: set[int] | None = None):
+    """`streamlit run app.py` on loopback as admin (dev mode) until health says ok; yields (base URL,
+    Popen, start time). cpus: run the server on these cores only (`taskset -c`, which execs, so the
+    pid is the server's; without taskset every thread is pinned right after the start)."""
     port = _free_port()
     env = {**os.environ, "FFB_WORKBENCH_DATA": str(data_dir), "FFB_WORKBENCH_DEV": "1",
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     env.pop("FFB_WORKBENCH_USER", None)  # admin
     log = tempfile.TemporaryFile()
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
-                            cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
+           str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]
+    taskset = shutil.which("taskset") if cpus else None
+    if taskset:
+        cmd = [taskset, "-c", ",".join(map(str, sorted(cpus))), *cmd]
+    proc = subprocess.Popen(cmd, cwd=str(ROOT), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    if cpus and not taskset:
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(task.name), cpus)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -1,0 +1,423 @@
+"""Benchmark cases 'app-cpu' and 'app-belastning-1kerne': the app's capacity in server CPU-seconds.
+
+- app-cpu: for every page the admin can reach (workbench/ui/pages.py PAGES), the server's CPU time
+  (utime + stime from /proc, all threads, and its children: live ones and reaped ones) spent on one
+  page view: the first visit in a fresh session (a new browser context; the first time the server
+  shows that page) and a reload (a new Streamlit session, caches warm). One browser session at a
+  time; before each sample the server is left until it is quiet, so background work of the previous
+  view is not counted. Wall time beside it; `cpu_ms` is the server's CPU.
+- app-belastning-1kerne: the server on one core, the browser on the other; 10 browser contexts cycle
+  Overblik, Udforsk (a changing row dimension), the borger page and Kvalitet for 60 s: page-change
+  p50/p95, errors, pages done, and the server's CPU-seconds over the run, so the CPU per page view
+  under load stands beside the single-session table.
+
+Pinning (when the machine has >= 2 cores): the server with `taskset -c <core 0>` (all its threads),
+the browser by pinning the bench's own thread to the other core before playwright starts, which its
+driver and chromium inherit. Both are read back from /proc and said in the note. The machine's other
+processes are not pinned: each core's busy time over the run is measured from /proc/stat, so the
+note says how much of the server's core others used. Every page is drawn over Streamlit's
+websocket, hence Playwright as the load tool (locust drives HTTP requests only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.vaerktoej.bench import Context, case
+from workbench.vaerktoej.bench_cases.app import (ARGS, CHROMIUM, LOAD_TIMEOUT_MS, SETTLE_MS, _a_borger,
+                                                 _avisit, _missing, _peak_mb, _ready, _server, _url, _visit)
+
+LOAD_PAGES = ("overblik", "udforsk", "borger", "kvalitet")
+QUIET_WINDOW_S = 0.5
+QUIET_TICKS = 2
+QUIET_MAX_S = 30.0
+P95_GOAL_MS = 5000.0
+
+
+# --- CPU time from /proc ---------------------------------------------------------------------------
+
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (field 3 onwards), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process now."""
+    out = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            f = _stat(int(d.name))
+            if f:
+                out[int(d.name)] = int(f[1])
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    """The live processes below pid (children, grandchildren, ...)."""
+    children: dict[int, list[int]] = {}
+    for child, parent in _parents().items():
+        children.setdefault(parent, []).append(child)
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def tree_cpu_ms(pid: int | None) -> float:
+    """CPU time (user + system) of the process, all its threads, its reaped children (cutime,
+    cstime) and its live descendants, ms (the kernel counts in clock ticks, 10 ms)."""
+    if pid is None:
+        return 0.0
+    ticks = 0
+    own = _stat(pid)
+    if own:
+        ticks += sum(int(own[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
+    for p in descendants(pid):
+        f = _stat(p)
+        if f:
+            ticks += int(f[11]) + int(f[12])  # their own reaped children are in their cutime once they exit
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def affinity(pid: int) -> set[int]:
+    """The cores any thread of the process may run on (read back, not what was asked for)."""
+    cores: set[int] = set()
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                cores |= os.sched_getaffinity(int(task.name))
+    return cores
+
+
+def core_busy_s() -> dict[int, float]:
+    """Seconds each core has been busy (not idle, not iowait) since boot, from /proc/stat."""
+    out = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/stat").read_text().splitlines():
+            name, *vals = line.split()
+            if name.startswith("cpu") and name[3:].isdigit():
+                v = [int(x) for x in vals]
+                out[int(name[3:])] = (sum(v[:8]) - v[3] - v[4]) / tick  # up to steal; guest is in user
+    return out
+
+
+def split_cores() -> tuple[set[int], set[int]] | None:
+    """(server core, browser core): the first two cores this process may use; None with one core."""
+    cores = sorted(os.sched_getaffinity(0))
+    return ({cores[0]}, {cores[1]}) if len(cores) >= 2 else None
+
+
+@contextlib.contextmanager
+def pinned_self(cpus: set[int] | None):
+    """Run the calling thread (and whatever it starts: playwright's driver, chromium) on cpus."""
+    if not cpus:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, cpus)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def pin_browser(server_pid: int, cpus: set[int] | None) -> None:
+    """Pin every thread of the bench's other child processes (playwright's driver, chromium) to cpus.
+    Needed besides the inherited affinity: chromium's GPU process pins its worker threads one per
+    core itself, which would put browser work on the server's core."""
+    if not cpus:
+        return
+    server_tree = {server_pid, *descendants(server_pid)}
+    for p in descendants(os.getpid()):
+        if p in server_tree:
+            continue
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{p}/task").iterdir():
+                with contextlib.suppress(OSError):
+                    os.sched_setaffinity(int(task.name), cpus)
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running app server (pinned when the machine has >= 2 cores)."""
+
+    base: str
+    pid: int
+    t0: float
+    cores: tuple[set[int], set[int]] | None
+
+    def pin_browser(self) -> None:
+        pin_browser(self.pid, self.cores[1] if self.cores else None)
+
+
+@contextlib.contextmanager
+def pinned_server(data_dir: Path):
+    """The app on the first core, this thread (and so the browser it starts) on the second."""
+    cores = split_cores()
+    with _server(data_dir, cores[0] if cores else None) as (base, proc, t0), pinned_self(cores[1] if cores else None):
+        yield Server(base, proc.pid, t0, cores)
+
+
+def wait_quiet(pid: int, window_s: float = QUIET_WINDOW_S, max_s: float = QUIET_MAX_S) -> None:
+    """Until the server used at most QUIET_TICKS clock ticks in a window (background work done)."""
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + max_s
+    c0 = tree_cpu_ms(pid)
+    while time.monotonic() < deadline:
+        time.sleep(window_s)
+        c1 = tree_cpu_ms(pid)
+        if c1 - c0 <= QUIET_TICKS * tick_ms:
+            return
+        c0 = c1
+
+
+def _where(server_pid: int, cores: tuple[set[int], set[int]] | None) -> str:
+    """The pinning as read back from /proc: the server's threads and the browser processes."""
+    fmt = lambda s: ",".join(map(str, sorted(s))) or "?"  # noqa: E731
+    if cores is None:
+        return f"ikke fastlåst (én kerne); server på kerne {fmt(affinity(server_pid))}"
+    server_tree = {server_pid, *descendants(server_pid)}
+    browser = set()
+    for p in descendants(os.getpid()):
+        if p not in server_tree:
+            browser |= affinity(p)
+    return (f"server (taskset) på kerne {fmt(affinity(server_pid))}, browser (playwright + chromium) på kerne "
+            f"{fmt(browser)}; maskinens øvrige processer er ikke fastlåst")
+
+
+# --- app-cpu -------------------------------------------------------------------------------------------
+
+def admin_pages() -> list[str]:
+    """The keys of the pages the admin role reaches, in the navigation's order."""
+    from workbench.regler import access
+    from workbench.ui.pages import PAGES
+
+    return [key for key, *_rest in PAGES if access.page_allowed(access.ADMIN, key)]
+
+
+def _errors_on(page) -> int:
+    return page.locator('[data-testid="stException"]').count()
+
+
+def page_cpu(srv: Server, borger: str, pages: list[str] | tuple[str, ...] | None = None,
+             repeats: int = 1) -> tuple[list[dict], dict]:
+    """On a freshly started server: rows (variant 'koldstart', '<page>-foerste', '<page>-genindlaes';
+    median_ms wall, cpu_ms the server's CPU) and facts {'server_cores', 'where', 'idle_ms_per_s',
+    'peak_mb', 'exceptions'}."""
+    from playwright.sync_api import sync_playwright
+
+    keys = list(pages or admin_pages())
+    pid = srv.pid
+    rows: list[dict] = []
+    facts: dict = {"exceptions": {}}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            def fresh_page():
+                page = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="da-DK").new_page()
+                page.set_default_timeout(LOAD_TIMEOUT_MS)
+                srv.pin_browser()  # the new renderer's threads too
+                return page
+
+            # the cold start (data opened and collected in the background) on the light access-log page,
+            # in a context of its own; the server is quiet again before the first page is measured
+            page = fresh_page()
+            c0 = tree_cpu_ms(pid)
+            page.goto(f"{srv.base}/adgangslog", wait_until="domcontentloaded")
+            _ready(page)
+            cold_ms = (time.perf_counter() - srv.t0) * 1000 - SETTLE_MS
+            page.context.close()
+            wait_quiet(pid)
+            rows.append({"variant": "koldstart", "median_ms": cold_ms, "min_ms": cold_ms, "cpu_ms": tree_cpu_ms(pid),
+                         "note": f"fra streamlit run til Adgangslog vist og serveren i ro; CPU fra processens start "
+                                 f"(import, indlæsning, første session), heraf {tree_cpu_ms(pid) - c0:.0f} ms efter "
+                                 "health ok"})
+            c_idle = tree_cpu_ms(pid)
+            time.sleep(2.0)
+            facts["idle_ms_per_s"] = (tree_cpu_ms(pid) - c_idle) / 2
+
+            def sample(action) -> tuple[float, float]:
+                wait_quiet(pid)
+                c = tree_cpu_ms(pid)
+                ms = action()
+                return ms, tree_cpu_ms(pid) - c
+
+            def reload(page) -> float:
+                t = time.perf_counter()
+                page.reload(wait_until="domcontentloaded")
+                _ready(page)
+                return (time.perf_counter() - t) * 1000 - SETTLE_MS
+
+            for key in keys:
+                page = fresh_page()
+                if "where" not in facts:
+                    facts["where"] = _where(pid, srv.cores)  # chromium with a renderer running
+                url = _url(srv.base, key, borger)
+                first = sample(lambda: _visit(page, url))
+                warm = [sample(lambda: reload(page)) for _ in range(max(1, repeats))]
+                n_exc = _errors_on(page)
+                page.context.close()
+                if n_exc:
+                    facts["exceptions"][key] = n_exc
+                flag = f"; {n_exc} fejlboks(e) på siden" if n_exc else ""
+                rows.append({"variant": f"{key}-foerste", "median_ms": first[0], "min_ms": first[0], "cpu_ms": first[1],
+                             "note": f"ny session (ny browserkontekst), første gang serveren viser siden{flag}"})
+                rows.append({"variant": f"{key}-genindlaes", "median_ms": statistics.median(m for m, _c in warm),
+                             "min_ms": min(m for m, _c in warm), "cpu_ms": statistics.median(c for _m, c in warm),
+                             "note": f"genindlæsning: ny Streamlit-session, varme cacher ({len(warm)} gange, median)"
+                                     f"{flag}"})
+        finally:
+            browser.close()
+    facts["server_cores"] = affinity(pid)
+    facts["peak_mb"] = _peak_mb(pid)
+    mix = [r["cpu_ms"] for r in rows if r["variant"] in {f"{k}-genindlaes" for k in LOAD_PAGES}]
+    if len(mix) == len(LOAD_PAGES):
+        rows.append({"variant": "belastningsmiks", "cpu_ms": statistics.mean(mix),
+                     "note": f"gennemsnit af genindlæsningernes server-CPU for {', '.join(LOAD_PAGES)}: hvad én "
+                             "sidevisning i app-belastning-1kerne bør koste"})
+    return rows, facts
+
+
+@case("app-cpu", "serverens CPU-tid pr. sidevisning for hver side (første visning og genindlæsning), én session ad "
+                 "gangen, server og browser på hver sin kerne")
+def app_cpu(ctx: Context) -> list[dict]:
+    why = _missing()
+    if why:
+        return [{"variant": "-", "note": f"sprunget over: {why}"}]
+    borger = _a_borger(ctx.data_dir)
+    with pinned_server(ctx.data_dir) as srv:
+        rows, facts = page_cpu(srv, borger, repeats=ctx.repeats)
+    tail = (f"; {facts['where']}; serveren i tomgang {facts['idle_ms_per_s']:.0f} ms CPU/s; CPU i clock ticks "
+            "(10 ms); vægtiden påvirkes af maskinens øvrige last, CPU-tiden kun lidt")
+    for r in rows:
+        r["peak_mb"] = facts["peak_mb"]
+        r["note"] = r["note"] + tail
+    return rows
+
+
+# --- app-belastning-1kerne -----------------------------------------------------------------------------
+
+async def _run_load(srv: Server, borger: str, seconds: float, sessions: int) -> dict:
+    """`sessions` contexts in one chromium cycle LOAD_PAGES until time is up (a page begun is
+    finished); the server's CPU and both cores' busy time are read just around the load itself."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    base, pid = srv.base, srv.pid
+    times: dict[str, list[float]] = {k: [] for k in LOAD_PAGES}
+    errors: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            warm = await (await browser.new_context()).new_page()
+            warm.set_default_timeout(LOAD_TIMEOUT_MS)
+            srv.pin_browser()  # chromium's GPU process pins its own threads
+            # every page and each of Udforsk's row dimensions once: the load's pages are warm, as a reload is
+            for url in [_url(base, k, borger) for k in LOAD_PAGES] + [_url(base, "udforsk", borger, n) for n in (1, 2, 3)]:
+                await _avisit(warm, url)
+            await warm.context.close()
+            await asyncio.to_thread(wait_quiet, pid)
+            pages = [await (await browser.new_context(viewport={"width": 1400, "height": 900})).new_page()
+                     for _ in range(sessions)]
+            srv.pin_browser()  # the renderers just started
+            where = _where(pid, srv.cores)
+            cpu0, busy0, t0 = tree_cpu_ms(pid), core_busy_s(), time.perf_counter()
+            end = time.monotonic() + seconds
+
+            async def worker(n: int) -> None:
+                page = pages[n]
+                page.set_default_timeout(LOAD_TIMEOUT_MS)  # a slow page is a slow sample, not an error
+                i = n
+                while time.monotonic() < end:
+                    key = LOAD_PAGES[i % len(LOAD_PAGES)]
+                    try:
+                        times[key].append(await _avisit(page, _url(base, key, borger, i)))
+                    except Exception as exc:  # counted; the run goes on
+                        errors.append(f"{key}: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}")
+                    i += 1
+
+            await asyncio.gather(*(worker(n) for n in range(sessions)))
+            wall = time.perf_counter() - t0
+            cpu, busy1 = tree_cpu_ms(pid) - cpu0, core_busy_s()
+        finally:
+            await browser.close()
+    return {"times": times, "errors": errors, "wall_s": wall, "server_cpu_ms": cpu,
+            "core_busy_s": {c: busy1[c] - busy0.get(c, 0.0) for c in busy1}, "where": where}
+
+
+def capacity_load(srv: Server, borger: str, seconds: float = 60, sessions: int = 10) -> dict:
+    """The load run (see the module doc): {'times' per page, 'errors', 'wall_s', 'server_cpu_ms',
+    'core_busy_s', 'cores', 'where', 'server_cores', 'peak_mb', 'p50_ms', 'p95_ms', 'pages'}."""
+    import asyncio
+
+    res = asyncio.run(_run_load(srv, borger, seconds, sessions))
+    res["server_cores"] = affinity(srv.pid)
+    res["peak_mb"] = _peak_mb(srv.pid)
+    res["cores"] = srv.cores
+    every = [t for ts in res["times"].values() for t in ts]
+    res["pages"] = len(every)
+    res["p50_ms"] = statistics.median(every) if every else None
+    res["p95_ms"] = _p95(every)
+    return res
+
+
+def _p95(xs: list[float]) -> float | None:
+    if not xs:
+        return None
+    return statistics.quantiles(xs, n=20)[18] if len(xs) >= 2 else xs[0]
+
+
+@case("app-belastning-1kerne", "belastning: server på én kerne, browser på den anden; 10 sessioner skifter mellem "
+                               "fire sider i 60 s; p50/p95, fejl og serverens CPU pr. sidevisning")
+def app_load_one_core(ctx: Context) -> list[dict]:
+    why = _missing()
+    if why:
+        return [{"variant": "-", "note": f"sprunget over: {why}"}]
+    borger = _a_borger(ctx.data_dir)
+    with pinned_server(ctx.data_dir) as srv:
+        res = capacity_load(srv, borger, seconds=60, sessions=10)
+    return load_rows(res, sessions=10, seconds=60)
+
+
+def load_rows(res: dict, sessions: int, seconds: float) -> list[dict]:
+    """The result table: one row for the whole run and one per page."""
+    if not res["pages"]:
+        return [{"variant": "-", "note": f"ingen sider blev færdige; fejl: {res['errors'][:3]}"}]
+    cores = res["cores"]
+    busy = res["core_busy_s"]
+    server_s = res["server_cpu_ms"] / 1000
+    if cores:
+        sc, bc = min(cores[0]), min(cores[1])
+        others = max(0.0, busy.get(sc, 0.0) - server_s)
+        load = (f"kerne {sc} (server) optaget {busy.get(sc, 0.0) / res['wall_s']:.0%} af tiden, heraf andre processer "
+                f"{others / res['wall_s']:.0%}; kerne {bc} (browser) optaget {busy.get(bc, 0.0) / res['wall_s']:.0%}")
+    else:
+        load = "én kerne: server og browser deler den"
+    per_view = res["server_cpu_ms"] / res["pages"]
+    goal = "opfyldt" if res["p95_ms"] is not None and res["p95_ms"] < P95_GOAL_MS and not res["errors"] else "IKKE opfyldt"
+    err = f"{len(res['errors'])} fejl" + (f" (fx {sorted(set(res['errors']))[:2]})" if res["errors"] else "")
+    every = [t for ts in res["times"].values() for t in ts]
+    rows = [{"variant": "alle", "median_ms": res["p50_ms"], "min_ms": min(every), "cpu_ms": per_view,
+             "peak_mb": res["peak_mb"], "rows": res["pages"],
+             "note": f"{sessions} sessioner i {seconds:g} s ({res['wall_s']:.0f} s med de påbegyndte sider): "
+                     f"p50 {res['p50_ms']:.0f} ms, p95 {res['p95_ms']:.0f} ms, {err}, {res['pages']} sider; "
+                     f"mål p95 < {P95_GOAL_MS / 1000:.0f} s og 0 fejl: {goal}; serverens CPU {server_s:.1f} s "
+                     f"({server_s / res['wall_s']:.0%} af én kerne), {per_view:.0f} ms pr. sidevisning; {load}; "
+                     f"{res['where']}"}]
+    for key, ts in res["times"].items():
+        if ts:
+            rows.append({"variant": key, "median_ms": statistics.median(ts), "min_ms": min(ts), "rows": len(ts),
+                         "note": f"p95 {_p95(ts):.0f} ms (CPU kan ikke fordeles på sider under samtidig last)"})
+    return rows
