@@ -250,6 +250,7 @@ def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir):
     with k.pinned_server(borger_x_dir) as srv:
         rows, facts = k.page_cpu(srv, borger, pages=["overblik"], repeats=1)
         res = k.capacity_load(srv, borger, seconds=2, sessions=2)
+        ws = k.capacity_load(srv, borger, seconds=2, sessions=2, protocol=True)
     got = {r["variant"]: r for r in rows}
     assert set(got) == {"koldstart", "overblik-foerste", "overblik-genindlaes"}
     assert all(r["cpu_ms"] > 0 and r["median_ms"] > 0 for r in rows)
@@ -264,9 +265,36 @@ def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir):
     assert res["client_cpu_ms"] > 0  # chromium drew the pages: its CPU is measured apart from the server's
     assert res["server_cpu_ms"] > 0 and res["p95_ms"] >= res["p50_ms"] > 0
     load = {r["variant"]: r for r in k.load_rows(res, sessions=2, seconds=2)}
-    assert load["alle"]["rows"] == res["pages"] == sum(load[p]["rows"] for p in k.LOAD_PAGES if p in load)
-    assert load["alle"]["cpu_ms"] == pytest.approx(res["server_cpu_ms"] / res["pages"])
-    assert "0 fejl" in load["alle"]["note"] and "p95" in load["alle"]["note"]
+    assert load["chromium-alle"]["rows"] == res["pages"] == sum(
+        load[f"chromium-{p}"]["rows"] for p in k.LOAD_PAGES if f"chromium-{p}" in load)
+    assert load["chromium-alle"]["cpu_ms"] == pytest.approx(res["server_cpu_ms"] / res["pages"])
+    assert "0 fejl" in load["chromium-alle"]["note"] and "p95" in load["chromium-alle"]["note"]
+    # the protocol-level clients: every view a new session whose script run finished, no browser
+    assert ws["errors"] == [] and ws["pages"] >= 2 and ws["server_cpu_ms"] > 0
+    assert {k for k, ts in ws["times"].items() if ts} >= {"overblik", "udforsk"}  # sessions 0 and 1 begin there
+    assert {r["variant"] for r in k.load_rows(ws, sessions=2, seconds=2, prefix="websocket")} >= {
+        "websocket-alle", "websocket-overblik"}
+
+
+def test_rerun_message_is_the_backmsg_streamlit_reads():
+    """The hand-written BackMsg (the workbench package does not import Streamlit's generated classes)
+    parses with Streamlit's own proto as rerun_script for the page and query; script_finished() reads
+    the status of a ForwardMsg written by Streamlit's proto."""
+    pytest.importorskip("streamlit")
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from workbench.vaerktoej.bench_cases.kapacitet import rerun_message, script_finished
+
+    msg = BackMsg.FromString(rerun_message("borger", "borger=X"))
+    assert msg.WhichOneof("type") == "rerun_script"
+    assert (msg.rerun_script.page_name, msg.rerun_script.query_string) == ("borger", "borger=X")
+    done = ForwardMsg(script_finished=ForwardMsg.FINISHED_EARLY_FOR_RERUN)
+    done.metadata.delta_path.extend([0, 1])  # another field first: the status is still found
+    assert script_finished(done.SerializeToString()) == ForwardMsg.FINISHED_EARLY_FOR_RERUN
+    other = ForwardMsg()
+    other.metadata.delta_path.extend([0, 1])
+    assert script_finished(other.SerializeToString()) is None
 
 
 def test_admin_reaches_every_page():

@@ -6,17 +6,20 @@
   shows that page) and a reload (a new Streamlit session, caches warm). One browser session at a
   time; before each sample the server is left until it is quiet, so background work of the previous
   view is not counted. Wall time beside it; `cpu_ms` is the server's CPU.
-- app-belastning-1kerne: the server on one core, the browser on the other; 10 browser contexts cycle
-  Overblik, Udforsk (a changing row dimension), the borger page and Kvalitet for 60 s: page-change
-  p50/p95, errors, pages done, and the server's CPU-seconds over the run, so the CPU per page view
-  under load stands beside the single-session table.
+- app-belastning-1kerne: the server on one core, the clients on the other; 10 sessions cycle
+  Overblik, Udforsk (a changing row dimension), the borger page and Kvalitet for 60 s, twice: as 10
+  chromium contexts (URL visits until drawn: what a user waits for) and as 10 websocket clients at
+  the protocol level (a new session per view, the script run asked for as the browser asks, until
+  Streamlit's script_finished: what the server alone takes, as chromium drawing 10 sessions can fill
+  a core by itself). Page-change p50/p95, errors, pages done, and the server's CPU-seconds over each
+  run, so the CPU per page view under load stands beside the single-session table.
 
 Pinning (when the machine has >= 2 cores): the server with `taskset -c <core 0>` (all its threads),
 the browser by pinning the bench's own thread to the other core before playwright starts, which its
 driver and chromium inherit. Both are read back from /proc and said in the note. The machine's other
 processes are not pinned: each core's busy time over the run is measured from /proc/stat, so the
 note says how much of the server's core others used. Every page is drawn over Streamlit's
-websocket, hence Playwright as the load tool (locust drives HTTP requests only).
+websocket, hence Playwright and a websocket client as the load tools (locust drives HTTP only).
 """
 
 from __future__ import annotations
@@ -357,12 +360,130 @@ async def _run_load(srv: Server, borger: str, seconds: float, sessions: int) -> 
             "client_cpu_ms": client}
 
 
-def capacity_load(srv: Server, borger: str, seconds: float = 60, sessions: int = 10) -> dict:
-    """The load run (see the module doc): {'times' per page, 'errors', 'wall_s', 'server_cpu_ms',
+# --- the same load at the protocol level: websocket sessions without a browser ---------------------------
+
+def _varint_bytes(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b, n = n & 0x7F, n >> 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _len_field(number: int, payload: bytes) -> bytes:
+    return _varint_bytes(number << 3 | 2) + _varint_bytes(len(payload)) + payload
+
+
+_RERUN_SCRIPT, _QUERY_STRING, _PAGE_NAME = 11, 1, 4  # BackMsg.rerun_script, ClientState fields (.proto)
+_FINISHED_EARLY_FOR_RERUN, _FINISHED_WITH_COMPILE_ERROR = 2, 1  # ForwardMsg.ScriptFinishedStatus
+
+
+def rerun_message(page_name: str, query: str = "") -> bytes:
+    """A BackMsg asking for a script run of the page, as the browser sends it when a page opens:
+    rerun_script = ClientState{query_string, page_name}, written in the protobuf wire format."""
+    return _len_field(_RERUN_SCRIPT, _len_field(_QUERY_STRING, query.encode()) + _len_field(_PAGE_NAME, page_name.encode()))
+
+
+def script_finished(buf: bytes) -> int | None:
+    """The status in a ForwardMsg's script_finished (field 6, an enum), or None if it is another message."""
+    from workbench.vaerktoej.bench_cases.app import _SCRIPT_FINISHED, _varint
+
+    i = 0
+    try:
+        while i < len(buf):
+            key, i = _varint(buf, i)
+            field, wire = key >> 3, key & 7
+            if wire == 0:
+                value, i = _varint(buf, i)
+                if field == _SCRIPT_FINISHED:
+                    return value
+            elif wire == 1:
+                i += 8
+            elif wire == 2:
+                n, i = _varint(buf, i)
+                i += n
+            elif wire == 5:
+                i += 4
+            else:
+                return None
+    except IndexError:
+        return None
+    return None
+
+
+async def ws_view(base: str, page_name: str, query: str = "", timeout_s: float = LOAD_TIMEOUT_MS / 1000) -> float:
+    """ms for one page view at the protocol level: a new websocket (a new Streamlit session, as a
+    reload opens), the page's script run asked for, until its script_finished arrives."""
+    import asyncio
+
+    import websockets
+
+    t0 = time.perf_counter()
+    async with websockets.connect(base.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
+                                  origin=base, max_size=None, open_timeout=timeout_s) as ws:
+        await ws.send(rerun_message(page_name, query))
+        async with asyncio.timeout(timeout_s):
+            while True:
+                msg = await ws.recv()
+                status = script_finished(msg) if isinstance(msg, bytes) else None
+                if status is None or status == _FINISHED_EARLY_FOR_RERUN:
+                    continue
+                if status == _FINISHED_WITH_COMPILE_ERROR:
+                    raise RuntimeError("scriptet kunne ikke oversættes")
+                return (time.perf_counter() - t0) * 1000
+
+
+def _ws_page(key: str, borger: str, n: int = 0) -> tuple[str, str]:
+    """(page name, query string) of the load's URL for the key (see app._url)."""
+    url = _url("", key, borger, n)
+    path, _sep, query = url.lstrip("/").partition("?")
+    return path, query
+
+
+async def _run_ws_load(srv: Server, borger: str, seconds: float, sessions: int) -> dict:
+    """`sessions` websocket clients cycle LOAD_PAGES as _run_load's browsers do, without drawing."""
+    import asyncio
+
+    base, pid = srv.base, srv.pid
+    times: dict[str, list[float]] = {k: [] for k in LOAD_PAGES}
+    errors: list[str] = []
+    for key in LOAD_PAGES:  # warm, as in _run_load
+        await ws_view(base, *_ws_page(key, borger))
+    for n in (1, 2, 3):
+        await ws_view(base, *_ws_page("udforsk", borger, n))
+    await asyncio.to_thread(wait_quiet, pid)
+    own0 = tree_cpu_ms(os.getpid())
+    cpu0, busy0, t0 = tree_cpu_ms(pid), core_busy_s(), time.perf_counter()
+    end = time.monotonic() + seconds
+
+    async def worker(n: int) -> None:
+        i = n
+        while time.monotonic() < end:
+            key = LOAD_PAGES[i % len(LOAD_PAGES)]
+            try:
+                times[key].append(await ws_view(base, *_ws_page(key, borger, i)))
+            except Exception as exc:  # counted; the run goes on
+                errors.append(f"{key}: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}")
+            i += 1
+
+    await asyncio.gather(*(worker(n) for n in range(sessions)))
+    wall = time.perf_counter() - t0
+    cpu, busy1 = tree_cpu_ms(pid) - cpu0, core_busy_s()
+    client = tree_cpu_ms(os.getpid()) - own0 - cpu
+    fmt = lambda c: ",".join(map(str, sorted(c))) or "?"  # noqa: E731
+    where = (f"server (taskset) på kerne {fmt(affinity(pid))}, websocket-klienten (bench-processen) på kerne "
+             f"{fmt(os.sched_getaffinity(0))}; maskinens øvrige processer er ikke fastlåst")
+    return {"times": times, "errors": errors, "wall_s": wall, "server_cpu_ms": cpu,
+            "core_busy_s": {c: busy1[c] - busy0.get(c, 0.0) for c in busy1}, "where": where, "client_cpu_ms": client}
+
+
+def capacity_load(srv: Server, borger: str, seconds: float = 60, sessions: int = 10, protocol: bool = False) -> dict:
+    """The load run (see the module doc), in chromium or, protocol=True, as websocket clients: {'times' per page, 'errors', 'wall_s', 'server_cpu_ms',
     'client_cpu_ms', 'core_busy_s', 'cores', 'where', 'server_cores', 'peak_mb', 'p50_ms', 'p95_ms', 'pages'}."""
     import asyncio
 
-    res = asyncio.run(_run_load(srv, borger, seconds, sessions))
+    res = asyncio.run((_run_ws_load if protocol else _run_load)(srv, borger, seconds, sessions))
     res["server_cores"] = affinity(srv.pid)
     res["peak_mb"] = _peak_mb(srv.pid)
     res["cores"] = srv.cores
@@ -379,51 +500,56 @@ def _p95(xs: list[float]) -> float | None:
     return statistics.quantiles(xs, n=20)[18] if len(xs) >= 2 else xs[0]
 
 
-@case("app-belastning-1kerne", "belastning: server på én kerne, browser på den anden; 10 sessioner skifter mellem "
-                               "fire sider i 60 s; p50/p95, fejl og serverens CPU pr. sidevisning")
+@case("app-belastning-1kerne", "belastning: server på én kerne, klienterne på den anden; 10 sessioner skifter mellem "
+                               "fire sider i 60 s i chromium og som websocket-klienter; p50/p95, fejl og serverens "
+                               "CPU pr. sidevisning")
 def app_load_one_core(ctx: Context) -> list[dict]:
     why = _missing()
     if why:
         return [{"variant": "-", "note": f"sprunget over: {why}"}]
     borger = _a_borger(ctx.data_dir)
     with pinned_server(ctx.data_dir) as srv:
-        res = capacity_load(srv, borger, seconds=60, sessions=10)
-    return load_rows(res, sessions=10, seconds=60)
+        browser = capacity_load(srv, borger, seconds=60, sessions=10)
+        protocol = capacity_load(srv, borger, seconds=60, sessions=10, protocol=True)
+    return load_rows(browser, sessions=10, seconds=60) + load_rows(protocol, sessions=10, seconds=60, prefix="websocket")
 
 
-def load_rows(res: dict, sessions: int, seconds: float) -> list[dict]:
-    """The result table: one row for the whole run and one per page."""
+def load_rows(res: dict, sessions: int, seconds: float, prefix: str = "chromium") -> list[dict]:
+    """The result table: one row for the whole run ('<prefix>-alle') and one per page."""
     if not res["pages"]:
-        return [{"variant": "-", "note": f"ingen sider blev færdige; fejl: {res['errors'][:3]}"}]
-    cores = res["cores"]
-    busy = res["core_busy_s"]
-    server_s = res["server_cpu_ms"] / 1000
+        return [{"variant": f"{prefix}-alle", "note": f"ingen sider blev færdige; fejl: {res['errors'][:3]}"}]
+    cores, busy, wall = res["cores"], res["core_busy_s"], res["wall_s"]
+    server_s, client_s = res["server_cpu_ms"] / 1000, res["client_cpu_ms"] / 1000
+    who = "chromium og bench-klienten" if prefix == "chromium" else "websocket-klienten"
     if cores:
         sc, bc = min(cores[0]), min(cores[1])
-        others = max(0.0, busy.get(sc, 0.0) - server_s)
-        load = (f"kerne {sc} (server) optaget {busy.get(sc, 0.0) / res['wall_s']:.0%} af tiden, heraf andre processer "
-                f"{others / res['wall_s']:.0%}; kerne {bc} (browser) optaget {busy.get(bc, 0.0) / res['wall_s']:.0%}, heraf "
-                f"chromium og bench-klienten {res['client_cpu_ms'] / 1000 / res['wall_s']:.0%}")
-        if busy.get(bc, 0.0) / res["wall_s"] >= 0.95 and busy.get(sc, 0.0) / res["wall_s"] < 0.9:
-            load += ("; flaskehalsen er browserkernen, ikke serveren: p50/p95 måler her mest chromiums "
-                     f"tegning af {sessions} sessioner på én kerne")
-        elif busy.get(sc, 0.0) / res["wall_s"] >= 0.95:
-            load += "; serverkernen er mættet"
+        s_busy, b_busy = busy.get(sc, 0.0) / wall, busy.get(bc, 0.0) / wall
+        others = max(0.0, busy.get(sc, 0.0) - server_s) / wall
+        load = (f"kerne {sc} (server) optaget {s_busy:.0%} af tiden, heraf andre processer {others:.0%}; kerne {bc} "
+                f"(klient) optaget {b_busy:.0%}, heraf {who} {client_s / wall:.0%}")
+        verdict = []
+        if s_busy >= 0.95:
+            verdict.append("serverkernen er mættet" + (", mest af andre processer end serveren" if others > server_s / wall
+                                                        else " af serveren"))
+        if b_busy >= 0.95:
+            verdict.append("klientkernen er mættet" + (f" af {who}" if client_s / wall >= 0.5 else ", mest af andre"))
+        load += "".join(f"; {v}" for v in verdict)
     else:
-        load = "én kerne: server og browser deler den"
+        load = "én kerne: server og klient deler den"
     per_view = res["server_cpu_ms"] / res["pages"]
     goal = "opfyldt" if res["p95_ms"] is not None and res["p95_ms"] < P95_GOAL_MS and not res["errors"] else "IKKE opfyldt"
     err = f"{len(res['errors'])} fejl" + (f" (fx {sorted(set(res['errors']))[:2]})" if res["errors"] else "")
     every = [t for ts in res["times"].values() for t in ts]
-    rows = [{"variant": "alle", "median_ms": res["p50_ms"], "min_ms": min(every), "cpu_ms": per_view,
+    how = ("i chromium (URL-visning til siden er tegnet)" if prefix == "chromium"
+           else "som websocket-klienter (ny session, scriptkørsel til script_finished; intet tegnes)")
+    rows = [{"variant": f"{prefix}-alle", "median_ms": res["p50_ms"], "min_ms": min(every), "cpu_ms": per_view,
              "peak_mb": res["peak_mb"], "rows": res["pages"],
-             "note": f"{sessions} sessioner i {seconds:g} s ({res['wall_s']:.0f} s med de påbegyndte sider): "
+             "note": f"{sessions} sessioner {how} i {seconds:g} s ({wall:.0f} s med de påbegyndte sider): "
                      f"p50 {res['p50_ms']:.0f} ms, p95 {res['p95_ms']:.0f} ms, {err}, {res['pages']} sider; "
                      f"mål p95 < {P95_GOAL_MS / 1000:.0f} s og 0 fejl: {goal}; serverens CPU {server_s:.1f} s "
-                     f"({server_s / res['wall_s']:.0%} af én kerne), {per_view:.0f} ms pr. sidevisning; {load}; "
-                     f"{res['where']}"}]
+                     f"({server_s / wall:.0%} af én kerne), {per_view:.0f} ms pr. sidevisning; {load}; {res['where']}"}]
     for key, ts in res["times"].items():
         if ts:
-            rows.append({"variant": key, "median_ms": statistics.median(ts), "min_ms": min(ts), "rows": len(ts),
-                         "note": f"p95 {_p95(ts):.0f} ms (CPU kan ikke fordeles på sider under samtidig last)"})
+            rows.append({"variant": f"{prefix}-{key}", "median_ms": statistics.median(ts), "min_ms": min(ts),
+                         "rows": len(ts), "note": f"p95 {_p95(ts):.0f} ms (CPU kan ikke fordeles på sider under samtidig last)"})
     return rows
