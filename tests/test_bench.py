@@ -249,7 +249,7 @@ def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir):
     borger = k._a_borger(borger_x_dir)
     with k.pinned_server(borger_x_dir) as srv:
         rows, facts = k.page_cpu(srv, borger, pages=["overblik"], repeats=1)
-        res = k.capacity_load(srv, borger, seconds=2, sessions=2)
+        res = k.capacity_load(srv, borger, seconds=2, sessions=2, warm_up=False)  # short: no warm-up round
         ws = k.capacity_load(srv, borger, seconds=2, sessions=2, protocol=True)
     got = {r["variant"]: r for r in rows}
     assert set(got) == {"koldstart", "overblik-foerste", "overblik-genindlaes"}

@@ -16,7 +16,9 @@
 
 Pinning (when the machine has >= 2 cores): the server with `taskset -c <core 0>` (all its threads),
 the browser by pinning the bench's own thread to the other core before playwright starts, which its
-driver and chromium inherit. Both are read back from /proc and said in the note. The machine's other
+driver and chromium inherit (and, as chromium's GPU process pins its worker threads one per core
+itself, every browser thread again after each new page); the websocket clients run in the bench
+process on that core too. Both are read back from /proc and said in the note. The machine's other
 processes are not pinned: each core's busy time over the run is measured from /proc/stat, so the
 note says how much of the server's core others used. Every page is drawn over Streamlit's
 websocket, hence Playwright and a websocket client as the load tools (locust drives HTTP only).
@@ -308,7 +310,12 @@ def app_cpu(ctx: Context) -> list[dict]:
 
 # --- app-belastning-1kerne -----------------------------------------------------------------------------
 
-async def _run_load(srv: Server, borger: str, seconds: float, sessions: int) -> dict:
+def _warm_urls(base: str, borger: str) -> list[str]:
+    """Every page of the load and each of Udforsk's row dimensions once."""
+    return [_url(base, k, borger) for k in LOAD_PAGES] + [_url(base, "udforsk", borger, n) for n in (1, 2, 3)]
+
+
+async def _run_load(srv: Server, borger: str, seconds: float, sessions: int, warm_up: bool = True) -> dict:
     """`sessions` contexts in one chromium cycle LOAD_PAGES until time is up (a page begun is
     finished); the server's CPU and both cores' busy time are read just around the load itself."""
     import asyncio
@@ -325,7 +332,7 @@ async def _run_load(srv: Server, borger: str, seconds: float, sessions: int) -> 
             warm.set_default_timeout(LOAD_TIMEOUT_MS)
             srv.pin_browser()  # chromium's GPU process pins its own threads
             # every page and each of Udforsk's row dimensions once: the load's pages are warm, as a reload is
-            for url in [_url(base, k, borger) for k in LOAD_PAGES] + [_url(base, "udforsk", borger, n) for n in (1, 2, 3)]:
+            for url in _warm_urls(base, borger) if warm_up else []:
                 await _avisit(warm, url)
             await warm.context.close()
             await asyncio.to_thread(wait_quiet, pid)
@@ -441,17 +448,16 @@ def _ws_page(key: str, borger: str, n: int = 0) -> tuple[str, str]:
     return path, query
 
 
-async def _run_ws_load(srv: Server, borger: str, seconds: float, sessions: int) -> dict:
+async def _run_ws_load(srv: Server, borger: str, seconds: float, sessions: int, warm_up: bool = True) -> dict:
     """`sessions` websocket clients cycle LOAD_PAGES as _run_load's browsers do, without drawing."""
     import asyncio
 
     base, pid = srv.base, srv.pid
     times: dict[str, list[float]] = {k: [] for k in LOAD_PAGES}
     errors: list[str] = []
-    for key in LOAD_PAGES:  # warm, as in _run_load
-        await ws_view(base, *_ws_page(key, borger))
-    for n in (1, 2, 3):
-        await ws_view(base, *_ws_page("udforsk", borger, n))
+    for url in _warm_urls("", borger) if warm_up else []:  # as in _run_load
+        path, _sep, query = url.lstrip("/").partition("?")
+        await ws_view(base, path, query)
     await asyncio.to_thread(wait_quiet, pid)
     own0 = tree_cpu_ms(os.getpid())
     cpu0, busy0, t0 = tree_cpu_ms(pid), core_busy_s(), time.perf_counter()
@@ -478,12 +484,14 @@ async def _run_ws_load(srv: Server, borger: str, seconds: float, sessions: int) 
             "core_busy_s": {c: busy1[c] - busy0.get(c, 0.0) for c in busy1}, "where": where, "client_cpu_ms": client}
 
 
-def capacity_load(srv: Server, borger: str, seconds: float = 60, sessions: int = 10, protocol: bool = False) -> dict:
-    """The load run (see the module doc), in chromium or, protocol=True, as websocket clients: {'times' per page, 'errors', 'wall_s', 'server_cpu_ms',
+def capacity_load(srv: Server, borger: str, seconds: float = 60, sessions: int = 10, protocol: bool = False,
+                  warm_up: bool = True) -> dict:
+    """The load run (see the module doc), in chromium or, protocol=True, as websocket clients; first
+    (warm_up) each of the load's pages and Udforsk dimensions once, so the load meets warm caches: {'times' per page, 'errors', 'wall_s', 'server_cpu_ms',
     'client_cpu_ms', 'core_busy_s', 'cores', 'where', 'server_cores', 'peak_mb', 'p50_ms', 'p95_ms', 'pages'}."""
     import asyncio
 
-    res = asyncio.run((_run_ws_load if protocol else _run_load)(srv, borger, seconds, sessions))
+    res = asyncio.run((_run_ws_load if protocol else _run_load)(srv, borger, seconds, sessions, warm_up))
     res["server_cores"] = affinity(srv.pid)
     res["peak_mb"] = _peak_mb(srv.pid)
     res["cores"] = srv.cores
