@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import polars as pl
@@ -87,23 +88,27 @@ class OverblikSide:
     @property
     def kolonner(self) -> list[str]:
         """The month columns' titles ('jan. 2026'), in order."""
-        return [dansk_maaned(m, kort=True) for m in self.maaneder]
+        return list(self._titles.values())
 
+    @cached_property
     def _titles(self) -> dict[str, str]:
         return {m: dansk_maaned(m, kort=True) for m in self.maaneder}
 
     def noegletal_tekster(self) -> Noegletekster:
         return noegletal_tekster(self.kpi, self.visning)
 
+    @cached_property
     def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame]:
-        titles = self._titles()
+        """The month tables of borgere and helårspersoner (built once per result: cached_property
+        writes the instance's __dict__, which a frozen dataclass allows; a second build is harmless)."""
+        titles = self._titles
         return (optaelling.month_table(self.per_paragraf, self.total, "borgere", month_label=titles.get),
                 optaelling.month_table(self.per_paragraf, self.total, "helaarspersoner", month_label=titles.get))
 
     def maaned_tabel(self, enhed: str = EGEN) -> pl.DataFrame:
         """The month table on screen: Paragraf, Enhed, DST-ydelseskode, Konto, one column per month.
         UNIKKE/HP with the Total row; EGEN each paragraf in its own unit, no Total (units don't add up)."""
-        borger_table, hp_table = self._tables()
+        borger_table, hp_table = self._tables
         cols, vis = self.kolonner, self.visning
         if enhed == UNIKKE:
             shown = suppression.suppress_crosstab(borger_table, "Paragraf", cols, total_col=None, total_row="Total",
@@ -137,7 +142,7 @@ class OverblikSide:
     def eksport_tabel(self, enhed: str, visning: suppression.Visning) -> pl.DataFrame:
         """The month table for an export (visning: suppression.for_export), numbers unformatted, with the
         Total row and the paragraf's name, unit, DST code and konto."""
-        borger_table, hp_table = self._tables()
+        borger_table, hp_table = self._tables
         cols = self.kolonner
         if enhed == HP:
             plain = suppression.suppress_crosstab(hp_table, "Paragraf", cols, total_col=None, total_row="Total",
@@ -157,7 +162,7 @@ class OverblikSide:
         return (
             self.per_paragraf.filter(pl.col("paragraf").cast(pl.String).is_in(list(valgt)))
             .select(
-                pl.col("maaned").replace_strict(self._titles(), return_dtype=pl.String).alias("Måned"),
+                pl.col("maaned").replace_strict(self._titles, return_dtype=pl.String).alias("Måned"),
                 pl.col("paragraf").cast(pl.String).alias("Paragraf"),
                 pl.when(self._hidden("borgere")).then(None).otherwise(pl.col("borgere")).alias("Borgere"),
             )
@@ -165,7 +170,7 @@ class OverblikSide:
 
     def flow(self, valg: str = ALLE) -> Flow:
         """Tilgang/afgang per month for ALLE (the Total row: the KPI numbers) or one paragraf."""
-        titles = self._titles()
+        titles = self._titles
         frame = self.total if valg == ALLE else (
             self.per_paragraf.filter(pl.col("paragraf").cast(pl.String) == valg).drop("paragraf"))
         chart = frame.select(
