@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -102,6 +103,50 @@ def test_tampered_typed_file_refused_with_one_line(demo_kommune, tmp_path, capsy
     assert err.startswith("fejl: _typet/ydelser.parquet") and "manifest.json" in err
 
 
+def _tamper(location: str, rel: str, damage: str) -> None:
+    """Damage one stored file of a data directory: a local file, or an object in the bucket."""
+    from workbench.data import objektlager
+
+    if objektlager.is_url(location):
+        data = objektlager.get(location, rel)
+        if damage == "delete":
+            import obstore
+
+            _, bucket, prefix = objektlager.split(location)
+            obstore.delete(objektlager._store(bucket), f"{prefix}/{rel}")
+            return
+        write = lambda b: objektlager.put(location, rel, b)  # noqa: E731
+    else:
+        f = Path(location) / rel
+        data = f.read_bytes()
+        if damage == "delete":
+            f.unlink()
+            return
+        write = f.write_bytes
+    i = len(data) // 2
+    write(data[:i] if damage == "truncate" else data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_tampered_stored_version_refused(demo_kommune, data_location, capsys, damage):
+    """An imported version (local folder or s3://, data_location) whose typed file changed after the
+    import is refused with one line, by open_dataset and by a CLI command alike."""
+    from workbench.data import objektlager
+
+    result = import_dataset(demo_kommune, data_location)
+    _tamper(data_location, f"versions/{result.version}/{manifest.TYPED}/ydelser.parquet", damage)
+    with pytest.raises(DatasetError, match="ydelser.parquet"):
+        open_dataset(data_location)
+    if objektlager.is_url(data_location):  # nothing half-verified is left in the cache to open later
+        root = objektlager.cache_root(data_location)
+        assert not root.exists() or not list(root.iterdir())
+    capsys.readouterr()
+    assert main(["overlap", data_location]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "_typet/ydelser.parquet" in err and "manifest.json" in err
+
+
 def test_changed_source_file_goes_through_the_validating_loader(bad_dir):
     manifest.write_manifest(bad_dir)
     with (bad_dir / "ydelser.csv").open("a", encoding="utf-8") as fh:
@@ -129,13 +174,15 @@ def test_other_config_hash_or_schema_version_is_validated(bad_dir):
         _same(ds, open_dataset(bad_dir, trust_manifest=False))
 
 
-def test_import_writes_manifest_for_the_new_version(bad_dir, tmp_path):
-    data_dir = tmp_path / "data"
+def test_import_writes_manifest_for_the_new_version(bad_dir, data_location):
+    data_dir = data_location
     result = import_dataset(bad_dir, data_dir)
-    vdir = data_dir / "versions" / result.version
-    assert (vdir / manifest.MANIFEST).is_file()
     trusted = open_dataset(data_dir)
-    assert trusted.rejected_rows is not None and trusted.path == vdir
+    vdir = trusted.path  # in object storage: the verified local copy of the version
+    assert (vdir / manifest.MANIFEST).is_file() and vdir.name.startswith(result.version)
+    if not data_dir.startswith("s3://"):
+        assert vdir == Path(data_dir) / "versions" / result.version
+    assert trusted.rejected_rows is not None
     # the same as validating the stored version (whose rejected rows stay in karantaene/)
     _same(trusted, open_dataset(data_dir, trust_manifest=False))
     assert trusted.rejected_counts() == {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -17,7 +18,7 @@ from typing import Sequence
 import polars as pl
 
 from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Col, Table, dtype
-from workbench.data.config import CodeLists, SHORT_FORMS, codes as load_codes, safe_load
+from workbench.data.config import CodeLists, SHORT_FORMS, codes as load_codes, safe_load, yaml_problem
 
 EXTENSIONS = (".parquet", ".csv", ".xlsx")
 ROW = "raekke"
@@ -32,7 +33,10 @@ class DatasetError(ValueError):
 
 
 def resolve_dir(path: str | Path) -> Path:
-    """A dataset directory, or a data directory written by `import` (its current version)."""
+    """A dataset directory, or a data directory written by `import` (its current version); an
+    s3://bucket/prefix data directory gives its current version's verified local copy."""
+    if _in_object_store(path):
+        return _object_store_version(path)
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"mappen findes ikke: {p}")
@@ -46,6 +50,25 @@ def resolve_dir(path: str | Path) -> Path:
             raise DatasetError(f"{p}: CURRENT peger på en version, der ikke findes ({version})")
         return vdir
     return p
+
+
+def _in_object_store(path: str | Path) -> bool:
+    from data_model.paths import is_object_url
+
+    return is_object_url(path)
+
+
+def _object_store_version(path: str | Path) -> Path:
+    from workbench.data import objektlager
+
+    return objektlager.local_version_dir(path)
+
+
+def _object_store_key(directory: Path) -> str | None:
+    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None."""
+    from workbench.data import objektlager
+
+    return objektlager.cached_version_key(directory)
 
 
 def table_file(directory: Path, table: str) -> Path | None:
@@ -63,41 +86,187 @@ def normalise_column(name: str) -> str:
     return n
 
 
-def decode_text(data: bytes) -> str:
+# --- reading a source file (every read path: direct loader, importer, Import page) ----------------
+
+REPLACEMENT = "\ufffd"
+ENCODING_REASON = "ugyldige tegn: rækken er ikke gyldig UTF-8"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def decode_csv(data: bytes) -> tuple[str, str, bool]:
+    """THE decoder of a CSV file's bytes: (text, encoding, replaced). UTF-8 unless there is strong
+    evidence of Windows-1252: a file whose non-ASCII characters are mostly valid UTF-8 stays UTF-8 and
+    its few invalid bytes become U+FFFD (type_table rejects those rows, ENCODING_REASON) instead of the
+    whole file being read as cp1252. A UTF-16 file (Excel's 'Unicode text') is recognised by its BOM."""
+    if data.startswith(_UTF16_BOMS):
+        text = data.decode("utf-16", errors="replace")
+        return text, "utf-16", REPLACEMENT in text
+    bom = data.startswith(b"\xef\xbb\xbf")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8 (BOM)" if bom else "utf-8", False
     except UnicodeDecodeError:
-        return data.decode("cp1252")
+        pass
+    text = data.decode("utf-8-sig", errors="replace")
+    bad = text.count(REPLACEMENT)
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad  # valid non-ASCII characters
+    if bom or good >= bad:
+        return text, "utf-8 (BOM)" if bom else "utf-8", True
+    text = data.decode("cp1252", errors="replace")
+    return text, "cp1252", REPLACEMENT in text
 
 
-def read_csv_text(text: str) -> pl.DataFrame:
-    first = text.split("\n", 1)[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, truncate_ragged_lines=False)
+@dataclass(frozen=True)
+class RawFile:
+    """One source file as read: normalised column names, types as stored (CSV/XLSX all text), and how
+    a CSV was decoded (`replaced`: invalid bytes became U+FFFD; type_table rejects those rows)."""
+
+    frame: pl.LazyFrame
+    format: str                 # csv | xlsx | parquet
+    encoding: str | None = None
+    separator: str | None = None
+    replaced: bool = False
 
 
-def read_raw(path: Path) -> pl.LazyFrame:
-    """The file as a LazyFrame with normalised column names (types as stored; CSV/XLSX all text)."""
+# Types a contract column can never be cast from (a nested or binary Parquet column).
+def _unreadable_type(t: pl.DataType) -> str | None:
+    if isinstance(t, (pl.List, pl.Array)):
+        return "en liste"
+    if isinstance(t, pl.Struct):
+        return "en struktur (struct)"
+    if t == pl.Binary() or t == pl.Object():
+        return "binære data"
+    return None
+
+
+def _csv_records(text: str, sep: str) -> list[list[str]]:
+    import csv
+
+    return list(csv.reader(io.StringIO(text), delimiter=sep))
+
+
+def _csv_problem(text: str, sep: str) -> str | None:
+    """Where a CSV that the reader refused breaks: the first record (row, header = row 1) whose field
+    count is not the header's."""
     try:
-        if path.suffix == ".parquet":
+        records = _csv_records(text, sep)
+    except Exception:  # noqa: BLE001 - locating is a courtesy; the refusal stands without it
+        return None
+    if not records:
+        return None
+    width = len(records[0])
+    for i, rec in enumerate(records[1:], start=2):
+        if rec and len(rec) > width:
+            return f"række {i} har {len(rec)} felter, men overskriften har {width}"
+        if rec and len(rec) < width and any("\n" in f for f in rec):
+            return f"række {i}: et citationstegn (\") lukkes ikke"
+    return None
+
+
+def read_error(path: Path, exc: BaseException, text: str | None = None, sep: str = ",") -> "DatasetError":
+    """A reader's exception as one Danish line naming the file (and row/column where known): the one
+    place library messages (Polars, fastexcel, Parquet) are translated for every read path."""
+    from workbench.format.messages import mask_cpr
+
+    msg = str(exc)
+    name = path.name
+    low = msg.lower()
+    if "empty csv" in low or "no data" in low:
+        out = f"{name} er tom (ingen overskrift og ingen rækker)"
+    elif path.suffix == ".csv":
+        where = _csv_problem(text, sep) if text is not None else None
+        col = re.search(r"at column '([^']*)'", msg)
+        if where is None and "more fields" in low:
+            where = "en række har flere felter end overskriften"
+        if where is None and col:
+            where = f"kolonnen '{col.group(1)}' kan ikke læses"
+        out = f"{name} kan ikke læses som CSV: {where or 'filen er beskadiget eller ikke en CSV-fil'}"
+    elif path.suffix == ".parquet":
+        out = f"{name} er ikke en gyldig Parquet-fil (beskadiget, afkortet eller et andet format)"
+    elif path.suffix == ".xlsx":
+        out = f"{name} er ikke en gyldig Excel-fil (.xlsx): beskadiget eller et andet format"
+    else:
+        out = f"{name} kan ikke læses"
+    return DatasetError(mask_cpr(out))
+
+
+def read_file(path: Path, max_columns: int | None = None) -> RawFile:
+    """THE reader of one source file, used by every read path (open_dataset, the importer, the Import
+    page's preview and importforslag): decode_csv for CSV, the separator from the header line, column
+    names normalised. Unreadable input raises DatasetError (one Danish line naming the file); so does
+    a file with more than `max_columns` columns (checked on the header before a CSV is parsed)."""
+    text, sep, encoding, replaced = None, ",", None, False
+    fmt = path.suffix.lower().lstrip(".")
+    try:
+        if path.suffix == ".csv":
+            text, encoding, replaced = decode_csv(path.read_bytes())
+            first = text.split("\n", 1)[0]
+            sep = ";" if first.count(";") > first.count(",") else ","
+            if max_columns is not None and first.count(sep) + 1 > max_columns:
+                raise DatasetError(f"{path.name}: {first.count(sep) + 1} kolonner er flere end grænsen på "
+                                   f"{max_columns} (config/import.yaml max_kolonner)")
+            if "\x00" in text:
+                raise DatasetError(f"{path.name} kan ikke læses: filen indeholder NUL-tegn (ikke en tekstfil)")
+            if not text or text.isspace():  # isspace stops at the first other character; strip copies
+                raise DatasetError(f"{path.name} er tom (ingen overskrift og ingen rækker)")
+            df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False, truncate_ragged_lines=False)
+            header = _csv_records(first, sep)
+            # the header as written: the reader renames a repeated name ('team_duplicated_0')
+            names = header[0] if header and len(header[0]) == len(df.columns) else df.columns
+            lf = df.lazy()
+        elif path.suffix == ".parquet":
             lf = pl.scan_parquet(path)
             names = lf.collect_schema().names()
-        elif path.suffix == ".csv":
-            df = read_csv_text(decode_text(path.read_bytes()))
-            lf, names = df.lazy(), df.columns
         else:
             df = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
             df = df.select(pl.all().cast(pl.String))
             lf, names = df.lazy(), df.columns
+        schema = lf.collect_schema()
     except DatasetError:
         raise
-    except Exception as exc:  # any reader error is bad input
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatasetError(f"{path.name} kan ikke læses: {reason[:200]}") from None
-    mapping = {n: normalise_column(n) for n in names}
-    if len(set(mapping.values())) != len(mapping):
-        raise DatasetError(f"{path.name}: to kolonner har samme navn")
-    return lf.rename(mapping)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # any reader error is bad input (also a Polars panic, a BaseException)
+        raise read_error(path, exc, text, sep) from None
+    if max_columns is not None and len(names) > max_columns:
+        raise DatasetError(f"{path.name}: {len(names)} kolonner er flere end grænsen på {max_columns} "
+                           "(config/import.yaml max_kolonner)")
+    normalised = [normalise_column(n) for n in names]
+    seen: set[str] = set()
+    dup = next((n for n in normalised if n in seen or seen.add(n)), None)
+    if dup is not None:
+        raise DatasetError(f"{path.name}: to kolonner har samme navn ('{dup}')")
+    for n, t in schema.items():
+        kind = _unreadable_type(t)
+        if kind is not None:
+            raise DatasetError(f"{path.name}: kolonnen '{n}' indeholder {kind}, ikke tekst, tal eller datoer")
+    mapping = dict(zip(schema.names(), normalised))
+    return RawFile(lf.rename(mapping), fmt, encoding, sep if fmt == "csv" else None, replaced)
+
+
+def broken_file(path: str | Path) -> DatasetError | None:
+    """On the error path only (workbench.cli): the first table file of a dataset directory that cannot
+    be read in full, as the DatasetError read_file/read_error give it, or None when every file reads.
+    A lazily scanned Parquet file can pass read_file (schema and footer) and break on its data pages."""
+    directory = resolve_dir(path)
+    for name in TABLES:
+        f = table_file(directory, name)
+        if f is None:
+            continue
+        try:
+            raw = read_file(f)
+            raw.frame.select(pl.all().null_count()).collect()  # decodes every page, keeps one row
+        except DatasetError as exc:
+            return exc
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            return read_error(f, exc)
+    return None
+
+
+def read_raw(path: Path) -> pl.LazyFrame:
+    """The file as a LazyFrame with normalised column names (read_file's frame)."""
+    return read_file(path).frame
 
 
 def _blank_to_null(expr: pl.Expr) -> pl.Expr:
@@ -189,10 +358,12 @@ def nonblank(source_schema: pl.Schema) -> pl.Expr:
     return pl.any_horizontal(present) if present else pl.lit(True)
 
 
-def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str,
+               invalid_bytes: bool = False) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """(accepted typed rows, rejected rows with raekke + fejl) for one contract table.
 
-    Every non-blank row lands in exactly one of the two. The accepted path parses each cell once and
+    Every non-blank row lands in exactly one of the two. `invalid_bytes` (RawFile.replaced): rows with
+    a U+FFFD in any text cell are rejected (ENCODING_REASON), never half-read. The accepted path parses each cell once and
     tests validity on the parsed columns; the reason texts are only built for rejected rows.
     """
     source_schema = raw.collect_schema()
@@ -235,10 +406,14 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
     ]
     conds = problems(lambda c: pl.col(c.name), lambda c: pl.col(txt[c.name]))
     bad = f"{prefix}afvist"
+    enc = f"{prefix}ugyldige_tegn"
+    textcols = [n for n, t in source_schema.items() if t == pl.String()] if invalid_bytes else []
+    enc_flag = [pl.any_horizontal([pl.col(n).str.contains(REPLACEMENT, literal=True).fill_null(False)
+                                   for n in textcols]).alias(enc)] if textcols else []
     stage = lf.select(
         pl.col(ROW), *parsed, *[exprs[n][1].alias(txt[n]) for n in txt],
-        *[pl.col(n).cast(pl.String).alias(raa[n]) for n in raa], *[pl.col(n) for n in extras],
-    ).with_columns(is_bad(conds).alias(bad))
+        *[pl.col(n).cast(pl.String).alias(raa[n]) for n in raa], *[pl.col(n) for n in extras], *enc_flag,
+    ).with_columns((is_bad(conds) | pl.col(enc) if enc_flag else is_bad(conds)).alias(bad))
     accepted = stage.filter(~pl.col(bad)).select(*[c.name for c in table.columns], *extras)
 
     # Rejected: reasons only for the rows that fail.
@@ -251,6 +426,8 @@ def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str
         if c.required:
             reason = pl.when(missing).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(reason)
         reasons.append(reason)
+    if enc_flag:
+        reasons.append(pl.when(pl.col(enc)).then(pl.lit(ENCODING_REASON)))
     fejl = pl.concat_str(reasons, separator="; ", ignore_nulls=True) if reasons else pl.lit(None, pl.String)
     # Rejected rows keep every source column as text (the quarantine file shows the row as it came).
     rejected = stage.filter(pl.col(bad)).select(
@@ -331,6 +508,9 @@ class Dataset:
 
 
 def version_key(directory: Path, files: dict[str, Path]) -> str:
+    remote = _object_store_key(directory)
+    if remote is not None:
+        return remote
     h = hashlib.sha1(str(directory.resolve()).encode())
     for name in sorted(files):
         st = files[name].stat()
@@ -364,7 +544,8 @@ def open_dataset(path: str | Path, codes: CodeLists | None = None, *, trust_mani
     tables, rejected = {}, {}
     for name, table in TABLES.items():
         if name in files:
-            tables[name], rejected[name] = type_table(read_raw(files[name]), table, codes, files[name].name)
+            raw = read_file(files[name])
+            tables[name], rejected[name] = type_table(raw.frame, table, codes, files[name].name, raw.replaced)
         else:
             tables[name] = empty_table(table, codes)
             rejected[name] = pl.LazyFrame(schema={ROW: pl.UInt32, ERR: pl.String})
@@ -394,7 +575,7 @@ def read_udtraeksdato(directory: Path) -> dt.date | None:
     try:
         meta = safe_load(f.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
-        raise DatasetError(f"{f.name}: kan ikke læses ({str(e).splitlines()[0]})") from None
+        raise DatasetError(f"{f.name}: {yaml_problem(e)}") from None
     value = meta.get("udtraeksdato") if isinstance(meta, dict) else None
     if value is None or isinstance(value, dt.date):
         return value

@@ -17,7 +17,8 @@ temporary directory, so no partial version is ever left behind and CURRENT never
 Code-list columns are stored as strings (not Enums) so a version stays readable when config/ grows.
 
 Issue 12 additions:
-- Source files are read by `read_source` (per-file Dialect: encoding on strong evidence, separator,
+- Source files are read by `read_source` over dataset.read_file, the one reader and decoder of every read
+  path (per-file Dialect: encoding on strong evidence, separator,
   decimal mark, date format). A UTF-8 file with a few invalid bytes stays UTF-8; the rows holding them
   are rejected (ENCODING_REASON) instead of the whole file being read as cp1252.
 - A rejection rate over config/import.yaml `afvisningsgraense_pct` in any table (with at least
@@ -38,7 +39,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import hashlib
-import io
 import json
 import os
 import re
@@ -53,9 +53,10 @@ import polars as pl
 import yaml
 
 from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Table
-from workbench.data.config import SHORT_FORMS, CodeLists, codes as load_codes, safe_load as yaml_load
-from workbench.data.dataset import (ERR, ROW, DatasetError, nonblank, normalise_column, read_raw, read_udtraeksdato,
-                               resolve_dir, table_file, type_table, write_udtraeksdato)
+from workbench.data.config import SHORT_FORMS, CodeLists, codes as load_codes, safe_load as yaml_load, yaml_problem
+from workbench.data.dataset import (ENCODING_REASON, ERR, REPLACEMENT, ROW, DatasetError, nonblank,  # noqa: F401
+                                    normalise_column, read_error, read_file, read_udtraeksdato, resolve_dir, table_file,
+                                    type_table, write_udtraeksdato)
 from workbench.format.export import escape_frame, to_csv_bytes, to_xlsx_bytes
 
 VERSIONS = "versions"
@@ -119,8 +120,12 @@ def load_mapping(path: str | Path | None, codes: CodeLists | None = None) -> Map
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetError(f"{p}: mapping-filen findes ikke") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DatasetError(f"{p}: mapping-filen kan ikke læses ({type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise DatasetError(f"{p}: mapping-filen kan ikke læses (ikke UTF-8-tekst)") from None
+    except OSError as exc:
+        from workbench.format.messages import one_line
+
+        raise DatasetError(f"{p}: mapping-filen kan ikke læses ({one_line(exc)})") from None
     return mapping_from_yaml(text, p, codes)
 
 
@@ -130,9 +135,7 @@ def mapping_from_yaml(text: str, p: Path, codes: CodeLists | None = None) -> Map
     try:
         data = yaml_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" linje {mark.line + 1}" if mark is not None else ""
-        raise DatasetError(f"{p}:{where} ugyldig YAML ({getattr(exc, 'problem', exc)})") from None
+        raise DatasetError(f"{p}: {yaml_problem(exc)}") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -256,7 +259,7 @@ def import_settings(directory: str | Path | None = None) -> ImportSettings:
     try:
         data = yaml_load(f.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{f}: ugyldig YAML ({str(exc).splitlines()[0]})") from None
+        raise ConfigError(f"{f}: {yaml_problem(exc)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{f}: forventede en mapping øverst")
 
@@ -289,8 +292,6 @@ def import_settings(directory: str | Path | None = None) -> ImportSettings:
 
 # --- reading source files ------------------------------------------------------------------------
 
-REPLACEMENT = "\ufffd"
-ENCODING_REASON = "ugyldige tegn: rækken er ikke gyldig UTF-8"
 _CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?\d{4}(?!\d)")
 
 
@@ -303,11 +304,6 @@ def mask_cpr_expr(expr: pl.Expr) -> pl.Expr:
     # twice: a match consumes the separator after it, so back-to-back numbers need a second pass
     pattern, repl = r"(^|\D)(\d{6})-?\d{4}($|\D)", "${1}${2}-xxxx${3}"
     return expr.str.replace_all(pattern, repl).str.replace_all(pattern, repl)
-
-
-def _reason(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return (text.splitlines()[0] if text else type(exc).__name__)[:200]
 
 
 @dataclass(frozen=True)
@@ -326,24 +322,6 @@ class Dialect:
                 "separator": {";": "semikolon (;)", ",": "komma (,)"}.get(self.separator or "", "-"),
                 "decimaltegn": {",": "komma", ".": "punktum"}.get(self.decimal or "", "-"),
                 "datoformat": self.date_format or "-"}
-
-
-def decode_source(data: bytes) -> tuple[str, str, bool]:
-    """(text, encoding, replaced). UTF-8 unless there is strong evidence of Windows-1252: a file whose
-    non-ASCII characters are mostly valid UTF-8 stays UTF-8 and its few invalid bytes become U+FFFD
-    (those rows are rejected) instead of the whole file being read as cp1252."""
-    bom = data.startswith(b"\xef\xbb\xbf")
-    try:
-        return data.decode("utf-8-sig"), "utf-8 (BOM)" if bom else "utf-8", False
-    except UnicodeDecodeError:
-        pass
-    text = data.decode("utf-8-sig", errors="replace")
-    bad = text.count(REPLACEMENT)
-    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad  # valid non-ASCII characters
-    if bom or good >= bad:
-        return text, "utf-8 (BOM)" if bom else "utf-8", True
-    text = data.decode("cp1252", errors="replace")
-    return text, "cp1252", REPLACEMENT in text
 
 
 _DATE_SHAPES = {"YYYY-MM-DD": r"^\d{4}-\d{1,2}-\d{1,2}([ T].*)?$", "DD-MM-YYYY": r"^\d{1,2}-\d{1,2}-\d{4}([ T].*)?$",
@@ -368,41 +346,22 @@ def _sniff_values(df: pl.DataFrame) -> tuple[str | None, str | None]:
 
 
 def read_source(path: Path, max_columns: int | None = None) -> tuple[pl.DataFrame, Dialect]:
-    """One source file as a frame with normalised column names (CSV/XLSX as text) and its dialect.
-    Unreadable input raises DatasetError (one line, CPR masked); so does a file with more columns
-    than max_kolonner (config/import.yaml), checked on the header before the file is parsed."""
-    suffix = path.suffix.lower()
+    """One source file as a frame (dataset.read_file: the one reader and decoder of every read path)
+    and its dialect. Unreadable input raises DatasetError (one line, CPR masked); so does a file with
+    more columns than max_kolonner (config/import.yaml), checked on the header before it is parsed."""
     max_columns = max_columns or import_settings().max_kolonner
     try:
-        if suffix == ".csv":
-            text, encoding, replaced = decode_source(path.read_bytes())
-            first = text.split("\n", 1)[0]
-            sep = ";" if first.count(";") > first.count(",") else ","
-            if first.count(sep) + 1 > max_columns:
-                raise DatasetError(f"{path.name}: {first.count(sep) + 1} kolonner er flere end grænsen på "
-                                   f"{max_columns} (config/import.yaml max_kolonner)")
-            if "\x00" in text:
-                raise DatasetError(f"{path.name} kan ikke læses: filen indeholder NUL-tegn (ikke en tekstfil)")
-            df = pl.read_csv(text.encode("utf-8"), separator=sep, infer_schema=False, truncate_ragged_lines=False)
-            dialect_args = dict(format="csv", encoding=encoding, separator=sep, replaced=replaced)
-        else:
-            df = read_raw(path).collect()
-            dialect_args = dict(format=suffix.lstrip("."), encoding=None, separator=None)
+        raw = read_file(path, max_columns)
+        df = raw.frame.collect()
     except DatasetError as exc:
         raise DatasetError(mask_cpr_text(str(exc))) from None
     except (KeyboardInterrupt, SystemExit):
         raise
-    except BaseException as exc:  # any reader error is bad input (also a Polars panic, a BaseException)
-        raise DatasetError(mask_cpr_text(f"{path.name} kan ikke læses: {_reason(exc)}")) from None
-    if df.width > max_columns:
-        raise DatasetError(f"{path.name}: {df.width} kolonner er flere end grænsen på {max_columns} "
-                           "(config/import.yaml max_kolonner)")
-    names = {n: normalise_column(n) for n in df.columns}
-    if len(set(names.values())) != len(names):
-        raise DatasetError(f"{path.name}: to kolonner har samme navn")
-    df = df.rename(names)
+    except BaseException as exc:  # a Parquet file whose pages break only when read
+        raise DatasetError(mask_cpr_text(str(read_error(path, exc)))) from None
     decimal, date = _sniff_values(df)
-    return df, Dialect(decimal=decimal, date_format=date, **dialect_args)
+    return df, Dialect(format=raw.format, encoding=raw.encoding, separator=raw.separator, replaced=raw.replaced,
+                       decimal=decimal, date_format=date)
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -439,7 +398,11 @@ class ImportResult:
 
     @property
     def karantaene_dir(self) -> str | None:
-        return str(Path(self.version_dir) / QUARANTINE) if self.afvist and self.version_dir else None
+        if not (self.afvist and self.version_dir):
+            return None
+        if _object_store(self.version_dir):  # s3://…: Path would fold the double slash
+            return f"{self.version_dir}/{QUARANTINE}"
+        return str(Path(self.version_dir) / QUARANTINE)
 
     def frame(self) -> pl.DataFrame:
         """One row per table: tabel, fil, laest, accepteret, afvist, karantaene."""
@@ -460,7 +423,12 @@ class ImportResult:
 # --- versions ------------------------------------------------------------------------------------
 
 def list_versions(data_dir: str | Path) -> list[str]:
-    """Version ids in a data directory, oldest first."""
+    """Version ids in a data directory, oldest first (in object storage: the wholly uploaded ones)."""
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return sorted((v for v in objektlager.complete_version_ids(data_dir) if VERSION_RE.match(v)),
+                      key=lambda v: int(VERSION_RE.match(v).group(1)))
     vdir = Path(data_dir) / VERSIONS
     if not vdir.is_dir():
         return []
@@ -469,11 +437,19 @@ def list_versions(data_dir: str | Path) -> list[str]:
 
 
 def current_version(data_dir: str | Path) -> str | None:
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return objektlager.current_version(data_dir)
     f = Path(data_dir) / CURRENT
     return f.read_text(encoding="utf-8").strip() if f.is_file() else None
 
 
 def read_history(data_dir: str | Path) -> list[dict]:
+    if _object_store(data_dir):
+        from workbench.data import objektlager
+
+        return objektlager.read_history(data_dir)
     f = Path(data_dir) / HISTORY
     if not f.is_file():
         return []
@@ -531,6 +507,10 @@ def data_dir_lock(data_dir: Path, wait: float | None = None) -> Iterator[None]:
     writer waits up to `wait` seconds (config laas_vent_sekunder), then is refused (DatasetError).
     The kernel releases the lock when the holder dies, also on kill -9."""
     wait = import_settings().laas_vent_sekunder if wait is None else wait
+    if _object_store(data_dir):  # s3://: the lock file lives in the location's local state folder
+        from data_model.paths import state_dir
+
+        data_dir = state_dir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     fh = (data_dir / LOCK_FILE).open("a+")
     try:
@@ -596,45 +576,15 @@ class _Checked:
 def check_table(name: str, raw_df: pl.DataFrame, tm: TableMapping, file_name: str, codes: CodeLists,
                 dialect: Dialect | None = None) -> tuple[pl.DataFrame, pl.DataFrame, int, list[str]]:
     """Map and type one table: (accepted, rejected with raekke + fejl, blank rows, notes).
-    Rows with undecodable bytes (U+FFFD from decode_source) are rejected, never half-read."""
+    Rows with undecodable bytes (U+FFFD from dataset.decode_csv) are rejected by type_table."""
     raw, notes = apply_mapping(raw_df.lazy(), tm, file_name)
     raw_df = raw.collect()
-    tag = "__kilderaekke"
-    enc_bad = None
-    if dialect is not None and dialect.replaced:
-        strcols = [n for n, t in raw_df.schema.items() if t == pl.String()]
-        if strcols:
-            flags = raw_df.select(pl.any_horizontal(
-                [pl.col(n).str.contains(REPLACEMENT, literal=True).fill_null(False) for n in strcols]))
-            enc_bad = flags.to_series()
-            if not enc_bad.any():
-                enc_bad = None
-    if enc_bad is not None:
-        raw_df = raw_df.with_row_index(tag)
-    accepted, rejected = type_table(raw_df.lazy(), TABLES[name], codes, file_name)
-    # blank as type_table sees it: without the quarantine columns it drops (raekke, fejl) and our tag
-    counted = raw_df.drop([tag, ROW, ERR], strict=False)
+    replaced = dialect is not None and dialect.replaced
+    accepted, rejected = type_table(raw_df.lazy(), TABLES[name], codes, file_name, replaced)
+    # blank as type_table sees it: without the quarantine columns it drops (raekke, fejl)
+    counted = raw_df.drop([ROW, ERR], strict=False)
     blank = raw_df.height - counted.select(nonblank(counted.schema).sum()).item()
     acc_df, rej_df = pl.collect_all([accepted, rejected])
-    if enc_bad is not None:
-        bad_ids = raw_df.filter(enc_bad)[tag]
-        moved = acc_df.filter(pl.col(tag).is_in(bad_ids.implode()))
-        acc_df = acc_df.filter(~pl.col(tag).is_in(bad_ids.implode())).drop(tag)
-        rej_df = rej_df.with_columns(
-            pl.when(pl.col(tag).cast(pl.UInt32).is_in(bad_ids.implode()))
-            .then(pl.concat_str([pl.col(ERR), pl.lit(ENCODING_REASON)], separator="; "))
-            .otherwise(pl.col(ERR)).alias(ERR))
-        if moved.height:
-            src = raw_df.filter(pl.col(tag).is_in(moved[tag].implode()))
-            extra = src.select(
-                (pl.col(tag) + 2).cast(rej_df.schema[ROW]).alias(ROW),
-                *[(pl.col(c).cast(pl.String) if c in src.columns else pl.lit(None, pl.String)).alias(c)
-                  for c in rej_df.columns if c not in (ROW, ERR, tag)],
-                pl.col(tag).cast(pl.String).alias(tag),
-                pl.lit(ENCODING_REASON).alias(ERR),
-            ).select(rej_df.columns)
-            rej_df = pl.concat([rej_df, extra]).sort(ROW)
-        rej_df = rej_df.drop(tag)
     if rej_df.height:
         rej_df = rej_df.with_columns(mask_cpr_expr(pl.col(ERR)).alias(ERR))
     return acc_df, rej_df, blank, notes
@@ -659,7 +609,7 @@ def _check(src: Path, mapping: Mapping, codes: CodeLists, notes: list[str]) -> l
         except (KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # a file that fails while being typed refuses the import
-            raise DatasetError(mask_cpr_text(f"{f.name} kan ikke læses: {_reason(exc)}")) from None
+            raise DatasetError(mask_cpr_text(str(read_error(f, exc)))) from None
         notes.extend(table_notes)
         read = raw_df.height - blank
         # Every non-blank row is accepted or rejected, never both and never lost.
@@ -726,8 +676,9 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     codes = codes or load_codes()
     settings = settings or import_settings()
     src_path = resolve_dir(src)
+    remote = _object_store(data_dir)
     data_path = Path(data_dir)
-    if data_path.exists() and not data_path.is_dir():
+    if not remote and data_path.exists() and not data_path.is_dir():  # s3://: _land_in_object_store
         raise DatasetError(f"--til er ikke en mappe: {data_path}")
     if data_path.resolve() == Path(src).resolve() or data_path.resolve() in src_path.resolve().parents:
         raise DatasetError("kilden og --til må ikke være samme mappe")
@@ -741,7 +692,8 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
 
     def result_for(version, version_dir, reports, previous) -> ImportResult:
         r = ImportResult(
-            version=version, data_dir=str(data_path), version_dir=version_dir, kilde=str(src_path),
+            version=version, data_dir=_object_url(data_dir) if remote else str(data_path),
+            version_dir=version_dir, kilde=str(src_path),
             tidspunkt=now.isoformat(timespec="seconds"), tabeller=reports,
             mapping=str(mp.path) if mp.path else None, forrige_version=previous, noter=notes,
             udtraeksdato=udtraeksdato.isoformat() if udtraeksdato else None, toerkoersel=version is None,
@@ -754,6 +706,10 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     if toerkoersel:
         reports = [TableReport(c.table, c.source.name, c.read, c.accepted.height, c.rejected.height, c.blank)
                    for c in checked]
+        if remote:
+            from workbench.data import objektlager
+
+            return result_for(None, None, reports, objektlager.current_version(data_dir))
         return result_for(None, None, reports, current_version(data_path) if data_path.is_dir() else None)
     if too_many and not accepter_afvisninger:
         raise DatasetError(
@@ -762,6 +718,12 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
             "(bekræft med --accepter-afvisninger)")
 
     # Phase 2: write. Nothing above has touched data_dir.
+    if remote:
+        result, record = _land_in_object_store(data_dir, checked, now, udtraeksdato, codes, bruger, result_for,
+                                               settings.laas_vent_sekunder)
+        if engine is not None:
+            record_history(engine, data_dir, record)
+        return result
     with data_dir_lock(data_path, settings.laas_vent_sekunder):
         _clean_debris(data_path)
         versions = data_path / VERSIONS
@@ -792,11 +754,65 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
     return result
 
 
+def _object_store(data_dir: str | Path) -> bool:
+    from data_model.paths import is_object_url
+
+    return is_object_url(data_dir)
+
+
+def _object_url(data_dir: str | Path) -> str:
+    from data_model.paths import object_url
+
+    return object_url(data_dir)
+
+
+def _land_in_object_store(data_dir: str | Path, checked: list[_Checked], now: dt.datetime,
+                          udtraeksdato: dt.date | None, codes: CodeLists, bruger: str | None, result_for,
+                          wait: float) -> tuple[ImportResult, dict]:
+    """Phase 2 for an s3:// data directory (workbench.data.objektlager): the version is written to a
+    local temporary directory by the same _write_version, uploaded under versions/<id>/ (its id
+    claimed create-only), and only then CURRENT is written, then the history line. A failure before
+    CURRENT leaves the current version as it was (an uploaded part is never read)."""
+    from workbench.data import objektlager
+
+    url = _object_url(data_dir)
+    with data_dir_lock(Path(url), wait):  # one writer per host; across hosts the create-only put decides
+        previous = objektlager.current_version(url)
+        if previous and not any(r.get("version") == previous for r in objektlager.read_history(url)):
+            # an import killed after CURRENT but before its history line (as _clean_debris on disk)
+            objektlager.append_history(url, version_report(url, previous))
+        numbers = [int(m.group(1)) for v in objektlager.list_version_ids(url) if (m := VERSION_RE.match(v))]
+        version = f"v{(max(numbers) + 1) if numbers else 1:04d}-{now:%Y%m%dT%H%M%S}"
+        with tempfile.TemporaryDirectory(prefix=f".{version}-") as tmp_name:
+            tmp = Path(tmp_name)
+            local_final = tmp.parent / version
+            reports = _write_version(tmp, checked, local_final, udtraeksdato, codes)
+            remote_final = f"{url}/{VERSIONS}/{version}"
+            for r in reports:  # the quarantine as it lies in the bucket
+                if r.karantaene:
+                    r.karantaene = f"{remote_final}/{QUARANTINE}/{Path(r.karantaene).name}"
+            result = result_for(version, remote_final, reports, previous)
+            record = result.as_dict()
+            record["handling"] = "import"
+            record["bruger"] = bruger
+            record["filer"] = {c.table: {"navn": c.source.name, "bytes": c.source.stat().st_size,
+                                         "sha256": _sha256(c.source)} for c in checked}
+            (tmp / REPORT).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            objektlager.upload_version(url, version, tmp)
+        objektlager.write_current(url, version)  # as on disk: CURRENT first, then history
+        objektlager.append_history(url, record)
+    return result, record
+
+
 # --- history and rollback ------------------------------------------------------------------------
 
 def version_report(data_dir: str | Path, version: str) -> dict:
     f = Path(data_dir) / VERSIONS / version / REPORT
     try:
+        if _object_store(data_dir):
+            from workbench.data import objektlager
+
+            return json.loads(objektlager.get(data_dir, f"{VERSIONS}/{version}/{REPORT}") or b"")
         return json.loads(f.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"version": version}
@@ -833,6 +849,8 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
     """Make `version` current (atomic replace of CURRENT under the data-directory lock); recorded in
     the history. Unknown version: DatasetError (one line)."""
     data_path = Path(data_dir)
+    if _object_store(data_dir):
+        return _rul_tilbage_object_store(data_dir, version, bruger, now)
     if not (data_path / CURRENT).is_file():
         raise DatasetError(f"{data_path} er ikke en data-mappe skrevet af import (ingen CURRENT)")
     if not VERSION_RE.match(version or "") or version not in list_versions(data_path):
@@ -846,6 +864,25 @@ def rul_tilbage(data_dir: str | Path, version: str, bruger: str | None = None,
         _append_history(data_path, record)
     if engine is not None:
         record_history(engine, data_path, record)
+    return record
+
+
+def _rul_tilbage_object_store(data_dir: str | Path, version: str, bruger: str | None,
+                              now: dt.datetime | None) -> dict:
+    """rul_tilbage for an s3:// data directory: CURRENT rewritten, then the history line."""
+    from workbench.data import objektlager
+
+    url = _object_url(data_dir)
+    if objektlager.current_version(url) is None:
+        raise DatasetError(f"{url} er ikke en data-mappe skrevet af import (ingen CURRENT)")
+    if not VERSION_RE.match(version or "") or version not in list_versions(url):
+        raise DatasetError(f"ukendt version '{version}' i {url}")
+    now = now or dt.datetime.now().replace(microsecond=0)
+    with data_dir_lock(Path(url)):
+        record = {"handling": "rul_tilbage", "version": version, "forrige_version": objektlager.current_version(url),
+                  "tidspunkt": now.isoformat(timespec="seconds"), "bruger": bruger, "data_dir": url}
+        objektlager.write_current(url, version)
+        objektlager.append_history(url, record)
     return record
 
 
@@ -866,7 +903,8 @@ def record_history(engine: Any, data_dir: Path, record: dict) -> None:
             conn.execute(update(Bruger).where(Bruger.demo == True)  # noqa: E712
                          .values(aktiv=False, adgangskode_hash=None))
         conn.execute(insert(ImportHistorik).values(
-            data_dir=str(Path(data_dir).resolve()), version=record.get("version"),
+            data_dir=_object_url(data_dir) if _object_store(data_dir) else str(Path(data_dir).resolve()),
+            version=record.get("version"),
             handling=record.get("handling", "import"), forrige_version=record.get("forrige_version"),
             bruger=record.get("bruger"), udtraeksdato=record.get("udtraeksdato"),
             laest=sum(int(t.get("laest", 0)) for t in tables),

@@ -54,6 +54,7 @@ PLACEHOLDERS: dict[str, set[str]] = {
     "maal_uden_forventet_aendring": {"maal_id", "borger_id", "undertema", "maaltype", "udgangsniveau",
                                      "forventet_niveau", "startdato"},
     "urimeligt_beloeb": {"tabel", "noegle", "borger_id", "felt", "beloeb", "graense"},
+    "ansoegning_efter_bevilling": {"ydelse_id", "borger_id", "paragraf", "ansoegningsdato", "bevillingsdato"},
 }
 RULE_IDS = tuple(PLACEHOLDERS)
 # Rule id -> the variants (findings of another severity under the same rule) its check can give.
@@ -507,6 +508,20 @@ def sen_registrering(ds: Dataset, days: int) -> pl.LazyFrame:
     )
 
 
+def ansoegning_efter_bevilling(ds: Dataset) -> pl.LazyFrame:
+    """Ydelser whose ansoegningsdato (optional column) lies after their bevillingsdato: no
+    sagsbehandlingstid (workbench.regler.servicemaal leaves them out of every figure; this reports them)."""
+    cols = ds.ydelser.collect_schema().names()
+    if "ansoegningsdato" not in cols or "bevillingsdato" not in cols:
+        return _ydelser(ds).head(0).with_columns(pl.lit(None, pl.String).alias("ansoegningsdato"),
+                                                 pl.lit(None, pl.String).alias("bevillingsdato"))
+    return (
+        _ydelser(ds)
+        .filter(pl.col("ansoegningsdato") > pl.col("bevillingsdato"))
+        .with_columns(ddmmyyyy("ansoegningsdato"), ddmmyyyy("bevillingsdato"))
+    )
+
+
 # Amounts above this (kr per month or per payment) are absurd for one borger's ydelse.
 URIMELIGT_BELOEB_GRAENSE = 10_000_000.0
 TIMER_PR_UGE_GRAENSE = 168.0  # hours in a week
@@ -595,6 +610,7 @@ def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes:
         "databrud": ("ydelser", lambda: reconcile.databrud_findings(ds, paa, cfg.databrud)),
         "afvist_raekke": ("", lambda: afvist_raekke(ds)),
         "urimeligt_beloeb": ("", lambda: urimeligt_beloeb(ds)),
+        "ansoegning_efter_bevilling": ("ydelser", lambda: ansoegning_efter_bevilling(ds)),
     }
     parts = []
     for rid, (tabel, check) in checks.items():

@@ -76,12 +76,14 @@ def _files(uploads: list[tuple[str, bytes]]) -> tuple[list[Path], list[str]]:
     return sorted(p for p in files_dir.iterdir() if not p.name.startswith(".")), [n for n in notes if n]
 
 
-def _target() -> tuple[Path, str | None]:
+def _target() -> tuple[Path | str, str | None]:
     """The data directory the app reads, and why it cannot be imported into (None: it can)."""
     path = data.data_path()
     if data.using_demo():
         return path, ("Appen viser de indbyggede demodata. Sæt FFB_WORKBENCH_DATA til en data-mappe "
                       "(tom eller skrevet af import) for at importere.")
+    if not isinstance(path, Path):  # s3://bucket/prefix (workbench.data.objektlager): always a data directory
+        return path, None
     if path.exists() and not path.is_dir():
         return path, f"{path} er ikke en mappe."
     if path.is_dir() and not (path / importer.CURRENT).is_file() and any(
@@ -251,7 +253,7 @@ def quarantine_borger_ids(rejected: dict) -> list[str]:
 
 def _history(target: Path, principal: access.Principal) -> None:
     st.subheader("Versioner")
-    if not (target / importer.CURRENT).is_file():
+    if importer.current_version(target) is None:
         st.caption("Ingen versioner endnu.")
         return
     df = importer.versions_frame(target)
