@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.data.dataset import validate_and_write_manifest
 from workbench.data.dataset import DatasetError, open_dataset, peek_version, resolve_dir
 
 YDELSER_HEADER = ("ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato,bevillingsdato,"
@@ -315,7 +316,7 @@ def test_resolve_dir_follows_current(borger_x_dir, tmp_path, data_location):
 
     version = tmp_path / "v0001-20260101T000000"
     shutil.copytree(borger_x_dir, version)
-    manifest.write_manifest(version)  # in object storage the manifest marks a version as whole
+    validate_and_write_manifest(version)  # in object storage the manifest marks a version as whole
     data = data_location
     if objektlager.is_url(data):
         for f in sorted(p for p in version.rglob("*") if p.is_file()):

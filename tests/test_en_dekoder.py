@@ -128,10 +128,10 @@ def test_every_command_reads_the_csv_directory_as_the_import_does(command, csv_d
 
 
 def test_one_decoder_in_the_product():
-    """Only dataset.decode_csv turns a source file's bytes into text: no second cp1252/UTF-8 fallback."""
+    """Only laesning.decode_csv (re-exported by dataset) turns a source file's bytes into text: no second cp1252/UTF-8 fallback."""
     import re
 
     root = Path(__file__).resolve().parents[1] / "workbench"
     pattern = re.compile(r"""\.decode\(\s*["'](cp1252|windows-1252|utf-8-sig|utf-16)["']""")
     owners = {str(p.relative_to(root)) for p in root.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))}
-    assert owners == {"data/dataset.py"}, owners
+    assert owners == {"data/laesning.py"}, owners

@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from workbench.regler import access
+from workbench.data.dataset import validate_and_write_manifest
 from workbench.data import manifest
 from workbench.cli import main
 from workbench.data.dataset import DatasetError, open_dataset, udtraeksdato
@@ -45,7 +46,7 @@ def bad_dir(borger_x_dir):
 
 
 def test_manifest_path_equals_validating_path_rejected_rows_included(bad_dir):
-    written = manifest.write_manifest(bad_dir)
+    written = validate_and_write_manifest(bad_dir)
     trusted, checked = open_dataset(bad_dir), open_dataset(bad_dir, trust_manifest=False)
     assert trusted.rejected_rows is not None and checked.rejected_rows is None  # two different paths
     _same(trusted, checked)
@@ -148,7 +149,7 @@ def test_tampered_stored_version_refused(demo_kommune, data_location, capsys, da
 
 
 def test_changed_source_file_goes_through_the_validating_loader(bad_dir):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     with (bad_dir / "ydelser.csv").open("a", encoding="utf-8") as fh:
         fh.write("YNY,X,SEL §85,Socialpædagogisk støtte,2024-02-01,,,,,,,\n")
     ds = open_dataset(bad_dir)
@@ -158,14 +159,14 @@ def test_changed_source_file_goes_through_the_validating_loader(bad_dir):
 
 
 def test_touched_but_equal_source_is_still_trusted(bad_dir):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     f = bad_dir / "ydelser.csv"
     f.write_bytes(f.read_bytes())  # new mtime, same bytes: the checksum decides
     assert open_dataset(bad_dir).rejected_rows is not None
 
 
 def test_other_config_hash_or_schema_version_is_validated(bad_dir):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     m = json.loads((bad_dir / manifest.MANIFEST).read_text(encoding="utf-8"))
     for key, value in (("config_hash", "0" * 64), ("skema_version", 999)):
         (bad_dir / manifest.MANIFEST).write_text(json.dumps({**m, key: value}), encoding="utf-8")
@@ -190,7 +191,7 @@ def test_import_writes_manifest_for_the_new_version(bad_dir, data_location):
 
 def test_datasaet_yaml_udtraeksdato_goes_into_the_manifest(bad_dir):
     (bad_dir / "datasaet.yaml").write_text("udtraeksdato: 2024-03-31\n", encoding="utf-8")
-    m = manifest.write_manifest(bad_dir)
+    m = validate_and_write_manifest(bad_dir)
     assert m["udtraeksdato"] == "2024-03-31" and m["udtraeksdato_kilde"] == "fil"
     assert udtraeksdato(open_dataset(bad_dir)) == dt.date(2024, 3, 31)
     # changing datasaet.yaml makes the manifest stale: the new date is read, never the stored one
@@ -199,7 +200,7 @@ def test_datasaet_yaml_udtraeksdato_goes_into_the_manifest(bad_dir):
 
 
 def test_warn_rejected_uses_the_manifest_counts(bad_dir, monkeypatch, capsys):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     ds = open_dataset(bad_dir)
     monkeypatch.setattr(pl, "collect_all", lambda *a, **k: pytest.fail("re-counted rejected rows"))
     from workbench.commands.common import warn_rejected

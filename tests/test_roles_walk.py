@@ -144,8 +144,8 @@ def test_walk_pages(env, rolle, monkeypatch):
         text = rendered(at)
         assert "Du har ikke adgang" not in text, f"{rolle}/{key}: allowed page refused"
         check_text(text, f"{rolle}/{key}", forbidden, cprs)
-    # direct access anyway (AppTest, like a fresh server process, can run a pages/ file without
-    # app.py): the page must refuse
+    # direct access anyway (AppTest can run a page file without app.py; a server cannot, since the
+    # folder is not named pages/): the page must refuse
     for key, file, *_ in PAGES:
         if access.page_allowed(principal, key):
             continue

@@ -1,7 +1,7 @@
 """A data directory in object storage (S3 API): `FFB_WORKBENCH_DATA=s3://bucket/prefix` and
 `ffb-workbench import SRC --til s3://bucket/prefix`.
 
-The layout under the prefix is the local data directory's (workbench/data/importer.py):
+The layout under the prefix is the local data directory's (workbench/data/importer/versioner.py):
 
     PREFIX/versions/<version-id>/...      one version, the same files as on disk (manifest.json included)
     PREFIX/import_history.jsonl           one JSON record per import
@@ -37,7 +37,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from data_model.paths import home_dir, is_object_url, object_url
-from workbench.data.dataset import DatasetError
+from workbench.data.laesning import DatasetError
 
 CURRENT = "CURRENT"
 VERSIONS = "versions"

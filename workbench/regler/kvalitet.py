@@ -22,6 +22,7 @@ from workbench.data.dataset import ERR, ROW, Dataset
 from workbench.data.paths import config_dir
 from workbench.regler import maalstatus
 from workbench.regler.periods import age_on
+from workbench.format.dansk import DATO, tal
 
 RULES_FILE = "quality_rules.yaml"
 ALVOR = ("fejl", "advarsel", "info")
@@ -192,7 +193,7 @@ def message(template: str) -> pl.Expr:
 
 
 def ddmmyyyy(col: str) -> pl.Expr:
-    return pl.col(col).dt.strftime("%d-%m-%Y").alias(col)
+    return pl.col(col).dt.strftime(DATO).alias(col)
 
 
 def finish(lf: pl.LazyFrame, rule: QualityRule, tabel: str) -> pl.LazyFrame:
@@ -459,7 +460,7 @@ def primaer_maalgruppe(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
         .filter(pl.col("antal") != 1)
         .select("borger_id", pl.col("antal").cast(pl.String),
                 pl.format("på den seneste registrering af primær målgruppe {}",
-                          pl.col("dato").dt.strftime("%d-%m-%Y")).alias("dato"))
+                          pl.col("dato").dt.strftime(DATO)).alias("dato"))
     )
     no_primary = known.select("borger_id").unique().join(primary.select("borger_id").unique(), on="borger_id",
                                                          how="anti").select(
@@ -550,7 +551,7 @@ def urimeligt_beloeb(ds: Dataset, graense: float = URIMELIGT_BELOEB_GRAENSE) -> 
             pl.col("borger_id").cast(pl.String),
             pl.lit(col).alias("felt"),
             v.cast(pl.String).alias("beloeb"),
-            pl.lit(f"{limit:,.0f}".replace(",", ".")).alias("graense"),
+            pl.lit(tal(limit)).alias("graense"),
             pl.lit(variant, dtype=pl.String).alias("variant"),
         ))
     if not parts:

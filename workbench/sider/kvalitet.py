@@ -20,6 +20,7 @@ from workbench.data import geo
 from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_kolonne as _dansk
 from workbench.format.output import map_values
+from workbench.format.dansk import DATO, borger_link
 from workbench.regler import kvalitet, overlap, reconcile, suppression
 from workbench.regler.kvalitet import ALVOR, QualityConfig
 from workbench.regler.periods import dansk_maaned, dansk_maaned_expr
@@ -320,20 +321,20 @@ class KvalitetSide:
             shown = shown.filter(pl.col("paragraf_a").is_in(p) | pl.col("paragraf_b").is_in(p))
         forklaring = {r.id: f"{r.forklaring} Ret: {r.ret}" for r in self.data.rules}
         table = shown.select(
-            pl.concat_str(pl.lit("borger?borger="), pl.col("borger_id")).alias("Borger"),
+            borger_link("borger_id").alias("Borger"),
             pl.col("borger_id").alias("Borger-id"),
             pl.col("regel").alias("Regel"),  # the rule id: this table is also the export (stable codes)
             pl.col("ydelse_id_a").alias("Ydelse-id A"), pl.col("paragraf_a").alias("Paragraf A"),
             pl.col("ydelse_a").alias("Ydelse A"),
             pl.col("ydelse_id_b").alias("Ydelse-id B"), pl.col("paragraf_b").alias("Paragraf B"),
             pl.col("ydelse_b").alias("Ydelse B"),
-            pl.col("overlap_start").dt.strftime("%d-%m-%Y").alias("Overlap fra"),
-            pl.col("overlap_slut").dt.strftime("%d-%m-%Y").alias("Overlap til"),
+            pl.col("overlap_start").dt.strftime(DATO).alias("Overlap fra"),
+            pl.col("overlap_slut").dt.strftime(DATO).alias("Overlap til"),
             pl.col("overlap_dage").alias("Overlapdage"),
             _kr("kroner").alias("Kroner"),
             pl.col("regel").replace_strict(forklaring, default="").alias("Hvad er galt, og hvad skal rettes"),
         )
-        export = table.drop("Borger").with_columns(pl.col("Overlap fra", "Overlap til").str.to_date("%d-%m-%Y"))
+        export = table.drop("Borger").with_columns(pl.col("Overlap fra", "Overlap til").str.to_date(DATO))
         return ParTabel(table, export, table["Borger-id"].unique().sort().to_list())
 
     # --- other rules ------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from typing import Sequence
 import polars as pl
 
 from workbench.data.dataset import Dataset
+from workbench.format.dansk import TOM
 from workbench.format.output import dansk_tal
 from workbench.regler import flis, optaelling, paragraffer, suppression
 from workbench.regler.periods import MONTH_FMT, Periode, dansk_maaned, month_start
@@ -130,7 +131,7 @@ class OverblikSide:
                 pl.col("Paragraf").replace_strict(order, return_dtype=pl.Int64))
         shown = paragraffer.with_info(shown, "Paragraf", list(INFO)).rename(
             {k: v for k, v in paragraffer.HEADERS.items() if k in INFO}
-        ).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null("–"))  # on screen: no code configured
+        ).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null(TOM))  # on screen: no code configured
         if enhed != EGEN:
             shown = shown.with_columns(pl.lit(enhed).alias("Enhed"))
         return shown
@@ -178,14 +179,15 @@ class OverblikSide:
             pl.when(self._hidden("tilgang")).then(None).otherwise(pl.col("tilgang")).alias("Tilgang"),
             pl.when(self._hidden("afgang")).then(None).otherwise(-pl.col("afgang")).alias("Afgang"),
         ).unpivot(index="Måned", variable_name="Bevægelse", value_name="Borgere")
-        table = suppression.suppress_table(frame.with_columns(pl.col("helaarspersoner").round(1)),
-                                           ["helaarspersoner"], count_col="borgere", visning=self.visning)
+        # suppress_table writes Danish text: helårspersoner with one decimal, as the month table and the KPI
+        table = suppression.suppress_table(frame, ["helaarspersoner"], count_col="borgere", visning=self.visning,
+                                           decimaler=1)
         table = suppression.suppress_table(table, ["borgere", "tilgang", "afgang"], visning=self.visning).select(
             pl.col("maaned").replace_strict(titles, return_dtype=pl.String).alias("Måned"),
             pl.col("borgere").alias("Borgere"),
             pl.col("tilgang").alias("Tilgang"),
             pl.col("afgang").alias("Afgang"),
-            pl.col("helaarspersoner").str.replace(r"\.", ",").alias("Helårspersoner"),
+            pl.col("helaarspersoner").alias("Helårspersoner"),
         )
         return Flow(chart, table, bool(chart["Borgere"].drop_nulls().abs().sum() > 0))
 

@@ -24,6 +24,7 @@ from workbench.data.dataset import Dataset, udtraeksdato
 from workbench.sider.oekonomi import Periode
 from workbench.format.output import dansk_tal, map_values
 from workbench.regler.periods import dansk_dato, minus_aar
+from workbench.format.dansk import TOM
 
 NIVEAUER = ("politisk", "administrativ", "drift")
 SEKTIONER = {
@@ -436,7 +437,7 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
     vist_q = per_q.select(pl.col("spoergsmaal").alias("Spørgsmål"), pl.col("besvaret").cast(pl.String).alias("Besvaret"),
                           pl.col("ja").cast(pl.String).alias("Ja"),
                           pl.lit(map_values(per_q["andel_ja"], lambda v: f"{dansk_tal(v * 100, 1)} %"))
-                          .fill_null("–").alias("Andel ja"))
+                          .fill_null(TOM).alias("Andel ja"))
     return Sektion("tilsyn", SEKTIONER["tilsyn"],
                    (f"{len(heads)} gemte ledelsestilsyn, status da rapporten blev dannet; {r.fund.height} fund "
                     f"(svar Nej eller Delvist).",),
@@ -547,7 +548,7 @@ def _table_html(t: Tabel) -> str:
 
 
 def render_html(r: Rapport) -> str:
-    gen = r.genereret.strftime("%d-%m-%Y kl. %H:%M")
+    gen = f"{dansk_dato(r.genereret)} kl. {r.genereret:%H:%M}"
     front = f"""<div class="forside">
 <h1>{udskrift.e(r.titel)}</h1>
 <div class="under">{udskrift.e(r.kommune_navn)} · periode {udskrift.e(r.periode.label_paa(r.paa))}</div>

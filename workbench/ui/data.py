@@ -94,10 +94,11 @@ def ensure_demo() -> None:
     target = demo_dir()
     if (target / "borgere.parquet").is_file():
         from workbench.data import manifest
+        from workbench.data.dataset import validate_and_write_manifest
 
         if not (target / manifest.MANIFEST).is_file():  # a demo written before manifests existed
             try:
-                manifest.write_manifest(target)
+                validate_and_write_manifest(target)
             except OSError:
                 pass  # read-only: the validating loader still reads it
         return

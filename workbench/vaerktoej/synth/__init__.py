@@ -60,9 +60,9 @@ def write_demo(out: Path | str, skala: str = "kommune", seed: int = 1, progress:
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     # Validate once, trust after: typed Parquet + manifest.json (workbench.data.manifest).
     gen.bar.show(0.99, "validerer")
-    from workbench.data import manifest as typed_manifest
+    from workbench.data.dataset import validate_and_write_manifest
 
-    typed_manifest.write_manifest(out)
+    validate_and_write_manifest(out)
     gen.bar.show(1.0, "færdig")
     gen.bar.done()
     return manifest

@@ -20,7 +20,8 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
 from workbench.ui.kvalitet_cache import side
-from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR
+from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, borger_link_kolonne
+from workbench.format.dansk import DATO_INPUT, dato_tid
 
 principal = auth.require_page("kvalitet")
 show_people = access.can(principal, "borgerliste")
@@ -31,7 +32,7 @@ st.caption("Find registreringsfejl, før data går til Danmarks Statistik og FLI
            "ugyldige ydelser, manglende opfølgning, 8-talskontrol mod betalinger og databrud.")
 
 seneste = data.data_date()
-paa = st.date_input("Referencedato", value=seneste, format="DD-MM-YYYY", key="kv_paa",
+paa = st.date_input("Referencedato", value=seneste, format=DATO_INPUT, key="kv_paa",
                     help="Ydelser uden slutdato løber til og med referencedatoen. Standard er datasættets "
                          f"udtræksdato ({dansk_dato(seneste)}).")
 view = side(principal, paa)
@@ -58,7 +59,7 @@ def export_buttons(df, name: str, sheet: str, meta: list[tuple[str, str]], key: 
         return
     full_meta = [("Referencedato", dansk_dato(paa)), *meta, ("Datasæt-version", version),
                  ("Udtrukket af", principal.username),
-                 ("Udtrukket", dt.datetime.now().strftime("%d-%m-%Y %H:%M"))]
+                 ("Udtrukket", dato_tid(dt.datetime.now()))]
     ids = eksport_ids(df)
     c1, c2 = st.columns(2)
     # the files are built when clicked (a callable), not on every rerun of the page
@@ -126,7 +127,7 @@ with tab_overlap:
             st.caption(f"{par.tabel.height} par. Klik på borgeren for at åbne borgerforløbet.")
             st.dataframe(
                 par.tabel, hide_index=True, width="stretch",
-                column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")},
+                column_config={"Borger": borger_link_kolonne()},
             )
             export_buttons(par.eksport, "overlappende_ydelser", "Overlap",
                            [("Regel", ", ".join(regel_valg) or "alle"), ("Paragraf", ", ".join(paragraf_valg) or "alle")],
