@@ -103,12 +103,15 @@ def test_view_and_command_agree_for_analytiker(setup):
     agreed = 0
     for (m, p), r in cli.items():
         cell = unikke[(m, p)]
-        if str(r["borgere"]) == small:
-            assert cell == small, (m, p)  # hidden in the command, hidden on the page
-        elif cell != "x":  # a complementary cell the crosstab hides beside a small one
+        if str(r["borgere"]) in (small, "x"):
+            assert cell == str(r["borgere"]), (m, p)  # hidden in the command, hidden the same way on the page
+        else:
             assert _int(cell) == _int(str(r["borgere"])), (m, p)
             agreed += 1
     assert agreed > 0
+    # issue 23: no cell the page hides is shown by the command (the page's Total row and the command's
+    # rows would give a complementary cell back)
+    assert all(str(cli[k]["borgere"]) == v for k, v in unikke.items() if v in (small, "x") and k in cli)
     # tilgang/afgang per paragraf: the page's flow table is the command's rows, cell by cell
     for p in res.paragraf_liste:
         flow = {r["Måned"]: r for r in res.flow(p).tabel.to_dicts()}
@@ -120,7 +123,7 @@ def test_view_and_command_agree_for_analytiker(setup):
             assert (row["Borgere"], row["Tilgang"], row["Afgang"]) == tuple(
                 str(r[c]) for c in ("borgere", "tilgang", "afgang")), (m, p)
             hidden_hp = r["helaarspersoner"] == "x"
-            assert hidden_hp == (0 < exact[(m, p)]["borgere"] < 5), (m, p)
+            assert hidden_hp == (0 < exact[(m, p)]["borgere"] < 5 or unikke[(m, p)] == "x"), (m, p)
             assert row["Helårspersoner"] == ("x" if hidden_hp else _hp(exact[(m, p)]["helaarspersoner"])), (m, p)
     # the KPI cards, suppressed the same way
     total = res.total.row(-1, named=True)
@@ -142,3 +145,40 @@ def test_chart_series_leave_out_small_counts_for_the_analytiker(setup):
     assert all(v is None or v == 0 or v >= 5 for v in b["Borgere"].to_list())
     assert b["Borgere"].null_count() == len(small)
     assert exact.top == hidden.top and len(exact.top) == min(view.TOP, len(valgt))
+
+
+def test_command_hides_the_pages_complementary_cells():
+    """Issue 23: one month, §85 20 borgere, §107 3, §108 30. The page hides §107 ('<5') and, so the Total
+    row cannot give it back, one more cell ('x'); the command and the page's tilgang/afgang table hide
+    the same cells (before, the command printed the 'x' cell's exact count)."""
+    import datetime as dt
+    from pathlib import Path
+
+    import polars as pl
+
+    from workbench.data.dataset import Dataset
+    from workbench.regler.periods import periode_fra_til
+
+    rows = [(f"B{i:03d}", par) for i, par in enumerate(["SEL §85"] * 20 + ["SEL §107"] * 3 + ["SEL §108"] * 30)]
+    y = pl.DataFrame({"ydelse_id": [f"Y{i}" for i in range(len(rows))], "borger_id": [b for b, _ in rows],
+                      "paragraf": [p for _, p in rows], "startdato": [dt.date(2025, 1, 1)] * len(rows),
+                      "slutdato": [None] * len(rows)}, schema_overrides={"slutdato": pl.Date})
+    b = pl.DataFrame({"borger_id": sorted({b for b, _ in rows}), "handlekommune": "0101",
+                      "betalingskommune": None}, schema_overrides={"betalingskommune": pl.String})
+    ds = Dataset(Path("."), "t", {"ydelser": y.lazy(), "borgere": b.lazy()}, {})
+    vis = suppression.for_principal(access.Principal("a", "analytiker"))
+    periode = periode_fra_til(dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    paa = dt.date(2025, 3, 31)
+    res = view.side(ds, periode, paa, (), (), vis)
+    page = _cells(res.maaned_tabel(view.UNIKKE), dict(zip(res.maaneder, res.kolonner)))
+    assert page[("2025-03", "SEL §107")] == "<5"
+    hidden = [k for k, v in page.items() if v == "x"]
+    assert hidden, page  # the complementary cell
+    cmd = {(r["maaned"], str(r["paragraf"])): r for r in view.optaelling_tabel(ds, periode, paa, vis).to_dicts()}
+    for k in hidden:
+        assert cmd[k]["borgere"] == "x" and cmd[k]["helaarspersoner"] == "x", cmd[k]
+        flow = res.flow(k[1]).tabel.row(0, named=True)
+        assert flow["Borgere"] == "x" and flow["Helårspersoner"] == "x", flow
+    assert cmd[("2025-03", "SEL §107")]["borgere"] == "<5"
+    shown = [k for k, v in page.items() if v not in ("x", "<5")]
+    assert shown and all(cmd[k]["borgere"] == page[k] for k in shown if k in cmd)

@@ -154,6 +154,11 @@ class OverblikSide:
         return paragraffer.with_info(plain, "Paragraf", ["paragraf_navn", *INFO]).rename(
             paragraffer.HEADERS, strict=False).with_columns(pl.lit(self.eksport_enhed(enhed)).alias("Enhed"))
 
+    @cached_property
+    def _komplementaere_alle(self) -> pl.DataFrame:
+        """maaned, paragraf ('Total' for the Total row), _state of the month table of borgere."""
+        return _komplementaere(self.per_paragraf, self.total, self.visning, med_total=True)
+
     def _hidden(self, col: str) -> pl.Expr:
         """Small counts are left out of the charts (a gap) where the tables suppress them."""
         return pl.lit(False) if self.visning.eksakt else pl.col(col).is_between(1, self.visning.graense - 1)
@@ -182,7 +187,16 @@ class OverblikSide:
         # suppress_table writes Danish text: helårspersoner with one decimal, as the month table and the KPI
         table = suppression.suppress_table(frame, ["helaarspersoner"], count_col="borgere", visning=self.visning,
                                            decimaler=1)
-        table = suppression.suppress_table(table, ["borgere", "tilgang", "afgang"], visning=self.visning).select(
+        table = suppression.suppress_table(table, ["borgere", "tilgang", "afgang"], visning=self.visning)
+        if not self.visning.eksakt:  # the month table's complementary cells stay hidden here too
+            row = "Total" if valg == ALLE else valg
+            state = (self._komplementaere_alle.filter(pl.col("paragraf") == row)
+                     .select("maaned", "_state"))
+            table = table.join(state, on="maaned", how="left").sort("maaned")
+            komp = pl.col("_state").fill_null(suppression.NONE) == suppression.COMPLEMENTARY
+            table = table.with_columns(pl.when(komp).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
+                                       for c in ("borgere", "helaarspersoner")).drop("_state")
+        table = table.select(
             pl.col("maaned").replace_strict(titles, return_dtype=pl.String).alias("Måned"),
             pl.col("borgere").alias("Borgere"),
             pl.col("tilgang").alias("Tilgang"),
@@ -269,5 +283,33 @@ def optaelling_tabel(ds: Dataset, periode: Periode, paa: dt.date, visning: suppr
     the months of `periode`: the page's per-paragraf rows (optaelling.optaelling, the same rule as `side`),
     optionally without the ydelser FLIS removes (`--flis`, as flis_side), suppressed for `visning`."""
     y = flis.korrigeret(ds.ydelser, flis.markerede(ds)) if flis_korrigeret else ds.ydelser
-    df = optaelling.optaelling(y, month_start(periode.fra), month_start(periode.til), paa).collect()
-    return _for_visning(df, visning)
+    fra, til = month_start(periode.fra), month_start(periode.til)
+    df = optaelling.optaelling(y, fra, til, paa).collect()
+    if visning.eksakt:
+        return df
+    # the page's complementary cells too ('x' where the month table hides a cell so that the Total row
+    # cannot give a small one back): the command never shows a cell the page hides (issue 23)
+    per, total = pl.collect_all(optaelling.overblik(y, fra, til, paa))
+    state = _komplementaere(per, total, visning)
+    shown = _for_visning(df, visning).with_row_index("_i")
+    key = [pl.col("maaned").cast(pl.String), pl.col("paragraf").cast(pl.String)]
+    shown = (shown.with_columns(_m=key[0], _p=key[1])
+             .join(state, left_on=["_m", "_p"], right_on=["maaned", "paragraf"], how="left")
+             .sort("_i"))
+    komp = pl.col("_state").fill_null(suppression.NONE) == suppression.COMPLEMENTARY
+    return shown.with_columns(
+        pl.when(komp).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
+        for c in ("borgere", "helaarspersoner")).drop("_i", "_m", "_p", "_state")
+
+
+def _komplementaere(per: pl.DataFrame, total: pl.DataFrame, visning: suppression.Visning,
+                    med_total: bool = False) -> pl.DataFrame:
+    """maaned, paragraf, _state: the suppression state of each cell of the page's month table of borgere
+    (paragraffer x months with the Total row; OverblikSide.maaned_tabel's mask); med_total: the Total
+    row too (paragraf 'Total')."""
+    table = optaelling.month_table(per, total, "borgere")
+    months = [c for c in table.columns if c != "Paragraf"]
+    mask = suppression.crosstab_mask(table, "Paragraf", months, total_col=None, total_row="Total", visning=visning)
+    return (mask.filter(pl.lit(med_total) | (pl.col("Paragraf") != "Total"))
+            .unpivot(index="Paragraf", variable_name="maaned", value_name="_state")
+            .select("maaned", pl.col("Paragraf").alias("paragraf"), "_state"))
