@@ -21,6 +21,7 @@ from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
 from workbench.ui.kvalitet_cache import side
 from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, borger_link_kolonne
+from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import DATO_INPUT, dato_tid
 
 principal = auth.require_page("kvalitet")
@@ -63,13 +64,10 @@ def export_buttons(df, name: str, sheet: str, meta: list[tuple[str, str]], key: 
     ids = eksport_ids(df)
     c1, c2 = st.columns(2)
     # the files are built when clicked (a callable), not on every rerun of the page
-    if c1.download_button("Hent Excel", lambda: to_xlsx_bytes({sheet: df}, full_meta), file_name=f"{name}.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key=f"{key}_xlsx", icon=":material/download:"):
-        log_action("eksport", ids, f"kvalitet {name}.xlsx ({df.height} rækker)")
-    if c2.download_button("Hent CSV", lambda: to_csv_bytes(df, keep_numbers=False), file_name=f"{name}.csv", mime="text/csv",
-                          key=f"{key}_csv", icon=":material/download:"):
-        log_action("eksport", ids, f"kvalitet {name}.csv ({df.height} rækker)")
+    eksport_knap(c1, "Hent Excel", lambda: to_xlsx_bytes({sheet: df}, full_meta), f"{name}.xlsx", key=f"{key}_xlsx",
+                 borger_ids=ids, detalje=f"kvalitet {name}.xlsx ({df.height} rækker)")
+    eksport_knap(c2, "Hent CSV", lambda: to_csv_bytes(df, keep_numbers=False), f"{name}.csv", key=f"{key}_csv",
+                 borger_ids=ids, detalje=f"kvalitet {name}.csv ({df.height} rækker)")
 
 
 tab_overlap, tab_regler, tab_ottetal = st.tabs(

@@ -16,6 +16,7 @@ from workbench.ui import auth, data
 from workbench.ui import overblik_cache as oc
 from workbench.ui.widgets import Kpi, dansk_dato, dansk_maaned, kpi_cards, persisted, remember
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import DATO_INPUT
 
 principal = auth.require_page("overblik")
@@ -122,11 +123,10 @@ if access.can(principal, "eksport"):
             ("Diskretionering", suppression.explanation(visning=ev)), ("Dataversion", data.dataset_version())]
     e1, e2 = st.columns(2)
     # built when clicked (a callable), not on every rerun: Overblik is the first page a user sees
-    e1.download_button("Eksportér til Excel", lambda: X.to_xlsx_bytes({"Optælling": plain}, meta), "overblik.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ov_xlsx",
-                       icon=":material/download:")
-    e2.download_button("Eksportér til CSV", lambda: X.to_csv_bytes(plain), "overblik.csv", "text/csv", key="ov_csv",
-                       icon=":material/download:")
+    eksport_knap(e1, "Eksportér til Excel", lambda: X.to_xlsx_bytes({"Optælling": plain}, meta), "overblik.xlsx",
+                 key="ov_xlsx", detalje=f"Overblik (xlsx): {periode}, {res.eksport_enhed(maal)}")
+    eksport_knap(e2, "Eksportér til CSV", lambda: X.to_csv_bytes(plain), "overblik.csv", key="ov_csv",
+                 detalje=f"Overblik (csv): {periode}, {res.eksport_enhed(maal)}")
 
 # --- development over time ------------------------------------------------------------------------
 st.subheader("Udvikling over tid")

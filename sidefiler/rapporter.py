@@ -13,6 +13,7 @@ from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
 from workbench.regler.periods import maaned_valg
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("rapporter")
 
@@ -47,10 +48,11 @@ def _gem(fmt: str, indhold: bytes) -> None:
 
 d1, d2 = st.columns(2)
 # the PDF is built only when asked for (deferred data), not on every render
-d1.download_button("Hent PDF", data=lambda: oc.pdf(html), file_name=f"{name}.pdf", mime="application/pdf",
-                   key="ra_pdf", on_click=lambda: _gem("pdf", oc.pdf(html)), icon=":material/picture_as_pdf:")
-d2.download_button("Hent HTML", data=html.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
-                   key="ra_html", on_click=_gem, args=("html", html.encode("utf-8")), icon=":material/html:")
+# every download is logged (the report holds aggregates only: no borger ids) and archived
+eksport_knap(d1, "Hent PDF", lambda: oc.pdf(html), f"{name}.pdf", key="ra_pdf", detalje=f"statusrapport {name}.pdf",
+             efter=lambda: _gem("pdf", oc.pdf(html)))
+eksport_knap(d2, "Hent HTML", html.encode("utf-8"), f"{name}.html", key="ra_html", detalje=f"statusrapport {name}.html",
+             efter=lambda: _gem("html", html.encode("utf-8")))
 if r.tom:
     st.warning(f"Perioden {r.periode.label()} indeholder ingen data.")
 
@@ -75,6 +77,6 @@ else:
             st.warning(f"Rapport nr. {row.id} blev lavet på datasæt-version {row.datasaet_version}; den aktuelle er "
                        f"{version}. Gendan den version (ffb-workbench rul-tilbage) for at få de samme tal.")
         r2, html2 = oc.rapport_html(principal, row.niveau, row.periode, row.kommune, row.paa)
-        st.download_button(f"Hent rapport nr. {row.id} igen (PDF)", data=oc.pdf(html2),
-                           file_name=f"statusrapport_{row.niveau}_{row.periode}_nr{row.id}.pdf",
-                           mime="application/pdf", key="ra_igen_pdf")
+        eksport_knap(st, f"Hent rapport nr. {row.id} igen (PDF)", oc.pdf(html2),
+                     f"statusrapport_{row.niveau}_{row.periode}_nr{row.id}.pdf", key="ra_igen_pdf",
+                     detalje=f"statusrapport nr. {row.id} igen (PDF)")
