@@ -109,11 +109,11 @@ def download(sheets: dict[str, pl.DataFrame], name: str, key: str, borger_ids: l
     if c1.download_button("Hent Excel", to_xlsx_bytes(sheets, meta), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:"):
-        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.xlsx")
+        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.xlsx", behold=[h.tilbud_id])
     first = next(iter(sheets.values()))
     if c2.download_button("Hent CSV", to_csv_bytes(first), file_name=f"{name}.csv", mime="text/csv",
                           key=f"{key}_csv", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.csv")
+        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.csv", behold=[h.tilbud_id])
 
 
 # --- borgere nu -----------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ st.subheader("Borgere nu")
 if individual:
     if r.borgere.height:
         log_action(accesslog.VIS_BORGER, r.borgere["borger_id"].to_list(),
-                   f"tilbud {h.tilbud_id} borgerliste {paa.isoformat()}")
+                   f"tilbud {h.tilbud_id} borgerliste {paa.isoformat()}", behold=[h.tilbud_id])
     borger_tabel = link(r.borgere).select(
         "Borger", pl.col("paragraf").alias("Paragraf"), dato("startdato").alias("Start"),
         pl.col("dage_i_tilbud").alias("Dage i tilbud"), pl.col("primaer_maalgruppe").alias("Primær målgruppe"),

@@ -23,7 +23,8 @@ DEDUP_SECONDS = 600
 _LAST = "_ffb_audit_sidst"
 
 
-def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "") -> None:
+def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "", behold: Iterable[str] = ()) -> None:
+    """`behold`: values in `detalje` known not to be CPR numbers (the tilbud ids the page looked up)."""
     from workbench.ui import auth
 
     principal = auth.current_principal() or access.Principal("(ukendt)", "")
@@ -33,5 +34,5 @@ def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "") -
     now = time.monotonic()
     if last and last[0] == key and now - last[1] < DEDUP_SECONDS:
         return
-    accesslog.log(auth.engine(), principal, action, ids, detalje)
+    accesslog.log(auth.engine(), principal, action, ids, detalje, behold=behold)
     st.session_state[_LAST] = (key, now)
