@@ -44,6 +44,8 @@ ids = liste["tilbud_id"].to_list()
 labels = dict(zip(ids, [f"{n} ({t}) · {tt}" for n, t, tt in liste.select("navn", "tilbud_id", "tilbudstype").iter_rows()]))
 wanted = st.query_params.get("tilbud")
 if wanted and wanted not in labels:
+    # a refused deep link is logged; a P-nummer the dataset knows is kept, anything else that can be a CPR masked
+    log_action(accesslog.ADGANG_NAEGTET, detalje=f"tilbud {wanted[:40]} (adresse)", behold=tc.kendte(wanted))
     st.warning(f"Tilbud {wanted} findes ikke, eller du har ikke adgang til det.")
     st.stop()
 own = [t for t in principal.tilbud_ids if t in labels]

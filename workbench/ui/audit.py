@@ -30,9 +30,14 @@ def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "", b
     principal = auth.current_principal() or access.Principal("(ukendt)", "")
     ids = [str(b) for b in borger_ids if b is not None]
     key = (principal.username, action, tuple(ids), detalje)
-    last = st.session_state.get(_LAST)
-    now = time.monotonic()
-    if last and last[0] == key and now - last[1] < DEDUP_SECONDS:
+    # a page may log several entries per run (Tilsyn: the case list and the case): remember each
+    recent = {k: t for k, t in st.session_state.get(_LAST, {}).items() if _age(t) < DEDUP_SECONDS}
+    if key in recent:
         return
     accesslog.log(auth.engine(), principal, action, ids, detalje, behold=behold)
-    st.session_state[_LAST] = (key, now)
+    recent[key] = time.monotonic()
+    st.session_state[_LAST] = recent
+
+
+def _age(t: float) -> float:
+    return time.monotonic() - t

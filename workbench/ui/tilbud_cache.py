@@ -17,6 +17,18 @@ from workbench.data.dataset import Dataset
 from workbench.ui import data
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _alle_ids(version: str, _ds: Dataset) -> frozenset[str]:
+    return frozenset(_ds.tilbud.select("tilbud_id").collect()["tilbud_id"].cast(pl.String).to_list())
+
+
+def kendte(tilbud_id: str) -> list[str]:
+    """[tilbud_id] when it is a tilbud of the dataset (whatever the principal's scope), else []: what the
+    access log may keep unmasked as a P-nummer (accesslog `behold`)."""
+    ds = data.scoped_dataset(access.ADMIN)
+    return [tilbud_id] if tilbud_id in _alle_ids(ds.version, ds) else []
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _liste(version: str, principal_key: str, paa: str, _ds: Dataset) -> pl.DataFrame:
     return tilbud.liste(_ds, dt.date.fromisoformat(paa)).collect()
