@@ -184,9 +184,9 @@ MAAL = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "o
         "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "vurdering_delvist": "Registreret delvist",
         "vurdering_ikke_opnaaet": "Registreret ikke opnået", "uden_vurdering": "Uden registrering",
         "uenighed": "Uenighed"}
-maal_tabel = r.maalopfyldelse.select(pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL.items()])
-if not individual:
-    maal_tabel = suppress_table(maal_tabel, list(MAAL.values()), visning=VIS)
+# suppressed with complementary cells for a role without the borger list (the CLI's tilbud command: the same call)
+maal_tabel = tilbud_view.maalopfyldelse_vist(r.maalopfyldelse, VIS).select(
+    pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL.items()])
 st.dataframe(maal_tabel, hide_index=True, width="stretch")
 st.caption(f"Mål med opfølgningsdato {dansk_dato(r.fra)}–{dansk_dato(r.til)} for borgere på tilbuddet i perioden. "
            "Målt status (på funktionsevnen, vurderet ved opfølgningen) og registreret vurdering side om side; "

@@ -538,7 +538,7 @@ def to_json(r: Rapport) -> dict:
 _IKKE_ANTAL = {"pladser"}
 # the count that governs each table's ratios and helårspersoner: hidden ('x') where it is 1..g-1
 _STYRENDE = {"udvikling_undertema": "borgere", "udvikling_tema": "borgere", "udvikling_omraade": "borgere",
-             "maalopfyldelse": "maal", "belaegning": "borgere"}
+             "belaegning": "borgere"}
 
 
 def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataFrame:
@@ -549,6 +549,26 @@ def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataF
     if styrende in df.columns and floats:
         df = suppress_table(df, floats, count_col=styrende, visning=visning)
     return suppress_table(df, counts, visning=visning)
+
+
+# Målopfyldelse's additive relations: every goal has one status and one registered vurdering (or none), so
+# both groups sum to maal in each row; every column sums over the måltyper to the 'I alt' row.
+MAAL_GRUPPER = (("maal", tuple(STATUS_COLS.values())),
+                ("maal", (*VURDERING_COLS.values(), "uden_vurdering")))
+MAAL_ANDEL = {"andel_opnaaet": ("opnaaet", "ikke_opnaaet", "overskredet")}
+
+
+def maalopfyldelse_vist(df: pl.DataFrame, visning) -> pl.DataFrame:
+    """The målopfyldelse table as `visning` shows it: exact unchanged; suppressed: counts 1..g-1 '<g' and
+    complementary 'x' along each row's status and vurdering groups and down to 'I alt'
+    (suppression.suppress_groups), so no hidden cell is total minus the visible parts; the share
+    hidden where a count it rests on is. The Tilbud page and for_principal (CLI) call it."""
+    from workbench.regler import suppression
+
+    if visning.eksakt:
+        return df
+    return suppression.suppress_groups(df, "maaltype", MAAL_GRUPPER, other_cols=("uenighed",),
+                                       ratios=MAAL_ANDEL, visning=visning)
 
 
 def for_principal(r: Rapport, principal) -> Rapport:
@@ -566,6 +586,7 @@ def for_principal(r: Rapport, principal) -> Rapport:
     tom = {n: getattr(r, n).clear() for n in ("borgere", "maal_i_periode", "kommende", "overskredne")} \
         if not access.individual_access(principal) else {}
     frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items()}
+    frames["maalopfyldelse"] = maalopfyldelse_vist(r.maalopfyldelse, visning)
     lt = r.liggetid
     liggetid = Liggetid(
         afsluttede=suppression.antal(lt.afsluttede, visning),
