@@ -79,8 +79,8 @@ kpi_cards([
     Kpi("Pladser", dansk_tal(h.pladser) if h.pladser is not None else "–"),
     Kpi("Borgere nu", dansk_tal(r.borgere.height) if individual else small_count(r.borgere.height),
         help=f"Borgere med en aktiv ydelse på tilbuddet den {dansk_dato(paa)}."),
-    Kpi("Opfølgning inden 30 dage", dansk_tal(r.kommende.height)),
-    Kpi("Overskredne opfølgninger", dansk_tal(r.overskredne.height)),
+    Kpi("Opfølgning inden 30 dage", dansk_tal(r.kommende.height) if individual else small_count(r.kommende.height)),
+    Kpi("Overskredne opfølgninger", dansk_tal(r.overskredne.height) if individual else small_count(r.overskredne.height)),
 ])
 if h.lat is not None and h.lon is not None:
     deck = pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", [{"navn": h.navn, "lat": h.lat, "lon": h.lon}],
@@ -278,7 +278,7 @@ if tilbudstal:
                 return "–"
             return f"{dansk_tal(v * 100)} %" if col in pct else dansk_tal(v)
 
-        rows = [{"Nøgletal": t.label, "Dette tilbud": fmt(t.noegletal, t.egen),
+        rows = [{"Nøgletal": t.label, "Dette tilbud": t.egen_vist or fmt(t.noegletal, t.egen),
                  "Nedre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q1),
                  "Median": "skjult" if t.skjult else fmt(t.noegletal, t.median),
                  "Øvre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q3), "Tilbud": t.tilbud}

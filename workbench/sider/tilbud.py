@@ -360,6 +360,7 @@ class Sammenligningstal:
     q3: float | None
     tilbud: int  # tilbud the statistics rest on (own included)
     skjult: bool  # statistics hidden (too few tilbud with enough borgere)
+    egen_vist: str | None = None  # the own value as shown when suppressed ('<g' / 'x'); None: shown as egen
 
 
 @dataclass(frozen=True)
@@ -441,6 +442,25 @@ def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int |
         tal.append(Sammenligningstal(col, label, None if egen is None else float(egen), q(0.5), q(0.25), q(0.75),
                                      int(vals.len()), hidden))
     return Sammenligning(tilbudstype, df.height, tuple(tal))
+
+
+def sammenligning_for(s: Sammenligning | None, visning) -> Sammenligning | None:
+    """The comparison as `visning` shows it: when the tilbud's own borgere nu are 1..g-1, its own
+    borgere read '<g' and every own figure resting on them (borgere ÷ pladser gives the count back with
+    the pladser, the shares and the median rest on those borgere) reads 'x', with `egen` None (no point
+    drawn). Peers' statistics are already limited to tilbud with g borgere or more (sammenligning)."""
+    import dataclasses
+
+    from workbench.regler import suppression
+
+    if s is None or visning.eksakt:
+        return s
+    borgere = next((t.egen for t in s.tal if t.noegletal == "borgere"), None)
+    if not suppression.is_small(borgere, visning):
+        return s
+    tal = tuple(dataclasses.replace(t, egen=None, egen_vist=suppression.antal(int(t.egen), visning)
+                                    if t.noegletal == "borgere" else suppression.SEKUNDAER) for t in s.tal)
+    return dataclasses.replace(s, tal=tal)
 
 
 # --------------------------------------------------------------------------------------------
@@ -594,4 +614,5 @@ def for_principal(r: Rapport, principal) -> Rapport:
         igangvaerende=suppression.antal(lt.igangvaerende, visning),
         median_dage_igangvaerende=None if suppression.is_small(lt.igangvaerende, visning)
         else lt.median_dage_igangvaerende)
-    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid)
+    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid,
+                               sammenligning=sammenligning_for(r.sammenligning, visning))

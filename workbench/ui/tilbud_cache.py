@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench.regler import access
+from workbench.regler import access, suppression
 from workbench.sider import resultater, tilbud
 from workbench.data.dataset import Dataset
 from workbench.ui import data
@@ -70,7 +70,9 @@ def sammenligning(principal: access.Principal, tilbud_id: str, paa: dt.date) -> 
     typ = tilbud.tilbudstype_af(ds, tilbud_id)  # ValueError outside the scope
     ds_alle = data.scoped_dataset(access.ADMIN)
     table = _peers(ds.version, typ, paa.isoformat(), ds_alle)
-    return tilbud.sammenligning(ds_alle, tilbud_id, paa, peers=table)
+    # the own figures as the principal may see them (suppressed for a role without the borger list)
+    return tilbud.sammenligning_for(tilbud.sammenligning(ds_alle, tilbud_id, paa, peers=table),
+                                    suppression.for_principal(principal))
 
 
 @dataclass(frozen=True)
