@@ -479,8 +479,34 @@ def tilbud_page(tid: str, media) -> list[str]:
     return small_counts_on_page(t, f"tilbud {tid}", media)
 
 
+# Views beyond each page's defaults: (page, [(widget key, value), …]) set one after the other (values as
+# the widgets hold them, not their Danish labels).
+VARIATIONS = [
+    ("udforsk", [("vw_udforsk_raekker", "tilbud"), ("vw_udforsk_kolonner", "paragraf")]),
+    ("udforsk", [("vw_udforsk_maal", "ydelser"), ("vw_udforsk_raekker", "ydelse"),
+                 ("vw_udforsk_kolonner", "aldersgruppe")]),
+    ("udforsk", [("vw_udforsk_raekker", "stoettebehov"), ("vw_udforsk_kolonner", "koen")]),
+    ("kort", [("vw_kort_maal", "ydelser")]),
+    ("overblik", [("ov_flow", "SEL §82")]),
+    ("oekonomi", [("oe_dim", "konto")]),
+    ("oekonomi", [("oe_dim", "betalingskommune")]),
+    ("resultater", [("res_pr", "tilbud")]),
+    ("resultater", [("res_pr", "maalgruppe")]),
+    ("resultater", [("res_pr", "team")]),
+]
+
+
+def _choose(at: AppTest, key: str, value: str) -> None:
+    widget = next(w for w in [*at.selectbox, *at.radio] if w.key == key)
+    widget.set_value(value)
+    at.run()
+    assert not at.exception, f"{key}={value}: {at.exception[0].message[:300]}"
+    assert next(w for w in [*at.selectbox, *at.radio] if w.key == key).value == value, f"{key}={value} not set"
+
+
 def analytiker_walk(path: Path, media) -> list[str]:
-    """Every page of the analytiker role through app.py, and the Tilbud page on every small tilbud."""
+    """Every page of the analytiker role through app.py (its default view and VARIATIONS), and the Tilbud
+    page on every small tilbud."""
     principal = access.Principal("analytiker", "analytiker")
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
@@ -492,6 +518,12 @@ def analytiker_walk(path: Path, media) -> list[str]:
         at.run()
         assert not at.exception, f"{key}: {at.exception[0].message[:300]}"
         found += small_counts_on_page(at, key, media)
+    for key, choices in VARIATIONS:
+        page = AppTest.from_file(str(ROOT / "pages" / f"{key}.py"), default_timeout=300)
+        page.run()
+        for widget, label in choices:
+            _choose(page, widget, label)
+        found += small_counts_on_page(page, f"{key} ({', '.join(l for _, l in choices)})", media)
     small = small_tilbud(path)
     assert small, "the demo must hold a tilbud with 1..4 borgere"
     for tid in small:
