@@ -2,43 +2,13 @@
 
 import datetime as dt
 
-import polars as pl
 import streamlit as st
 
 from workbench.lager import accesslog
+from workbench.sider.adgangslog import FILTER_HANDLINGER, handling_tekst, vis, vis_borger_rapport
 from workbench.format import export
-from workbench.format.output import map_values
 from workbench.ui import auth
 from workbench.ui.audit import log_action
-
-HANDLINGER = {
-    accesslog.VIS_BORGER: "Vist borger", accesslog.SOEG: "Søgning", accesslog.EKSPORT: "Eksport",
-    accesslog.VIS_CPR: "Vist fuldt CPR", accesslog.STIKPROEVE: "Stikprøve", accesslog.LOGIN: "Log ind",
-    accesslog.LOGIN_FEJL: "Fejlet log ind", accesslog.LOGIN_SPAERRET: "Log ind spærret", accesslog.LOGOUT: "Log ud",
-    accesslog.ADGANG_NAEGTET: "Adgang nægtet", accesslog.BRUGER_AENDRET: "Bruger ændret",
-    accesslog.TILDEL_TILSYN: "Tildelt tilsyn", accesslog.PURGE: "Sletning efter opbevaringsperiode",
-    accesslog.UDTRAEK: "Udtræk af adgangslog", accesslog.VIS_LISTE: "Vist liste over borgere",
-    accesslog.LOGIN_BEGRAENSET: "Log ind begrænset (for mange forsøg fra klienten)",
-}
-KILDER = {"app": "App", "cli": "Kommandolinje"}
-TZ = "Europe/Copenhagen"
-
-
-def vis(df: pl.DataFrame) -> pl.DataFrame:
-    """Log entries for the screen: Danish headers and labels, Danish time dd-mm-åååå tt:mm:ss."""
-    tid = pl.col("tidspunkt")
-    if df.schema.get("tidspunkt") == pl.String:
-        tid = tid.str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
-    return df.select(
-        tid.dt.convert_time_zone(TZ).dt.strftime("%d-%m-%Y %H:%M:%S").alias("Tidspunkt (dansk tid)"),
-        pl.col("bruger").alias("Bruger"),
-        pl.lit(map_values(df["rolle"], auth.access.role_title)).alias("Rolle"),
-        pl.col("handling").replace_strict(HANDLINGER, default=pl.col("handling")).alias("Handling"),
-        pl.col("borger_ids").str.replace_all(",", ", ").alias("Borger-id'er"),
-        pl.col("detalje").alias("Detalje"),
-        pl.col("kilde").replace_strict(KILDER, default=pl.col("kilde")).alias("Kilde"),
-    )
-
 
 principal = auth.require_page("adgangslog")
 if not auth.access.can(principal, "adgangslog"):
@@ -63,12 +33,7 @@ with tab_log:
     fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra", format="DD-MM-YYYY")
     til = c2.date_input("Til", value=today, key="al_til", format="DD-MM-YYYY")
     bruger = c3.text_input("Bruger", key="al_bruger").strip().lower() or None
-    handling = c4.selectbox("Handling", ["(alle)", accesslog.VIS_BORGER, accesslog.SOEG, accesslog.EKSPORT,
-                                         accesslog.VIS_CPR, accesslog.STIKPROEVE, accesslog.LOGIN,
-                                         accesslog.LOGIN_FEJL, accesslog.LOGIN_SPAERRET, accesslog.LOGOUT,
-                                         accesslog.ADGANG_NAEGTET, accesslog.BRUGER_AENDRET,
-                                         accesslog.TILDEL_TILSYN, accesslog.PURGE, accesslog.UDTRAEK],
-                              key="al_handling", format_func=lambda h: HANDLINGER.get(h, h))
+    handling = c4.selectbox("Handling", ["(alle)", *FILTER_HANDLINGER], key="al_handling", format_func=handling_tekst)
     borger = st.text_input("Borger-id", key="al_borger").strip() or None
     df = accesslog.entries(eng, fra=fra, til=til, bruger=bruger,
                            handling=None if handling == "(alle)" else handling, borger_id=borger, limit=5000)
@@ -82,8 +47,7 @@ with tab_borger:
         report = accesslog.borger_report(eng, bid)
         log_action(accesslog.UDTRAEK, [bid], "vist")
         st.caption(f"{report.height} poster for borger {bid}")
-        st.dataframe(vis(report.rename({"tidspunkt_utc": "tidspunkt", "borger_id": "borger_ids"})), hide_index=True,
-                     width="stretch")
+        st.dataframe(vis_borger_rapport(report), hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
         if c1.download_button("Hent CSV", export.to_csv_bytes(report, keep_numbers=False), file_name=f"adgangslog_{bid}.csv",
                               mime="text/csv", key="al_csv"):

@@ -3,7 +3,6 @@
 import json
 import math
 
-import polars as pl
 import pydeck as pdk
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -12,6 +11,7 @@ from workbench.regler import access
 from workbench.lager import accesslog
 from workbench.data import geo
 from workbench.format import export as X
+from workbench.sider import kort
 from workbench.sider import udforsk as E
 from workbench.data.config import load_config
 from workbench.regler import suppression
@@ -175,19 +175,7 @@ if access.can(principal, "eksport"):
     offentlig = st.checkbox("Til offentliggørelse", key="kort_offentlig",
                             help="Eksporten diskretioneres (små tal), uanset din rolle.")
     eksport_visning = suppression.for_export(principal, bool(offentlig))
-    emask = suppression.list_mask([int(b) for b in kv["borgere"].to_list()], visning=eksport_visning)
-    k_tabel = pl.DataFrame({
-        "Kommune": [navne.get(code, code) for code in kv["kommunekode"].to_list()],
-        "Kommunekode": kv["kommunekode"].to_list(),
-        label: [suppression.cell_text(state, fmt(v or 0.0), is_count=measure == "borgere", visning=eksport_visning)
-                for v, state in zip(kv[kv.columns[1]].to_list(), emask)],
-    }, schema={"Kommune": pl.String, "Kommunekode": pl.String, label: pl.String})
-    tmask_e = suppression.list_mask([int(b) for b in tp["borgere"].to_list()], visning=eksport_visning)
-    t_tabel = pl.DataFrame({
-        "Tilbud": tp["navn"].to_list(), "P-nummer": tp["tilbud_id"].to_list(),
-        "Borgere": [suppression.cell_text(state, str(b), visning=eksport_visning)
-                    for b, state in zip(tp["borgere"].to_list(), tmask_e)],
-    }, schema={"Tilbud": pl.String, "P-nummer": pl.String, "Borgere": pl.String})
+    k_tabel, t_tabel = kort.eksport_tabeller(kv, tp, measure, label, fmt, navne, eksport_visning)
     meta = X.standard_meta(f.describe(codes), ds.version, {
         "Mål": label, "Diskretionering": suppression.explanation(visning=eksport_visning)})
     bar = st.container(horizontal=True)

@@ -17,6 +17,7 @@ from workbench.regler import suppression
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
+from workbench.sider.kvalitet import ottetal_fund
 from workbench.ui.kvalitet_cache import results
 from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, dansk_kolonner, dansk_maaned, dansk_maaned_expr
 
@@ -291,18 +292,18 @@ with tab_ottetal:
                  "betalinger": "Borgere i betalinger", "begge": "I begge", "kun_ydelser": "Kun i ydelser",
                  "kun_betalinger": "Kun i betalinger"}),
             hide_index=True, width="stretch")
-        mism = res.findings.filter(pl.col("regel").is_in(["betaling_uden_ydelse", "ydelse_uden_betaling"]))
-        if mism.height and show_people:
-            st.markdown(f"**Uoverensstemmelser** ({mism.height})")
-            key = pl.col("noegle").str.split("|")
-            st.dataframe(mism.select(
-                regel_titel().alias("Regel"), key.list.get(0, null_on_oob=True).alias("Borger-id"),
-                key.list.get(1, null_on_oob=True).alias("Paragraf"),
-                key.list.get(2, null_on_oob=True).alias("_m"),
-                pl.col("besked").alias("Besked"))
-                .with_columns(dansk_maaned_expr("_m", kort=True).alias("Måned"))
-                .select("Regel", "Borger-id", "Paragraf", "Måned", "Besked"), hide_index=True, width="stretch")
-        elif mism.height == 0:
+        otte_fund = ottetal_fund(res.findings, cfg)
+        if otte_fund.fund.height:
+            st.markdown("**Kroner i spil pr. regel** (summen af fundenes kroner)")
+            st.dataframe(otte_fund.pr_regel_tabel(visning), hide_index=True, width="stretch")
+            st.caption(suppression.explanation(visning=visning))
+        if otte_fund.fund.height and show_people:
+            st.markdown(f"**Uoverensstemmelser** ({otte_fund.fund.height})")
+            log_action(accesslog.VIS_LISTE, otte_fund.fund["borger_id"].drop_nulls().unique().sort().to_list(),
+                       f"kvalitet 8-talskontrol ({otte_fund.fund.height} fund)")
+            st.dataframe(otte_fund.fund_tabel().with_columns(dansk_maaned_expr("Måned", kort=True).alias("Måned")),
+                         hide_index=True, width="stretch")
+        elif otte_fund.fund.height == 0:
             st.success("Fagsystem og betalinger stemmer overens.")
 
     st.subheader("Databrud")

@@ -4,9 +4,8 @@ prognose, og sammenligning med de andre kommuner i datasættet (workbench/sider/
 import streamlit as st
 
 from workbench.sider import oekonomi
-from workbench.format.output import dansk_tal
 from workbench.regler.periods import dansk_dato
-from workbench.regler.suppression import explanation
+from workbench.regler.suppression import explanation, threshold
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
 from workbench.regler.periods import maaned_valg
@@ -29,20 +28,18 @@ p = res.periode
 st.caption(f"Periode {p.label_paa(paa)} ({dansk_dato(p.fra)}–{dansk_dato(p.til)}); dage efter udtræksdatoen "
            f"{dansk_dato(paa)} tæller ikke. {oekonomi.KILDE_TEKST[res.kilde]}")
 
-total = res.enhedsudgift["udgift"].sum()
-hp = res.enhedsudgift["helaarspersoner"].sum()
 k1, k2, k3 = st.columns(3)
-k1.metric("Udgift i perioden", f"{dansk_tal(total / 1e6, 1)} mio. kr.")
-k2.metric("Helårspersoner (sum over paragraffer)", dansk_tal(hp, 1))
+k1.metric("Udgift i perioden", res.udgift_i_alt())
+k2.metric("Helårspersoner (sum over paragraffer)", res.helaarspersoner_i_alt())
 b = res.budget
 if b.har_budget and b.tabel["budget"].sum() > 0:
-    k3.metric(f"Forbrugsprocent {b.aar} til og med {b.til_maaned}",
-              f"{dansk_tal(b.tabel['forbrug'].sum() / b.tabel['budget'].sum() * 100, 1)} %")
+    k3.metric(f"Forbrugsprocent {b.aar} til og med {b.til_maaned}", b.forbrugsprocent_i_alt())
 
 t_udgift, t_budget, t_sml = st.tabs(["Udgift og enhedsudgift", "Budget og forbrug", "Sammenligning"])
 with t_udgift:
     if res.pr_maaned.height:
         st.altair_chart(oekonomi.udgift_chart(res.pr_maaned), width="stretch")
+        st.caption(oekonomi.UDELADT_I_GRAF.format(g=threshold()))
     st.markdown("**Pr. paragraf**")
     st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(res.enhedsudgift)), hide_index=True)
     st.markdown("**Pr. tilbudstype**")
@@ -61,7 +58,7 @@ with t_budget:
         over = b.over_budget
         if over:
             st.error(f"Over budget (prognose over grænsen): {', '.join(over)}", icon=":material/warning:")
-        st.altair_chart(oekonomi.budget_chart(b.tabel), width="stretch")
+        st.altair_chart(oekonomi.budget_chart(b.diagram()), width="stretch")
         st.dataframe(oekonomi.overskrifter(res.budget_vist()), hide_index=True)
         st.caption("Prognose, løbende tempo – antagelse: " + b.antagelse_tempo)
         st.caption("Prognose, som sidste år – antagelse: " + b.antagelse_sidste_aar)

@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from workbench.regler import access, optaelling, paragraffer, suppression
+from workbench.regler import access, flis, optaelling, paragraffer, suppression
 from workbench.format import export as X
 from workbench.regler.periods import parse_month
 from workbench.ui import auth, data
@@ -79,6 +79,19 @@ kpi_cards([
         help=f"Borgere under en paragraf måneden før {maaned}, men under ingen i {maaned}."),
     Kpi("Aktive ydelser", antal(kpi.aktive_ydelser), help=f"Ydelser, der er aktive den {dansk_dato(paa)}."),
 ])
+# --- the FLIS-corrected count beside the raw one (regler.flis; `optaelling --flis`) ------------------
+fr = oc.flis_results(principal, til, paa, handle, betaling)
+fk = fr.kpi
+kpi_cards([
+    Kpi(f"FLIS-korrigeret: borgere i {maaned}", antal(fk.borgere),
+        help="Som Borgere ovenfor, men uden de ydelser, FLIS fjerner før offentliggørelse."),
+    Kpi(f"FLIS-korrigeret: helårspersoner i {maaned}",
+        suppression.skjult_vaerdi(fk.helaarspersoner, fk.borgere, visning, lambda v: dansk_tal(v, 1)),
+        help="Som Helårspersoner ovenfor, men uden de ydelser, FLIS fjerner før offentliggørelse."),
+    Kpi("Ydelser FLIS fjerner", antal(fr.udeladt),
+        help="Ydelser blandt de valgte kommuners, som FLIS opmærker og fjerner (se Kvalitet)."),
+])
+st.caption(flis.FORKLARING)
 
 if per.height == 0:
     st.info(f"Ingen borgere med ydelser i {periode} for de valgte kommuner.")

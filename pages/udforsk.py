@@ -1,7 +1,6 @@
 """Udforsk: pivot of the filtered population, chart, funktionsevne distribution, borger list, export."""
 
 import altair as alt
-import polars as pl
 import streamlit as st
 
 from workbench.regler import access, paragraffer
@@ -131,11 +130,10 @@ long = udforsk_cache.funktionsevne_fordeling(principal, f)
 if long.height == 0:
     st.info("Ingen funktionsevnevurderinger for de valgte borgere.")
 else:
-    fd_table, fd_chart = E.fordeling_tables(long, visning=visning)
     labels = {n: niveau_label(n, codes) for n in NIVEAUER}
+    fd_table, fd_chart = E.fordeling_tables(long, visning=visning, niveau_labels=labels)
     colours = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027", "#bdbdbd"]
     if fd_chart.height:
-        fd_chart = fd_chart.with_columns(pl.col("niveau").replace(labels).alias("Niveau"))
         ch = alt.Chart(fd_chart.to_pandas()).mark_bar().encode(
             y=alt.Y("undertema:N", title="Undertema", sort=fd_table["Undertema"].to_list(),
                     axis=alt.Axis(labelLimit=260, labelOverlap=False)),

@@ -91,7 +91,7 @@ def _broken(tmp_path, edit) -> Path:
     (lambda t: t.replace("scope: tilsyn", "scope: alt"), "roller.tilsyn.scope"),
     (lambda t: t.replace("kapabiliteter: [eksport, tilbudstal]", "kapabiliteter: [eksport, flyve]"),
      "roller.analytiker.kapabiliteter"),
-    (lambda t: t.replace("sider: [overblik, udforsk, kort, tilbud, resultater, oekonomi, rapporter]", "sider: [overblik, hemmelig]"),
+    (lambda t: t.replace("sider: [overblik, udforsk, kort, tilbud, resultater, oekonomi, servicemaal, rapporter]", "sider: [overblik, hemmelig]"),
      "roller.analytiker.sider"),
     (lambda t: t.replace("  max_fejlede_logins: 5", "  max_fejlede_logins: nul"), "sikkerhed.max_fejlede_logins"),
     (lambda t: t.replace("  analytiker:\n", "  analytikerX:\n"), "roller.analytiker"),

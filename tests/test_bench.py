@@ -175,3 +175,25 @@ def test_bench_validering_case_runs_and_says_what_it_skipped(demo_kommune, capsy
         assert "ikke installeret" in got["dataframely"]["note"]
     else:
         assert got["dataframely"]["rows"] == n
+
+
+def test_bench_sagsoverblik_case_is_one_sagsbehandlers_list(demo_kommune, capsys):
+    """Issue 22 item 5: the 'sagsoverblik' case times the busiest sagsbehandler's task list (scoped as
+    the page is); its rows are that sagsbehandler's tasks from the unscoped list, the note names her.
+    No times are asserted."""
+    from workbench.data.dataset import open_dataset, udtraeksdato
+    from workbench.sider import sagsoverblik as so
+    from workbench.vaerktoej.bench_cases.sagsoverblik import travleste_sagsbehandler
+
+    assert main(["bench", "--skala", "kommune", "--data", str(demo_kommune), "--case", "sagsoverblik",
+                 "--repeats", "1", "--format", "csv"]) == 0
+    df = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    got = {r["variant"]: r for r in df.iter_rows(named=True)}
+    assert set(got) == {"polars", "med-afgraensning"}, df["note"].to_list()
+    ds = open_dataset(demo_kommune)
+    sb = travleste_sagsbehandler(ds)
+    n_borgere = ds.borgere.filter(pl.col("sagsbehandler") == sb).select(pl.len()).collect().item()
+    assert n_borgere == ds.borgere.group_by("sagsbehandler").len().select(pl.col("len").max()).collect().item()
+    expected = so.sagsoverblik(ds, udtraeksdato(ds), sagsbehandler=sb).opgaver.height
+    assert got["polars"]["rows"] == got["med-afgraensning"]["rows"] == expected
+    assert f"sagsbehandler {sb} ({n_borgere} borgere)" in got["polars"]["note"]

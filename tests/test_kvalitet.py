@@ -6,6 +6,7 @@ whose own data are clean (the test `test_borger_x_is_clean` pins that).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -405,6 +406,23 @@ def test_ottetalskontrol_amounts_and_kontering(tmp_path):
     assert rows["beloeb_afviger"]["kroner"] == 1200
     beskeder = kvalitet.findings(ds, PAA, rules=["forkert_paragraf", "beloeb_afviger"]).collect()["besked"].to_list()
     assert any("1.200 kr." in b for b in beskeder) and any("konteret under SEL §104" in b for b in beskeder)
+    # the kroner as a number on the finding (issue 22 item 2: from the rule, not the message) ...
+    fund = kvalitet.findings(ds, PAA).collect()
+    assert dict(fund.filter(pl.col("kroner").is_not_null()).select("regel", "kroner").rows()) == {
+        "forkert_paragraf": 4800.0, "beloeb_afviger": 1200.0}
+    assert fund.filter(~pl.col("regel").is_in(reconcile.FINDING_RULES))["kroner"].null_count() == \
+        fund.filter(~pl.col("regel").is_in(reconcile.FINDING_RULES)).height
+    # ... and the command: the contract's columns unchanged, --kroner adds the number last
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["kvalitet", str(d), "--paa", PAA.isoformat(), "--format", "json"]) == 0
+    assert all(list(r) == kvalitet.REPORT_COLUMNS for r in json.loads(out.getvalue()))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["kvalitet", str(d), "--paa", PAA.isoformat(), "--format", "json", "--kroner"]) == 0
+    got = {(r["regel"], r["noegle"]): r["kroner"] for r in json.loads(out.getvalue())}
+    assert got[("forkert_paragraf", "X|SEL §85|2023-02")] == 4800 and got[("beloeb_afviger", "X|SEL §85|2023-04")] == 1200
+    assert all(v is None for (regel, _), v in got.items() if regel not in reconcile.FINDING_RULES)
 
 
 # --- databrud --------------------------------------------------------------------------------------

@@ -207,3 +207,102 @@ def test_demo_page_runs(demo_env, media):
     assert len(at.download_button) >= 2
     wb = openpyxl.load_workbook(io.BytesIO(download(at, media, "kv_overlap_xlsx")))
     assert wb["Overlap"].max_row > 1
+
+
+@pytest.fixture
+def ottetal_data(page_data) -> Path:
+    """page_data plus payments that give every 8-talskontrol rule: P's §85 Jan-Mar unpaid (ydelse uden
+    betaling), P's February paid under §108 (forkert paragraf: 2.500 kr.), X paid under §85 in
+    December 2022 before its §85 starts (uden for perioden: 1.000 kr.), X paid under §104 in March
+    (betaling uden ydelse: 2.000 kr.); X's June pays 4.800 kr. for one day of §85 (beløb afviger)."""
+    extra = [["P", "SEL §108", "2023-02", "2500"], ["X", "SEL §85", "2022-12", "1000"],
+             ["X", "SEL §104", "2023-03", "2000"]]
+    rows = list(csv.reader(io.StringIO((page_data / "betalinger.csv").read_text(encoding="utf-8"))))
+    _write(page_data / "betalinger.csv", rows[1:] + extra, rows[0])
+    return page_data
+
+
+def _kr(v: float) -> str:
+    return f"{round(v):,}".replace(",", ".")
+
+
+def test_ottetal_findings_carry_kroner_column_and_total_per_rule(ottetal_data, media):
+    """Issue 22 item 2: the 8-talskontrol findings show their kroner at stake (from the rule,
+    reconcile.mismatches, not the message) in their own column, Danish number format, and the sum per rule."""
+    import datetime as dt
+
+    import polars as pl
+
+    from workbench.data.dataset import open_dataset
+    from workbench.regler import reconcile
+    from workbench.regler.kvalitet import load_quality_config
+
+    titel = {r: load_quality_config().rules[r].titel for r in reconcile.FINDING_RULES}
+    want = reconcile.mismatches(open_dataset(ottetal_data), dt.date(2023, 7, 1)).collect()
+    assert set(want["regel"]) == set(reconcile.FINDING_RULES)  # the fixture gives every rule
+    # hand-computed: X's June (4.800 paid, 1 of 30 days = 160 expected) and the §108 kontering error
+    assert want.filter(pl.col("regel") == "beloeb_afviger")["kroner"].to_list() == [4640.0]
+    assert want.filter(pl.col("regel") == "forkert_paragraf").select("noegle", "kroner").rows() == [
+        ("P|SEL §85|2023-02", 2500.0)]
+
+    at = set_date(run_page(), "2023-07-01")
+    dfs = frames(at)
+    per_rule = next(df for df in dfs if "Kroner i alt" in df.columns)
+    sums = want.group_by("regel").agg(pl.col("kroner").sum(), pl.len().alias("n"))
+    expected = {titel[r]: (str(n), _kr(k)) for r, k, n in sums.select("regel", "kroner", "n").rows()}
+    assert {r: (f, k) for r, f, k in zip(per_rule["Regel"], per_rule["Fund"], per_rule["Kroner i alt"])} == expected
+    assert list(per_rule["Regel"]) == [titel[r] for r in reconcile.FINDING_RULES if titel[r] in expected]
+    assert expected[titel["ydelse_uden_betaling"]] == ("2", "7.300")  # P's January and March, 3.650 each
+
+    table = next(df for df in dfs if "Kroner" in df.columns and "Besked" in df.columns)
+    assert table.shape[0] == want.height
+    got = {(titel_, b, m, k) for titel_, b, m, k in zip(table["Regel"], table["Borger-id"], table["Måned"],
+                                                         table["Kroner"])}
+    maaned = {"2022-12": "dec. 2022", "2023-01": "jan. 2023", "2023-02": "feb. 2023", "2023-03": "mar. 2023",
+              "2023-06": "jun. 2023"}
+    assert got == {(titel[r], b, maaned[m], _kr(k)) for r, b, m, k in
+                   want.select("regel", "borger_id", "maaned", "kroner").rows()}
+    assert (titel["beloeb_afviger"], "X", "jun. 2023", "4.640") in got
+    assert not at.exception
+
+
+def test_ottetal_kroner_suppressed_without_borgerliste(ottetal_data, media, monkeypatch):
+    """A role without the borger list (none ships with Kvalitet; a kommune may configure one) sees the
+    totals per rule only, through regler.suppression: kroner and fund hidden ('x') beside 1..4
+    borgere, and no list of findings."""
+    from workbench.regler import access
+
+    real = access.can
+    monkeypatch.setattr(access, "can", lambda p, cap: cap != "borgerliste" and real(p, cap))
+    at = set_date(run_page(), "2023-07-01")
+    dfs = frames(at)
+    per_rule = next(df for df in dfs if "Kroner i alt" in df.columns)
+    assert len(per_rule) == 5
+    assert set(per_rule["Kroner i alt"]) == {"x"} and set(per_rule["Borgere"]) == {"<5"}
+    assert set(per_rule["Fund"]) == {"x"}
+    assert not [df for df in dfs if "Kroner" in df.columns and "Besked" in df.columns]
+
+
+def test_ottetal_view_suppression_keeps_large_rules():
+    """sider.kvalitet.OttetalFund.pr_regel_tabel: a rule with 5+ borgere keeps its numbers (Danish
+    format), one with 1..4 is hidden; exact for a role with the borger list."""
+    import polars as pl
+
+    from workbench.regler import suppression
+    from workbench.regler.kvalitet import load_quality_config
+    from workbench.sider.kvalitet import ottetal_fund
+
+    rows = [{"regel": "ydelse_uden_betaling", "alvor": "advarsel", "tabel": "ydelser",
+             "noegle": f"B{i}|SEL §85|2023-01", "borger_id": f"B{i}", "besked": "…", "kroner": 1234.4}
+            for i in range(6)]
+    rows.append({"regel": "beloeb_afviger", "alvor": "advarsel", "tabel": "betalinger",
+                 "noegle": "B0|SEL §85|2023-02", "borger_id": "B0", "besked": "…", "kroner": 999.6})
+    rows.append({"regel": "dublet", "alvor": "advarsel", "tabel": "ydelser", "noegle": "Y", "borger_id": "B0",
+                 "besked": "…", "kroner": None})
+    o = ottetal_fund(pl.DataFrame(rows), load_quality_config())
+    assert o.fund.height == 7 and o.pr_regel["regel"].to_list() == ["ydelse_uden_betaling", "beloeb_afviger"]
+    hidden = o.pr_regel_tabel(suppression.suppressed(5))
+    assert hidden.rows() == [(o.pr_regel["titel"][0], "6", "6", "7.406"), (o.pr_regel["titel"][1], "x", "<5", "x")]
+    exact = o.pr_regel_tabel(suppression.exact())
+    assert exact["Kroner i alt"].to_list() == ["7.406", "1.000"] and exact["Borgere"].to_list() == ["6", "1"]
+    assert o.fund_tabel()["Kroner"].to_list()[:1] == ["1.234"]

@@ -259,3 +259,34 @@ def test_export_is_built_on_click_and_serves_the_table(demo_env, media):
     total = csv.filter(pl.col("Paragraf") == "Total")
     assert total.height == 1
     assert as_int(total[kort].item()) == as_int(shown[shown["Paragraf"] == "Total"].iloc[0][kort])
+
+
+def test_flis_corrected_kpis_beside_the_raw(app, demo_env, capsys):
+    """Issue 22: the FLIS-corrected borgere and helårspersoner (regler.flis: without the ydelser FLIS
+    removes) beside the raw KPIs, the same numbers as `optaelling --flis`, and one sentence saying what
+    FLIS leaves out."""
+    import json
+
+    from workbench.cli import main
+    from workbench.regler import flis
+
+    ds = open_dataset(demo_env)
+    paa = data_date(demo_env)
+    kort = dansk_maaned(paa, kort=True)
+    marked = flis.markerede(ds).collect()
+    assert marked.height > 0  # the demo plants invalid ydelser and borgere under 18
+    _, total = optaelling.overblik(flis.korrigeret(ds.ydelser, marked.lazy()), periods.month_start(paa),
+                                   periods.month_start(paa), paa)
+    want = total.collect().row(-1, named=True)
+    m = metrics(app)
+    assert as_int(m[f"FLIS-korrigeret: borgere i {kort}"]) == want["borgere"]
+    danish = f"{want['helaarspersoner']:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
+    assert m[f"FLIS-korrigeret: helårspersoner i {kort}"] == danish
+    assert as_int(m["Ydelser FLIS fjerner"]) == marked.height
+    assert as_int(m[f"Borgere i {kort}"]) >= want["borgere"]
+    assert flis.FORKLARING in [c.value for c in app.caption]
+    maaned = paa.strftime("%Y-%m")
+    assert main(["optaelling", str(demo_env), "--fra", maaned, "--til", maaned, "--flis", "--format", "json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert f"{sum(r['helaarspersoner'] for r in cli):,.1f}".replace(",", "X").replace(".", ",").replace(
+        "X", ".") == danish

@@ -170,3 +170,120 @@ def test_tilsyn_section_from_stored_audits(built, tmp_path):
     row = s.data["tilsyn"].row(0, named=True)
     assert (row["titel"], row["status"], row["sager"]) == ("Tilsyn Q4", tilsyn_store.I_GANG, 2)
     assert "Tilsyn Q4" in rapport.render_html(r)
+
+
+def html_tables(html: str) -> dict[str, list[dict[str, str]]]:
+    """Every <h3>title</h3><table> of the rendered report, read back as rows of header -> cell text."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.title, self.rows, self.cell, self.in_h3 = {}, None, None, None, False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "h3":
+                self.in_h3, self.title = True, ""
+            elif tag == "table" and self.title is not None:
+                self.rows = []
+            elif tag == "tr" and self.rows is not None:
+                self.rows.append([])
+            elif tag in ("td", "th") and self.rows is not None:
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag == "h3":
+                self.in_h3 = False
+            elif tag in ("td", "th") and self.cell is not None:
+                self.rows[-1].append(self.cell)
+                self.cell = None
+            elif tag == "table" and self.rows is not None:
+                head, *body = self.rows
+                self.tables[self.title] = [dict(zip(head, r)) for r in body]
+                self.rows, self.title = None, None
+
+        def handle_data(self, data):
+            if self.in_h3:
+                self.title += data
+            elif self.cell is not None:
+                self.cell += data
+
+    r = Reader()
+    r.feed(html)
+    return r.tables
+
+
+def _published(v: float, g: int = 5) -> str:
+    return f"<{g}" if 0 < v < g else dansk_tal(v)
+
+
+def test_drift_report_per_tilbud_equals_tilbud_page(built):
+    """Issue 22 item 3: the drift report's belægning, tilgang and afgang per tilbud, read back from the
+    HTML, are the Tilbud page's belægning view (workbench.sider.tilbud.belaegning) for the same month;
+    a tilbud with 1..4 borgere shows '<5' with helårspersoner and belægningsgrad hidden ('x')."""
+    from workbench.sider import tilbud
+
+    ds, paa, _ = built
+    r = rapport.build(ds, "drift", "2025-03", paa)
+    assert "tilbud" in [s.noegle for s in r.sektioner]
+    rows = html_tables(rapport.render_html(r))["Belægning, tilgang og afgang pr. tilbud"]
+    assert len(rows) >= 10
+    shown, hidden = 0, 0
+    for row in rows:
+        tid = row["Tilbud"].rsplit("(", 1)[1].rstrip(")")
+        h = tilbud.header(ds, tid)
+        page = tilbud.belaegning(ds, tid, dt.date(2025, 3, 1), dt.date(2025, 3, 1), paa, h.pladser).collect()
+        m = page.row(0, named=True)
+        assert row["Tilbud"] == f"{h.navn} ({tid})" and row["Pladser"] == dansk_tal(h.pladser)
+        assert (row["Borgere"], row["Tilgang"], row["Afgang"]) == (
+            _published(m["borgere"]), _published(m["tilgang"]), _published(m["afgang"])), tid
+        if m["borgere"] < 5:
+            assert (row["Helårspersoner"], row["Belægningsgrad (%)"]) == ("x", "x")
+            hidden += 1
+        else:
+            assert row["Helårspersoner"] == dansk_tal(m["helaarspersoner"], 1)
+            assert row["Belægningsgrad (%)"] == dansk_tal(m["belaegningsgrad"] * 100, 1)
+            shown += 1
+    assert shown and hidden
+    # every tilbud with a borger in March is listed
+    alle = {t for t in ds.ydelser.filter(pl.col("tilbud_id").is_not_null()
+                                         & (pl.col("startdato") <= dt.date(2025, 3, 31))
+                                         & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= dt.date(2025, 3, 1)))
+                                         & (pl.col("slutdato").is_null() | (pl.col("slutdato") >= pl.col("startdato"))))
+            .select("tilbud_id").unique().collect()["tilbud_id"].to_list()}
+    assert {row["Tilbud"].rsplit("(", 1)[1].rstrip(")") for row in rows} == alle
+
+
+def test_drift_report_per_tilbud_over_a_year(built):
+    """A year: tilgang and afgang are the sums of the Tilbud page's months, helårspersoner the covered days
+    of its months over the year's days, belægningsgrad that over pladser (contract "A period")."""
+    from workbench.sider import tilbud
+
+    ds, paa, _ = built
+    s = {x.noegle: x for x in rapport.build(ds, "drift", "2025", paa).sektioner}["tilbud"]
+    data = s.data["tilbud"]
+    big = data.sort("borgere", descending=True).row(0, named=True)
+    months = tilbud.belaegning(ds, big["tilbud_id"], dt.date(2025, 1, 1), dt.date(2025, 12, 1), paa,
+                               big["pladser"]).collect()
+    assert (big["tilgang"], big["afgang"]) == (months["tilgang"].sum(), months["afgang"].sum())
+    days_in = months.select(pl.col("maaned").str.to_date("%Y-%m").dt.days_in_month())["maaned"]
+    hp = (months["helaarspersoner"] * days_in).sum() / 365
+    assert big["helaarspersoner"] == pytest.approx(hp) and big["belaegningsgrad"] == pytest.approx(hp / big["pladser"])
+    over = data.filter(pl.col("over_kapacitet") & (pl.col("borgere") >= 5))
+    assert s.tabeller[0].fremhaev == tuple(i for i, (o, b) in enumerate(zip(data["over_kapacitet"], data["borgere"]))
+                                           if o and b >= 5)
+    for navn in over["navn"].to_list():
+        assert navn in s.noter[0]
+
+
+def test_politisk_level_has_tilgang_afgang_and_tilsyn(built):
+    """Seed 004's statusrapport to the political level names 'bevægelser (til- og afgang)' and 'status på
+    Ledelsestilsyn': both sections are in the politisk report, rendered."""
+    ds, paa, _ = built
+    cfg = rapport.load_rapport_config()
+    assert {"tilgang_afgang", "tilsyn"} <= set(cfg.niveauer["politisk"][1])
+    r = rapport.build(ds, "politisk", "2025", paa, cfg=cfg)
+    html = rapport.render_html(r)
+    assert "<h2>Tilgang og afgang</h2>" in html and "<h2>Ledelsestilsyn</h2>" in html
+    ta = {x.noegle: x for x in r.sektioner}["tilgang_afgang"]
+    assert "Tilgang og afgang pr. paragraf" in html_tables(html) and ta.data["maaneder"].height

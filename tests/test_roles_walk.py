@@ -164,6 +164,7 @@ CLI = [
     ["optaelling", "{dir}", "--fra", "2023-01", "--til", "2023-03", "--format", "csv"],
     ["stikproeve", "{dir}", "--pr", "sagsbehandler", "--antal", "3", "--seed", "1", "--format", "csv"],
     ["resultater", "{dir}", "--pr", "tilbud", "--format", "csv"],
+    ["servicemaal", "{dir}", "--periode", "2025", "--format", "json"],
 ]
 
 

@@ -187,3 +187,43 @@ def test_page_refused_for_udfoerer(demo_env, monkeypatch):
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.run()
     assert not at.dataframe
+
+
+def _config_with_vum(tmp_path: Path, maaneder) -> Path:
+    import shutil
+
+    target = tmp_path / "config"
+    shutil.copytree(ROOT / "config", target)
+    f = target / "app.yaml"
+    text = f.read_text(encoding="utf-8")
+    assert "vum_maaneder: 12" in text
+    f.write_text(text.replace("vum_maaneder: 12", f"vum_maaneder: {maaneder}"), encoding="utf-8")
+    return target
+
+
+def test_vum_window_comes_from_config(ds_dir, tmp_path, monkeypatch):
+    """Issue 22 item 4: the 'VUM not updated' window is config/app.yaml sagsoverblik.vum_maaneder.
+    X was last assessed 01-06-2023: fresh at 12 months on 01-01-2024, stale at 6 (frist 01-12-2023);
+    Y's only assessment 15-11-2022 is stale at both (frist moves with the window). Through the
+    function's default and the command alike."""
+    ds = open_dataset(ds_dir)
+    vum12 = [r for r in rows(so.sagsoverblik(ds, PAA)) if r[2] == "vum_foraeldet"]
+    assert vum12 == [("W", "Y", "vum_foraeldet", D(2023, 11, 15), None)]
+    monkeypatch.setenv("FFB_WORKBENCH_CONFIG", str(_config_with_vum(tmp_path, 6)))
+    assert so.vum_vindue() == 6
+    vum6 = [r for r in rows(so.sagsoverblik(ds, PAA)) if r[2] == "vum_foraeldet"]
+    assert vum6 == [("W", "Y", "vum_foraeldet", D(2023, 5, 15), None),
+                    ("Z", "X", "vum_foraeldet", D(2023, 12, 1), None)]
+    code, out, err = run_cli(["sagsoverblik", str(ds_dir), "--paa", "2024-01-01"])
+    assert code == 0, err
+    assert sorted((r["borger_id"], r["frist"]) for r in csv.DictReader(io.StringIO(out))
+                  if r["opgave"] == "vum_foraeldet") == [("X", "2023-12-01"), ("Y", "2023-05-15")]
+
+
+@pytest.mark.parametrize("bad", ["0", "-3", "tolv", "2.5", "true", "121"])
+def test_vum_window_validated_at_load(tmp_path, bad):
+    from workbench.data.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as exc:
+        load_config(_config_with_vum(tmp_path, bad))
+    assert "sagsoverblik.vum_maaneder" in str(exc.value) and "app.yaml" in str(exc.value)

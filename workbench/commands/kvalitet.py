@@ -1,7 +1,9 @@
-"""`ffb-workbench kvalitet DIR [--paa DATO] [--format csv|json|table] [--strict]` (spec/DATA_CONTRACT.md).
+"""`ffb-workbench kvalitet DIR [--paa DATO] [--format csv|json|table] [--strict] [--kroner]` (spec/DATA_CONTRACT.md).
 
 Columns regel, tabel, noegle, besked; the rules are in config/quality_rules.yaml (incl. the
-8-talskontrol against betalinger and databrud, workbench/regler/reconcile.py).
+8-talskontrol against betalinger and databrud, workbench/regler/reconcile.py). --kroner (an extra
+option; without it the output is the contract's, unchanged) adds a last column `kroner`: the
+8-talskontrol findings' kroner at stake as a number (empty for the other rules), as the Kvalitet page.
 A role without the borger list (analytiker) gets no findings (their keys and messages name borgere,
 ydelser and goals): one row per rule with fund and borgere and a total row 'I alt', suppressed by
 workbench.regler.suppression.
@@ -19,6 +21,8 @@ from workbench.regler.kvalitet import REPORT_COLUMNS, findings, load_quality_con
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_report_arguments(p, strict_help="afslut med kode 1, når der er fund")
+    p.add_argument("--kroner", action="store_true",
+                   help="tilføj kolonnen kroner: 8-talskontrollens kroner i spil som tal (tom for andre regler)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
         log_read(args, who, shown, f"kvalitet --paa {on.isoformat()} pr. regel, diskretioneret")
         emit(shown, args.format)
         return 1 if args.strict and found.height else 0
-    df = found.select(REPORT_COLUMNS)  # the contract's columns
+    df = found.select(REPORT_COLUMNS + (["kroner"] if args.kroner else []))  # the contract's columns first
     log_read(args, who, found, f"kvalitet --paa {on.isoformat()}")
     return emit_report(df, args)

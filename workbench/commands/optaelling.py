@@ -1,7 +1,9 @@
-"""`ffb-workbench optaelling DIR --fra YYYY-MM --til YYYY-MM [--paa DATO] [--format csv|json|table]`.
+"""`ffb-workbench optaelling DIR --fra YYYY-MM --til YYYY-MM [--paa DATO] [--format csv|json|table] [--flis]`.
 
 Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (workbench/regler/optaelling.py,
-spec/DATA_CONTRACT.md).
+spec/DATA_CONTRACT.md). --flis (an extra option; without it the output is the contract's, unchanged):
+the same table counted without the ydelser FLIS removes before publishing (workbench/regler/flis.py,
+contract "8-talskontrol": the FLIS-corrected count), as the Overblik page's FLIS-korrigeret cards.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
+from workbench.regler import flis
 from workbench.regler.optaelling import check_months, optaelling
 from workbench.format.output import emit
 from workbench.regler.periods import parse_month
@@ -20,6 +23,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--til", required=True, metavar="ÅÅÅÅ-MM", help="sidste måned")
     add_paa(p)
     add_format(p)
+    p.add_argument("--flis", action="store_true",
+                   help="FLIS-korrigeret: tæl uden de ydelser, FLIS fjerner før offentliggørelse (ugyldige "
+                        "ydelseskoder, borgere under 18 år ved startdatoen, slutdato før startdato)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args, ("borgere", "ydelser"))
     on = paa(args, ds)
     check_months(fra, til, on)  # fra after til, or til after the reference date's month -> exit 2
-    emit(for_principal(optaelling(ds.ydelser, fra, til, on).collect(), who), args.format)
+    ydelser = flis.korrigeret(ds.ydelser, flis.markerede(ds)) if args.flis else ds.ydelser
+    emit(for_principal(optaelling(ydelser, fra, til, on).collect(), who), args.format)
     return 0
 
 

@@ -331,6 +331,8 @@ class Settings:
     demo_seed: int
     aldersgrupper: tuple[tuple[int, int], ...]
     voksen_alder: int
+    # Sagsoverblik's vum_foraeldet: no funktionsevne assessment with a niveau for this many months
+    vum_maaneder: int = 12
 
 
 def _load_settings(directory: Path, seen: list[str] | None = None) -> Settings:
@@ -343,7 +345,13 @@ def _load_settings(directory: Path, seen: list[str] | None = None) -> Settings:
     if demo.get("skala") not in {"kommune", "region", "national"}:
         raise ConfigError(f"{f}: ukendt kode '{demo.get('skala')}' under 'demo.skala'")
     bands = tuple((int(a), int(b)) for a, b in require(data, "aldersgrupper", f))
-    return Settings(graense, demo["skala"], int(demo.get("seed", 1)), bands, int(data.get("voksen_alder", 18)))
+    so = data.get("sagsoverblik") or {}
+    if not isinstance(so, dict):
+        raise ConfigError(f"{f}: 'sagsoverblik' skal være en mapping")
+    vum = so.get("vum_maaneder", 12)
+    if isinstance(vum, bool) or not isinstance(vum, int) or not 1 <= vum <= 120:
+        raise ConfigError(f"{f}: 'sagsoverblik.vum_maaneder' skal være et helt antal måneder fra 1 til 120")
+    return Settings(graense, demo["skala"], int(demo.get("seed", 1)), bands, int(data.get("voksen_alder", 18)), vum)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,19 @@ def dansk_tal(value: Any, decimaler: int = 0) -> str:
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 
+def dansk_kolonne(values: pl.Series, decimaler: int = 0) -> pl.Series:
+    """A column as Danish number text ('1.234'); text already there (suppression labels such as '<5'
+    and 'x') passes through, a numeric text ('1234.0', what suppress_table leaves) is formatted."""
+
+    def fmt(v):
+        if isinstance(v, str):
+            numeric = v.strip() and v.lstrip("-").replace(".", "", 1).isdigit()
+            return dansk_tal(float(v), decimaler) if numeric else v
+        return dansk_tal(v, decimaler)
+
+    return map_values(values, fmt)
+
+
 def map_values(values: pl.Series, fn, *, skip_nulls: bool = True) -> pl.Series:
     """fn applied to a column's distinct values in Python, then looked up for every row (a text column).
 

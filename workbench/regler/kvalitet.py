@@ -26,7 +26,7 @@ from workbench.regler.periods import age_on
 RULES_FILE = "quality_rules.yaml"
 ALVOR = ("fejl", "advarsel", "info")
 REPORT_COLUMNS = ["regel", "tabel", "noegle", "besked"]
-FULL_COLUMNS = ["regel", "alvor", "tabel", "noegle", "borger_id", "besked"]
+FULL_COLUMNS = ["regel", "alvor", "tabel", "noegle", "borger_id", "besked", "kroner"]
 AD = "Aktivitet og deltagelse"
 
 # Rule id -> the {names} its message may use (the values each check provides).
@@ -210,11 +210,13 @@ def finish(lf: pl.LazyFrame, rule: QualityRule, tabel: str) -> pl.LazyFrame:
         pl.col("noegle").cast(pl.String),
         (pl.col("borger_id") if "borger_id" in cols else pl.lit(None)).cast(pl.String).alias("borger_id"),
         besked.alias("besked"),
+        # kroner at stake as a number (the 8-talskontrol rules: reconcile.mismatches); null for the others
+        (pl.col("kroner_beloeb") if "kroner_beloeb" in cols else pl.lit(None)).cast(pl.Float64).alias("kroner"),
     )
 
 
 def empty_findings() -> pl.LazyFrame:
-    return pl.LazyFrame(schema={c: pl.String for c in FULL_COLUMNS})
+    return pl.LazyFrame(schema={c: (pl.Float64 if c == "kroner" else pl.String) for c in FULL_COLUMNS})
 
 
 # --- the checks ------------------------------------------------------------------------------------
@@ -546,7 +548,8 @@ def urimeligt_beloeb(ds: Dataset, graense: float = URIMELIGT_BELOEB_GRAENSE) -> 
 
 def findings(ds: Dataset, paa: dt.date, cfg: QualityConfig | None = None, codes: CodeLists | None = None,
              rules: list[str] | None = None, cmp: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    """Every finding: regel, alvor, tabel, noegle, borger_id, besked (sorted by regel, tabel, noegle).
+    """Every finding: regel, alvor, tabel, noegle, borger_id, besked, kroner (sorted by regel, tabel,
+    noegle; kroner: the 8-talskontrol findings' kroner at stake as a number, null for other rules).
     `cmp`: reconcile.compared(ds, paa), collected by a caller that also shows the 8-talskontrol."""
     from workbench.regler import reconcile
 

@@ -100,11 +100,14 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
         indsatsmaal.filter(pl.col("startdato") <= paa)
         .sort("maal_id", "borger_id", "undertema", "startdato", "opfoelgningsdato", nulls_last=True)
         .with_row_index("_g")
+        .cache()  # read by every lookup below: sorted and numbered once (the optimiser kept 4 copies)
     )
     keys = goals.select("_g", "borger_id", "undertema", "startdato", pl.lit(paa, pl.Date).alias("_paa"))
-    baseline = niveau.niveau_ved(funktionsevne, keys, "startdato", "udgangsniveau").select(
+    # one assessments node for the three lookups below (every key date is on or before paa)
+    vurderinger = niveau.assessments(funktionsevne, paa).cache()
+    baseline = niveau.niveau_ved(funktionsevne, keys, "startdato", "udgangsniveau", vurderinger).select(
         "_g", "udgangsniveau", "udgangsniveau_dato")
-    latest = niveau.niveau_ved(funktionsevne, keys, "_paa", "seneste_niveau").select(
+    latest = niveau.niveau_ved(funktionsevne, keys, "_paa", "seneste_niveau", vurderinger).select(
         "_g", "seneste_niveau", "seneste_niveau_dato")
     # Judged at the follow-up: assessments after startdato up to min(follow-up, paa) count; when none
     # was made by a passed follow-up date, the first one after it counts (a late follow-up).
@@ -114,7 +117,7 @@ def goal_status(indsatsmaal: pl.LazyFrame, funktionsevne: pl.LazyFrame, paa: dt.
     ka, kg = niveau.undertema_keys(funktionsevne, indsatsmaal)
     joined = (
         goals.select("_g", "borger_id", kg.alias("_ut"), "startdato", "opfoelgningsdato")
-        .join(niveau.assessments(funktionsevne, paa).select("borger_id", ka.alias("_ut"), "dato", "niveau"),
+        .join(vurderinger.select("borger_id", ka.alias("_ut"), "dato", "niveau"),
               on=["borger_id", "_ut"], how="inner")
         .filter(pl.col("dato") > pl.col("startdato"))
     )

@@ -66,15 +66,18 @@ def undertema_keys(left: pl.LazyFrame, right: pl.LazyFrame) -> tuple[pl.Expr, pl
     return key, key
 
 
-def niveau_ved(funktionsevne: pl.LazyFrame, keys: pl.LazyFrame, dato: str, name: str = "niveau") -> pl.LazyFrame:
+def niveau_ved(funktionsevne: pl.LazyFrame, keys: pl.LazyFrame, dato: str, name: str = "niveau",
+               vurderinger: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """`keys` (with borger_id, undertema and a date column `dato`) plus `name` and `name`_dato: the
     niveau on that row's own date (latest assessment on or before it), null when none. Row order is
-    not kept (lazy joins); sort afterwards."""
+    not kept (lazy joins); sort afterwards. `vurderinger`: assessments(funktionsevne[, paa]) when the
+    caller already has them (one plan node shared by several lookups; with a `paa` no key date may
+    lie after it)."""
     # An equi-join on (borger, undertema) and the latest date per key row: assessments are one row
     # per (borger, undertema, dato), so exactly one row per key survives. (A join_asof grouped by
     # string keys was several times slower at region scale.)
     ka, kk = undertema_keys(funktionsevne, keys)
-    a = assessments(funktionsevne).select(
+    a = (vurderinger if vurderinger is not None else assessments(funktionsevne)).select(
         "borger_id", ka.alias("_ut"), pl.col("dato").alias("_d"), pl.col("niveau").alias(name),
     )
     # Computed per distinct (borger, undertema, date) and joined back on those values, never on a row

@@ -181,6 +181,28 @@ def parse_periode(text: str) -> Periode:
     raise ValueError(f"ugyldig periode '{text}' (brug ÅÅÅÅ, ÅÅÅÅ-MM eller ÅÅÅÅ-Kn)")
 
 
+def kvartal_af(d: dt.date) -> Periode:
+    """The calendar quarter ('YYYY-Kn') that holds d."""
+    return parse_periode(f"{d.year}-K{(d.month - 1) // 3 + 1}")
+
+
+def kvartaler(p: Periode, paa: dt.date, n: int = 4) -> tuple[Periode, ...]:
+    """The quarters of a quarter trend for the period p: a year's own quarters; a quarter or a month
+    the n quarters ending with its quarter (a rolling year); a fra..til period the quarters it touches.
+    Quarters starting after the reference date are left out (a cut quarter keeps its label_paa)."""
+    if p.er_aar:
+        qs = [parse_periode(f"{p.aar}-K{q}") for q in range(1, 5)]
+    elif p.er_kvartal or len(p.tekst) == 7:
+        last = kvartal_af(p.fra)
+        qs = [kvartal_af(add_months(last.fra, -3 * i)) for i in range(n - 1, -1, -1)]
+    else:
+        qs, q = [], kvartal_af(p.fra)
+        while q.fra <= p.til:
+            qs.append(q)
+            q = kvartal_af(add_months(q.fra, 3))
+    return tuple(q for q in qs if q.fra <= paa)
+
+
 def periode_fra_til(fra: dt.date, til: dt.date) -> Periode:
     """A period given by its first and last day (fra/til on the command line or a date picker)."""
     if fra > til:

@@ -23,7 +23,7 @@ import datetime as dt
 import polars as pl
 
 from workbench.data.dataset import Dataset
-from workbench.regler.udgift import ydelse_udgift
+from workbench.regler.udgift import ydelse_udgift_m
 
 MKEY = ["borger_id", "paragraf", "m"]
 
@@ -66,34 +66,44 @@ def betaling_months(ds: Dataset) -> pl.LazyFrame:
     )
 
 
-def _forventet(ydelser: pl.LazyFrame, paa: dt.date, bounds: pl.LazyFrame) -> pl.LazyFrame:
-    """(borger_id, paragraf, m, forventet): the case system's amount for each compared month
-    (workbench.regler.udgift.ydelse_udgift, the one owner of the prorating), summed per borger and
-    paragraf; `bounds` holds the compared months _fra.._til (month numbers)."""
-    return (
-        ydelse_udgift(ydelser, dt.date.min, paa, paa)
-        .select("borger_id", "paragraf", _text_to_index(pl.col("maaned")).alias("m"), "udgift")
-        .join(bounds, how="cross").filter(pl.col("m").is_between(pl.col("_fra"), pl.col("_til")))
-        .group_by(MKEY).agg(pl.col("udgift").sum().alias("forventet"))
-    )
-
-
 def _compare_months(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
-    """borger_id, paragraf, m, i_ydelser, i_betalinger over the compared months and paragraffer."""
-    pay = betaling_months(ds)
+    """borger_id, paragraf, m, i_ydelser, i_betalinger, forventet, betalt over the compared months and
+    paragraffer: the months from the first to the last month with a net payment (not after the reference
+    date's month), the paragraffer with a net payment. forventet: the case system's prorated amount
+    (workbench.regler.udgift, the one owner of the prorating); betalt: the month's net payment.
+
+    One group-by over both systems' rows (ydelse-months and payments stacked) instead of a group-by on
+    each side and a full join of the two (3.4 M payments nationally): same rows, about half the work."""
     paa_m = paa.year * 12 + paa.month - 1
-    bounds = pay.select(pl.col("m").min().alias("_fra"),
-                        pl.min_horizontal(pl.col("m").max(), pl.lit(paa_m, pl.Int32)).alias("_til"))
-    paragraffer = pay.select("paragraf").unique()
-    yd = ds.ydelser.join(paragraffer, left_on=pl.col("paragraf").cast(pl.String), right_on="paragraf", how="semi")
-    months = _forventet(yd, paa, bounds)
-    pay_in = pay.join(bounds, how="cross").filter(pl.col("m") <= pl.col("_til")).select(*MKEY, "betalt")
-    return (
-        months.with_columns(pl.lit(True).alias("i_ydelser"))
-        .join(pay_in.with_columns(pl.lit(True).alias("i_betalinger")), on=MKEY, how="full", coalesce=True)
-        .with_columns(pl.col("i_ydelser").fill_null(False), pl.col("i_betalinger").fill_null(False),
-                      pl.col("forventet").fill_null(0.0), pl.col("betalt").fill_null(0.0))
-    )
+    raw = (ds.betalinger.select(pl.col("borger_id").cast(pl.String), "paragraf",
+                                _text_to_index(pl.col("maaned").cast(pl.String)).alias("m"),
+                                pl.col("beloeb").cast(pl.Float64).alias("_b"))
+           .filter(pl.col("m").is_not_null() & (pl.col("m") <= paa_m)))
+    raw = raw.collect().lazy()
+    lo, hi = raw.select(pl.col("m").min().alias("lo"), pl.col("m").max().alias("hi")).collect().row(0)
+    if lo is None:
+        return pl.LazyFrame(schema={"borger_id": pl.String, "paragraf": pl.String, "m": pl.Int32, "forventet": pl.Float64,
+                                    "i_ydelser": pl.Boolean, "betalt": pl.Float64, "i_betalinger": pl.Boolean})
+    fra = dt.date(lo // 12, lo % 12 + 1, 1)
+    til = dt.date(hi // 12, hi % 12 + 1, calendar.monthrange(hi // 12, hi % 12 + 1)[1])
+    y = ydelse_udgift_m(ds.ydelser, fra, til, paa).select("borger_id", "paragraf", "m", pl.col("udgift").alias("_u"))
+    stacked = pl.concat([y.with_columns(pl.lit(None, pl.Float64).alias("_b")),
+                         raw.select("borger_id", "paragraf", "m", pl.lit(None, pl.Float64).alias("_u"), "_b")])
+    g = (stacked.group_by(MKEY).agg(pl.col("_u").sum().alias("forventet"), pl.col("_u").is_not_null().any().alias("i_ydelser"),
+                                    pl.col("_b").sum().alias("_net"), pl.col("_b").is_not_null().any().alias("_har_b"))
+         .with_columns((pl.col("_har_b") & (pl.col("_net") != 0)).alias("i_betalinger"))
+         .collect())
+    # the exact bounds and paragraffer: those of the months with a net payment (a month or paragraf whose
+    # payments all net to zero is not covered by the payment extract)
+    paid = g.filter(pl.col("i_betalinger"))
+    fra_m, til_m = paid["m"].min(), paid["m"].max()
+    paragraffer = paid["paragraf"].unique()
+    return (g.lazy()
+            .filter(pl.col("i_betalinger") | (pl.col("i_ydelser") & pl.col("paragraf").is_in(paragraffer.implode())
+                                              & pl.col("m").is_between(fra_m, til_m)))
+            .select(pl.col("borger_id"), pl.col("paragraf").cast(pl.String), "m", pl.col("forventet").fill_null(0.0),
+                    "i_ydelser", pl.when(pl.col("i_betalinger")).then(pl.col("_net")).otherwise(0.0).alias("betalt"),
+                    "i_betalinger"))
 
 
 OTTETAL_COLUMNS = ["ydelser", "betalinger", "begge", "kun_ydelser", "kun_betalinger"]

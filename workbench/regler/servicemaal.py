@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import polars as pl
 
@@ -46,25 +47,52 @@ class Servicemaal:
     ugyldige: pl.DataFrame      # ydelse_id, borger_id, paragraf, ansoegningsdato, bevillingsdato
 
 
-def sagsbehandlingstid(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date,
-                       servicemaal: dict[str, int]) -> Servicemaal:
-    granted = ydelser.filter(
-        pl.col("bevillingsdato").is_between(fra, til) & pl.col("ansoegningsdato").is_not_null()
+def _tider(ydelser: pl.LazyFrame, servicemaal: dict[str, int]) -> pl.LazyFrame:
+    """Every ydelse with both dates: paragraf (text), bevillingsdato, dage and the paragraf's servicemål."""
+    return ydelser.filter(
+        pl.col("bevillingsdato").is_not_null() & pl.col("ansoegningsdato").is_not_null()
     ).with_columns(
         pl.col("paragraf").cast(pl.String),
         (pl.col("bevillingsdato") - pl.col("ansoegningsdato")).dt.total_days().alias("dage"),
+        pl.col("paragraf").cast(pl.String).replace_strict(servicemaal, default=None, return_dtype=pl.Int64)
+        .alias("servicemaal_dage"),
     )
-    valid = granted.filter(pl.col("dage") >= 0).with_columns(
-        pl.col("paragraf").replace_strict(servicemaal, default=None, return_dtype=pl.Int64).alias("servicemaal_dage"))
-    per = valid.group_by("paragraf").agg(
+
+
+def _maal(valid: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """The measures of COLUMNS per keys (paragraf last) over valid (dage >= 0) rows: the one spelling."""
+    return valid.group_by(keys).agg(
         pl.len().cast(pl.Int64).alias("afgjorte"),
         pl.col("dage").median().alias("median_dage"),
         pl.col("dage").quantile(0.9, "linear").alias("p90_dage"),
         pl.col("servicemaal_dage").first(),
         pl.when(pl.col("servicemaal_dage").first().is_not_null())
         .then((pl.col("dage") <= pl.col("servicemaal_dage")).mean()).alias("andel_inden_for"),
-    ).select(COLUMNS).sort("paragraf")
+    )
+
+
+def sagsbehandlingstid(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date,
+                       servicemaal: dict[str, int]) -> Servicemaal:
+    granted = _tider(ydelser, servicemaal).filter(pl.col("bevillingsdato").is_between(fra, til))
+    per = _maal(granted.filter(pl.col("dage") >= 0), ["paragraf"]).select(COLUMNS).sort("paragraf")
     bad = granted.filter(pl.col("dage") < 0).select(
         "ydelse_id", "borger_id", "paragraf", "ansoegningsdato", "bevillingsdato").sort("ydelse_id")
     per_df, bad_df = pl.collect_all([per, bad])
     return Servicemaal(per_df, bad_df)
+
+
+def pr_periode(ydelser: pl.LazyFrame, perioder: Sequence[tuple[str, dt.date, dt.date]],
+               servicemaal: dict[str, int]) -> pl.DataFrame:
+    """The same measures per (periode, paragraf) for several periods at once (the quarter trend):
+    `perioder` is (label, fra, til) with both days included; a ydelse counts in every period its
+    bevillingsdato falls in. Columns: periode, *COLUMNS; sorted by the order of `perioder`, then paragraf."""
+    valid = _tider(ydelser, servicemaal).filter(pl.col("dage") >= 0)
+    parts = [valid.filter(pl.col("bevillingsdato").is_between(fra, til)).with_columns(
+        pl.lit(label, pl.String).alias("periode"), pl.lit(i, pl.Int64).alias("_i"))
+        for i, (label, fra, til) in enumerate(perioder)]
+    if not parts:
+        return pl.DataFrame(schema={"periode": pl.String, "paragraf": pl.String, "afgjorte": pl.Int64,
+                                    "median_dage": pl.Float64, "p90_dage": pl.Float64,
+                                    "servicemaal_dage": pl.Int64, "andel_inden_for": pl.Float64})
+    return (_maal(pl.concat(parts), ["_i", "periode", "paragraf"]).sort("_i", "paragraf")
+            .select("periode", *COLUMNS).collect())

@@ -143,6 +143,22 @@ def skjult_vaerdi(value, borgere: int | None, visning: Visning | None = None, fm
     return fmt(value)
 
 
+def total_tekst(total: float, borgere: Sequence[int | None], visning: Visning | None = None,
+                fmt: Callable | None = None) -> str:
+    """A total over rows shown beside (or below) the rows, e.g. 'kroner i spil i alt': hidden ('x') when
+    exactly one row's value is hidden (its borger count 1..g-1), since total minus the shown rows would
+    give that row away (complementary rule); with two or more hidden rows only their sum can be read."""
+    g = _g(visning)
+    skjulte = 0 if g is None else sum(1 for b in borgere if b is not None and 0 < b < g)
+    if skjulte == 1:
+        return SEKUNDAER
+    if fmt is None:
+        from workbench.format.output import dansk_tal
+
+        fmt = dansk_tal
+    return fmt(total)
+
+
 def cell_text(state: int, shown: str, is_count: bool = True, visning: Visning | None = None) -> str:
     """The text of one cell given its suppression state (crosstab_mask / list_mask): the formatted value
     when shown, '<g' for a small borger count, 'x' for a complementary cell or a non-count value."""

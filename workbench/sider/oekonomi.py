@@ -221,6 +221,44 @@ class Budgetopfoelgning:
         """The paragraffer whose prognose is over the limit (the page's warning)."""
         return self.tabel.filter(pl.col("status") == "Over budget")["paragraf"].to_list() if self.har_budget else []
 
+    def _skjult(self, graense: int | None = None) -> pl.Series:
+        """Rows whose forbrug rests on 1..g-1 borgere (the `borgere` behind it, same months)."""
+        g = graense or suppression.threshold()
+        return ((self.tabel["borgere"] > 0) & (self.tabel["borgere"] < g)).fill_null(False)
+
+    def vist(self, kolonner: Sequence[str] | None = None, graense: int | None = None) -> pl.DataFrame:
+        """The budget table for display (page and statusrapport): Danish numbers; forbrug and every figure
+        derived from it hidden ('x') for a paragraf whose forbrug rests on 1..g-1 borgere, as the udgift
+        table hides its udgift (issue 23: '7.232 kr' for §82 beside an 'x'). The budget itself is a
+        policy figure and stays."""
+        t = self.tabel.drop("borgere")
+        if kolonner is not None:
+            t = t.select(kolonner)
+        skjul = [c for c in (*_AF_FORBRUG,) if c in t.columns]
+        small = self._skjult(graense)
+        return vis_tabel(t, count_col=None, graense=graense).with_columns(
+            pl.when(pl.Series(small)).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
+            for c in skjul)
+
+    def diagram(self, graense: int | None = None) -> pl.DataFrame:
+        """The rows the budget chart may draw: not those whose forbrug is hidden in `vist` (the prognose in
+        % of a shown budget would give the forbrug back)."""
+        return self.tabel.filter(~self._skjult(graense))
+
+    def forbrugsprocent_i_alt(self, graense: int | None = None) -> str:
+        """Forbrug to date in % of the budget, all paragraffer: 'x' when exactly one paragraf's forbrug is
+        hidden (the total would give it away)."""
+        bud = self.tabel["budget"].sum()
+        if not bud:
+            return "–"
+        return suppression.total_tekst(self.tabel["forbrug"].sum() / bud * 100, self.tabel["borgere"].to_list(),
+                                       suppression.suppressed(graense), lambda v: f"{dansk_tal(v, 1)} %")
+
+
+# figures computed from forbrug: hidden with it
+_AF_FORBRUG = ("forbrug", "forbrugsprocent", "prognose_tempo", "prognose_procent", "prognose_sidste_aar",
+               "prognose_sidste_aar_procent", "afvigelse")
+
 
 def budget(ds: Dataset, aar: int, kommuner: Sequence[str] = ()) -> pl.LazyFrame:
     """paragraf, konto, budget (kr) of the year, summed over the chosen kommunekoder (none: all)."""
@@ -251,6 +289,10 @@ def budgetopfoelgning(ds: Dataset, aar: int, til: dt.date, paa: dt.date, kommune
         sel = ds.replace(borgere=pay, ydelser=ds.ydelser.join(pay.select("borger_id"), on="borger_id", how="semi"),
                          betalinger=ds.betalinger.join(pay.select("borger_id"), on="borger_id", how="semi"))
     cut_end = month_end(month_start(cut)) if n else first
+    # the borgere behind the forbrug (same months): the suppression of the budget table follows them
+    behind = (optaelling.period_counts(sel.ydelser, first, cut_end, paa, by=("paragraf",)).select(
+        pl.col("paragraf").cast(pl.String), "borgere") if n
+        else pl.LazyFrame(schema={"paragraf": pl.String, "borgere": pl.Int64}))
     # forbrug to date: the months Jan..cut (a ydelse's days after paa never count)
     to_date = (udgift(sel, first, cut_end, paa, source=source).rename({"udgift": "forbrug"}) if n
                else pl.LazyFrame(schema={"paragraf": pl.String, "forbrug": pl.Float64}))
@@ -280,10 +322,12 @@ def budgetopfoelgning(ds: Dataset, aar: int, til: dt.date, paa: dt.date, kommune
                       .when(pl.col("prognose_procent") > 100).then(pl.lit("Over"))
                       .otherwise(pl.lit("Inden for")))
         .drop("rest")
+        .join(behind, on="paragraf", how="left")
+        .with_columns(pl.col("borgere").fill_null(0))
     )
     tabel = _sort_paragraf(out, ["paragraf"]).select(
         "paragraf", "konto", "budget", "forbrug", "forbrugsprocent", "prognose_tempo", "prognose_procent",
-        "prognose_sidste_aar", "prognose_sidste_aar_procent", "afvigelse", "status").collect()
+        "prognose_sidste_aar", "prognose_sidste_aar_procent", "afvigelse", "status", "borgere").collect()
     rest = 12 - n
     tempo = (f"Løbende tempo: forbruget januar–{MAANEDER[n - 1]} ({n} mdr.) fortsætter med samme gennemsnit pr. "
              f"måned i årets {rest} resterende måneder." if n else "Ingen måneder af året er gået endnu.")
@@ -356,6 +400,23 @@ def overskrifter(df: pl.DataFrame) -> pl.DataFrame:
 # Altair specs shared by the page and the report (rendered server-side there)
 
 
+def pr_maaned_vist(pr_maaned: pl.DataFrame, enhedsudgift: pl.DataFrame, graense: int | None = None) -> pl.DataFrame:
+    """maaned, kategori, udgift for the monthly chart from per-paragraf months (maaned, paragraf, kategori,
+    udgift): a paragraf whose udgift is hidden in the unit-cost table (1..g-1 borgere) is left out, since
+    a kategori's bars minus the shown paragraffer would give it back (BPA = §95 + §96)."""
+    g = graense or suppression.threshold()
+    skjult = enhedsudgift.filter((pl.col("borgere") > 0) & (pl.col("borgere") < g)).select(
+        pl.col("paragraf").cast(pl.String))
+    return (pr_maaned.with_columns(pl.col("paragraf").cast(pl.String))
+            .join(skjult, on="paragraf", how="anti")
+            .group_by("maaned", "kategori").agg(pl.col("udgift").sum().round(2))
+            .sort("maaned", "kategori", nulls_last=True))
+
+
+UDELADT_I_GRAF = ("Grafen viser ikke paragraffer med færre end {g} borgere i perioden (diskretionering); "
+                  "deres udgift indgår i totalen.")
+
+
 def udgift_chart(per_maaned: pl.DataFrame, farve: str = "kategori"):
     """Stacked monthly udgift per `farve` (a column of per_maaned: maaned, farve, udgift)."""
     import altair as alt
@@ -418,25 +479,27 @@ class OekonomiSide:
     kilde: str
     enhedsudgift: pl.DataFrame  # per paragraf
     tilbudstype: pl.DataFrame  # per tilbudstype (ydelser)
-    pr_maaned: pl.DataFrame  # maaned x kategori
+    pr_maaned: pl.DataFrame  # maaned x kategori, paragraffer with hidden udgift left out (pr_maaned_vist)
     dimension: pl.DataFrame  # per kategori, konto, handle-/betalingskommune (long: dimension, vaerdi, udgift)
     budget: Budgetopfoelgning
     sammenligning: pl.DataFrame
 
+    def udgift_i_alt(self, graense: int | None = None) -> str:
+        """The period's udgift in mio. kr. for the KPI: 'x' when exactly one paragraf's udgift is hidden
+        in the unit-cost table (total minus the shown rows would give it away)."""
+        t = self.enhedsudgift
+        return suppression.total_tekst(t["udgift"].sum(), t["borgere"].to_list(), suppression.suppressed(graense),
+                                       lambda v: f"{dansk_tal(v / 1e6, 1)} mio. kr.")
+
+    def helaarspersoner_i_alt(self, graense: int | None = None) -> str:
+        """Helårspersoner summed over paragraffer, with the same complementary rule as udgift_i_alt."""
+        t = self.enhedsudgift
+        return suppression.total_tekst(t["helaarspersoner"].sum(), t["borgere"].to_list(),
+                                       suppression.suppressed(graense), lambda v: dansk_tal(v, 1))
+
     def budget_vist(self, graense: int | None = None) -> pl.DataFrame:
-        """The budget table for display: forbrug and the figures derived from it hidden ('x') for a
-        paragraf whose udgift is hidden in the unit-cost table (few borgere), so it cannot be read there
-        (issue 23)."""
-        t = self.budget.tabel
-        b = self.enhedsudgift.select(pl.col("paragraf").cast(pl.String), pl.col("borgere").alias("_borgere"))
-        t = t.with_columns(pl.col("paragraf").cast(pl.String)).join(b, on="paragraf", how="left")
-        g = graense or suppression.threshold()
-        skjul = [c for c in ("forbrug", "forbrugsprocent", "prognose_tempo", "prognose_procent", "afvigelse")
-                 if c in t.columns]
-        vist = vis_tabel(t.drop("_borgere"), count_col=None, graense=g)
-        small = ((t["_borgere"] > 0) & (t["_borgere"] < g)).fill_null(False)
-        return vist.with_columns(pl.when(pl.Series(small)).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c))
-                                 .alias(c) for c in skjul)
+        """The budget table for display (Budgetopfoelgning.vist, the one owner of its suppression)."""
+        return self.budget.vist(graense=graense)
 
     def udgift_fordelt(self, dim: str) -> pl.DataFrame:
         """vaerdi, udgift of one dimension (kategori, konto, handle-/betalingskommune)."""
@@ -455,11 +518,11 @@ def side(ds: Dataset, periode: Periode, paa: dt.date, kommune: str | None = None
     frames = pl.collect_all([
         enhedsudgift(sel, p.fra, p.til, paa),
         enhedsudgift(sel, p.fra, p.til, paa, by=("tilbudstype",)),
-        udgift(sel, p.fra, p.til, paa, by=("kategori",), pr_maaned=True),
+        udgift(sel, p.fra, p.til, paa, by=("paragraf", "kategori"), pr_maaned=True),
         pl.concat(dims),
         sammenligning(ds, p.fra, p.til, paa),
     ])
-    return OekonomiSide(p, kommune, kilde(sel), frames[0], frames[1], frames[2], frames[3],
+    return OekonomiSide(p, kommune, kilde(sel), frames[0], frames[1], pr_maaned_vist(frames[2], frames[0]), frames[3],
                         budgetopfoelgning(ds, p.aar, p.til, paa, (kommune,) if kommune else (), graense_pct),
                         frames[4])
 

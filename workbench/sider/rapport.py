@@ -35,7 +35,10 @@ SEKTIONER = {
     "resultater": "Funktionsevne og målopfyldelse",
     "kvalitet": "Datakvalitet og overlap",
     "tilsyn": "Ledelsestilsyn",
+    "servicemaal": "Servicemål og sagsbehandlingstid",
+    "klager": "Klagesagsstatistik",
     "sammenligning": "Sammenligning med andre kommuner",
+    "tilbud": "Belægning, tilgang og afgang pr. tilbud",
 }
 CONFIG_FILE = "rapporter.yaml"
 
@@ -149,12 +152,14 @@ def _antal(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
 def _udgift(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     per = oekonomi.enhedsudgift(ds, p.fra, p.til, paa).collect()
     typ = oekonomi.enhedsudgift(ds, p.fra, p.til, paa, by=("tilbudstype",)).collect()
-    maaned = oekonomi.udgift(ds, p.fra, p.til, paa, by=("kategori",), pr_maaned=True).collect()
+    maaned = oekonomi.pr_maaned_vist(
+        oekonomi.udgift(ds, p.fra, p.til, paa, by=("paragraf", "kategori"), pr_maaned=True).collect(), per)
     src = oekonomi.kilde(ds)
     total = per["udgift"].sum()
     vist = oekonomi.overskrifter(oekonomi.vis_tabel(per))
     vist_typ = oekonomi.overskrifter(oekonomi.vis_tabel(typ))
-    noter = (f"Samlet udgift i perioden: {dansk_tal(total)} kr.", oekonomi.KILDE_TEKST[src], oekonomi.TILBUD_KILDE,
+    noter = (f"Samlet udgift i perioden: {suppression.total_tekst(total, per['borgere'].to_list())} kr.",
+             oekonomi.UDELADT_I_GRAF.format(g=suppression.threshold()), oekonomi.KILDE_TEKST[src], oekonomi.TILBUD_KILDE,
              oekonomi.FOLK1A_TEKST)
     charts = (oekonomi.udgift_chart(maaned),) if maaned.height else ()
     return Sektion("udgift", SEKTIONER["udgift"], noter,
@@ -169,7 +174,7 @@ def _budget(ds: Dataset, p: Periode, paa: dt.date, kommune: str | None, graense:
         return Sektion("budget", SEKTIONER["budget"], ("Datasættet har ingen budgettabel (budget er valgfri i "
                                                        "datakontrakten).",), data={"budget": b.tabel})
     over = tuple(i for i, s in enumerate(b.tabel["status"].to_list()) if s == "Over budget")
-    vist = oekonomi.overskrifter(oekonomi.vis_tabel(b.tabel.select(RAPPORT_BUDGET_KOLONNER), count_col=None))
+    vist = oekonomi.overskrifter(b.vist(RAPPORT_BUDGET_KOLONNER))
     over_names = [b.tabel["paragraf"][i] for i in over]
     noter = [f"Forbrug {b.aar} til og med {b.til_maaned} ({b.maaneder} mdr.) mod årets korrigerede budget.",
              "Prognose, løbende tempo – antagelse: " + b.antagelse_tempo,
@@ -178,7 +183,7 @@ def _budget(ds: Dataset, p: Periode, paa: dt.date, kommune: str | None, graense:
     if over_names:
         noter.insert(0, f"Over budget (prognose over {dansk_tal(graense)} % af budgettet): {', '.join(over_names)}.")
     return Sektion("budget", SEKTIONER["budget"], tuple(noter), (Tabel("Budget og forbrug pr. paragraf", vist, over),),
-                   (oekonomi.budget_chart(b.tabel),), data={"budget": b.tabel})
+                   (oekonomi.budget_chart(b.diagram()),), data={"budget": b.tabel})
 
 
 RAPPORT_BUDGET_KOLONNER = ("paragraf", "konto", "budget", "forbrug", "forbrugsprocent", "prognose_tempo",
@@ -261,11 +266,9 @@ def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
         ["borgere"]).rename({"titel": "Regel", "alvor": "Alvor", "fund": "Fund", "borgere": "Borgere"})
     vist_m = oekonomi.vis_tabel(money.select("regel", "borgere", "par", "dage", "kroner")).rename(
         {"regel": "Overlapsregel", "borgere": "Borgere", "par": "Par", "dage": "Dage", "kroner": "Kroner i spil"})
-    total = money["kroner"].sum() if money.height else 0.0
     # the total would give away a row's hidden kroner when exactly one row is hidden (complementary rule)
-    g_ = suppression.threshold()
-    skjult = money.filter((pl.col("borgere") > 0) & (pl.col("borgere") < g_)).height if money.height else 0
-    total_tekst = suppression.SEKUNDAER if skjult == 1 else dansk_tal(total)
+    total_tekst = suppression.total_tekst(money["kroner"].sum() if money.height else 0.0,
+                                          money["borgere"].to_list() if money.height else [])
     return Sektion("kvalitet", SEKTIONER["kvalitet"],
                    (f"Datakvalitetsfund i perioden {p.label_paa(paa)} (hændelsen – registrering, opfølgningsdato, "
                     f"betalingsmåned – ligger i perioden; fund uden dato: status på referencedatoen "
@@ -314,13 +317,15 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
     if kommune is not None and kommune not in kommuner_i(ds):
         raise ValueError(f"ukendt kommune '{kommune}' (ingen borgere med den handlekommune i datasættet)")
     # Parse and validate the tables the sections read once (a lazy dataset re-reads per collect).
-    names = [n for n in ("borgere", "ydelser", "betalinger", "tilbud", "budget", "maalgrupper") if n in ds.tables]
+    names = [n for n in ("borgere", "ydelser", "betalinger", "tilbud", "budget", "maalgrupper", "klager")
+             if n in ds.tables]
     ds = ds.derive({**ds.tables, **{n: f.lazy() for n, f in zip(names, pl.collect_all([ds.tables[n] for n in names]))}})
     sel = oekonomi.udsnit(ds, (kommune,) if kommune else ())
     titel, keys = cfg.niveauer[niveau]
     til = p.effektiv_til(paa)
     tom = p.fra > til or optaelling.period_counts(sel.ydelser, p.fra, til, paa, by=()).collect()["borgere"][0] == 0
     sektioner = []
+    sm_side = None  # the Servicemål og klager view, computed once for both of its sections
     for key in keys:
         if tom:
             sektioner.append(Sektion(key, SEKTIONER[key], ("Ingen data i perioden.",)))
@@ -342,11 +347,52 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
             sektioner.append(_resultater(sel, p, paa))
         elif key == "tilsyn":
             sektioner.append(_tilsyn(engine, p, paa))
+        elif key == "tilbud":
+            sektioner.append(_tilbud_drift(sel, p, paa))
+        elif key in ("servicemaal", "klager"):
+            from workbench.sider import servicemaal
+
+            sm_side = sm_side or servicemaal.side(sel, p, paa, suppression.suppressed())
+            sektioner.append(_servicemaal(sm_side) if key == "servicemaal" else _klager(sm_side))
     from workbench.data.geo import kommune_navne
 
     navn = f"{kommune} {kommune_navne().get(kommune, '')}".strip() if kommune else "Alle kommuner i datasættet"
     return Rapport(niveau, titel, p, kommune, navn, paa, udtraek, ds.version,
                    genereret or dt.datetime.now().astimezone(), tom, tuple(sektioner))
+
+
+def _tilbud_drift(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
+    """Belægning, tilgang and afgang per tilbud in the period (issue 22 item 3): the Tilbud page's owners
+    (workbench.sider.tilbud.belaegning_pr_tilbud over optaelling.period_counts / monthly_counts and the
+    one belægningsgrad), never re-derived here. Published numbers: a tilbud with 1..g-1 borgere shows
+    '<g' borgere and hides helårspersoner and belægningsgrad ('x'); tilgang and afgang are counts of
+    their own ('<g')."""
+    from workbench.sider import tilbud
+
+    tab = tilbud.belaegning_pr_tilbud(ds, p.fra, p.til, paa).collect()
+    if tab.height == 0:
+        return Sektion("tilbud", SEKTIONER["tilbud"], ("Ingen borgere i tilbud i perioden.",), data={"tilbud": tab})
+    g = suppression.threshold()
+    navn = tab.select(pl.format("{} ({})", pl.col("navn").fill_null("ukendt tilbud"), "tilbud_id").alias("Tilbud"))
+    maal = oekonomi.vis_tabel(tab.select("borgere", "helaarspersoner", (pl.col("belaegningsgrad") * 100)
+                                         .alias("belaegningsgrad_pct")),
+                              count_col="borgere", decimaler={"belaegningsgrad_pct": 1})
+    flow = oekonomi.vis_tabel(tab.select("tilgang", "afgang"), count_col="*")
+    pladser = oekonomi.vis_tabel(tab.select("pladser"), count_col=None)
+    vist = pl.concat([navn, pladser, maal, flow], how="horizontal").rename(
+        {"pladser": "Pladser", "borgere": "Borgere", "helaarspersoner": "Helårspersoner",
+         "belaegningsgrad_pct": "Belægningsgrad (%)", "tilgang": "Tilgang", "afgang": "Afgang"})
+    synlig = tab["borgere"] >= g
+    over = tuple(i for i, (o, v) in enumerate(zip(tab["over_kapacitet"].to_list(), synlig.to_list())) if o and v)
+    noter = [f"Tilbud med borgere i perioden {p.label_paa(paa)}. Belægningsgrad = belagte dage ÷ (pladser × "
+             f"periodens talte dage) = helårspersoner ÷ pladser (som på siden Tilbud); over 100 % er fremhævet. "
+             f"Tilgang og afgang er summen af månedernes (som i optællingen: borgere i tilbuddet denne måned og "
+             f"ikke måneden før, og omvendt)."]
+    if over:
+        noter.insert(0, "Over kapacitet: " + ", ".join(vist["Tilbud"][i] for i in over) + ".")
+    return Sektion("tilbud", SEKTIONER["tilbud"], tuple(noter), (Tabel("Belægning, tilgang og afgang pr. tilbud", vist,
+                                                                       over),),
+                   data={"tilbud": tab})
 
 
 def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
@@ -385,6 +431,45 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
                     f"(svar Nej eller Delvist).",),
                    (Tabel("Tilsyn og status", vist_o), Tabel("Andel ja pr. spørgsmål (alle tilsyn)", vist_q)),
                    data={"tilsyn": oversigt, "andel_ja": per_q})
+
+
+def _servicemaal(s) -> Sektion:
+    """Servicemål per paragraf and the quarter trend: the Servicemål og klager page's view
+    (workbench.sider.servicemaal.side), suppressed as for publication."""
+    from workbench.sider import servicemaal
+
+    key = "servicemaal"
+    if s.servicemaal is None:
+        return Sektion(key, SEKTIONER[key], tuple(servicemaal.MANGLER_TEKST[m] for m in s.mangler
+                                                  if m == servicemaal.ANSOEGNING))
+    noter = [f"Ansøgninger afgjort (bevilget) i perioden {s.periode.label_paa(s.paa)}. " + servicemaal.DEFINITION,
+             f"Kvartalerne: {', '.join(q.label_paa(s.paa) for q in s.kvartaler)}."]
+    if s.ugyldige:
+        noter.append(f"{s.ugyldige} ydelser har en ansøgningsdato efter bevillingsdatoen og er udeladt.")
+    tabeller = [Tabel("Sagsbehandlingstid og servicemål pr. paragraf", s.servicemaal_vist()),
+                Tabel("Median sagsbehandlingstid pr. kvartal (dage)", s.trend_bred("median_dage"))]
+    andel = s.trend_bred("andel_inden_for")
+    if andel is not None and andel.height:
+        tabeller.append(Tabel("Andel inden for servicemålet pr. kvartal", andel))
+    charts = (servicemaal.trend_chart(s, "median_dage"),) if s.graf_data("median_dage").height else ()
+    return Sektion(key, SEKTIONER[key], tuple(noter), tuple(tabeller), charts,
+                   data={"servicemaal": s.servicemaal, "trend": s.trend})
+
+
+def _klager(s) -> Sektion:
+    """Klagesagsstatistik per paragraf and year with the omgørelsesprocent (the same view)."""
+    from workbench.sider import servicemaal
+
+    key = "klager"
+    if s.klager is None:
+        return Sektion(key, SEKTIONER[key], tuple(servicemaal.MANGLER_TEKST[m] for m in s.mangler
+                                                  if m == servicemaal.KLAGER))
+    aar = f"{s.periode.fra.year}" if s.periode.fra.year == s.periode.til.year else \
+        f"{s.periode.fra.year}–{s.periode.til.year}"
+    noter = (f"Klager modtaget og afgjort i {aar} pr. paragraf (efter modtagelses- og afgørelsesår); "
+             "Ankestyrelsens afgørelser fordelt på resultat.", servicemaal.KLAGE_DEFINITION)
+    return Sektion(key, SEKTIONER[key], noter, (Tabel("Klagesagsstatistik pr. paragraf og år", s.klager_vist()),),
+                   data={"klager": s.klager})
 
 
 RESULTATER_KOLONNER = {

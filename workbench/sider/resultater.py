@@ -108,13 +108,15 @@ def population(ds: Dataset, pr: str, fra: dt.date, til: dt.date) -> pl.LazyFrame
 
 def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Sequence[str] | None,
             goals: pl.LazyFrame | None = None) -> pl.LazyFrame:
-    pop = population(ds, pr, fra, til)
+    # .cache(): each part below is read by several branches of the one plan; without it the optimiser
+    # computed progression and goal status twice (national demo: 10 s CPU -> see BENCHMARKS)
+    pop = population(ds, pr, fra, til).cache()
     # progression on the undertemaer that carry a goal of the borger, judged by its måltype (contract)
     rows = udvikling.efter_maaltype(udvikling.pr_undertema(ds.funktionsevne, pop, til, undertemaer, start=fra),
-                                    ds.indsatsmaal, til)
+                                    ds.indsatsmaal, til).cache()
     dev = udvikling.tael(udvikling.samlet(rows, ["gruppe"]), pop, ["gruppe"])
     g = (goals if goals is not None else tilbud_mod.goal_status_for(ds, pop, til)).filter(
-        pl.col("opfoelgningsdato").is_between(fra, til))
+        pl.col("opfoelgningsdato").is_between(fra, til)).cache()
     if undertemaer:
         g = g.filter(pl.col("undertema").cast(pl.String).is_in(list(undertemaer)))
     # a goal counts in its own group (maalstatus.maal_i_grupper), not in every group of its borger

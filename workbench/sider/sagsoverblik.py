@@ -12,7 +12,8 @@ One row per borger x task (columns OPGAVE_COLUMNS), sorted by frist:
 * `opfoelgning_overskredet`: kvalitet.opfoelgning_overskredet (the owner); frist = the follow-up date.
 * `vum_foraeldet`: a borger with a ydelse active on the reference date and no funktionsevne assessment
   with a niveau within the last `vum_maaneder` months (niveau.vurderet_siden); frist = latest
-  assessment + `vum_maaneder` months (the reference date when never assessed); noegle empty.
+  assessment + `vum_maaneder` months (the reference date when never assessed); noegle empty. The
+  window is config (config/app.yaml `sagsoverblik.vum_maaneder`, validated at load; vum_vindue()).
 * `bevilling_udloeber`: a ydelse active on the reference date whose slutdato is from the reference
   date through `dage` days after it; frist = slutdato, noegle = ydelse_id.
 * `fund_<regel>`: each open kvalitet finding of severity `fejl` on the borger; frist = the reference
@@ -29,12 +30,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from workbench.data.config import load_config
 from workbench.data.dataset import Dataset
 from workbench.regler import kvalitet, maalstatus, niveau
 from workbench.regler.periods import active_on, valid_period
 
 DAGE = 30
-VUM_MAANEDER = 12
 OPGAVE_COLUMNS = ["sagsbehandler", "borger_id", "opgave", "frist", "noegle", "team", "beskrivelse"]
 FORDELING_COLUMNS = ["sagsbehandler", "team", "aktive_sager", "opgaver", "overskredne"]
 OPGAVE_TITLER = {
@@ -43,6 +44,11 @@ OPGAVE_TITLER = {
     "vum_foraeldet": "VUM ikke opdateret",
     "bevilling_udloeber": "Bevilling udløber",
 }
+
+
+def vum_vindue() -> int:
+    """The vum_foraeldet window in months: config/app.yaml `sagsoverblik.vum_maaneder` (default 12)."""
+    return load_config().settings.vum_maaneder
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,12 @@ def _borgere(ds: Dataset) -> pl.LazyFrame:
     ).unique("borger_id", keep="first")
 
 
-def opgaver(ds: Dataset, paa: dt.date, dage: int = DAGE, vum_maaneder: int = VUM_MAANEDER,
+def opgaver(ds: Dataset, paa: dt.date, dage: int = DAGE, vum_maaneder: int | None = None,
             cfg: kvalitet.QualityConfig | None = None, fund: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """Every task on the (scoped) dataset: OPGAVE_COLUMNS, unsorted. `fund`: kvalitet.findings, when
-    a caller already has them."""
+    a caller already has them; vum_maaneder None: the configured window (vum_vindue())."""
+    if vum_maaneder is None:
+        vum_maaneder = vum_vindue()
     slut = paa + dt.timedelta(days=dage)
     goals = maalstatus.goal_status(ds.indsatsmaal, ds.funktionsevne, paa, ds.opfoelgninger).with_columns(
         pl.col("maal_id").cast(pl.String), pl.col("borger_id").cast(pl.String)).collect().lazy()
@@ -119,7 +127,7 @@ def opgaver(ds: Dataset, paa: dt.date, dage: int = DAGE, vum_maaneder: int = VUM
 
 
 def sagsoverblik(ds: Dataset, paa: dt.date, dage: int = DAGE, sagsbehandler: str | None = None,
-                 team: str | None = None, vum_maaneder: int = VUM_MAANEDER,
+                 team: str | None = None, vum_maaneder: int | None = None,
                  cfg: kvalitet.QualityConfig | None = None) -> Sagsoverblik:
     """The task list on the (scoped) dataset, optionally for one sagsbehandler or team, sorted by
     frist (then sagsbehandler, borger_id, opgave, noegle)."""

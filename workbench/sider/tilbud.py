@@ -312,12 +312,40 @@ def belaegning(ds: Dataset, tilbud_id: str, fra: dt.date, til: dt.date, paa: dt.
     *Borgere på datoen* ÷ pladser is another figure (noegletal's borgere_pr_plads), named apart."""
     y = _ydelser(ds, [tilbud_id])
     m = optaelling.monthly_counts(y, fra, til, paa, by=())
-    grad = pl.col("helaarspersoner") / pl.lit(pladser, pl.Float64) if pladser else pl.lit(None, pl.Float64)
-    return m.with_columns(
-        pl.lit(pladser, pl.Int64).alias("pladser"),
-        grad.alias("belaegningsgrad"),
-        (grad > 1.0).fill_null(False).alias("over_kapacitet"),
-    )
+    return _med_grad(m.with_columns(pl.lit(pladser, pl.Int64).alias("pladser")))
+
+
+def _med_grad(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """The one belægningsgrad (contract "A period"): helaarspersoner / pladser, null without pladser
+    (none or 0); over_kapacitet when above 100 %."""
+    grad = (pl.when(pl.col("pladser") > 0).then(pl.col("helaarspersoner") / pl.col("pladser").cast(pl.Float64))
+            .otherwise(pl.lit(None, pl.Float64)))
+    return frame.with_columns(grad.alias("belaegningsgrad")).with_columns(
+        (pl.col("belaegningsgrad") > 1.0).fill_null(False).alias("over_kapacitet"))
+
+
+def belaegning_pr_tilbud(ds: Dataset, fra: dt.date, til: dt.date, paa: dt.date,
+                         tilbud_ids: Sequence[str] | None = None) -> pl.LazyFrame:
+    """Per tilbud with a borger in the period fra..til (days, counted through paa): tilbud_id, navn,
+    pladser, borgere and helaarspersoner of the period (optaelling.period_counts), belaegningsgrad and
+    over_kapacitet (as belaegning), tilgang and afgang (the period's months of optaelling.monthly_counts,
+    summed); sorted by navn, tilbud_id. For a whole month these are the Tilbud page's belægning row of
+    that month (the statusrapport's drift section reads this)."""
+    y = _ydelser(ds, tilbud_ids)
+    slut = min(til, paa)
+    counts = optaelling.period_counts(y, fra, til, paa, by=("tilbud_id",)).drop("dage")
+    flow = (optaelling.monthly_counts(y, fra, slut, paa, by=("tilbud_id",))
+            .group_by("tilbud_id").agg(pl.col("tilgang").sum().cast(pl.Int64), pl.col("afgang").sum().cast(pl.Int64)))
+    t = ds.tilbud.unique(subset="tilbud_id", keep="first").select(
+        pl.col("tilbud_id").cast(pl.String), pl.col("navn").cast(pl.String), pl.col("pladser").cast(pl.Int64))
+    out = (counts.filter(pl.col("borgere") > 0).with_columns(pl.col("tilbud_id").cast(pl.String))
+           .join(t, on="tilbud_id", how="left")
+           .join(flow.with_columns(pl.col("tilbud_id").cast(pl.String)), on="tilbud_id", how="left")
+           .with_columns(pl.col("tilgang", "afgang").fill_null(0)))
+    return (_med_grad(out)
+            .select("tilbud_id", "navn", "pladser", "borgere", "helaarspersoner", "belaegningsgrad",
+                    "over_kapacitet", "tilgang", "afgang")
+            .sort("navn", "tilbud_id", nulls_last=True))
 
 
 def _median(values: list) -> float | None:

@@ -432,8 +432,10 @@ def chart_data(ct: Crosstab, graense: int | None = None, visning=None) -> pl.Dat
     return pl.DataFrame(out, schema={"row": pl.String, "col": pl.String, "vaerdi": pl.Float64}, orient="row")
 
 
-def fordeling_tables(long: pl.DataFrame, graense: int | None = None, visning=None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(suppressed wide table, chart rows undertema/niveau/borgere without hidden segments)."""
+def fordeling_tables(long: pl.DataFrame, graense: int | None = None, visning=None,
+                     niveau_labels: dict[str, str] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(suppressed wide table, chart rows undertema/niveau/borgere without hidden segments; with
+    niveau_labels also a 'Niveau' column holding each niveau's label for the chart's legend)."""
     from workbench.regler.suppression import NONE, crosstab_mask, suppress_crosstab
 
     wide = fordeling_wide(long)
@@ -447,6 +449,8 @@ def fordeling_tables(long: pl.DataFrame, graense: int | None = None, visning=Non
             if mask[n][i] == NONE and wide[n][i]:
                 rows.append((u, n, int(wide[n][i])))
     chart = pl.DataFrame(rows, schema={"undertema": pl.String, "niveau": pl.String, "borgere": pl.Int64}, orient="row")
+    if niveau_labels is not None:
+        chart = chart.with_columns(pl.col("niveau").replace(niveau_labels).alias("Niveau"))
     return table, chart
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench.regler import access, optaelling, periods
+from workbench.regler import access, flis, optaelling, periods
 from workbench.data import geo
 from workbench.data.dataset import Dataset
 from workbench.ui import data
@@ -35,6 +35,14 @@ class Resultat:
     per_paragraf: pl.DataFrame
     total: pl.DataFrame
     kpi: optaelling.Noegletal
+
+
+@dataclass(frozen=True)
+class FlisResultat:
+    """The FLIS-corrected cards: the KPIs of the month counted without the ydelser FLIS removes
+    (regler.flis; the same as `optaelling --flis`), and how many of the (filtered) ydelser that is."""
+    kpi: optaelling.Noegletal
+    udeladt: int
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -77,6 +85,12 @@ def kommune_label(code: str) -> str:
     return f"{names[code]} ({code})" if code in names else code
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _flis_markerede(version: str, principal_key: str, _ds: Dataset) -> pl.DataFrame:
+    """The ydelser FLIS removes (regler.flis.markerede), once per dataset version and scope."""
+    return flis.markerede(_ds).collect()
+
+
 @st.cache_resource(show_spinner="Tæller borgere pr. paragraf …", max_entries=16)
 def _results(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
              betaling: tuple[str, ...], _ds: Dataset) -> Resultat:
@@ -86,6 +100,29 @@ def _results(version: str, principal_key: str, fra: str, til: str, paa: str, han
     per_df, total_df, aktive = pl.collect_all([per, total, optaelling.aktive_ydelser(y, p)])
     kpi = optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item()))
     return Resultat(per_df, total_df, kpi)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _flis(version: str, principal_key: str, til: str, paa: str, handle: tuple[str, ...], betaling: tuple[str, ...],
+          _ds: Dataset) -> FlisResultat:
+    t, p = dt.date.fromisoformat(til), dt.date.fromisoformat(paa)
+    y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
+    marked = _flis_markerede(version, principal_key, _ds).lazy()
+    yk = flis.korrigeret(y, marked)
+    _, total_k = optaelling.overblik(yk, t, t, p)
+    total_df, aktive, udeladt = pl.collect_all([total_k, optaelling.aktive_ydelser(yk, p),
+                                                flis.udeladte(y, marked).select(pl.len())])
+    return FlisResultat(optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item())),
+                        int(udeladt.item()))
+
+
+def flis_results(principal: access.Principal, til: dt.date, paa: dt.date, handle: list[str],
+                 betaling: list[str]) -> FlisResultat:
+    """The FLIS-corrected cards for the month `til` (see FlisResultat); apart from `results` so the
+    page's main numbers are drawn before this runs."""
+    ds = data.scoped_dataset(principal)
+    return _flis(ds.version, principal.key, til.isoformat(), paa.isoformat(), tuple(sorted(handle)),
+                 tuple(sorted(betaling)), ds)
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,

@@ -14,6 +14,7 @@ PAGES = [
     ("kvalitet", "pages/kvalitet.py", "Kvalitet", "kvalitet", ":material/rule:"),
     ("tilsyn", "pages/tilsyn.py", "Tilsyn", "tilsyn", ":material/fact_check:"),
     ("oekonomi", "pages/oekonomi.py", "Økonomi", "oekonomi", ":material/payments:"),
+    ("servicemaal", "pages/servicemaal.py", "Servicemål og klager", "servicemaal", ":material/timer:"),
     ("rapporter", "pages/rapporter.py", "Rapporter", "rapporter", ":material/description:"),
     ("adgangslog", "pages/adgangslog.py", "Adgangslog", "adgangslog", ":material/policy:"),
     ("brugere", "pages/brugere.py", "Brugere", "brugere", ":material/group:"),

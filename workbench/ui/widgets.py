@@ -136,18 +136,9 @@ def remember(*keys: str) -> None:
 def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
     """Polars DataFrame with `cols` as Danish number text ('1.234'); text already there (suppression labels)
     passes through. For tables whose suppressed columns are text already."""
+    from workbench.format.output import dansk_kolonne
 
-    def fmt(v):
-        if v is None:
-            return None
-        if isinstance(v, str):
-            numeric = v.strip() and v.lstrip("-").replace(".", "", 1).isdigit()
-            return dansk_tal(float(v), decimaler) if numeric else v
-        return dansk_tal(v, decimaler)
-
-    from workbench.format.output import map_values
-
-    return df.with_columns(map_values(df[c], fmt) for c in cols if c in df.columns)
+    return df.with_columns(dansk_kolonne(df[c], decimaler) for c in cols if c in df.columns)
 
 
 DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
