@@ -249,7 +249,9 @@ if tilbudstal:
                    "helårspersoner end pladser.")
     if not individual:
         flow = suppress_table(flow, ["Helårspersoner", "Belægningsgrad %"], count_col="Borgere", visning=VIS)
-        flow = suppress_table(flow, ["Borgere", "Tilgang", "Afgang"], visning=VIS)
+        # tilgang/afgang hidden with the month-to-month change in borgere (the CLI: the same call)
+        flow = suppress_table(suppression.suppress_flow(flow, "Borgere", "Tilgang", "Afgang", visning=VIS),
+                              ["Borgere"], visning=VIS)
     st.dataframe(flow, hide_index=True, width="stretch")
     lt = r.liggetid
     if not individual:  # counts of ophold 1..g-1 and the medians resting on them are not shown

@@ -121,3 +121,31 @@ def test_maalopfyldelse_totals_do_not_give_a_hidden_cell_away():
     assert shown["andel_opnaaet"][0] == "x"
     # the same table as the CLI's tilbud command gets it (for_principal) and exact roles see it unchanged
     assert tilbud.maalopfyldelse_vist(raw, suppression.exact()).equals(raw)
+
+
+def test_belaegning_flows_do_not_give_a_hidden_cell_away():
+    """Belægning: borgere(m) = borgere(m-1) + tilgang(m) - afgang(m). Hiding a small tilgang alone leaks it
+    (21 -> 23 with afgang 0 shown: tilgang 2); suppression.suppress_flow hides the month's flows together,
+    and around a hidden borgere count."""
+    import polars as pl
+
+    from workbench.regler import suppression
+
+    raw = pl.DataFrame({"maaned": ["01", "02", "03", "04", "05", "06"], "borgere": [21, 23, 23, 10, 3, 9],
+                        "tilgang": [0, 2, 0, 0, 0, 6], "afgang": [0, 0, 0, 13, 7, 0]})
+    vis = suppression.suppressed(5)
+    old = suppression.suppress_table(raw, ["borgere", "tilgang", "afgang"], visning=vis)
+    assert old.row(1) == ("02", "23", "<5", "0")  # 23 - 21 + 0: the hidden tilgang is 2
+    shown = suppression.suppress_table(suppression.suppress_flow(raw, "borgere", "tilgang", "afgang", vis),
+                                       ["borgere"], visning=vis)
+    assert shown.row(1) == ("02", "23", "x", "x")
+    assert shown.row(2) == ("03", "23", "0", "0")  # nothing small: shown
+    # borgere 3 in month 05 is hidden; its flows and the next month's are too, else 10 + 0 - 7 = 3
+    assert shown.row(4) == ("05", "<5", "x", "x") and shown.row(5) == ("06", "9", "x", "x")
+    assert shown.row(3) == ("04", "10", "0", "13")
+    # the same rule in the report for_principal gives (page and CLI)
+    r = tilbud.rapport(open_dataset(ROOT / "tests" / "fixtures" / "borger_x"), "1000000001", PAA)
+    r = __import__("dataclasses").replace(r, belaegning=raw.with_columns(
+        pl.lit(10).alias("pladser"), pl.lit(1.0).alias("helaarspersoner"), pl.lit(0.1).alias("belaegningsgrad")))
+    b = tilbud.for_principal(r, access.Principal("a", "analytiker")).belaegning
+    assert b.select("borgere", "tilgang", "afgang").rows() == shown.select("borgere", "tilgang", "afgang").rows()

@@ -29,6 +29,10 @@ suppress_groups(df, label_col, groups, other_cols, ratios, total_row, visning)
     A table whose columns add up within a row too (maal = opnaaet + afventer + …, Tilbud's målopfyldelse)
     and down every column to the 'I alt' row: the crosstab algorithm below over those lines.
 
+suppress_flow(df, bestand, tilgang, afgang, visning)
+    A stock-and-flow series (Belægning per month): a month's tilgang and afgang hidden together when
+    either, or the month's or previous month's bestand, is 1..g-1.
+
 suppress_crosstab(values, label_col, value_cols, total_col, total_row[, counts, graense, fmt])
     Crosstabs with row/column totals. The algorithm:
     1. Primary suppression: every cell *and every total* whose borger count is 1..g-1 is hidden
@@ -388,6 +392,27 @@ def suppress_groups(df: pl.DataFrame, label_col: str, groups: Sequence[tuple[str
         out = out.with_columns(pl.Series(r_col, [SEKUNDAER if h else (None if v is None else str(v))
                                                  for h, v in zip(hidden, df[r_col].to_list())], dtype=pl.String))
     return out
+
+
+def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
+                  visning: Visning | None = None) -> pl.DataFrame:
+    """A stock-and-flow series (rows in time order; bestand(m) = bestand(m-1) + tilgang(m) - afgang(m), e.g.
+    Belægning's borgere, tilgang, afgang per month). Suppressing each cell alone leaks: with bestand 21 -> 23
+    and afgang 0 shown, a hidden tilgang is 2. So a month's tilgang and afgang are hidden together ('x')
+    when either is 1..g-1, and also when the month's or the previous month's bestand is 1..g-1 (else
+    the hidden bestand follows from its neighbour and the flows). With both flows hidden only their
+    difference is known, which at least two pairs fit. Returns tilgang and afgang as text; `bestand`
+    is left to suppress_table. An exact `visning` only formats."""
+    g = _g(visning)
+    t, a, b = df[tilgang].to_list(), df[afgang].to_list(), df[bestand].to_list()
+
+    def small(v) -> bool:
+        return g is not None and v is not None and 0 < v < g
+
+    hidden = [small(t[i]) or small(a[i]) or small(b[i]) or (i > 0 and small(b[i - 1])) for i in range(df.height)]
+    text = lambda vals: pl.Series([SEKUNDAER if h else (None if v is None else str(v))  # noqa: E731
+                                   for h, v in zip(hidden, vals)], dtype=pl.String)
+    return df.with_columns(text(t).alias(tilgang), text(a).alias(afgang))
 
 
 def list_mask(counts: list[int], graense: int | None = None, visning: Visning | None = None) -> list[int]:

@@ -633,7 +633,10 @@ def for_principal(r: Rapport, principal) -> Rapport:
         return r
     tom = {n: getattr(r, n).clear() for n in ("borgere", "maal_i_periode", "kommende", "overskredne")} \
         if not access.individual_access(principal) else {}
-    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items()}
+    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items() if n != "belaegning"}
+    # tilgang/afgang with the month-to-month change in borgere (suppression.suppress_flow), then the rest
+    frames["belaegning"] = _suppress_frame(
+        suppression.suppress_flow(r.belaegning, "borgere", "tilgang", "afgang", visning), "borgere", visning)
     frames["maalopfyldelse"] = maalopfyldelse_vist(r.maalopfyldelse, visning)
     lt = r.liggetid
     liggetid = Liggetid(
