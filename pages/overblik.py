@@ -211,10 +211,12 @@ st.caption("Tilgang: borgere med paragraffen i måneden, men ikke måneden før.
                                     "det er de samme tal som nøgletallene." if valg == ALLE else ""))
 flow = total if valg == ALLE else per.filter(pl.col("paragraf").cast(pl.String) == valg).drop("paragraf")
 c_chart, c_table = st.columns([3, 2])
+# borgere(m) = borgere(m-1) + tilgang(m) - afgang(m): a month's flows are hidden together (suppression.flow_mask)
+skjul = suppression.flow_mask(flow, "borgere", "tilgang", "afgang", visning)
 flow_chart = flow.select(
     pl.col("maaned").replace_strict(titles, return_dtype=pl.String).alias("Måned"),
-    pl.when(hidden("tilgang")).then(None).otherwise(pl.col("tilgang")).alias("Tilgang"),
-    pl.when(hidden("afgang")).then(None).otherwise(-pl.col("afgang")).alias("Afgang"),
+    pl.when(pl.Series(skjul, dtype=pl.Boolean)).then(None).otherwise(pl.col("tilgang")).alias("Tilgang"),
+    pl.when(pl.Series(skjul, dtype=pl.Boolean)).then(None).otherwise(-pl.col("afgang")).alias("Afgang"),
 ).unpivot(index="Måned", variable_name="Bevægelse", value_name="Borgere")
 bars = alt.Chart(flow_chart).mark_bar().encode(
     x=alt.X("Måned:N", sort=order, axis=alt.Axis(labelAngle=0)),
@@ -230,7 +232,8 @@ else:
                  icon=":material/bar_chart_off:")
 flow_table = suppression.suppress_table(flow.with_columns(pl.col("helaarspersoner").round(1)), ["helaarspersoner"],
                                         count_col="borgere", visning=visning)
-flow_table = suppression.suppress_table(flow_table, ["borgere", "tilgang", "afgang"], visning=visning).select(
+flow_table = suppression.suppress_table(suppression.suppress_flow(flow_table, "borgere", "tilgang", "afgang", visning),
+                                        ["borgere"], visning=visning).select(
     pl.col("maaned").replace_strict(titles, return_dtype=pl.String).alias("Måned"),
     pl.col("borgere").alias("Borgere"),
     pl.col("tilgang").alias("Tilgang"),

@@ -569,3 +569,42 @@ def test_count_rule():
     assert [m.group() for m in COUNT_PHRASE.finditer(
         "antal fra 1 til 4 borgere vises som '<5'; 1–4 borgere; 3 borgere; Borgere: 2; 12 borgere")] == \
         ["3 borgere", "Borgere: 2"]
+
+
+def flow_leaks(df, where: str) -> list[str]:
+    """Months of a shown stock-and-flow table (Borgere, Tilgang, Afgang: borgere(m) = borgere(m-1) +
+    tilgang(m) - afgang(m)) where exactly one of the four numbers is hidden: it follows from the others."""
+    def shown(v) -> bool:
+        return isinstance(v, (int, float)) or (isinstance(v, str) and SMALL_TEXT.fullmatch(v.strip()) is not None)
+
+    rows = list(df[["Borgere", "Tilgang", "Afgang"]].itertuples(index=False, name=None))
+    out = []
+    for i in range(1, len(rows)):
+        cells = [rows[i - 1][0], rows[i][0], rows[i][1], rows[i][2]]
+        if sum(not shown(c) for c in cells) == 1:
+            out.append(f"{where} række {i}: {cells}")
+    return out
+
+
+def test_flows_give_no_hidden_count_away(env, monkeypatch):
+    """Overblik's Tilgang og afgang and a small tilbud's Belægning og flow as analytiker: no month where
+    one hidden number follows from borgere(m) = borgere(m-1) + tilgang(m) - afgang(m)."""
+    path, _ = env
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
+    leaks, tables = [], 0
+    at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=300).run()
+    for paragraf in [o for o in at.selectbox(key="ov_flow").options]:
+        at.selectbox(key="ov_flow").set_value(paragraf).run()
+        for d in at.dataframe:
+            if {"Borgere", "Tilgang", "Afgang"} <= set(d.value.columns):
+                tables += 1
+                leaks += flow_leaks(d.value, f"overblik {paragraf}")
+    for tid in small_tilbud(path):
+        t = AppTest.from_file(str(ROOT / "pages" / "tilbud.py"), default_timeout=300)
+        t.query_params["tilbud"] = tid
+        t.run()
+        for d in t.dataframe:
+            if {"Borgere", "Tilgang", "Afgang"} <= set(d.value.columns):
+                tables += 1
+                leaks += flow_leaks(d.value, f"tilbud {tid}")
+    assert tables > 10 and leaks == [], "\n".join(leaks[:20])

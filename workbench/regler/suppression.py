@@ -394,6 +394,19 @@ def suppress_groups(df: pl.DataFrame, label_col: str, groups: Sequence[tuple[str
     return out
 
 
+def flow_mask(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
+              visning: Visning | None = None) -> list[bool]:
+    """Per row of a stock-and-flow series: are its tilgang and afgang hidden (suppress_flow's rule)? For
+    charts that leave those months out."""
+    g = _g(visning)
+    t, a, b = df[tilgang].to_list(), df[afgang].to_list(), df[bestand].to_list()
+
+    def small(v) -> bool:
+        return g is not None and v is not None and 0 < v < g
+
+    return [small(t[i]) or small(a[i]) or small(b[i]) or (i > 0 and small(b[i - 1])) for i in range(df.height)]
+
+
 def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
                   visning: Visning | None = None) -> pl.DataFrame:
     """A stock-and-flow series (rows in time order; bestand(m) = bestand(m-1) + tilgang(m) - afgang(m), e.g.
@@ -403,13 +416,8 @@ def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
     the hidden bestand follows from its neighbour and the flows). With both flows hidden only their
     difference is known, which at least two pairs fit. Returns tilgang and afgang as text; `bestand`
     is left to suppress_table. An exact `visning` only formats."""
-    g = _g(visning)
-    t, a, b = df[tilgang].to_list(), df[afgang].to_list(), df[bestand].to_list()
-
-    def small(v) -> bool:
-        return g is not None and v is not None and 0 < v < g
-
-    hidden = [small(t[i]) or small(a[i]) or small(b[i]) or (i > 0 and small(b[i - 1])) for i in range(df.height)]
+    t, a = df[tilgang].to_list(), df[afgang].to_list()
+    hidden = flow_mask(df, bestand, tilgang, afgang, visning)
     text = lambda vals: pl.Series([SEKUNDAER if h else (None if v is None else str(v))  # noqa: E731
                                    for h, v in zip(hidden, vals)], dtype=pl.String)
     return df.with_columns(text(t).alias(tilgang), text(a).alias(afgang))
