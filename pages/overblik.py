@@ -67,15 +67,19 @@ periode = f"{dansk_maaned(fra, kort=True)} – {dansk_maaned(til, kort=True)}"
 
 # --- KPI cards: the Total row of the table for the last month -------------------------------------
 maaned = dansk_maaned(kpi.maaned, kort=True)
+# the month's tilgang and afgang as the table shows them: hidden together (suppression.flow_mask), else the
+# shown one and the borgere of two months give the hidden one away
+flow_skjult = dict(zip(total["maaned"].to_list(), suppression.flow_mask(total, "borgere", "tilgang", "afgang", visning)))
+flow_kpi = (lambda v: suppression.SEKUNDAER) if flow_skjult.get(kpi.maaned) else antal
 kpi_cards([
     Kpi(f"Borgere i {maaned}", antal(kpi.borgere),
         help=f"Unikke borgere under mindst én paragraf i {maaned} (tabellens Total)."),
     Kpi(f"Helårspersoner i {maaned}",
         suppression.skjult_vaerdi(kpi.helaarspersoner, kpi.borgere, visning, lambda v: dansk_tal(v, 1)),
         help=f"Summen over paragraffer af helårspersoner i {maaned} (tabellens Total i visningen Helårspersoner)."),
-    Kpi(f"Tilgang i {maaned}", antal(kpi.tilgang),
+    Kpi(f"Tilgang i {maaned}", flow_kpi(kpi.tilgang),
         help=f"Borgere under en paragraf i {maaned}, men under ingen måneden før."),
-    Kpi(f"Afgang i {maaned}", antal(kpi.afgang),
+    Kpi(f"Afgang i {maaned}", flow_kpi(kpi.afgang),
         help=f"Borgere under en paragraf måneden før {maaned}, men under ingen i {maaned}."),
     Kpi("Aktive ydelser", antal(kpi.aktive_ydelser), help=f"Ydelser, der er aktive den {dansk_dato(paa)}."),
 ])

@@ -593,6 +593,11 @@ def test_flows_give_no_hidden_count_away(env, monkeypatch):
     monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
     leaks, tables = [], 0
     at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=300).run()
+    # the KPI cards show the last month's tilgang and afgang: hidden exactly as in the table's last row
+    last = next(d.value for d in at.dataframe if {"Borgere", "Tilgang", "Afgang"} <= set(d.value.columns)).iloc[-1]
+    cards = {m.label.split(" i ")[0]: m.value for m in at.metric if m.label.startswith(("Tilgang i", "Afgang i"))}
+    assert [SMALL_TEXT.fullmatch(cards[k]) is None for k in ("Tilgang", "Afgang")] == \
+        [SMALL_TEXT.fullmatch(str(last[k])) is None for k in ("Tilgang", "Afgang")], (cards, dict(last))
     for paragraf in [o for o in at.selectbox(key="ov_flow").options]:
         at.selectbox(key="ov_flow").set_value(paragraf).run()
         for d in at.dataframe:
