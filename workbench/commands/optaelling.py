@@ -42,10 +42,17 @@ def run(args: argparse.Namespace) -> int:
 def for_principal(df, who):
     """A role without the borger list (analytiker) never gets exact counts 1..g-1 (issue 23): borgere,
     tilgang and afgang read '<g', and helårspersoner of a suppressed month/paragraf read 'x'."""
+    import polars as pl
+
     from workbench.regler import suppression
 
     vis = suppression.for_principal(who)
     if vis.eksakt:
         return df
     df = suppression.suppress_table(df, ["helaarspersoner"], count_col="borgere", visning=vis)
-    return suppression.suppress_table(df, ["borgere", "tilgang", "afgang"], visning=vis)
+    # per paragraf, borgere(m) = borgere(m-1) + tilgang(m) - afgang(m): the month's flows hidden together
+    # (suppression.suppress_flow), in the command's row order
+    df = df.with_row_index("_r")
+    df = pl.concat([suppression.suppress_flow(g.sort("maaned"), "borgere", "tilgang", "afgang", vis)
+                    for _, g in df.group_by("paragraf", maintain_order=True)]).sort("_r").drop("_r")
+    return suppression.suppress_table(df, ["borgere"], visning=vis)

@@ -404,7 +404,13 @@ def flow_mask(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
     def small(v) -> bool:
         return g is not None and v is not None and 0 < v < g
 
-    return [small(t[i]) or small(a[i]) or small(b[i]) or (i > 0 and small(b[i - 1])) for i in range(df.height)]
+    def before(i: int):
+        # the first row's previous month is not in the frame, but follows from the identity itself
+        if i > 0:
+            return b[i - 1]
+        return None if None in (b[0], t[0], a[0]) else b[0] - t[0] + a[0]
+
+    return [small(t[i]) or small(a[i]) or small(b[i]) or small(before(i)) for i in range(df.height)]
 
 
 def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
@@ -413,7 +419,8 @@ def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
     Belægning's borgere, tilgang, afgang per month). Suppressing each cell alone leaks: with bestand 21 -> 23
     and afgang 0 shown, a hidden tilgang is 2. So a month's tilgang and afgang are hidden together ('x')
     when either is 1..g-1, and also when the month's or the previous month's bestand is 1..g-1 (else
-    the hidden bestand follows from its neighbour and the flows). With both flows hidden only their
+    the hidden bestand follows from its neighbour and the flows; for the first row the previous bestand
+    is bestand - tilgang + afgang, so a shorter period hides what a longer one does). With both flows hidden only their
     difference is known, which at least two pairs fit. Returns tilgang and afgang as text; `bestand`
     is left to suppress_table. An exact `visning` only formats."""
     t, a = df[tilgang].to_list(), df[afgang].to_list()
