@@ -27,6 +27,22 @@ def demo_dir() -> Path:
 SQLITE_FILE = "workbench.sqlite"
 
 
+OBJECT_SCHEME = "s3://"
+
+
+def is_object_url(location: str | Path | None) -> bool:
+    """True for a data location in object storage (s3://bucket/prefix). Path() folds the double
+    slash, so a location that went through Path ('s3:/bucket/prefix') counts too."""
+    return location is not None and str(location).startswith("s3:/")
+
+
+def object_url(location: str | Path) -> str:
+    """The canonical s3://bucket/prefix form of an object-storage location (no trailing slash)."""
+    s = str(location)
+    rest = s[len("s3:/"):].lstrip("/")
+    return OBJECT_SCHEME + rest.rstrip("/")
+
+
 def _read_only(directory: Path) -> bool:
     """A directory nobody may write to (mode bits), or that this process cannot write to.
 
@@ -39,7 +55,13 @@ def _read_only(directory: Path) -> bool:
 
 def state_dir(data_dir: str | Path | None = None) -> Path:
     """Where persistent state for a data directory lives: the directory itself, or, when it is
-    read-only, a folder of its own under FFB_WORKBENCH_HOME/tilstand."""
+    read-only or in object storage (s3://), a folder of its own under FFB_WORKBENCH_HOME/tilstand."""
+    if is_object_url(data_dir):
+        url = object_url(data_dir)
+        key = hashlib.sha1(url.encode()).hexdigest()[:12]
+        target = home_dir() / "tilstand" / f"s3-{key}"  # the hash only: no part of the URL on disk
+        target.mkdir(parents=True, exist_ok=True)
+        return target
     d = Path(data_dir) if data_dir is not None else demo_dir()
     d.mkdir(parents=True, exist_ok=True)
     if not _read_only(d):

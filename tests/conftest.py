@@ -77,6 +77,9 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'workbench.sqlite'}")
     monkeypatch.delenv("FFB_WORKBENCH_DATA", raising=False)
     monkeypatch.delenv("FFB_WORKBENCH_USER", raising=False)
+    # s3:// locations: ask the bucket for CURRENT every time (tests change it behind the process's back);
+    # tests/test_objektlager.py tests the reuse window itself
+    monkeypatch.setenv("FFB_WORKBENCH_S3_TTL", "0")
     monkeypatch.setenv("FFB_WORKBENCH_DEV", "1")
     # The suite signs in through dev mode on its hand-made datasets, which are not generator-written
     # demo data; production refuses that (workbench.lager.users.dev_allowed). Tests of the refusal itself
@@ -200,3 +203,59 @@ def pg_engine():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request):
     return request.getfixturevalue("sqlite_engine" if request.param == "sqlite" else "pg_engine")
+
+
+# --- object storage (S3 API): a real S3 server (moto's) on a free loopback port -------------------
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 API server on 127.0.0.1 (port 0: a free one), one per worker; a test extra, so it
+    runs in CI (never skipped)."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server, monkeypatch, request):
+    """A fresh bucket on the test's S3 server, credentials and endpoint in the environment as in
+    production; returns its s3:// location (a prefix in the bucket)."""
+    import re
+    import uuid
+
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ffbtestnoegle")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "ffb-hemmelig-testnoegle")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_server)
+    monkeypatch.setenv("AWS_REGION", "eu-north-1")
+    name = ("ffb-" + re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()))[:40].strip("-") + "-" + uuid.uuid4().hex[:8]
+    client = boto3.client("s3", endpoint_url=s3_server, region_name="eu-north-1",
+                          aws_access_key_id="ffbtestnoegle", aws_secret_access_key="ffb-hemmelig-testnoegle")
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-north-1"})
+    return f"s3://{name}/kommune/data"
+
+
+@pytest.fixture
+def s3_client(s3_server):
+    """A boto3 client on the test server (to tamper with objects behind the workbench's back)."""
+    import boto3
+
+    return boto3.client("s3", endpoint_url=s3_server, region_name="eu-north-1",
+                        aws_access_key_id="ffbtestnoegle", aws_secret_access_key="ffb-hemmelig-testnoegle")
+
+
+@pytest.fixture(params=["lokal", "s3"])
+def data_location(request, tmp_path):
+    """Where `import --til` writes a data directory: a local folder, or s3://bucket/prefix on a real
+    S3 API server (the same tests run on both)."""
+    if request.param == "lokal":
+        return str(tmp_path / "data")
+    return request.getfixturevalue("s3_bucket")

@@ -70,3 +70,31 @@ def served(button, media) -> bytes:
     if not url and proto.deferred_file_id:
         url = media.managers[-1].execute_deferred(proto.deferred_file_id)
     return media[-1].get_file(url.rsplit("/", 1)[-1]).content
+
+
+def location_snapshot(location: str, under: str = "") -> dict[str, bytes]:
+    """Every file of a data directory (a folder, or s3://bucket/prefix through the workbench's own
+    client) under `under`, by relative path: to prove that a refused import changed nothing."""
+    from pathlib import Path
+
+    from workbench.data import objektlager
+
+    if objektlager.is_url(location):
+        base = f"{under}/" if under else ""
+        return {k: objektlager.get(location, base + k) for k in objektlager.list_keys(location, under)}
+    d = Path(location) / under
+    if not d.exists():
+        return {}
+    return {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def location_read(path: str) -> bytes:
+    """The bytes of a file named by a report (a local path, or s3://bucket/key)."""
+    from pathlib import Path
+
+    from workbench.data import objektlager
+
+    if objektlager.is_url(path):
+        url, bucket, key = objektlager.split(path)
+        return objektlager.get(f"s3://{bucket}", key)
+    return Path(path).read_bytes()

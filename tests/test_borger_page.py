@@ -17,7 +17,7 @@ from workbench.lager import accesslog, reviews
 from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "borger.py")
+PAGE = str(ROOT / "sidefiler" / "borger.py")
 FULL_CPR = "0101901234"
 
 

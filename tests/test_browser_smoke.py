@@ -57,9 +57,10 @@ def test_overblik_in_chromium(demo_kommune, tmp_path):
 
 
 def test_deep_link_as_first_request_runs_app_py(demo_kommune, tmp_path):
-    """Regression: Streamlit runs a fresh server in its legacy pages/-folder mode until st.navigation
-    has run once; a deep link as the very first request must still go through app.py (sign-in, role
-    gate, navigation), not run pages/overblik.py on its own (fixed in workbench/ui/auth.py)."""
+    """Regression: Streamlit runs a fresh server in its legacy multipage mode when a folder named pages/
+    sits next to app.py; a deep link as the very first request must still go through app.py (sign-in,
+    role gate, navigation), not run sidefiler/overblik.py on its own. Fixed by the folder's name
+    (sidefiler/), not by patching Streamlit; tests/test_browser_deep_link_guard.py covers the sign-in."""
     require_chromium()
     with running_app(app_env(demo_kommune, tmp_path), log_dir=tmp_path) as base_url:
         with open_page(f"{base_url}/overblik", tmp_path) as (page, shot):

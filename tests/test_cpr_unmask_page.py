@@ -13,7 +13,7 @@ from tests import helpers
 from workbench.lager import accesslog
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "borger.py")
+PAGE = str(ROOT / "sidefiler" / "borger.py")
 
 
 def test_borger_page_unmasks_cpr_with_a_logged_reason(borger_x_dir, monkeypatch):

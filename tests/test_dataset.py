@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from workbench.data.dataset import validate_and_write_manifest
 from workbench.data.dataset import DatasetError, open_dataset, peek_version, resolve_dir
 
 YDELSER_HEADER = ("ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato,bevillingsdato,"
@@ -306,17 +307,33 @@ def test_duplicate_column_names_refused(borger_x_dir):
         open_dataset(borger_x_dir)
 
 
-def test_resolve_dir_follows_current(borger_x_dir, tmp_path):
-    data = tmp_path / "data"
-    (data / "versions").mkdir(parents=True)
+def test_resolve_dir_follows_current(borger_x_dir, tmp_path, data_location):
+    """CURRENT names the version that is read, in a folder and in s3://bucket/prefix (data_location);
+    CURRENT naming a missing version is refused."""
     import shutil
 
-    shutil.copytree(borger_x_dir, data / "versions" / "v0001-20260101T000000")
-    (data / "CURRENT").write_text("v0001-20260101T000000\n")
-    assert resolve_dir(data) == data / "versions" / "v0001-20260101T000000"
+    from workbench.data import manifest, objektlager
+
+    version = tmp_path / "v0001-20260101T000000"
+    shutil.copytree(borger_x_dir, version)
+    validate_and_write_manifest(version)  # in object storage the manifest marks a version as whole
+    data = data_location
+    if objektlager.is_url(data):
+        for f in sorted(p for p in version.rglob("*") if p.is_file()):
+            objektlager.put(data, f"versions/{version.name}/{f.relative_to(version).as_posix()}", f.read_bytes())
+        current = lambda text: objektlager.put(data, "CURRENT", text.encode())  # noqa: E731
+    else:
+        (Path(data) / "versions").mkdir(parents=True)
+        shutil.copytree(version, Path(data) / "versions" / version.name)
+        current = (Path(data) / "CURRENT").write_text
+    current("v0001-20260101T000000\n")
+    if objektlager.is_url(data):
+        assert resolve_dir(data).parent == objektlager.cache_root(data)
+    else:
+        assert resolve_dir(data) == Path(data) / "versions" / "v0001-20260101T000000"
     assert open_dataset(data).borgere.collect().height == 1
     assert peek_version(data) == open_dataset(data).version
-    (data / "CURRENT").write_text("v0009-20260101T000000\n")
+    current("v0009-20260101T000000\n")
     with pytest.raises(DatasetError, match="CURRENT"):
         open_dataset(data)
 

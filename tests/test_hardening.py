@@ -40,7 +40,7 @@ def test_secrets_example_documents_auth_and_real_secrets_not_tracked():
 
 def test_no_hardcoded_secrets_in_code():
     pattern = re.compile(r"(client_secret|cookie_secret|password)\s*=\s*['\"][^'\"]{6,}['\"]", re.I)
-    for path in list((ROOT / "workbench").rglob("*.py")) + [ROOT / "app.py"] + list((ROOT / "pages").glob("*.py")):
+    for path in list((ROOT / "workbench").rglob("*.py")) + [ROOT / "app.py"] + list((ROOT / "sidefiler").glob("*.py")):
         assert not pattern.search(path.read_text(encoding="utf-8")), path
 
 

@@ -12,15 +12,9 @@ import pytest
 from workbench.data import importer
 from workbench.cli import main
 from workbench.data.dataset import DatasetError, open_dataset, resolve_dir
+from tests.helpers import location_read, location_snapshot
 
 T0 = dt.datetime(2026, 11, 23, 12, 0, 0)
-
-
-def snapshot(directory: Path) -> dict[str, bytes]:
-    if not directory.exists():
-        return {}
-    return {str(p.relative_to(directory)): (p.read_bytes() if p.is_file() else b"<dir>")
-            for p in sorted(directory.rglob("*"))}
 
 
 def add_bad_rows(src: Path) -> None:
@@ -30,13 +24,18 @@ def add_bad_rows(src: Path) -> None:
         fh.write("Y4,X,SEL 108,Længerevarende ophold,2023-07-01,,,,,,,\n")  # row 5, fine
 
 
-def test_import_lands_a_version(borger_x_dir, tmp_path):
-    data = tmp_path / "data"
+def test_import_lands_a_version(borger_x_dir, data_location):
+    """Local folder or s3://bucket/prefix (data_location): the same version, CURRENT, history."""
+    data = data_location
     result = importer.import_dataset(borger_x_dir, data, now=T0)
     assert result.version == "v0001-20261123T120000"
-    vdir = data / "versions" / result.version
-    assert (data / "CURRENT").read_text().strip() == result.version
-    assert resolve_dir(data) == vdir
+    assert result.version_dir == f"{data}/versions/{result.version}"
+    assert importer.current_version(data) == result.version
+    vdir = resolve_dir(data)  # in object storage: the verified local copy of the version
+    read = {k: v for k, v in location_snapshot(str(vdir)).items() if k != ".komplet"}  # the cache's own marker
+    assert read == location_snapshot(data, f"versions/{result.version}")  # what is read = what was stored
+    if not data.startswith("s3://"):
+        assert vdir == Path(data) / "versions" / result.version
     assert sorted(p.name for p in vdir.glob("*.parquet")) == sorted(
         f"{t}.parquet" for t in ("borgere", "maalgrupper", "funktionsevne", "stoettebehov", "indsatsmaal",
                                  "opfoelgninger", "ydelser", "tilbud"))
@@ -56,22 +55,21 @@ def test_import_lands_a_version(borger_x_dir, tmp_path):
     assert json.loads((vdir / "import.json").read_text())["version"] == result.version
 
 
-def test_rejected_rows_go_to_quarantine(borger_x_dir, tmp_path):
+def test_rejected_rows_go_to_quarantine(borger_x_dir, data_location):
     add_bad_rows(borger_x_dir)
-    data = tmp_path / "data"
+    data = data_location
     result = importer.import_dataset(borger_x_dir, data, now=T0)
     y = next(t for t in result.tabeller if t.tabel == "ydelser")
     assert (y.laest, y.accepteret, y.afvist) == (4, 2, 2)
-    q = Path(y.karantaene)
-    assert q == data / "versions" / result.version / "karantaene" / "ydelser.csv" and q.is_file()
-    qdf = pl.read_csv(q, infer_schema=False)
+    assert y.karantaene == f"{data}/versions/{result.version}/karantaene/ydelser.csv"
+    qdf = pl.read_csv(location_read(y.karantaene), infer_schema=False)
     assert qdf["raekke"].to_list() == ["3", "4"]
     assert qdf["paragraf"].to_list() == ["SEL §999", "§85"]  # as it came
     assert qdf["fejl"][0].startswith("paragraf:") and qdf["fejl"][1].startswith("startdato:")
     stored = open_dataset(data).ydelser.collect()
     assert stored["ydelse_id"].to_list() == ["Y1", "Y4"]
     assert stored["paragraf"].cast(pl.String).to_list() == ["SEL §85", "SEL §108"]
-    assert result.afvist == 2 and result.karantaene_dir == str(data / "versions" / result.version / "karantaene")
+    assert result.afvist == 2 and result.karantaene_dir == f"{data}/versions/{result.version}/karantaene"
 
 
 def test_extra_columns_are_kept(borger_x_dir, tmp_path):
@@ -81,9 +79,10 @@ def test_extra_columns_are_kept(borger_x_dir, tmp_path):
     assert open_dataset(tmp_path / "data").tilbud.collect()["leder"].to_list() == ["Hanne"]
 
 
-def test_second_import_is_a_new_version(borger_x_dir, tmp_path):
-    data = tmp_path / "data"
+def test_second_import_is_a_new_version(borger_x_dir, data_location):
+    data = data_location
     first = importer.import_dataset(borger_x_dir, data, now=T0)
+    first_files = location_snapshot(data, f"versions/{first.version}")
     add_bad_rows(borger_x_dir)
     second = importer.import_dataset(borger_x_dir, data, now=T0 + dt.timedelta(hours=1))
     assert second.version == "v0002-20261123T130000" and second.forrige_version == first.version
@@ -92,12 +91,14 @@ def test_second_import_is_a_new_version(borger_x_dir, tmp_path):
     assert [h["version"] for h in importer.read_history(data)] == [first.version, second.version]
     assert open_dataset(data).ydelser.collect().height == 2
     # the first version is untouched
-    assert open_dataset(data / "versions" / first.version).ydelser.collect().height == 1
+    assert location_snapshot(data, f"versions/{first.version}") == first_files
+    if not data.startswith("s3://"):
+        assert open_dataset(Path(data) / "versions" / first.version).ydelser.collect().height == 1
 
 
 @pytest.mark.parametrize("breakage", ["missing_column", "garbage", "missing_table"])
-def test_refused_import_changes_nothing(borger_x_dir, tmp_path, breakage):
-    data = tmp_path / "data"
+def test_refused_import_changes_nothing(borger_x_dir, data_location, breakage):
+    data = data_location
     importer.import_dataset(borger_x_dir, data, now=T0)
     if breakage == "missing_column":
         (borger_x_dir / "ydelser.csv").write_text("ydelse_id,borger_id,ydelse,startdato\nY1,X,a,2023-01-01\n")
@@ -106,23 +107,24 @@ def test_refused_import_changes_nothing(borger_x_dir, tmp_path, breakage):
         (borger_x_dir / "ydelser.parquet").write_bytes(b"PAR1" + bytes(range(256)) * 8)
     else:
         (borger_x_dir / "tilbud.csv").unlink()
-    before = snapshot(data)
+    before = location_snapshot(data)
     with pytest.raises(DatasetError):
         importer.import_dataset(borger_x_dir, data, now=T0 + dt.timedelta(hours=1))
-    assert snapshot(data) == before
+    assert location_snapshot(data) == before
 
 
-def test_refused_import_does_not_create_data_dir(borger_x_dir, tmp_path):
+def test_refused_import_does_not_create_data_dir(borger_x_dir, data_location):
     (borger_x_dir / "borgere.csv").write_text("cpr,foedselsdato\n0101901234,1990-01-01\n")
     with pytest.raises(DatasetError, match="borger_id"):
-        importer.import_dataset(borger_x_dir, tmp_path / "data", now=T0)
-    assert not (tmp_path / "data").exists()
+        importer.import_dataset(borger_x_dir, data_location, now=T0)
+    assert location_snapshot(data_location) == {}
+    assert data_location.startswith("s3://") or not Path(data_location).exists()
 
 
-def test_failure_while_writing_leaves_no_partial_version(borger_x_dir, tmp_path, monkeypatch):
-    data = tmp_path / "data"
+def test_failure_while_writing_leaves_no_partial_version(borger_x_dir, data_location, monkeypatch):
+    data = data_location
     importer.import_dataset(borger_x_dir, data, now=T0)
-    before = snapshot(data)
+    before = location_snapshot(data)
     calls = {"n": 0}
     real = pl.DataFrame.write_parquet
 
@@ -136,7 +138,7 @@ def test_failure_while_writing_leaves_no_partial_version(borger_x_dir, tmp_path,
     with pytest.raises(OSError):
         importer.import_dataset(borger_x_dir, data, now=T0 + dt.timedelta(hours=1))
     assert calls["n"] == 3
-    assert snapshot(data) == before
+    assert location_snapshot(data) == before
 
 
 # --- mapping -------------------------------------------------------------------------------------
@@ -198,19 +200,19 @@ def test_cli_import_prints_report(borger_x_dir, tmp_path, capsys):
     assert "ydelser" in out and "Læst 18 rækker: 16 accepteret, 2 afvist." in out
 
 
-def test_cli_import_json(borger_x_dir, tmp_path, capsys):
-    assert main(["import", str(borger_x_dir), "--til", str(tmp_path / "data"), "--format", "json"]) == 0
+def test_cli_import_json(borger_x_dir, data_location, capsys):
+    assert main(["import", str(borger_x_dir), "--til", data_location, "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report["version"] == (tmp_path / "data" / "CURRENT").read_text().strip()
+    assert report["version"] == importer.current_version(data_location) and report["data_dir"] == data_location
     assert {t["tabel"]: t["laest"] for t in report["tabeller"]}["funktionsevne"] == 7
 
 
-def test_cli_import_refused_exit_2(borger_x_dir, tmp_path, capsys):
+def test_cli_import_refused_exit_2(borger_x_dir, data_location, capsys):
     (borger_x_dir / "ydelser.csv").write_text("ydelse_id\nY1\n")
-    assert main(["import", str(borger_x_dir), "--til", str(tmp_path / "data")]) == 2
+    assert main(["import", str(borger_x_dir), "--til", data_location]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "ydelser" in err and "Traceback" not in err
-    assert not (tmp_path / "data").exists()
+    assert location_snapshot(data_location) == {}
 
 
 def test_corrected_quarantine_file_can_be_imported_again(borger_x_dir, tmp_path):
@@ -231,8 +233,8 @@ def test_corrected_quarantine_file_can_be_imported_again(borger_x_dir, tmp_path)
     assert stored["ydelse_id"].to_list() == ["Y2", "Y3"] and "raekke" not in stored.columns
 
 
-def test_demo_dataset_imports_whole(demo_kommune, tmp_path):
-    data = tmp_path / "data"
+def test_demo_dataset_imports_whole(demo_kommune, data_location):
+    data = data_location
     result = importer.import_dataset(demo_kommune, data, now=T0)
     assert result.afvist == 0 and all(t.laest == t.accepteret for t in result.tabeller)
     src, stored = open_dataset(demo_kommune), open_dataset(data)

@@ -1,4 +1,4 @@
-"""AppTest for pages/import.py (issue 12), including the done-when check: the kommune demo exported to a
+"""AppTest for sidefiler/import.py (issue 12), including the done-when check: the kommune demo exported to a
 Nexus-like dialect with renamed columns and 1 % broken rows, imported through the suggested mapping
 (corrected in the page, saved), reproduces the demo minus exactly the broken rows, each in quarantine;
 a rollback restores the previous numbers."""
@@ -20,7 +20,7 @@ from workbench.cli import main
 from workbench.data.dataset import ROW, open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "import.py")
+PAGE = str(ROOT / "sidefiler" / "import.py")
 TIMEOUT = 240
 
 
@@ -51,7 +51,7 @@ def texts(at: AppTest) -> str:
 
 
 def overblik_metrics() -> dict[str, str]:
-    at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "overblik.py"), default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return {m.label: m.value for m in at.metric}

@@ -1,4 +1,4 @@
-"""AppTest for pages/kort.py: offline pydeck map, suppression, selection fallback filters the state."""
+"""AppTest for sidefiler/kort.py: offline pydeck map, suppression, selection fallback filters the state."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from workbench.regler.suppression import primary_label
 
 from tests.helpers import run_page, served
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "kort.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "sidefiler" / "kort.py")
 
 
 def run(params: dict | None = None) -> AppTest:

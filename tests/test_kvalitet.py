@@ -608,6 +608,9 @@ def test_demo_kommune_finds_exactly_the_planted_defects(demo_kommune):
                if rule not in overlap_rules and rule in kvalitet.RULE_IDS}  # sen_opfoelgning: no rule (tilsyn, borger page)
     if "databrud" in manifest and "databrud" not in planted:
         planted["databrud"] = {manifest["databrud"]["maaned"]}
+    # the servicemål demo's ansøgning after bevilling (issue 22 'Bad input'): a kvalitet finding each
+    planted["ansoegning_efter_bevilling"] = {e["ydelse_id"] for e in manifest["ansoegning_efter_bevilling"]}
+    assert planted["ansoegning_efter_bevilling"]
     assert planted
     for rule, keys in planted.items():
         found = set(got.filter(pl.col("regel") == rule)["noegle"].to_list())
@@ -657,3 +660,33 @@ def test_findings_in_a_period_by_their_event_date(tmp_path):
     assert keys(alle) == ["X|SEL §85|2024-05", "Y1", "Y2"]
     assert keys(kvalitet.i_perioden(ds, alle, D(2024, 1, 1), D(2024, 12, 31), paa)) == ["X|SEL §85|2024-05", "Y2"]
     assert keys(kvalitet.i_perioden(ds, alle, D(2023, 1, 1), D(2023, 12, 31), paa)) == ["Y1"]
+
+
+def test_ansoegning_efter_bevilling_is_a_finding_and_out_of_the_median(tmp_path):
+    """Issue 22 'Bad input': an ansoegningsdato after the bevillingsdato is a kvalitet finding, and the
+    same ydelse is left out of servicemål's median (one ydelse, both places)."""
+    from test_access import write_dataset
+    from workbench.data.dataset import open_dataset
+    from workbench.regler import servicemaal
+
+    d = write_dataset(tmp_path / "data", n=6)
+    lines = (d / "ydelser.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    for col in ("bevillingsdato", "ansoegningsdato"):
+        if col not in header:
+            header.append(col)
+            lines = [",".join(header), *[r + "," for r in lines[1:]]]
+    ib, ia = header.index("bevillingsdato"), header.index("ansoegningsdato")
+    rows = [r.split(",") for r in lines[1:]]
+    for r in rows:
+        r[ib], r[ia] = "2023-03-01", "2023-02-01"
+    rows[0][ia] = "2023-03-15"  # applied two weeks after the grant
+    (d / "ydelser.csv").write_text("\n".join([",".join(header), *[",".join(r) for r in rows]]) + "\n",
+                                   encoding="utf-8")
+    ds = open_dataset(d)
+    got = kvalitet.findings(ds, dt.date(2024, 1, 1), rules=["ansoegning_efter_bevilling"]).collect()
+    assert got["noegle"].to_list() == [rows[0][header.index("ydelse_id")]]
+    assert "15-03-2023" in got["besked"][0] and "01-03-2023" in got["besked"][0]
+    sm = servicemaal.sagsbehandlingstid(ds.ydelser, dt.date(2023, 1, 1), dt.date(2023, 12, 31), {})
+    assert sm.ugyldige["ydelse_id"].cast(pl.String).to_list() == got["noegle"].to_list()
+    assert sm.per_paragraf["afgjorte"].sum() == len(rows) - 1

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from tests.helpers import run_page as _run_page, served
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "kvalitet.py")
+PAGE = str(ROOT / "sidefiler" / "kvalitet.py")
 FIXTURE = ROOT / "tests" / "fixtures" / "borger_x"
 YCOLS = ["ydelse_id", "borger_id", "paragraf", "ydelse", "startdato", "slutdato", "registreringsdato",
          "bevillingsdato", "tilbud_id", "sagsafgoerelse_id", "timer_pr_uge", "maanedlig_udgift"]

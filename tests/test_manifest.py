@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from workbench.regler import access
+from workbench.data.dataset import validate_and_write_manifest
 from workbench.data import manifest
 from workbench.cli import main
 from workbench.data.dataset import DatasetError, open_dataset, udtraeksdato
@@ -44,7 +46,7 @@ def bad_dir(borger_x_dir):
 
 
 def test_manifest_path_equals_validating_path_rejected_rows_included(bad_dir):
-    written = manifest.write_manifest(bad_dir)
+    written = validate_and_write_manifest(bad_dir)
     trusted, checked = open_dataset(bad_dir), open_dataset(bad_dir, trust_manifest=False)
     assert trusted.rejected_rows is not None and checked.rejected_rows is None  # two different paths
     _same(trusted, checked)
@@ -102,8 +104,52 @@ def test_tampered_typed_file_refused_with_one_line(demo_kommune, tmp_path, capsy
     assert err.startswith("fejl: _typet/ydelser.parquet") and "manifest.json" in err
 
 
+def _tamper(location: str, rel: str, damage: str) -> None:
+    """Damage one stored file of a data directory: a local file, or an object in the bucket."""
+    from workbench.data import objektlager
+
+    if objektlager.is_url(location):
+        data = objektlager.get(location, rel)
+        if damage == "delete":
+            import obstore
+
+            _, bucket, prefix = objektlager.split(location)
+            obstore.delete(objektlager._store(bucket), f"{prefix}/{rel}")
+            return
+        write = lambda b: objektlager.put(location, rel, b)  # noqa: E731
+    else:
+        f = Path(location) / rel
+        data = f.read_bytes()
+        if damage == "delete":
+            f.unlink()
+            return
+        write = f.write_bytes
+    i = len(data) // 2
+    write(data[:i] if damage == "truncate" else data[:i] + bytes([data[i] ^ 0xFF]) + data[i + 1:])
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "delete"])
+def test_tampered_stored_version_refused(demo_kommune, data_location, capsys, damage):
+    """An imported version (local folder or s3://, data_location) whose typed file changed after the
+    import is refused with one line, by open_dataset and by a CLI command alike."""
+    from workbench.data import objektlager
+
+    result = import_dataset(demo_kommune, data_location)
+    _tamper(data_location, f"versions/{result.version}/{manifest.TYPED}/ydelser.parquet", damage)
+    with pytest.raises(DatasetError, match="ydelser.parquet"):
+        open_dataset(data_location)
+    if objektlager.is_url(data_location):  # nothing half-verified is left in the cache to open later
+        root = objektlager.cache_root(data_location)
+        assert not root.exists() or not list(root.iterdir())
+    capsys.readouterr()
+    assert main(["overlap", data_location]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1
+    assert "_typet/ydelser.parquet" in err and "manifest.json" in err
+
+
 def test_changed_source_file_goes_through_the_validating_loader(bad_dir):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     with (bad_dir / "ydelser.csv").open("a", encoding="utf-8") as fh:
         fh.write("YNY,X,SEL §85,Socialpædagogisk støtte,2024-02-01,,,,,,,\n")
     ds = open_dataset(bad_dir)
@@ -113,14 +159,14 @@ def test_changed_source_file_goes_through_the_validating_loader(bad_dir):
 
 
 def test_touched_but_equal_source_is_still_trusted(bad_dir):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     f = bad_dir / "ydelser.csv"
     f.write_bytes(f.read_bytes())  # new mtime, same bytes: the checksum decides
     assert open_dataset(bad_dir).rejected_rows is not None
 
 
 def test_other_config_hash_or_schema_version_is_validated(bad_dir):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     m = json.loads((bad_dir / manifest.MANIFEST).read_text(encoding="utf-8"))
     for key, value in (("config_hash", "0" * 64), ("skema_version", 999)):
         (bad_dir / manifest.MANIFEST).write_text(json.dumps({**m, key: value}), encoding="utf-8")
@@ -129,13 +175,15 @@ def test_other_config_hash_or_schema_version_is_validated(bad_dir):
         _same(ds, open_dataset(bad_dir, trust_manifest=False))
 
 
-def test_import_writes_manifest_for_the_new_version(bad_dir, tmp_path):
-    data_dir = tmp_path / "data"
+def test_import_writes_manifest_for_the_new_version(bad_dir, data_location):
+    data_dir = data_location
     result = import_dataset(bad_dir, data_dir)
-    vdir = data_dir / "versions" / result.version
-    assert (vdir / manifest.MANIFEST).is_file()
     trusted = open_dataset(data_dir)
-    assert trusted.rejected_rows is not None and trusted.path == vdir
+    vdir = trusted.path  # in object storage: the verified local copy of the version
+    assert (vdir / manifest.MANIFEST).is_file() and vdir.name.startswith(result.version)
+    if not data_dir.startswith("s3://"):
+        assert vdir == Path(data_dir) / "versions" / result.version
+    assert trusted.rejected_rows is not None
     # the same as validating the stored version (whose rejected rows stay in karantaene/)
     _same(trusted, open_dataset(data_dir, trust_manifest=False))
     assert trusted.rejected_counts() == {}
@@ -143,7 +191,7 @@ def test_import_writes_manifest_for_the_new_version(bad_dir, tmp_path):
 
 def test_datasaet_yaml_udtraeksdato_goes_into_the_manifest(bad_dir):
     (bad_dir / "datasaet.yaml").write_text("udtraeksdato: 2024-03-31\n", encoding="utf-8")
-    m = manifest.write_manifest(bad_dir)
+    m = validate_and_write_manifest(bad_dir)
     assert m["udtraeksdato"] == "2024-03-31" and m["udtraeksdato_kilde"] == "fil"
     assert udtraeksdato(open_dataset(bad_dir)) == dt.date(2024, 3, 31)
     # changing datasaet.yaml makes the manifest stale: the new date is read, never the stored one
@@ -152,7 +200,7 @@ def test_datasaet_yaml_udtraeksdato_goes_into_the_manifest(bad_dir):
 
 
 def test_warn_rejected_uses_the_manifest_counts(bad_dir, monkeypatch, capsys):
-    manifest.write_manifest(bad_dir)
+    validate_and_write_manifest(bad_dir)
     ds = open_dataset(bad_dir)
     monkeypatch.setattr(pl, "collect_all", lambda *a, **k: pytest.fail("re-counted rejected rows"))
     from workbench.commands.common import warn_rejected

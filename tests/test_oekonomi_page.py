@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.helpers import run_page
@@ -20,7 +21,7 @@ def _texts(at: AppTest) -> str:
 
 
 def test_oekonomi_page_shows_the_functions_numbers_and_the_over_budget_paragraf(demo_env):
-    at = run_page(str(ROOT / "pages" / "oekonomi.py"))
+    at = run_page(str(ROOT / "sidefiler" / "oekonomi.py"))
     at.selectbox(key="oe_aar").set_value("2025").run()
     assert not at.exception
     ds = open_dataset(demo_env)
@@ -36,7 +37,7 @@ def test_oekonomi_page_shows_the_functions_numbers_and_the_over_budget_paragraf(
 
 
 def test_rapporter_page_previews_and_lists(demo_env, media):
-    at = run_page(str(ROOT / "pages" / "rapporter.py"))
+    at = run_page(str(ROOT / "sidefiler" / "rapporter.py"))
     at.selectbox(key="ra_aar").set_value("2025").run()
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
@@ -66,7 +67,27 @@ def test_pages_are_role_gated(demo_env, monkeypatch):
     assert access.page_allowed(access.Principal(username="x", rolle="leder_myndighed"), "oekonomi")
     assert not access.page_allowed(access.Principal(username="x", rolle="udfoerer"), "oekonomi")
     assert not access.page_allowed(access.Principal(username="x", rolle="sagsbehandler"), "rapporter")
+    # the page itself refuses a role without access: a Danish refusal, logged, and no number computed
+    from data_model.db import engine_for
+    from workbench.lager import accesslog, users
+
+    users.bootstrap(engine_for(demo_env), demo_env)
     monkeypatch.setenv("FFB_WORKBENCH_USER", "udfoerer")
-    at = AppTest.from_file(str(ROOT / "pages" / "oekonomi.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "oekonomi.py"), default_timeout=120)
     at.run()
-    assert not at.metric  # refused before any number is computed
+    assert not at.exception, [e.message for e in at.exception]
+    assert [e.value for e in at.error] == ["Du har ikke adgang til denne side."]
+    assert not at.metric and not at.dataframe
+    refused = accesslog.entries(engine_for(demo_env), handling=accesslog.ADGANG_NAEGTET)
+    assert refused["bruger"].to_list() == ["udfoerer"] and refused["detalje"].to_list() == ["side oekonomi"]
+    # through app.py the page is not even in the udfører's navigation
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.run()
+    assert not app.exception
+    with pytest.raises(ValueError, match="navigation page"):
+        app.switch_page("sidefiler/oekonomi.py")
+    # the same page for a role with access shows its numbers (so the refusal above is the role, not a crash)
+    monkeypatch.setenv("FFB_WORKBENCH_USER", "leder_myndighed")
+    ok = AppTest.from_file(str(ROOT / "sidefiler" / "oekonomi.py"), default_timeout=120)
+    ok.run()
+    assert not ok.exception and ok.metric and not any("ikke adgang" in e.value for e in ok.error)

@@ -205,9 +205,9 @@ def test_period_filter_changes_table(app, demo_env):
 def test_filters_survive_page_switch(app, demo_env):
     widget(app.multiselect, "Handlekommune").set_value(["0101"]).run()
     assert app.session_state[STATE_PREFIX + "ov_handle"] == ["0101"]
-    app.switch_page("pages/borger.py").run()
+    app.switch_page("sidefiler/borger.py").run()
     assert "ov_handle" not in app.session_state  # the widget key is gone while another page shows
-    app.switch_page("pages/overblik.py").run()
+    app.switch_page("sidefiler/overblik.py").run()
     assert not app.exception
     assert widget(app.multiselect, "Handlekommune").value == ["0101"]
     assert borgere_kpi(app) == 0
@@ -235,7 +235,7 @@ def test_helaarspersoner_and_flow_views(app):
 
 
 def test_page_file_alone(demo_env):
-    at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=TIMEOUT).run()
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "overblik.py"), default_timeout=TIMEOUT).run()
     assert not at.exception, [e.value for e in at.exception]
     assert borgere_kpi(at) > 0
 

@@ -87,7 +87,7 @@ def test_tilbud_page_shows_the_owners_helaarspersoner_for_a_month(demo_env):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.query_params["tilbud"] = str(busiest)
     at.run()
-    at.switch_page("pages/tilbud.py").run()
+    at.switch_page("sidefiler/tilbud.py").run()
     assert not at.exception, [e.value for e in at.exception]
     flows = [df.value for df in at.dataframe if "Belægningsgrad %" in df.value.columns]
     assert flows, "no belægning table on the Tilbud page"

@@ -228,7 +228,7 @@ def test_oekonomi_and_rapporter_pickers_stop_at_reference_date(demo_env):
     paa = udtraeksdato(open_dataset(demo_env))
     root = Path(__file__).resolve().parents[1]
     for page, key in (("oekonomi.py", "oe"), ("rapporter.py", "ra")):
-        at = run_page(str(root / "pages" / page))
+        at = run_page(str(root / "sidefiler" / page))
         at.selectbox(key=f"{key}_aar").set_value(str(paa.year)).run()
         options = at.selectbox(key=f"{key}_maaned").options
         # options are shown as month names: the last one offered is the reference date's month
@@ -274,7 +274,7 @@ def test_oekonomi_and_rapporter_pages_hold_no_polars():
 
     root = Path(__file__).resolve().parents[1]
     for page in ("oekonomi.py", "rapporter.py"):
-        text = (root / "pages" / page).read_text(encoding="utf-8")
+        text = (root / "sidefiler" / page).read_text(encoding="utf-8")
         assert "import polars" not in text and "pl.col(" not in text, page
 
 

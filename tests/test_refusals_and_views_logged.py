@@ -23,7 +23,7 @@ def _log(path: Path, handling: str) -> pl.DataFrame:
 
 def test_tilsyn_case_and_checklist_views_are_logged(demo_env, monkeypatch):
     monkeypatch.setenv("FFB_WORKBENCH_USER", "tilsyn")
-    at = helpers.run_page(str(ROOT / "pages" / "tilsyn.py"))
+    at = helpers.run_page(str(ROOT / "sidefiler" / "tilsyn.py"))
     eng = engine_for(demo_env)
     scope = set(users.principal_for(eng, "tilsyn").borger_ids)
     case = at.selectbox(key="ts_sag").value
@@ -48,12 +48,12 @@ def test_refused_tilbud_link_is_logged_with_its_p_nummer(demo_env, monkeypatch):
     users.bootstrap(eng, demo_env)
     own = set(users.principal_for(eng, "tilbudsleder").tilbud_ids)
     outside = sorted(set(pl.read_parquet(demo_env / "tilbud.parquet")["tilbud_id"]) - own)[0]
-    at = helpers.run_page(str(ROOT / "pages" / "tilbud.py"), {"tilbud": outside})
+    at = helpers.run_page(str(ROOT / "sidefiler" / "tilbud.py"), {"tilbud": outside})
     assert any("har ikke adgang" in w.value for w in at.warning)
     refused = _log(demo_env, accesslog.ADGANG_NAEGTET).filter(pl.col("bruger") == "tilbudsleder")
     assert refused["detalje"].to_list() == [f"tilbud {outside} (adresse)"]  # a known P-nummer: not masked
     # a value the dataset does not know as a tilbud and that can be a CPR is masked
-    helpers.run_page(str(ROOT / "pages" / "tilbud.py"), {"tilbud": "0101901234"})
+    helpers.run_page(str(ROOT / "sidefiler" / "tilbud.py"), {"tilbud": "0101901234"})
     refused = _log(demo_env, accesslog.ADGANG_NAEGTET).filter(pl.col("bruger") == "tilbudsleder")
     assert refused["detalje"][0] == "tilbud 010190-xxxx (adresse)"
 

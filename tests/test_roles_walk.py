@@ -145,8 +145,8 @@ def test_walk_pages(env, rolle, monkeypatch):
         text = rendered(at)
         assert "Du har ikke adgang" not in text, f"{rolle}/{key}: allowed page refused"
         check_text(text, f"{rolle}/{key}", forbidden, cprs)
-    # direct access anyway (AppTest, like a fresh server process, can run a pages/ file without
-    # app.py): the page must refuse
+    # direct access anyway (AppTest can run a page file without app.py; a server cannot, since the
+    # folder is not named pages/): the page must refuse
     for key, file, *_ in PAGES:
         if access.page_allowed(principal, key):
             continue
@@ -473,7 +473,7 @@ def small_tilbud(path: Path) -> list[str]:
 
 
 def tilbud_page(tid: str, media) -> list[str]:
-    t = AppTest.from_file(str(ROOT / "pages" / "tilbud.py"), default_timeout=300)
+    t = AppTest.from_file(str(ROOT / "sidefiler" / "tilbud.py"), default_timeout=300)
     t.query_params["tilbud"] = tid
     t.run()
     assert not t.exception, t.exception[0].message[:300]
@@ -520,7 +520,7 @@ def analytiker_walk(path: Path, media) -> list[str]:
         assert not at.exception, f"{key}: {at.exception[0].message[:300]}"
         found += small_counts_on_page(at, key, media)
     for key, choices in VARIATIONS:
-        page = AppTest.from_file(str(ROOT / "pages" / f"{key}.py"), default_timeout=300)
+        page = AppTest.from_file(str(ROOT / "sidefiler" / f"{key}.py"), default_timeout=300)
         page.run()
         for widget, label in choices:
             _choose(page, widget, label)
@@ -592,7 +592,7 @@ def test_flows_give_no_hidden_count_away(env, monkeypatch):
     path, _ = env
     monkeypatch.setenv("FFB_WORKBENCH_USER", "analytiker")
     leaks, tables = [], 0
-    at = AppTest.from_file(str(ROOT / "pages" / "overblik.py"), default_timeout=300).run()
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "overblik.py"), default_timeout=300).run()
     # the KPI cards show the last month's tilgang and afgang: hidden exactly as in the table's last row
     last = next(d.value for d in at.dataframe if {"Borgere", "Tilgang", "Afgang"} <= set(d.value.columns)).iloc[-1]
     cards = {m.label.split(" i ")[0]: m.value for m in at.metric if m.label.startswith(("Tilgang i", "Afgang i"))}
@@ -605,7 +605,7 @@ def test_flows_give_no_hidden_count_away(env, monkeypatch):
                 tables += 1
                 leaks += flow_leaks(d.value, f"overblik {paragraf}")
     for tid in small_tilbud(path):
-        t = AppTest.from_file(str(ROOT / "pages" / "tilbud.py"), default_timeout=300)
+        t = AppTest.from_file(str(ROOT / "sidefiler" / "tilbud.py"), default_timeout=300)
         t.query_params["tilbud"] = tid
         t.run()
         for d in t.dataframe:

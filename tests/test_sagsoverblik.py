@@ -21,7 +21,7 @@ from workbench.regler import access
 from workbench.sider import sagsoverblik as so
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "sagsoverblik.py")
+PAGE = str(ROOT / "sidefiler" / "sagsoverblik.py")
 D = dt.date
 PAA = D(2024, 1, 1)
 

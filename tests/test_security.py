@@ -447,7 +447,7 @@ def test_cli_verificer_and_page_banner(tmp_path, monkeypatch, capsys):
     _fill(eng)
     assert main(["adgangslog", str(d), "verificer"]) == 0
     assert "kæde er hel" in capsys.readouterr().out
-    at = AppTest.from_file(str(ROOT / "pages" / "adgangslog.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "adgangslog.py"), default_timeout=120)
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
     at.run()
     assert not at.exception and not any("brudt" in e.value for e in at.error)
@@ -458,7 +458,7 @@ def test_cli_verificer_and_page_banner(tmp_path, monkeypatch, capsys):
     raw.close()
     assert main(["adgangslog", str(d), "verificer"]) == 1
     assert "brudt" in capsys.readouterr().out
-    at = AppTest.from_file(str(ROOT / "pages" / "adgangslog.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "sidefiler" / "adgangslog.py"), default_timeout=120)
     at.run()
     assert any("brudt" in e.value for e in at.error)
 
@@ -515,7 +515,7 @@ def test_emit_uses_the_export_escaping():
 def test_kvalitet_page_borger_lists_are_logged(page_data):
     from tests.helpers import run_page
 
-    at = run_page(str(ROOT / "pages" / "kvalitet.py"))
+    at = run_page(str(ROOT / "sidefiler" / "kvalitet.py"))
     at.date_input(key="kv_paa").set_value(dt.date(2023, 7, 1)).run()
     assert not at.exception
     log = accesslog.entries(engine_for(page_data), handling=accesslog.VIS_LISTE)
@@ -529,7 +529,7 @@ def test_refused_deep_link_is_logged(page_data, monkeypatch):
     eng = engine_for(page_data)
     users.create_user(eng, "sara", "sagsbehandler", PW, sagsbehandler="INGEN")
     monkeypatch.setenv("FFB_WORKBENCH_USER", "sara")
-    at = run_page(str(ROOT / "pages" / "borger.py"), {"borger": "X"})
+    at = run_page(str(ROOT / "sidefiler" / "borger.py"), {"borger": "X"})
     assert any("har ikke adgang" in w.value for w in at.warning)
     log = accesslog.entries(eng, handling=accesslog.ADGANG_NAEGTET)
     assert log.height == 1 and log["borger_ids"][0] == "X" and log["bruger"][0] == "sara"
@@ -810,7 +810,7 @@ def test_signatures_show_names(borger_x_dir, monkeypatch):
     reviews.sign(eng, r.review_id, reviews.MYNDIGHED, username="sb9", rolle="sagsbehandler")
     users.create_user(eng, "u7", "udfoerer", None, navn="Ulla Vang", tilbud_ids=["1000000001"])
     reviews.sign(eng, r.review_id, reviews.UDFOERER, username="u7", rolle="udfoerer")
-    at = run_page(str(ROOT / "pages" / "borger.py"), {"borger": "X", "paa": "2023-06-02"})
+    at = run_page(str(ROOT / "sidefiler" / "borger.py"), {"borger": "X", "paa": "2023-06-02"})
     text = " ".join(m.value for m in at.markdown)
     assert "Underskrevet, myndighed:** Sanne Berg (sb9)" in text and "Ulla Vang (u7)" in text, text[-1500:]
 
@@ -818,7 +818,7 @@ def test_signatures_show_names(borger_x_dir, monkeypatch):
 def test_widgets_have_danish_placeholders(demo_env):
     from tests.helpers import run_page
 
-    at = run_page(str(ROOT / "pages" / "overblik.py"))
+    at = run_page(str(ROOT / "sidefiler" / "overblik.py"))
     placeholders = [m.proto.placeholder for m in at.multiselect] + [s.proto.placeholder for s in at.selectbox]
     assert placeholders and all(p and "Choose" not in p for p in placeholders), placeholders
     assert any(p.startswith("Vælg") for p in placeholders)

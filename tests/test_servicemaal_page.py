@@ -24,7 +24,7 @@ from workbench.sider import rapport
 from workbench.sider import servicemaal as view
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "servicemaal.py")
+PAGE = str(ROOT / "sidefiler" / "servicemaal.py")
 
 
 def _page(monkeypatch, rolle: str | None, aar: str | None = None) -> AppTest:
@@ -102,7 +102,7 @@ def test_a_role_without_the_page_is_refused(demo_env, monkeypatch):
     assert access.page_allowed(access.Principal(username="x", rolle="analytiker"), "servicemaal")
     from workbench.ui.pages import PAGES
 
-    assert ("servicemaal", "pages/servicemaal.py", "Servicemål og klager", "servicemaal") == PAGES[
+    assert ("servicemaal", "sidefiler/servicemaal.py", "Servicemål og klager", "servicemaal") == PAGES[
         [p[0] for p in PAGES].index("servicemaal")][:4]
     monkeypatch.setenv("FFB_WORKBENCH_USER", "sagsbehandler")
     at = AppTest.from_file(PAGE, default_timeout=120)

@@ -24,7 +24,7 @@ def test_suppress_table_non_count_measure_by_borger_count():
     df = pl.DataFrame({"p": ["a", "b"], "udgift": [120000.0, 9000.0], "borgere": [2, 7]})
     out = S.suppress_table(df, ["udgift"], count_col="borgere")
     # kroner are never shown as '<5': hidden ('x') with the small borger count behind them
-    assert out["udgift"].to_list() == [S.SEKUNDAER, "9000.0"]
+    assert out["udgift"].to_list() == [S.SEKUNDAER, "9.000"]  # Danish text (workbench.format.dansk)
 
 
 def test_threshold_from_config():
@@ -106,7 +106,7 @@ def test_non_count_values_follow_count_pattern():
     counts = grid([[3, 10, 13], [8, 12, 20], [11, 22, 33]], ["a", "b", "I alt"])
     kroner = grid([[90000, 1000, 91000], [5000, 6000, 11000], [95000, 7000, 102000]], ["a", "b", "I alt"])
     text = S.suppress_crosstab(kroner, "Række", ["a", "b"], counts=counts)
-    assert text.row(0) == ("r0", "x", "x", "91000")  # 90000 kr rests on 3 borgere: hidden, never '<5' 
+    assert text.row(0) == ("r0", "x", "x", "91.000")  # 90000 kr rests on 3 borgere: hidden, never '<5' 
     assert text.filter(pl.col("Række") == "r1")["a"].item() == "x"
 
 
@@ -259,7 +259,7 @@ def test_rows_with_total_hide_kroner_and_days_with_their_borgere():
     out = S.suppress_rows(df, "borgere", ["par"], ["dage", "kroner"], total=total)
     assert out.row(0) == ("A", "<5", "x", "x", "x")
     assert out.row(1) == ("B", "x", "x", "x", "x")  # complementary: 440 - 300 - x would reveal A
-    assert out.row(3) == ("I alt", "33", "40", "440", "44000")
+    assert out.row(3) == ("I alt", "33", "40", "440", "44.000")
     assert "<5" not in out["kroner"].to_list() + out["dage"].to_list()
     exact = S.suppress_rows(df, "borgere", ["par"], ["dage", "kroner"], total=total, visning=S.exact())
-    assert exact["kroner"].to_list() == ["5000", "9000", "30000", "44000"]
+    assert exact["kroner"].to_list() == ["5.000", "9.000", "30.000", "44.000"]

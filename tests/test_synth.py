@@ -1,4 +1,4 @@
-"""The synthetic demo generator (workbench/vaerktoej/synth.py) and `ffb-workbench demo`.
+"""The synthetic demo generator (workbench/vaerktoej/synth/) and `ffb-workbench demo`.
 
 The checks below recompute every planted defect kind from the written files with plain Polars
 (independently of the generator) and require exactly the manifest's set: planted defects are found,

@@ -24,8 +24,8 @@ from workbench.sider.tilbud import standard_periode
 from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[1]
-TILBUD = str(ROOT / "pages" / "tilbud.py")
-RESULTATER = str(ROOT / "pages" / "resultater.py")
+TILBUD = str(ROOT / "sidefiler" / "tilbud.py")
+RESULTATER = str(ROOT / "sidefiler" / "resultater.py")
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

@@ -57,8 +57,9 @@ def test_resultater_table_for_analytiker():
     df = pl.DataFrame({"gruppe": ["A", "B"], "borgere": [2, 12], "forbedret": [1, 6], "andel_forbedret": [0.5, 0.5],
                        "maal": [7, 3], "opnaaet": [3, 3], "andel_opnaaet": [3 / 7, 1.0]})
     got = resultater.for_principal(df, access.Principal("a", "analytiker"))
-    assert got.rows() == [("A", "<5", "<5", "x", "7", "<5", "0.42857142857142855"),
-                          ("B", "12", "6", "0.5", "<5", "<5", "x")]
+    # Danish text (workbench.format.dansk.tal_expr): shares with up to two decimals
+    assert got.rows() == [("A", "<5", "<5", "x", "7", "<5", "0,43"),
+                          ("B", "12", "6", "0,5", "<5", "<5", "x")]
     assert resultater.for_principal(df, access.Principal("s", "sagsbehandler")) is df
 
 

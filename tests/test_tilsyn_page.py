@@ -18,7 +18,7 @@ from workbench.lager import tilsyn_store, users
 from workbench.data.dataset import open_dataset, udtraeksdato
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "pages" / "tilsyn.py")
+PAGE = str(ROOT / "sidefiler" / "tilsyn.py")
 QIDS = tilsyn.load_checklist().ids
 
 

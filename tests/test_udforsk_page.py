@@ -1,4 +1,4 @@
-"""AppTest for pages/udforsk.py on the kommune demo dataset."""
+"""AppTest for sidefiler/udforsk.py on the kommune demo dataset."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from workbench.regler.filters import Filters
 
 from tests.helpers import run_page
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "udforsk.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "sidefiler" / "udforsk.py")
 UT = "Varetage egen sundhed"
 
 

@@ -72,7 +72,9 @@ def _log_refusal(args, exc: BaseException) -> None:
     from pathlib import Path
 
     d = getattr(args, "dir", None) if args is not None else None
-    if not d or not Path(d).is_dir() or not (isinstance(exc, PermissionError) or str(exc).startswith("ukendt ")):
+    from data_model.paths import is_object_url
+
+    if not d or not (is_object_url(d) or Path(d).is_dir()) or not (isinstance(exc, PermissionError) or str(exc).startswith("ukendt ")):
         return
     try:
         from workbench.format.messages import one_line
@@ -91,13 +93,46 @@ def _log_refusal(args, exc: BaseException) -> None:
         pass
 
 
+def _unreadable_input(args, exc: BaseException) -> str | None:
+    """A library error (Polars, pyarrow, fastexcel) raised while a command read its dataset lazily, e.g.
+    a Parquet file whose pages are broken behind an intact footer: the file that cannot be read in full,
+    as one Danish line (workbench.data.dataset.broken_file), or None when every file reads (a bug)."""
+    module = type(exc).__module__ or ""
+    if not module.startswith(("polars", "pyarrow", "fastexcel", "pyo3_runtime")):
+        return None
+    d = getattr(args, "dir", None) if args is not None else None
+    if not isinstance(d, str):
+        return None
+    try:
+        from workbench.data.dataset import broken_file
+
+        found = broken_file(d)
+    except Exception:  # noqa: BLE001 - the search is a courtesy on the error path
+        return None
+    if found is None:
+        return None
+    from workbench.format.messages import one_line
+
+    return one_line(found)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Its warnings are printed when it ends (exit 0/1); a failure prints one line."""
+    from workbench.format.messages import samlede_advarsler
+
+    with samlede_advarsler() as advarsler:
+        return _main(argv, advarsler)
+
+
+def _main(argv: list[str] | None, advarsler) -> int:
     args = None
     try:
         argv = sys.argv[1:] if argv is None else argv
         args = build_parser(_command_name(argv)).parse_args(argv)
         args._argv = list(argv)  # as typed (bench writes it into docs/BENCHMARKS.md)
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
+        advarsler.udskriv()
+        return code
     except UsageError as exc:
         from workbench.format.messages import one_line
 
@@ -116,9 +151,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("afbrudt", file=sys.stderr)
         return 130
-    except Exception as exc:  # an internal error is still one line unless debugging
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # an internal error is still one line unless debugging (also a Rust panic)
         if os.environ.get("FFB_WORKBENCH_DEBUG"):
             raise
+        unreadable = _unreadable_input(args, exc)
+        if unreadable is not None:  # bad input found only when the data were read: exit 2
+            print(f"fejl: {unreadable}", file=sys.stderr)
+            return 2
         from workbench.format.messages import one_line
 
         print(f"intern fejl: {type(exc).__name__}: {one_line(exc) if str(exc) else ''}", file=sys.stderr)

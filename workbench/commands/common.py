@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from workbench.regler import access
 from workbench.data.dataset import Dataset, open_dataset, udtraeksdato, udtraeksdato_erklaeret
+from workbench.data.paths import is_object_url
 from workbench.format.output import FORMATS, emit
 from workbench.regler.periods import Periode, check_dato, check_periode, parse_date
 
@@ -67,11 +68,11 @@ def explicit_date(ds: Dataset, dato: dt.date, hvad: str, args: argparse.Namespac
     later than today or a declared udtraeksdato -> ValueError (exit 2); later than a derived one ->
     one warning line on stderr, except with --format json: that output is read by programs, which
     often capture both streams (the contract's own Borger X check does), and the date is allowed."""
-    import sys
+    from workbench.format.messages import advarsel as advar
 
     advarsel = check_dato(dato, udtraeksdato(ds), udtraeksdato_erklaeret(ds), hvad)
     if advarsel and getattr(args, "format", None) != "json":
-        print(advarsel, file=sys.stderr)
+        advar(advarsel)
     return dato
 
 
@@ -97,14 +98,13 @@ def principal(args: argparse.Namespace) -> access.Principal:
 def warn_rejected(ds: Dataset, tables: Sequence[str] | None = None) -> None:
     """One stderr line when rows of the tables a command reads (None: all) were rejected at load:
     they are never dropped silently. Counting re-parses a table, so only the tables used are counted."""
-    import sys
+    from workbench.format.messages import advarsel
 
     counts = ds.rejected_counts(tables)
     if counts:
         total = sum(counts.values())
         per = ", ".join(f"{name}: {n}" for name, n in counts.items())
-        print(f"advarsel: {total} række(r) afvist ved indlæsning ({per}); se 'ffb-workbench kvalitet {ds.path}'",
-              file=sys.stderr)
+        advarsel(f"advarsel: {total} række(r) afvist ved indlæsning ({per}); se 'ffb-workbench kvalitet {ds.path}'")
 
 
 def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None,
@@ -123,7 +123,7 @@ def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None,
 def state_engine(args: argparse.Namespace, capability: str) -> tuple[Engine, access.Principal]:
     """The database of the data directory args.dir (users, access log), for a principal that holds
     `capability`."""
-    if not Path(args.dir).is_dir():
+    if not is_object_url(args.dir) and not Path(args.dir).is_dir():  # s3://: its state is local (state_dir)
         raise ValueError(f"mappen findes ikke: {args.dir}")
     who = principal(args)
     access.require(who, capability)

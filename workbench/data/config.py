@@ -29,6 +29,13 @@ class ConfigError(ValueError):
     """A config file is malformed or names an unknown code."""
 
 
+def yaml_problem(exc: BaseException) -> str:
+    """A YAML parser error in Danish, where known: 'ugyldig YAML (linje 3, kolonne 5)'. The parser's
+    own English text is left out (one Danish line for the user)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return f"ugyldig YAML (linje {mark.line + 1}, kolonne {mark.column + 1})" if mark is not None else "ugyldig YAML"
+
+
 def load_yaml(name: str, directory: Path | None = None, seen: list[str] | None = None) -> Any:
     path = (directory or config_dir()) / name
     if seen is not None:  # which file is being interpreted, for error messages
@@ -40,9 +47,7 @@ def load_yaml(name: str, directory: Path | None = None, seen: list[str] | None =
     try:
         return safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" linje {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}:{where} ugyldig YAML ({getattr(exc, 'problem', exc)})") from None
+        raise ConfigError(f"{path}: {yaml_problem(exc)}") from None
 
 
 def require(mapping: Any, key: str, file: str, where: str = "") -> Any:

@@ -1,38 +1,30 @@
-"""Open a dataset directory (spec/DATA_CONTRACT.md) as typed Polars LazyFrames.
+"""Open a dataset directory (spec/DATA_CONTRACT.md) as typed Polars LazyFrames: a dataset directory, a
+data directory's current version, or an s3:// location's verified local copy (workbench.data.objektlager).
 
-Raw cells are parsed column by column with vectorised expressions. A row that breaks its type or
-code list is not dropped silently: it goes to `Dataset.rejected[table]` with its row number
-(`raekke`, counted as in a spreadsheet: the header is row 1) and the reason (`fejl`).
+A directory with a matching manifest (workbench.data.manifest) is scanned from its typed Parquet; any
+other is read and typed by workbench.data.laesning. The names below re-export laesning's (one owner each).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import polars as pl
 
-from data_model.contract import KOEN, REQUIRED_TABLES, TABLES, Col, Table, dtype
-from workbench.data.config import CodeLists, SHORT_FORMS, codes as load_codes, safe_load
-
-EXTENSIONS = (".parquet", ".csv", ".xlsx")
-ROW = "raekke"
-ERR = "fejl"
-TEXT_KINDS = ("str", "kommune", "cpr", "maaned")
-# Integer columns with a closed range in the contract (FFB funktionsevneniveau 0-4).
-INT_RANGES = {"niveau": (0, 4), "forventet_niveau": (0, 4), "pladser": (0, 100_000)}
-
-
-class DatasetError(ValueError):
-    """Bad input: the message is one line for the user (CLI exit 2)."""
+from data_model.contract import REQUIRED_TABLES, TABLES
+from workbench.data.config import CodeLists, codes as load_codes
+from workbench.data.laesning import (  # noqa: F401  (re-exported: the loader's names, one owner in laesning)
+    DATASAET_FILE, ENCODING_REASON, ERR, EVENT_DATES, EXTENSIONS, INT_RANGES, REPLACEMENT, ROW, TEXT_KINDS, Dataset,
+    DatasetError, RawFile, decode_csv, empty_table, nonblank, normalise_column, read_error, read_file,
+    read_raw, read_udtraeksdato, table_file, type_table, udtraeksdato, udtraeksdato_erklaeret, write_udtraeksdato)
 
 
 def resolve_dir(path: str | Path) -> Path:
-    """A dataset directory, or a data directory written by `import` (its current version)."""
+    """A dataset directory, or a data directory written by `import` (its current version); an
+    s3://bucket/prefix data directory gives its current version's verified local copy."""
+    if _in_object_store(path):
+        return _object_store_version(path)
     p = Path(path)
     if not p.exists():
         raise DatasetError(f"mappen findes ikke: {p}")
@@ -48,289 +40,29 @@ def resolve_dir(path: str | Path) -> Path:
     return p
 
 
-def table_file(directory: Path, table: str) -> Path | None:
-    for ext in EXTENSIONS:
-        f = directory / f"{table}{ext}"
-        if f.is_file():
-            return f
-    return None
+def _in_object_store(path: str | Path) -> bool:
+    from data_model.paths import is_object_url
+
+    return is_object_url(path)
 
 
-def normalise_column(name: str) -> str:
-    n = name.replace("\ufeff", "").strip().lower()
-    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa"), (" ", "_"), ("-", "_")):
-        n = n.replace(a, b)
-    return n
+def _object_store_version(path: str | Path) -> Path:
+    from workbench.data import objektlager
+
+    return objektlager.local_version_dir(path)
 
 
-def decode_text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252")
+def _object_store_key(directory: Path) -> str | None:
+    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None."""
+    from workbench.data import objektlager
 
-
-def read_csv_text(text: str) -> pl.DataFrame:
-    first = text.split("\n", 1)[0]
-    sep = ";" if first.count(";") > first.count(",") else ","
-    return pl.read_csv(io.StringIO(text), separator=sep, infer_schema=False, truncate_ragged_lines=False)
-
-
-def read_raw(path: Path) -> pl.LazyFrame:
-    """The file as a LazyFrame with normalised column names (types as stored; CSV/XLSX all text)."""
-    try:
-        if path.suffix == ".parquet":
-            lf = pl.scan_parquet(path)
-            names = lf.collect_schema().names()
-        elif path.suffix == ".csv":
-            df = read_csv_text(decode_text(path.read_bytes()))
-            lf, names = df.lazy(), df.columns
-        else:
-            df = pl.read_excel(path, sheet_id=1, infer_schema_length=0)
-            df = df.select(pl.all().cast(pl.String))
-            lf, names = df.lazy(), df.columns
-    except DatasetError:
-        raise
-    except Exception as exc:  # any reader error is bad input
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise DatasetError(f"{path.name} kan ikke læses: {reason[:200]}") from None
-    mapping = {n: normalise_column(n) for n in names}
-    if len(set(mapping.values())) != len(mapping):
-        raise DatasetError(f"{path.name}: to kolonner har samme navn")
-    return lf.rename(mapping)
-
-
-def _blank_to_null(expr: pl.Expr) -> pl.Expr:
-    s = expr.cast(pl.String).str.strip_chars()
-    return pl.when(s == "").then(None).otherwise(s)
-
-
-def _parse(col: Col, source: pl.DataType, codes: CodeLists) -> tuple[pl.Expr, pl.Expr]:
-    """(parsed expression, raw text expression) for one column."""
-    target = dtype(col, codes)
-    raw = pl.col(col.name)
-    kind = col.kind
-    # Text-typed kinds (kommune, cpr, maaned) share the String dtype with their source, and a typed
-    # integer column may still be out of range, so equal dtypes only prove a valid column otherwise.
-    if source == target and kind not in TEXT_KINDS and col.name not in INT_RANGES:
-        return raw, raw.cast(pl.String)
-    s = _blank_to_null(raw)
-    if kind == "date":
-        if source in (pl.Date(), ) or isinstance(source, pl.Datetime):
-            return raw.cast(pl.Date), s
-        t = s.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
-        # Guard each format by shape: chrono's %Y also accepts 1-3 digit years ('15-03-23' -> year 15).
-        parsed = pl.coalesce(
-            pl.when(t.str.contains(r"^\d{4}-\d{1,2}-\d{1,2}$")).then(t.str.to_date("%Y-%m-%d", strict=False)),
-            pl.when(t.str.contains(r"^\d{1,2}-\d{1,2}-\d{4}$")).then(t.str.to_date("%d-%m-%Y", strict=False)),
-            pl.when(t.str.contains(r"^\d{1,2}\.\d{1,2}\.\d{4}$")).then(t.str.to_date("%d.%m.%Y", strict=False)),
-        )
-    elif kind == "int":
-        if source.is_integer():
-            parsed = raw.cast(pl.Int64, strict=False)
-        else:
-            parsed = s.str.replace(r"[,.]0*$", "").str.replace_all(r"\s", "").cast(pl.Int64, strict=False)
-        bounds = INT_RANGES.get(col.name)
-        if bounds is not None:
-            parsed = pl.when(parsed.is_between(*bounds)).then(parsed)
-    elif kind == "float":
-        if source.is_numeric():
-            return raw.cast(pl.Float64), s
-        t = s.str.replace_all(r"\s", "")
-        t = pl.when(t.str.contains(",") & t.str.contains(r"\.")).then(
-            t.str.replace_all(r"\.", "").str.replace(",", ".")
-        ).otherwise(t.str.replace(",", "."))
-        parsed = t.cast(pl.Float64, strict=False)
-    elif kind == "bool":
-        if source == pl.Boolean():
-            return raw, s
-        truth = {v: True for v in ("true", "1", "ja", "j", "sand", "x", "yes", "y", "t")}
-        truth.update({v: False for v in ("false", "0", "nej", "n", "falsk", "no", "f")})
-        parsed = s.str.to_lowercase().replace_strict(truth, default=None, return_dtype=pl.Boolean)
-    elif kind == "kommune":
-        t = s.str.replace(r"\.0$", "")
-        parsed = pl.when(t.str.contains(r"^\d{1,4}$")).then(t.str.zfill(4))
-    elif kind == "cpr":
-        t = s.str.replace_all(r"[-\s]", "")
-        parsed = pl.when(t.str.contains(r"^\d{10}$")).then(t)
-    elif kind == "maaned":
-        t = s.str.replace(r"^(\d{4}-\d{2})-\d{2}$", "$1")
-        parsed = pl.when(t.str.contains(r"^\d{4}-(0[1-9]|1[0-2])$")).then(t)
-    elif kind == "paragraf":
-        key = s.str.to_lowercase().str.replace_all(r"[\s§.\u00a0]", "")
-        parsed = key.replace_strict(codes.paragraf_alias, default=None, return_dtype=pl.String).cast(target)
-    elif kind.startswith("code:"):
-        name = kind.removeprefix("code:")
-        allowed = KOEN if name == "koen" else getattr(codes, name)
-        mapping = {k: v for k, v in codes.uuid_label.items() if v in allowed}
-        mapping.update({k.upper(): v for k, v in list(mapping.items())})  # UUIDs in either case
-        mapping.update(SHORT_FORMS.get(name, {}))
-        if name == "koen":
-            mapping.update({"k": "K", "m": "M", "kvinde": "K", "mand": "M"})
-        t = s.replace(mapping) if mapping else s
-        aliases = getattr(codes, "kode_aliaser", {}).get(name)
-        if aliases:  # export spellings (config/klager.yaml), matched without regard to case
-            low = s.str.strip_chars().str.to_lowercase()
-            t = pl.when(low.is_in(list(aliases))).then(low.replace(aliases)).otherwise(t)
-        # A non-strict cast to the Enum turns every value outside the code list into null (rejected).
-        parsed = t.cast(target, strict=False)
-    else:  # str
-        return s, s
-    return parsed, s
-
-
-def nonblank(source_schema: pl.Schema) -> pl.Expr:
-    """True for rows with at least one value: a trailing blank line or an empty spreadsheet row is
-    not a record (the importer reports how many it skipped)."""
-    present = [
-        (_blank_to_null(pl.col(n)) if t == pl.String() else pl.col(n)).is_not_null()
-        for n, t in source_schema.items()
-    ]
-    return pl.any_horizontal(present) if present else pl.lit(True)
-
-
-def type_table(raw: pl.LazyFrame, table: Table, codes: CodeLists, file_name: str) -> tuple[pl.LazyFrame, pl.LazyFrame]:
-    """(accepted typed rows, rejected rows with raekke + fejl) for one contract table.
-
-    Every non-blank row lands in exactly one of the two. The accepted path parses each cell once and
-    tests validity on the parsed columns; the reason texts are only built for rejected rows.
-    """
-    source_schema = raw.collect_schema()
-    reserved = [n for n in (ROW, ERR) if n in source_schema]
-    if reserved:  # a corrected quarantine file fed back in: its old row numbers and reasons are void
-        raw = raw.drop(reserved)
-        source_schema = raw.collect_schema()
-    for c in table.columns:
-        if c.required and c.name not in source_schema:
-            raise DatasetError(f"{table.name}: den påkrævede kolonne '{c.name}' mangler i {file_name}")
-    lf = raw.with_row_index(ROW, offset=2).filter(nonblank(source_schema))
-    present = [c for c in table.columns if c.name in source_schema]
-    exprs = {c.name: _parse(c, source_schema[c.name], codes) for c in present}
-    extras = [n for n in source_schema.names() if table.col(n) is None]
-
-    def problems(value_of, text_of) -> list[tuple[Col, pl.Expr, pl.Expr]]:
-        """(column, invalid, missing-required) conditions for each present column."""
-        out = []
-        for c in present:
-            value, text = value_of(c), text_of(c)
-            missing = text.is_null() if c.required else pl.lit(False)
-            out.append((c, text.is_not_null() & value.is_null(), missing))
-        return out
-
-    def is_bad(conds: list[tuple[Col, pl.Expr, pl.Expr]]) -> pl.Expr:
-        flags = [e for _, invalid, missing in conds for e in (invalid, missing)]
-        return pl.any_horizontal(flags) if flags else pl.lit(False)
-
-    # Parse every cell once into a staged frame (parsed value, its source text stripped, and the
-    # source as it came); accepted and rejected rows are both cut from it, so collecting the two
-    # together (collect_all) parses the table once.
-    prefix = "__tekst_"  # staging names for the source text; never one a user column already has
-    while any(n.startswith(prefix) for n in source_schema.names()):
-        prefix = "_" + prefix
-    txt = {c.name: f"{prefix}{c.name}" for c in present}
-    raa = {c.name: f"{prefix}raa_{c.name}" for c in present}
-    parsed = [
-        exprs[c.name][0].alias(c.name) if c.name in exprs else pl.lit(None, dtype=dtype(c, codes)).alias(c.name)
-        for c in table.columns
-    ]
-    conds = problems(lambda c: pl.col(c.name), lambda c: pl.col(txt[c.name]))
-    bad = f"{prefix}afvist"
-    stage = lf.select(
-        pl.col(ROW), *parsed, *[exprs[n][1].alias(txt[n]) for n in txt],
-        *[pl.col(n).cast(pl.String).alias(raa[n]) for n in raa], *[pl.col(n) for n in extras],
-    ).with_columns(is_bad(conds).alias(bad))
-    accepted = stage.filter(~pl.col(bad)).select(*[c.name for c in table.columns], *extras)
-
-    # Rejected: reasons only for the rows that fail.
-    reasons = []
-    for c, invalid, missing in conds:
-        text = pl.col(txt[c.name])
-        # concat_str, not pl.format: pl.format over a filtered ternary panics in Polars 2.1's streaming engine
-        reason = pl.when(invalid).then(
-            pl.concat_str([pl.lit(f"{c.name}: ugyldig værdi '"), text.str.slice(0, 60), pl.lit("'")]))
-        if c.required:
-            reason = pl.when(missing).then(pl.lit(f"{c.name}: mangler (påkrævet)")).otherwise(reason)
-        reasons.append(reason)
-    fejl = pl.concat_str(reasons, separator="; ", ignore_nulls=True) if reasons else pl.lit(None, pl.String)
-    # Rejected rows keep every source column as text (the quarantine file shows the row as it came).
-    rejected = stage.filter(pl.col(bad)).select(
-        pl.col(ROW),
-        *[pl.col(raa[c.name]).alias(c.name) for c in present],
-        *[pl.col(n).cast(pl.String) for n in extras],
-        fejl.alias(ERR),
-    )
-    return accepted, rejected
-
-
-def empty_table(table: Table, codes: CodeLists) -> pl.LazyFrame:
-    return pl.LazyFrame(schema={c.name: dtype(c, codes) for c in table.columns})
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Typed tables of one dataset version. Every frame is lazy; collect at the boundary."""
-
-    path: Path
-    version: str
-    tables: dict[str, pl.LazyFrame]
-    rejected: dict[str, pl.LazyFrame]
-    files: dict[str, Path] = field(default_factory=dict)
-    # udtraeksdato from datasaet.yaml (or import --udtraeksdato); None: derived from the data
-    udtraeksdato_fil: dt.date | None = None
-    # the tables as opened (before scoping/filtering): the reference date is one per dataset
-    root_tables: dict[str, pl.LazyFrame] | None = None
-    # rejected rows per table as counted when the dataset was validated (manifest path); None: count
-    rejected_rows: dict[str, int] | None = None
-
-    def __getattr__(self, name: str) -> pl.LazyFrame:
-        tables = self.__dict__.get("tables", {})
-        if name in tables:
-            return tables[name]
-        raise AttributeError(name)
-
-    def has(self, table: str) -> bool:
-        return table in self.files
-
-    def replace(self, **tables: pl.LazyFrame) -> "Dataset":
-        """A copy with some tables replaced (used for scoping and filtering)."""
-        return self.derive({**self.tables, **tables})
-
-    def derive(self, tables: dict[str, pl.LazyFrame], rejected: dict[str, pl.LazyFrame] | None = None) -> "Dataset":
-        """The same dataset version with other tables (scoped, materialised): keeps the reference
-        date's inputs (udtraeksdato_fil, root_tables)."""
-        return Dataset(self.path, self.version, tables, self.rejected if rejected is None else rejected, self.files,
-                       self.udtraeksdato_fil, self.root_tables if self.root_tables is not None else self.tables)
-
-    def collected(self) -> "Dataset":
-        """Every table and every table's rejected rows collected once (one collect_all), as lazy
-        frames over memory: what the app caches per dataset version (and per principal, scoped)."""
-        names, rej = list(self.tables), list(self.rejected)
-        frames = pl.collect_all([self.tables[n] for n in names] + [self.rejected[n] for n in rej])
-        return self.derive({n: f.lazy() for n, f in zip(names, frames)},
-                           {n: f.lazy() for n, f in zip(rej, frames[len(names):])})
-
-    def only_borger(self, borger_id: str) -> "Dataset":
-        """Every table with a borger_id narrowed to one borger *before* scoping, so the filter
-        reaches the files (predicate pushdown) instead of stopping at the scope's semi-joins; the
-        reference date still comes from the whole dataset (root_tables). Follow-ups, which carry only
-        maal_id, follow the borger's goals."""
-        tables = {n: lf.filter(pl.col("borger_id") == borger_id) if "borger_id" in lf.collect_schema().names() else lf
-                  for n, lf in self.tables.items()}
-        if "opfoelgninger" in tables and "indsatsmaal" in tables:
-            tables["opfoelgninger"] = tables["opfoelgninger"].join(
-                tables["indsatsmaal"].select("maal_id"), on="maal_id", how="semi")
-        return self.derive(tables)
-
-    def rejected_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:
-        """Rejected rows per table (only tables with any), for the given tables or all."""
-        names = [n for n in self.rejected if tables is None or n in tables]
-        if self.rejected_rows is not None:  # counted once at validation (workbench.data.manifest)
-            return {n: self.rejected_rows[n] for n in names if self.rejected_rows.get(n)}
-        counts = pl.collect_all([self.rejected[n].select(pl.len()) for n in names])
-        return {n: c.item() for n, c in zip(names, counts) if c.item()}
+    return objektlager.cached_version_key(directory)
 
 
 def version_key(directory: Path, files: dict[str, Path]) -> str:
+    remote = _object_store_key(directory)
+    if remote is not None:
+        return remote
     h = hashlib.sha1(str(directory.resolve()).encode())
     for name in sorted(files):
         st = files[name].stat()
@@ -348,7 +80,7 @@ def open_dataset(path: str | Path, codes: CodeLists | None = None, *, trust_mani
     if trust_manifest:
         from workbench.data import manifest
 
-        trusted = manifest.open_trusted(directory, codes)
+        trusted = manifest.open_trusted(directory, codes, version_key)
         if trusted is not None:
             return trusted
     files: dict[str, Path] = {}
@@ -364,69 +96,13 @@ def open_dataset(path: str | Path, codes: CodeLists | None = None, *, trust_mani
     tables, rejected = {}, {}
     for name, table in TABLES.items():
         if name in files:
-            tables[name], rejected[name] = type_table(read_raw(files[name]), table, codes, files[name].name)
+            raw = read_file(files[name])
+            tables[name], rejected[name] = type_table(raw.frame, table, codes, files[name].name, raw.replaced)
         else:
             tables[name] = empty_table(table, codes)
             rejected[name] = pl.LazyFrame(schema={ROW: pl.UInt32, ERR: pl.String})
     return Dataset(directory, version_key(directory, files), tables, rejected, files,
                    read_udtraeksdato(directory))
-
-
-DATASAET_FILE = "datasaet.yaml"
-# Event dates that say how far the data reach (contract, "The reference date").
-EVENT_DATES = {
-    "ydelser": ("startdato", "registreringsdato", "bevillingsdato"),
-    "funktionsevne": ("dato",),
-    "stoettebehov": ("dato",),
-    "maalgrupper": ("dato",),
-    "opfoelgninger": ("dato",),
-    "indsatsmaal": ("startdato",),
-}
-
-
-def read_udtraeksdato(directory: Path) -> dt.date | None:
-    """`udtraeksdato` from an optional datasaet.yaml beside the tables; a malformed one is bad input."""
-    f = directory / DATASAET_FILE
-    if not f.is_file():
-        return None
-    import yaml
-
-    try:
-        meta = safe_load(f.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise DatasetError(f"{f.name}: kan ikke læses ({str(e).splitlines()[0]})") from None
-    value = meta.get("udtraeksdato") if isinstance(meta, dict) else None
-    if value is None or isinstance(value, dt.date):
-        return value
-    from workbench.regler.periods import parse_date
-
-    try:
-        return parse_date(str(value))
-    except ValueError:
-        raise DatasetError(f"{f.name}: ugyldig udtraeksdato '{value}'") from None
-
-
-def write_udtraeksdato(directory: Path, value: dt.date) -> None:
-    (Path(directory) / DATASAET_FILE).write_text(f"udtraeksdato: {value.isoformat()}\n", encoding="utf-8")
-
-
-def udtraeksdato(ds: Dataset, today: dt.date | None = None) -> dt.date:
-    """THE default reference date of every page, export and command (contract, "The reference
-    date"): datasaet.yaml's udtraeksdato, else the latest event date in the whole dataset (before
-    scoping), never later than today."""
-    today = today or dt.date.today()
-    if ds.udtraeksdato_fil is not None:
-        return min(ds.udtraeksdato_fil, today)
-    tables = ds.root_tables if ds.root_tables is not None else ds.tables
-    maxima = []
-    for name, cols in EVENT_DATES.items():
-        if name not in tables:
-            continue
-        have = [c for c in cols if c in tables[name].collect_schema().names()]
-        if have:
-            maxima.append(tables[name].select(pl.max_horizontal(*[pl.col(c).max() for c in have]).alias("m")))
-    latest = [v for df in pl.collect_all(maxima) for v in df["m"].to_list() if v is not None] if maxima else []
-    return min(max(latest), today) if latest else today
 
 
 def peek_version(path: str | Path) -> str:
@@ -436,7 +112,35 @@ def peek_version(path: str | Path) -> str:
     return version_key(directory, files)
 
 
-def udtraeksdato_erklaeret(ds: Dataset) -> bool:
-    """True when the udtraeksdato is declared (datasaet.yaml / import --udtraeksdato), False when it is
-    derived from the latest event date (a lower bound of the real one): contract, "A period"."""
-    return ds.udtraeksdato_fil is not None
+def broken_file(path: str | Path) -> DatasetError | None:
+    """On the error path only (workbench.cli): the first table file of a dataset directory that cannot
+    be read in full, as the DatasetError read_file/read_error give it, or None when every file reads.
+    A lazily scanned Parquet file can pass read_file (schema and footer) and break on its data pages."""
+    directory = resolve_dir(path)
+    for name in TABLES:
+        f = table_file(directory, name)
+        if f is None:
+            continue
+        try:
+            raw = read_file(f)
+            raw.frame.select(pl.all().null_count()).collect()  # decodes every page, keeps one row
+        except DatasetError as exc:
+            return exc
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:
+            return read_error(f, exc)
+    return None
+
+
+def validate_and_write_manifest(directory: str | Path, codes: CodeLists | None = None) -> dict:
+    """Validate the dataset in `directory` as it stands (the loader, no manifest trusted) and write its
+    typed files and manifest (workbench.data.manifest.write_manifest); returns the manifest."""
+    from workbench.data import manifest
+
+    codes = codes or load_codes()
+    ds = open_dataset(directory, codes, trust_manifest=False)
+    names = list(ds.files)
+    frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in names])
+    return manifest.write_manifest(directory, dict(zip(names, frames[: len(names)])),
+                                   dict(zip(names, frames[len(names):])), codes=codes)

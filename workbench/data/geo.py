@@ -103,7 +103,7 @@ def tilbud_coordinates(tilbud: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-# -- map styling (pure; used by pages/kort.py) ----------------------------------------------------------
+# -- map styling (pure; used by sidefiler/kort.py) ----------------------------------------------------------
 
 # Sequential blues (light -> dark) for kommune values; grey for suppressed, pale for no borgere.
 SEQUENTIAL = [[222, 235, 247], [158, 202, 225], [107, 174, 214], [49, 130, 189], [8, 81, 156]]

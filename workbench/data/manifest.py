@@ -23,13 +23,13 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import polars as pl
 
 if TYPE_CHECKING:
     from workbench.data.config import CodeLists
-    from workbench.data.dataset import Dataset
+    from workbench.data.laesning import Dataset
 
 MANIFEST = "manifest.json"
 TYPED = "_typet"
@@ -49,7 +49,7 @@ def config_hash(codes: CodeLists) -> str:
     """Everything typing depends on: the contract's columns and dtypes (with the Enum categories),
     the paragraf aliases, UUID labels and short forms. Another code list -> another hash."""
     from data_model.contract import TABLES, dtype
-    from workbench.data import dataset
+    from workbench.data import laesning
     from workbench.data.config import SHORT_FORMS
 
     spec = {
@@ -58,7 +58,7 @@ def config_hash(codes: CodeLists) -> str:
         "paragraf_alias": codes.paragraf_alias,
         "uuid_label": codes.uuid_label,
         "short_forms": SHORT_FORMS,
-        "int_ranges": dataset.INT_RANGES,
+        "int_ranges": laesning.INT_RANGES,
     }
     return hashlib.sha256(json.dumps(spec, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
@@ -66,7 +66,7 @@ def config_hash(codes: CodeLists) -> str:
 def _sources(directory: Path) -> dict[str, Path]:
     """The files the validating loader reads in `directory` (tables and datasaet.yaml)."""
     from data_model.contract import TABLES
-    from workbench.data.dataset import DATASAET_FILE, table_file
+    from workbench.data.laesning import DATASAET_FILE, table_file
 
     out = {f.name: f for name in TABLES if (f := table_file(directory, name)) is not None}
     meta = directory / DATASAET_FILE
@@ -87,26 +87,21 @@ def _hash_all(paths: list[Path]) -> list[str]:
         return list(pool.map(sha256_file, paths))
 
 
-def write_manifest(directory: str | Path, accepted: dict[str, pl.DataFrame] | None = None,
+def write_manifest(directory: str | Path, accepted: dict[str, pl.DataFrame],
                    rejected: dict[str, pl.DataFrame] | None = None, udtraeksdato: dt.date | None = None,
                    codes: CodeLists | None = None) -> dict:
     """Write DIR/_typet/ and DIR/manifest.json for the dataset in `directory`; returns the manifest.
 
-    `accepted`/`rejected`: the frames an importer already validated (no second pass); None: the
-    directory is validated here with the loader. `udtraeksdato`: given (import --udtraeksdato), else
-    datasaet.yaml's, else the latest event date of the data (uncapped; capped at today when used).
+    `accepted`/`rejected`: the frames the loader or an importer validated (no second pass here; a
+    directory as it stands: workbench.data.dataset.validate_and_write_manifest). `udtraeksdato`: given
+    (import --udtraeksdato), else datasaet.yaml's, else the latest event date of the data (uncapped;
+    capped at today when used).
     """
-    from workbench.data import dataset as dsmod
+    from workbench.data import laesning as dsmod
     from workbench.data.config import codes as load_codes
 
     directory = Path(directory)
     codes = codes or load_codes()
-    if accepted is None:
-        ds = dsmod.open_dataset(directory, codes, trust_manifest=False)
-        names = list(ds.files)
-        frames = pl.collect_all([ds.tables[n] for n in names] + [ds.rejected[n] for n in names])
-        accepted = dict(zip(names, frames[: len(names)]))
-        rejected = dict(zip(names, frames[len(names):]))
     rejected = rejected or {}
     if udtraeksdato is None:
         udtraeksdato = dsmod.read_udtraeksdato(directory)
@@ -176,11 +171,13 @@ def _sources_unchanged(directory: Path, kilder: dict) -> bool:
     return True
 
 
-def open_trusted(directory: Path, codes: CodeLists) -> Dataset | None:
+def open_trusted(directory: Path, codes: CodeLists, version_key: Callable[[Path, dict[str, Path]], str]
+                 ) -> Dataset | None:
     """The dataset from its typed files when DIR/manifest.json matches; None when there is no
-    manifest or it is stale (the caller validates). DatasetError when a typed file fails its check."""
+    manifest or it is stale (the caller validates). DatasetError when a typed file fails its check.
+    `version_key`: the caller's (workbench.data.dataset.version_key: a local folder's or an s3:// copy's)."""
     from data_model.contract import TABLES
-    from workbench.data import dataset as dsmod
+    from workbench.data import laesning as dsmod
 
     m = read_manifest(directory)
     if m is None or m.get("config_hash") != config_hash(codes) or not isinstance(m.get("kilder"), dict):
@@ -221,5 +218,5 @@ def open_trusted(directory: Path, codes: CodeLists) -> Dataset | None:
             rejected[name] = pl.LazyFrame(schema={dsmod.ROW: pl.UInt32, dsmod.ERR: pl.String})
     udt = m.get("udtraeksdato")
     udt_date = dt.date.fromisoformat(udt) if udt else None
-    return dsmod.Dataset(directory, dsmod.version_key(directory, files), tables, rejected, files,
+    return dsmod.Dataset(directory, version_key(directory, files), tables, rejected, files,
                          udt_date, rejected_rows=counts)

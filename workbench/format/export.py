@@ -6,7 +6,8 @@ to_csv_bytes(df) -> UTF-8 with BOM, ';' separated (Danish Excel opens it directl
 
 Both escape formula-looking text (starting with = + - @, also tab/CR) by prefixing "'", so a
 value typed into a case system cannot run as a formula in the reader's spreadsheet. Text that is a
-plain number ('12', '3.5', as produced by the suppression formatter) is written as a number in Excel.
+plain number ('12', '3.5', or Danish '1.234,5' as written by workbench.format.dansk.tal) is written as a
+number in Excel.
 Pass frames with Danish column headers (rename_headers helps).
 """
 
@@ -18,6 +19,8 @@ import re
 from typing import Iterable, Mapping
 
 import polars as pl
+
+from workbench.format.dansk import dato_expr, dato_tid, tal_fra_tekst
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FORMULA_PATTERN = r"^[=+\-@\t\r]"
@@ -69,12 +72,15 @@ def _cell(ws, r: int, c: int, value, fmt_date, fmt_text) -> None:
     elif isinstance(value, (int, float)):
         ws.write_number(r, c, value)
     elif isinstance(value, dt.datetime):
-        ws.write_string(r, c, value.strftime("%d-%m-%Y %H:%M"), fmt_text)
+        ws.write_string(r, c, dato_tid(value), fmt_text)
     elif isinstance(value, dt.date):
         ws.write_datetime(r, c, dt.datetime(value.year, value.month, value.day), fmt_date)
     else:
         text = str(value)
-        if _NUMBER.match(text):
+        number = tal_fra_tekst(text)
+        if number is not None:
+            ws.write_number(r, c, number)
+        elif _NUMBER.match(text):
             ws.write_number(r, c, float(text))
         else:
             # write_string: never interpreted as a formula; escaped as well for re-imports/CSV copies
@@ -117,7 +123,7 @@ def to_xlsx_bytes(sheets: Mapping[str, pl.DataFrame], meta: Mapping[str, object]
 def to_csv_bytes(df: pl.DataFrame, keep_numbers: bool = True) -> bytes:
     """';'-separated UTF-8 with BOM, dates dd-mm-åååå, formula-looking text escaped."""
     out = df.with_columns(
-        pl.col(c).dt.strftime("%d-%m-%Y") for c, t in df.schema.items() if t in (pl.Date(),)
+        dato_expr(c).alias(c) for c, t in df.schema.items() if t in (pl.Date(),)
     )
     out = escape_frame(out.with_columns(pl.col(c).cast(pl.String) for c, t in out.schema.items()
                                         if t == pl.Categorical() or isinstance(t, pl.Enum)), keep_numbers)
@@ -126,7 +132,7 @@ def to_csv_bytes(df: pl.DataFrame, keep_numbers: bool = True) -> bytes:
 
 def standard_meta(filters_description: Iterable[tuple[str, str]], data_version: str, extra: Mapping[str, object] = ()) -> list[tuple[str, object]]:
     """Meta rows for the 'Filtre' sheet: export time, data version, the filters, then extra rows."""
-    rows: list[tuple[str, object]] = [("Eksporteret", dt.datetime.now().strftime("%d-%m-%Y %H:%M")),
+    rows: list[tuple[str, object]] = [("Eksporteret", dato_tid(dt.datetime.now())),
                                       ("Dataversion", data_version)]
     rows += list(filters_description)
     rows += list(dict(extra).items())

@@ -66,3 +66,42 @@ def for_browser(exc: BaseException | str) -> str:
     """One Danish line for a page: as `one_line`, and no server path (a path becomes its last part)."""
     text = one_line(exc) if isinstance(exc, BaseException) else mask_cpr(str(exc))
     return _PATH.sub(lambda m: m.group(1) or "(mappe)", text)
+
+
+# --- warnings of a CLI run ------------------------------------------------------------------------
+# A command's warnings (rows rejected at load, a date after a derived udtraeksdato, a part left out)
+# go through `advarsel`. Inside `samlede_advarsler()` (workbench.cli) they are held and printed when
+# the command succeeds; a failing command prints its one error line and nothing else.
+
+_held: list[str] | None = None
+
+
+def advarsel(text: str) -> None:
+    """One warning line on stderr (held until the command ends when the CLI collects them)."""
+    import sys
+
+    if _held is None:
+        print(text, file=sys.stderr)
+    else:
+        _held.append(text)
+
+
+class samlede_advarsler:
+    """Hold every `advarsel` of a command; `udskriv()` prints them (on success), leaving drops them."""
+
+    def __enter__(self) -> "samlede_advarsler":
+        global _held
+        self._before, _held = _held, []
+        return self
+
+    def udskriv(self) -> None:
+        import sys
+
+        for text in _held or []:
+            print(text, file=sys.stderr)
+        if _held is not None:
+            _held.clear()
+
+    def __exit__(self, *exc) -> None:
+        global _held
+        _held = self._before

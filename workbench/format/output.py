@@ -5,34 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from typing import IO, Any
+from typing import IO
 
 import polars as pl
+
+from workbench.format.dansk import tal as dansk_tal  # noqa: F401  (the one owner: workbench.format.dansk)
 
 FORMATS = ("csv", "json", "table")
 
 
-def dansk_tal(value: Any, decimaler: int = 0) -> str:
-    """1234567.891 -> '1.234.568' (decimaler=0) or '1.234.567,9' (decimaler=1); None -> '–'."""
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        return value
-    text = f"{float(value):,.{decimaler}f}"
-    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
-
-
 def dansk_kolonne(values: pl.Series, decimaler: int = 0) -> pl.Series:
-    """A column as Danish number text ('1.234'); text already there (suppression labels such as '<5'
-    and 'x') passes through, a numeric text ('1234.0', what suppress_table leaves) is formatted."""
+    """A column as Danish number text ('1.234'); None -> '–'; text already there passes through (the
+    suppression labels '<5' and 'x', and Danish text workbench.regler.suppression wrote through
+    workbench.format.dansk); a numeric text ('1234.0') is formatted."""
+    from workbench.format.dansk import TOM, tal_fra_tekst
 
     def fmt(v):
+        if v is None:
+            return TOM
         if isinstance(v, str):
+            if tal_fra_tekst(v) is not None:
+                return v
             numeric = v.strip() and v.lstrip("-").replace(".", "", 1).isdigit()
             return dansk_tal(float(v), decimaler) if numeric else v
         return dansk_tal(v, decimaler)
 
-    return map_values(values, fmt)
+    return map_values(values, fmt, skip_nulls=False)
 
 
 def map_values(values: pl.Series, fn, *, skip_nulls: bool = True) -> pl.Series:

@@ -37,6 +37,7 @@ from sqlmodel import Session, SQLModel
 from data_model.review_tables import Sagsgennemgang, SagsgennemgangPublic, utcnow
 from workbench.data.config import codes as load_codes
 from workbench.lager.versioned import insert_version
+from workbench.format.dansk import dato, dato_tid
 
 MYNDIGHED = "myndighed"
 UDFOERER = "udfoerer"
@@ -306,8 +307,8 @@ def _d(value: Any) -> str:
     if isinstance(value, dt.datetime):
         if value.utcoffset() is None:
             value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(DANISH_TIME).strftime("%d-%m-%Y %H:%M")
-    return value.strftime("%d-%m-%Y")
+        return dato_tid(value.astimezone(DANISH_TIME))
+    return dato(value)
 
 
 dansk_tid = _d  # public name for the UI

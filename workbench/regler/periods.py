@@ -15,17 +15,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-
-def parse_date(text: str | None) -> dt.date:
-    """A date from the command line or the UI: YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY; None = today."""
-    if text is None or text == "":
-        return dt.date.today()
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"ugyldig dato '{text}' (brug ÅÅÅÅ-MM-DD eller DD-MM-ÅÅÅÅ)")
+from workbench.format.dato import parse_date  # noqa: F401  (re-exported: the one date parser)
+from workbench.format.dansk import dato as dansk_dato  # noqa: F401  (the one owner: workbench.format.dansk)
 
 
 def parse_month(text: str) -> dt.date:
@@ -95,9 +86,6 @@ def age_on(foedselsdato: pl.Expr, on: pl.Expr | dt.date) -> pl.Expr:
     return years - before_birthday.cast(pl.Int32)
 
 
-def dansk_dato(value: dt.date | None) -> str:
-    """dd-mm-åååå for the UI."""
-    return "" if value is None else value.strftime("%d-%m-%Y")
 
 
 # --------------------------------------------------------------------------------------------

@@ -184,22 +184,34 @@ def explanation(graense: int | None = None, visning: Visning | None = None) -> s
 
 
 def suppress_table(df: pl.DataFrame, value_cols: list[str], graense: int | None = None,
-                   count_col: str | None = None, visning: Visning | None = None) -> pl.DataFrame:
-    """Value columns become text; counts 1..g-1 read '<g', zero stays '0'. With count_col, each value
-    column is hidden ('x') where count_col is 1..g-1 (kroner, dage, helårspersoner are never '<g').
-    With an exact `visning` the values only become text."""
+                   count_col: str | None = None, visning: Visning | None = None,
+                   decimaler: int | Mapping[str, int] | None = None) -> pl.DataFrame:
+    """Value columns become Danish text (workbench.format.dansk.tal_expr: integers without decimals,
+    floats with `decimaler`, per column when a mapping, default up to two; an empty value '–'); counts
+    1..g-1 read '<g', zero stays '0'. With count_col, each value column is hidden ('x') where count_col
+    is 1..g-1 (kroner, dage, helårspersoner are never '<g'). With an exact `visning` the values are
+    only formatted."""
+    from workbench.format.dansk import tal_expr
+
+    def text(c: str) -> pl.Expr:
+        t = df.schema[c]
+        if t == pl.String:
+            return pl.col(c)
+        d = 0 if t.is_integer() else decimaler.get(c) if isinstance(decimaler, Mapping) else decimaler
+        return tal_expr(c, d)
+
     g = _g(visning, graense)
     if g is None:
-        return df.with_columns(pl.col(c).cast(pl.String) for c in value_cols)
+        return df.with_columns(text(c).alias(c) for c in value_cols)
     if count_col is not None:
         small = (pl.col(count_col) > 0) & (pl.col(count_col) < g)
         return df.with_columns(
-            pl.when(small).then(pl.lit(SEKUNDAER)).otherwise(pl.col(c).cast(pl.String)).alias(c)
+            pl.when(small).then(pl.lit(SEKUNDAER)).otherwise(text(c)).alias(c)
             for c in value_cols
         )
     return df.with_columns(
         pl.when((pl.col(c) > 0) & (pl.col(c) < g)).then(pl.lit(f"<{g}"))
-        .otherwise(pl.col(c).cast(pl.String)).alias(c)
+        .otherwise(text(c)).alias(c)
         for c in value_cols
     )
 
@@ -322,7 +334,9 @@ def crosstab_mask(counts: pl.DataFrame, label_col: str, value_cols: list[str], t
 
 
 def _default_fmt(v: float) -> str:
-    return str(int(round(v))) if float(v).is_integer() else f"{v:.1f}"
+    from workbench.format.dansk import tal
+
+    return tal(v, 0 if float(v).is_integer() else 1)
 
 
 def suppress_crosstab(values: pl.DataFrame, label_col: str, value_cols: list[str], total_col: str | None = "I alt",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from workbench.format.dansk import DATO_TID
 from workbench.format.output import map_values
 from workbench.lager import accesslog
 from workbench.regler import access
@@ -38,7 +39,7 @@ def vis(df: pl.DataFrame) -> pl.DataFrame:
     if df.schema.get("tidspunkt") == pl.String:
         tid = tid.str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC")
     return df.select(
-        tid.dt.convert_time_zone(TZ).dt.strftime("%d-%m-%Y %H:%M:%S").alias("Tidspunkt (dansk tid)"),
+        tid.dt.convert_time_zone(TZ).dt.strftime(DATO_TID + ":%S").alias("Tidspunkt (dansk tid)"),
         pl.col("bruger").alias("Bruger"),
         pl.lit(map_values(df["rolle"], access.role_title)).alias("Rolle"),
         pl.col("handling").replace_strict(HANDLINGER, default=pl.col("handling")).alias("Handling"),

@@ -32,6 +32,7 @@ from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal, map_values
 from workbench.regler.udgift import ydelse_udgift
 from workbench.regler.periods import MAANEDER, Periode, add_months, month_end, month_start, parse_periode  # noqa: F401
+from workbench.format.dansk import TOM, tal_expr, vega_tal
 
 BETALINGER, YDELSER = "betalinger", "ydelser"
 KILDE_TEKST = {
@@ -373,7 +374,7 @@ def vis_tabel(df: pl.DataFrame, count_col: str | None = "borgere", graense: int 
     out = df.with_columns(
         pl.when(small(c)).then(pl.lit(suppression.primary_label(g)) if c == count_col or count_col == "*" else pl.lit(suppression.SEKUNDAER))
         .otherwise(pl.lit(map_values(df[c], lambda v, d=dec.get(c, 0): dansk_tal(v, d))))
-        .fill_null("–").alias(c)
+        .fill_null(TOM).alias(c)
         for c in num
     )
     return out.with_columns(pl.col(c).cast(pl.String) for c, t in out.schema.items()
@@ -422,13 +423,14 @@ def udgift_chart(per_maaned: pl.DataFrame, farve: str = "kategori"):
     import altair as alt
 
     data = per_maaned.with_columns(pl.col(farve).cast(pl.String).fill_null("Ukendt"),
-                                   (pl.col("udgift") / 1e6).alias("mio")).to_dicts()
+                                   (pl.col("udgift") / 1e6).alias("mio"),
+                                   tal_expr(pl.col("udgift") / 1e6, 2).alias("mio_tekst")).to_dicts()
     return alt.Chart(alt.Data(values=data)).mark_bar().encode(
         x=alt.X("maaned:O", title="Måned"),
-        y=alt.Y("mio:Q", title="Udgift (mio. kr.)", axis=alt.Axis(format=",.1f")),
+        y=alt.Y("mio:Q", title="Udgift (mio. kr.)", axis=alt.Axis(labelExpr=vega_tal(1))),
         color=alt.Color(f"{farve}:N", title=farve.capitalize()),
         tooltip=[alt.Tooltip("maaned:N", title="Måned"), alt.Tooltip(f"{farve}:N"),
-                 alt.Tooltip("mio:Q", title="Mio. kr.", format=",.2f")],
+                 alt.Tooltip("mio_tekst:N", title="Mio. kr.")],
     ).properties(height=280, width=640)
 
 
@@ -437,7 +439,9 @@ def budget_chart(tabel: pl.DataFrame):
     import altair as alt
 
     data = tabel.filter(pl.col("budget").is_not_null()).select(
-        pl.col("paragraf").cast(pl.String), "forbrugsprocent", "prognose_procent", "status").to_dicts()
+        pl.col("paragraf").cast(pl.String), "forbrugsprocent", "prognose_procent", "status",
+        tal_expr("forbrugsprocent", 1).alias("forbrug_tekst"), tal_expr("prognose_procent", 1).alias("prognose_tekst"),
+    ).to_dicts()
     base = alt.Chart(alt.Data(values=data))
     bars = base.mark_bar().encode(
         y=alt.Y("paragraf:N", title=None, sort=None),
@@ -445,8 +449,8 @@ def budget_chart(tabel: pl.DataFrame):
         color=alt.Color("status:N", title="Status",
                         scale=alt.Scale(domain=["Inden for", "Over", "Over budget"],
                                         range=["#4c78a8", "#f2a541", "#d62728"])),
-        tooltip=[alt.Tooltip("paragraf:N"), alt.Tooltip("forbrugsprocent:Q", format=".1f", title="Forbrug til dato %"),
-                 alt.Tooltip("prognose_procent:Q", format=".1f", title="Prognose %"), alt.Tooltip("status:N")],
+        tooltip=[alt.Tooltip("paragraf:N"), alt.Tooltip("forbrug_tekst:N", title="Forbrug til dato %"),
+                 alt.Tooltip("prognose_tekst:N", title="Prognose %"), alt.Tooltip("status:N")],
     )
     rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color="black", strokeDash=[4, 3]).encode(x="x:Q")
     return (bars + rule).properties(height=max(120, 22 * len(data)), width=560)
@@ -458,13 +462,14 @@ def sammenligning_chart(tabel: pl.DataFrame, graense: int | None = None):
 
     g = graense or suppression.threshold()
     data = tabel.filter(pl.col("borgere") >= g).select(
-        pl.col("kommune").cast(pl.String), "kr_pr_helaarsperson").drop_nulls().to_dicts()
+        pl.col("kommune").cast(pl.String), "kr_pr_helaarsperson").drop_nulls().with_columns(
+        tal_expr("kr_pr_helaarsperson", 0).alias("kr_tekst")).to_dicts()
     n = len(data)
     font = 10 if n <= 40 else 6  # 98 kommuner fit one A4 page
     return alt.Chart(alt.Data(values=data)).mark_bar().encode(
         y=alt.Y("kommune:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=font, labelLimit=160)),
-        x=alt.X("kr_pr_helaarsperson:Q", title="Kr. pr. helårsperson", axis=alt.Axis(format=",.0f")),
-        tooltip=[alt.Tooltip("kommune:N"), alt.Tooltip("kr_pr_helaarsperson:Q", format=",.0f")],
+        x=alt.X("kr_pr_helaarsperson:Q", title="Kr. pr. helårsperson", axis=alt.Axis(labelExpr=vega_tal(0))),
+        tooltip=[alt.Tooltip("kommune:N"), alt.Tooltip("kr_tekst:N", title="Kr. pr. helårsperson")],
     ).properties(height=max(120, min(14 * n, 620)), width=520)
 
 

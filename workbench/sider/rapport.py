@@ -24,6 +24,7 @@ from workbench.data.dataset import Dataset, udtraeksdato
 from workbench.sider.oekonomi import Periode
 from workbench.format.output import dansk_tal, map_values
 from workbench.regler.periods import dansk_dato, minus_aar
+from workbench.format.dansk import TOM
 
 NIVEAUER = ("politisk", "administrativ", "drift")
 SEKTIONER = {
@@ -225,7 +226,8 @@ def _maalgrupper(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     now = count(p.fra, til, paa)
     before = count(ly.fra, minus_aar(til), min(paa, minus_aar(til)))
     tab = _change(now, before, "maalgruppe", ["borgere"]).with_columns(
-        aendring=pl.col("borgere") - pl.col("borgere_sidste_aar")).sort("borgere", descending=True)
+        aendring=pl.col("borgere") - pl.col("borgere_sidste_aar")).sort(
+        ["borgere", "maalgruppe"], descending=[True, False])  # ties by name: the same report every time
     g = suppression.threshold()
     skjul = (tab["borgere"] > 0) & (tab["borgere"] < g) | (tab["borgere_sidste_aar"] > 0) & (tab["borgere_sidste_aar"] < g)
     vist = oekonomi.vis_tabel(tab.select("maalgruppe", "borgere", "borgere_sidste_aar"), count_col="*").with_columns(
@@ -253,13 +255,18 @@ def overlap_i_perioden(pairs: pl.LazyFrame, p: Periode, paa: dt.date) -> pl.Lazy
             .drop("_dage"))
 
 
-def _kvalitet(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
+def _kvalitet(ds: Dataset, p: Periode, paa: dt.date, fund: pl.DataFrame | None = None,
+              par: pl.DataFrame | None = None) -> Sektion:
     from workbench.regler import kvalitet, overlap
 
-    # the findings of the period (contract "A period": their event in its counted days), not all history
-    found = kvalitet.i_perioden(ds, kvalitet.findings(ds, paa), p.fra, p.til, paa)
+    # the findings of the period (contract "A period": their event in its counted days), not all history;
+    # `fund`/`par`: kvalitet.findings(ds, paa) / overlap.overlap_pairs(ds.ydelser, paa) already computed
+    # on the same data (the Kvalitet page's cache), else computed here
+    alle = fund.lazy() if fund is not None else kvalitet.findings(ds, paa)
+    pairs = par.lazy() if par is not None else overlap.overlap_pairs(ds.ydelser, paa)
+    found = kvalitet.i_perioden(ds, alle, p.fra, p.til, paa)
     rules = kvalitet.counts_by_rule(found).filter(pl.col("fund") > 0).collect()
-    money = overlap.money_per_rule(overlap_i_perioden(overlap.overlap_pairs(ds.ydelser, paa), p, paa)).collect()
+    money = overlap.money_per_rule(overlap_i_perioden(pairs, p, paa)).collect()
     # fund beside a suppressed borger count would reveal it (issue 23): hidden ('x') there, then '<g'
     vist = suppression.suppress_table(
         suppression.suppress_table(rules.select("titel", "alvor", "fund", "borgere"), ["fund"], count_col="borgere"),
@@ -306,8 +313,13 @@ def kommuner_i(ds: Dataset) -> list[str]:
 
 def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None = None, kommune: str | None = None,
           cfg: RapportConfig | None = None, genereret: dt.datetime | None = None,
-          udtraek: dt.date | None = None, engine=None) -> Rapport:
-    """The report's content. Bad niveau, periode or kommune -> ValueError (one Danish line)."""
+          udtraek: dt.date | None = None, engine=None, kvalitet_fund: tuple[pl.DataFrame, pl.DataFrame] | None = None
+          ) -> Rapport:
+    """The report's content. Bad niveau, periode or kommune -> ValueError (one Danish line).
+
+    kvalitet_fund: (kvalitet.findings(ds, paa), overlap.overlap_pairs(ds.ydelser, paa)) already computed
+    on this `ds` and `paa` (the app's Kvalitet cache); used only for the whole dataset (kommune None),
+    where they are the same rows the section would compute."""
     cfg = cfg or load_rapport_config()
     if niveau not in cfg.niveauer:
         raise ValueError(f"ukendt niveau '{niveau}' (brug {', '.join(NIVEAUER)})")
@@ -340,7 +352,7 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
         elif key == "maalgrupper":
             sektioner.append(_maalgrupper(sel, p, paa))
         elif key == "kvalitet":
-            sektioner.append(_kvalitet(sel, p, paa))
+            sektioner.append(_kvalitet(sel, p, paa, *(kvalitet_fund if kvalitet_fund and kommune is None else ())))
         elif key == "sammenligning":
             sektioner.append(_sammenligning(ds, p, paa, kommune))
         elif key == "resultater":
@@ -425,7 +437,7 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
                         pl.col("status").alias("Status"), pl.col("sager").fill_null(0).alias("Sager"),
                         pl.col("svar").fill_null(0).alias("Svar")), ["Sager", "Svar"])
     andel = per_q.select("besvaret", pl.lit(map_values(per_q["andel_ja"], lambda v: f"{dansk_tal(v * 100, 1)} %"))
-                         .fill_null("–").alias("andel"))
+                         .fill_null(TOM).alias("andel"))
     vist_q = suppression.suppress_table(
         per_q.select(pl.col("spoergsmaal").alias("Spørgsmål"), pl.col("besvaret").alias("Besvaret"),
                      pl.col("ja").alias("Ja"), andel["andel"].alias("Andel ja")),
@@ -541,7 +553,7 @@ def _table_html(t: Tabel) -> str:
 
 
 def render_html(r: Rapport) -> str:
-    gen = r.genereret.strftime("%d-%m-%Y kl. %H:%M")
+    gen = f"{dansk_dato(r.genereret)} kl. {r.genereret:%H:%M}"
     front = f"""<div class="forside">
 <h1>{udskrift.e(r.titel)}</h1>
 <div class="under">{udskrift.e(r.kommune_navn)} · periode {udskrift.e(r.periode.label_paa(r.paa))}</div>

@@ -31,6 +31,7 @@ from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.sider import tilbud as tilbud_mod
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
+from workbench.format.dansk import dato
 
 GRUPPER = {  # --pr value -> label on the page
     "paragraf": "Paragraf",
@@ -157,7 +158,7 @@ def kvartaler(fra: dt.date, til: dt.date) -> list[tuple[str, dt.date, dt.date]]:
         end = optaelling.add_months(q, 3) - dt.timedelta(days=1)
         label = f"{q.year}-K{(q.month - 1) // 3 + 1}"
         if til < end:  # a partial quarter says where it stops (contract "A period")
-            label += f" t.o.m. {til.strftime('%d-%m-%Y')}"
+            label += f" t.o.m. {dato(til)}"
         out.append((label, max(q, fra), min(end, til)))
         q = optaelling.add_months(q, 3)
     return out

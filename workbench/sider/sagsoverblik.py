@@ -34,6 +34,7 @@ from workbench.data.config import load_config
 from workbench.data.dataset import Dataset
 from workbench.regler import kvalitet, maalstatus, niveau
 from workbench.regler.periods import active_on, valid_period
+from workbench.format.dansk import DATO, TOM, borger_link
 
 DAGE = 30
 OPGAVE_COLUMNS = ["sagsbehandler", "borger_id", "opgave", "frist", "noegle", "team", "beskrivelse"]
@@ -189,12 +190,12 @@ def visning(overblik: Sagsoverblik, sagsbehandler: str | None = None) -> Visning
         pl.concat_str(pl.lit("Fejl: "), pl.col("opgave").str.strip_prefix("fund_").str.replace_all("_", " "))
     ).otherwise(pl.col("opgave").replace(OPGAVE_TITLER))
     tabel = opg.select(
-        pl.col("frist").dt.strftime("%d-%m-%Y").fill_null("–").alias("Frist"),
+        pl.col("frist").dt.strftime(DATO).fill_null(TOM).alias("Frist"),
         titel.alias("Opgave"),
-        pl.format("borger?borger={}", "borger_id").alias("Borger"),
+        borger_link("borger_id").alias("Borger"),
         pl.col("noegle").fill_null("").alias("Nøgle"),
-        pl.col("sagsbehandler").fill_null("–").alias("Sagsbehandler"),
-        pl.col("team").fill_null("–").alias("Team"),
+        pl.col("sagsbehandler").fill_null(TOM).alias("Sagsbehandler"),
+        pl.col("team").fill_null(TOM).alias("Team"),
         pl.col("beskrivelse").fill_null("").alias("Beskrivelse"),
     )
     return Visning(tabel, opg, opg.height, opg.filter(pl.col("frist") < overblik.paa).height,

@@ -33,6 +33,7 @@ from workbench.data.dataset import Dataset
 from workbench.regler.periods import active_on
 from workbench.regler import maalgruppe as maalgruppe_regel
 from workbench.regler.stoettebehov import seneste_stoettebehov
+from workbench.format.dansk import DATO, dato
 
 CHECKLIST_FILE = "tilsyn_tjekliste.yaml"
 JA, NEJ, DELVIST, IKKE_RELEVANT = "Ja", "Nej", "Delvist", "Ikke relevant"
@@ -129,7 +130,7 @@ def load_checklist(directory: str | Path | None = None) -> Checklist:
 
 def _d(col: str | pl.Expr) -> pl.Expr:
     e = pl.col(col) if isinstance(col, str) else col
-    return e.dt.strftime("%d-%m-%Y")
+    return e.dt.strftime(DATO)
 
 
 def months_before(d: dt.date, n: int) -> dt.date:
@@ -226,7 +227,7 @@ def funktionsevnevurdering_12_mdr(ds: Dataset, paa: dt.date) -> pl.LazyFrame:
         pl.when(pl.col("_dato") >= grense).then(pl.lit(JA)).otherwise(pl.lit(NEJ)).alias("forslag"),
         pl.when(pl.col("_dato").is_null()).then(pl.lit("Ingen funktionsevnevurdering med niveau registreret."))
         .otherwise(pl.format("Seneste funktionsevnevurdering {} ({} undertemaer vurderet den dag); grænse {}.",
-                             _d("_dato"), pl.col("_n"), pl.lit(grense.strftime("%d-%m-%Y")))).alias("grundlag"),
+                             _d("_dato"), pl.col("_n"), pl.lit(dato(grense)))).alias("grundlag"),
     )
     return _ikke_relevant_for_akut(ds, paa, answer)
 

@@ -30,6 +30,7 @@ from workbench.format.output import dansk_tal
 from workbench.regler.periods import add_months, month_start
 from workbench.regler.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
                                latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
+from workbench.format.dansk import borger_link
 
 UOPLYST = "Uoplyst"
 UDEN_TILBUD = "Uden tilbud"  # a ydelse with no udførende tilbud (tilbud / tilbudstype dimensions)
@@ -378,7 +379,7 @@ def borger_liste(ds: Dataset, f: Filters, rows: str, cols: str | None, row_value
         ids.join(status, on="borger_id", how="left").join(per, on="borger_id", how="left")
         .with_columns(
             pl.col("koen").replace(KOEN_LABEL),
-            pl.format("borger?borger={}", pl.col("borger_id")).alias("link"),
+            borger_link("borger_id").alias("link"),
         )
         .select("borger_id", "aldersgruppe", "koen", "kommune", "paragraffer", "tilbud", "link")
         .sort("borger_id")

@@ -1,4 +1,0 @@
-
-from workbench.ui import dansk as _dansk
-
-_dansk.install()

@@ -20,10 +20,7 @@ effect on the next interaction.
 
 from __future__ import annotations
 
-import functools
 import os
-import sys
-from pathlib import Path
 
 import streamlit as st
 
@@ -49,27 +46,9 @@ def demo_allowed() -> bool:
     return users.is_demo_dataset(data.data_path())
 
 
-def _leave_pages_directory_mode() -> None:
-    """Run every page through app.py's st.navigation, also on a fresh server's first request.
-
-    Streamlit runs a `pages/` folder in its legacy mode (each file directly, without app.py, with a
-    sidebar of raw file names) until the process has executed st.navigation once. A deep link as the
-    first request would otherwise skip the shell. Switching the flag and rerunning sends the same
-    request through app.py; the page keeps its hash because our url_paths equal the file names.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    # Only when a page file runs on its own; app.py itself reaches st.navigation and clears the flag.
-    if PagesManager.uses_pages_directory and calling_page() is not None:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
-
-
 def current_principal() -> access.Principal | None:
     """The principal signed in during this session (set by require_principal), else None."""
-    _leave_pages_directory_mode()
-    principal = st.session_state.get(SESSION_PRINCIPAL)
-    return _guard_page(principal) if principal is not None else None
+    return st.session_state.get(SESSION_PRINCIPAL)
 
 
 def _accept(eng, principal: access.Principal, kind: str) -> access.Principal:
@@ -131,10 +110,24 @@ def _session_from_cookie(eng) -> str | None:
 
 
 def _hide_navigation() -> None:
-    """Before sign-in: hide the sidebar, so a fresh server does not show Streamlit's own menu of raw
-    page file names (app, adgangslog, borger, ...) next to the login form."""
+    """Before sign-in: hide the (empty) sidebar and its collapse control next to the login form."""
     st.html("<style>[data-testid='stSidebar'], [data-testid='stSidebarCollapsedControl'], "
             "[data-testid='stExpandSidebarButton'] {display: none;}</style>")
+
+
+def _keep_requested_page() -> None:
+    """Before sign-in: register every page's address with Streamlit (hidden, and no page code: each entry
+    only stops), so the address asked for (a deep link to one borger, say) is resolved now and the
+    sign-in's rerun comes back to it. After sign-in app.py's navigation lists only the role's pages: a page
+    outside the role is simply not found there and the role's default page opens instead."""
+    from workbench.ui.pages import PAGES
+
+    def log_ind_foerst() -> None:
+        st.stop()
+
+    pages = [st.Page(log_ind_foerst, title="FFB Workbench", url_path="log-ind", default=True)]
+    pages += [st.Page(log_ind_foerst, title=title, url_path=url) for _, _, title, url, _ in PAGES]
+    st.navigation(pages, position="hidden")
 
 
 def _refuse(message: str) -> None:
@@ -161,52 +154,12 @@ def oidc_provider(settings: dict) -> str | None:
     return named[0] if named else None
 
 
-@functools.lru_cache(maxsize=1)
-def _page_files() -> tuple[dict[str, str], str]:
-    from workbench.ui.pages import PAGES
-
-    root = Path(__file__).resolve().parents[2]
-    return {os.path.realpath(root / f): key for key, f, *_ in PAGES}, os.path.realpath(root / "pages")
-
-
-def calling_page() -> str | None:
-    """The key of the page script on the call stack ('?' for an unregistered file in pages/), else None.
-
-    Streamlit runs a file from pages/ directly (multipage v1 mode, without app.py) when it is
-    requested before the process has executed st.navigation once, so every page guards itself
-    through require_principal()/current_principal()."""
-    files, pages_dir = _page_files()
-    frame = sys._getframe(1)
-    while frame is not None:
-        fn = frame.f_code.co_filename
-        if fn.endswith(".py"):
-            real = os.path.realpath(fn)
-            if real in files:
-                return files[real]
-            if os.path.dirname(real) == pages_dir:
-                return "?"
-        frame = frame.f_back
-    return None
-
-
-def _guard_page(principal: access.Principal) -> access.Principal:
-    page = calling_page()
-    if page is not None and not access.page_allowed(principal, page):
-        if st.session_state.get("_ffb_naegtet") != page:
-            st.session_state["_ffb_naegtet"] = page
-            accesslog.log(engine(), principal, accesslog.ADGANG_NAEGTET, detalje=f"side {page}")
-        _refuse("Du har ikke adgang til denne side.")
-    return principal
-
-
 def require_principal() -> access.Principal:
     """The signed-in principal; shows the login form and stops the script when nobody is.
-    Called from a page the role may not see, it refuses and stops."""
-    return _guard_page(_require_principal())
 
-
-def _require_principal() -> access.Principal:
-    _leave_pages_directory_mode()
+    Every request runs app.py first (the page files live outside a `pages/` folder, so Streamlit
+    never runs one on its own): app.py calls this before st.navigation, and each page calls
+    require_page() with its own key."""
     data.ensure_demo()
     path = data.data_path()
     eng = engine_for(path)
@@ -275,6 +228,7 @@ def _require_password(eng, path) -> access.Principal:
         _forget()
     users.bootstrap(eng, path)
     _hide_navigation()
+    _keep_requested_page()
     if not allowed_demo and not users.has_users(eng, include_demo=False):
         _first_run(eng)
         st.stop()
@@ -360,11 +314,13 @@ def log_refused_page_url(principal: access.Principal, shown) -> None:
 
     from workbench.ui.pages import PAGES
 
-    ctx = get_script_run_ctx()
-    if ctx is None:
+    # Streamlit has no public API for the page a URL asked for; its pages manager is read (never
+    # changed), and without it (another Streamlit version) nothing is logged and the refusal stands.
+    manager = getattr(get_script_run_ctx(), "pages_manager", None)
+    want_hash = getattr(manager, "intended_page_script_hash", None) or ""
+    want_name = getattr(manager, "intended_page_name", None) or ""
+    if not (want_hash or want_name):
         return
-    want_hash = ctx.pages_manager.intended_page_script_hash or ""
-    want_name = ctx.pages_manager.intended_page_name or ""
     for key, _file, _title, url, _icon in PAGES:
         asked = (want_hash and want_hash == calc_hash(url)) or (not want_hash and want_name == url)
         if asked and not access.page_allowed(principal, key) and getattr(shown, "url_path", None) != url:
@@ -376,7 +332,7 @@ def log_refused_page_url(principal: access.Principal, shown) -> None:
 
 def require_page(page_key: str) -> access.Principal:
     """For pages: the principal, or a refusal when the role may not see this page."""
-    principal = _require_principal()
+    principal = require_principal()
     if not access.page_allowed(principal, page_key):
         accesslog.log(engine(), principal, accesslog.ADGANG_NAEGTET, detalje=f"side {page_key}")
         _refuse("Du har ikke adgang til denne side.")

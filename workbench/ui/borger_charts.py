@@ -12,8 +12,9 @@ import altair as alt
 import polars as pl
 
 from workbench.sider.forloeb import niveau_segments
+from workbench.format.dansk import DATO
 
-DATE_FORMAT = "%d-%m-%Y"
+DATE_FORMAT = DATO
 STATUS_COLOURS = {"Opnået": "#1e8449", "Afventer opfølgning": "#b9770e", "Ikke opnået": "#c0392b",
                   "Opfølgning overskredet": "#922b21"}
 

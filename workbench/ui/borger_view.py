@@ -1,4 +1,4 @@
-"""The borger page (pages/borger.py calls `render()`): search, header, timeline, step charts, goal
+"""The borger page (sidefiler/borger.py calls `render()`): search, header, timeline, step charts, goal
 table, støttebehov, data-quality/overlap findings and the fælles sagsgennemgang.
 
 Deep link: `?borger=ID` (and optionally `&paa=ÅÅÅÅ-MM-DD`). A CPR number is never put in the URL: it
@@ -21,6 +21,7 @@ from workbench.regler.periods import active_on, dansk_dato, parse_date
 from workbench.ui import audit, auth, data
 from workbench.ui import borger_charts as charts
 from workbench.ui.review_form import review_section
+from workbench.format.dansk import DATO, DATO_INPUT, TOM
 
 PAA_KEY = "borger_paa"
 SEARCH_KEY = "borger_soeg"
@@ -38,7 +39,7 @@ def reference_date() -> dt.date:
             st.warning(f"Ugyldig dato i adressen: {raw}; viser datasættets udtræksdato ({dansk_dato(default)}).")
     return st.date_input("Referencedato (vis forløbet, som det stod på dagen)", value=default,
                          min_value=dt.date(2000, 1, 1), max_value=dt.date.today() + dt.timedelta(days=5 * 366),
-                         format="DD-MM-YYYY", key=PAA_KEY)
+                         format=DATO_INPUT, key=PAA_KEY)
 
 
 def _open(borger_id: str) -> None:
@@ -105,10 +106,10 @@ def goal_table_frame(goals: pl.DataFrame) -> pl.DataFrame:
     """The goal table as shown: the niveau with the date of the assessment used, the status measured on
     funktionsevne (judged at the follow-up, with the assessment it was judged on) and the recorded
     vurdering from opfoelgninger side by side."""
-    niv = lambda c: pl.col(c).cast(pl.String).fill_null("–")  # noqa: E731
-    dato = lambda c: pl.col(c).dt.strftime("%d-%m-%Y")  # noqa: E731
+    niv = lambda c: pl.col(c).cast(pl.String).fill_null(TOM)  # noqa: E731
+    dato = lambda c: pl.col(c).dt.strftime(DATO)  # noqa: E731
     with_date = lambda n, d: pl.when(pl.col(n).is_not_null()).then(  # noqa: E731
-        pl.format("{} ({})", niv(n), dato(d))).otherwise(pl.lit("–"))
+        pl.format("{} ({})", niv(n), dato(d))).otherwise(pl.lit(TOM))
     return goals.select(
         pl.col("undertema").alias("Undertema"), pl.col("maaltype").alias("Måltype"),
         with_date("udgangsniveau", "udgangsniveau_dato").alias("Udgangsniveau"),
@@ -117,9 +118,9 @@ def goal_table_frame(goals: pl.DataFrame) -> pl.DataFrame:
         pl.col("status").alias("Status (målt)"),
         with_date("maalt_niveau", "maalt_dato").alias("Målt på"),
         pl.when(pl.col("vurdering").is_not_null()).then(pl.format("{} ({})", pl.col("vurdering"), dato("vurderingsdato")))
-        .otherwise(pl.lit("–")).alias("Registreret vurdering"),
-        pl.col("startdato").dt.strftime("%d-%m-%Y").alias("Start"),
-        pl.col("opfoelgningsdato").dt.strftime("%d-%m-%Y").fill_null("ingen").alias("Opfølgning"),
+        .otherwise(pl.lit(TOM)).alias("Registreret vurdering"),
+        pl.col("startdato").dt.strftime(DATO).alias("Start"),
+        pl.col("opfoelgningsdato").dt.strftime(DATO).fill_null("ingen").alias("Opfølgning"),
         pl.col("maal_id").alias("Mål"),
     )
 
@@ -173,8 +174,8 @@ def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
         st.dataframe(yd.select(
             pl.col("paragraf").alias("Paragraf"), pl.col("ydelse").alias("Ydelse"),
             pl.col("tilbud").fill_null(pl.col("tilbud_id")).alias("Tilbud"),
-            pl.col("startdato").dt.strftime("%d-%m-%Y").alias("Start"),
-            pl.col("slutdato").dt.strftime("%d-%m-%Y").fill_null("løbende").alias("Slut"),
+            pl.col("startdato").dt.strftime(DATO).alias("Start"),
+            pl.col("slutdato").dt.strftime(DATO).fill_null("løbende").alias("Slut"),
         ), hide_index=True, width="stretch")
     else:
         st.caption("Ingen ydelser på referencedatoen.")
@@ -217,7 +218,7 @@ def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
 
 
 def render() -> None:
-    principal = auth.require_principal()
+    principal = auth.require_page("borger")
     st.title("Borgerforløb")
     if not access.can(principal, "borgerside"):
         asked = st.query_params.get("borger")

@@ -17,7 +17,7 @@ import streamlit as st
 
 from workbench.regler import access
 from workbench.data.dataset import Dataset, open_dataset, peek_version, udtraeksdato
-from workbench.data.paths import demo_dir
+from workbench.data.paths import demo_dir, is_object_url, object_url
 
 
 _log = logging.getLogger(__name__)
@@ -74,8 +74,12 @@ def preload(principal: access.Principal | None = None) -> threading.Thread | Non
                       lambda: _frames(str(path), version, principal.key, principal), "indlaes-scope")
 
 
-def data_path() -> Path:
+def data_path() -> Path | str:
+    """The data location the app reads: a directory, or s3://bucket/prefix (kept as text: Path
+    would fold its double slash; workbench.data.objektlager)."""
     env = os.environ.get("FFB_WORKBENCH_DATA")
+    if env and is_object_url(env):
+        return object_url(env)
     return Path(env) if env else demo_dir()
 
 
@@ -90,10 +94,11 @@ def ensure_demo() -> None:
     target = demo_dir()
     if (target / "borgere.parquet").is_file():
         from workbench.data import manifest
+        from workbench.data.dataset import validate_and_write_manifest
 
         if not (target / manifest.MANIFEST).is_file():  # a demo written before manifests existed
             try:
-                manifest.write_manifest(target)
+                validate_and_write_manifest(target)
             except OSError:
                 pass  # read-only: the validating loader still reads it
         return

@@ -29,6 +29,8 @@ from workbench.regler.filters import (FILTER_PARAMS, IKKE_VURDERET, KOEN_LABEL, 
                                aldersgruppe_labels, niveau_label, vurderet_tekst)
 from workbench.regler.periods import dansk_dato
 from workbench.ui import data
+from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.format.dansk import DATO_INPUT
 
 STATE = "_ffb_filtre"
 NOTICES = "_ffb_filtre_beskeder"
@@ -122,7 +124,7 @@ def _multi(container, label: str, key: str, options: list, fmt=None, help: str |
     chosen = list(st.session_state.get(k, []))
     opts = list(options) + [v for v in chosen if v not in options]  # a bookmarked value absent from the data
     kwargs = {"format_func": fmt} if fmt else {}
-    return container.multiselect(label, opts, key=k, placeholder="Alle", help=help, select_all=False, **kwargs)
+    return vaelg_flere(container, label, opts, key=k, placeholder="Alle", help=help, select_all=False, **kwargs)
 
 
 def _select(container, label: str, key: str, options: list, fmt=None) -> str:
@@ -130,7 +132,7 @@ def _select(container, label: str, key: str, options: list, fmt=None) -> str:
     if st.session_state.get(k) not in options:
         st.session_state[k] = options[0]
     kwargs = {"format_func": fmt} if fmt else {}
-    return container.selectbox(label, options, key=k, **kwargs)
+    return vaelg(container, label, options, key=k, **kwargs)
 
 
 def _reset_all() -> None:
@@ -170,11 +172,11 @@ def filter_panel(ds: Dataset, principal: access.Principal | None = None, extra_k
         ptype = st.radio("Periode", ["Skæringsdato", "Periode"], key=PREFIX + "periodetype", horizontal=True,
                          label_visibility="collapsed")
         if ptype == "Periode":
-            fra = st.date_input("Fra", key=PREFIX + "fra", format="DD-MM-YYYY")
-            paa = st.date_input("Til (skæringsdato)", key=PREFIX + "paa", format="DD-MM-YYYY")
+            fra = st.date_input("Fra", key=PREFIX + "fra", format=DATO_INPUT)
+            paa = st.date_input("Til (skæringsdato)", key=PREFIX + "paa", format=DATO_INPUT)
         else:
             fra = None
-            paa = st.date_input("Skæringsdato", key=PREFIX + "paa", format="DD-MM-YYYY",
+            paa = st.date_input("Skæringsdato", key=PREFIX + "paa", format=DATO_INPUT,
                                 help="Borgere med en ydelse denne dag; alder, målgruppe, støttebehov og "
                                      "funktionsevne gælder på denne dato. Standard er datasættets "
                                      f"udtræksdato ({dansk_dato(data.data_date())}).")

@@ -29,6 +29,8 @@ from workbench.data.paths import home_dir
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.format.messages import for_browser
+from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO, DATO_INPUT, DATO_TID
 
 UPLOAD = "imp_upload"
 STAGE = "imp_dir"
@@ -76,12 +78,14 @@ def _files(uploads: list[tuple[str, bytes]]) -> tuple[list[Path], list[str]]:
     return sorted(p for p in files_dir.iterdir() if not p.name.startswith(".")), [n for n in notes if n]
 
 
-def _target() -> tuple[Path, str | None]:
+def _target() -> tuple[Path | str, str | None]:
     """The data directory the app reads, and why it cannot be imported into (None: it can)."""
     path = data.data_path()
     if data.using_demo():
         return path, ("Appen viser de indbyggede demodata. Sæt FFB_WORKBENCH_DATA til en data-mappe "
                       "(tom eller skrevet af import) for at importere.")
+    if not isinstance(path, Path):  # s3://bucket/prefix (workbench.data.objektlager): always a data directory
+        return path, None
     if path.exists() and not path.is_dir():
         return path, f"{path} er ikke en mappe."
     if path.is_dir() and not (path / importer.CURRENT).is_file() and any(
@@ -120,7 +124,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
     first = analyse_file(path, read=read)
     tables = [SKIP, *TABLES]
     default_table = first.tabel if first.tabel else SKIP
-    tabel = st.selectbox(f"Tabel for {path.name}", tables, index=tables.index(default_table),
+    tabel = vaelg(st, f"Tabel for {path.name}", tables, index=tables.index(default_table),
                          key=f"{prefix}tabel_{i}",
                          help="Foreslået ud fra filnavnet eller kolonnerne; ret hvis forkert.")
     d = first.dialekt.describe()
@@ -145,7 +149,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
             continue
         how = {"eksakt": "samme navn", "alias": "kendt alias", "fuzzy": f"ligner ({f.score:.2f})",
                "ingen": "intet forslag", "valgt": "gemt"}.get(f.hvordan, f.hvordan)
-        pick = cols[j % 3].selectbox(f"{f.kilde} · {how}", options,
+        pick = vaelg(cols[j % 3], f"{f.kilde} · {how}", options,
                                      index=options.index(default) if default in options else 0,
                                      key=f"{prefix}kol_{i}_{j}")
         chosen[f.kilde] = None if pick == EXTRA else pick
@@ -174,7 +178,7 @@ def _file_section(i: int, path: Path, saved: dict[str, importer.TableMapping], p
                 default = suggestion
                 if sm is not None and src in sm.values.get(col, {}):
                     default = sm.values[col][src]
-                pick = vcols[k % 3].selectbox(f"{col}: '{src}'", vopts,
+                pick = vaelg(vcols[k % 3], f"{col}: '{src}'", vopts,
                                               index=vopts.index(default) if default in vopts else 0,
                                               key=f"{prefix}val_{i}_{col}_{k}")
                 values[col][src] = None if pick == NO_VALUE else pick
@@ -251,13 +255,13 @@ def quarantine_borger_ids(rejected: dict) -> list[str]:
 
 def _history(target: Path, principal: access.Principal) -> None:
     st.subheader("Versioner")
-    if not (target / importer.CURRENT).is_file():
+    if importer.current_version(target) is None:
         st.caption("Ingen versioner endnu.")
         return
     df = importer.versions_frame(target)
     shown = df.with_columns(
-        pl.col("oprettet").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.strftime("%d-%m-%Y %H:%M"),
-        pl.col("udtraeksdato").str.to_date("%Y-%m-%d", strict=False).dt.strftime("%d-%m-%Y"),
+        pl.col("oprettet").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.strftime(DATO_TID),
+        pl.col("udtraeksdato").str.to_date("%Y-%m-%d", strict=False).dt.strftime(DATO),
         pl.when(pl.col("aktuel")).then(pl.lit("aktuel")).otherwise(pl.lit("")).alias("aktuel"),
     ).rename({"version": "Version", "oprettet": "Importeret", "aktuel": "Aktuel", "bruger": "Bruger",
               "udtraeksdato": "Udtræksdato", "laest": "Læst", "accepteret": "Accepteret", "afvist": "Afvist",
@@ -267,7 +271,7 @@ def _history(target: Path, principal: access.Principal) -> None:
     if not others:
         return
     c1, c2 = st.columns([3, 1])
-    v = c1.selectbox("Gør en tidligere version aktuel", others, key="imp_rul_version")
+    v = vaelg(c1, "Gør en tidligere version aktuel", others, key="imp_rul_version")
     if c2.button("Rul tilbage", key="imp_rul"):
         try:
             record = importer.rul_tilbage(target, v, bruger=principal.username)
@@ -306,7 +310,7 @@ def render(principal: access.Principal) -> None:
 
     names = saved_mappings(engine)
     if names:
-        st.selectbox("Brug gemt mapning", [None, *names], key=SAVED,
+        vaelg(st, "Brug gemt mapning", [None, *names], key=SAVED,
                      format_func=lambda n: "(forslag)" if n is None else n)
     saved = _saved_defaults(engine)
     prefix = f"imp_{hashlib.sha1(str(st.session_state.get(SAVED)).encode()).hexdigest()[:6]}_"
@@ -358,7 +362,7 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
     c3.download_button("Hent som YAML", text.encode("utf-8"), file_name=f"{(name.strip() or 'mapning')}.yaml",
                        mime="text/yaml", key="imp_yaml")
     use_date = st.checkbox("Angiv udtræksdato", key="imp_brug_dato")
-    udtraek = st.date_input("Udtræksdato", value=dt.date.today(), key="imp_dato", format="DD-MM-YYYY") \
+    udtraek = st.date_input("Udtræksdato", value=dt.date.today(), key="imp_dato", format=DATO_INPUT) \
         if use_date else None
     accept = st.checkbox("Acceptér afvisninger over grænsen", key="imp_accepter",
                          help=f"En tabel med mere end {importer.import_settings().afvisningsgraense_pct:g} % "

@@ -28,12 +28,21 @@ def side(principal: access.Principal, periode: str, kommune: str | None, paa: dt
 
 @st.cache_resource(show_spinner="Danner rapporten …", max_entries=8)
 def _rapport(version: str, principal_key: str, niveau: str, periode: str, kommune: str | None, paa_iso: str,
-             udtraek_iso: str, tilsyn: str, _ds: Dataset) -> tuple[rapport.Rapport, str]:
+             udtraek_iso: str, tilsyn: str, _ds: Dataset, _principal: access.Principal) -> tuple[rapport.Rapport, str]:
     from data_model import db
 
-    r = rapport.build(_ds, niveau, periode, dt.date.fromisoformat(paa_iso), kommune,
-                      udtraek=dt.date.fromisoformat(udtraek_iso),
-                      engine=db.get_engine(db.database_url(data.data_path())))
+    paa = dt.date.fromisoformat(paa_iso)
+    fund = None
+    if kommune is None and "kvalitet" in rapport.load_rapport_config().niveauer[niveau][1] \
+            and access.page_allowed(_principal, "kvalitet"):
+        # the Kvalitet page's findings and overlap pairs for the same scope and date (often computed
+        # already in the background): the report's kvalitet section reads them instead of recomputing
+        from workbench.ui import kvalitet_cache
+
+        res = kvalitet_cache.results(_principal, paa)
+        fund = (res.findings, res.pairs)
+    r = rapport.build(_ds, niveau, periode, paa, kommune, udtraek=dt.date.fromisoformat(udtraek_iso),
+                      engine=db.get_engine(db.database_url(data.data_path())), kvalitet_fund=fund)
     return r, rapport.render_html(r)
 
 
@@ -46,7 +55,7 @@ def rapport_html(principal: access.Principal, niveau: str, periode: str, kommune
     token = rapport.tilsyn_token(db.get_engine(db.database_url(data.data_path()))) \
         if "tilsyn" in rapport.load_rapport_config().niveauer[niveau][1] else ""
     return _rapport(ds.version, principal.key, niveau, periode, kommune, paa.isoformat(),
-                    data.data_date().isoformat(), token, ds)
+                    data.data_date().isoformat(), token, ds, principal)
 
 
 @st.cache_data(show_spinner="Laver PDF …", max_entries=8)

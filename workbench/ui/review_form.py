@@ -15,6 +15,8 @@ from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.ui import audit, data
 from workbench.ui.borger_charts import status_colour
+from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT
 
 OPEN_KEY = "sagsgennemgang_aaben"  # session: {borger_id: review_id}
 FLASH_KEY = "sagsgennemgang_besked"
@@ -126,15 +128,15 @@ def _form(engine, principal: access.Principal, review: reviews.SagsgennemgangPub
                         f"{niv(g['seneste_niveau'])} (forventet {niv(g['forventet_niveau'])}) · målt: *{g['status']}* · "
                         f"registreret: {reviews.registreret(g)}")
             a, b = st.columns([1, 2])
-            v = a.selectbox("Vurdering", options, index=options.index(current.get("vurdering") or "–"),
+            v = vaelg(a, "Vurdering", options, index=options.index(current.get("vurdering") or "–"),
                             key=f"{key}_v_{g['maal_id']}")
             note = b.text_input("Note", value=current.get("note") or "", key=f"{key}_n_{g['maal_id']}")
             vurderinger[g["maal_id"]] = {"vurdering": None if v == "–" else v, "note": note}
         st.markdown("**Afgørelse**")
         decisions = [NO_DECISION, *codes.status_paa_indsats]
-        decision = st.selectbox("Status på indsats", decisions,
+        decision = vaelg(st, "Status på indsats", decisions,
                                 index=decisions.index(review.status_paa_indsats or NO_DECISION), key=f"{key}_dec")
-        naeste = st.date_input("Næste opfølgning", value=review.naeste_opfoelgning, format="DD-MM-YYYY",
+        naeste = st.date_input("Næste opfølgning", value=review.naeste_opfoelgning, format=DATO_INPUT,
                                key=f"{key}_naeste")
         if review.myndighed_underskrevet_af or review.udfoerer_underskrevet_af:
             st.caption("Gemmer du ændringer, skal begge parter underskrive igen.")
@@ -220,7 +222,7 @@ def review_section(principal: access.Principal, ds: Dataset, borger_id: str, paa
     ids = [r["review_id"] for r in listed]
     names = {r["review_id"]: f"{reviews.dansk_tid(r['oprettet'])} · {r['oprettet_af']} · {r['status']}" for r in listed}
     current_id = opened.get(borger_id)
-    chosen = st.selectbox("Åbn sagsgennemgang", ids, index=ids.index(current_id) if current_id in ids else 0,
+    chosen = vaelg(st, "Åbn sagsgennemgang", ids, index=ids.index(current_id) if current_id in ids else 0,
                           format_func=names.get, key=f"sg_vaelg_{borger_id}")
     opened[borger_id] = chosen
     review = reviews.get(engine, chosen)

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 import streamlit as st
 
+from workbench.format.dansk import vega_tal
 from workbench.format.output import dansk_tal  # noqa: F401  (re-exported for pages)
 from workbench.regler.periods import dansk_dato  # noqa: F401  (re-exported for pages)
 
@@ -63,7 +64,7 @@ def small_count(value: int | None, graense: int | None = None, visning=None) -> 
 
 
 def data_pr_tekst(dato: dt.date) -> str:
-    return f"Data pr. {dato.strftime('%d-%m-%Y')}"
+    return f"Data pr. {dansk_dato(dato)}"
 
 
 def sidebar_data_date(container=None) -> dt.date:
@@ -76,6 +77,30 @@ def sidebar_data_date(container=None) -> dt.date:
                                       help="Datasættets udtræksdato: standard-referencedatoen på alle sider og "
                                            "i kommandolinjen. Ydelser uden slutdato løber til og med den.")
     return dato
+
+
+# --------------------------------------------------------------------------------------------
+# choice widgets with Danish placeholders (Streamlit's own is "Choose an option" / "Choose options")
+
+VAELG_EN = "Vælg …"
+VAELG_FLERE = "Vælg en eller flere …"
+
+
+def vaelg(container, label: str, options, placeholder: str = VAELG_EN, **kwargs):
+    """`container.selectbox` with a Danish placeholder (shown while nothing is chosen)."""
+    return container.selectbox(label, options, placeholder=placeholder, **kwargs)
+
+
+def vaelg_flere(container, label: str, options, placeholder: str = VAELG_FLERE, **kwargs):
+    """`container.multiselect` with a Danish placeholder (shown while nothing is chosen)."""
+    return container.multiselect(label, options, placeholder=placeholder, **kwargs)
+
+
+def borger_link_kolonne(label: str = "Borger"):
+    """The column config of a workbench.format.dansk.borger_link column: a link showing only the id."""
+    from workbench.format.dansk import BORGER_LINK_TEKST
+
+    return st.column_config.LinkColumn(label, display_text=BORGER_LINK_TEKST)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,7 +166,7 @@ def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
     return df.with_columns(dansk_kolonne(df[c], decimaler) for c in cols if c in df.columns)
 
 
-DANSK_TAL_EXPR = "replace(format(datum.value, ',.0f'), regexp(',', 'g'), '.')"
+DANSK_TAL_EXPR = vega_tal(0)
 """A Vega label expression: whole axis numbers with Danish thousands separators ('1.500.000')."""
 
 DANSK_MAANED_EXPR = ("['jan.', 'feb.', 'mar.', 'apr.', 'maj', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.']"

@@ -374,7 +374,7 @@ def borgerside(ctx: Context) -> list[dict]:
     paa = udtraeksdato(open_dataset(ctx.data_dir))
 
     def page(ds) -> dict:
-        """The borger page's data, exactly as pages/borger.py gets it (forloeb.borger_side)."""
+        """The borger page's data, exactly as sidefiler/borger.py gets it (forloeb.borger_side)."""
         side = forloeb.borger_side(ds, borger, paa)
         return {"head": side.header, "rows": side.funktionsevne.height + side.goals.height + side.ydelser.height}
 

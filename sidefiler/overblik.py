@@ -15,6 +15,8 @@ from workbench.regler.periods import parse_month
 from workbench.ui import auth, data
 from workbench.ui import overblik_cache as oc
 from workbench.ui.widgets import Kpi, dansk_dato, dansk_maaned, dansk_tal, kpi_cards, persisted, remember
+from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT, TOM
 
 principal = auth.require_page("overblik")
 visning = suppression.for_principal(principal)
@@ -37,15 +39,15 @@ st.caption(
 # --- filters --------------------------------------------------------------------------------------
 c_paa, c_fra, c_til, c_handle, c_betaling = st.columns([1.2, 1.2, 1.2, 2, 2])
 seneste = data.data_date()
-paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", seneste), format="DD-MM-YYYY",
+paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", seneste), format=DATO_INPUT,
                        help="Ydelser uden slutdato løber til og med denne dato, og dage efter den tæller ikke. "
                             f"Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")
 maaneder = oc.month_options(principal, paa)  # never a month after the reference date's month
 til_default = maaneder[-1]
 fra_default = maaneder[max(0, len(maaneder) - 12)]
-fra_s = c_fra.selectbox("Fra måned", maaneder, key=persisted("ov_fra", fra_default, maaneder),
+fra_s = vaelg(c_fra, "Fra måned", maaneder, key=persisted("ov_fra", fra_default, maaneder),
                         format_func=dansk_maaned)
-til_s = c_til.selectbox("Til måned", maaneder, key=persisted("ov_til", til_default, maaneder),
+til_s = vaelg(c_til, "Til måned", maaneder, key=persisted("ov_til", til_default, maaneder),
                         format_func=dansk_maaned)
 handle_opts = oc.kommune_options(principal, "handle")
 betaling_opts = oc.kommune_options(principal, "betaling")
@@ -140,7 +142,7 @@ else:
                "borgere. Enhederne kan ikke lægges sammen, så der er ingen total her – vælg én enhed for at se den.")
 shown = paragraffer.with_info(shown, "Paragraf", ["enhed", "dst_ydelseskode", "konto"]).rename(
     {k: v for k, v in paragraffer.HEADERS.items() if k in ("enhed", "dst_ydelseskode", "konto")}
-).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null("–"))  # on screen: no code configured
+).with_columns(pl.col("DST-ydelseskode", "Konto").fill_null(TOM))  # on screen: no code configured
 if maal != EGEN:
     shown = shown.with_columns(pl.lit(maal).alias("Enhed"))
 st.dataframe(shown, hide_index=True, width="stretch", height=35 * (shown.height + 1) + 3)
@@ -207,7 +209,7 @@ if valgt:
 # --- tilgang / afgang -----------------------------------------------------------------------------
 st.subheader("Tilgang og afgang")
 ALLE = "Alle paragraffer"
-valg = st.selectbox("Paragraf", [ALLE, *paragraf_list], key=persisted("ov_flow", ALLE, [ALLE, *paragraf_list]))
+valg = vaelg(st, "Paragraf", [ALLE, *paragraf_list], key=persisted("ov_flow", ALLE, [ALLE, *paragraf_list]))
 remember("ov_flow")
 st.caption("Tilgang: borgere med paragraffen i måneden, men ikke måneden før. Afgang: borgere med den måneden før, "
            "men ikke i måneden." + (" For alle paragraffer tæller kun borgere, der kommer til eller forlader "

@@ -9,6 +9,8 @@ from workbench.sider.adgangslog import FILTER_HANDLINGER, handling_tekst, vis, v
 from workbench.format import export
 from workbench.ui import auth
 from workbench.ui.audit import log_action
+from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT, DATO_TID
 
 principal = auth.require_page("adgangslog")
 if not auth.access.can(principal, "adgangslog"):
@@ -30,10 +32,10 @@ tab_log, tab_borger = st.tabs(["Log", "Hvem har set mine data"])
 with tab_log:
     c1, c2, c3, c4 = st.columns(4)
     today = dt.date.today()
-    fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra", format="DD-MM-YYYY")
-    til = c2.date_input("Til", value=today, key="al_til", format="DD-MM-YYYY")
+    fra = c1.date_input("Fra", value=today - dt.timedelta(days=30), key="al_fra", format=DATO_INPUT)
+    til = c2.date_input("Til", value=today, key="al_til", format=DATO_INPUT)
     bruger = c3.text_input("Bruger", key="al_bruger").strip().lower() or None
-    handling = c4.selectbox("Handling", ["(alle)", *FILTER_HANDLINGER], key="al_handling", format_func=handling_tekst)
+    handling = vaelg(c4, "Handling", ["(alle)", *FILTER_HANDLINGER], key="al_handling", format_func=handling_tekst)
     borger = st.text_input("Borger-id", key="al_borger").strip() or None
     df = accesslog.entries(eng, fra=fra, til=til, bruger=bruger,
                            handling=None if handling == "(alle)" else handling, borger_id=borger, limit=5000)

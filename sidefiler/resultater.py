@@ -19,6 +19,9 @@ from workbench.ui import auth, data
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
+from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.format.dansk import DATO_INPUT, borger_link
+from workbench.ui.widgets import borger_link_kolonne
 
 principal = auth.require_page("resultater")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
@@ -33,15 +36,15 @@ codes = load_codes()
 seneste = data.data_date()
 d_fra, d_til = standard_periode(seneste)
 c_pr, c_fra, c_til = st.columns([2, 1, 1])
-pr = c_pr.selectbox("Gruppér efter", list(resultater.GRUPPER), format_func=resultater.GRUPPER.get, key="res_pr")
-fra = c_fra.date_input("Fra", value=d_fra, max_value=seneste, format="DD-MM-YYYY", key="res_fra")
-til = c_til.date_input("Til", value=d_til, max_value=seneste, format="DD-MM-YYYY", key="res_til")
+pr = vaelg(c_pr, "Gruppér efter", list(resultater.GRUPPER), format_func=resultater.GRUPPER.get, key="res_pr")
+fra = c_fra.date_input("Fra", value=d_fra, max_value=seneste, format=DATO_INPUT, key="res_fra")
+til = c_til.date_input("Til", value=d_til, max_value=seneste, format=DATO_INPUT, key="res_til")
 if fra > til:
     st.warning("'Fra' ligger efter 'Til': perioden er vendt om.")
     fra, til = til, fra
 aktivitet = codes.aktivitet_undertemaer()
 temaer = list(dict.fromkeys(codes.undertema_tema[u] for u in aktivitet))
-valg = st.multiselect("Kun disse temaer/undertemaer (tom: alle under Aktivitet og deltagelse)", temaer + aktivitet,
+valg = vaelg_flere(st, "Kun disse temaer/undertemaer (tom: alle under Aktivitet og deltagelse)", temaer + aktivitet,
                       key="res_tema", placeholder="Alle")
 ut = tuple(resultater.undertemaer_for(valg)) if valg else ()
 res = tc.resultater_for(principal, pr, fra, til, ut)
@@ -57,10 +60,10 @@ MAAL = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opn
 st.subheader(f"Udvikling i funktionsevne pr. {resultater.GRUPPER[pr].lower()}")
 vis = tabel.select(
     pl.col("gruppe").alias(resultater.GRUPPER[pr]), *[pl.col(k).alias(v) for k, v in COUNTS.items()],
-    (pl.col("andel_forbedret") * 100).round(0).alias("Forbedret %"),
-    *[pl.col(k).alias(v) for k, v in MAAL.items()], (pl.col("andel_opnaaet") * 100).round(0).alias("Opnået %"))
-vis = suppress_table(vis, ["Forbedret %"], visning=VIS, count_col="Borgere")
-vis = suppress_table(vis, ["Opnået %"], visning=VIS, count_col="Mål fulgt op")
+    (pl.col("andel_forbedret") * 100).alias("Forbedret %"),
+    *[pl.col(k).alias(v) for k, v in MAAL.items()], (pl.col("andel_opnaaet") * 100).alias("Opnået %"))
+vis = suppress_table(vis, ["Forbedret %"], visning=VIS, count_col="Borgere", decimaler=1)
+vis = suppress_table(vis, ["Opnået %"], visning=VIS, count_col="Mål fulgt op", decimaler=1)
 vis = suppress_table(vis, list(COUNTS.values()) + list(MAAL.values()), visning=VIS)
 st.dataframe(vis, hide_index=True, width="stretch")
 st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens start (eller første vurdering efter) "
@@ -108,14 +111,14 @@ if access.can(principal, "eksport"):
 
 if individual and tabel.height:
     st.subheader("Borgerne bag et tal")
-    gruppe = st.selectbox(resultater.GRUPPER[pr], tabel["gruppe"].to_list(), index=None, key="res_gruppe",
+    gruppe = vaelg(st, resultater.GRUPPER[pr], tabel["gruppe"].to_list(), index=None, key="res_gruppe",
                           placeholder="Vælg en gruppe for at se dens borgere")
     if gruppe:
         b = tc.borgere_i_gruppe(principal, pr, gruppe, fra, til, ut)
         log_action(accesslog.VIS_BORGER, b["borger_id"].to_list(), f"resultater {pr}={gruppe} {periode}")
-        st.dataframe(b.select(pl.format("borger?borger={}", "borger_id").alias("Borger"),
+        st.dataframe(b.select(borger_link("borger_id").alias("Borger"),
                               pl.col("kategori").alias("Udvikling"), pl.col("antal_forbedret").alias("Undertemaer forbedret"),
                               pl.col("antal_forvaerret").alias("Undertemaer forværret")),
                      hide_index=True, width="stretch",
-                     column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")})
+                     column_config={"Borger": borger_link_kolonne()})
         st.caption(f"{dansk_tal(b.height)} borgere.")

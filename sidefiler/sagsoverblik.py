@@ -15,6 +15,9 @@ from workbench.ui import auth, data
 from workbench.ui import sagsoverblik_cache as sc
 from workbench.ui.widgets import paa_fra_adresse
 from workbench.ui.audit import log_action
+from workbench.ui.widgets import vaelg
+from workbench.format.dansk import DATO_INPUT
+from workbench.ui.widgets import borger_link_kolonne
 
 principal = auth.require_page("sagsoverblik")
 may_export = access.can(principal, "eksport")
@@ -27,14 +30,14 @@ st.caption("Hvad skal jeg gøre næste gang? Opfølgninger, VUM, bevillinger og 
 seneste = data.data_date()
 paa_default = paa_fra_adresse()
 c_paa, c_dage, c_hvem = st.columns([1, 1, 2])
-paa = c_paa.date_input("Referencedato", value=paa_default, format="DD-MM-YYYY", key="sagsoverblik_paa",
+paa = c_paa.date_input("Referencedato", value=paa_default, format=DATO_INPUT, key="sagsoverblik_paa",
                        help=f"Opgaverne gælder denne dato. Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")
 dage = int(c_dage.number_input("Forfalder inden for (dage)", min_value=1, max_value=365, value=so.DAGE, step=1,
                                key="sagsoverblik_dage"))
 res = sc.overblik(principal, paa, dage)
 hvem = None
 if leder:
-    valg = c_hvem.selectbox("Sagsbehandler", ["Alle", *so.visning(res).sagsbehandlere], key="sagsoverblik_hvem")
+    valg = vaelg(c_hvem, "Sagsbehandler", ["Alle", *so.visning(res).sagsbehandlere], key="sagsoverblik_hvem")
     hvem = None if valg == "Alle" else valg
 v = so.visning(res, hvem)
 
@@ -48,7 +51,7 @@ if v.antal == 0:
     st.info(f"Ingen opgaver den {dansk_dato(paa)}.")
 else:
     st.dataframe(v.tabel, hide_index=True, width="stretch",
-                 column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")})
+                 column_config={"Borger": borger_link_kolonne()})
     log_action(accesslog.VIS_LISTE, list(v.borgere), f"sagsoverblik {paa.isoformat()}")
     if may_export and st.download_button("Hent CSV", to_csv_bytes(v.opgaver), file_name=f"sagsoverblik_{paa.isoformat()}.csv",
                                          mime="text/csv", key="sagsoverblik_csv", icon=":material/download:"):

@@ -21,6 +21,7 @@ from workbench.ui.deck import CompactDeck
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
                                        view_params, write_view_params)
+from workbench.ui.widgets import vaelg
 
 PAGE = "kort"
 INGEN = "(ingen)"
@@ -35,7 +36,7 @@ f = filter_panel(ds, principal, extra_keys=("maal",))
 st.title("Kort")
 st.caption(summary(f) or "Ingen filtre valgt.")
 view = view_params(PAGE, {"maal": (list(E.MEASURES), "borgere")})
-measure = st.selectbox("Mål for kommunerne", list(E.MEASURES), format_func=E.MEASURES.get,
+measure = vaelg(st, "Mål for kommunerne", list(E.MEASURES), format_func=E.MEASURES.get,
                        key=seed_view_widget(PAGE, "maal", view["maal"]))
 write_view_params(PAGE, {"maal": measure})
 label = E.MEASURES[measure]
@@ -156,17 +157,17 @@ st.markdown("**Filtrér ud fra kortet** – klik på en kommune eller et tilbud,
             "på de andre sider (fx Udforsk).")
 s1, s2 = st.columns(2)
 k_opts = [INGEN] + sorted({r["kommunekode"] for r in krows} | set(f.kommuner))
-s1.selectbox("Vælg kommune", k_opts, format_func=lambda k: k if k == INGEN else f"{navne.get(k, k)} ({k})",
+vaelg(s1, "Vælg kommune", k_opts, format_func=lambda k: k if k == INGEN else f"{navne.get(k, k)} ({k})",
              key="kort_vaelg_kommune", on_change=_on_kommune)
 t_names = dict(zip(tp["tilbud_id"].to_list(), tp["navn"].to_list()))
 t_opts = [INGEN] + sorted(t_names, key=lambda t: (t_names[t] or "", t))
-s2.selectbox("Vælg tilbud", t_opts, format_func=lambda t: t if t == INGEN else f"{t_names.get(t, t)} ({t})",
+vaelg(s2, "Vælg tilbud", t_opts, format_func=lambda t: t if t == INGEN else f"{t_names.get(t, t)} ({t})",
              key="kort_vaelg_tilbud", on_change=_on_tilbud)
 if f.kommuner or f.tilbud:
     chosen = ", ".join([navne.get(k, k) for k in f.kommuner] + [t_names.get(t, t) for t in f.tilbud])
     st.success(f"Filtreret på: {chosen}. Brug 'Nulstil filtre' i sidepanelet for at se alle.")
     try:
-        st.page_link("pages/udforsk.py", label="Se tallene i Udforsk", icon=":material/table_chart:")
+        st.page_link("sidefiler/udforsk.py", label="Se tallene i Udforsk", icon=":material/table_chart:")
     except StreamlitAPIException:  # the page runs outside app.py's navigation (tests)
         pass
 

@@ -7,6 +7,7 @@ from workbench.regler import access
 from workbench.lager import users
 from workbench.format.output import map_values
 from workbench.ui import auth
+from workbench.ui.widgets import vaelg
 
 principal = auth.require_page("brugere")
 if not access.can(principal, "brugere"):
@@ -43,7 +44,7 @@ with tab_ny:
     with st.form("ny_bruger", clear_on_submit=True):
         c1, c2 = st.columns(2)
         navn_b = c1.text_input("Brugernavn")
-        rolle = c2.selectbox("Rolle", ROLLER, format_func=access.role_title)
+        rolle = vaelg(c2, "Rolle", ROLLER, format_func=access.role_title)
         navn = c1.text_input("Navn")
         email = c2.text_input("E-mail (til organisationens login, OIDC)")
         kommuner = c1.text_input("Kommuner (kommunekoder, kommasepareret)")
@@ -59,12 +60,12 @@ with tab_ny:
 
 with tab_ret:
     alle = [u.brugernavn for u in users.all_users(eng)]
-    valgt = st.selectbox("Bruger", alle, key="ret_bruger") if alle else None
+    valgt = vaelg(st, "Bruger", alle, key="ret_bruger") if alle else None
     user = users.get_user(eng, valgt) if valgt else None
     if user is not None:
         with st.form("ret_bruger_form"):
             c1, c2 = st.columns(2)
-            rolle = c1.selectbox("Rolle", ROLLER, index=ROLLER.index(user.rolle) if user.rolle in ROLLER else 0,
+            rolle = vaelg(c1, "Rolle", ROLLER, index=ROLLER.index(user.rolle) if user.rolle in ROLLER else 0,
                                  format_func=access.role_title)
             aktiv = c2.checkbox("Aktiv", value=user.aktiv)
             email = c1.text_input("E-mail", value=user.email or "")
@@ -94,4 +95,4 @@ with tab_tilsyn:
     # tilsynsførende's scope is exactly that audit's sample (workbench.lager.tilsyn_store.scope_ids).
     st.write("En tilsynsførendes sager er stikprøven i de tilsyn, en leder opretter på siden Tilsyn; "
              "de tildeles ikke længere her.")
-    st.page_link("pages/tilsyn.py", label="Gå til Tilsyn", icon=":material/fact_check:")
+    st.page_link("sidefiler/tilsyn.py", label="Gå til Tilsyn", icon=":material/fact_check:")

@@ -16,6 +16,8 @@ from workbench.lager.reviews import dansk_tid
 from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.tilsyn_view import AUDIT_KEY, CASE_KEY, prefill, visible_ids
+from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.format.dansk import BORGER_LINK, DATO_INPUT
 
 principal = auth.require_page("tilsyn")
 eng = auth.engine()
@@ -46,19 +48,19 @@ if may_create:
             with st.form("ts_nyt"):
                 titel = st.text_input("Titel", value=f"Ledelsestilsyn {dansk_dato(seneste)}", key="ts_titel")
                 c1, c2, c3 = st.columns(3)
-                pr = c1.selectbox("Stikprøve pr.", ["sagsbehandler", "team", "paragraf", "tilbud"],
+                pr = vaelg(c1, "Stikprøve pr.", ["sagsbehandler", "team", "paragraf", "tilbud"],
                                   format_func=lambda p: {"tilbud": "Tilbud"}.get(p, stikproeve.STRATA.get(p, p)), key="ts_pr")
                 antal = c2.number_input("Sager pr. gruppe", min_value=1, max_value=100, value=5, step=1, key="ts_antal")
                 seed = c3.text_input("Seed (samme seed og data giver samme stikprøve)",
                                      value=seneste.strftime("%Y%m%d"), key="ts_seed")
                 c1, c2, c3 = st.columns(3)
-                fra = c1.date_input("Aktive fra", value=seneste, format="DD-MM-YYYY", key="ts_fra")
-                til = c2.date_input("Aktive til", value=seneste, format="DD-MM-YYYY", key="ts_til")
+                fra = c1.date_input("Aktive fra", value=seneste, format=DATO_INPUT, key="ts_fra")
+                til = c2.date_input("Aktive til", value=seneste, format=DATO_INPUT, key="ts_til")
                 udeluk = c3.number_input("Udeluk sager fra tilsyn de seneste dage (0: ingen)", min_value=0,
                                          max_value=3650, value=0, step=30, key="ts_udeluk")
                 c1, c2 = st.columns(2)
-                auditor = c1.selectbox("Tilsynsførende", auditors, key="ts_auditor")
-                leder = c2.selectbox("Ansvarlig leder", ledere,
+                auditor = vaelg(c1, "Tilsynsførende", auditors, key="ts_auditor")
+                leder = vaelg(c2, "Ansvarlig leder", ledere,
                                      index=ledere.index(principal.username) if principal.username in ledere else 0,
                                      key="ts_leder")
                 if st.form_submit_button("Træk stikprøve og opret tilsyn", type="primary"):
@@ -99,7 +101,7 @@ with tabs["Tilsyn"]:
         st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
         if st.session_state.get(AUDIT_KEY) not in ids_by:
             st.session_state[AUDIT_KEY] = audits[0].audit_id
-        valgt = st.selectbox("Vælg tilsyn", list(ids_by), key=AUDIT_KEY,
+        valgt = vaelg(st, "Vælg tilsyn", list(ids_by), key=AUDIT_KEY,
                              format_func=lambda i: f"{ids_by[i].titel} ({dansk_tid(ids_by[i].oprettet)})")
         audit = tilsyn_store.get(eng, valgt)
         cases = tilsyn_store.items(eng, audit.audit_id)
@@ -123,11 +125,11 @@ with tabs["Tilsyn"]:
                       f"{' ✓' if r['borger_id'] in complete else ''}" for r in cases.to_dicts()}
             if st.session_state.get(CASE_KEY) not in in_scope:
                 st.session_state[CASE_KEY] = next((b for b in in_scope if b not in complete), in_scope[0])
-            borger = st.selectbox("Sag", in_scope, key=CASE_KEY, format_func=lambda b: labels[b])
+            borger = vaelg(st, "Sag", in_scope, key=CASE_KEY, format_func=lambda b: labels[b])
             # the audit's case list (ids and sagsbehandlere) and the chosen case's checklist are borger views
             log_action(accesslog.VIS_LISTE, in_scope, f"tilsyn {audit.audit_id}: sagsliste")
             log_action(accesslog.VIS_BORGER, [borger], f"tilsyn {audit.audit_id}: sag og tjekliste")
-            st.markdown(f"[Åbn borgerforløbet for {borger}](borger?borger={borger})")
+            st.markdown(f"[Åbn borgerforløbet for {borger}]({BORGER_LINK}{borger})")
             pre = prefill(principal, audit.audit_id, audit.paa, tuple(in_scope))
             st.caption(f"Data foreslår {tilsyn.prefilled_count(pre)} af {pre.height} svar i tilsynet "
                        "(forslagene gemmes først, når du trykker Gem svar).")
@@ -197,7 +199,7 @@ with tabs["Rapport"]:
         st.info("Ingen tilsyn at rapportere.")
     else:
         names = {a.audit_id: f"{a.titel} ({dansk_tid(a.oprettet)})" for a in audits}
-        chosen = st.multiselect("Tilsyn i rapporten", list(names), default=list(names), format_func=names.get,
+        chosen = vaelg_flere(st, "Tilsyn i rapporten", list(names), default=list(names), format_func=names.get,
                                 key="ts_rapport_valg")
         frame = tilsyn_store.report_frame(eng, chosen)
         visible = visible_ids(principal)

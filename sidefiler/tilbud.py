@@ -19,6 +19,8 @@ from workbench.sider import tilbud as tilbud_view
 from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, paa_fra_adresse, small_count
+from workbench.format.dansk import DATO, DATO_INPUT, TOM, borger_link, uden_borger_link
+from workbench.ui.widgets import borger_link_kolonne
 
 principal = auth.require_page("tilbud")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
@@ -34,7 +36,7 @@ st.title("Tilbud")
 seneste = data.data_date()
 paa_default = paa_fra_adresse()
 c_paa, c_valg = st.columns([1, 3])
-paa = c_paa.date_input("Referencedato", value=paa_default, format="DD-MM-YYYY", key="tilbud_paa",
+paa = c_paa.date_input("Referencedato", value=paa_default, format=DATO_INPUT, key="tilbud_paa",
                        help=f"Tallene gælder denne dato. Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")
 liste = tc.liste(principal, paa)
 if liste.height == 0:
@@ -92,14 +94,14 @@ if h.lat is not None and h.lon is not None:
 
 
 def link(df: pl.DataFrame) -> pl.DataFrame:
-    return df.with_columns(pl.format("borger?borger={}", "borger_id").alias("Borger"))
+    return df.with_columns(borger_link("borger_id").alias("Borger"))
 
 
-LINK = {"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")}
+LINK = {"Borger": borger_link_kolonne()}
 
 
 def dato(c: str) -> pl.Expr:
-    return pl.col(c).dt.strftime("%d-%m-%Y").fill_null("–")
+    return pl.col(c).dt.strftime(DATO).fill_null(TOM)
 
 
 def download(sheets: dict[str, pl.DataFrame], name: str, key: str, borger_ids: list[str]) -> None:
@@ -130,13 +132,13 @@ if individual:
         pl.col("stoettebehov").alias("Støttebehov"), pl.col("maal").alias("Mål"),
         pl.format("{} opnået · {} afventer · {} ikke opnået · {} overskredet · {} opnået ved start", "opnaaet",
                   "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start").alias("Målstatus"),
-        pl.col("udvikling").fill_null("–").alias("Udvikling"), dato("naeste_opfoelgning").alias("Næste opfølgning"),
+        pl.col("udvikling").fill_null(TOM).alias("Udvikling"), dato("naeste_opfoelgning").alias("Næste opfølgning"),
     )
     st.dataframe(borger_tabel, hide_index=True, width="stretch", column_config=LINK)
     st.caption("Udvikling: ↑ flere undertemaer forbedret end forværret siden ankomst (eller første vurdering efter), "
                "↓ flere forværret, → lige mange; – ingen at sammenligne. Start er ankomst til tilbuddet (ved "
                "fraflytning og genindflytning: seneste ankomst).")
-    download({"Borgere": borger_tabel.with_columns(pl.col("Borger").str.replace("borger?borger=", "", literal=True))},
+    download({"Borgere": borger_tabel.with_columns(uden_borger_link("Borger"))},
              "tilbud_borgere", "exp_borgere", r.borgere["borger_id"].to_list())
 else:
     st.caption("Din rolle viser ikke enkelte borgere; tallene nedenfor er samlede.")
@@ -177,8 +179,8 @@ st.caption("Niveau ved ankomst (eller første vurdering efter ankomst) sammenlig
 # --- målopfyldelse --------------------------------------------------------------------------------
 st.subheader("Målopfyldelse")
 c1, c2 = st.columns(2)
-c1.date_input("Opfølgning fra", value=fra_default, format="DD-MM-YYYY", key="tilbud_fra")
-c2.date_input("Opfølgning til", value=til_default, format="DD-MM-YYYY", key="tilbud_til")
+c1.date_input("Opfølgning fra", value=fra_default, format=DATO_INPUT, key="tilbud_fra")
+c2.date_input("Opfølgning til", value=til_default, format=DATO_INPUT, key="tilbud_til")
 MAAL = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
         "opnaaet_ved_start": "Opnået ved start",
         "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "vurdering_delvist": "Registreret delvist",
@@ -200,7 +202,7 @@ def opf_tabel(df: pl.DataFrame) -> pl.DataFrame:
     return link(df).select(
         "Borger", pl.col("undertema").alias("Undertema"), pl.col("maaltype").alias("Måltype"),
         dato("opfoelgningsdato").alias("Opfølgning"), pl.col("dage_til").alias("Dage til"),
-        pl.col("status").alias("Status"), pl.col("vurdering").fill_null("–").alias("Registreret"),
+        pl.col("status").alias("Status"), pl.col("vurdering").fill_null(TOM).alias("Registreret"),
         pl.col("maal_id").alias("Mål"))
 
 
@@ -209,12 +211,12 @@ if individual:
     with t1:
         kommende = opf_tabel(r.kommende)
         st.dataframe(kommende, hide_index=True, width="stretch", column_config=LINK)
-        download({"Kommende": kommende.with_columns(pl.col("Borger").str.replace("borger?borger=", "", literal=True))},
+        download({"Kommende": kommende.with_columns(uden_borger_link("Borger"))},
                  "tilbud_opfoelgninger", "exp_kommende", r.kommende["borger_id"].unique().to_list())
     with t2:
         over = opf_tabel(r.overskredne)
         st.dataframe(over, hide_index=True, width="stretch", column_config=LINK)
-        download({"Overskredne": over.with_columns(pl.col("Borger").str.replace("borger?borger=", "", literal=True))},
+        download({"Overskredne": over.with_columns(uden_borger_link("Borger"))},
                  "tilbud_overskredne", "exp_over", r.overskredne["borger_id"].unique().to_list())
 else:
     st.caption(f"Opfølgning inden for 30 dage: {small_count(r.kommende.height)} mål; overskredne: "

@@ -14,6 +14,7 @@ from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
 from workbench.ui import servicemaal_cache as sc
 from workbench.ui.audit import log_action
+from workbench.ui.widgets import vaelg
 
 principal = auth.require_page("servicemaal")
 
@@ -23,8 +24,8 @@ st.caption("Sagsbehandlingstid fra ansøgning til bevilling mod kommunens servic
 
 paa = data.data_date()
 c1, c2 = st.columns([1, 1])
-aar = c1.selectbox("År", oc.aar(paa), key="sm_aar")
-kvartal = c2.selectbox("Kvartal", ["Hele året", *sc.kvartal_valg(aar, paa)], key="sm_kvartal")
+aar = vaelg(c1, "År", oc.aar(paa), key="sm_aar")
+kvartal = vaelg(c2, "Kvartal", ["Hele året", *sc.kvartal_valg(aar, paa)], key="sm_kvartal")
 periode = aar if kvartal == "Hele året" else f"{aar}-{kvartal}"
 res = sc.side(principal, periode, paa)
 p = res.periode

@@ -13,6 +13,7 @@ from workbench.regler import suppression
 from workbench.ui import auth, data, udforsk_cache
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import filter_panel, seed_view_widget, summary, view_params, write_view_params
+from workbench.ui.widgets import vaelg
 
 PAGE = "udforsk"
 INGEN = "ingen"
@@ -33,19 +34,19 @@ view = view_params(PAGE, {
     "niveau_undertema": (UTS, None),
 })
 c1, c2, c3, c4 = st.columns(4)
-rows = c1.selectbox("Rækker", DIMS, format_func=E.DIMENSIONS.get, key=seed_view_widget(PAGE, "raekker", view["raekker"]))
+rows = vaelg(c1, "Rækker", DIMS, format_func=E.DIMENSIONS.get, key=seed_view_widget(PAGE, "raekker", view["raekker"]))
 col_opts = [INGEN] + [d for d in DIMS if d != rows]
 ck = seed_view_widget(PAGE, "kolonner", view["kolonner"])
 if st.session_state[ck] not in col_opts:
     st.session_state[ck] = INGEN
-cols = c2.selectbox("Kolonner", col_opts, format_func=lambda d: "(ingen)" if d == INGEN else E.DIMENSIONS[d], key=ck)
-measure = c3.selectbox("Mål", list(E.MEASURES), format_func=E.MEASURES.get,
+cols = vaelg(c2, "Kolonner", col_opts, format_func=lambda d: "(ingen)" if d == INGEN else E.DIMENSIONS[d], key=ck)
+measure = vaelg(c3, "Mål", list(E.MEASURES), format_func=E.MEASURES.get,
                        key=seed_view_widget(PAGE, "maal", view["maal"]))
 undertema = None
 if "niveau" in (rows, cols):
     candidate = view["niveau_undertema"] or f.undertema
     default_ut = candidate if candidate in UTS else UTS[0]
-    undertema = c4.selectbox("Undertema for niveau", UTS, key=seed_view_widget(PAGE, "niveau_undertema", default_ut))
+    undertema = vaelg(c4, "Undertema for niveau", UTS, key=seed_view_widget(PAGE, "niveau_undertema", default_ut))
 write_view_params(PAGE, {"raekker": rows, "kolonner": None if cols == INGEN else cols, "maal": measure,
                          "niveau_undertema": undertema})
 cols_dim = None if cols == INGEN else cols
@@ -160,10 +161,10 @@ if not access.can(principal, "borgerliste"):
     st.info("Din rolle giver adgang til tal, ikke til lister over borgere.")
     st.stop()
 s1, s2, s3 = st.columns([2, 2, 1])
-row_value = s1.selectbox(E.DIMENSIONS[rows], [E.I_ALT] + ct.row_values, key="udforsk_celle_raekke")
+row_value = vaelg(s1, E.DIMENSIONS[rows], [E.I_ALT] + ct.row_values, key="udforsk_celle_raekke")
 col_value = None
 if cols_dim:
-    col_value = s2.selectbox(E.DIMENSIONS[cols_dim], [E.I_ALT] + ct.col_values, key="udforsk_celle_kolonne")
+    col_value = vaelg(s2, E.DIMENSIONS[cols_dim], [E.I_ALT] + ct.col_values, key="udforsk_celle_kolonne")
 show = s3.toggle("Vis borgerliste", key="udforsk_vis_liste")
 if show:
     lst = E.borger_liste(ds, f, rows, cols_dim, row_value, col_value, undertema=undertema).collect()

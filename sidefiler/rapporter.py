@@ -12,6 +12,7 @@ from workbench.regler.periods import dansk_dato
 from workbench.ui import auth, data
 from workbench.ui import oekonomi_cache as oc
 from workbench.regler.periods import maaned_valg
+from workbench.ui.widgets import vaelg
 
 principal = auth.require_page("rapporter")
 
@@ -25,12 +26,12 @@ version = data.dataset_version()
 cfg = rapport.load_rapport_config()
 
 c1, c2, c3, c4 = st.columns([1.3, 1, 1, 2])
-niveau = c1.selectbox("Niveau", list(rapport.NIVEAUER), key="ra_niveau",
+niveau = vaelg(c1, "Niveau", list(rapport.NIVEAUER), key="ra_niveau",
                       format_func=lambda n: f"{n.capitalize()} – {cfg.niveauer[n][0]}")
-aar = c2.selectbox("År", oc.aar(paa), key="ra_aar")
-maaned = c3.selectbox("Måned", ["Hele året"] + maaned_valg(aar, paa), key="ra_maaned",
+aar = vaelg(c2, "År", oc.aar(paa), key="ra_aar")
+maaned = vaelg(c3, "Måned", ["Hele året"] + maaned_valg(aar, paa), key="ra_maaned",
                       format_func=lambda m: m if m == "Hele året" else MAANEDER[int(m) - 1].capitalize())
-kommune = c4.selectbox("Kommune", [None, *oc.kommuner(principal)], format_func=oc.kommune_label, key="ra_kommune")
+kommune = vaelg(c4, "Kommune", [None, *oc.kommuner(principal)], format_func=oc.kommune_label, key="ra_kommune")
 periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
 st.caption(f"Sektioner på niveauet: {', '.join(rapport.SEKTIONER[s] for s in cfg.niveauer[niveau][1])}. "
            f"Referencedato {dansk_dato(paa)} (udtræksdatoen).")
@@ -66,7 +67,7 @@ else:
     st.dataframe(tidligere.rename({"id": "Nr.", "oprettet": "Oprettet (UTC)", "bruger": "Bruger", "niveau": "Niveau",
                                    "periode": "Periode", "kommune": "Kommune", "paa": "Referencedato",
                                    "datasaet_version": "Datasæt-version", "format": "Format"}), hide_index=True)
-    valgt = st.selectbox("Dan en tidligere rapport igen", tidligere["id"].to_list(), key="ra_igen",
+    valgt = vaelg(st, "Dan en tidligere rapport igen", tidligere["id"].to_list(), key="ra_igen",
                          format_func=lambda i: f"Nr. {i}")
     row = rapportarkiv.hent(engine, valgt, principal)
     if row is not None:

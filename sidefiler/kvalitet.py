@@ -20,6 +20,8 @@ from workbench.ui.data import dataset_version
 from workbench.sider.kvalitet import ottetal_fund
 from workbench.ui.kvalitet_cache import results
 from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, dansk_kolonner, dansk_maaned, dansk_maaned_expr
+from workbench.format.dansk import DATO, DATO_INPUT, borger_link, dato_tid
+from workbench.ui.widgets import borger_link_kolonne
 
 principal = auth.require_page("kvalitet")
 show_people = access.can(principal, "borgerliste")
@@ -30,7 +32,7 @@ st.caption("Find registreringsfejl, før data går til Danmarks Statistik og FLI
            "ugyldige ydelser, manglende opfølgning, 8-talskontrol mod betalinger og databrud.")
 
 seneste = data.data_date()
-paa = st.date_input("Referencedato", value=seneste, format="DD-MM-YYYY", key="kv_paa",
+paa = st.date_input("Referencedato", value=seneste, format=DATO_INPUT, key="kv_paa",
                     help="Ydelser uden slutdato løber til og med referencedatoen. Standard er datasættets "
                          f"udtræksdato ({dansk_dato(seneste)}).")
 res = results(principal, paa)
@@ -95,7 +97,7 @@ def export_buttons(df: pl.DataFrame, name: str, sheet: str, meta: list[tuple[str
         return
     full_meta = [("Referencedato", dansk_dato(paa)), *meta, ("Datasæt-version", version),
                  ("Udtrukket af", principal.username),
-                 ("Udtrukket", dt.datetime.now().strftime("%d-%m-%Y %H:%M"))]
+                 ("Udtrukket", dato_tid(dt.datetime.now()))]
     ids = sorted(set(df[borger_col].drop_nulls().to_list())) if borger_col and borger_col in df.columns else []
     c1, c2 = st.columns(2)
     # the files are built when clicked (a callable), not on every rerun of the page
@@ -207,15 +209,15 @@ with tab_overlap:
                 shown = shown.filter(pl.col("paragraf_a").is_in(paragraf_valg) | pl.col("paragraf_b").is_in(paragraf_valg))
             forklaring = {k: f"{r.forklaring} Ret: {r.ret}" for k, r in rules.items()}
             table = shown.select(
-                pl.concat_str(pl.lit("borger?borger="), pl.col("borger_id")).alias("Borger"),
+                borger_link("borger_id").alias("Borger"),
                 pl.col("borger_id").alias("Borger-id"),
                 pl.col("regel").alias("Regel"),  # the rule id: this table is also the export (stable codes)
                 pl.col("ydelse_id_a").alias("Ydelse-id A"), pl.col("paragraf_a").alias("Paragraf A"),
                 pl.col("ydelse_a").alias("Ydelse A"),
                 pl.col("ydelse_id_b").alias("Ydelse-id B"), pl.col("paragraf_b").alias("Paragraf B"),
                 pl.col("ydelse_b").alias("Ydelse B"),
-                pl.col("overlap_start").dt.strftime("%d-%m-%Y").alias("Overlap fra"),
-                pl.col("overlap_slut").dt.strftime("%d-%m-%Y").alias("Overlap til"),
+                pl.col("overlap_start").dt.strftime(DATO).alias("Overlap fra"),
+                pl.col("overlap_slut").dt.strftime(DATO).alias("Overlap til"),
                 pl.col("overlap_dage").alias("Overlapdage"),
                 kr("kroner").alias("Kroner"),
                 pl.col("regel").replace_strict(forklaring, default="").alias("Hvad er galt, og hvad skal rettes"),
@@ -225,10 +227,10 @@ with tab_overlap:
             st.caption(f"{table.height} par. Klik på borgeren for at åbne borgerforløbet.")
             st.dataframe(
                 table, hide_index=True, width="stretch",
-                column_config={"Borger": st.column_config.LinkColumn("Borger", display_text=r"borger\?borger=(.*)")},
+                column_config={"Borger": borger_link_kolonne()},
             )
             export = table.drop("Borger").with_columns(
-                pl.col("Overlap fra", "Overlap til").str.to_date("%d-%m-%Y"))
+                pl.col("Overlap fra", "Overlap til").str.to_date(DATO))
             export_buttons(export, "overlappende_ydelser", "Overlap",
                            [("Regel", ", ".join(regel_valg) or "alle"), ("Paragraf", ", ".join(paragraf_valg) or "alle")],
                            key="kv_overlap")
