@@ -37,9 +37,7 @@ pages = [
 ]
 auth.sidebar_user(principal)
 sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
-nav = st.navigation(pages, expanded=True)  # every page listed: no English "View N more" button
-auth.log_refused_page_url(principal, nav)  # a URL naming a page outside the role: refused and logged
-nav.run()
+st.navigation(pages, expanded=True).run()  # every page listed: no English "View N more" button
 
 # After the page: Kvalitet's heavy computation starts in the background (once per dataset version,
 # scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py).

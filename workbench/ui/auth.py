@@ -305,31 +305,6 @@ def _first_run(eng) -> None:
     st.rerun()
 
 
-def log_refused_page_url(principal: access.Principal, shown) -> None:
-    """A URL naming a page outside the role (app.py registers only the role's pages, so Streamlit
-    falls back to the default page and says 'page not found') is logged as adgang_naegtet, once per
-    page and session, like a page file run directly (`_guard_page`). `shown`: the st.Page that runs."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-    from streamlit.util import calc_hash
-
-    from workbench.ui.pages import PAGES
-
-    # Streamlit has no public API for the page a URL asked for; its pages manager is read (never
-    # changed), and without it (another Streamlit version) nothing is logged and the refusal stands.
-    manager = getattr(get_script_run_ctx(), "pages_manager", None)
-    want_hash = getattr(manager, "intended_page_script_hash", None) or ""
-    want_name = getattr(manager, "intended_page_name", None) or ""
-    if not (want_hash or want_name):
-        return
-    for key, _file, _title, url, _icon in PAGES:
-        asked = (want_hash and want_hash == calc_hash(url)) or (not want_hash and want_name == url)
-        if asked and not access.page_allowed(principal, key) and getattr(shown, "url_path", None) != url:
-            if st.session_state.get("_ffb_naegtet_url") != (key, want_hash or want_name):
-                st.session_state["_ffb_naegtet_url"] = (key, want_hash or want_name)
-                accesslog.log(engine(), principal, accesslog.ADGANG_NAEGTET, detalje=f"side {key} (adresse)")
-            return
-
-
 def require_page(page_key: str) -> access.Principal:
     """For pages: the principal, or a refusal when the role may not see this page."""
     principal = require_principal()
