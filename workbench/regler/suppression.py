@@ -435,13 +435,13 @@ def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
     when either is 1..g-1, and also when the month's or the previous month's bestand is 1..g-1 (else
     the hidden bestand follows from its neighbour and the flows; for the first row the previous bestand
     is bestand - tilgang + afgang, so a shorter period hides what a longer one does). With both flows hidden only their
-    difference is known, which at least two pairs fit. Returns tilgang and afgang as text; `bestand`
-    is left to suppress_table. An exact `visning` only formats."""
-    t, a = df[tilgang].to_list(), df[afgang].to_list()
-    hidden = flow_mask(df, bestand, tilgang, afgang, visning)
-    text = lambda vals: pl.Series([SEKUNDAER if h else (None if v is None else str(v))  # noqa: E731
-                                   for h, v in zip(hidden, vals)], dtype=pl.String)
-    return df.with_columns(text(t).alias(tilgang), text(a).alias(afgang))
+    difference is known, which at least two pairs fit. Returns tilgang and afgang as Danish text (as
+    suppress_table); `bestand` is left to suppress_table. An exact `visning` only formats."""
+    from workbench.format.dansk import tal_expr
+
+    hidden = pl.Series(flow_mask(df, bestand, tilgang, afgang, visning), dtype=pl.Boolean)
+    return df.with_columns(pl.when(hidden).then(pl.lit(SEKUNDAER)).otherwise(tal_expr(c, 0)).alias(c)
+                           for c in (tilgang, afgang))
 
 
 def list_mask(counts: list[int], graense: int | None = None, visning: Visning | None = None) -> list[int]:

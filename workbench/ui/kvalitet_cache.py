@@ -1,7 +1,8 @@
 """Cached results of the Kvalitet page: overlap, quality findings, 8-talskontrol and databrud.
 
-One heavy computation per (dataset version, principal scope, reference date), collected once with
-pl.collect_all into a frozen dataclass of DataFrames (the page only filters and formats them).
+One heavy computation (workbench.sider.kvalitet.beregn) per (dataset version, principal scope, reference
+date) into a frozen dataclass of DataFrames, and the page's view over it (sider.kvalitet.side, suppressed
+for the principal); the page only lays the view out.
 
 prewarm() starts that computation in a background thread after the first page a signed-in
 principal with the whole dataset in scope sees (app.py), for the dataset's default reference date: the first visit to Kvalitet
@@ -14,70 +15,42 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass
-from typing import Any
 
-import polars as pl
 import streamlit as st
 
-from workbench.regler import access, overlap, kvalitet, reconcile
 from workbench.data.dataset import Dataset
+from workbench.regler import access, suppression
+from workbench.sider import kvalitet as view
 from workbench.ui import data
 
-
-@dataclass(frozen=True)
-class Resultat:
-    """Everything the Kvalitet page shows for one (dataset version, scope, reference date)."""
-    pairs: pl.DataFrame  # overlap.overlap_pairs
-    flis: pl.DataFrame  # overlap.by_paragraf_pair
-    trend: pl.DataFrame  # overlap.per_month
-    kommune: pl.DataFrame  # overlap.money_per_kommune
-    tilbud: pl.DataFrame  # overlap.money_per_tilbud
-    per_rule: pl.DataFrame  # overlap.money_per_rule
-    findings: pl.DataFrame  # kvalitet.findings
-    counts: pl.DataFrame  # kvalitet.counts_by_rule
-    ottetal: pl.DataFrame  # reconcile.ottetalskontrol
-    databrud: pl.DataFrame  # reconcile.databrud_series
-    rules: Any  # overlap.load_rules()
-    cfg: Any  # kvalitet.load_quality_config()
-    has_betalinger: bool
+Resultat = view.KvalitetData  # the cached data (sider.kvalitet.beregn)
 
 
 @st.cache_resource(show_spinner="Beregner overlap og datakvalitet …", max_entries=8)
 def _results(version: str, principal_key: str, paa_iso: str, _ds: Dataset, _principal: access.Principal) -> Resultat:
-    paa = dt.date.fromisoformat(paa_iso)
     # The cached scoped dataset carries the rows rejected at load too (ui.data): nothing is re-read.
-    ds = _ds
-    rules = overlap.load_rules()
-    cfg = kvalitet.load_quality_config()
-    # The 8-talskontrol comparison, the overlap pairs and the findings are each computed once; the
-    # tables below are derived from those collected frames.
-    got = reconcile.compared(ds, paa)
-    cmp = got.collect().rechunk().lazy() if got is not None else None  # rechunk: see reconcile.compared
-    pairs_df, found_df = pl.collect_all([
-        overlap.overlap_pairs(ds.ydelser, paa, rules),
-        kvalitet.findings(ds, paa, cfg, cmp=cmp),
-    ])
-    pairs, found = pairs_df.rechunk().lazy(), found_df.rechunk().lazy()
-    names = ["pairs", "flis", "trend", "kommune", "tilbud", "per_rule", "findings", "counts", "ottetal", "databrud"]
-    frames = [pairs_df, found_df] + pl.collect_all([
-        overlap.by_paragraf_pair(pairs),
-        overlap.per_month(pairs),
-        overlap.money_per_kommune(pairs, ds.borgere),
-        overlap.money_per_tilbud(pairs),
-        overlap.money_per_rule(pairs),
-        kvalitet.counts_by_rule(found, cfg),
-        reconcile.ottetalskontrol(ds, paa, cmp),
-        reconcile.databrud_series(ds, paa, cfg.databrud),
-    ])
-    frames = [frames[0], *frames[2:7], frames[1], *frames[7:]]
-    return Resultat(**dict(zip(names, frames)), rules=rules, cfg=cfg, has_betalinger=ds.has("betalinger"))
+    return view.beregn(_ds, dt.date.fromisoformat(paa_iso))
 
 
 def results(principal: access.Principal, paa: dt.date) -> Resultat:
-    """The Kvalitet page's numbers (Resultat) for the principal's scope on `paa`."""
+    """The Kvalitet page's numbers (sider.kvalitet.KvalitetData) for the principal's scope on `paa`."""
     ds = data.scoped_dataset(principal)
     return _results(ds.version, principal.key, paa.isoformat(), ds, principal)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _side(version: str, principal_key: str, paa_iso: str, eksakt: bool, _ds: Dataset,
+          _principal: access.Principal) -> view.KvalitetSide:
+    visning = suppression.exact() if eksakt else suppression.suppressed()
+    return view.side(_results(version, principal_key, paa_iso, _ds, _principal), visning)
+
+
+def side(principal: access.Principal, paa: dt.date) -> view.KvalitetSide:
+    """The Kvalitet page's view (sider.kvalitet.side) of results(principal, paa), suppressed as the
+    principal may see it (exact for roles with the borger list). Its tables are built once per view."""
+    ds = data.scoped_dataset(principal)
+    return _side(ds.version, principal.key, paa.isoformat(), suppression.for_principal(principal).eksakt, ds,
+                 principal)
 
 
 PREWARM_DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)

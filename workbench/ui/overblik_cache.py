@@ -1,7 +1,8 @@
-"""Cached computations of the Overblik page (workbench/regler/optaelling.py over the principal's scoped data).
+"""Cached computations of the Overblik page: the view workbench/sider/overblik.py over the principal's
+scoped data, suppressed for the principal (workbench.regler.suppression.for_principal).
 
-One computation per (dataset version, principal scope, period, reference date, kommune filters),
-collected once with pl.collect_all into frozen dataclasses; the page only formats and renders them.
+One computation per (dataset version, principal scope, period, reference date, kommune filters,
+exact or not) into a frozen view (sider.overblik.OverblikSide); the page only lays it out.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench.regler import access, flis, optaelling, periods
+from workbench.regler import access, flis, optaelling, periods, suppression
 from workbench.data import geo
 from workbench.data.dataset import Dataset
+from workbench.sider import overblik as view
 from workbench.ui import data
 
 MAX_YEARS_BACK = 15  # month options reach at most this far back from the reference date
@@ -26,23 +28,6 @@ class Valgmuligheder:
     first: dt.date | None  # the first ydelse's startdato
     handle: frozenset[str]  # handlekommuner present
     betaling: frozenset[str]  # betalingskommuner present (geo.betalingskommune)
-
-
-@dataclass(frozen=True)
-class Resultat:
-    """Every number of the Overblik page: per_paragraf is the `optaelling` command's table, total
-    the Total row (optaelling.totals), kpi the cards (optaelling.noegletal of the last month)."""
-    per_paragraf: pl.DataFrame
-    total: pl.DataFrame
-    kpi: optaelling.Noegletal
-
-
-@dataclass(frozen=True)
-class FlisResultat:
-    """The FLIS-corrected cards: the KPIs of the month counted without the ydelser FLIS removes
-    (regler.flis; the same as `optaelling --flis`), and how many of the (filtered) ydelser that is."""
-    kpi: optaelling.Noegletal
-    udeladt: int
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -92,42 +77,40 @@ def _flis_markerede(version: str, principal_key: str, _ds: Dataset) -> pl.DataFr
 
 
 @st.cache_resource(show_spinner="Tæller borgere pr. paragraf …", max_entries=16)
-def _results(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
-             betaling: tuple[str, ...], _ds: Dataset) -> Resultat:
+def _side(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
+          betaling: tuple[str, ...], eksakt: bool, _ds: Dataset) -> view.OverblikSide:
     f, t, p = (dt.date.fromisoformat(x) for x in (fra, til, paa))
-    y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
-    per, total = optaelling.overblik(y, f, t, p)
-    per_df, total_df, aktive = pl.collect_all([per, total, optaelling.aktive_ydelser(y, p)])
-    kpi = optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item()))
-    return Resultat(per_df, total_df, kpi)
+    visning = suppression.exact() if eksakt else suppression.suppressed()
+    return view.side(_ds, periods.periode_fra_til(f, periods.month_end(t)), p, handle, betaling, visning)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _flis(version: str, principal_key: str, til: str, paa: str, handle: tuple[str, ...], betaling: tuple[str, ...],
-          _ds: Dataset) -> FlisResultat:
-    t, p = dt.date.fromisoformat(til), dt.date.fromisoformat(paa)
-    y = optaelling.filter_kommuner(_ds.ydelser, _ds.borgere, handle, betaling)
+          eksakt: bool, _ds: Dataset) -> view.FlisSide:
+    visning = suppression.exact() if eksakt else suppression.suppressed()
     marked = _flis_markerede(version, principal_key, _ds).lazy()
-    yk = flis.korrigeret(y, marked)
-    _, total_k = optaelling.overblik(yk, t, t, p)
-    total_df, aktive, udeladt = pl.collect_all([total_k, optaelling.aktive_ydelser(yk, p),
-                                                flis.udeladte(y, marked).select(pl.len())])
-    return FlisResultat(optaelling.noegletal(total_df, t.strftime(periods.MONTH_FMT), int(aktive.item())),
-                        int(udeladt.item()))
+    return view.flis_side(_ds, dt.date.fromisoformat(til), dt.date.fromisoformat(paa), handle, betaling, marked,
+                          visning)
 
 
 def flis_results(principal: access.Principal, til: dt.date, paa: dt.date, handle: list[str],
-                 betaling: list[str]) -> FlisResultat:
-    """The FLIS-corrected cards for the month `til` (see FlisResultat); apart from `results` so the
-    page's main numbers are drawn before this runs."""
+                 betaling: list[str]) -> view.FlisSide:
+    """The FLIS-corrected cards for the month `til` (sider.overblik.flis_side), suppressed for the
+    principal; apart from `results` so the page's main numbers are drawn before this runs."""
     ds = data.scoped_dataset(principal)
     return _flis(ds.version, principal.key, til.isoformat(), paa.isoformat(), tuple(sorted(handle)),
-                 tuple(sorted(betaling)), ds)
+                 tuple(sorted(betaling)), suppression.for_principal(principal).eksakt, ds)
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,
-            handle: list[str], betaling: list[str]) -> Resultat:
-    """The Overblik numbers for the principal's scope (see Resultat)."""
+            handle: list[str], betaling: list[str]) -> view.OverblikSide:
+    """The Overblik view (sider.overblik.side) for the principal's scope, suppressed as the principal
+    may see it (exact for roles with the borger list)."""
     ds = data.scoped_dataset(principal)
-    return _results(ds.version, principal.key, fra.isoformat(), til.isoformat(), paa.isoformat(),
-                    tuple(sorted(handle)), tuple(sorted(betaling)), ds)
+    return _side(ds.version, principal.key, fra.isoformat(), til.isoformat(), paa.isoformat(),
+                 tuple(sorted(handle)), tuple(sorted(betaling)), suppression.for_principal(principal).eksakt, ds)
+
+
+def export_visning(principal: access.Principal, offentlig: bool) -> suppression.Visning:
+    """The export's suppression (suppression.for_export): always suppressed til offentliggørelse."""
+    return suppression.for_export(principal, offentlig)
