@@ -75,7 +75,7 @@ st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens st
 
 chart = tabel.filter(pl.col("borgere") >= G_VIS).select(
     pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
-    pl.col("andel_opnaaet").alias("Opnået")).drop_nulls("Forbedret")
+    pl.when(pl.col("maal") >= G_VIS).then(pl.col("andel_opnaaet")).alias("Opnået")).drop_nulls("Forbedret")
 if chart.height:
     st.altair_chart(alt.Chart(chart).mark_bar(color="#2e7d32").encode(
         y=alt.Y("Gruppe:N", sort="-x", title=None), x=alt.X("Forbedret:Q", axis=alt.Axis(format="%"),

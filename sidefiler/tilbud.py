@@ -46,6 +46,8 @@ ids = liste["tilbud_id"].to_list()
 labels = dict(zip(ids, [f"{n} ({t}) · {tt}" for n, t, tt in liste.select("navn", "tilbud_id", "tilbudstype").iter_rows()]))
 wanted = st.query_params.get("tilbud")
 if wanted and wanted not in labels:
+    # a refused deep link is logged; a P-nummer the dataset knows is kept, anything else that can be a CPR masked
+    log_action(accesslog.ADGANG_NAEGTET, detalje=f"tilbud {wanted[:40]} (adresse)", behold=tc.kendte(wanted))
     st.warning(f"Tilbud {wanted} findes ikke, eller du har ikke adgang til det.")
     st.stop()
 own = [t for t in principal.tilbud_ids if t in labels]
@@ -79,8 +81,8 @@ kpi_cards([
     Kpi("Pladser", dansk_tal(h.pladser) if h.pladser is not None else "–"),
     Kpi("Borgere nu", dansk_tal(r.borgere.height) if individual else small_count(r.borgere.height),
         help=f"Borgere med en aktiv ydelse på tilbuddet den {dansk_dato(paa)}."),
-    Kpi("Opfølgning inden 30 dage", dansk_tal(r.kommende.height)),
-    Kpi("Overskredne opfølgninger", dansk_tal(r.overskredne.height)),
+    Kpi("Opfølgning inden 30 dage", dansk_tal(r.kommende.height) if individual else small_count(r.kommende.height)),
+    Kpi("Overskredne opfølgninger", dansk_tal(r.overskredne.height) if individual else small_count(r.overskredne.height)),
 ])
 if h.lat is not None and h.lon is not None:
     deck = pdk.Deck(layers=[pdk.Layer("ScatterplotLayer", [{"navn": h.navn, "lat": h.lat, "lon": h.lon}],
@@ -111,11 +113,11 @@ def download(sheets: dict[str, pl.DataFrame], name: str, key: str, borger_ids: l
     if c1.download_button("Hent Excel", to_xlsx_bytes(sheets, meta), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           icon=":material/download:"):
-        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.xlsx")
+        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.xlsx", behold=[h.tilbud_id])
     first = next(iter(sheets.values()))
     if c2.download_button("Hent CSV", to_csv_bytes(first), file_name=f"{name}.csv", mime="text/csv",
                           key=f"{key}_csv", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.csv")
+        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.csv", behold=[h.tilbud_id])
 
 
 # --- borgere nu -----------------------------------------------------------------------------------
@@ -123,7 +125,7 @@ st.subheader("Borgere nu")
 if individual:
     if r.borgere.height:
         log_action(accesslog.VIS_BORGER, r.borgere["borger_id"].to_list(),
-                   f"tilbud {h.tilbud_id} borgerliste {paa.isoformat()}")
+                   f"tilbud {h.tilbud_id} borgerliste {paa.isoformat()}", behold=[h.tilbud_id])
     borger_tabel = link(r.borgere).select(
         "Borger", pl.col("paragraf").alias("Paragraf"), dato("startdato").alias("Start"),
         pl.col("dage_i_tilbud").alias("Dage i tilbud"), pl.col("primaer_maalgruppe").alias("Primær målgruppe"),
@@ -184,9 +186,9 @@ MAAL = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "o
         "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "vurdering_delvist": "Registreret delvist",
         "vurdering_ikke_opnaaet": "Registreret ikke opnået", "uden_vurdering": "Uden registrering",
         "uenighed": "Uenighed"}
-maal_tabel = r.maalopfyldelse.select(pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL.items()])
-if not individual:
-    maal_tabel = suppress_table(maal_tabel, list(MAAL.values()), visning=VIS)
+# suppressed with complementary cells for a role without the borger list (the CLI's tilbud command: the same call)
+maal_tabel = tilbud_view.maalopfyldelse_vist(r.maalopfyldelse, VIS).select(
+    pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL.items()])
 st.dataframe(maal_tabel, hide_index=True, width="stretch")
 st.caption(f"Mål med opfølgningsdato {dansk_dato(r.fra)}–{dansk_dato(r.til)} for borgere på tilbuddet i perioden. "
            "Målt status (på funktionsevnen, vurderet ved opfølgningen) og registreret vurdering side om side; "
@@ -249,7 +251,9 @@ if tilbudstal:
                    "helårspersoner end pladser.")
     if not individual:
         flow = suppress_table(flow, ["Helårspersoner", "Belægningsgrad %"], count_col="Borgere", visning=VIS)
-        flow = suppress_table(flow, ["Borgere", "Tilgang", "Afgang"], visning=VIS)
+        # tilgang/afgang hidden with the month-to-month change in borgere (the CLI: the same call)
+        flow = suppress_table(suppression.suppress_flow(flow, "Borgere", "Tilgang", "Afgang", visning=VIS),
+                              ["Borgere"], visning=VIS)
     st.dataframe(flow, hide_index=True, width="stretch")
     lt = r.liggetid
     if not individual:  # counts of ophold 1..g-1 and the medians resting on them are not shown
@@ -278,7 +282,7 @@ if tilbudstal:
                 return "–"
             return f"{dansk_tal(v * 100)} %" if col in pct else dansk_tal(v)
 
-        rows = [{"Nøgletal": t.label, "Dette tilbud": fmt(t.noegletal, t.egen),
+        rows = [{"Nøgletal": t.label, "Dette tilbud": t.egen_vist or fmt(t.noegletal, t.egen),
                  "Nedre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q1),
                  "Median": "skjult" if t.skjult else fmt(t.noegletal, t.median),
                  "Øvre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q3), "Tilbud": t.tilbud}

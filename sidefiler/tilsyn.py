@@ -126,6 +126,9 @@ with tabs["Tilsyn"]:
             if st.session_state.get(CASE_KEY) not in in_scope:
                 st.session_state[CASE_KEY] = next((b for b in in_scope if b not in complete), in_scope[0])
             borger = vaelg(st, "Sag", in_scope, key=CASE_KEY, format_func=lambda b: labels[b])
+            # the audit's case list (ids and sagsbehandlere) and the chosen case's checklist are borger views
+            log_action(accesslog.VIS_LISTE, in_scope, f"tilsyn {audit.audit_id}: sagsliste")
+            log_action(accesslog.VIS_BORGER, [borger], f"tilsyn {audit.audit_id}: sag og tjekliste")
             st.markdown(f"[Åbn borgerforløbet for {borger}]({BORGER_LINK}{borger})")
             pre = prefill(principal, audit.audit_id, audit.paa, tuple(in_scope))
             st.caption(f"Data foreslår {tilsyn.prefilled_count(pre)} af {pre.height} svar i tilsynet "
@@ -204,6 +207,9 @@ with tabs["Rapport"]:
         frame = frame.with_columns(pl.when(pl.col("borger_id").is_in(list(visible))).then(pl.col("borger_id"))
                                    .otherwise(pl.lit("(uden for adgang)")).alias("borger_id"))
         r = tilsyn.rapport(frame, checklist)
+        shown = sorted(set(frame["borger_id"].to_list()) & visible)
+        if shown:  # the report lists the cases in scope by borger id
+            log_action(accesslog.VIS_LISTE, shown, "tilsyn rapport")
         sheets = tilsyn.rapport_sheets(r)
         st.caption(f"{r.sager} sager, {r.svar} svar. Andel ja = svar Ja / svar bortset fra Ikke relevant.")
         for name, df in sheets.items():

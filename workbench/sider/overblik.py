@@ -96,7 +96,10 @@ class OverblikSide:
         return {m: dansk_maaned(m, kort=True) for m in self.maaneder}
 
     def noegletal_tekster(self) -> Noegletekster:
-        return noegletal_tekster(self.kpi, self.visning)
+        # the KPI month's tilgang and afgang hidden exactly as in the flow table's row (suppression.flow_mask)
+        skjult = dict(zip(self.total["maaned"].to_list(),
+                          suppression.flow_mask(self.total, "borgere", "tilgang", "afgang", self.visning)))
+        return noegletal_tekster(self.kpi, self.visning, flow_skjult=bool(skjult.get(self.kpi.maaned)))
 
     @cached_property
     def _tables(self) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -179,23 +182,29 @@ class OverblikSide:
         titles = self._titles
         frame = self.total if valg == ALLE else (
             self.per_paragraf.filter(pl.col("paragraf").cast(pl.String) == valg).drop("paragraf"))
+        # borgere(m) = borgere(m-1) + tilgang(m) - afgang(m): a month's flows are hidden together, in the
+        # chart and the table (suppression.flow_mask / suppress_flow), else one follows from the other
+        skjul = pl.Series(suppression.flow_mask(frame, "borgere", "tilgang", "afgang", self.visning), dtype=pl.Boolean)
         chart = frame.select(
             pl.col("maaned").replace_strict(titles, return_dtype=pl.String).alias("Måned"),
-            pl.when(self._hidden("tilgang")).then(None).otherwise(pl.col("tilgang")).alias("Tilgang"),
-            pl.when(self._hidden("afgang")).then(None).otherwise(-pl.col("afgang")).alias("Afgang"),
+            pl.when(skjul).then(None).otherwise(pl.col("tilgang")).alias("Tilgang"),
+            pl.when(skjul).then(None).otherwise(-pl.col("afgang")).alias("Afgang"),
         ).unpivot(index="Måned", variable_name="Bevægelse", value_name="Borgere")
         # suppress_table writes Danish text: helårspersoner with one decimal, as the month table and the KPI
         table = suppression.suppress_table(frame, ["helaarspersoner"], count_col="borgere", visning=self.visning,
                                            decimaler=1)
-        table = suppression.suppress_table(table, ["borgere", "tilgang", "afgang"], visning=self.visning)
+        komp = [False] * table.height
         if not self.visning.eksakt:  # the month table's complementary cells stay hidden here too
             row = "Total" if valg == ALLE else valg
-            state = (self._komplementaere_alle.filter(pl.col("paragraf") == row)
-                     .select("maaned", "_state"))
-            table = table.join(state, on="maaned", how="left").sort("maaned")
-            komp = pl.col("_state").fill_null(suppression.NONE) == suppression.COMPLEMENTARY
-            table = table.with_columns(pl.when(komp).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
-                                       for c in ("borgere", "helaarspersoner")).drop("_state")
+            state = dict(self._komplementaere_alle.filter(pl.col("paragraf") == row)
+                         .select("maaned", "_state").iter_rows())
+            komp = [state.get(m) == suppression.COMPLEMENTARY for m in table["maaned"].to_list()]
+        table = suppression.suppress_table(
+            suppression.suppress_flow(table, "borgere", "tilgang", "afgang", self.visning, skjult=komp),
+            ["borgere"], visning=self.visning)
+        table = table.with_columns(
+            pl.when(pl.Series(komp, dtype=pl.Boolean)).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
+            for c in ("borgere", "helaarspersoner"))
         table = table.select(
             pl.col("maaned").replace_strict(titles, return_dtype=pl.String).alias("Måned"),
             pl.col("borgere").alias("Borgere"),
@@ -206,13 +215,17 @@ class OverblikSide:
         return Flow(chart, table, bool(chart["Borgere"].drop_nulls().abs().sum() > 0))
 
 
-def noegletal_tekster(kpi: optaelling.Noegletal, visning: suppression.Visning) -> Noegletekster:
-    """KPI values as texts: counts 1..g-1 '<g', helårspersoner beside a hidden borger count 'x'."""
+def noegletal_tekster(kpi: optaelling.Noegletal, visning: suppression.Visning,
+                      flow_skjult: bool = False) -> Noegletekster:
+    """KPI values as texts: counts 1..g-1 '<g', helårspersoner beside a hidden borger count 'x';
+    tilgang and afgang 'x' together when the flow table hides the month's flows (flow_skjult)."""
+    flow = (lambda v: suppression.SEKUNDAER) if flow_skjult and not visning.eksakt \
+        else (lambda v: suppression.antal(v, visning))
     return Noegletekster(
         borgere=suppression.antal(kpi.borgere, visning),
         helaarspersoner=suppression.skjult_vaerdi(kpi.helaarspersoner, kpi.borgere, visning, _hp),
-        tilgang=suppression.antal(kpi.tilgang, visning),
-        afgang=suppression.antal(kpi.afgang, visning),
+        tilgang=flow(kpi.tilgang),
+        afgang=flow(kpi.afgang),
         aktive_ydelser=suppression.antal(kpi.aktive_ydelser, visning),
     )
 
@@ -268,13 +281,27 @@ def flis_side(ds: Dataset, til: dt.date, paa: dt.date, handle: Sequence[str], be
     return FlisSide(optaelling.noegletal(total_df, _maaned_af(t), int(aktive.item())), int(udeladt.item()), visning)
 
 
-def _for_visning(df: pl.DataFrame, visning: suppression.Visning) -> pl.DataFrame:
+def _for_visning(df: pl.DataFrame, visning: suppression.Visning, komp: pl.DataFrame | None = None) -> pl.DataFrame:
     """Exact, or (a role without the borger list, issue 23) borgere, tilgang and afgang 1..g-1 read '<g'
-    and helårspersoner of a suppressed month/paragraf 'x'."""
+    and helårspersoner of a suppressed month/paragraf 'x'. `komp` (maaned, paragraf, _state): the page's
+    month-table states; a complementary cell reads 'x' and its month's flows are hidden with it."""
     if visning.eksakt:
         return df
+    df = df.with_row_index("_r").with_columns(_m=pl.col("maaned").cast(pl.String), _p=pl.col("paragraf").cast(pl.String))
+    if komp is not None:
+        df = df.join(komp, left_on=["_m", "_p"], right_on=["maaned", "paragraf"], how="left")
+    else:
+        df = df.with_columns(pl.lit(None, pl.Int8).alias("_state"))
+    df = df.with_columns(_k=pl.col("_state").fill_null(suppression.NONE) == suppression.COMPLEMENTARY).sort("_r")
     df = suppression.suppress_table(df, ["helaarspersoner"], count_col="borgere", visning=visning)
-    return suppression.suppress_table(df, ["borgere", "tilgang", "afgang"], visning=visning)
+    # per paragraf, borgere(m) = borgere(m-1) + tilgang(m) - afgang(m): the month's flows hidden together
+    # (suppression.suppress_flow), in the command's row order
+    df = pl.concat([suppression.suppress_flow(g.sort("maaned"), "borgere", "tilgang", "afgang", visning,
+                                              skjult=g.sort("maaned")["_k"].to_list())
+                    for _, g in df.group_by("paragraf", maintain_order=True)]).sort("_r")
+    df = suppression.suppress_table(df, ["borgere"], visning=visning)
+    return df.with_columns(pl.when(pl.col("_k")).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
+                           for c in ("borgere", "helaarspersoner")).drop("_r", "_m", "_p", "_state", "_k")
 
 
 def optaelling_tabel(ds: Dataset, periode: Periode, paa: dt.date, visning: suppression.Visning,
@@ -290,16 +317,7 @@ def optaelling_tabel(ds: Dataset, periode: Periode, paa: dt.date, visning: suppr
     # the page's complementary cells too ('x' where the month table hides a cell so that the Total row
     # cannot give a small one back): the command never shows a cell the page hides (issue 23)
     per, total = pl.collect_all(optaelling.overblik(y, fra, til, paa))
-    state = _komplementaere(per, total, visning)
-    shown = _for_visning(df, visning).with_row_index("_i")
-    key = [pl.col("maaned").cast(pl.String), pl.col("paragraf").cast(pl.String)]
-    shown = (shown.with_columns(_m=key[0], _p=key[1])
-             .join(state, left_on=["_m", "_p"], right_on=["maaned", "paragraf"], how="left")
-             .sort("_i"))
-    komp = pl.col("_state").fill_null(suppression.NONE) == suppression.COMPLEMENTARY
-    return shown.with_columns(
-        pl.when(komp).then(pl.lit(suppression.SEKUNDAER)).otherwise(pl.col(c)).alias(c)
-        for c in ("borgere", "helaarspersoner")).drop("_i", "_m", "_p", "_state")
+    return _for_visning(df, visning, _komplementaere(per, total, visning))
 
 
 def _komplementaere(per: pl.DataFrame, total: pl.DataFrame, visning: suppression.Visning,

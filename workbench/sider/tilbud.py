@@ -388,6 +388,7 @@ class Sammenligningstal:
     q3: float | None
     tilbud: int  # tilbud the statistics rest on (own included)
     skjult: bool  # statistics hidden (too few tilbud with enough borgere)
+    egen_vist: str | None = None  # the own value as shown when suppressed ('<g' / 'x'); None: shown as egen
 
 
 @dataclass(frozen=True)
@@ -469,6 +470,25 @@ def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int |
         tal.append(Sammenligningstal(col, label, None if egen is None else float(egen), q(0.5), q(0.25), q(0.75),
                                      int(vals.len()), hidden))
     return Sammenligning(tilbudstype, df.height, tuple(tal))
+
+
+def sammenligning_for(s: Sammenligning | None, visning) -> Sammenligning | None:
+    """The comparison as `visning` shows it: when the tilbud's own borgere nu are 1..g-1, its own
+    borgere read '<g' and every own figure resting on them (borgere ÷ pladser gives the count back with
+    the pladser, the shares and the median rest on those borgere) reads 'x', with `egen` None (no point
+    drawn). Peers' statistics are already limited to tilbud with g borgere or more (sammenligning)."""
+    import dataclasses
+
+    from workbench.regler import suppression
+
+    if s is None or visning.eksakt:
+        return s
+    borgere = next((t.egen for t in s.tal if t.noegletal == "borgere"), None)
+    if not suppression.is_small(borgere, visning):
+        return s
+    tal = tuple(dataclasses.replace(t, egen=None, egen_vist=suppression.antal(int(t.egen), visning)
+                                    if t.noegletal == "borgere" else suppression.SEKUNDAER) for t in s.tal)
+    return dataclasses.replace(s, tal=tal)
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,7 +586,7 @@ def to_json(r: Rapport) -> dict:
 _IKKE_ANTAL = {"pladser"}
 # the count that governs each table's ratios and helårspersoner: hidden ('x') where it is 1..g-1
 _STYRENDE = {"udvikling_undertema": "borgere", "udvikling_tema": "borgere", "udvikling_omraade": "borgere",
-             "maalopfyldelse": "maal", "belaegning": "borgere"}
+             "belaegning": "borgere"}
 
 
 def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataFrame:
@@ -577,6 +597,26 @@ def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataF
     if styrende in df.columns and floats:
         df = suppress_table(df, floats, count_col=styrende, visning=visning)
     return suppress_table(df, counts, visning=visning)
+
+
+# Målopfyldelse's additive relations: every goal has one status and one registered vurdering (or none), so
+# both groups sum to maal in each row; every column sums over the måltyper to the 'I alt' row.
+MAAL_GRUPPER = (("maal", tuple(STATUS_COLS.values())),
+                ("maal", (*VURDERING_COLS.values(), "uden_vurdering")))
+MAAL_ANDEL = {"andel_opnaaet": ("opnaaet", "ikke_opnaaet", "overskredet")}
+
+
+def maalopfyldelse_vist(df: pl.DataFrame, visning) -> pl.DataFrame:
+    """The målopfyldelse table as `visning` shows it: exact unchanged; suppressed: counts 1..g-1 '<g' and
+    complementary 'x' along each row's status and vurdering groups and down to 'I alt'
+    (suppression.suppress_groups), so no hidden cell is total minus the visible parts; the share
+    hidden where a count it rests on is. The Tilbud page and for_principal (CLI) call it."""
+    from workbench.regler import suppression
+
+    if visning.eksakt:
+        return df
+    return suppression.suppress_groups(df, "maaltype", MAAL_GRUPPER, other_cols=("uenighed",),
+                                       ratios=MAAL_ANDEL, visning=visning)
 
 
 def for_principal(r: Rapport, principal) -> Rapport:
@@ -593,7 +633,11 @@ def for_principal(r: Rapport, principal) -> Rapport:
         return r
     tom = {n: getattr(r, n).clear() for n in ("borgere", "maal_i_periode", "kommende", "overskredne")} \
         if not access.individual_access(principal) else {}
-    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items()}
+    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items() if n != "belaegning"}
+    # tilgang/afgang with the month-to-month change in borgere (suppression.suppress_flow), then the rest
+    frames["belaegning"] = _suppress_frame(
+        suppression.suppress_flow(r.belaegning, "borgere", "tilgang", "afgang", visning), "borgere", visning)
+    frames["maalopfyldelse"] = maalopfyldelse_vist(r.maalopfyldelse, visning)
     lt = r.liggetid
     liggetid = Liggetid(
         afsluttede=suppression.antal(lt.afsluttede, visning),
@@ -601,4 +645,5 @@ def for_principal(r: Rapport, principal) -> Rapport:
         igangvaerende=suppression.antal(lt.igangvaerende, visning),
         median_dage_igangvaerende=None if suppression.is_small(lt.igangvaerende, visning)
         else lt.median_dage_igangvaerende)
-    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid)
+    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid,
+                               sammenligning=sammenligning_for(r.sammenligning, visning))

@@ -11,10 +11,22 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from workbench.regler import access
+from workbench.regler import access, suppression
 from workbench.sider import resultater, tilbud
 from workbench.data.dataset import Dataset
 from workbench.ui import data
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _alle_ids(version: str, _ds: Dataset) -> frozenset[str]:
+    return frozenset(_ds.tilbud.select("tilbud_id").collect()["tilbud_id"].cast(pl.String).to_list())
+
+
+def kendte(tilbud_id: str) -> list[str]:
+    """[tilbud_id] when it is a tilbud of the dataset (whatever the principal's scope), else []: what the
+    access log may keep unmasked as a P-nummer (accesslog `behold`)."""
+    ds = data.scoped_dataset(access.ADMIN)
+    return [tilbud_id] if tilbud_id in _alle_ids(ds.version, ds) else []
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -58,7 +70,9 @@ def sammenligning(principal: access.Principal, tilbud_id: str, paa: dt.date) -> 
     typ = tilbud.tilbudstype_af(ds, tilbud_id)  # ValueError outside the scope
     ds_alle = data.scoped_dataset(access.ADMIN)
     table = _peers(ds.version, typ, paa.isoformat(), ds_alle)
-    return tilbud.sammenligning(ds_alle, tilbud_id, paa, peers=table)
+    # the own figures as the principal may see them (suppressed for a role without the borger list)
+    return tilbud.sammenligning_for(tilbud.sammenligning(ds_alle, tilbud_id, paa, peers=table),
+                                    suppression.for_principal(principal))
 
 
 @dataclass(frozen=True)
