@@ -22,6 +22,7 @@ from workbench.ui.widgets import dansk_tal
 from workbench.ui.widgets import vaelg, vaelg_flere
 from workbench.format.dansk import DATO_INPUT, borger_link
 from workbench.ui.widgets import borger_link_kolonne
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("resultater")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
@@ -104,10 +105,8 @@ if access.can(principal, "eksport"):
     meta = standard_meta([("Gruppering", resultater.GRUPPER[pr]), ("Periode", periode),
                           ("Temaer", ", ".join(valg) or "alle")], data.dataset_version(),
                          {"Diskretionering": explanation(visning=VIS)})
-    if st.download_button("Eksportér til Excel", to_xlsx_bytes({"Resultater": vis}, meta), "resultater.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="res_xlsx", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, [], f"resultater pr. {pr} {periode}")
+    eksport_knap(st, "Eksportér til Excel", to_xlsx_bytes({"Resultater": vis}, meta), "resultater.xlsx",
+                 key="res_xlsx", detalje=f"resultater pr. {pr} {periode}")
 
 if individual and tabel.height:
     st.subheader("Borgerne bag et tal")

@@ -21,6 +21,7 @@ from workbench.ui.audit import log_action
 from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, paa_fra_adresse, small_count
 from workbench.format.dansk import DATO, DATO_INPUT, TOM, borger_link, uden_borger_link
 from workbench.ui.widgets import borger_link_kolonne
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("tilbud")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
@@ -110,14 +111,11 @@ def download(sheets: dict[str, pl.DataFrame], name: str, key: str, borger_ids: l
     meta = standard_meta([("Tilbud", f"{h.navn} ({h.tilbud_id})"), ("Referencedato", dansk_dato(paa))],
                          data.dataset_version(), {"Udtrukket af": principal.username})
     c1, c2 = st.columns(2)
-    if c1.download_button("Hent Excel", to_xlsx_bytes(sheets, meta), file_name=f"{name}.xlsx", key=f"{key}_xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          icon=":material/download:"):
-        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.xlsx", behold=[h.tilbud_id])
+    eksport_knap(c1, "Hent Excel", to_xlsx_bytes(sheets, meta), f"{name}.xlsx", key=f"{key}_xlsx",
+                 borger_ids=borger_ids, detalje=f"tilbud {h.tilbud_id} {name}.xlsx", behold=[h.tilbud_id])
     first = next(iter(sheets.values()))
-    if c2.download_button("Hent CSV", to_csv_bytes(first), file_name=f"{name}.csv", mime="text/csv",
-                          key=f"{key}_csv", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, borger_ids, f"tilbud {h.tilbud_id} {name}.csv", behold=[h.tilbud_id])
+    eksport_knap(c2, "Hent CSV", to_csv_bytes(first), f"{name}.csv", key=f"{key}_csv",
+                 borger_ids=borger_ids, detalje=f"tilbud {h.tilbud_id} {name}.csv", behold=[h.tilbud_id])
 
 
 # --- borgere nu -----------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.tilsyn_view import AUDIT_KEY, CASE_KEY, prefill, visible_ids
 from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import BORGER_LINK, DATO_INPUT
 
 principal = auth.require_page("tilsyn")
@@ -219,11 +220,7 @@ with tabs["Rapport"]:
         meta = [("Tilsyn", ", ".join(names[i] for i in chosen)), ("Udskrevet af", principal.username)]
         if access.can(principal, "eksport") or may_create:
             c1, c2 = st.columns(2)
-            c1.download_button("Hent Excel", to_xlsx_bytes(sheets, meta), file_name="tilsyn_rapport.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               on_click=lambda: log_action(accesslog.EKSPORT, detalje="tilsyn rapport xlsx"),
-                               key="ts_xlsx")
-            c2.download_button("Hent A4-udskrift (HTML)", tilsyn.rapport_html(r, title, meta).encode("utf-8"),
-                               file_name="tilsyn_rapport.html", mime="text/html",
-                               on_click=lambda: log_action(accesslog.EKSPORT, detalje="tilsyn rapport html"),
-                               key="ts_html")
+            eksport_knap(c1, "Hent Excel", to_xlsx_bytes(sheets, meta), "tilsyn_rapport.xlsx", key="ts_xlsx",
+                         detalje="tilsyn rapport xlsx")
+            eksport_knap(c2, "Hent A4-udskrift (HTML)", tilsyn.rapport_html(r, title, meta).encode("utf-8"),
+                         "tilsyn_rapport.html", key="ts_html", detalje="tilsyn rapport html")

@@ -93,3 +93,17 @@ def test_no_pages_folder_next_to_app_py():
     assert not (ROOT / "pages").exists()
     assert {Path(f).parent.as_posix() for _, f, *_ in PAGES} == {"sidefiler"}
     assert sorted(Path(f).name for _, f, *_ in PAGES) == sorted(p.name for p in (ROOT / "sidefiler").glob("*.py"))
+
+
+def test_downloads_only_through_the_one_export_button():
+    """Issue 21: every download goes through workbench.ui.eksport.eksport_knap, which logs the click;
+    no page or widget calls Streamlit's download_button itself."""
+    import re
+
+    offenders = []
+    for f in [*(ROOT / "sidefiler").glob("*.py"), *(ROOT / "workbench").rglob("*.py"), ROOT / "app.py"]:
+        if f.name == "eksport.py" and f.parent.name == "ui":
+            continue
+        if re.search(r"\.download_button\(", f.read_text(encoding="utf-8")):
+            offenders.append(str(f.relative_to(ROOT)))
+    assert offenders == []
