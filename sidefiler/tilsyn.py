@@ -4,7 +4,6 @@ the responsible leader signs too. Report per sagsbehandler and team, Excel and A
 
 import datetime as dt
 
-import polars as pl
 import streamlit as st
 
 from workbench.regler import access, stikproeve
@@ -99,7 +98,7 @@ with tabs["Tilsyn"]:
             rows.append({"Titel": a.titel, "Oprettet": dansk_tid(a.oprettet), "Pr.": a.pr, "Sager": total,
                          "Besvaret": done, "Status": tilsyn_store.status(a), "Tilsynsførende": a.auditor,
                          "Leder": a.leder})
-        st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(tilsyn.oversigt(rows), hide_index=True, width="stretch")
         if st.session_state.get(AUDIT_KEY) not in ids_by:
             st.session_state[AUDIT_KEY] = audits[0].audit_id
         valgt = vaelg(st, "Vælg tilsyn", list(ids_by), key=AUDIT_KEY,
@@ -115,9 +114,7 @@ with tabs["Tilsyn"]:
         is_auditor = principal.username == audit.auditor
         is_leder = principal.username == audit.leder
         answers = tilsyn_store.answers(eng, audit.audit_id)
-        answered = (answers.filter(pl.col("svar").is_not_null()).group_by("borger_id")
-                    .agg(pl.col("spoergsmaal_id").n_unique().alias("n")))
-        complete = set(answered.filter(pl.col("n") == len(QIDS))["borger_id"].to_list())
+        complete = tilsyn.besvarede_sager(answers, QIDS)
         case_ids = cases["borger_id"].to_list()
         visible = visible_ids(principal)
         in_scope = [b for b in case_ids if b in visible]
@@ -134,8 +131,8 @@ with tabs["Tilsyn"]:
             pre = prefill(principal, audit.audit_id, audit.paa, tuple(in_scope))
             st.caption(f"Data foreslår {tilsyn.prefilled_count(pre)} af {pre.height} svar i tilsynet "
                        "(forslagene gemmes først, når du trykker Gem svar).")
-            pre_b = {r["spoergsmaal_id"]: r for r in pre.filter(pl.col("borger_id") == borger).to_dicts()}
-            have = {r["spoergsmaal_id"]: r for r in answers.filter(pl.col("borger_id") == borger).to_dicts()}
+            pre_b = tilsyn.pr_spoergsmaal(pre, borger)
+            have = tilsyn.pr_spoergsmaal(answers, borger)
             editable = is_auditor and audit.lukket is None
             with st.form(f"ts_form_{audit.audit_id}_{borger}"):
                 given = {}
@@ -205,8 +202,7 @@ with tabs["Rapport"]:
         frame = tilsyn_store.report_frame(eng, chosen)
         visible = visible_ids(principal)
         # borger ids outside the viewer's scope (e.g. an auditor after signing) are not shown
-        frame = frame.with_columns(pl.when(pl.col("borger_id").is_in(list(visible))).then(pl.col("borger_id"))
-                                   .otherwise(pl.lit("(uden for adgang)")).alias("borger_id"))
+        frame = tilsyn.skjul_uden_for_adgang(frame, visible)
         r = tilsyn.rapport(frame, checklist)
         shown = sorted(set(frame["borger_id"].to_list()) & visible)
         if shown:  # the report lists the cases in scope by borger id

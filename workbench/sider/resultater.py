@@ -22,16 +22,17 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Sequence
 
 import polars as pl
 
-from workbench.regler import maalstatus, optaelling, udvikling
+from workbench.regler import maalstatus, optaelling, suppression, udvikling
 from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.sider import tilbud as tilbud_mod
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
-from workbench.format.dansk import dato
+from workbench.format.dansk import borger_link, dato
 
 GRUPPER = {  # --pr value -> label on the page
     "paragraf": "Paragraf",
@@ -211,3 +212,66 @@ def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
         df = suppression.suppress_table(df, paa_borgere, count_col="borgere", visning=visning)
     counts = [c for c, t in df.schema.items() if t.is_integer()]
     return suppression.suppress_table(df, counts, visning=visning)
+
+
+# --- the page's view (sidefiler/resultater.py lays it out) ------------------------------------------------
+
+COUNTS_VIST = {"borgere": "Borgere", "forbedret": "Forbedret/fastholdt", "uaendret": "Uændret",
+               "forvaerret": "Forværret", "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
+MAAL_VIST = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+             "opnaaet_ved_start": "Opnået ved start (i ingen andel)",
+             "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "uenighed": "Uenighed"}
+TREND_GRUPPER = 8  # the trend chart draws the largest groups only
+
+
+@dataclass(frozen=True)
+class ResultaterSide:
+    """The Resultater page for one principal: `tabel` and `trend` as resultater() and trend() return
+    them on the principal's scoped data, and the principal's visning. Every method returns what the page
+    shows, already suppressed for the visning (charts leave out groups of 1..g-1 borgere)."""
+
+    pr: str
+    tabel: pl.DataFrame
+    trend: pl.DataFrame
+    visning: suppression.Visning
+
+    @property
+    def mindste_gruppe(self) -> int:
+        """The smallest group drawn in a chart (0: every group, for an exact visning)."""
+        return 0 if self.visning.eksakt else self.visning.graense
+
+    @property
+    def grupper(self) -> list[str]:
+        return self.tabel["gruppe"].to_list()
+
+    def vist(self) -> pl.DataFrame:
+        """The table with Danish headers, shares in %, suppressed for the visning."""
+        vis = self.tabel.select(
+            pl.col("gruppe").alias(GRUPPER[self.pr]), *[pl.col(k).alias(v) for k, v in COUNTS_VIST.items()],
+            (pl.col("andel_forbedret") * 100).alias("Forbedret %"),
+            *[pl.col(k).alias(v) for k, v in MAAL_VIST.items()], (pl.col("andel_opnaaet") * 100).alias("Opnået %"))
+        vis = suppression.suppress_table(vis, ["Forbedret %"], visning=self.visning, count_col="Borgere", decimaler=1)
+        vis = suppression.suppress_table(vis, ["Opnået %"], visning=self.visning, count_col="Mål fulgt op", decimaler=1)
+        return suppression.suppress_table(vis, list(COUNTS_VIST.values()) + list(MAAL_VIST.values()),
+                                          visning=self.visning)
+
+    def graf(self) -> pl.DataFrame:
+        """Gruppe, Forbedret, Opnået (shares) of the groups large enough to draw; Opnået null on too few mål."""
+        g = self.mindste_gruppe
+        return self.tabel.filter(pl.col("borgere") >= g).select(
+            pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
+            pl.when(pl.col("maal") >= g).then(pl.col("andel_opnaaet")).alias("Opnået")).drop_nulls("Forbedret")
+
+    def trend_graf(self) -> pl.DataFrame:
+        """Kvartal, Gruppe, Forbedret of the TREND_GRUPPER largest groups, quarters large enough to draw."""
+        top = self.tabel.sort("borgere", descending=True)["gruppe"].head(TREND_GRUPPER).to_list()
+        return self.trend.filter(pl.col("borgere") >= self.mindste_gruppe).select(
+            pl.col("kvartal").alias("Kvartal"), pl.col("gruppe").alias("Gruppe"),
+            pl.col("andel_forbedret").alias("Forbedret")).filter(pl.col("Gruppe").is_in(top)).drop_nulls("Forbedret")
+
+
+def borgere_vist(b: pl.DataFrame) -> pl.DataFrame:
+    """borgere_i_gruppe() as the page lists it (roles with the borger list only): Borger as a link."""
+    return b.select(borger_link("borger_id").alias("Borger"), pl.col("kategori").alias("Udvikling"),
+                    pl.col("antal_forbedret").alias("Undertemaer forbedret"),
+                    pl.col("antal_forvaerret").alias("Undertemaer forværret"))
