@@ -40,6 +40,8 @@ from workbench.regler import maalstatus
 from workbench.regler import optaelling
 from workbench.regler import udvikling as udv
 from workbench.data.dataset import Dataset
+from workbench.format.dansk import DATO, TOM, borger_link
+from workbench.format.output import dansk_tal
 from workbench.regler.periods import active_on
 from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.regler.stoettebehov import seneste_stoettebehov
@@ -647,3 +649,167 @@ def for_principal(r: Rapport, principal) -> Rapport:
         else lt.median_dage_igangvaerende)
     return dataclasses.replace(r, **tom, **frames, liggetid=liggetid,
                                sammenligning=sammenligning_for(r.sammenligning, visning))
+
+
+# --- the page's view (sidefiler/tilbud.py lays it out) --------------------------------------------------
+
+UDVIKLING_VIST = {"forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret",
+                  "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
+MAAL_VIST = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+             "opnaaet_ved_start": "Opnået ved start",
+             "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "vurdering_delvist": "Registreret delvist",
+             "vurdering_ikke_opnaaet": "Registreret ikke opnået", "uden_vurdering": "Uden registrering",
+             "uenighed": "Uenighed"}
+PROCENT_TAL = {"borgere_pr_plads", "andel_forbedret", "andel_opnaaet"}  # key figures shown as a percentage
+NIVEAUER = {"Tema": "tema", "Undertema": "undertema"}  # the page's 'Vis pr.' choice -> udvikling column
+
+
+def _dato_tekst(c: str) -> pl.Expr:
+    return pl.col(c).dt.strftime(DATO).fill_null(TOM)
+
+
+def _med_link(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(borger_link("borger_id").alias("Borger"))
+
+
+def liste_vist(liste: pl.DataFrame, visning) -> pl.DataFrame:
+    """The list of tilbud (liste()) as the page shows it before one is chosen; Borgere nu suppressed
+    for a visning that is not exact."""
+    from workbench.regler import suppression
+
+    out = liste.select(pl.col("navn").alias("Tilbud"), pl.col("tilbud_id").alias("P-nummer"),
+                       pl.col("tilbudstype").alias("Tilbudstype"), pl.col("pladser").alias("Pladser"),
+                       pl.col("borgere").alias("Borgere nu"))
+    return out if visning.eksakt else suppression.suppress_table(out, ["Borgere nu"], visning=visning)
+
+
+def sammenligning_tabel(s: Sammenligning) -> pl.DataFrame:
+    """The peer comparison's table: own figure, quartiles and median in Danish, 'skjult' where hidden."""
+    def fmt(col: str, v: float | None) -> str:
+        if v is None:
+            return TOM
+        return f"{dansk_tal(v * 100)} %" if col in PROCENT_TAL else dansk_tal(v)
+
+    return pl.DataFrame([{"Nøgletal": t.label, "Dette tilbud": t.egen_vist or fmt(t.noegletal, t.egen),
+                          "Nedre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q1),
+                          "Median": "skjult" if t.skjult else fmt(t.noegletal, t.median),
+                          "Øvre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q3), "Tilbud": t.tilbud}
+                         for t in s.tal])
+
+
+def sammenligning_boks(s: Sammenligning) -> pl.DataFrame:
+    """The box chart's series: the percentage key figures not hidden (Nøgletal, q1, median, q3, egen)."""
+    return pl.DataFrame([{"Nøgletal": t.label, "q1": t.q1, "median": t.median, "q3": t.q3, "egen": t.egen}
+                         for t in s.tal if t.noegletal in PROCENT_TAL and not t.skjult],
+                        schema={"Nøgletal": pl.String, "q1": pl.Float64, "median": pl.Float64, "q3": pl.Float64,
+                                "egen": pl.Float64})  # typed: an all-empty column would be Null (Altair refuses)
+
+
+@dataclass(frozen=True)
+class TilbudSide:
+    """The Tilbud page for one principal: the report (rapport() on the principal's scoped data) and the
+    principal's visning. Every method returns a display table or chart series already suppressed for
+    the visning (the per-borger tables are only called for roles with the borger list)."""
+
+    rapport: Rapport
+    visning: object  # suppression.Visning
+
+    @property
+    def eksakt(self) -> bool:
+        return self.visning.eksakt
+
+    def borgere_vist(self) -> pl.DataFrame:
+        """Borgere nu, one row per borger, Borger as a link."""
+        return _med_link(self.rapport.borgere).select(
+            "Borger", pl.col("paragraf").alias("Paragraf"), _dato_tekst("startdato").alias("Start"),
+            pl.col("dage_i_tilbud").alias("Dage i tilbud"), pl.col("primaer_maalgruppe").alias("Primær målgruppe"),
+            pl.col("stoettebehov").alias("Støttebehov"), pl.col("maal").alias("Mål"),
+            pl.format("{} opnået · {} afventer · {} ikke opnået · {} overskredet · {} opnået ved start", "opnaaet",
+                      "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start").alias("Målstatus"),
+            pl.col("udvikling").fill_null(TOM).alias("Udvikling"),
+            _dato_tekst("naeste_opfoelgning").alias("Næste opfølgning"))
+
+    def _udvikling(self, niveau: str) -> pl.DataFrame:
+        return self.rapport.udvikling_tema if niveau == "Tema" else self.rapport.udvikling_undertema
+
+    def udvikling_emner(self, niveau: str) -> list[str]:
+        """The temaer or undertemaer in the report's order (the chart's sort)."""
+        return self._udvikling(niveau)[NIVEAUER[niveau]].to_list()
+
+    def udvikling_graf(self, niveau: str) -> pl.DataFrame:
+        """Emne, Udvikling (Forbedret/Uændret/Forværret), Borgere; a count of 1..g-1 is null (not drawn)."""
+        g = 0 if self.eksakt else self.visning.graense
+        df = self._udvikling(niveau).select(
+            pl.col(NIVEAUER[niveau]).alias("Emne"),
+            *[pl.col(k).alias(v) for k, v in list(UDVIKLING_VIST.items())[:3]]).unpivot(
+            index="Emne", variable_name="Udvikling", value_name="Borgere")
+        if self.eksakt:
+            return df
+        return df.with_columns(pl.when(pl.col("Borgere").is_between(1, g - 1)).then(None)
+                               .otherwise(pl.col("Borgere")).alias("Borgere"))
+
+    def udvikling_vist(self, niveau: str) -> pl.DataFrame:
+        from workbench.regler import suppression
+
+        df = self._udvikling(niveau).select(pl.col(NIVEAUER[niveau]).alias(niveau), pl.col("borgere").alias("Borgere"),
+                                            *[pl.col(k).alias(v) for k, v in UDVIKLING_VIST.items()])
+        if self.eksakt:
+            return df
+        return suppression.suppress_table(df, ["Borgere", *UDVIKLING_VIST.values()], visning=self.visning)
+
+    def maalopfyldelse_vist(self) -> pl.DataFrame:
+        """Målopfyldelse with Danish headers; suppressed with complementary cells (maalopfyldelse_vist, as
+        the CLI's tilbud command)."""
+        return maalopfyldelse_vist(self.rapport.maalopfyldelse, self.visning).select(
+            pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL_VIST.items()])
+
+    @staticmethod
+    def opfoelgninger_vist(df: pl.DataFrame) -> pl.DataFrame:
+        """The report's kommende or overskredne follow-ups, one row per goal, Borger as a link."""
+        return _med_link(df).select(
+            "Borger", pl.col("undertema").alias("Undertema"), pl.col("maaltype").alias("Måltype"),
+            _dato_tekst("opfoelgningsdato").alias("Opfølgning"), pl.col("dage_til").alias("Dage til"),
+            pl.col("status").alias("Status"), pl.col("vurdering").fill_null(TOM).alias("Registreret"),
+            pl.col("maal_id").alias("Mål"))
+
+    def _belaegning(self) -> pl.DataFrame:
+        b = self.rapport.belaegning.select(pl.col("maaned").alias("Måned"), pl.col("borgere").alias("Borgere"),
+                                           pl.col("helaarspersoner").round(1).alias("Helårspersoner"))
+        if self.eksakt:
+            return b
+        # a month with 1..g-1 borgere is not drawn (its points and tooltips would show them)
+        small = (pl.col("Borgere") > 0) & (pl.col("Borgere") < self.visning.graense)
+        return b.with_columns(pl.when(small).then(None).otherwise(pl.col(c)).alias(c)
+                              for c in ("Borgere", "Helårspersoner"))
+
+    def belaegning_graf(self) -> pl.DataFrame:
+        """Måned, Mål (Borgere/Helårspersoner), Antal: the belægning chart's lines."""
+        return self._belaegning().unpivot(index="Måned", variable_name="Mål", value_name="Antal")
+
+    def pladser_linje(self) -> pl.DataFrame | None:
+        """The chart's rule at the number of pladser; None without pladser."""
+        p = self.rapport.header.pladser
+        return pl.DataFrame({"Pladser": [p]}) if p else None
+
+    @property
+    def maaneder_over_kapacitet(self) -> int:
+        return int(self.rapport.belaegning["over_kapacitet"].sum())
+
+    def flow_vist(self) -> pl.DataFrame:
+        """Belægning og flow per month; suppressed: helårspersoner and belægningsgrad on 1..g-1 borgere,
+        tilgang/afgang hidden with the month-to-month change in borgere (the CLI: the same calls)."""
+        from workbench.regler import suppression
+
+        flow = self.rapport.belaegning.select(
+            pl.col("maaned").alias("Måned"), pl.col("borgere").alias("Borgere"),
+            pl.col("helaarspersoner").round(1).alias("Helårspersoner"), pl.col("pladser").alias("Pladser"),
+            (pl.col("belaegningsgrad") * 100).round(0).alias("Belægningsgrad %"),
+            pl.when(pl.col("over_kapacitet")).then(pl.lit("⚠ over 100 %")).otherwise(pl.lit("")).alias("Over kapacitet"),
+            pl.col("tilgang").alias("Tilgang"), pl.col("afgang").alias("Afgang"))
+        if self.eksakt:
+            return flow
+        flow = suppression.suppress_table(flow, ["Helårspersoner", "Belægningsgrad %"], count_col="Borgere",
+                                          visning=self.visning)
+        return suppression.suppress_table(suppression.suppress_flow(flow, "Borgere", "Tilgang", "Afgang",
+                                                                    visning=self.visning),
+                                          ["Borgere"], visning=self.visning)
