@@ -27,12 +27,17 @@ def res(demo_kommune):
     return tabel, trend
 
 
-@pytest.fixture(scope="module")
-def rapport(demo_kommune):
+@pytest.fixture(scope="module", params=["stoerste", "mindste"])
+def rapport(demo_kommune, request):
+    """The busiest tilbud, and the smallest with borgere on the date (months of 1..g-1 borgere)."""
     ds = open_dataset(demo_kommune)
     paa = udtraeksdato(ds)
-    tid = tilbud.liste(ds, paa).sort("borgere", descending=True).collect()["tilbud_id"][0]
-    return tilbud.rapport(ds, tid, paa, paa - dt.timedelta(days=364), paa)
+    liste = tilbud.liste(ds, paa).filter(pl.col("borgere") > 0).sort("borgere", descending=True).collect()
+    tid = liste["tilbud_id"][0 if request.param == "stoerste" else -1]
+    r = tilbud.rapport(ds, tid, paa, paa - dt.timedelta(days=364), paa)
+    if request.param == "mindste":
+        assert r.belaegning.filter(pl.col("borgere").is_between(1, suppression.suppressed().graense - 1)).height
+    return r
 
 
 def test_resultater_side_suppressed_equals_the_cli_table(res):
