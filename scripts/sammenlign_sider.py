@@ -17,7 +17,8 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# SAMMENLIGN_ROOT: another checkout's tree (e.g. `git archive main | tar -x -C DIR`) to snapshot its pages
+ROOT = Path(os.environ.get("SAMMENLIGN_ROOT") or Path(__file__).resolve().parents[1]).resolve()
 sys.path.insert(0, str(ROOT))
 
 
@@ -85,7 +86,9 @@ def snapshot(demo: Path) -> dict[str, list]:
     data.BACKGROUND = False
     users.bootstrap(engine_for(demo), demo)
     ds = open_dataset(demo)
-    busiest = tilbud.liste(ds, udtraeksdato(ds)).sort("borgere", descending=True).collect()["tilbud_id"][0]
+    liste = tilbud.liste(ds, udtraeksdato(ds)).sort(["borgere", "tilbud_id"], descending=[True, False]).collect()
+    busiest = liste["tilbud_id"][0]
+    smallest = liste.filter(liste["borgere"] > 0)["tilbud_id"][-1]  # months of 1..g-1 borgere
 
     def page(name):
         return str(ROOT / "sidefiler" / f"{name}.py")
@@ -96,6 +99,11 @@ def snapshot(demo: Path) -> dict[str, list]:
         states.append((f"{rolle}/tilbud/busiest", "tilbud", {"tilbud": busiest}, []))
         states.append((f"{rolle}/tilbud/busiest/undertema", "tilbud", {"tilbud": busiest},
                        [("segmented_control", "tilbud_udv_niveau", "Undertema")]))
+        states.append((f"{rolle}/tilbud/smallest", "tilbud", {"tilbud": smallest}, []))
+        states.append((f"{rolle}/tilbud/smallest/undertema", "tilbud", {"tilbud": smallest},
+                       [("segmented_control", "tilbud_udv_niveau", "Undertema")]))
+        states.append((f"{rolle}/resultater/paragraf/tema", "resultater", {},
+                       [("selectbox", "res_pr", "paragraf"), ("multiselect", "res_tema", None)]))
         for pr in ("paragraf", "tilbud", "team", "maalgruppe"):
             states.append((f"{rolle}/resultater/{pr}", "resultater", {}, [("selectbox", "res_pr", pr)]))
     states.append(("admin/resultater/gruppe", "resultater", {}, [("selectbox", "res_pr", "paragraf"),
@@ -103,6 +111,9 @@ def snapshot(demo: Path) -> dict[str, list]:
     for rolle in ("admin", "leder_myndighed", "tilsyn"):
         states.append((f"{rolle}/tilsyn", "tilsyn", {}, []))
 
+    import workbench
+
+    print(f"pages from {ROOT}, workbench from {Path(workbench.__file__).parent}", file=sys.stderr)
     out: dict[str, list] = {}
     for label, name, params, actions in states:
         rolle = label.split("/")[0]
@@ -116,7 +127,8 @@ def snapshot(demo: Path) -> dict[str, list]:
                 w = getattr(at, kind)(key=key)
             except KeyError:  # not on the page for this role/state
                 continue
-            w.set_value(w.options[0] if v is None else v)
+            first = [w.options[0]] if kind == "multiselect" else w.options[0]
+            w.set_value(first if v is None else v)
             at.run()
         els: list = []
         _elements(at._tree, "", els)
@@ -127,7 +139,11 @@ def snapshot(demo: Path) -> dict[str, list]:
     return out
 
 
+WIDGET_ID = re.compile(r"\$\$ID-[0-9a-f]+-")  # a widget id hashes the page's path: another checkout differs
+
+
 def diff(a: dict, b: dict) -> int:
+    """Print every element that differs (widget ids' path hash ignored); return how many."""
     n = same = 0
     for label in sorted(set(a) | set(b)):
         ea, eb = a.get(label, []), b.get(label, [])
@@ -135,7 +151,7 @@ def diff(a: dict, b: dict) -> int:
             print(f"{label}: {len(ea)} elements before, {len(eb)} after")
         for x, y in zip(ea, eb):
             n += 1
-            if x == y:
+            if x[:2] == y[:2] and WIDGET_ID.sub("$$ID-", x[2]) == WIDGET_ID.sub("$$ID-", y[2]):
                 same += 1
             else:
                 print(f"{label} {x[0]} {x[1]} differs:\n  before: {x[2][:300]!r}\n  after:  {y[2][:300]!r}")

@@ -32,7 +32,8 @@ def rapport(demo_kommune, request):
     """The busiest tilbud, and the smallest with borgere on the date (months of 1..g-1 borgere)."""
     ds = open_dataset(demo_kommune)
     paa = udtraeksdato(ds)
-    liste = tilbud.liste(ds, paa).filter(pl.col("borgere") > 0).sort("borgere", descending=True).collect()
+    liste = (tilbud.liste(ds, paa).filter(pl.col("borgere") > 0)
+             .sort(["borgere", "tilbud_id"], descending=[True, False]).collect())
     tid = liste["tilbud_id"][0 if request.param == "stoerste" else -1]
     r = tilbud.rapport(ds, tid, paa, paa - dt.timedelta(days=364), paa)
     if request.param == "mindste":
