@@ -210,4 +210,25 @@ def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
     if paa_borgere:
         df = suppression.suppress_table(df, paa_borgere, count_col="borgere", visning=visning)
     counts = [c for c, t in df.schema.items() if t.is_integer()]
-    return suppression.suppress_table(df, counts, visning=visning)
+    groups = [(tot, parts) for tot, parts in GRUPPER_I_RAEKKE if tot in df.columns and all(p in df.columns for p in parts)]
+    if not groups:
+        return suppression.suppress_table(df, counts, visning=visning)
+    # a row's parts add up to its totals (borgere = the development categories; maal = the statuses =
+    # the vurderinger): complementary cells along each, so no hidden count is a total minus the shown
+    # parts (issue 23; as Tilbud's målopfyldelse, suppression.suppress_groups)
+    in_groups = {c for tot, parts in groups for c in (tot, *parts)}
+    rest = [c for c in counts if c not in in_groups]
+    ratios = {r: parts for r, parts in ANDEL_AF.items() if r in df.columns}
+    out = suppression.suppress_groups(df, "gruppe", groups, other_cols=rest, ratios=ratios, total_row=None,
+                                      visning=visning)
+    return out.select(df.columns)
+
+
+# the counts of a Resultater row that add up to another of its counts, and what each share rests on
+GRUPPER_I_RAEKKE = (
+    ("borgere", udvikling.COUNT_COLS),
+    ("maal", ("opnaaet", "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start")),
+    ("maal", ("vurdering_opnaaet", "vurdering_delvist", "vurdering_ikke_opnaaet", "uden_vurdering")),
+)
+ANDEL_AF = {"andel_forbedret": ("forbedret", "uaendret", "forvaerret"),
+            "andel_opnaaet": ("opnaaet", "ikke_opnaaet", "overskredet")}
