@@ -170,6 +170,10 @@ def trend(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
     measured status is taken once, on the period's last day (a goal followed up in a quarter is
     judged at its follow-up, so this only differs for late follow-ups made after the quarter)."""
     goals = goals if goals is not None else maal_status(ds, pr, fra, til).collect().lazy()
+    # every quarter reads the same Aktivitet og deltagelse rows and the same ydelser: filter and read them
+    # once (the quarters' plans would otherwise each scan the 3 M funktionsevne rows)
+    ds = ds.replace(funktionsevne=udvikling._aktivitet(ds.funktionsevne, undertemaer).collect().lazy(),
+                    ydelser=ds.ydelser.collect().lazy())
     parts = [_period(ds, pr, a, b, undertemaer, goals).with_columns(pl.lit(label).alias("kvartal"))
              for label, a, b in kvartaler(fra, til)]
     if not parts:
