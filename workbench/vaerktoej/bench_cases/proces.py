@@ -340,6 +340,129 @@ def proces_forloeb(ctx: Context) -> list[dict]:
                               note=f"borger {borger}: samme funktionsevne-rækker (forloeb viser også mål, ydelser)")
 
 
+# --- kvalitet ---------------------------------------------------------------------------------------
+
+KVALITET_SCRIPT = Path(__file__).resolve().parent.parent / "bench_scripts" / "kvalitet_duckdb.py"
+KVALITET_COLUMNS = ("regel", "variant", "tabel", "noegle")
+
+
+def _kvalitet_config(ds) -> dict:
+    """The code lists and settings the DuckDB script needs (config/, as the command reads them)."""
+    from data_model.contract import TABLES
+    from workbench.data.config import load_config
+    from workbench.regler import kvalitet, reconcile
+
+    conf = load_config()
+    codes, cfg = conf.codes, kvalitet.load_quality_config()
+    own = [(p, y) for p in codes.paragraffer for y in codes.ydelser_per_paragraf.get(p, ())]
+    belongs: dict[str, list[str]] = {}
+    for p, y in own:
+        belongs.setdefault(y, []).append(p)
+    groups = {g: ", ".join(sorted({p for y in members for p in belongs.get(y, ())},
+                                  key=list(codes.paragraffer).index)) or "ingen paragraf"
+              for g, members in codes.ydelsesgrupper.items()}
+    tabel = {"betaling_uden_ydelse": "betalinger", "ydelse_uden_betaling": "ydelser", "forkert_paragraf": "betalinger",
+             "beloeb_afviger": "betalinger", "betaling_uden_for_periode": "betalinger"}
+    assert set(tabel) == set(reconcile.FINDING_RULES)
+    return {
+        "allowed": [list(t) for t in own],
+        "home": {y: ", ".join(v) for y, v in belongs.items()},
+        "group_home": groups,
+        "uuid": {k.lower(): v for k, v in codes.uuid_label.items()},
+        "kraever_tilbud": [p for p, info in codes.paragraf_info.items() if info.get("kraever_tilbud")],
+        "voksen_alder": conf.settings.voksen_alder,
+        "sen_registrering_dage": cfg.sen_registrering_dage,
+        "databrud": {"vindue": cfg.databrud.vindue, "graense_z": cfg.databrud.graense_z,
+                     "min_afvigelse": cfg.databrud.min_afvigelse, "min_maaneder": cfg.databrud.min_maaneder},
+        "ottetal_tolerance": list(cfg.ottetal_tolerance),
+        "ottetal_tabel": tabel,
+        "active": [r for r in kvalitet.RULE_IDS if cfg.active(r)],
+        "variants": {r.id: [v[0] for v in r.varianter] for r in cfg.rules.values()},
+        "afslutning": kvalitet.AFSLUTNING,
+        "ad": kvalitet.AD,
+        "niveau_only": kvalitet.NIVEAU_ONLY,
+        "natural_keys": {t: list(k) for t, k in kvalitet.NATURAL_KEYS.items()},
+        "keys": {n: list(t.key) for n, t in TABLES.items()},
+        "rejected_tables": sorted(getattr(ds, "rejected", {})),
+        "graense_kr": kvalitet.URIMELIGT_BELOEB_GRAENSE,
+        "graense_timer": kvalitet.TIMER_PR_UGE_GRAENSE,
+    }
+
+
+def _template_regex(template: str) -> "re.Pattern":
+    import re
+
+    parts = re.split(r"\{\w+\}", template)
+    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+
+
+def _kvalitet_csv(path: Path) -> pl.DataFrame:
+    """The command's CSV (regel, tabel, noegle, besked) as finding identities: the variant (e.g.
+    ugyldig_ydelse 'anden_paragraf') read back from which configured message the besked is."""
+    from workbench.regler.kvalitet import load_quality_config
+
+    df = _csv(path)
+    if not df.height:
+        return pl.DataFrame(schema={c: pl.String for c in KVALITET_COLUMNS})
+    cfg = load_quality_config()
+    patterns = {r.id: [(v[0], _template_regex(v[3])) for v in r.varianter] for r in cfg.rules.values()}
+
+    def variant(regel: str, besked: str) -> str | None:
+        return next((name for name, rx in patterns.get(regel, ()) if rx.fullmatch(besked)), None)
+
+    return df.select(
+        "regel",
+        pl.Series("variant", [variant(r, b) for r, b in zip(df["regel"], df["besked"])], dtype=pl.String),
+        "tabel", "noegle")
+
+
+def _duckdb_kvalitet_csv(path: Path) -> pl.DataFrame:
+    """The script's CSV, its text escaped as the command escapes its CSV (workbench.format.export)."""
+    from workbench.format.export import escape_text
+
+    df = _csv(path)
+    if not df.height:
+        return pl.DataFrame(schema={c: pl.String for c in KVALITET_COLUMNS})
+    return df.select(pl.col(c).map_elements(escape_text, return_dtype=pl.String) for c in KVALITET_COLUMNS)
+
+
+def _compare_kvalitet(ctx: Context, variants: dict[str, list[str]], readers: dict, note: str) -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = {k: Path(tmp) / f"{k}.out" for k in variants}
+        for k, argv in variants.items():  # one untimed run each: warm OS cache, and the result check
+            run_process(argv, outs[k])
+        frames = {k: readers[k](outs[k]) for k in variants}
+        _same(frames)
+        results = {k: _timed(argv, ctx.repeats, outs[k]) for k, argv in variants.items()}
+    return _rows(results, {k: f.height for k, f in frames.items()}, note)
+
+
+KVALITET_NOTE = ("samme fund (regel, variant, tabel, noegle som multimængde) for alle {n} aktive regler; "
+                 "DuckDB-scriptet læser de validerede Parquet-filer i _typet/ (også afvist/ til afvist_raekke) "
+                 "og skriver ikke beskedteksten; referencedato {paa}")
+
+
+@case("proces-kvalitet", "hel proces: ffb-workbench kvalitet mod et DuckDB-script med de samme regler")
+def proces_kvalitet(ctx: Context) -> list[dict]:
+    from workbench.data import manifest
+
+    d = resolve_dir(ctx.data_dir)
+    if manifest.read_manifest(d) is None:
+        raise ValueError(f"{d}: proces-kvalitet kræver manifest.json og _typet/ (skrives af import og demo)")
+    paa = reference_date(ctx.data_dir)
+    cfg = _kvalitet_config(open_dataset(ctx.data_dir))
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg_path = Path(tmp) / "kvalitet.json"
+        cfg_path.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
+        variants = {
+            "polars": _cli("kvalitet", str(ctx.data_dir), "--format", "csv"),
+            "duckdb": [sys.executable, str(KVALITET_SCRIPT), str(d / manifest.TYPED), paa, str(cfg_path),
+                       str(Path(tmp) / "duckdb.csv")],
+        }
+        return _compare_kvalitet(ctx, variants, {"polars": _kvalitet_csv, "duckdb": _duckdb_kvalitet_csv},
+                                 KVALITET_NOTE.format(n=len(cfg["active"]), paa=paa))
+
+
 # --- in-process -------------------------------------------------------------------------------------
 
 def _open_collect(data_dir: Path, trust: bool) -> int:
