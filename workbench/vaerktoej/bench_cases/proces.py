@@ -7,7 +7,13 @@ Each variant is one fresh Python process, timed from fork to exit with its own p
                       (periods merged per borger and paragraf with window functions, then joined to
                       the months; no pandas variant);
 - proces-forloeb:     `ffb-workbench forloeb DIR BORGER --format json` vs DuckDB and pandas scripts
-                      reading that borger's funktionsevne rows (the part that used to scan 3 M rows).
+                      reading that borger's funktionsevne rows (the part that used to scan 3 M rows);
+- proces-kvalitet:    `ffb-workbench kvalitet DIR --format csv` vs bench_scripts/kvalitet_duckdb.py, every
+                      active rule of config/quality_rules.yaml in DuckDB over the validated Parquet
+                      (_typet/), compared as finding identities (regel, variant, tabel, noegle);
+- proces-stikproeve:  `ffb-workbench stikproeve DIR --pr paragraf --antal 5 --seed 1 --format csv` vs a
+                      DuckDB script drawing the same sample (sha256 keys in SQL), every column compared
+                      (issue 24 item 2: the yardsticks of "kvalitet/stikproeve >= 1,0x DuckDB").
 
 The scripts are what an analyst would write: only duckdb or pandas imported, reading the dataset's
 Parquet files. Every variant's result set is checked against the command's before anything is
@@ -416,17 +422,22 @@ def _kvalitet_csv(path: Path) -> pl.DataFrame:
         "tabel", "noegle")
 
 
-def _duckdb_kvalitet_csv(path: Path) -> pl.DataFrame:
-    """The script's CSV, its text escaped as the command escapes its CSV (workbench.format.export)."""
+def _escaped_csv(path: Path) -> pl.DataFrame:
+    """A script's CSV with its text escaped as the command escapes its CSV (workbench.format.export)."""
     from workbench.format.export import escape_text
 
     df = _csv(path)
-    if not df.height:
-        return pl.DataFrame(schema={c: pl.String for c in KVALITET_COLUMNS})
-    return df.select(pl.col(c).map_elements(escape_text, return_dtype=pl.String) for c in KVALITET_COLUMNS)
+    return df.with_columns(pl.col(c).map_elements(escape_text, return_dtype=pl.String) for c in df.columns)
 
 
-def _compare_kvalitet(ctx: Context, variants: dict[str, list[str]], readers: dict, note: str) -> list[dict]:
+def _duckdb_kvalitet_csv(path: Path) -> pl.DataFrame:
+    """The script's CSV, its text escaped as the command escapes its CSV (workbench.format.export)."""
+    df = _escaped_csv(path)
+    return df.select(KVALITET_COLUMNS) if df.height else pl.DataFrame(schema={c: pl.String for c in KVALITET_COLUMNS})
+
+
+def _compare_read(ctx: Context, variants: dict[str, list[str]], readers: dict, note: str) -> list[dict]:
+    """_compare_processes with a reader per variant (the outputs differ in form, not in content)."""
     with tempfile.TemporaryDirectory() as tmp:
         outs = {k: Path(tmp) / f"{k}.out" for k in variants}
         for k, argv in variants.items():  # one untimed run each: warm OS cache, and the result check
@@ -459,8 +470,63 @@ def proces_kvalitet(ctx: Context) -> list[dict]:
             "duckdb": [sys.executable, str(KVALITET_SCRIPT), str(d / manifest.TYPED), paa, str(cfg_path),
                        str(Path(tmp) / "duckdb.csv")],
         }
-        return _compare_kvalitet(ctx, variants, {"polars": _kvalitet_csv, "duckdb": _duckdb_kvalitet_csv},
+        return _compare_read(ctx, variants, {"polars": _kvalitet_csv, "duckdb": _duckdb_kvalitet_csv},
                                  KVALITET_NOTE.format(n=len(cfg["active"]), paa=paa))
+
+
+# --- stikproeve -------------------------------------------------------------------------------------
+
+# The same sample in SQL: the cases active on the reference date per borger and paragraf, each keyed
+# sha256('<seed>|<paragraf>|<borger_id>') (workbench/regler/stikproeve.py: not Polars' own hash, so a
+# script can draw it too), the ANTAL smallest keys per paragraf drawn.
+DUCKDB_STIKPROEVE = """
+import sys, duckdb
+y, b, paa, antal, seed, out = sys.argv[1:7]
+duckdb.execute("SET enable_progress_bar = false")
+duckdb.sql(\"\"\"
+WITH c AS (
+  SELECT paragraf, borger_id,
+         string_agg(DISTINCT ydelse_id, ', ' ORDER BY ydelse_id) AS ydelse_id,
+         string_agg(DISTINCT ydelse, ', ' ORDER BY ydelse) AS ydelse,
+         string_agg(DISTINCT tilbud_id, ', ' ORDER BY tilbud_id) AS tilbud_id,
+         min(startdato) AS startdato,
+         CASE WHEN bool_or(slutdato IS NULL) THEN NULL ELSE max(slutdato) END AS slutdato
+  FROM read_parquet($y)
+  WHERE startdato <= CAST($paa AS DATE) AND (slutdato IS NULL OR slutdato >= CAST($paa AS DATE))
+  GROUP BY paragraf, borger_id
+), bo AS (
+  SELECT borger_id, handlekommune, sagsbehandler, team FROM read_parquet($b)
+  QUALIFY row_number() OVER (PARTITION BY borger_id ORDER BY sagsbehandler NULLS LAST, team NULLS LAST,
+                                                             handlekommune NULLS LAST) = 1
+), k AS (
+  SELECT c.*, bo.handlekommune, bo.sagsbehandler, bo.team,
+         row_number() OVER (PARTITION BY c.paragraf
+                            ORDER BY sha256($seed || '|' || COALESCE(c.paragraf, '') || '|' || c.borger_id)) AS nr,
+         count(*) OVER (PARTITION BY c.paragraf) AS sager_i_stratum
+  FROM c LEFT JOIN bo USING (borger_id)
+)
+SELECT paragraf, nr, borger_id, handlekommune, sagsbehandler, team, ydelse_id, ydelse, tilbud_id, startdato,
+       slutdato, sager_i_stratum
+FROM k WHERE nr <= CAST($antal AS INTEGER) ORDER BY paragraf, nr
+\"\"\", params={"y": y, "b": b, "paa": paa, "antal": antal, "seed": seed}).write_csv(out)
+with open(out, "rb") as fh:
+    sys.stdout.buffer.write(fh.read())
+"""
+
+
+@case("proces-stikproeve", "hel proces: ffb-workbench stikproeve --pr paragraf mod et DuckDB-script")
+def proces_stikproeve(ctx: Context) -> list[dict]:
+    paa = reference_date(ctx.data_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = {
+            "polars": _cli("stikproeve", str(ctx.data_dir), "--pr", "paragraf", "--antal", "5", "--seed", "1",
+                           "--format", "csv"),
+            "duckdb": [sys.executable, "-c", DUCKDB_STIKPROEVE, _parquet(ctx.data_dir, "ydelser"),
+                       _parquet(ctx.data_dir, "borgere"), paa, "5", "1", str(Path(tmp) / "duckdb.csv")],
+        }
+        return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
+                                 f"samme stikprøve (alle kolonner): 5 pr. paragraf, seed 1, aktive {paa}; "
+                                 "nøglen sha256('seed|paragraf|borger_id') regnes i SQL")
 
 
 # --- in-process -------------------------------------------------------------------------------------
