@@ -36,13 +36,23 @@ def main(typed, paa, cfg_path, out):
         f = os.path.join(typed, "afvist", name + ".parquet") if rejected else os.path.join(typed, name + ".parquet")
         return f if os.path.isfile(f) else None
 
+    # The command's view as admin (access.scope, scope 'alle'): rows of a borger who is not in borgere
+    # are left out of every table, and follow-ups of goals that are not in indsatsmaal.
     tables = {}
     for name in ("borgere", "maalgrupper", "funktionsevne", "stoettebehov", "indsatsmaal", "opfoelgninger",
                  "ydelser", "tilbud", "betalinger", "budget", "klager"):
         f = path(name)
-        if f:
-            con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({q(f)}, file_row_number = true)")
-            tables[name] = [r[0] for r in con.execute(f"DESCRIBE {name}").fetchall()]
+        if not f:
+            continue
+        src = f"read_parquet({q(f)}, file_row_number = true)"
+        cols = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+        where = ""
+        if name != "borgere" and "borger_id" in cols and "borgere" in tables:
+            where = "WHERE borger_id IN (SELECT borger_id FROM borgere)"
+        elif name == "opfoelgninger" and "indsatsmaal" in tables:
+            where = "WHERE maal_id IN (SELECT maal_id FROM indsatsmaal)"
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM {src} {where}")
+        tables[name] = cols
     rejected = {}
     for name in cfg["rejected_tables"]:
         f = path(name, rejected=True)
