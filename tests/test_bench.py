@@ -216,6 +216,8 @@ def _dirty_dataset(tmp_path: Path) -> Path:
         ydelse("Y11"), ydelse("Y11"), y12, y13, ydelse("Y14", start="2023-13-45"),
         ydelse("Y15", start="2023-01-01", slut=""),
         ydelse("Y16", paragraf=P103, navn="Service", start="2023-01-01", slut="2023-04-30", udgift="3000"),
+        ydelse("Y17", borger="Z", navn="Bostøtte", start="2023-01-01", slut=""),  # Z: not in borgere
+        ydelse("Y18", borger="TO", paragraf=P108, navn="Længerevarende ophold", start="2023-01-01", slut=""),
     ]
     ae = {"omraade": "Aktivitet og deltagelse", "sagsafgoerelse_id": "S3", "borger_id": "X"}
     fe = base_rows("funktionsevne") + [
@@ -271,3 +273,12 @@ def test_proces_kvalitet_duckdb_script_finds_what_kvalitet_finds_rule_by_rule(tm
     rows = bench.discover()["proces-kvalitet"].fn(bench.Context("kommune", d, 1))
     assert {r["variant"] for r in rows} == {"polars", "duckdb"}
     assert {r["rows"] for r in rows} == {found.height}
+
+
+def test_proces_stikproeve_duckdb_draws_the_same_sample(tmp_path):
+    """The DuckDB script draws the command's sample (every column compared) on a dataset with several
+    paragraffer, a borger missing from borgere (out of scope) and a rejected ydelse."""
+    d = _dirty_dataset(tmp_path)
+    rows = bench.discover()["proces-stikproeve"].fn(bench.Context("kommune", d, 1))
+    assert {r["variant"] for r in rows} == {"polars", "duckdb"}
+    assert {r["rows"] for r in rows} == {3}  # X under §85 and UNG under §85, TO under §108 (not Z)

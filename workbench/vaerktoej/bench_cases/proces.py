@@ -422,6 +422,14 @@ def _kvalitet_csv(path: Path) -> pl.DataFrame:
         "tabel", "noegle")
 
 
+def _typed_parquet(data_dir: Path, table: str) -> str:
+    """The validated Parquet the command reads (DIR/_typet/, written by import and demo), else the source."""
+    from workbench.data import manifest
+
+    f = resolve_dir(data_dir) / manifest.TYPED / f"{table}.parquet"
+    return str(f) if f.is_file() else _parquet(data_dir, table)
+
+
 def _escaped_csv(path: Path) -> pl.DataFrame:
     """A script's CSV with its text escaped as the command escapes its CSV (workbench.format.export)."""
     from workbench.format.export import escape_text
@@ -503,7 +511,7 @@ WITH c AS (
          row_number() OVER (PARTITION BY c.paragraf
                             ORDER BY sha256($seed || '|' || COALESCE(c.paragraf, '') || '|' || c.borger_id)) AS nr,
          count(*) OVER (PARTITION BY c.paragraf) AS sager_i_stratum
-  FROM c LEFT JOIN bo USING (borger_id)
+  FROM c JOIN bo USING (borger_id)  -- as access.scope: a borger missing from borgere is out of scope
 )
 SELECT paragraf, nr, borger_id, handlekommune, sagsbehandler, team, ydelse_id, ydelse, tilbud_id, startdato,
        slutdato, sager_i_stratum
@@ -521,8 +529,8 @@ def proces_stikproeve(ctx: Context) -> list[dict]:
         variants = {
             "polars": _cli("stikproeve", str(ctx.data_dir), "--pr", "paragraf", "--antal", "5", "--seed", "1",
                            "--format", "csv"),
-            "duckdb": [sys.executable, "-c", DUCKDB_STIKPROEVE, _parquet(ctx.data_dir, "ydelser"),
-                       _parquet(ctx.data_dir, "borgere"), paa, "5", "1", str(Path(tmp) / "duckdb.csv")],
+            "duckdb": [sys.executable, "-c", DUCKDB_STIKPROEVE, _typed_parquet(ctx.data_dir, "ydelser"),
+                       _typed_parquet(ctx.data_dir, "borgere"), paa, "5", "1", str(Path(tmp) / "duckdb.csv")],
         }
         return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
                                  f"samme stikprøve (alle kolonner): 5 pr. paragraf, seed 1, aktive {paa}; "
