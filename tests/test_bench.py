@@ -257,10 +257,10 @@ def _dirty_dataset(tmp_path: Path) -> Path:
     return d
 
 
-def test_proces_kvalitet_duckdb_script_finds_what_kvalitet_finds_rule_by_rule(tmp_path):
+def test_proces_kvalitet_duckdb_script_gives_the_commands_rows_rule_by_rule(tmp_path):
     """The DuckDB script against the command on a dataset with findings of every rule (and rejected
-    rows, a borger outside borgere): the case compares the multiset of (regel, variant, tabel, noegle)
-    and raises on any difference."""
+    rows, a borger outside borgere): the case compares every output row (regel, tabel, noegle and the
+    besked with its values) and raises on any difference."""
     import datetime as dt
 
     from workbench.data.dataset import open_dataset

@@ -10,7 +10,7 @@ Each variant is one fresh Python process, timed from fork to exit with its own p
                       reading that borger's funktionsevne rows (the part that used to scan 3 M rows);
 - proces-kvalitet:    `ffb-workbench kvalitet DIR --format csv` vs bench_scripts/kvalitet_duckdb.py, every
                       active rule of config/quality_rules.yaml in DuckDB over the validated Parquet
-                      (_typet/), compared as finding identities (regel, variant, tabel, noegle);
+                      (_typet/), every output column compared (regel, tabel, noegle, besked);
 - proces-stikproeve:  `ffb-workbench stikproeve DIR --pr paragraf --antal 5 --seed 1 --format csv` vs a
                       DuckDB script drawing the same sample (sha256 keys in SQL), every column compared
                       (issue 24 item 2: the yardsticks of "kvalitet/stikproeve >= 1,0x DuckDB").
@@ -349,7 +349,6 @@ def proces_forloeb(ctx: Context) -> list[dict]:
 # --- kvalitet ---------------------------------------------------------------------------------------
 
 KVALITET_SCRIPT = Path(__file__).resolve().parent.parent / "bench_scripts" / "kvalitet_duckdb.py"
-KVALITET_COLUMNS = ("regel", "variant", "tabel", "noegle")
 
 
 def _kvalitet_config(ds) -> dict:
@@ -383,7 +382,8 @@ def _kvalitet_config(ds) -> dict:
         "ottetal_tolerance": list(cfg.ottetal_tolerance),
         "ottetal_tabel": tabel,
         "active": [r for r in kvalitet.RULE_IDS if cfg.active(r)],
-        "variants": {r.id: [v[0] for v in r.varianter] for r in cfg.rules.values()},
+        "templates": {r.id: {"besked": r.besked, "varianter": {v[0]: v[3] for v in r.varianter}}
+                      for r in cfg.rules.values()},
         "afslutning": kvalitet.AFSLUTNING,
         "ad": kvalitet.AD,
         "niveau_only": kvalitet.NIVEAU_ONLY,
@@ -393,33 +393,6 @@ def _kvalitet_config(ds) -> dict:
         "graense_kr": kvalitet.URIMELIGT_BELOEB_GRAENSE,
         "graense_timer": kvalitet.TIMER_PR_UGE_GRAENSE,
     }
-
-
-def _template_regex(template: str) -> "re.Pattern":
-    import re
-
-    parts = re.split(r"\{\w+\}", template)
-    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
-
-
-def _kvalitet_csv(path: Path) -> pl.DataFrame:
-    """The command's CSV (regel, tabel, noegle, besked) as finding identities: the variant (e.g.
-    ugyldig_ydelse 'anden_paragraf') read back from which configured message the besked is."""
-    from workbench.regler.kvalitet import load_quality_config
-
-    df = _csv(path)
-    if not df.height:
-        return pl.DataFrame(schema={c: pl.String for c in KVALITET_COLUMNS})
-    cfg = load_quality_config()
-    patterns = {r.id: [(v[0], _template_regex(v[3])) for v in r.varianter] for r in cfg.rules.values()}
-
-    def variant(regel: str, besked: str) -> str | None:
-        return next((name for name, rx in patterns.get(regel, ()) if rx.fullmatch(besked)), None)
-
-    return df.select(
-        "regel",
-        pl.Series("variant", [variant(r, b) for r, b in zip(df["regel"], df["besked"])], dtype=pl.String),
-        "tabel", "noegle")
 
 
 def _typed_parquet(data_dir: Path, table: str) -> str:
@@ -438,12 +411,6 @@ def _escaped_csv(path: Path) -> pl.DataFrame:
     return df.with_columns(pl.col(c).map_elements(escape_text, return_dtype=pl.String) for c in df.columns)
 
 
-def _duckdb_kvalitet_csv(path: Path) -> pl.DataFrame:
-    """The script's CSV, its text escaped as the command escapes its CSV (workbench.format.export)."""
-    df = _escaped_csv(path)
-    return df.select(KVALITET_COLUMNS) if df.height else pl.DataFrame(schema={c: pl.String for c in KVALITET_COLUMNS})
-
-
 def _compare_read(ctx: Context, variants: dict[str, list[str]], readers: dict, note: str) -> list[dict]:
     """_compare_processes with a reader per variant (the outputs differ in form, not in content)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -456,9 +423,9 @@ def _compare_read(ctx: Context, variants: dict[str, list[str]], readers: dict, n
     return _rows(results, {k: f.height for k, f in frames.items()}, note)
 
 
-KVALITET_NOTE = ("samme fund (regel, variant, tabel, noegle som multimængde) for alle {n} aktive regler; "
-                 "DuckDB-scriptet læser de validerede Parquet-filer i _typet/ (også afvist/ til afvist_raekke) "
-                 "og skriver ikke beskedteksten; referencedato {paa}")
+KVALITET_NOTE = ("samme fund, også beskedteksten (regel, tabel, noegle, besked), for alle {n} aktive regler; "
+                 "DuckDB-scriptet læser de validerede Parquet-filer i _typet/ (også afvist/ til afvist_raekke); "
+                 "referencedato {paa}")
 
 
 @case("proces-kvalitet", "hel proces: ffb-workbench kvalitet mod et DuckDB-script med de samme regler")
@@ -478,7 +445,7 @@ def proces_kvalitet(ctx: Context) -> list[dict]:
             "duckdb": [sys.executable, str(KVALITET_SCRIPT), str(d / manifest.TYPED), paa, str(cfg_path),
                        str(Path(tmp) / "duckdb.csv")],
         }
-        return _compare_read(ctx, variants, {"polars": _kvalitet_csv, "duckdb": _duckdb_kvalitet_csv},
+        return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
                                  KVALITET_NOTE.format(n=len(cfg["active"]), paa=paa))
 
 
