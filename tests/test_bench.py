@@ -282,3 +282,22 @@ def test_proces_stikproeve_duckdb_draws_the_same_sample(tmp_path):
     rows = bench.discover()["proces-stikproeve"].fn(bench.Context("kommune", d, 1))
     assert {r["variant"] for r in rows} == {"polars", "duckdb"}
     assert {r["rows"] for r in rows} == {3}  # X under §85 and UNG under §85, TO under §108 (not Z)
+
+
+def test_run_process_peak_is_the_childs_own_not_the_bench_process(tmp_path):
+    """A child forked from a big process inherits its RSS high-water mark (ru_maxrss survives exec):
+    run_process must report the command's own peak, or every proces-* memory ratio is wrong."""
+    import sys
+
+    from workbench.vaerktoej.bench_cases.proces import run_process
+
+    ballast = bytearray(300 * 1024 * 1024)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    _, idle = run_process([sys.executable, "-c", "pass"], tmp_path / "out")
+    _, busy = run_process([sys.executable, "-c", "b = bytearray(200 * 1024 * 1024)\n"
+                                                 "for i in range(0, len(b), 4096): b[i] = 1"], tmp_path / "out")
+    assert len(ballast) and idle < 100  # not the test process's 300 MB
+    assert busy - idle > 150            # the child's own 200 MB does show
+    with pytest.raises(RuntimeError, match="exit 3"):
+        run_process([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "out")
