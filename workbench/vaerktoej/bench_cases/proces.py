@@ -387,9 +387,11 @@ def _kvalitet_config(ds) -> dict:
     groups = {g: ", ".join(sorted({p for y in members for p in belongs.get(y, ())},
                                   key=list(codes.paragraffer).index)) or "ingen paragraf"
               for g, members in codes.ydelsesgrupper.items()}
+    # the tabel each 8-talskontrol rule reports under (kvalitet.findings' checks)
     tabel = {"betaling_uden_ydelse": "betalinger", "ydelse_uden_betaling": "ydelser", "forkert_paragraf": "betalinger",
              "beloeb_afviger": "betalinger", "betaling_uden_for_periode": "betalinger"}
-    assert set(tabel) == set(reconcile.FINDING_RULES)
+    if set(tabel) != set(reconcile.FINDING_RULES):
+        raise AssertionError("proces-kvalitet kender ikke alle 8-talskontrollens regler: ret _kvalitet_config")
     return {
         "allowed": [list(t) for t in own],
         "home": {y: ", ".join(v) for y, v in belongs.items()},
@@ -467,7 +469,7 @@ def proces_kvalitet(ctx: Context) -> list[dict]:
                        str(Path(tmp) / "duckdb.csv")],
         }
         return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
-                                 KVALITET_NOTE.format(n=len(cfg["active"]), paa=paa))
+                             KVALITET_NOTE.format(n=len(cfg["active"]), paa=paa))
 
 
 # --- stikproeve -------------------------------------------------------------------------------------
@@ -521,8 +523,8 @@ def proces_stikproeve(ctx: Context) -> list[dict]:
                        _typed_parquet(ctx.data_dir, "borgere"), paa, "5", "1", str(Path(tmp) / "duckdb.csv")],
         }
         return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
-                                 f"samme stikprøve (alle kolonner): 5 pr. paragraf, seed 1, aktive {paa}; "
-                                 "nøglen sha256('seed|paragraf|borger_id') regnes i SQL")
+                             f"samme stikprøve (alle kolonner): 5 pr. paragraf, seed 1, aktive {paa}; "
+                             "nøglen sha256('seed|paragraf|borger_id') regnes i SQL")
 
 
 # --- in-process -------------------------------------------------------------------------------------
