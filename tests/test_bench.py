@@ -235,11 +235,20 @@ def _dirty_dataset(tmp_path: Path) -> Path:
         goal("M5", "2023-06-02", "2023-09-01", niveau="4", maaltype="Begrænse tab af funktionsevne"),
         goal("M6", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),
         goal("M7", "2023-06-02", "2023-09-01", undertema="Vaske sig", niveau="1", maaltype="Udvikle funktionsevne"),
+        # the latest follow-up has no vurdering / no status: it still is the latest (no finding for M8;
+        # M9 is not closed by the earlier afslutning)
+        goal("M8", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),
+        goal("M9", "2023-06-02", "2023-09-01"),
     ]
     fortsaet = "Træf afgørelse om fortsættelse af indsats"
     opf = base_rows("opfoelgninger") + [
         {"maal_id": "M6", "dato": "2023-09-01", "vurdering": "Opnået", "status_paa_indsats": fortsaet},
-        {"maal_id": "M7", "dato": "2023-09-01", "vurdering": "Ikke opnået", "status_paa_indsats": fortsaet}]
+        {"maal_id": "M7", "dato": "2023-09-01", "vurdering": "Ikke opnået", "status_paa_indsats": fortsaet},
+        {"maal_id": "M8", "dato": "2023-08-01", "vurdering": "Opnået", "status_paa_indsats": fortsaet},
+        {"maal_id": "M8", "dato": "2023-09-01", "vurdering": "", "status_paa_indsats": fortsaet},
+        {"maal_id": "M9", "dato": "2023-08-01", "vurdering": "Delvist opnået",
+         "status_paa_indsats": "Træf afgørelse om afslutning af indsats"},
+        {"maal_id": "M9", "dato": "2023-08-15", "vurdering": "Delvist opnået", "status_paa_indsats": ""}]
     mg = base_rows("maalgrupper") + [
         {"borger_id": "TO", "maalgruppe": "Angst", "primaer": "true", "dato": "2023-01-01"},
         {"borger_id": "TO", "maalgruppe": "Depression", "primaer": "true", "dato": "2023-01-01"},

@@ -156,8 +156,9 @@ def main(typed, paa, cfg_path, out):
     # --- goals (maalstatus.goal_status) -------------------------------------------------------------
     if "indsatsmaal" in tables and "funktionsevne" in tables:
         if "opfoelgninger" in tables:
-            rec = f"""SELECT maal_id, arg_max(vurdering, dato) AS vurdering, max(dato) AS vurderingsdato,
-                             arg_max(status_paa_indsats, dato) AS status_paa_indsats
+            # the latest follow-up's values even when empty (arg_max would skip a null vurdering)
+            rec = f"""SELECT maal_id, arg_max_null(vurdering, dato) AS vurdering, max(dato) AS vurderingsdato,
+                             arg_max_null(status_paa_indsats, dato) AS status_paa_indsats
                       FROM opfoelgninger WHERE dato <= {P} GROUP BY maal_id"""
         else:
             rec = """SELECT NULL::VARCHAR AS maal_id, NULL::VARCHAR AS vurdering, NULL::DATE AS vurderingsdato,
