@@ -204,6 +204,8 @@ def _dirty_dataset(tmp_path: Path) -> Path:
     borgere = base_rows("borgere")
     borgere += [dict(borgere[0], borger_id=b, cpr="") for b in ("TO", "INGEN", "KUNANDRE")]
     borgere.append(dict(borgere[0], borger_id="UNG", cpr="", foedselsdato="2006-01-02"))
+    # UNG twice (a dublet): under_18 reads the first row, stikproeve the one sorted first (sagsbehandler A)
+    borgere.append(dict(borgere[0], borger_id="UNG", cpr="", foedselsdato="1990-01-01", sagsbehandler="A"))
     y12 = dict(ydelse("Y12", udgift="-5"))
     y13 = dict(ydelse("Y13"), timer_pr_uge="200")
     ydelser = [
@@ -227,6 +229,7 @@ def _dirty_dataset(tmp_path: Path) -> Path:
         dict(ae, dato="2023-06-02", tema="Egenomsorg", undertema="Spise", niveau="3"),
         dict(ae, dato="2023-09-01", tema="Egenomsorg", undertema="Spise", niveau="3"),
         dict(ae, dato="2023-09-01", tema="Egenomsorg", undertema="Vaske sig", niveau="1"),
+        dict(ae, dato="2023-09-01", tema="Egenomsorg", undertema="Vaske sig", niveau="0"),  # same day: worst counts
     ]
     goals = base_rows("indsatsmaal") + [
         goal("M2", "2023-06-02", "2023-09-01"),                                     # overdue
@@ -239,6 +242,7 @@ def _dirty_dataset(tmp_path: Path) -> Path:
         # M9 is not closed by the earlier afslutning)
         goal("M8", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),
         goal("M9", "2023-06-02", "2023-09-01"),
+        goal("M2", "2023-06-02", "2023-12-01"),  # maal_id twice (a dublet), each row judged on its own
     ]
     fortsaet = "Træf afgørelse om fortsættelse af indsats"
     opf = base_rows("opfoelgninger") + [
