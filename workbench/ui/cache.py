@@ -78,9 +78,6 @@ class Afgraenset(Generic[R]):
     def __call__(self, principal: access.Principal, *args: Any, **kwargs: Any) -> R:
         return self.med(data.scoped_dataset(principal), principal, *args, **kwargs)
 
-    def clear(self) -> None:
-        self._cached.clear()
-
 
 def afgraenset(view: Callable[..., R] | None = None, *, spinner: str | None = "Beregner …",
                max_entries: int = 16, med_principal: bool = False, navn: str | None = None):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from workbench.data.dataset import Dataset
+from workbench.regler import access
 from workbench.sider import rapport
 from workbench.ui.cache import afgraenset
 
@@ -15,7 +16,7 @@ def _kommuner(ds: Dataset) -> tuple[str, ...]:
     return tuple(rapport.kommuner_i(ds))  # a tuple: the cached value is shared read-only
 
 
-def kommuner(principal) -> tuple[str, ...]:
+def kommuner(principal: access.Principal) -> tuple[str, ...]:
     """The handlekommuner in the principal's part of the data (sorted)."""
     return _kommuner(principal)
 
