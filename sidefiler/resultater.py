@@ -16,7 +16,7 @@ from workbench.regler import suppression
 from workbench.regler.suppression import explanation, suppress_table
 from workbench.sider.tilbud import standard_periode
 from workbench.ui import auth, data
-from workbench.ui import tilbud_cache as tc
+from workbench.ui import resultater_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
 from workbench.ui.widgets import vaelg, vaelg_flere
