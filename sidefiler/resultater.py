@@ -1,6 +1,6 @@
 """Resultater: progression and målopfyldelse grouped by paragraf, tilbud, tilbudstype, primær målgruppe,
 sagsbehandler or team over a period, with the trend per quarter. Numbers from workbench.sider.resultater
-via workbench.ui.tilbud_cache (the same function as `ffb-workbench resultater`)."""
+via workbench.ui.resultater_cache (the same function as `ffb-workbench resultater`)."""
 
 import altair as alt
 import polars as pl
