@@ -14,8 +14,17 @@ from workbench.regler import access
 from workbench.sider import sagsoverblik as so
 from workbench.ui.cache import afgraenset
 
-# so.sagsoverblik on the principal's scoped data (every borger in the scope): overblik(principal, paa, dage)
-overblik = afgraenset(so.sagsoverblik, spinner="Finder opgaver …", max_entries=16)
+@afgraenset(spinner="Finder opgaver …", max_entries=16, med_principal=True)
+def overblik(ds: Dataset, principal: access.Principal, paa: dt.date, dage: int = so.DAGE) -> so.Sagsoverblik:
+    """so.sagsoverblik on the principal's scoped data (every borger in the scope): overblik(principal, paa,
+    dage). A principal who may see Kvalitet has its findings on the same scope and date computed (often in
+    the background already): the open fejl findings are read from there, not computed a second time."""
+    fund = None
+    if access.page_allowed(principal, "kvalitet"):
+        from workbench.ui import kvalitet_cache
+
+        fund = kvalitet_cache.results.med(ds, principal, paa).findings.lazy()
+    return so.sagsoverblik(ds, paa, dage, fund=fund)
 
 
 @afgraenset(spinner=None, max_entries=16, med_principal=True)
