@@ -1,6 +1,6 @@
 """Resultater: progression and målopfyldelse grouped by paragraf, tilbud, tilbudstype, primær målgruppe,
 sagsbehandler or team over a period, with the trend per quarter. Numbers from workbench.sider.resultater
-via workbench.ui.tilbud_cache (the same function as `ffb-workbench resultater`)."""
+via workbench.ui.resultater_cache (the same function as `ffb-workbench resultater`)."""
 
 import altair as alt
 import streamlit as st
@@ -15,7 +15,7 @@ from workbench.regler import suppression
 from workbench.regler.suppression import explanation
 from workbench.sider.tilbud import standard_periode
 from workbench.ui import auth, data
-from workbench.ui import tilbud_cache as tc
+from workbench.ui import resultater_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
 from workbench.ui.widgets import vaelg, vaelg_flere

@@ -10,7 +10,7 @@ from workbench.regler.periods import dansk_dato
 from workbench.regler.suppression import explanation, for_principal
 from workbench.sider import servicemaal as sm
 from workbench.ui import auth, data
-from workbench.ui import oekonomi_cache as oc
+from workbench.ui import valg
 from workbench.ui import servicemaal_cache as sc
 from workbench.ui.widgets import vaelg
 from workbench.ui.eksport import eksport_knap
@@ -23,7 +23,7 @@ st.caption("Sagsbehandlingstid fra ansøgning til bevilling mod kommunens servic
 
 paa = data.data_date()
 c1, c2 = st.columns([1, 1])
-aar = vaelg(c1, "År", oc.aar(paa), key="sm_aar")
+aar = vaelg(c1, "År", valg.aar(paa), key="sm_aar")
 kvartal = vaelg(c2, "Kvartal", ["Hele året", *sc.kvartal_valg(aar, paa)], key="sm_kvartal")
 periode = aar if kvartal == "Hele året" else f"{aar}-{kvartal}"
 res = sc.side(principal, periode, paa)

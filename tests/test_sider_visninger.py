@@ -58,6 +58,10 @@ def test_resultater_side_suppressed_equals_the_cli_table(res):
     assert graf.height and not set(graf["Gruppe"]) & small
     few_maal = set(tabel.filter(pl.col("maal") < g)["gruppe"])
     assert graf.filter(pl.col("Gruppe").is_in(list(few_maal)) & pl.col("Opnået").is_not_null()).height == 0
+    # a share the table hides ('x', complementary suppression) is not drawn either
+    for k, v in (("andel_forbedret", "Forbedret"), ("andel_opnaaet", "Opnået")):
+        skjult = set(tabel.filter(cli[k].cast(pl.String) == suppression.SEKUNDAER)["gruppe"])
+        assert graf.filter(pl.col("Gruppe").is_in(list(skjult)) & pl.col(v).is_not_null()).height == 0, v
     tg = side.trend_graf()
     shown = tg.join(trend.select(pl.col("kvartal").alias("Kvartal"), pl.col("gruppe").alias("Gruppe"), "borgere"),
                     on=["Kvartal", "Gruppe"])

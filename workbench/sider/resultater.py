@@ -171,6 +171,10 @@ def trend(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
     measured status is taken once, on the period's last day (a goal followed up in a quarter is
     judged at its follow-up, so this only differs for late follow-ups made after the quarter)."""
     goals = goals if goals is not None else maal_status(ds, pr, fra, til).collect().lazy()
+    # every quarter reads the same Aktivitet og deltagelse rows and the same ydelser: filter and read them
+    # once (the quarters' plans would otherwise each scan the 3 M funktionsevne rows)
+    ds = ds.replace(funktionsevne=udvikling._aktivitet(ds.funktionsevne, undertemaer).collect().lazy(),
+                    ydelser=ds.ydelser.collect().lazy())
     parts = [_period(ds, pr, a, b, undertemaer, goals).with_columns(pl.lit(label).alias("kvartal"))
              for label, a, b in kvartaler(fra, til)]
     if not parts:
@@ -198,9 +202,12 @@ def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
     """The Resultater table as `principal` may see it (issue 23 item 3): for a role without the borger list
     every count of 1..g-1 reads '<g', andel_opnaaet resting on 1..g-1 mål and the other shares resting on
     1..g-1 borgere read 'x' (workbench.regler.suppression). Exact roles get `df` unchanged."""
-    from workbench.regler import suppression
+    return for_visning(df, suppression.for_principal(principal))
 
-    visning = suppression.for_principal(principal)
+
+def for_visning(df: pl.DataFrame, visning: suppression.Visning) -> pl.DataFrame:
+    """for_principal with the visning given: the one suppression of the Resultater table (the CLI and
+    the page's ResultaterSide.vist)."""
     if visning.eksakt:
         return df
     floats = [c for c, t in df.schema.items() if t.is_float()]
@@ -211,7 +218,28 @@ def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
     if paa_borgere:
         df = suppression.suppress_table(df, paa_borgere, count_col="borgere", visning=visning)
     counts = [c for c, t in df.schema.items() if t.is_integer()]
-    return suppression.suppress_table(df, counts, visning=visning)
+    groups = [(tot, parts) for tot, parts in GRUPPER_I_RAEKKE if tot in df.columns and all(p in df.columns for p in parts)]
+    if not groups:
+        return suppression.suppress_table(df, counts, visning=visning)
+    # a row's parts add up to its totals (borgere = the development categories; maal = the statuses =
+    # the vurderinger): complementary cells along each, so no hidden count is a total minus the shown
+    # parts (issue 23; as Tilbud's målopfyldelse, suppression.suppress_groups)
+    in_groups = {c for tot, parts in groups for c in (tot, *parts)}
+    rest = [c for c in counts if c not in in_groups]
+    ratios = {r: parts for r, parts in ANDEL_AF.items() if r in df.columns}
+    out = suppression.suppress_groups(df, "gruppe", groups, other_cols=rest, ratios=ratios, total_row=None,
+                                      visning=visning)
+    return out.select(df.columns)
+
+
+# the counts of a Resultater row that add up to another of its counts, and what each share rests on
+GRUPPER_I_RAEKKE = (
+    ("borgere", udvikling.COUNT_COLS),
+    ("maal", ("opnaaet", "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start")),
+    ("maal", ("vurdering_opnaaet", "vurdering_delvist", "vurdering_ikke_opnaaet", "uden_vurdering")),
+)
+ANDEL_AF = {"andel_forbedret": ("forbedret", "uaendret", "forvaerret"),
+            "andel_opnaaet": ("opnaaet", "ikke_opnaaet", "overskredet")}
 
 
 # --- the page's view (sidefiler/resultater.py lays it out) ------------------------------------------------
@@ -252,13 +280,29 @@ class ResultaterSide:
             *[pl.col(k).alias(v) for k, v in MAAL_VIST.items()], (pl.col("andel_opnaaet") * 100).alias("Opnået %"))
         vis = suppression.suppress_table(vis, ["Forbedret %"], visning=self.visning, count_col="Borgere", decimaler=1)
         vis = suppression.suppress_table(vis, ["Opnået %"], visning=self.visning, count_col="Mål fulgt op", decimaler=1)
-        return suppression.suppress_table(vis, list(COUNTS_VIST.values()) + list(MAAL_VIST.values()),
-                                          visning=self.visning)
+        vis = suppression.suppress_table(vis, list(COUNTS_VIST.values()) + list(MAAL_VIST.values()),
+                                         visning=self.visning)
+        if self.visning.eksakt:
+            return vis
+        # the cells the CLI's table hides (for_visning: complementary cells along each row's sums, issue 23)
+        # are hidden here too, so no hidden count is a row total minus the shown parts
+        cli = for_visning(self.tabel, self.visning)
+        counts = {**COUNTS_VIST, **MAAL_VIST}
+        return vis.with_columns(
+            *[cli[k].cast(pl.String).alias(v) for k, v in counts.items()],
+            *[pl.when(cli[k].cast(pl.String) == suppression.SEKUNDAER).then(pl.lit(suppression.SEKUNDAER))
+              .otherwise(pl.col(v)).alias(v) for k, v in (("andel_forbedret", "Forbedret %"),
+                                                          ("andel_opnaaet", "Opnået %"))])
 
     def graf(self) -> pl.DataFrame:
         """Gruppe, Forbedret, Opnået (shares) of the groups large enough to draw; Opnået null on too few mål."""
         g = self.mindste_gruppe
-        return self.tabel.filter(pl.col("borgere") >= g).select(
+        t = self.tabel
+        if not self.visning.eksakt:  # a share the table hides (for_visning) is not drawn either
+            cli = for_visning(t, self.visning)
+            t = t.with_columns(*[pl.when(cli[k].cast(pl.String) == suppression.SEKUNDAER).then(None)
+                                 .otherwise(pl.col(k)).alias(k) for k in ("andel_forbedret", "andel_opnaaet")])
+        return t.filter(pl.col("borgere") >= g).select(
             pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
             pl.when(pl.col("maal") >= g).then(pl.col("andel_opnaaet")).alias("Opnået")).drop_nulls("Forbedret")
 

@@ -2,7 +2,8 @@
 scoped data, suppressed for the principal (workbench.regler.suppression.for_principal).
 
 One computation per (dataset version, principal scope, period, reference date, kommune filters,
-exact or not) into a frozen view (sider.overblik.OverblikSide); the page only lays it out.
+exact or not) into a frozen view (sider.overblik.OverblikSide), through the one scoped cache (ui.cache);
+the page only lays it out.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 import polars as pl
-import streamlit as st
 
 from workbench.regler import access, flis, optaelling, periods, suppression
 from workbench.data import geo
 from workbench.data.dataset import Dataset
 from workbench.sider import overblik as view
-from workbench.ui import data
+from workbench.ui.cache import afgraenset
 
 MAX_YEARS_BACK = 15  # month options reach at most this far back from the reference date
 
@@ -30,11 +30,11 @@ class Valgmuligheder:
     betaling: frozenset[str]  # betalingskommuner present (geo.betalingskommune)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _options(version: str, principal_key: str, _ds: Dataset) -> Valgmuligheder:
-    b = _ds.borgere.select("handlekommune", "betalingskommune")
+@afgraenset(spinner=None, max_entries=8)
+def _options(ds: Dataset) -> Valgmuligheder:
+    b = ds.borgere.select("handlekommune", "betalingskommune")
     got = pl.collect_all([
-        _ds.ydelser.select(pl.col("startdato").min()),
+        ds.ydelser.select(pl.col("startdato").min()),
         b.select(pl.col("handlekommune").unique().drop_nulls()),
         b.select(geo.betalingskommune().alias("k").unique().drop_nulls()),
     ])
@@ -45,8 +45,7 @@ def _options(version: str, principal_key: str, _ds: Dataset) -> Valgmuligheder:
 def month_options(principal: access.Principal, paa: dt.date) -> list[str]:
     """'YYYY-MM' from the first ydelse (at most MAX_YEARS_BACK years back) to the month of `paa`
     (optaelling.last_month): a month after the reference date is never offered."""
-    ds = data.scoped_dataset(principal)
-    first = _options(ds.version, principal.key, ds).first
+    first = _options(principal).first
     last = optaelling.last_month(paa)
     floor = periods.add_months(last, -12 * MAX_YEARS_BACK)
     start = max(periods.month_start(first), floor) if first else periods.add_months(last, -11)
@@ -57,8 +56,7 @@ def month_options(principal: access.Principal, paa: dt.date) -> list[str]:
 def kommune_options(principal: access.Principal, which: str) -> list[str]:
     """Every kommunekode of geo/kommuner.csv; the ones present in the data first (each part by name).
     which: 'handle' or 'betaling'."""
-    ds = data.scoped_dataset(principal)
-    present = getattr(_options(ds.version, principal.key, ds), which)
+    present = getattr(_options(principal), which)
     k = geo.kommuner().sort("navn")
     codes = k["kommunekode"].to_list()
     extra = sorted(present - set(codes))  # codes outside the geo table still show up
@@ -70,45 +68,36 @@ def kommune_label(code: str) -> str:
     return f"{names[code]} ({code})" if code in names else code
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def _flis_markerede(version: str, principal_key: str, _ds: Dataset) -> pl.DataFrame:
+@afgraenset(spinner=None, max_entries=8)
+def _flis_markerede(ds: Dataset) -> pl.DataFrame:
     """The ydelser FLIS removes (regler.flis.markerede), once per dataset version and scope."""
-    return flis.markerede(_ds).collect()
+    return flis.markerede(ds).collect()
 
 
-@st.cache_resource(show_spinner="Tæller borgere pr. paragraf …", max_entries=16)
-def _side(version: str, principal_key: str, fra: str, til: str, paa: str, handle: tuple[str, ...],
-          betaling: tuple[str, ...], eksakt: bool, _ds: Dataset) -> view.OverblikSide:
-    f, t, p = (dt.date.fromisoformat(x) for x in (fra, til, paa))
-    visning = suppression.exact() if eksakt else suppression.suppressed()
-    return view.side(_ds, periods.periode_fra_til(f, periods.month_end(t)), p, handle, betaling, visning)
+_side = afgraenset(view.side, spinner="Tæller borgere pr. paragraf …", max_entries=16)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _flis(version: str, principal_key: str, til: str, paa: str, handle: tuple[str, ...], betaling: tuple[str, ...],
-          eksakt: bool, _ds: Dataset) -> view.FlisSide:
-    visning = suppression.exact() if eksakt else suppression.suppressed()
-    marked = _flis_markerede(version, principal_key, _ds).lazy()
-    return view.flis_side(_ds, dt.date.fromisoformat(til), dt.date.fromisoformat(paa), handle, betaling, marked,
-                          visning)
+@afgraenset(spinner=None, max_entries=16, med_principal=True)
+def _flis(ds: Dataset, principal: access.Principal, til: dt.date, paa: dt.date, handle: tuple[str, ...],
+          betaling: tuple[str, ...], visning: suppression.Visning) -> view.FlisSide:
+    marked = _flis_markerede.med(ds, principal).lazy()
+    return view.flis_side(ds, til, paa, handle, betaling, marked, visning)
 
 
 def flis_results(principal: access.Principal, til: dt.date, paa: dt.date, handle: list[str],
                  betaling: list[str]) -> view.FlisSide:
     """The FLIS-corrected cards for the month `til` (sider.overblik.flis_side), suppressed for the
     principal; apart from `results` so the page's main numbers are drawn before this runs."""
-    ds = data.scoped_dataset(principal)
-    return _flis(ds.version, principal.key, til.isoformat(), paa.isoformat(), tuple(sorted(handle)),
-                 tuple(sorted(betaling)), suppression.for_principal(principal).eksakt, ds)
+    return _flis(principal, til, paa, tuple(sorted(handle)), tuple(sorted(betaling)),
+                 suppression.for_principal(principal))
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,
             handle: list[str], betaling: list[str]) -> view.OverblikSide:
     """The Overblik view (sider.overblik.side) for the principal's scope, suppressed as the principal
     may see it (exact for roles with the borger list)."""
-    ds = data.scoped_dataset(principal)
-    return _side(ds.version, principal.key, fra.isoformat(), til.isoformat(), paa.isoformat(),
-                 tuple(sorted(handle)), tuple(sorted(betaling)), suppression.for_principal(principal).eksakt, ds)
+    return _side(principal, periods.periode_fra_til(fra, periods.month_end(til)), paa, tuple(sorted(handle)),
+                 tuple(sorted(betaling)), suppression.for_principal(principal))
 
 
 def export_visning(principal: access.Principal, offentlig: bool) -> suppression.Visning:
