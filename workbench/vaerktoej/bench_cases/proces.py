@@ -429,9 +429,11 @@ def _typed_parquet(data_dir: Path, table: str) -> str:
 def _escaped_csv(path: Path) -> pl.DataFrame:
     """A script's CSV with its text escaped as the command escapes its CSV (workbench.format.export)."""
     from workbench.format.export import escape_text
+    from workbench.format.output import map_values
 
     df = _csv(path)
-    return df.with_columns(pl.col(c).map_elements(escape_text, return_dtype=pl.String) for c in df.columns)
+    # map_values: the function over each column's distinct values, no Python function inside a query
+    return df.with_columns(map_values(df[c], escape_text).alias(c) for c in df.columns)
 
 
 def _compare_read(ctx: Context, variants: dict[str, list[str]], readers: dict, note: str) -> list[dict]:
