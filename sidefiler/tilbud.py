@@ -19,6 +19,7 @@ from workbench.ui import tilbud_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import Kpi, dansk_tal, kpi_cards, paa_fra_adresse, small_count
 from workbench.format.dansk import DATO_INPUT, uden_borger_link
+from workbench.format.dansk import TILBUD_LINK_TEKST
 from workbench.ui.widgets import borger_link_kolonne
 from workbench.ui.eksport import eksport_knap
 
@@ -55,7 +56,8 @@ tid = c_valg.selectbox("Tilbud (skriv for at søge på navn eller P-nummer)", id
                        format_func=labels.get, placeholder="Vælg et tilbud", key="tilbud_valg")
 if tid is None:
     st.info("Vælg et tilbud på listen.")
-    st.dataframe(tilbud_view.liste_vist(liste, VIS), hide_index=True, width="stretch")
+    st.dataframe(tilbud_view.liste_vist(liste, VIS), hide_index=True, width="stretch",
+                 column_config={"Åbn": st.column_config.LinkColumn("Åbn", display_text=TILBUD_LINK_TEKST)})
     st.stop()
 if tid != wanted:
     st.query_params["tilbud"] = tid

@@ -677,9 +677,12 @@ def liste_vist(liste: pl.DataFrame, visning) -> pl.DataFrame:
     for a visning that is not exact."""
     from workbench.regler import suppression
 
-    out = liste.select(pl.col("navn").alias("Tilbud"), pl.col("tilbud_id").alias("P-nummer"),
-                       pl.col("tilbudstype").alias("Tilbudstype"), pl.col("pladser").alias("Pladser"),
-                       pl.col("borgere").alias("Borgere nu"))
+    from workbench.format.dansk import tilbud_link
+
+    # "Åbn": each row opens its tilbud (the page's own ?tilbud= deep link)
+    out = liste.select(tilbud_link("tilbud_id").alias("Åbn"), pl.col("navn").alias("Tilbud"),
+                       pl.col("tilbud_id").alias("P-nummer"), pl.col("tilbudstype").alias("Tilbudstype"),
+                       pl.col("pladser").alias("Pladser"), pl.col("borgere").alias("Borgere nu"))
     return out if visning.eksakt else suppression.suppress_table(out, ["Borgere nu"], visning=visning)
 
 
