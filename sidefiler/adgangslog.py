@@ -10,7 +10,8 @@ from workbench.format import export
 from workbench.ui import auth
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import vaelg
-from workbench.format.dansk import DATO_INPUT, DATO_TID
+from workbench.ui.eksport import eksport_knap
+from workbench.format.dansk import DATO_INPUT
 
 principal = auth.require_page("adgangslog")
 if not auth.access.can(principal, "adgangslog"):
@@ -51,10 +52,7 @@ with tab_borger:
         st.caption(f"{report.height} poster for borger {bid}")
         st.dataframe(vis_borger_rapport(report), hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
-        if c1.download_button("Hent CSV", export.to_csv_bytes(report, keep_numbers=False), file_name=f"adgangslog_{bid}.csv",
-                              mime="text/csv", key="al_csv"):
-            log_action(accesslog.UDTRAEK, [bid], "CSV")
-        if c2.download_button("Hent Excel", accesslog.to_excel_bytes(report), file_name=f"adgangslog_{bid}.xlsx",
-                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                              key="al_xlsx"):
-            log_action(accesslog.UDTRAEK, [bid], "Excel")
+        eksport_knap(c1, "Hent CSV", export.to_csv_bytes(report, keep_numbers=False), f"adgangslog_{bid}.csv",
+                     key="al_csv", handling=accesslog.UDTRAEK, borger_ids=[bid], detalje="CSV")
+        eksport_knap(c2, "Hent Excel", accesslog.to_excel_bytes(report), f"adgangslog_{bid}.xlsx",
+                     key="al_xlsx", handling=accesslog.UDTRAEK, borger_ids=[bid], detalje="Excel")

@@ -8,7 +8,6 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from workbench.regler import access
-from workbench.lager import accesslog
 from workbench.data import geo
 from workbench.format import export as X
 from workbench.sider import kort
@@ -18,10 +17,10 @@ from workbench.regler import suppression
 from workbench.regler.suppression import NONE
 from workbench.ui import auth, data
 from workbench.ui.deck import CompactDeck
-from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
                                        view_params, write_view_params)
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 
 PAGE = "kort"
 INGEN = "(ingen)"
@@ -181,11 +180,8 @@ if access.can(principal, "eksport"):
         "Mål": label, "Diskretionering": suppression.explanation(visning=eksport_visning)})
     bar = st.container(horizontal=True)
     # the files are built when clicked (a callable), not on every rerun of the page
-    bar.download_button("Eksportér kortets tal til Excel",
-                        lambda: X.to_xlsx_bytes({"Kommuner": k_tabel, "Tilbud": t_tabel}, meta), "kort.xlsx",
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="kort_xlsx",
-                        icon=":material/download:", on_click=log_action,
-                        args=(accesslog.EKSPORT, (), f"Kort (xlsx): {summary(f)}"[:400]))
-    bar.download_button("Eksportér kommunerne til CSV", lambda: X.to_csv_bytes(k_tabel), "kort_kommuner.csv", "text/csv",
-                        key="kort_csv", icon=":material/download:", on_click=log_action,
-                        args=(accesslog.EKSPORT, (), f"Kort (csv): {summary(f)}"[:400]))
+    eksport_knap(bar, "Eksportér kortets tal til Excel",
+                 lambda: X.to_xlsx_bytes({"Kommuner": k_tabel, "Tilbud": t_tabel}, meta), "kort.xlsx",
+                 key="kort_xlsx", detalje=f"Kort (xlsx): {summary(f)}")
+    eksport_knap(bar, "Eksportér kommunerne til CSV", lambda: X.to_csv_bytes(k_tabel), "kort_kommuner.csv",
+                 key="kort_csv", detalje=f"Kort (csv): {summary(f)}")

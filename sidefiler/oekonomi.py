@@ -7,7 +7,7 @@ from workbench.sider import oekonomi
 from workbench.regler.periods import dansk_dato
 from workbench.regler.suppression import explanation, threshold
 from workbench.ui import auth, data
-from workbench.ui import oekonomi_cache as oc
+from workbench.ui import oekonomi_cache as oc, valg
 from workbench.regler.periods import maaned_valg
 from workbench.ui.widgets import vaelg
 
@@ -17,12 +17,12 @@ st.title("Økonomi")
 st.caption("Udgift, enhedsudgift (kr. pr. helårsperson og pr. borger) og budget mod forbrug pr. paragraf.")
 
 paa = data.data_date()
-kommuner = oc.kommuner(principal)
+kommuner = valg.kommuner(principal)
 c1, c2, c3 = st.columns([1, 1, 2])
-aar = vaelg(c1, "År", oc.aar(paa), key="oe_aar")
+aar = vaelg(c1, "År", valg.aar(paa), key="oe_aar")
 maaned = vaelg(c2, "Måned", ["Hele året"] + maaned_valg(aar, paa), key="oe_maaned",
                       format_func=lambda m: m if m == "Hele året" else oekonomi.MAANEDER[int(m) - 1].capitalize())
-kommune = vaelg(c3, "Handlekommune", [None, *kommuner], format_func=oc.kommune_label, key="oe_kommune")
+kommune = vaelg(c3, "Handlekommune", [None, *kommuner], format_func=valg.kommune_label, key="oe_kommune")
 periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
 res = oc.side(principal, periode, kommune, paa)
 p = res.periode

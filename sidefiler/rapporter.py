@@ -10,9 +10,10 @@ from workbench.lager import rapportarkiv
 from workbench.sider.oekonomi import MAANEDER
 from workbench.regler.periods import dansk_dato
 from workbench.ui import auth, data
-from workbench.ui import oekonomi_cache as oc
+from workbench.ui import rapporter_cache as rc, valg
 from workbench.regler.periods import maaned_valg
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("rapporter")
 
@@ -28,15 +29,15 @@ cfg = rapport.load_rapport_config()
 c1, c2, c3, c4 = st.columns([1.3, 1, 1, 2])
 niveau = vaelg(c1, "Niveau", list(rapport.NIVEAUER), key="ra_niveau",
                       format_func=lambda n: f"{n.capitalize()} – {cfg.niveauer[n][0]}")
-aar = vaelg(c2, "År", oc.aar(paa), key="ra_aar")
+aar = vaelg(c2, "År", valg.aar(paa), key="ra_aar")
 maaned = vaelg(c3, "Måned", ["Hele året"] + maaned_valg(aar, paa), key="ra_maaned",
                       format_func=lambda m: m if m == "Hele året" else MAANEDER[int(m) - 1].capitalize())
-kommune = vaelg(c4, "Kommune", [None, *oc.kommuner(principal)], format_func=oc.kommune_label, key="ra_kommune")
+kommune = vaelg(c4, "Kommune", [None, *valg.kommuner(principal)], format_func=valg.kommune_label, key="ra_kommune")
 periode = aar if maaned == "Hele året" else f"{aar}-{maaned}"
 st.caption(f"Sektioner på niveauet: {', '.join(rapport.SEKTIONER[s] for s in cfg.niveauer[niveau][1])}. "
            f"Referencedato {dansk_dato(paa)} (udtræksdatoen).")
 
-r, html = oc.rapport_html(principal, niveau, periode, kommune, paa)
+r, html = rc.rapport_html(principal, niveau, periode, kommune, paa)
 name = f"statusrapport_{niveau}_{periode}{'_' + kommune if kommune else ''}"
 
 
@@ -47,10 +48,11 @@ def _gem(fmt: str, indhold: bytes) -> None:
 
 d1, d2 = st.columns(2)
 # the PDF is built only when asked for (deferred data), not on every render
-d1.download_button("Hent PDF", data=lambda: oc.pdf(html), file_name=f"{name}.pdf", mime="application/pdf",
-                   key="ra_pdf", on_click=lambda: _gem("pdf", oc.pdf(html)), icon=":material/picture_as_pdf:")
-d2.download_button("Hent HTML", data=html.encode("utf-8"), file_name=f"{name}.html", mime="text/html",
-                   key="ra_html", on_click=_gem, args=("html", html.encode("utf-8")), icon=":material/html:")
+# every download is logged (the report holds aggregates only: no borger ids) and archived
+eksport_knap(d1, "Hent PDF", lambda: rc.pdf(html), f"{name}.pdf", key="ra_pdf", detalje=f"statusrapport {name}.pdf",
+             efter=lambda: _gem("pdf", rc.pdf(html)))
+eksport_knap(d2, "Hent HTML", html.encode("utf-8"), f"{name}.html", key="ra_html", detalje=f"statusrapport {name}.html",
+             efter=lambda: _gem("html", html.encode("utf-8")))
 if r.tom:
     st.warning(f"Perioden {r.periode.label()} indeholder ingen data.")
 
@@ -74,7 +76,7 @@ else:
         if row.datasaet_version != version:
             st.warning(f"Rapport nr. {row.id} blev lavet på datasæt-version {row.datasaet_version}; den aktuelle er "
                        f"{version}. Gendan den version (ffb-workbench rul-tilbage) for at få de samme tal.")
-        r2, html2 = oc.rapport_html(principal, row.niveau, row.periode, row.kommune, row.paa)
-        st.download_button(f"Hent rapport nr. {row.id} igen (PDF)", data=oc.pdf(html2),
-                           file_name=f"statusrapport_{row.niveau}_{row.periode}_nr{row.id}.pdf",
-                           mime="application/pdf", key="ra_igen_pdf")
+        r2, html2 = rc.rapport_html(principal, row.niveau, row.periode, row.kommune, row.paa)
+        eksport_knap(st, f"Hent rapport nr. {row.id} igen (PDF)", rc.pdf(html2),
+                     f"statusrapport_{row.niveau}_{row.periode}_nr{row.id}.pdf", key="ra_igen_pdf",
+                     detalje=f"statusrapport nr. {row.id} igen (PDF)")

@@ -1,9 +1,8 @@
 """Resultater: progression and målopfyldelse grouped by paragraf, tilbud, tilbudstype, primær målgruppe,
 sagsbehandler or team over a period, with the trend per quarter. Numbers from workbench.sider.resultater
-via workbench.ui.tilbud_cache (the same function as `ffb-workbench resultater`)."""
+via workbench.ui.resultater_cache (the same function as `ffb-workbench resultater`)."""
 
 import altair as alt
-import polars as pl
 import streamlit as st
 
 from workbench.regler import access
@@ -13,20 +12,20 @@ from workbench.data.config import codes as load_codes
 from workbench.format.export import standard_meta, to_xlsx_bytes
 from workbench.regler.periods import dansk_dato
 from workbench.regler import suppression
-from workbench.regler.suppression import explanation, suppress_table
+from workbench.regler.suppression import explanation
 from workbench.sider.tilbud import standard_periode
 from workbench.ui import auth, data
-from workbench.ui import tilbud_cache as tc
+from workbench.ui import resultater_cache as tc
 from workbench.ui.audit import log_action
 from workbench.ui.widgets import dansk_tal
 from workbench.ui.widgets import vaelg, vaelg_flere
-from workbench.format.dansk import DATO_INPUT, borger_link
+from workbench.format.dansk import DATO_INPUT
 from workbench.ui.widgets import borger_link_kolonne
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("resultater")
 VIS = suppression.for_principal(principal)  # exact for roles with the borger list (workbench.regler.suppression)
 G = VIS.graense
-G_VIS = 0 if VIS.eksakt else G  # smallest group shown in charts
 individual = access.can(principal, "borgerliste")
 
 st.title("Resultater")
@@ -48,23 +47,11 @@ valg = vaelg_flere(st, "Kun disse temaer/undertemaer (tom: alle under Aktivitet 
                       key="res_tema", placeholder="Alle")
 ut = tuple(resultater.undertemaer_for(valg)) if valg else ()
 res = tc.resultater_for(principal, pr, fra, til, ut)
-tabel = res.tabel
+side = resultater.ResultaterSide(pr, res.tabel, res.trend, VIS)  # every table and chart series below, suppressed
 periode = f"{dansk_dato(fra)}–{dansk_dato(til)}"
 
-COUNTS = {"borgere": "Borgere", "forbedret": "Forbedret/fastholdt", "uaendret": "Uændret", "forvaerret": "Forværret",
-          "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
-MAAL = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
-        "opnaaet_ved_start": "Opnået ved start (i ingen andel)",
-        "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "uenighed": "Uenighed"}
-
 st.subheader(f"Udvikling i funktionsevne pr. {resultater.GRUPPER[pr].lower()}")
-vis = tabel.select(
-    pl.col("gruppe").alias(resultater.GRUPPER[pr]), *[pl.col(k).alias(v) for k, v in COUNTS.items()],
-    (pl.col("andel_forbedret") * 100).alias("Forbedret %"),
-    *[pl.col(k).alias(v) for k, v in MAAL.items()], (pl.col("andel_opnaaet") * 100).alias("Opnået %"))
-vis = suppress_table(vis, ["Forbedret %"], visning=VIS, count_col="Borgere", decimaler=1)
-vis = suppress_table(vis, ["Opnået %"], visning=VIS, count_col="Mål fulgt op", decimaler=1)
-vis = suppress_table(vis, list(COUNTS.values()) + list(MAAL.values()), visning=VIS)
+vis = side.vist()
 st.dataframe(vis, hide_index=True, width="stretch")
 st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens start (eller første vurdering efter) "
            "sammenlignet med niveauet ved periodens slutning, på de undertemaer, borgeren har et indsatsmål på, "
@@ -73,9 +60,7 @@ st.caption(f"Borgere med en ydelse i perioden {periode}. Niveau ved periodens st
            "forbedret/fastholdt / (forbedret/fastholdt + uændret + forværret). Mål: opfølgningsdato i perioden, målt status og "
            "registreret vurdering. " + explanation(visning=VIS))
 
-chart = tabel.filter(pl.col("borgere") >= G_VIS).select(
-    pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
-    pl.col("andel_opnaaet").alias("Opnået")).drop_nulls("Forbedret")
+chart = side.graf()
 if chart.height:
     st.altair_chart(alt.Chart(chart).mark_bar(color="#2e7d32").encode(
         y=alt.Y("Gruppe:N", sort="-x", title=None), x=alt.X("Forbedret:Q", axis=alt.Axis(format="%"),
@@ -84,18 +69,14 @@ if chart.height:
         width="stretch")
 
 st.subheader("Udvikling pr. kvartal")
-trend = res.trend.filter(pl.col("borgere") >= G_VIS).select(
-    pl.col("kvartal").alias("Kvartal"), pl.col("gruppe").alias("Gruppe"),
-    pl.col("andel_forbedret").alias("Forbedret"))
-top = tabel.sort("borgere", descending=True)["gruppe"].head(8).to_list()
-trend = trend.filter(pl.col("Gruppe").is_in(top)).drop_nulls("Forbedret")
+trend = side.trend_graf()
 if trend.height:
     st.altair_chart(alt.Chart(trend).mark_line(point=True).encode(
         x=alt.X("Kvartal:N", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("Forbedret:Q", axis=alt.Axis(format="%"), title="Andel forbedret i kvartalet"),
         color=alt.Color("Gruppe:N", legend=alt.Legend(orient="bottom")),
         tooltip=["Kvartal", "Gruppe", alt.Tooltip("Forbedret:Q", format=".0%")]), width="stretch")
-    st.caption("De op til 8 største grupper; kvartaler med færre end "
+    st.caption(f"De op til {resultater.TREND_GRUPPER} største grupper; kvartaler med færre end "
                f"{G} borgere i gruppen vises ikke.")
 else:
     st.caption("Ingen kvartaler med nok borgere at vise.")
@@ -104,21 +85,16 @@ if access.can(principal, "eksport"):
     meta = standard_meta([("Gruppering", resultater.GRUPPER[pr]), ("Periode", periode),
                           ("Temaer", ", ".join(valg) or "alle")], data.dataset_version(),
                          {"Diskretionering": explanation(visning=VIS)})
-    if st.download_button("Eksportér til Excel", to_xlsx_bytes({"Resultater": vis}, meta), "resultater.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          key="res_xlsx", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, [], f"resultater pr. {pr} {periode}")
+    eksport_knap(st, "Eksportér til Excel", to_xlsx_bytes({"Resultater": vis}, meta), "resultater.xlsx",
+                 key="res_xlsx", detalje=f"resultater pr. {pr} {periode}")
 
-if individual and tabel.height:
+if individual and side.grupper:
     st.subheader("Borgerne bag et tal")
-    gruppe = vaelg(st, resultater.GRUPPER[pr], tabel["gruppe"].to_list(), index=None, key="res_gruppe",
+    gruppe = vaelg(st, resultater.GRUPPER[pr], side.grupper, index=None, key="res_gruppe",
                           placeholder="Vælg en gruppe for at se dens borgere")
     if gruppe:
         b = tc.borgere_i_gruppe(principal, pr, gruppe, fra, til, ut)
         log_action(accesslog.VIS_BORGER, b["borger_id"].to_list(), f"resultater {pr}={gruppe} {periode}")
-        st.dataframe(b.select(borger_link("borger_id").alias("Borger"),
-                              pl.col("kategori").alias("Udvikling"), pl.col("antal_forbedret").alias("Undertemaer forbedret"),
-                              pl.col("antal_forvaerret").alias("Undertemaer forværret")),
-                     hide_index=True, width="stretch",
+        st.dataframe(resultater.borgere_vist(b), hide_index=True, width="stretch",
                      column_config={"Borger": borger_link_kolonne()})
         st.caption(f"{dansk_tal(b.height)} borgere.")

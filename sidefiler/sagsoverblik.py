@@ -18,6 +18,7 @@ from workbench.ui.audit import log_action
 from workbench.ui.widgets import vaelg
 from workbench.format.dansk import DATO_INPUT
 from workbench.ui.widgets import borger_link_kolonne
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("sagsoverblik")
 may_export = access.can(principal, "eksport")
@@ -53,9 +54,9 @@ else:
     st.dataframe(v.tabel, hide_index=True, width="stretch",
                  column_config={"Borger": borger_link_kolonne()})
     log_action(accesslog.VIS_LISTE, list(v.borgere), f"sagsoverblik {paa.isoformat()}")
-    if may_export and st.download_button("Hent CSV", to_csv_bytes(v.opgaver), file_name=f"sagsoverblik_{paa.isoformat()}.csv",
-                                         mime="text/csv", key="sagsoverblik_csv", icon=":material/download:"):
-        log_action(accesslog.EKSPORT, list(v.borgere), f"sagsoverblik {paa.isoformat()}.csv")
+    if may_export:
+        eksport_knap(st, "Hent CSV", to_csv_bytes(v.opgaver), f"sagsoverblik_{paa.isoformat()}.csv",
+                     key="sagsoverblik_csv", borger_ids=list(v.borgere), detalje=f"sagsoverblik {paa.isoformat()}.csv")
 
 if leder:
     st.subheader("Fordeling pr. sagsbehandler")

@@ -5,16 +5,15 @@ workbench/ui/servicemaal_cache.py; samme view som kommandoen `servicemaal` og st
 import streamlit as st
 
 from workbench.format.export import to_csv_bytes
-from workbench.lager import accesslog
 from workbench.regler import access
 from workbench.regler.periods import dansk_dato
 from workbench.regler.suppression import explanation, for_principal
 from workbench.sider import servicemaal as sm
 from workbench.ui import auth, data
-from workbench.ui import oekonomi_cache as oc
+from workbench.ui import valg
 from workbench.ui import servicemaal_cache as sc
-from workbench.ui.audit import log_action
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 
 principal = auth.require_page("servicemaal")
 
@@ -24,7 +23,7 @@ st.caption("Sagsbehandlingstid fra ansøgning til bevilling mod kommunens servic
 
 paa = data.data_date()
 c1, c2 = st.columns([1, 1])
-aar = vaelg(c1, "År", oc.aar(paa), key="sm_aar")
+aar = vaelg(c1, "År", valg.aar(paa), key="sm_aar")
 kvartal = vaelg(c2, "Kvartal", ["Hele året", *sc.kvartal_valg(aar, paa)], key="sm_kvartal")
 periode = aar if kvartal == "Hele året" else f"{aar}-{kvartal}"
 res = sc.side(principal, periode, paa)
@@ -73,10 +72,8 @@ if access.can(principal, "eksport") and (vist is not None or klager is not None)
     ud = sc.side(principal, periode, paa, offentlig=offentlig)
     e1, e2 = st.columns(2)
     if ud.servicemaal is not None:
-        e1.download_button("Hent servicemål (CSV)", lambda: to_csv_bytes(ud.servicemaal_vist()),
-                           f"servicemaal_{periode}.csv", "text/csv", key="sm_csv", icon=":material/download:",
-                           on_click=log_action, args=(accesslog.EKSPORT, (), f"servicemaal {periode}.csv"))
+        eksport_knap(e1, "Hent servicemål (CSV)", lambda: to_csv_bytes(ud.servicemaal_vist()),
+                     f"servicemaal_{periode}.csv", key="sm_csv", detalje=f"servicemaal {periode}.csv")
     if ud.klager is not None:
-        e2.download_button("Hent klager (CSV)", lambda: to_csv_bytes(ud.klager_vist()),
-                           f"klager_{periode}.csv", "text/csv", key="sm_klager_csv", icon=":material/download:",
-                           on_click=log_action, args=(accesslog.EKSPORT, (), f"klager {periode}.csv"))
+        eksport_knap(e2, "Hent klager (CSV)", lambda: to_csv_bytes(ud.klager_vist()),
+                     f"klager_{periode}.csv", key="sm_klager_csv", detalje=f"klager {periode}.csv")

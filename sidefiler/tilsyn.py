@@ -4,7 +4,6 @@ the responsible leader signs too. Report per sagsbehandler and team, Excel and A
 
 import datetime as dt
 
-import polars as pl
 import streamlit as st
 
 from workbench.regler import access, stikproeve
@@ -17,6 +16,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.tilsyn_view import AUDIT_KEY, CASE_KEY, prefill, visible_ids
 from workbench.ui.widgets import vaelg, vaelg_flere
+from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import BORGER_LINK, DATO_INPUT
 
 principal = auth.require_page("tilsyn")
@@ -98,7 +98,7 @@ with tabs["Tilsyn"]:
             rows.append({"Titel": a.titel, "Oprettet": dansk_tid(a.oprettet), "Pr.": a.pr, "Sager": total,
                          "Besvaret": done, "Status": tilsyn_store.status(a), "Tilsynsførende": a.auditor,
                          "Leder": a.leder})
-        st.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch")
+        st.dataframe(tilsyn.oversigt(rows), hide_index=True, width="stretch")
         if st.session_state.get(AUDIT_KEY) not in ids_by:
             st.session_state[AUDIT_KEY] = audits[0].audit_id
         valgt = vaelg(st, "Vælg tilsyn", list(ids_by), key=AUDIT_KEY,
@@ -114,9 +114,7 @@ with tabs["Tilsyn"]:
         is_auditor = principal.username == audit.auditor
         is_leder = principal.username == audit.leder
         answers = tilsyn_store.answers(eng, audit.audit_id)
-        answered = (answers.filter(pl.col("svar").is_not_null()).group_by("borger_id")
-                    .agg(pl.col("spoergsmaal_id").n_unique().alias("n")))
-        complete = set(answered.filter(pl.col("n") == len(QIDS))["borger_id"].to_list())
+        complete = tilsyn.besvarede_sager(answers, QIDS)
         case_ids = cases["borger_id"].to_list()
         visible = visible_ids(principal)
         in_scope = [b for b in case_ids if b in visible]
@@ -126,12 +124,15 @@ with tabs["Tilsyn"]:
             if st.session_state.get(CASE_KEY) not in in_scope:
                 st.session_state[CASE_KEY] = next((b for b in in_scope if b not in complete), in_scope[0])
             borger = vaelg(st, "Sag", in_scope, key=CASE_KEY, format_func=lambda b: labels[b])
+            # the audit's case list (ids and sagsbehandlere) and the chosen case's checklist are borger views
+            log_action(accesslog.VIS_LISTE, in_scope, f"tilsyn {audit.audit_id}: sagsliste")
+            log_action(accesslog.VIS_BORGER, [borger], f"tilsyn {audit.audit_id}: sag og tjekliste")
             st.markdown(f"[Åbn borgerforløbet for {borger}]({BORGER_LINK}{borger})")
             pre = prefill(principal, audit.audit_id, audit.paa, tuple(in_scope))
             st.caption(f"Data foreslår {tilsyn.prefilled_count(pre)} af {pre.height} svar i tilsynet "
                        "(forslagene gemmes først, når du trykker Gem svar).")
-            pre_b = {r["spoergsmaal_id"]: r for r in pre.filter(pl.col("borger_id") == borger).to_dicts()}
-            have = {r["spoergsmaal_id"]: r for r in answers.filter(pl.col("borger_id") == borger).to_dicts()}
+            pre_b = tilsyn.pr_spoergsmaal(pre, borger)
+            have = tilsyn.pr_spoergsmaal(answers, borger)
             editable = is_auditor and audit.lukket is None
             with st.form(f"ts_form_{audit.audit_id}_{borger}"):
                 given = {}
@@ -201,9 +202,11 @@ with tabs["Rapport"]:
         frame = tilsyn_store.report_frame(eng, chosen)
         visible = visible_ids(principal)
         # borger ids outside the viewer's scope (e.g. an auditor after signing) are not shown
-        frame = frame.with_columns(pl.when(pl.col("borger_id").is_in(list(visible))).then(pl.col("borger_id"))
-                                   .otherwise(pl.lit("(uden for adgang)")).alias("borger_id"))
+        frame = tilsyn.skjul_uden_for_adgang(frame, visible)
         r = tilsyn.rapport(frame, checklist)
+        shown = sorted(set(frame["borger_id"].to_list()) & visible)
+        if shown:  # the report lists the cases in scope by borger id
+            log_action(accesslog.VIS_LISTE, shown, "tilsyn rapport")
         sheets = tilsyn.rapport_sheets(r)
         st.caption(f"{r.sager} sager, {r.svar} svar. Andel ja = svar Ja / svar bortset fra Ikke relevant.")
         for name, df in sheets.items():
@@ -213,11 +216,7 @@ with tabs["Rapport"]:
         meta = [("Tilsyn", ", ".join(names[i] for i in chosen)), ("Udskrevet af", principal.username)]
         if access.can(principal, "eksport") or may_create:
             c1, c2 = st.columns(2)
-            c1.download_button("Hent Excel", to_xlsx_bytes(sheets, meta), file_name="tilsyn_rapport.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               on_click=lambda: log_action(accesslog.EKSPORT, detalje="tilsyn rapport xlsx"),
-                               key="ts_xlsx")
-            c2.download_button("Hent A4-udskrift (HTML)", tilsyn.rapport_html(r, title, meta).encode("utf-8"),
-                               file_name="tilsyn_rapport.html", mime="text/html",
-                               on_click=lambda: log_action(accesslog.EKSPORT, detalje="tilsyn rapport html"),
-                               key="ts_html")
+            eksport_knap(c1, "Hent Excel", to_xlsx_bytes(sheets, meta), "tilsyn_rapport.xlsx", key="ts_xlsx",
+                         detalje="tilsyn rapport xlsx")
+            eksport_knap(c2, "Hent A4-udskrift (HTML)", tilsyn.rapport_html(r, title, meta).encode("utf-8"),
+                         "tilsyn_rapport.html", key="ts_html", detalje="tilsyn rapport html")

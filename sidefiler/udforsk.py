@@ -14,6 +14,7 @@ from workbench.ui import auth, data, udforsk_cache
 from workbench.ui.audit import log_action
 from workbench.ui.filter_panel import filter_panel, seed_view_widget, summary, view_params, write_view_params
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 
 PAGE = "udforsk"
 INGEN = "ingen"
@@ -100,13 +101,10 @@ meta = X.standard_meta(f.describe(codes), ds.version, {
 if access.can(principal, "eksport"):
     plain = med_paragraf_info(E.suppressed_table(ct, danish=False, visning=eksport_visning))
     bar = st.container(horizontal=True)
-    bar.download_button("Eksportér til Excel", X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
-                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="udforsk_xlsx",
-                       icon=":material/download:", on_click=log_action,
-                       args=(accesslog.EKSPORT, (), f"Udforsk krydstabel (xlsx): {summary(f)}"[:400]))
-    bar.download_button("Eksportér til CSV", X.to_csv_bytes(plain), "udforsk.csv", "text/csv", key="udforsk_csv",
-                       icon=":material/download:", on_click=log_action,
-                       args=(accesslog.EKSPORT, (), f"Udforsk krydstabel (csv): {summary(f)}"[:400]))
+    eksport_knap(bar, "Eksportér til Excel", X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
+                 key="udforsk_xlsx", detalje=f"Udforsk krydstabel (xlsx): {summary(f)}")
+    eksport_knap(bar, "Eksportér til CSV", X.to_csv_bytes(plain), "udforsk.csv", key="udforsk_csv",
+                 detalje=f"Udforsk krydstabel (csv): {summary(f)}")
 
 # -- chart ------------------------------------------------------------------------------------------
 chart_rows = E.chart_data(ct, visning=visning)
@@ -183,10 +181,8 @@ if show:
         out = X.rename_headers(lst.drop("link"), E.BORGER_LISTE_HEADERS)
         lbar = st.container(horizontal=True)
         detalje = f"Udforsk borgerliste ({cell})"[:300]
-        lbar.download_button("Borgerliste til Excel", X.to_xlsx_bytes({"Borgere": out}, meta + [("Celle", cell)]),
-                           "borgere.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="udforsk_liste_xlsx", icon=":material/download:", on_click=log_action,
-                           args=(accesslog.EKSPORT, lst["borger_id"].to_list(), detalje + " xlsx"))
-        lbar.download_button("Borgerliste til CSV", X.to_csv_bytes(out), "borgere.csv", "text/csv",
-                           key="udforsk_liste_csv", icon=":material/download:", on_click=log_action,
-                           args=(accesslog.EKSPORT, lst["borger_id"].to_list(), detalje + " csv"))
+        eksport_knap(lbar, "Borgerliste til Excel", X.to_xlsx_bytes({"Borgere": out}, meta + [("Celle", cell)]),
+                     "borgere.xlsx", key="udforsk_liste_xlsx", borger_ids=lst["borger_id"].to_list(),
+                     detalje=detalje + " xlsx")
+        eksport_knap(lbar, "Borgerliste til CSV", X.to_csv_bytes(out), "borgere.csv", key="udforsk_liste_csv",
+                     borger_ids=lst["borger_id"].to_list(), detalje=detalje + " csv")

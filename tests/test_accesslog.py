@@ -137,3 +137,37 @@ def test_cli_udtraek_and_purge(tmp_path, capsys):
     assert "1 poster slettet" in capsys.readouterr().out
     assert "gammel" not in accesslog.entries(eng)["bruger"].to_list()
     assert main(["adgangslog", str(d), "udtraek"]) == 2
+
+
+def test_p_nummer_kept_cpr_still_masked(engine):
+    """Issue 23 item 5: a number is masked only when it can be a CPR (a date ddmmåå in the first six
+    digits, regler/cpr.py), and a tilbud id the caller looked up (`behold`) is kept even when its first
+    six digits happen to be a date (the demo's 1001000016 reads 10-01-00)."""
+    from workbench.regler import cpr
+
+    assert cpr.kan_vaere_cpr("0101901234") and cpr.kan_vaere_cpr("290200-1234")  # 2000 was a leap year
+    assert cpr.kan_vaere_cpr("6101901234")  # erstatningspersonnummer: day + 60
+    assert not cpr.kan_vaere_cpr("3102901234") and not cpr.kan_vaere_cpr("1020304050")  # 31-02, month 20
+    accesslog.log(engine, SB, accesslog.VIS_BORGER, ["B1"],
+                  "tilbud 1001000016 borgerliste; P 1020304050; cpr 0101901234 og 010190-1234",
+                  behold=["1001000016"])
+    accesslog.log(engine, SB, accesslog.VIS_BORGER, ["B1"], "ukendt 1001000016")
+    kept, plain = accesslog.entries(engine)["detalje"].to_list()[::-1]
+    assert "tilbud 1001000016 borgerliste" in kept and "P 1020304050" in kept  # P-numre kept
+    assert "0101901234" not in kept and "010190-1234" not in kept and kept.count("010190-xxxx") == 2
+    assert plain == "ukendt 100100-xxxx"  # not known as a tilbud id here: it can be a CPR, so masked
+
+
+def test_cli_tilbud_logs_its_p_nummer(demo_kommune, tmp_path):
+    """The CLI's tilbud command logs which tilbud was read (the P-nummer unmasked, issue 23 item 5)."""
+    import contextlib
+
+    from workbench.cli import main
+
+    y = pl.read_parquet(demo_kommune / "ydelser.parquet").drop_nulls("tilbud_id")
+    tid = y.group_by("tilbud_id").len().sort(["len", "tilbud_id"], descending=[True, False])["tilbud_id"][0]
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["tilbud", str(demo_kommune), tid, "--bruger", "admin"]) == 0
+    eng = engine_for(demo_kommune)
+    detalje = accesslog.entries(eng, handling=accesslog.VIS_BORGER)["detalje"].to_list()
+    assert detalje and all(f"CLI tilbud {tid} " in d for d in detalje), detalje

@@ -303,3 +303,148 @@ def test_admin_reaches_every_page():
     from workbench.vaerktoej.bench_cases.kapacitet import admin_pages
 
     assert admin_pages() == [p[0] for p in PAGES]
+
+
+def test_bench_kommune_kvalitet_and_stikproeve_agree_with_duckdb(demo_kommune, tmp_path, capsys):
+    """Issue 24 item 2: the yardsticks run on the kommune demo and the DuckDB scripts give the command's
+    findings and sample (else the case is an error row). No times are asserted."""
+    assert main(["bench", "--skala", "kommune", "--data", str(demo_kommune), "--case",
+                 "proces-kvalitet,proces-stikproeve", "--repeats", "1", "--format", "csv",
+                 "--rapport", str(tmp_path / "BENCHMARKS.md")]) == 0
+    df = pl.read_csv(io.StringIO(capsys.readouterr().out))
+    assert df.filter(pl.col("variant") == "-").height == 0, df.filter(pl.col("variant") == "-")["note"].to_list()
+    got = {(r["case"], r["variant"]): r for r in df.iter_rows(named=True)}
+    assert set(got) == {(c, v) for c in ("proces-kvalitet", "proces-stikproeve") for v in ("polars", "duckdb")}
+    for name in ("proces-kvalitet", "proces-stikproeve"):
+        assert got[(name, "polars")]["rows"] == got[(name, "duckdb")]["rows"] > 0, name
+        assert got[(name, "duckdb")]["peak_mb"] > 0
+
+
+def _dirty_dataset(tmp_path: Path) -> Path:
+    """Borger X plus at least one finding of every kvalitet rule but databrud (the demo has that),
+    typed with a manifest like an imported dataset: the rules the demo leaves empty get compared too."""
+    import datetime as dt
+
+    from test_kvalitet import ADM, ADM_UUID, P103, P107, P108, P85, base_rows, goal, make_dir, pay, ydelse
+    from workbench.data.dataset import validate_and_write_manifest
+    from workbench.data.dataset import write_udtraeksdato
+
+    borgere = base_rows("borgere")
+    borgere += [dict(borgere[0], borger_id=b, cpr="") for b in ("TO", "INGEN", "KUNANDRE")]
+    borgere.append(dict(borgere[0], borger_id="UNG", cpr="", foedselsdato="2006-01-02"))
+    # UNG twice (a dublet): under_18 reads the first row, stikproeve the one sorted first (sagsbehandler A)
+    borgere.append(dict(borgere[0], borger_id="UNG", cpr="", foedselsdato="1990-01-01", sagsbehandler="A"))
+    y12 = dict(ydelse("Y12", udgift="-5"))
+    y13 = dict(ydelse("Y13"), timer_pr_uge="200")
+    y13["ansoegningsdato"] = "2023-01-15"  # applied two weeks after the grant: ansoegning_efter_bevilling
+    ydelser = [
+        ydelse("Y1", navn="Bostøtte"), ydelse("Y3", paragraf=P107, navn=ADM),
+        ydelse("Y4", paragraf="SEL §104", navn="Socialpædagogisk støtte", tilbud=""), ydelse("Y5", navn=ADM_UUID),
+        ydelse("Y6", borger="UNG", start="2023-12-01", slut=""),
+        ydelse("Y7", start="2023-05-01", slut="2023-04-30"),
+        ydelse("Y8", paragraf=P108, navn="Længerevarende ophold", tilbud=""),
+        ydelse("Y9", tilbud="999"), ydelse("Y10", start="2023-01-01", reg="2023-02-01"),
+        ydelse("Y11"), ydelse("Y11"), y12, y13, ydelse("Y14", start="2023-13-45"),
+        ydelse("Y15", start="2023-01-01", slut=""),
+        ydelse("Y16", paragraf=P103, navn="Service", start="2023-01-01", slut="2023-04-30", udgift="3000"),
+        ydelse("Y17", borger="Z", navn="Bostøtte", start="2023-01-01", slut=""),  # Z: not in borgere
+        ydelse("Y18", borger="TO", paragraf=P108, navn="Længerevarende ophold", start="2023-01-01", slut=""),
+    ]
+    ae = {"omraade": "Aktivitet og deltagelse", "sagsafgoerelse_id": "S3", "borger_id": "X"}
+    fe = base_rows("funktionsevne") + [
+        dict(ae, dato="2023-09-01", tema="Samfundsliv", undertema="Varetage økonomi", niveau="7"),
+        dict(ae, dato="2023-09-01", omraade="Funktioner og forhold", tema="Sociale forhold",
+             undertema="Økonomisk situation", niveau="2"),
+        dict(ae, dato="2023-06-02", tema="Egenomsorg", undertema="Spise", niveau="3"),
+        dict(ae, dato="2023-09-01", tema="Egenomsorg", undertema="Spise", niveau="3"),
+        dict(ae, dato="2023-09-01", tema="Egenomsorg", undertema="Vaske sig", niveau="1"),
+        dict(ae, dato="2023-09-01", tema="Egenomsorg", undertema="Vaske sig", niveau="0"),  # same day: worst counts
+    ]
+    goals = base_rows("indsatsmaal") + [
+        goal("M2", "2023-06-02", "2023-09-01"),                                     # overdue
+        goal("M3", "2023-06-02", "2023-12-01", niveau="5"),                         # forventet off the scale
+        goal("M4", "2023-06-02", ""),                                               # no follow-up date
+        goal("M5", "2023-06-02", "2023-09-01", niveau="4", maaltype="Begrænse tab af funktionsevne"),
+        goal("M6", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),
+        goal("M7", "2023-06-02", "2023-09-01", undertema="Vaske sig", niveau="1", maaltype="Udvikle funktionsevne"),
+        # the latest follow-up has no vurdering / no status: it still is the latest (no finding for M8;
+        # M9 is not closed by the earlier afslutning)
+        goal("M8", "2023-06-02", "2023-09-01", undertema="Spise", niveau="1", maaltype="Udvikle funktionsevne"),
+        goal("M9", "2023-06-02", "2023-09-01"),
+        goal("M2", "2023-06-02", "2023-12-01"),  # maal_id twice (a dublet), each row judged on its own
+    ]
+    fortsaet = "Træf afgørelse om fortsættelse af indsats"
+    opf = base_rows("opfoelgninger") + [
+        {"maal_id": "M6", "dato": "2023-09-01", "vurdering": "Opnået", "status_paa_indsats": fortsaet},
+        {"maal_id": "M7", "dato": "2023-09-01", "vurdering": "Ikke opnået", "status_paa_indsats": fortsaet},
+        {"maal_id": "M8", "dato": "2023-08-01", "vurdering": "Opnået", "status_paa_indsats": fortsaet},
+        {"maal_id": "M8", "dato": "2023-09-01", "vurdering": "", "status_paa_indsats": fortsaet},
+        {"maal_id": "M9", "dato": "2023-08-01", "vurdering": "Delvist opnået",
+         "status_paa_indsats": "Træf afgørelse om afslutning af indsats"},
+        {"maal_id": "M9", "dato": "2023-08-15", "vurdering": "Delvist opnået", "status_paa_indsats": ""}]
+    mg = base_rows("maalgrupper") + [
+        {"borger_id": "TO", "maalgruppe": "Angst", "primaer": "true", "dato": "2023-01-01"},
+        {"borger_id": "TO", "maalgruppe": "Depression", "primaer": "true", "dato": "2023-01-01"},
+        {"borger_id": "KUNANDRE", "maalgruppe": "Angst", "primaer": "false", "dato": "2023-01-01"}]
+    bet = [pay("X", P85, "2023-01"), pay("X", P103, "2023-01", "3000"),
+           pay("X", "SEL §104", "2023-02", "4800"), pay("X", P103, "2023-02", "3000"),
+           pay("X", P85, "2023-04", "60000"), pay("X", P103, "2023-06", "3000"), pay("X", P85, "2023-06"), pay("TO", P85, "2023-03"),
+           pay("Z", P85, "2023-03"),  # Z is not in borgere: out of every role's scope, also admin's
+           pay("X", P103, "2023-07", "3000"), pay("X", P85, "2023-07"),
+           pay("X", P85, "2023-05", "-1")]
+    d = make_dir(tmp_path, borgere=borgere, ydelser=ydelser, funktionsevne=fe, indsatsmaal=goals,
+                 opfoelgninger=opf, maalgrupper=mg + mg[:1], betalinger=bet)
+    # the optional ansoegningsdato column (not in Borger X's file): Y13's application after its grant
+    from test_kvalitet import header, write_rows
+
+    cols = [*header("ydelser"), "ansoegningsdato"]
+    write_rows(d / "ydelser.csv", [{c: r.get(c, "") for c in cols} for r in ydelser], cols)
+    write_udtraeksdato(d, dt.date(2024, 1, 1))
+    validate_and_write_manifest(d)
+    return d
+
+
+def test_proces_kvalitet_duckdb_script_gives_the_commands_rows_rule_by_rule(tmp_path):
+    """The DuckDB script against the command on a dataset with findings of every rule (and rejected
+    rows, a borger outside borgere): the case compares every output row (regel, tabel, noegle and the
+    besked with its values) and raises on any difference."""
+    import datetime as dt
+
+    from workbench.data.dataset import open_dataset
+    from workbench.regler import access, kvalitet
+
+    d = _dirty_dataset(tmp_path)
+    found = kvalitet.findings(access.scope(open_dataset(d), access.ADMIN), dt.date(2024, 1, 1)).collect()
+    rules = set(found["regel"])
+    assert rules == set(kvalitet.RULE_IDS), set(kvalitet.RULE_IDS) - rules
+    rows = bench.discover()["proces-kvalitet"].fn(bench.Context("kommune", d, 1))
+    assert {r["variant"] for r in rows} == {"polars", "duckdb"}
+    assert {r["rows"] for r in rows} == {found.height}
+
+
+def test_proces_stikproeve_duckdb_draws_the_same_sample(tmp_path):
+    """The DuckDB script draws the command's sample (every column compared) on a dataset with several
+    paragraffer, a borger missing from borgere (out of scope) and a rejected ydelse."""
+    d = _dirty_dataset(tmp_path)
+    rows = bench.discover()["proces-stikproeve"].fn(bench.Context("kommune", d, 1))
+    assert {r["variant"] for r in rows} == {"polars", "duckdb"}
+    assert {r["rows"] for r in rows} == {3}  # X under §85 and UNG under §85, TO under §108 (not Z)
+
+
+def test_run_process_peak_is_the_childs_own_not_the_bench_process(tmp_path):
+    """A child forked from a big process inherits its RSS high-water mark (ru_maxrss survives exec):
+    run_process must report the command's own peak, or every proces-* memory ratio is wrong."""
+    import sys
+
+    from workbench.vaerktoej.bench_cases.proces import run_process
+
+    ballast = bytearray(300 * 1024 * 1024)
+    for i in range(0, len(ballast), 4096):
+        ballast[i] = 1
+    _, idle = run_process([sys.executable, "-c", "pass"], tmp_path / "out")
+    _, busy = run_process([sys.executable, "-c", "b = bytearray(200 * 1024 * 1024)\n"
+                                                 "for i in range(0, len(b), 4096): b[i] = 1"], tmp_path / "out")
+    assert len(ballast) and idle < 100  # not the test process's 300 MB
+    assert busy - idle > 150            # the child's own 200 MB does show
+    with pytest.raises(RuntimeError, match="exit 3"):
+        run_process([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "out")

@@ -21,7 +21,8 @@ def app_env(demo: Path, tmp_path: Path) -> dict[str, str]:
 def kpi(page, label: str) -> str:
     from playwright.sync_api import expect
 
-    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(5)
+    # the five KPI cards and, beside them, the three FLIS-corrected cards (issue 22): all drawn
+    expect(page.locator('[data-testid="stMetricValue"]')).to_have_count(8)
     labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     hits = [v for lab, v in zip(labels, values) if label in lab]

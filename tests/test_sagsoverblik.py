@@ -227,3 +227,17 @@ def test_vum_window_validated_at_load(tmp_path, bad):
     with pytest.raises(ConfigError) as exc:
         load_config(_config_with_vum(tmp_path, bad))
     assert "sagsoverblik.vum_maaneder" in str(exc.value) and "app.yaml" in str(exc.value)
+
+
+def test_tasks_with_the_kvalitet_pages_findings_equal_the_live_tasks(demo_kommune):
+    """Issue 24 item 1: the page hands the Kvalitet page's cached findings (same scope, same date) to the
+    task list instead of computing them again; the tasks are the same either way."""
+    from workbench.data.dataset import open_dataset, udtraeksdato
+    from workbench.regler import access, kvalitet
+    from workbench.sider import sagsoverblik as so
+
+    ds = access.scope(open_dataset(demo_kommune), access.ADMIN)
+    paa = udtraeksdato(ds)
+    live = so.sagsoverblik(ds, paa).opgaver
+    reused = so.sagsoverblik(ds, paa, fund=kvalitet.findings(ds, paa).collect().lazy()).opgaver
+    assert live.height > 0 and reused.equals(live)

@@ -226,3 +226,17 @@ def test_analytiker_sees_no_small_counts_in_belaegning(env, monkeypatch):
     assert last["Helårspersoner"] == "x" and last["Belægningsgrad %"] == "x"
     for c in ("Borgere", "Tilgang", "Afgang"):
         assert not set(flow[c].astype(str).to_list()) & {"1", "2", "3", "4"}
+
+
+def test_list_rows_open_their_tilbud(env):
+    """Issue 21 'seen as a user': the Tilbud list's rows open the tilbud. Each row carries the page's own
+    deep link (?tilbud=P-nummer); following one shows that tilbud."""
+    at = helpers.run_page(TILBUD)
+    liste = frame(at, "Åbn")
+    assert len(liste) > 1
+    for link, pnr in zip(liste["Åbn"], liste["P-nummer"]):
+        assert link == f"tilbud?tilbud={pnr}"
+    pnr = liste["P-nummer"].iloc[-1]
+    at = helpers.run_page(TILBUD, {"tilbud": pnr})
+    assert at.selectbox(key="tilbud_valg").value == pnr
+    assert any(f"P-nummer {pnr}" in c.value for c in at.caption)

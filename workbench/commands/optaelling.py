@@ -4,6 +4,8 @@ Monthly unique borgere per paragraf with helårspersoner, tilgang and afgang (wo
 spec/DATA_CONTRACT.md). --flis (an extra option; without it the output is the contract's, unchanged):
 the same table counted without the ydelser FLIS removes before publishing (workbench/regler/flis.py,
 contract "8-talskontrol": the FLIS-corrected count), as the Overblik page's FLIS-korrigeret cards.
+The table is the Overblik view's (workbench.sider.overblik.optaelling_tabel): a role without the borger
+list (analytiker) gets counts 1..g-1 as '<g' and the helårspersoner beside them as 'x'.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from __future__ import annotations
 import argparse
 
 from workbench.commands.common import add_dir, add_format, add_paa, paa, scoped
-from workbench.regler import flis
-from workbench.regler.optaelling import check_months, optaelling
 from workbench.format.output import emit
-from workbench.regler.periods import parse_month
+from workbench.regler import suppression
+from workbench.regler.optaelling import check_months
+from workbench.regler.periods import month_end, parse_month, periode_fra_til
+from workbench.sider import overblik as view
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -34,18 +37,7 @@ def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args, ("borgere", "ydelser"))
     on = paa(args, ds)
     check_months(fra, til, on)  # fra after til, or til after the reference date's month -> exit 2
-    ydelser = flis.korrigeret(ds.ydelser, flis.markerede(ds)) if args.flis else ds.ydelser
-    emit(for_principal(optaelling(ydelser, fra, til, on).collect(), who), args.format)
+    # the Overblik page's view: the same rows, suppressed for a role without the borger list (issue 23)
+    emit(view.optaelling_tabel(ds, periode_fra_til(fra, month_end(til)), on, suppression.for_principal(who),
+                               flis_korrigeret=args.flis), args.format)
     return 0
-
-
-def for_principal(df, who):
-    """A role without the borger list (analytiker) never gets exact counts 1..g-1 (issue 23): borgere,
-    tilgang and afgang read '<g', and helårspersoner of a suppressed month/paragraf read 'x'."""
-    from workbench.regler import suppression
-
-    vis = suppression.for_principal(who)
-    if vis.eksakt:
-        return df
-    df = suppression.suppress_table(df, ["helaarspersoner"], count_col="borgere", visning=vis)
-    return suppression.suppress_table(df, ["borgere", "tilgang", "afgang"], visning=vis)

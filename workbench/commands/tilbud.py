@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     if ids and access.individual_access(who):
         # Every look at individual borgere is logged (before anything is shown).
         accesslog.record(args.dir, who, accesslog.VIS_BORGER, ids,
-                         detalje=f"CLI tilbud {args.tilbud_id} {on.isoformat()}")
+                         detalje=f"CLI tilbud {args.tilbud_id} {on.isoformat()}", behold=[r.header.tilbud_id])
     r = tilbud.for_principal(r, who)  # counts 1..g-1 suppressed for a role without the borger list
     result = tilbud.to_json(r)
     out = sys.stdout

@@ -108,6 +108,15 @@ def borger_link(col: str | pl.Expr = "borger_id") -> pl.Expr:
     return pl.concat_str([pl.lit(BORGER_LINK), _expr(col)])
 
 
+TILBUD_LINK = "tilbud?tilbud="  # the Tilbud page's deep link (url_path 'tilbud', query 'tilbud')
+TILBUD_LINK_TEKST = "Åbn"
+
+
+def tilbud_link(col: str | pl.Expr = "tilbud_id") -> pl.Expr:
+    """The relative link to a tilbud's page, for st.column_config.LinkColumn(display_text=TILBUD_LINK_TEKST)."""
+    return pl.concat_str([pl.lit(TILBUD_LINK), _expr(col)])
+
+
 def uden_borger_link(col: str | pl.Expr) -> pl.Expr:
     """A borger_link column back to the bare id (exports)."""
     return _expr(col).str.strip_prefix(BORGER_LINK)

@@ -3,7 +3,8 @@
 Append-only: the app and the CLI only insert; the database refuses UPDATE/DELETE (triggers in
 data_model/access_tables.py). `purge` is the only deletion path: entries older than the retention
 period (config/roles.yaml sikkerhed.adgangslog_opbevaring_aar), run from the CLI, logged itself.
-CPR-looking text is masked before anything is written.
+Text that can be a CPR number (regler/cpr.py: a date in the first six digits) is masked before anything
+is written; a caller passes `behold` (tilbud ids it has looked up) so a P-nummer is not masked as a CPR.
 
 Tamper evidence: every entry stores `hash = sha256(forrige_hash + its fields)` and its predecessor's
 hash (`forrige_hash`, unique in the database, so two writers cannot fork the chain: the loser of a
@@ -30,7 +31,7 @@ from typing import TYPE_CHECKING, Iterable
 import polars as pl
 
 from workbench.regler import access
-from workbench.regler.cpr import CPR_PATTERN
+from workbench.regler.cpr import mask_text
 from workbench.format.export import escape_frame
 
 if TYPE_CHECKING:
@@ -65,11 +66,11 @@ MAX_DETALJE = 500
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def clean_text(text: str, limit: int = MAX_DETALJE) -> str:
-    """One line, no control characters, CPR-looking numbers masked, bounded length."""
+def clean_text(text: str, limit: int = MAX_DETALJE, behold: Iterable[str] = ()) -> str:
+    """One line, no control characters, numbers that can be CPR numbers masked (except the known
+    non-CPR values in `behold`, e.g. tilbud ids), bounded length."""
     s = _CONTROL.sub(" ", str(text or ""))
-    s = CPR_PATTERN.sub(lambda m: re.sub(r"\D", "", m.group())[:6] + "-xxxx", s)
-    return s[:limit]
+    return mask_text(s, behold)[:limit]
 
 
 def _ids_field(borger_ids: Iterable[str]) -> str:
@@ -106,19 +107,21 @@ def _head(conn) -> str:
 
 
 def _row(bruger: str, rolle: str, handling: str, borger_ids: Iterable[str], detalje: str, kilde: str,
-         tidspunkt: dt.datetime | None) -> dict:
+         tidspunkt: dt.datetime | None, behold: Iterable[str] = ()) -> dict:
     """One entry's fields as written, cleaned (one line, CPR masked, bounded) and timestamped in UTC."""
     ts = tidspunkt or utcnow()
     if ts.tzinfo is None:
         ts = ts.replace(tzinfo=dt.timezone.utc)
     return dict(tidspunkt=ts, bruger=clean_text(bruger, 64), rolle=clean_text(rolle, 32),
                 handling=clean_text(handling, 40), borger_ids=_ids_field(borger_ids),
-                detalje=clean_text(detalje), kilde=kilde)
+                detalje=clean_text(detalje, behold=behold), kilde=kilde)
 
 
 def write(engine: Engine, bruger: str, rolle: str, handling: str, borger_ids: Iterable[str] = (),
-          detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None) -> None:
-    _append_engine(engine, _row(bruger, rolle, handling, borger_ids, detalje, kilde, tidspunkt))
+          detalje: str = "", kilde: str = "app", tidspunkt: dt.datetime | None = None,
+          behold: Iterable[str] = ()) -> None:
+    """`behold`: values in `detalje` known not to be CPR numbers (tilbud ids looked up), kept unmasked."""
+    _append_engine(engine, _row(bruger, rolle, handling, borger_ids, detalje, kilde, tidspunkt, behold))
 
 
 def _append_engine(engine: Engine, row: dict) -> None:
@@ -146,18 +149,18 @@ def _append_engine(engine: Engine, row: dict) -> None:
 
 
 def log(engine: Engine, principal: access.Principal, handling: str, borger_ids: Iterable[str] = (),
-        detalje: str = "", kilde: str = "app") -> None:
-    write(engine, principal.username, principal.rolle, handling, borger_ids, detalje, kilde)
+        detalje: str = "", kilde: str = "app", behold: Iterable[str] = ()) -> None:
+    write(engine, principal.username, principal.rolle, handling, borger_ids, detalje, kilde, behold=behold)
 
 
 def record(data_dir: str | Path | None, principal: access.Principal, handling: str,
-           borger_ids: Iterable[str] = (), detalje: str = "") -> None:
+           borger_ids: Iterable[str] = (), detalje: str = "", behold: Iterable[str] = ()) -> None:
     """For CLI commands: log an action in the database of the data directory. When that is a SQLite
     file the workbench has already set up (tables, chain columns, today's triggers), the entry is
     appended with the standard library's sqlite3 — same fields, same chain, same triggers — so a
     command need not load SQLAlchemy; anything else (PostgreSQL, a new or older database) goes
     through the engine, which creates or upgrades it first."""
-    row = _row(principal.username, principal.rolle, handling, borger_ids, detalje, "cli", None)
+    row = _row(principal.username, principal.rolle, handling, borger_ids, detalje, "cli", None, behold)
     if _append_sqlite(data_dir, row):
         return
     from data_model.db import engine_for

@@ -663,6 +663,15 @@ def counts_by_rule(found: pl.LazyFrame, cfg: QualityConfig | None = None) -> pl.
     )
 
 
+def per_rule_with_total(found: pl.DataFrame, cfg: QualityConfig | None = None) -> tuple[pl.DataFrame, dict]:
+    """counts_by_rule (regel, alvor, titel, fund, borgere) and its total row ('I alt': all findings,
+    distinct borgere), for suppression.suppress_rows: what a role without the borger list gets."""
+    per_rule = counts_by_rule(found.lazy(), cfg).collect().select("regel", "alvor", "titel", "fund", "borgere")
+    total = {"regel": "I alt", "alvor": "", "titel": "", "fund": found.height,
+             "borgere": found["borger_id"].drop_nulls().n_unique()}
+    return per_rule, total
+
+
 # --- findings in a period ---------------------------------------------------------------------------
 
 def med_haendelsesdato(ds: Dataset, found: pl.LazyFrame) -> pl.LazyFrame:

@@ -217,6 +217,17 @@ def money_per_rule(pairs: pl.LazyFrame) -> pl.LazyFrame:
     return _summary(pairs, ["regel"])
 
 
+def per_rule_with_total(pairs: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
+    """The per-rule table (regel, borgere, par, dage, kroner; kroner whole) and its total row ('I alt':
+    distinct borgere, pairs, days, kroner of all pairs), for suppression.suppress_rows: what a role
+    without the borger list gets instead of the pairs."""
+    per_rule = money_per_rule(pairs.lazy()).collect().select(
+        "regel", "borgere", "par", "dage", pl.col("kroner").round(0).cast(pl.Int64))
+    total = {"regel": "I alt", "borgere": pairs["borger_id"].n_unique(), "par": pairs.height,
+             "dage": int(pairs["overlap_dage"].sum()), "kroner": int(round(pairs["kroner"].sum()))}
+    return per_rule, total
+
+
 def money_per_kommune(pairs: pl.LazyFrame, borgere: pl.LazyFrame, per_rule: bool = False) -> pl.LazyFrame:
     """Per handlekommune (and rule): pairs, borgere, days, kroner."""
     kom = borgere.select(pl.col("borger_id").cast(pl.String), pl.col("handlekommune")).unique("borger_id")

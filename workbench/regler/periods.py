@@ -93,6 +93,21 @@ def age_on(foedselsdato: pl.Expr, on: pl.Expr | dt.date) -> pl.Expr:
 
 MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
             "november", "december")
+MAANEDER_KORT = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
+
+
+def dansk_maaned(value: dt.date | str, kort: bool = False) -> str:
+    """A date or 'YYYY-MM' -> 'januar 2025' (kort: 'jan. 2025'): a month wherever it is shown."""
+    m = value if isinstance(value, dt.date) else dt.date(int(value[:4]), int(value[5:7]), 1)
+    return f"{(MAANEDER_KORT if kort else MAANEDER)[m.month - 1]} {m.year}"
+
+
+def dansk_maaned_expr(col: str = "maaned", kort: bool = False) -> pl.Expr:
+    """dansk_maaned as a Polars expression over 'YYYY-MM' text (no Python function inside the query)."""
+    names = MAANEDER_KORT if kort else MAANEDER
+    month = pl.col(col).str.slice(5, 2).replace_strict({f"{i + 1:02d}": n for i, n in enumerate(names)},
+                                                       default=None, return_dtype=pl.String)
+    return pl.concat_str([month, pl.col(col).str.slice(0, 4)], separator=" ")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,14 @@ suppress_table(df, value_cols[, graense, count_col])
     the value columns (kroner, dage, helårspersoner) are hidden ('x') where that borger count is 1..g-1:
     kroner and days are never shown as '<g' (they are not counts), only hidden with their borgere.
 
+suppress_groups(df, label_col, groups, other_cols, ratios, total_row, visning)
+    A table whose columns add up within a row too (maal = opnaaet + afventer + …, Tilbud's målopfyldelse)
+    and down every column to the 'I alt' row: the crosstab algorithm below over those lines.
+
+suppress_flow(df, bestand, tilgang, afgang, visning)
+    A stock-and-flow series (Belægning per month): a month's tilgang and afgang hidden together when
+    either, or the month's or previous month's bestand, is 1..g-1.
+
 suppress_crosstab(values, label_col, value_cols, total_col, total_row[, counts, graense, fmt])
     Crosstabs with row/column totals. The algorithm:
     1. Primary suppression: every cell *and every total* whose borger count is 1..g-1 is hidden
@@ -208,21 +216,32 @@ def suppress_table(df: pl.DataFrame, value_cols: list[str], graense: int | None 
     )
 
 
+Line = tuple[list[tuple[int, int]], "tuple[int, int] | None"]
+
+
 def suppression_pattern(matrix: list[list[float]], total_col: bool, total_row: bool, graense: int) -> list[list[int]]:
     """The suppression state (NONE/PRIMARY/COMPLEMENTARY) of every cell of a count matrix whose last
     column is the row total (when total_col) and last row the column total (when total_row)."""
     n_r = len(matrix)
     n_c = len(matrix[0]) if n_r else 0
-    state = [[PRIMARY if 0 < (v or 0) < graense else NONE for v in row] for row in matrix]
     body_r = n_r - (1 if total_row else 0)
     body_c = n_c - (1 if total_col else 0)
-    lines: list[tuple[list[tuple[int, int]], tuple[int, int] | None]] = []
+    lines: list[Line] = []
     if total_col:
         for i in range(n_r):  # body rows and the total row, each with its own total in the last column
             lines.append(([(i, j) for j in range(body_c)], (i, n_c - 1)))
     if total_row:
         for j in range(n_c):  # body columns and the total column, each with the total row
             lines.append(([(i, j) for i in range(body_r)], (n_r - 1, j)))
+    return pattern_for_lines(matrix, lines, graense)
+
+
+def pattern_for_lines(matrix: list[list[float]], lines: list[Line], graense: int) -> list[list[int]]:
+    """The suppression state of every cell of a count matrix given its additive lines (each: interior
+    cells that sum to a total cell): primary for 1..g-1, then complementary cells (module docstring,
+    steps 3-5) until no hidden cell follows from the visible ones by adding and subtracting."""
+    state = [[PRIMARY if 0 < (v or 0) < graense else NONE for v in row] for row in matrix]
+
     def visible_nonzero(members):
         return [m for m in members if state[m[0]][m[1]] == NONE and (matrix[m[0]][m[1]] or 0) > 0]
 
@@ -346,6 +365,86 @@ def suppress_crosstab(values: pl.DataFrame, label_col: str, value_cols: list[str
             for v, s in zip(vals, states)
         ], dtype=pl.String)
     return pl.DataFrame(out)
+
+
+def suppress_groups(df: pl.DataFrame, label_col: str, groups: Sequence[tuple[str, Sequence[str]]],
+                    other_cols: Sequence[str] = (), ratios: Mapping[str, Sequence[str]] | None = None,
+                    total_row: str | None = "I alt", visning: Visning | None = None,
+                    fmt: Callable[[float], str] | None = None) -> pl.DataFrame:
+    """A table of counts (rows: groups of borgere or mål, e.g. per måltype, the last row `total_row`
+    the column totals) whose columns also add up within a row: `groups` pairs a total column with the
+    columns that sum to it (e.g. ("maal", [opnaaet, afventer, …])). Primary '<g' for 1..g-1, complementary
+    'x' along every row group and every column, so neither the 'I alt' row nor a row's total gives a
+    hidden cell away (a total may head several groups: maal = statuses = vurderinger). `other_cols`: counts that only add up down the column (e.g. uenighed).
+    `ratios`: a ratio column and the counts it is computed from, hidden ('x') in a row where any of
+    them is hidden. Returns the table with those columns as text; an exact `visning` only formats."""
+    g = _g(visning)
+    fmt = fmt or _default_fmt
+    ratios = dict(ratios or {})
+    cols = list(dict.fromkeys([*(t for t, _ in groups), *(c for _, parts in groups for c in parts), *other_cols]))
+    n_r = df.height
+    has_total = bool(total_row) and n_r > 0 and df[label_col][-1] == total_row
+    if g is None:
+        state = [[NONE] * len(cols) for _ in range(n_r)]
+    else:
+        matrix = [[float(v or 0) for v in row] for row in df.select(cols).iter_rows()]
+        idx = {c: j for j, c in enumerate(cols)}
+        lines: list[Line] = []
+        for tot, parts in groups:
+            for i in range(n_r):
+                lines.append(([(i, idx[c]) for c in parts], (i, idx[tot])))
+        if has_total:
+            for j in range(len(cols)):
+                lines.append(([(i, j) for i in range(n_r - 1)], (n_r - 1, j)))
+        state = pattern_for_lines(matrix, lines, g) if matrix else []
+    out = df.with_columns(
+        pl.Series(c, [cell_text(state[i][j], fmt(float(v or 0)), True, Visning(False, g or 0))
+                      for i, v in enumerate(df[c].to_list())], dtype=pl.String)
+        for j, c in enumerate(cols))
+    for r_col, parts in ratios.items():
+        hidden = [any(state[i][cols.index(p)] != NONE for p in parts) for i in range(n_r)]
+        out = out.with_columns(pl.Series(r_col, [SEKUNDAER if h else (None if v is None else str(v))
+                                                 for h, v in zip(hidden, df[r_col].to_list())], dtype=pl.String))
+    return out
+
+
+def flow_mask(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
+              visning: Visning | None = None, skjult: Sequence[bool] | None = None) -> list[bool]:
+    """Per row of a stock-and-flow series: are its tilgang and afgang hidden (suppress_flow's rule)? For
+    charts that leave those months out. `skjult`: rows whose bestand is hidden for another reason (a
+    complementary cell of a crosstab it also appears in); they count as hidden stock like a small one."""
+    g = _g(visning)
+    t, a, b = df[tilgang].to_list(), df[afgang].to_list(), df[bestand].to_list()
+    extra = list(skjult) if skjult is not None and g is not None else [False] * df.height
+
+    def small(v) -> bool:
+        return g is not None and v is not None and 0 < v < g
+
+    def before(i: int):
+        # the first row's previous month is not in the frame, but follows from the identity itself
+        if i > 0:
+            return b[i - 1]
+        return None if None in (b[0], t[0], a[0]) else b[0] - t[0] + a[0]
+
+    return [small(t[i]) or small(a[i]) or small(b[i]) or small(before(i)) or extra[i] or (i > 0 and extra[i - 1])
+            for i in range(df.height)]
+
+
+def suppress_flow(df: pl.DataFrame, bestand: str, tilgang: str, afgang: str,
+                  visning: Visning | None = None, skjult: Sequence[bool] | None = None) -> pl.DataFrame:
+    """A stock-and-flow series (rows in time order; bestand(m) = bestand(m-1) + tilgang(m) - afgang(m), e.g.
+    Belægning's borgere, tilgang, afgang per month). Suppressing each cell alone leaks: with bestand 21 -> 23
+    and afgang 0 shown, a hidden tilgang is 2. So a month's tilgang and afgang are hidden together ('x')
+    when either is 1..g-1, and also when the month's or the previous month's bestand is 1..g-1 (else
+    the hidden bestand follows from its neighbour and the flows; for the first row the previous bestand
+    is bestand - tilgang + afgang, so a shorter period hides what a longer one does). With both flows hidden only their
+    difference is known, which at least two pairs fit. Returns tilgang and afgang as Danish text (as
+    suppress_table); `bestand` is left to suppress_table. An exact `visning` only formats."""
+    from workbench.format.dansk import tal_expr
+
+    hidden = pl.Series(flow_mask(df, bestand, tilgang, afgang, visning, skjult), dtype=pl.Boolean)
+    return df.with_columns(pl.when(hidden).then(pl.lit(SEKUNDAER)).otherwise(tal_expr(c, 0)).alias(c)
+                           for c in (tilgang, afgang))
 
 
 def list_mask(counts: list[int], graense: int | None = None, visning: Visning | None = None) -> list[int]:

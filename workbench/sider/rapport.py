@@ -430,17 +430,22 @@ def _tilsyn(engine, p: Periode, paa: dt.date) -> Sektion:
                             schema_overrides={"sager": pl.Int64}).join(besvaret, on="audit_id", how="left")
     r = tilsyn.rapport(svar.with_columns(pl.lit("Alle").alias("sagsbehandler")))
     per_q = r.pr_sagsbehandler.select("spoergsmaal", "besvaret", "ja", "andel_ja")
-    vist_o = oversigt.select(pl.col("titel").alias("Tilsyn"), pl.col("oprettet").alias("Oprettet"),
-                             pl.col("status").alias("Status"),
-                             pl.col("sager").fill_null(0).cast(pl.String).alias("Sager"),
-                             pl.col("svar").fill_null(0).cast(pl.String).alias("Svar"))
-    vist_q = per_q.select(pl.col("spoergsmaal").alias("Spørgsmål"), pl.col("besvaret").cast(pl.String).alias("Besvaret"),
-                          pl.col("ja").cast(pl.String).alias("Ja"),
-                          pl.lit(map_values(per_q["andel_ja"], lambda v: f"{dansk_tal(v * 100, 1)} %"))
-                          .fill_null(TOM).alias("Andel ja"))
+    # counts of sager and answers 1..g-1 read '<g' like every count in the report (issue 23); a share
+    # resting on 1..g-1 answers reads 'x'
+    vist_o = suppression.suppress_table(
+        oversigt.select(pl.col("titel").alias("Tilsyn"), pl.col("oprettet").alias("Oprettet"),
+                        pl.col("status").alias("Status"), pl.col("sager").fill_null(0).alias("Sager"),
+                        pl.col("svar").fill_null(0).alias("Svar")), ["Sager", "Svar"])
+    andel = per_q.select("besvaret", pl.lit(map_values(per_q["andel_ja"], lambda v: f"{dansk_tal(v * 100, 1)} %"))
+                         .fill_null(TOM).alias("andel"))
+    vist_q = suppression.suppress_table(
+        per_q.select(pl.col("spoergsmaal").alias("Spørgsmål"), pl.col("besvaret").alias("Besvaret"),
+                     pl.col("ja").alias("Ja"), andel["andel"].alias("Andel ja")),
+        ["Andel ja"], count_col="Besvaret")
+    vist_q = suppression.suppress_table(vist_q, ["Besvaret", "Ja"])
     return Sektion("tilsyn", SEKTIONER["tilsyn"],
-                   (f"{len(heads)} gemte ledelsestilsyn, status da rapporten blev dannet; {r.fund.height} fund "
-                    f"(svar Nej eller Delvist).",),
+                   (f"{len(heads)} gemte ledelsestilsyn, status da rapporten blev dannet; "
+                    f"{suppression.antal(r.fund.height)} fund (svar Nej eller Delvist).",),
                    (Tabel("Tilsyn og status", vist_o), Tabel("Andel ja pr. spørgsmål (alle tilsyn)", vist_q)),
                    data={"tilsyn": oversigt, "andel_ja": per_q})
 

@@ -22,16 +22,17 @@ Definitions:
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Sequence
 
 import polars as pl
 
-from workbench.regler import maalstatus, optaelling, udvikling
+from workbench.regler import maalstatus, optaelling, suppression, udvikling
 from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.sider import tilbud as tilbud_mod
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
-from workbench.format.dansk import dato
+from workbench.format.dansk import borger_link, dato
 
 GRUPPER = {  # --pr value -> label on the page
     "paragraf": "Paragraf",
@@ -170,6 +171,10 @@ def trend(ds: Dataset, pr: str, fra: dt.date, til: dt.date,
     measured status is taken once, on the period's last day (a goal followed up in a quarter is
     judged at its follow-up, so this only differs for late follow-ups made after the quarter)."""
     goals = goals if goals is not None else maal_status(ds, pr, fra, til).collect().lazy()
+    # every quarter reads the same Aktivitet og deltagelse rows and the same ydelser: filter and read them
+    # once (the quarters' plans would otherwise each scan the 3 M funktionsevne rows)
+    ds = ds.replace(funktionsevne=udvikling._aktivitet(ds.funktionsevne, undertemaer).collect().lazy(),
+                    ydelser=ds.ydelser.collect().lazy())
     parts = [_period(ds, pr, a, b, undertemaer, goals).with_columns(pl.lit(label).alias("kvartal"))
              for label, a, b in kvartaler(fra, til)]
     if not parts:
@@ -197,9 +202,12 @@ def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
     """The Resultater table as `principal` may see it (issue 23 item 3): for a role without the borger list
     every count of 1..g-1 reads '<g', andel_opnaaet resting on 1..g-1 mål and the other shares resting on
     1..g-1 borgere read 'x' (workbench.regler.suppression). Exact roles get `df` unchanged."""
-    from workbench.regler import suppression
+    return for_visning(df, suppression.for_principal(principal))
 
-    visning = suppression.for_principal(principal)
+
+def for_visning(df: pl.DataFrame, visning: suppression.Visning) -> pl.DataFrame:
+    """for_principal with the visning given: the one suppression of the Resultater table (the CLI and
+    the page's ResultaterSide.vist)."""
     if visning.eksakt:
         return df
     floats = [c for c, t in df.schema.items() if t.is_float()]
@@ -210,4 +218,104 @@ def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
     if paa_borgere:
         df = suppression.suppress_table(df, paa_borgere, count_col="borgere", visning=visning)
     counts = [c for c, t in df.schema.items() if t.is_integer()]
-    return suppression.suppress_table(df, counts, visning=visning)
+    groups = [(tot, parts) for tot, parts in GRUPPER_I_RAEKKE if tot in df.columns and all(p in df.columns for p in parts)]
+    if not groups:
+        return suppression.suppress_table(df, counts, visning=visning)
+    # a row's parts add up to its totals (borgere = the development categories; maal = the statuses =
+    # the vurderinger): complementary cells along each, so no hidden count is a total minus the shown
+    # parts (issue 23; as Tilbud's målopfyldelse, suppression.suppress_groups)
+    in_groups = {c for tot, parts in groups for c in (tot, *parts)}
+    rest = [c for c in counts if c not in in_groups]
+    ratios = {r: parts for r, parts in ANDEL_AF.items() if r in df.columns}
+    out = suppression.suppress_groups(df, "gruppe", groups, other_cols=rest, ratios=ratios, total_row=None,
+                                      visning=visning)
+    return out.select(df.columns)
+
+
+# the counts of a Resultater row that add up to another of its counts, and what each share rests on
+GRUPPER_I_RAEKKE = (
+    ("borgere", udvikling.COUNT_COLS),
+    ("maal", ("opnaaet", "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start")),
+    ("maal", ("vurdering_opnaaet", "vurdering_delvist", "vurdering_ikke_opnaaet", "uden_vurdering")),
+)
+ANDEL_AF = {"andel_forbedret": ("forbedret", "uaendret", "forvaerret"),
+            "andel_opnaaet": ("opnaaet", "ikke_opnaaet", "overskredet")}
+
+
+# --- the page's view (sidefiler/resultater.py lays it out) ------------------------------------------------
+
+COUNTS_VIST = {"borgere": "Borgere", "forbedret": "Forbedret/fastholdt", "uaendret": "Uændret",
+               "forvaerret": "Forværret", "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
+MAAL_VIST = {"maal": "Mål fulgt op", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+             "opnaaet_ved_start": "Opnået ved start (i ingen andel)",
+             "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "uenighed": "Uenighed"}
+TREND_GRUPPER = 8  # the trend chart draws the largest groups only
+
+
+@dataclass(frozen=True)
+class ResultaterSide:
+    """The Resultater page for one principal: `tabel` and `trend` as resultater() and trend() return
+    them on the principal's scoped data, and the principal's visning. Every method returns what the page
+    shows, already suppressed for the visning (charts leave out groups of 1..g-1 borgere)."""
+
+    pr: str
+    tabel: pl.DataFrame
+    trend: pl.DataFrame
+    visning: suppression.Visning
+
+    @property
+    def mindste_gruppe(self) -> int:
+        """The smallest group drawn in a chart (0: every group, for an exact visning)."""
+        return 0 if self.visning.eksakt else self.visning.graense
+
+    @property
+    def grupper(self) -> list[str]:
+        return self.tabel["gruppe"].to_list()
+
+    def vist(self) -> pl.DataFrame:
+        """The table with Danish headers, shares in %, suppressed for the visning."""
+        vis = self.tabel.select(
+            pl.col("gruppe").alias(GRUPPER[self.pr]), *[pl.col(k).alias(v) for k, v in COUNTS_VIST.items()],
+            (pl.col("andel_forbedret") * 100).alias("Forbedret %"),
+            *[pl.col(k).alias(v) for k, v in MAAL_VIST.items()], (pl.col("andel_opnaaet") * 100).alias("Opnået %"))
+        vis = suppression.suppress_table(vis, ["Forbedret %"], visning=self.visning, count_col="Borgere", decimaler=1)
+        vis = suppression.suppress_table(vis, ["Opnået %"], visning=self.visning, count_col="Mål fulgt op", decimaler=1)
+        vis = suppression.suppress_table(vis, list(COUNTS_VIST.values()) + list(MAAL_VIST.values()),
+                                         visning=self.visning)
+        if self.visning.eksakt:
+            return vis
+        # the cells the CLI's table hides (for_visning: complementary cells along each row's sums, issue 23)
+        # are hidden here too, so no hidden count is a row total minus the shown parts
+        cli = for_visning(self.tabel, self.visning)
+        counts = {**COUNTS_VIST, **MAAL_VIST}
+        return vis.with_columns(
+            *[cli[k].cast(pl.String).alias(v) for k, v in counts.items()],
+            *[pl.when(cli[k].cast(pl.String) == suppression.SEKUNDAER).then(pl.lit(suppression.SEKUNDAER))
+              .otherwise(pl.col(v)).alias(v) for k, v in (("andel_forbedret", "Forbedret %"),
+                                                          ("andel_opnaaet", "Opnået %"))])
+
+    def graf(self) -> pl.DataFrame:
+        """Gruppe, Forbedret, Opnået (shares) of the groups large enough to draw; Opnået null on too few mål."""
+        g = self.mindste_gruppe
+        t = self.tabel
+        if not self.visning.eksakt:  # a share the table hides (for_visning) is not drawn either
+            cli = for_visning(t, self.visning)
+            t = t.with_columns(*[pl.when(cli[k].cast(pl.String) == suppression.SEKUNDAER).then(None)
+                                 .otherwise(pl.col(k)).alias(k) for k in ("andel_forbedret", "andel_opnaaet")])
+        return t.filter(pl.col("borgere") >= g).select(
+            pl.col("gruppe").alias("Gruppe"), pl.col("andel_forbedret").alias("Forbedret"),
+            pl.when(pl.col("maal") >= g).then(pl.col("andel_opnaaet")).alias("Opnået")).drop_nulls("Forbedret")
+
+    def trend_graf(self) -> pl.DataFrame:
+        """Kvartal, Gruppe, Forbedret of the TREND_GRUPPER largest groups, quarters large enough to draw."""
+        top = self.tabel.sort("borgere", descending=True)["gruppe"].head(TREND_GRUPPER).to_list()
+        return self.trend.filter(pl.col("borgere") >= self.mindste_gruppe).select(
+            pl.col("kvartal").alias("Kvartal"), pl.col("gruppe").alias("Gruppe"),
+            pl.col("andel_forbedret").alias("Forbedret")).filter(pl.col("Gruppe").is_in(top)).drop_nulls("Forbedret")
+
+
+def borgere_vist(b: pl.DataFrame) -> pl.DataFrame:
+    """borgere_i_gruppe() as the page lists it (roles with the borger list only): Borger as a link."""
+    return b.select(borger_link("borger_id").alias("Borger"), pl.col("kategori").alias("Udvikling"),
+                    pl.col("antal_forbedret").alias("Undertemaer forbedret"),
+                    pl.col("antal_forvaerret").alias("Undertemaer forværret"))

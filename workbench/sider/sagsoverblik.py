@@ -129,10 +129,11 @@ def opgaver(ds: Dataset, paa: dt.date, dage: int = DAGE, vum_maaneder: int | Non
 
 def sagsoverblik(ds: Dataset, paa: dt.date, dage: int = DAGE, sagsbehandler: str | None = None,
                  team: str | None = None, vum_maaneder: int | None = None,
-                 cfg: kvalitet.QualityConfig | None = None) -> Sagsoverblik:
+                 cfg: kvalitet.QualityConfig | None = None, fund: pl.LazyFrame | None = None) -> Sagsoverblik:
     """The task list on the (scoped) dataset, optionally for one sagsbehandler or team, sorted by
-    frist (then sagsbehandler, borger_id, opgave, noegle)."""
-    lf = opgaver(ds, paa, dage, vum_maaneder, cfg)
+    frist (then sagsbehandler, borger_id, opgave, noegle). `fund`: kvalitet.findings(ds, paa) already
+    computed on the same scoped dataset (the Kvalitet page's cache), else computed here."""
+    lf = opgaver(ds, paa, dage, vum_maaneder, cfg, fund)
     if sagsbehandler is not None:
         lf = lf.filter(pl.col("sagsbehandler") == sagsbehandler)
     if team is not None:

@@ -40,6 +40,8 @@ from workbench.regler import maalstatus
 from workbench.regler import optaelling
 from workbench.regler import udvikling as udv
 from workbench.data.dataset import Dataset
+from workbench.format.dansk import DATO, TOM, borger_link
+from workbench.format.output import dansk_tal
 from workbench.regler.periods import active_on
 from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.regler.stoettebehov import seneste_stoettebehov
@@ -388,6 +390,7 @@ class Sammenligningstal:
     q3: float | None
     tilbud: int  # tilbud the statistics rest on (own included)
     skjult: bool  # statistics hidden (too few tilbud with enough borgere)
+    egen_vist: str | None = None  # the own value as shown when suppressed ('<g' / 'x'); None: shown as egen
 
 
 @dataclass(frozen=True)
@@ -469,6 +472,25 @@ def sammenligning(ds_alle: Dataset, tilbud_id: str, paa: dt.date, graense: int |
         tal.append(Sammenligningstal(col, label, None if egen is None else float(egen), q(0.5), q(0.25), q(0.75),
                                      int(vals.len()), hidden))
     return Sammenligning(tilbudstype, df.height, tuple(tal))
+
+
+def sammenligning_for(s: Sammenligning | None, visning) -> Sammenligning | None:
+    """The comparison as `visning` shows it: when the tilbud's own borgere nu are 1..g-1, its own
+    borgere read '<g' and every own figure resting on them (borgere ÷ pladser gives the count back with
+    the pladser, the shares and the median rest on those borgere) reads 'x', with `egen` None (no point
+    drawn). Peers' statistics are already limited to tilbud with g borgere or more (sammenligning)."""
+    import dataclasses
+
+    from workbench.regler import suppression
+
+    if s is None or visning.eksakt:
+        return s
+    borgere = next((t.egen for t in s.tal if t.noegletal == "borgere"), None)
+    if not suppression.is_small(borgere, visning):
+        return s
+    tal = tuple(dataclasses.replace(t, egen=None, egen_vist=suppression.antal(int(t.egen), visning)
+                                    if t.noegletal == "borgere" else suppression.SEKUNDAER) for t in s.tal)
+    return dataclasses.replace(s, tal=tal)
 
 
 # --------------------------------------------------------------------------------------------
@@ -566,7 +588,7 @@ def to_json(r: Rapport) -> dict:
 _IKKE_ANTAL = {"pladser"}
 # the count that governs each table's ratios and helårspersoner: hidden ('x') where it is 1..g-1
 _STYRENDE = {"udvikling_undertema": "borgere", "udvikling_tema": "borgere", "udvikling_omraade": "borgere",
-             "maalopfyldelse": "maal", "belaegning": "borgere"}
+             "belaegning": "borgere"}
 
 
 def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataFrame:
@@ -577,6 +599,26 @@ def _suppress_frame(df: pl.DataFrame, styrende: str | None, visning) -> pl.DataF
     if styrende in df.columns and floats:
         df = suppress_table(df, floats, count_col=styrende, visning=visning)
     return suppress_table(df, counts, visning=visning)
+
+
+# Målopfyldelse's additive relations: every goal has one status and one registered vurdering (or none), so
+# both groups sum to maal in each row; every column sums over the måltyper to the 'I alt' row.
+MAAL_GRUPPER = (("maal", tuple(STATUS_COLS.values())),
+                ("maal", (*VURDERING_COLS.values(), "uden_vurdering")))
+MAAL_ANDEL = {"andel_opnaaet": ("opnaaet", "ikke_opnaaet", "overskredet")}
+
+
+def maalopfyldelse_vist(df: pl.DataFrame, visning) -> pl.DataFrame:
+    """The målopfyldelse table as `visning` shows it: exact unchanged; suppressed: counts 1..g-1 '<g' and
+    complementary 'x' along each row's status and vurdering groups and down to 'I alt'
+    (suppression.suppress_groups), so no hidden cell is total minus the visible parts; the share
+    hidden where a count it rests on is. The Tilbud page and for_principal (CLI) call it."""
+    from workbench.regler import suppression
+
+    if visning.eksakt:
+        return df
+    return suppression.suppress_groups(df, "maaltype", MAAL_GRUPPER, other_cols=("uenighed",),
+                                       ratios=MAAL_ANDEL, visning=visning)
 
 
 def for_principal(r: Rapport, principal) -> Rapport:
@@ -593,7 +635,11 @@ def for_principal(r: Rapport, principal) -> Rapport:
         return r
     tom = {n: getattr(r, n).clear() for n in ("borgere", "maal_i_periode", "kommende", "overskredne")} \
         if not access.individual_access(principal) else {}
-    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items()}
+    frames = {n: _suppress_frame(getattr(r, n), s, visning) for n, s in _STYRENDE.items() if n != "belaegning"}
+    # tilgang/afgang with the month-to-month change in borgere (suppression.suppress_flow), then the rest
+    frames["belaegning"] = _suppress_frame(
+        suppression.suppress_flow(r.belaegning, "borgere", "tilgang", "afgang", visning), "borgere", visning)
+    frames["maalopfyldelse"] = maalopfyldelse_vist(r.maalopfyldelse, visning)
     lt = r.liggetid
     liggetid = Liggetid(
         afsluttede=suppression.antal(lt.afsluttede, visning),
@@ -601,4 +647,172 @@ def for_principal(r: Rapport, principal) -> Rapport:
         igangvaerende=suppression.antal(lt.igangvaerende, visning),
         median_dage_igangvaerende=None if suppression.is_small(lt.igangvaerende, visning)
         else lt.median_dage_igangvaerende)
-    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid)
+    return dataclasses.replace(r, **tom, **frames, liggetid=liggetid,
+                               sammenligning=sammenligning_for(r.sammenligning, visning))
+
+
+# --- the page's view (sidefiler/tilbud.py lays it out) --------------------------------------------------
+
+UDVIKLING_VIST = {"forbedret": "Forbedret", "uaendret": "Uændret", "forvaerret": "Forværret",
+                  "en_vurdering": "Ingen ny vurdering", "ikke_vurderet": "Ikke vurderet"}
+MAAL_VIST = {"maal": "Mål", "opnaaet": "Opnået", "ikke_opnaaet": "Ikke opnået", "overskredet": "Overskredet",
+             "opnaaet_ved_start": "Opnået ved start",
+             "afventer": "Afventer", "vurdering_opnaaet": "Registreret opnået", "vurdering_delvist": "Registreret delvist",
+             "vurdering_ikke_opnaaet": "Registreret ikke opnået", "uden_vurdering": "Uden registrering",
+             "uenighed": "Uenighed"}
+PROCENT_TAL = {"borgere_pr_plads", "andel_forbedret", "andel_opnaaet"}  # key figures shown as a percentage
+NIVEAUER = {"Tema": "tema", "Undertema": "undertema"}  # the page's 'Vis pr.' choice -> udvikling column
+
+
+def _dato_tekst(c: str) -> pl.Expr:
+    return pl.col(c).dt.strftime(DATO).fill_null(TOM)
+
+
+def _med_link(df: pl.DataFrame) -> pl.DataFrame:
+    return df.with_columns(borger_link("borger_id").alias("Borger"))
+
+
+def liste_vist(liste: pl.DataFrame, visning) -> pl.DataFrame:
+    """The list of tilbud (liste()) as the page shows it before one is chosen; Borgere nu suppressed
+    for a visning that is not exact."""
+    from workbench.regler import suppression
+
+    from workbench.format.dansk import tilbud_link
+
+    # "Åbn": each row opens its tilbud (the page's own ?tilbud= deep link)
+    out = liste.select(tilbud_link("tilbud_id").alias("Åbn"), pl.col("navn").alias("Tilbud"),
+                       pl.col("tilbud_id").alias("P-nummer"), pl.col("tilbudstype").alias("Tilbudstype"),
+                       pl.col("pladser").alias("Pladser"), pl.col("borgere").alias("Borgere nu"))
+    return out if visning.eksakt else suppression.suppress_table(out, ["Borgere nu"], visning=visning)
+
+
+def sammenligning_tabel(s: Sammenligning) -> pl.DataFrame:
+    """The peer comparison's table: own figure, quartiles and median in Danish, 'skjult' where hidden."""
+    def fmt(col: str, v: float | None) -> str:
+        if v is None:
+            return TOM
+        return f"{dansk_tal(v * 100)} %" if col in PROCENT_TAL else dansk_tal(v)
+
+    return pl.DataFrame([{"Nøgletal": t.label, "Dette tilbud": t.egen_vist or fmt(t.noegletal, t.egen),
+                          "Nedre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q1),
+                          "Median": "skjult" if t.skjult else fmt(t.noegletal, t.median),
+                          "Øvre kvartil": "skjult" if t.skjult else fmt(t.noegletal, t.q3), "Tilbud": t.tilbud}
+                         for t in s.tal])
+
+
+def sammenligning_boks(s: Sammenligning) -> pl.DataFrame:
+    """The box chart's series: the percentage key figures not hidden (Nøgletal, q1, median, q3, egen)."""
+    return pl.DataFrame([{"Nøgletal": t.label, "q1": t.q1, "median": t.median, "q3": t.q3, "egen": t.egen}
+                         for t in s.tal if t.noegletal in PROCENT_TAL and not t.skjult],
+                        schema={"Nøgletal": pl.String, "q1": pl.Float64, "median": pl.Float64, "q3": pl.Float64,
+                                "egen": pl.Float64})  # typed: an all-empty column would be Null (Altair refuses)
+
+
+@dataclass(frozen=True)
+class TilbudSide:
+    """The Tilbud page for one principal: the report (rapport() on the principal's scoped data) and the
+    principal's visning. Every method returns a display table or chart series already suppressed for
+    the visning (the per-borger tables are only called for roles with the borger list)."""
+
+    rapport: Rapport
+    visning: object  # suppression.Visning
+
+    @property
+    def eksakt(self) -> bool:
+        return self.visning.eksakt
+
+    def borgere_vist(self) -> pl.DataFrame:
+        """Borgere nu, one row per borger, Borger as a link."""
+        return _med_link(self.rapport.borgere).select(
+            "Borger", pl.col("paragraf").alias("Paragraf"), _dato_tekst("startdato").alias("Start"),
+            pl.col("dage_i_tilbud").alias("Dage i tilbud"), pl.col("primaer_maalgruppe").alias("Primær målgruppe"),
+            pl.col("stoettebehov").alias("Støttebehov"), pl.col("maal").alias("Mål"),
+            pl.format("{} opnået · {} afventer · {} ikke opnået · {} overskredet · {} opnået ved start", "opnaaet",
+                      "afventer", "ikke_opnaaet", "overskredet", "opnaaet_ved_start").alias("Målstatus"),
+            pl.col("udvikling").fill_null(TOM).alias("Udvikling"),
+            _dato_tekst("naeste_opfoelgning").alias("Næste opfølgning"))
+
+    def _udvikling(self, niveau: str) -> pl.DataFrame:
+        return self.rapport.udvikling_tema if niveau == "Tema" else self.rapport.udvikling_undertema
+
+    def udvikling_emner(self, niveau: str) -> list[str]:
+        """The temaer or undertemaer in the report's order (the chart's sort)."""
+        return self._udvikling(niveau)[NIVEAUER[niveau]].to_list()
+
+    def udvikling_graf(self, niveau: str) -> pl.DataFrame:
+        """Emne, Udvikling (Forbedret/Uændret/Forværret), Borgere; a count of 1..g-1 is null (not drawn)."""
+        g = 0 if self.eksakt else self.visning.graense
+        df = self._udvikling(niveau).select(
+            pl.col(NIVEAUER[niveau]).alias("Emne"),
+            *[pl.col(k).alias(v) for k, v in list(UDVIKLING_VIST.items())[:3]]).unpivot(
+            index="Emne", variable_name="Udvikling", value_name="Borgere")
+        if self.eksakt:
+            return df
+        return df.with_columns(pl.when(pl.col("Borgere").is_between(1, g - 1)).then(None)
+                               .otherwise(pl.col("Borgere")).alias("Borgere"))
+
+    def udvikling_vist(self, niveau: str) -> pl.DataFrame:
+        from workbench.regler import suppression
+
+        df = self._udvikling(niveau).select(pl.col(NIVEAUER[niveau]).alias(niveau), pl.col("borgere").alias("Borgere"),
+                                            *[pl.col(k).alias(v) for k, v in UDVIKLING_VIST.items()])
+        if self.eksakt:
+            return df
+        return suppression.suppress_table(df, ["Borgere", *UDVIKLING_VIST.values()], visning=self.visning)
+
+    def maalopfyldelse_vist(self) -> pl.DataFrame:
+        """Målopfyldelse with Danish headers; suppressed with complementary cells (maalopfyldelse_vist, as
+        the CLI's tilbud command)."""
+        return maalopfyldelse_vist(self.rapport.maalopfyldelse, self.visning).select(
+            pl.col("maaltype").alias("Måltype"), *[pl.col(k).alias(v) for k, v in MAAL_VIST.items()])
+
+    @staticmethod
+    def opfoelgninger_vist(df: pl.DataFrame) -> pl.DataFrame:
+        """The report's kommende or overskredne follow-ups, one row per goal, Borger as a link."""
+        return _med_link(df).select(
+            "Borger", pl.col("undertema").alias("Undertema"), pl.col("maaltype").alias("Måltype"),
+            _dato_tekst("opfoelgningsdato").alias("Opfølgning"), pl.col("dage_til").alias("Dage til"),
+            pl.col("status").alias("Status"), pl.col("vurdering").fill_null(TOM).alias("Registreret"),
+            pl.col("maal_id").alias("Mål"))
+
+    def _belaegning(self) -> pl.DataFrame:
+        b = self.rapport.belaegning.select(pl.col("maaned").alias("Måned"), pl.col("borgere").alias("Borgere"),
+                                           pl.col("helaarspersoner").round(1).alias("Helårspersoner"))
+        if self.eksakt:
+            return b
+        # a month with 1..g-1 borgere is not drawn (its points and tooltips would show them)
+        small = (pl.col("Borgere") > 0) & (pl.col("Borgere") < self.visning.graense)
+        return b.with_columns(pl.when(small).then(None).otherwise(pl.col(c)).alias(c)
+                              for c in ("Borgere", "Helårspersoner"))
+
+    def belaegning_graf(self) -> pl.DataFrame:
+        """Måned, Mål (Borgere/Helårspersoner), Antal: the belægning chart's lines."""
+        return self._belaegning().unpivot(index="Måned", variable_name="Mål", value_name="Antal")
+
+    def pladser_linje(self) -> pl.DataFrame | None:
+        """The chart's rule at the number of pladser; None without pladser."""
+        p = self.rapport.header.pladser
+        return pl.DataFrame({"Pladser": [p]}) if p else None
+
+    @property
+    def maaneder_over_kapacitet(self) -> int:
+        return int(self.rapport.belaegning["over_kapacitet"].sum())
+
+    def flow_vist(self) -> pl.DataFrame:
+        """Belægning og flow per month; suppressed: helårspersoner and belægningsgrad on 1..g-1 borgere,
+        tilgang/afgang hidden with the month-to-month change in borgere (the CLI: the same calls)."""
+        from workbench.regler import suppression
+
+        flow = self.rapport.belaegning.select(
+            pl.col("maaned").alias("Måned"), pl.col("borgere").alias("Borgere"),
+            pl.col("helaarspersoner").round(1).alias("Helårspersoner"), pl.col("pladser").alias("Pladser"),
+            (pl.col("belaegningsgrad") * 100).round(0).alias("Belægningsgrad %"),
+            pl.when(pl.col("over_kapacitet")).then(pl.lit("⚠ over 100 %")).otherwise(pl.lit("")).alias("Over kapacitet"),
+            pl.col("tilgang").alias("Tilgang"), pl.col("afgang").alias("Afgang"))
+        if self.eksakt:
+            return flow
+        flow = suppression.suppress_table(flow, ["Helårspersoner", "Belægningsgrad %"], count_col="Borgere",
+                                          visning=self.visning)
+        return suppression.suppress_table(suppression.suppress_flow(flow, "Borgere", "Tilgang", "Afgang",
+                                                                    visning=self.visning),
+                                          ["Borgere"], visning=self.visning)

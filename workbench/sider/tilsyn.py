@@ -586,3 +586,33 @@ def rapport_html(r: Rapport, title: str, meta: Iterable[tuple[str, str]] = ()) -
 {table(sheets["Udvikling pr. kvartal"].drop(drop, strict=False), "Ingen tilsyn endnu.")}
 <p class="fodnote">Andel ja = svar Ja / svar bortset fra Ikke relevant.</p>"""
     return udskrift.page(title, body)
+
+
+# --- the page's view (sidefiler/tilsyn.py lays it out) ----------------------------------------------------
+
+UDEN_FOR_ADGANG = "(uden for adgang)"
+
+
+def oversigt(rows: Iterable[dict]) -> pl.DataFrame:
+    """The audits overview table, one row per audit as the page built it (Titel, Oprettet, …)."""
+    return pl.DataFrame(list(rows))
+
+
+def besvarede_sager(answers: pl.DataFrame, question_ids: Iterable[str]) -> set[str]:
+    """The borger_ids of an audit whose every checklist question has an answer (stored answers:
+    borger_id, spoergsmaal_id, svar)."""
+    n = len(tuple(question_ids))
+    answered = (answers.filter(pl.col("svar").is_not_null()).group_by("borger_id")
+                .agg(pl.col("spoergsmaal_id").n_unique().alias("n")))
+    return set(answered.filter(pl.col("n") == n)["borger_id"].to_list())
+
+
+def pr_spoergsmaal(df: pl.DataFrame, borger_id: str) -> dict[str, dict]:
+    """One borger's rows of a prefill or answers frame, keyed by spoergsmaal_id."""
+    return {r["spoergsmaal_id"]: r for r in df.filter(pl.col("borger_id") == borger_id).to_dicts()}
+
+
+def skjul_uden_for_adgang(frame: pl.DataFrame, synlige: Iterable[str]) -> pl.DataFrame:
+    """The report frame with every borger_id outside `synlige` (the viewer's scope) read UDEN_FOR_ADGANG."""
+    return frame.with_columns(pl.when(pl.col("borger_id").is_in(list(synlige))).then(pl.col("borger_id"))
+                              .otherwise(pl.lit(UDEN_FOR_ADGANG)).alias("borger_id"))

@@ -23,15 +23,21 @@ DEDUP_SECONDS = 600
 _LAST = "_ffb_audit_sidst"
 
 
-def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "") -> None:
+def log_action(action: str, borger_ids: Iterable[str] = (), detalje: str = "", behold: Iterable[str] = ()) -> None:
+    """`behold`: values in `detalje` known not to be CPR numbers (the tilbud ids the page looked up)."""
     from workbench.ui import auth
 
     principal = auth.current_principal() or access.Principal("(ukendt)", "")
     ids = [str(b) for b in borger_ids if b is not None]
     key = (principal.username, action, tuple(ids), detalje)
-    last = st.session_state.get(_LAST)
-    now = time.monotonic()
-    if last and last[0] == key and now - last[1] < DEDUP_SECONDS:
+    # a page may log several entries per run (Tilsyn: the case list and the case): remember each
+    recent = {k: t for k, t in st.session_state.get(_LAST, {}).items() if _age(t) < DEDUP_SECONDS}
+    if key in recent:
         return
-    accesslog.log(auth.engine(), principal, action, ids, detalje)
-    st.session_state[_LAST] = (key, now)
+    accesslog.log(auth.engine(), principal, action, ids, detalje, behold=behold)
+    recent[key] = time.monotonic()
+    st.session_state[_LAST] = recent
+
+
+def _age(t: float) -> float:
+    return time.monotonic() - t

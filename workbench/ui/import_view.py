@@ -19,7 +19,6 @@ import streamlit as st
 
 from data_model.contract import TABLES
 from workbench.regler import access
-from workbench.lager import accesslog
 from workbench.data import importer
 from workbench.data.dataset import DatasetError
 from workbench.data.importforslag import (FilAnalyse, KolonneForslag, analyse_file, build_mapping, code_labels,
@@ -30,6 +29,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.format.messages import for_browser
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import DATO, DATO_INPUT, DATO_TID
 
 UPLOAD = "imp_upload"
@@ -235,13 +235,10 @@ def _report(result: importer.ImportResult, principal: access.Principal) -> None:
         st.markdown(f"**Karantæne** ({q.height} rækker)")
         st.dataframe(q.head(500), hide_index=True, width="stretch")
         c1, c2 = st.columns(2)
-        if c1.download_button("Hent karantæne (CSV)", importer.quarantine_csv(rejected, files, mask),
-                              file_name="karantaene.csv", mime="text/csv", key="imp_q_csv"):
-            log_action(accesslog.EKSPORT, q_ids, detalje="karantæne CSV")
-        if c2.download_button("Hent karantæne (Excel)", importer.quarantine_xlsx(rejected, files, mask),
-                              file_name="karantaene.xlsx", key="imp_q_xlsx",
-                              mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"):
-            log_action(accesslog.EKSPORT, q_ids, detalje="karantæne Excel")
+        eksport_knap(c1, "Hent karantæne (CSV)", importer.quarantine_csv(rejected, files, mask), "karantaene.csv",
+                     key="imp_q_csv", borger_ids=q_ids, detalje="karantæne CSV")
+        eksport_knap(c2, "Hent karantæne (Excel)", importer.quarantine_xlsx(rejected, files, mask), "karantaene.xlsx",
+                     key="imp_q_xlsx", borger_ids=q_ids, detalje="karantæne Excel")
 
 
 def quarantine_borger_ids(rejected: dict) -> list[str]:
@@ -359,8 +356,8 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
             st.success(f"Mapningen '{name.strip()}' er gemt.")
         except DatasetError as exc:
             st.error(for_browser(exc))
-    c3.download_button("Hent som YAML", text.encode("utf-8"), file_name=f"{(name.strip() or 'mapning')}.yaml",
-                       mime="text/yaml", key="imp_yaml")
+    eksport_knap(c3, "Hent som YAML", text.encode("utf-8"), f"{(name.strip() or 'mapning')}.yaml", mime="text/yaml",
+                 key="imp_yaml", detalje=f"importmapning {name.strip() or 'mapning'}.yaml (ingen borgerdata)")
     use_date = st.checkbox("Angiv udtræksdato", key="imp_brug_dato")
     udtraek = st.date_input("Udtræksdato", value=dt.date.today(), key="imp_dato", format=DATO_INPUT) \
         if use_date else None

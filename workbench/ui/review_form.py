@@ -9,13 +9,14 @@ import streamlit as st
 
 from data_model import db
 from workbench.regler import access
-from workbench.lager import accesslog, reviews
+from workbench.lager import reviews
 from workbench.sider import forloeb
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.ui import audit, data
 from workbench.ui.borger_charts import status_colour
 from workbench.ui.widgets import vaelg
+from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import DATO_INPUT
 
 OPEN_KEY = "sagsgennemgang_aaben"  # session: {borger_id: review_id}
@@ -231,16 +232,14 @@ def review_section(principal: access.Principal, ds: Dataset, borger_id: str, paa
     if reviews.is_finished(review):
         _summary(review, labels)
         html = reviews.print_html(review)
-        st.download_button("Hent udskrift (A4, HTML)", data=html.encode("utf-8"), mime="text/html",
-                           file_name=f"sagsgennemgang_{borger_id}_{review.paa.isoformat()}_v{review.version}.html",
-                           key=f"sg_print_{review.review_id}", on_click=audit.log_action,
-                           args=(accesslog.EKSPORT,), kwargs={"borger_ids": [borger_id],
-                                                      "detalje": f"sagsgennemgang {review.review_id} udskrift"})
-        st.download_button("Hent udskrift (A4, PDF)", data=_print_pdf(html), mime="application/pdf",
-                           file_name=f"sagsgennemgang_{borger_id}_{review.paa.isoformat()}_v{review.version}.pdf",
-                           key=f"sg_pdf_{review.review_id}", on_click=audit.log_action,
-                           args=(accesslog.EKSPORT,), kwargs={"borger_ids": [borger_id],
-                                                      "detalje": f"sagsgennemgang {review.review_id} udskrift (PDF)"})
+        eksport_knap(st, "Hent udskrift (A4, HTML)", html.encode("utf-8"),
+                     f"sagsgennemgang_{borger_id}_{review.paa.isoformat()}_v{review.version}.html",
+                     key=f"sg_print_{review.review_id}", borger_ids=[borger_id],
+                     detalje=f"sagsgennemgang {review.review_id} udskrift")
+        eksport_knap(st, "Hent udskrift (A4, PDF)", _print_pdf(html),
+                     f"sagsgennemgang_{borger_id}_{review.paa.isoformat()}_v{review.version}.pdf",
+                     key=f"sg_pdf_{review.review_id}", borger_ids=[borger_id],
+                     detalje=f"sagsgennemgang {review.review_id} udskrift (PDF)")
     elif reviews.can_edit(principal.rolle):
         _form(engine, principal, review, labels)
         _sign_buttons(engine, principal, review)

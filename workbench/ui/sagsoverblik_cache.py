@@ -1,6 +1,6 @@
 """Cached computations of the Sagsoverblik page (workbench/sider/sagsoverblik.py over the principal's
-scoped data). Keyed on dataset version + principal scope + reference date + days; the page only
-formats and renders what these return.
+scoped data), through the one scoped cache (ui.cache): keyed on dataset version + principal scope +
+reference date + days; the page only formats and renders what these return.
 """
 
 from __future__ import annotations
@@ -8,33 +8,30 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-import streamlit as st
 
 from workbench.data.dataset import Dataset
 from workbench.regler import access
 from workbench.sider import sagsoverblik as so
-from workbench.ui import data
+from workbench.ui.cache import afgraenset
+
+@afgraenset(spinner="Finder opgaver …", max_entries=16, med_principal=True)
+def overblik(ds: Dataset, principal: access.Principal, paa: dt.date, dage: int = so.DAGE) -> so.Sagsoverblik:
+    """so.sagsoverblik on the principal's scoped data (every borger in the scope): overblik(principal, paa,
+    dage). A principal who may see Kvalitet has its findings on the same scope and date computed (often in
+    the background already): the open fejl findings are read from there, not computed a second time."""
+    fund = None
+    if access.page_allowed(principal, "kvalitet"):
+        from workbench.ui import kvalitet_cache
+
+        fund = kvalitet_cache.results.med(ds, principal, paa).findings.lazy()
+    return so.sagsoverblik(ds, paa, dage, fund=fund)
 
 
-@st.cache_resource(show_spinner="Finder opgaver …", max_entries=16)
-def _overblik(version: str, principal_key: str, paa: str, dage: int, _ds: Dataset) -> so.Sagsoverblik:
-    return so.sagsoverblik(_ds, dt.date.fromisoformat(paa), dage)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _fordeling(version: str, principal_key: str, paa: str, dage: int, _ds: Dataset,
-               _res: so.Sagsoverblik) -> pl.DataFrame:
-    return so.fordeling(_ds, _res)
-
-
-def overblik(principal: access.Principal, paa: dt.date, dage: int) -> so.Sagsoverblik:
-    """so.sagsoverblik on the principal's scoped data (every borger in the scope)."""
-    ds = data.scoped_dataset(principal)
-    return _overblik(ds.version, principal.key, paa.isoformat(), dage, ds)
+@afgraenset(spinner=None, max_entries=16, med_principal=True)
+def _fordeling(ds: Dataset, principal: access.Principal, paa: dt.date, dage: int) -> pl.DataFrame:
+    return so.fordeling(ds, overblik.med(ds, principal, paa, dage))
 
 
 def fordeling(principal: access.Principal, paa: dt.date, dage: int) -> pl.DataFrame:
     """so.fordeling on the principal's scoped data."""
-    ds = data.scoped_dataset(principal)
-    res = _overblik(ds.version, principal.key, paa.isoformat(), dage, ds)
-    return _fordeling(ds.version, principal.key, paa.isoformat(), dage, ds, res)
+    return _fordeling(principal, paa, dage)

@@ -13,6 +13,9 @@
   frame-ancestors 'none' (Streamlit's own front end needs inline scripts and styles, so the CSP
   restricts framing, plugins and the base URL, not scripts), nosniff, Referrer-Policy.
 * `/_stcore/metrics` (Streamlit's unauthenticated metrics) answers 404.
+* A page request (a typed URL or a link, i.e. a full page load) naming a page outside the signed-in
+  user's role is logged as adgang_naegtet (`log_refused_page`): app.py registers only the role's
+  pages, so Streamlit shows the default page instead, and the script never learns what was asked for.
 * The page declares Danish: the served index.html says <html lang="da">.
 """
 
@@ -112,6 +115,11 @@ class SecurityHeadersMiddleware:
             scope["headers"] = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"accept-encoding"]
         state: dict = {"html": False, "start": None, "body": []}
         bind = _binding_cookie(scope) if page else None
+        if page:
+            try:
+                log_refused_page(scope.get("path", "/"), _cookie(scope, sessions.COOKIE))
+            except Exception:  # noqa: BLE001 - a failed log line must not take the page down (the refusal stands)
+                pass
 
         async def wrapped(message):
             if message["type"] == "http.response.start":
@@ -138,6 +146,42 @@ class SecurityHeadersMiddleware:
             return await send(message)
 
         return await self.app(scope, receive, wrapped)
+
+
+def log_refused_page(path: str, cookie: str | None) -> bool:
+    """Log a request for a page outside the role of the session cookie's user (True when logged).
+    Only a path whose last part is a page's url (workbench.ui.pages) and a valid session cookie are
+    looked at; anything else (static files, the app's own pages, no sign-in yet) costs nothing."""
+    from workbench.ui.pages import PAGES
+
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    key = next((k for k, _file, _title, url, _icon in PAGES if url == last), None)
+    if key is None or not cookie:
+        return False
+    from data_model.db import engine_for, state_dir
+    from workbench.lager import accesslog, users
+    from workbench.regler import access
+    from workbench.ui import data
+
+    eng = engine_for(data.data_path())
+    name = sessions.user_for(eng, cookie, state_dir(data.data_path()))
+    principal = users.principal_for(eng, name) if name else None
+    if principal is None or access.page_allowed(principal, key):
+        return False
+    accesslog.log(eng, principal, accesslog.ADGANG_NAEGTET, detalje=f"side {key} (adresse)")
+    return True
+
+
+def _cookie(scope, name: str) -> str | None:
+    from http.cookies import SimpleCookie
+
+    raw = b"; ".join(v for k, v in scope.get("headers", []) if k.lower() == b"cookie").decode("latin-1")
+    jar = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:  # noqa: BLE001 - a malformed cookie header: no cookie
+        return None
+    return jar[name].value if name in jar else None
 
 
 def _binding_cookie(scope) -> str | None:

@@ -1,32 +1,24 @@
 """Cached numbers of the Servicemål og klager page (workbench/sider/servicemaal.py over the principal's
-scoped data). Keyed on dataset version + principal scope + period + reference date; the principal's
-suppression (workbench.regler.suppression.for_principal) is decided here, so the page only lays out."""
+scoped data), through the one scoped cache (ui.cache): keyed on dataset version + principal scope +
+period + reference date + suppression; the principal's suppression
+(workbench.regler.suppression.for_principal / for_export) is decided here, so the page only lays out."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-import streamlit as st
-
-from workbench.data.dataset import Dataset
 from workbench.regler import access, suppression
 from workbench.regler.periods import parse_periode
 from workbench.sider import servicemaal as sm
-from workbench.ui import data
+from workbench.ui.cache import afgraenset
 
-
-@st.cache_resource(show_spinner="Beregner servicemål …", max_entries=16)
-def _side(version: str, principal_key: str, periode: str, paa: str, eksakt: bool, _ds: Dataset) -> sm.ServicemaalSide:
-    visning = suppression.exact() if eksakt else suppression.suppressed()
-    return sm.side(_ds, parse_periode(periode), dt.date.fromisoformat(paa), visning)
+_side = afgraenset(sm.side, spinner="Beregner servicemål …", max_entries=16)
 
 
 def side(principal: access.Principal, periode: str, paa: dt.date, offentlig: bool = False) -> sm.ServicemaalSide:
     """sm.side on the principal's scoped data, suppressed as the principal may see it (on screen), or
     always suppressed for an export marked til offentliggørelse (suppression.for_export)."""
-    ds = data.scoped_dataset(principal)
-    eksakt = suppression.for_export(principal, offentlig).eksakt
-    return _side(ds.version, principal.key, periode, paa.isoformat(), eksakt, ds)
+    return _side(principal, parse_periode(periode), paa, suppression.for_export(principal, offentlig))
 
 
 def kvartal_valg(aar: str | int, paa: dt.date) -> list[str]:

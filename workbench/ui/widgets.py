@@ -18,38 +18,13 @@ import streamlit as st
 from workbench.format.dansk import vega_tal
 from workbench.format.output import dansk_tal  # noqa: F401  (re-exported for pages)
 from workbench.regler.periods import dansk_dato  # noqa: F401  (re-exported for pages)
+from workbench.regler.periods import MAANEDER, MAANEDER_KORT, dansk_maaned, dansk_maaned_expr  # noqa: F401  (one owner: periods)
 
-MAANEDER = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
-            "november", "december")
-MAANEDER_KORT = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
 STATE_PREFIX = "_ffb_side_"  # non-widget session keys that keep page state across page switches
 
 
 # --------------------------------------------------------------------------------------------
 # formatting
-
-
-def _month(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    return dt.date(int(value[:4]), int(value[5:7]), 1)
-
-
-def dansk_maaned(value: dt.date | str, kort: bool = False) -> str:
-    """A date or 'YYYY-MM' -> 'januar 2025' (kort: 'jan. 2025')."""
-    m = _month(value)
-    names = MAANEDER_KORT if kort else MAANEDER
-    return f"{names[m.month - 1]} {m.year}"
-
-
-def dansk_maaned_expr(col: str = "maaned", kort: bool = False):
-    """dansk_maaned as a Polars expression over 'YYYY-MM' text (no Python function inside the query)."""
-    import polars as pl
-
-    names = MAANEDER_KORT if kort else MAANEDER
-    month = pl.col(col).str.slice(5, 2).replace_strict({f"{i + 1:02d}": n for i, n in enumerate(names)},
-                                                       default=None, return_dtype=pl.String)
-    return pl.concat_str([month, pl.col(col).str.slice(0, 4)], separator=" ")
 
 
 def small_count(value: int | None, graense: int | None = None, visning=None) -> str:

@@ -7,7 +7,13 @@ Each variant is one fresh Python process, timed from fork to exit with its own p
                       (periods merged per borger and paragraf with window functions, then joined to
                       the months; no pandas variant);
 - proces-forloeb:     `ffb-workbench forloeb DIR BORGER --format json` vs DuckDB and pandas scripts
-                      reading that borger's funktionsevne rows (the part that used to scan 3 M rows).
+                      reading that borger's funktionsevne rows (the part that used to scan 3 M rows);
+- proces-kvalitet:    `ffb-workbench kvalitet DIR --format csv` vs bench_scripts/kvalitet_duckdb.py, every
+                      active rule of config/quality_rules.yaml in DuckDB over the validated Parquet
+                      (_typet/), every output column compared (regel, tabel, noegle, besked);
+- proces-stikproeve:  `ffb-workbench stikproeve DIR --pr paragraf --antal 5 --seed 1 --format csv` vs a
+                      DuckDB script drawing the same sample (sha256 keys in SQL), every column compared
+                      (issue 24 item 2: the yardsticks of "kvalitet/stikproeve >= 1,0x DuckDB").
 
 The scripts are what an analyst would write: only duckdb or pandas imported, reading the dataset's
 Parquet files. Every variant's result set is checked against the command's before anything is
@@ -28,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import polars as pl
@@ -38,21 +43,43 @@ from workbench.data.dataset import open_dataset, resolve_dir, table_file
 from workbench.data.paths import ROOT
 
 
+# A child forked from the bench process starts with the bench process's resident set as its ru_maxrss
+# high-water mark (Linux keeps it across exec), so wait4 on a direct child reports at least the
+# parent's RSS (a 400 MB bench process made `python -c pass` read 460 MB). The command is therefore
+# started by this small launcher (bare interpreter, no site), which times it and reads its rusage.
+_LAUNCHER = """
+import os, sys, time
+out, argv = sys.argv[1], sys.argv[2:]
+t0 = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = (time.perf_counter() - t0) * 1000.0
+with open(out, "w") as fh:
+    fh.write("%r %r" % (wall, usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_process(argv: list[str], stdout_path: Path) -> tuple[float, float]:
-    """(wall ms, peak RSS MB) of one process writing its stdout to stdout_path; RuntimeError on exit != 0."""
+    """(wall ms, peak RSS MB) of one process writing its stdout to stdout_path; RuntimeError on exit != 0.
+    Measured by _LAUNCHER, so the peak is the process's own (the launcher's ~10 MB at most as a floor)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env, cwd=str(ROOT))
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = (time.perf_counter() - t0) * 1000.0
-        proc.returncode = os.waitstatus_to_exitcode(status)
+    with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r", suffix=".rusage") as measured:
+        proc = subprocess.run([sys.executable, "-I", "-S", "-c", _LAUNCHER, measured.name, *argv],
+                              stdout=out, stderr=err, env=env, cwd=str(ROOT))
         if proc.returncode != 0:
             err.seek(0)
             last = (err.read().decode(errors="replace").strip().splitlines() or ["ukendt fejl"])[-1]
             raise RuntimeError(f"{' '.join(argv[:4])} …: exit {proc.returncode}: {last[:200]}")
-    return wall, usage.ru_maxrss / 1024.0
+        wall, maxrss_kb = (float(v) for v in measured.read().split())
+    return wall, maxrss_kb / 1024.0
 
 
 def _timed(argv: list[str], repeats: int, out: Path) -> dict:
@@ -338,6 +365,168 @@ def proces_forloeb(ctx: Context) -> list[dict]:
     }
     return _compare_processes(ctx, variants, _funktionsevne_json,
                               note=f"borger {borger}: samme funktionsevne-rækker (forloeb viser også mål, ydelser)")
+
+
+# --- kvalitet ---------------------------------------------------------------------------------------
+
+KVALITET_SCRIPT = Path(__file__).resolve().parent.parent / "bench_scripts" / "kvalitet_duckdb.py"
+
+
+def _kvalitet_config(ds) -> dict:
+    """The code lists and settings the DuckDB script needs (config/, as the command reads them)."""
+    from data_model.contract import TABLES
+    from workbench.data.config import load_config
+    from workbench.regler import kvalitet, reconcile
+
+    conf = load_config()
+    codes, cfg = conf.codes, kvalitet.load_quality_config()
+    own = [(p, y) for p in codes.paragraffer for y in codes.ydelser_per_paragraf.get(p, ())]
+    belongs: dict[str, list[str]] = {}
+    for p, y in own:
+        belongs.setdefault(y, []).append(p)
+    groups = {g: ", ".join(sorted({p for y in members for p in belongs.get(y, ())},
+                                  key=list(codes.paragraffer).index)) or "ingen paragraf"
+              for g, members in codes.ydelsesgrupper.items()}
+    # the tabel each 8-talskontrol rule reports under (kvalitet.findings' checks)
+    tabel = {"betaling_uden_ydelse": "betalinger", "ydelse_uden_betaling": "ydelser", "forkert_paragraf": "betalinger",
+             "beloeb_afviger": "betalinger", "betaling_uden_for_periode": "betalinger"}
+    if set(tabel) != set(reconcile.FINDING_RULES):
+        raise AssertionError("proces-kvalitet kender ikke alle 8-talskontrollens regler: ret _kvalitet_config")
+    return {
+        "allowed": [list(t) for t in own],
+        "home": {y: ", ".join(v) for y, v in belongs.items()},
+        "group_home": groups,
+        "uuid": {k.lower(): v for k, v in codes.uuid_label.items()},
+        "kraever_tilbud": [p for p, info in codes.paragraf_info.items() if info.get("kraever_tilbud")],
+        "voksen_alder": conf.settings.voksen_alder,
+        "sen_registrering_dage": cfg.sen_registrering_dage,
+        "databrud": {"vindue": cfg.databrud.vindue, "graense_z": cfg.databrud.graense_z,
+                     "min_afvigelse": cfg.databrud.min_afvigelse, "min_maaneder": cfg.databrud.min_maaneder},
+        "ottetal_tolerance": list(cfg.ottetal_tolerance),
+        "ottetal_tabel": tabel,
+        "active": [r for r in kvalitet.RULE_IDS if cfg.active(r)],
+        "templates": {r.id: {"besked": r.besked, "varianter": {v[0]: v[3] for v in r.varianter}}
+                      for r in cfg.rules.values()},
+        "afslutning": kvalitet.AFSLUTNING,
+        "ad": kvalitet.AD,
+        "niveau_only": kvalitet.NIVEAU_ONLY,
+        "natural_keys": {t: list(k) for t, k in kvalitet.NATURAL_KEYS.items()},
+        "keys": {n: list(t.key) for n, t in TABLES.items()},
+        "rejected_tables": sorted(getattr(ds, "rejected", {})),
+        "graense_kr": kvalitet.URIMELIGT_BELOEB_GRAENSE,
+        "graense_timer": kvalitet.TIMER_PR_UGE_GRAENSE,
+    }
+
+
+def _typed_parquet(data_dir: Path, table: str) -> str:
+    """The validated Parquet the command reads (DIR/_typet/, written by import and demo), else the source."""
+    from workbench.data import manifest
+
+    f = resolve_dir(data_dir) / manifest.TYPED / f"{table}.parquet"
+    return str(f) if f.is_file() else _parquet(data_dir, table)
+
+
+def _escaped_csv(path: Path) -> pl.DataFrame:
+    """A script's CSV with its text escaped as the command escapes its CSV (workbench.format.export)."""
+    from workbench.format.export import escape_text
+    from workbench.format.output import map_values
+
+    df = _csv(path)
+    # map_values: the function over each column's distinct values, no Python function inside a query
+    return df.with_columns(map_values(df[c], escape_text).alias(c) for c in df.columns)
+
+
+def _compare_read(ctx: Context, variants: dict[str, list[str]], readers: dict, note: str) -> list[dict]:
+    """_compare_processes with a reader per variant (the outputs differ in form, not in content)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        outs = {k: Path(tmp) / f"{k}.out" for k in variants}
+        for k, argv in variants.items():  # one untimed run each: warm OS cache, and the result check
+            run_process(argv, outs[k])
+        frames = {k: readers[k](outs[k]) for k in variants}
+        _same(frames)
+        results = {k: _timed(argv, ctx.repeats, outs[k]) for k, argv in variants.items()}
+    return _rows(results, {k: f.height for k, f in frames.items()}, note)
+
+
+KVALITET_NOTE = ("samme fund, også beskedteksten (regel, tabel, noegle, besked), for alle {n} aktive regler; "
+                 "DuckDB-scriptet læser de validerede Parquet-filer i _typet/ (også afvist/ til afvist_raekke); "
+                 "referencedato {paa}")
+
+
+@case("proces-kvalitet", "hel proces: ffb-workbench kvalitet mod et DuckDB-script med de samme regler")
+def proces_kvalitet(ctx: Context) -> list[dict]:
+    from workbench.data import manifest
+
+    d = resolve_dir(ctx.data_dir)
+    if manifest.read_manifest(d) is None:
+        raise ValueError(f"{d}: proces-kvalitet kræver manifest.json og _typet/ (skrives af import og demo)")
+    paa = reference_date(ctx.data_dir)
+    cfg = _kvalitet_config(open_dataset(ctx.data_dir))
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg_path = Path(tmp) / "kvalitet.json"
+        cfg_path.write_text(json.dumps(cfg, ensure_ascii=False), encoding="utf-8")
+        variants = {
+            "polars": _cli("kvalitet", str(ctx.data_dir), "--format", "csv"),
+            "duckdb": [sys.executable, str(KVALITET_SCRIPT), str(d / manifest.TYPED), paa, str(cfg_path),
+                       str(Path(tmp) / "duckdb.csv")],
+        }
+        return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
+                             KVALITET_NOTE.format(n=len(cfg["active"]), paa=paa))
+
+
+# --- stikproeve -------------------------------------------------------------------------------------
+
+# The same sample in SQL: the cases active on the reference date per borger and paragraf, each keyed
+# sha256('<seed>|<paragraf>|<borger_id>') (workbench/regler/stikproeve.py: not Polars' own hash, so a
+# script can draw it too), the ANTAL smallest keys per paragraf drawn.
+DUCKDB_STIKPROEVE = """
+import sys, duckdb
+y, b, paa, antal, seed, out = sys.argv[1:7]
+duckdb.execute("SET enable_progress_bar = false")
+duckdb.sql(\"\"\"
+WITH c AS (
+  SELECT paragraf, borger_id,
+         string_agg(DISTINCT ydelse_id, ', ' ORDER BY ydelse_id) AS ydelse_id,
+         string_agg(DISTINCT ydelse, ', ' ORDER BY ydelse) AS ydelse,
+         string_agg(DISTINCT tilbud_id, ', ' ORDER BY tilbud_id) AS tilbud_id,
+         min(startdato) AS startdato,
+         CASE WHEN bool_or(slutdato IS NULL) THEN NULL ELSE max(slutdato) END AS slutdato
+  FROM read_parquet($y)
+  WHERE startdato <= CAST($paa AS DATE) AND (slutdato IS NULL OR slutdato >= CAST($paa AS DATE))
+  GROUP BY paragraf, borger_id
+), bo AS (
+  SELECT borger_id, handlekommune, sagsbehandler, team FROM read_parquet($b)
+  QUALIFY row_number() OVER (PARTITION BY borger_id ORDER BY sagsbehandler NULLS LAST, team NULLS LAST,
+                                                             handlekommune NULLS LAST) = 1
+), k AS (
+  SELECT c.*, bo.handlekommune, bo.sagsbehandler, bo.team,
+         row_number() OVER (PARTITION BY c.paragraf
+                            ORDER BY sha256($seed || '|' || COALESCE(c.paragraf, '') || '|' || c.borger_id)) AS nr,
+         count(*) OVER (PARTITION BY c.paragraf) AS sager_i_stratum
+  FROM c JOIN bo USING (borger_id)  -- as access.scope: a borger missing from borgere is out of scope
+)
+SELECT paragraf, nr, borger_id, handlekommune, sagsbehandler, team, ydelse_id, ydelse, tilbud_id, startdato,
+       slutdato, sager_i_stratum
+FROM k WHERE nr <= CAST($antal AS INTEGER) ORDER BY paragraf, nr
+\"\"\", params={"y": y, "b": b, "paa": paa, "antal": antal, "seed": seed}).write_csv(out)
+with open(out, "rb") as fh:
+    sys.stdout.buffer.write(fh.read())
+"""
+
+
+@case("proces-stikproeve", "hel proces: ffb-workbench stikproeve --pr paragraf mod et DuckDB-script")
+def proces_stikproeve(ctx: Context) -> list[dict]:
+    paa = reference_date(ctx.data_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = {
+            "polars": _cli("stikproeve", str(ctx.data_dir), "--pr", "paragraf", "--antal", "5", "--seed", "1",
+                           "--format", "csv"),
+            "duckdb": [sys.executable, "-c", DUCKDB_STIKPROEVE, _typed_parquet(ctx.data_dir, "ydelser"),
+                       _typed_parquet(ctx.data_dir, "borgere"), paa, "5", "1", str(Path(tmp) / "duckdb.csv")],
+        }
+        return _compare_read(ctx, variants, {"polars": _csv, "duckdb": _escaped_csv},
+                             f"samme stikprøve (alle kolonner): 5 pr. paragraf, seed 1, aktive {paa}; "
+                             "nøglen sha256('seed|paragraf|borger_id') regnes i SQL")
 
 
 # --- in-process -------------------------------------------------------------------------------------
