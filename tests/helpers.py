@@ -98,3 +98,23 @@ def location_read(path: str) -> bytes:
         url, bucket, key = objektlager.split(path)
         return objektlager.get(f"s3://{bucket}", key)
     return Path(path).read_bytes()
+
+
+def mini_dataset(d, declared: str | None = None):
+    """A one-borger dataset directory in contract form (CSV): one §85 ydelse from 01-01-2024 registered
+    05-03-2024 (the latest event date), one funktionsevne row, the other tables empty; `declared`: a
+    datasaet.yaml udtraeksdato."""
+    d.mkdir()
+    (d / "borgere.csv").write_text("borger_id,foedselsdato,handlekommune\nA,1980-01-01,0250\n", encoding="utf-8")
+    (d / "ydelser.csv").write_text(
+        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato\n"
+        "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-03-05\n", encoding="utf-8")
+    (d / "funktionsevne.csv").write_text(
+        "borger_id,dato,omraade,tema,undertema,niveau\n"
+        "A,2024-02-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,2\n", encoding="utf-8")
+    for t, h in [("maalgrupper", "borger_id,maalgruppe,primaer,dato"), ("stoettebehov", "borger_id,dato,stoettebehov"),
+                 ("indsatsmaal", "maal_id,borger_id,undertema,maaltype,startdato"), ("tilbud", "tilbud_id,navn,tilbudstype")]:
+        (d / f"{t}.csv").write_text(h + "\n", encoding="utf-8")
+    if declared:
+        (d / "datasaet.yaml").write_text(f"udtraeksdato: {declared}\n", encoding="utf-8")
+    return d

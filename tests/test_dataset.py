@@ -362,18 +362,9 @@ def test_udtraeksdato_is_latest_event_date_capped_at_today(tmp_path):
 
     from workbench.data.dataset import udtraeksdato
 
-    d = tmp_path / "ds"
-    d.mkdir()
-    (d / "borgere.csv").write_text("borger_id,foedselsdato,handlekommune\nA,1980-01-01,0250\n", encoding="utf-8")
-    (d / "ydelser.csv").write_text(
-        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato\n"
-        "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-03-05\n", encoding="utf-8")
-    (d / "funktionsevne.csv").write_text(
-        "borger_id,dato,omraade,tema,undertema,niveau\n"
-        "A,2024-02-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,2\n", encoding="utf-8")
-    for t, h in [("maalgrupper", "borger_id,maalgruppe,primaer,dato"), ("stoettebehov", "borger_id,dato,stoettebehov"),
-                 ("indsatsmaal", "maal_id,borger_id,undertema,maaltype,startdato"), ("tilbud", "tilbud_id,navn,tilbudstype")]:
-        (d / f"{t}.csv").write_text(h + "\n", encoding="utf-8")
+    from tests.helpers import mini_dataset
+
+    d = mini_dataset(tmp_path / "ds")
     ds = open_dataset(d)
     # registreringsdato 05-03-2024 is the latest event
     assert udtraeksdato(ds, today=dt.date(2026, 1, 1)) == dt.date(2024, 3, 5)

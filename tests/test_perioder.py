@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
+from tests import helpers
 from hypothesis import given, settings, strategies as st
 
 from workbench.cli import main
@@ -75,30 +77,13 @@ def test_counted_days_never_pass_the_reference_date(fra, n, paa):
 
 # --- nothing computed past the extraction: the commands -----------------------------------------
 
-def _dataset(d, declared: str | None):
-    d.mkdir()
-    (d / "borgere.csv").write_text("borger_id,foedselsdato,handlekommune\nA,1980-01-01,0250\n", encoding="utf-8")
-    (d / "ydelser.csv").write_text(
-        "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato\n"
-        "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-03-05\n", encoding="utf-8")
-    (d / "funktionsevne.csv").write_text(
-        "borger_id,dato,omraade,tema,undertema,niveau\n"
-        "A,2024-02-01,Aktivitet og deltagelse,Samfundsliv,Varetage økonomi,2\n", encoding="utf-8")
-    for t, h in [("maalgrupper", "borger_id,maalgruppe,primaer,dato"), ("stoettebehov", "borger_id,dato,stoettebehov"),
-                 ("indsatsmaal", "maal_id,borger_id,undertema,maaltype,startdato"), ("tilbud", "tilbud_id,navn,tilbudstype")]:
-        (d / f"{t}.csv").write_text(h + "\n", encoding="utf-8")
-    if declared:
-        (d / "datasaet.yaml").write_text(f"udtraeksdato: {declared}\n", encoding="utf-8")
-    return d
-
-
 @pytest.mark.parametrize("argv", [
     ["resultater", "{d}", "--til", "2024-11-01"],
     ["optaelling", "{d}", "--fra", "2024-01", "--til", "2024-10", "--paa", "2024-11-30"],
     ["rapport", "{d}", "--periode", "2024-11", "--niveau", "drift", "--out", "{out}"],
 ])
 def test_dates_after_declared_udtraeksdato_are_bad_input(tmp_path, capsys, argv):
-    d = _dataset(tmp_path / "ds", "2024-10-31")
+    d = helpers.mini_dataset(tmp_path / "ds", "2024-10-31")
     args = [a.format(d=d, out=tmp_path / "r.html") for a in argv]
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
@@ -107,7 +92,7 @@ def test_dates_after_declared_udtraeksdato_are_bad_input(tmp_path, capsys, argv)
 
 
 def test_derived_udtraeksdato_allows_later_date_with_warning(tmp_path, capsys):
-    d = _dataset(tmp_path / "ds", None)  # derived: 05-03-2024
+    d = helpers.mini_dataset(tmp_path / "ds", None)  # derived: 05-03-2024
     assert main(["optaelling", str(d), "--fra", "2024-01", "--til", "2024-04", "--paa", "2024-04-30"]) == 0
     err = capsys.readouterr().err
     assert "advarsel" in err and "05-03-2024" in err
@@ -117,7 +102,7 @@ def test_derived_udtraeksdato_allows_later_date_with_warning(tmp_path, capsys):
 
 
 def test_period_within_declared_udtraeksdato_still_runs(tmp_path):
-    d = _dataset(tmp_path / "ds", "2024-10-31")
+    d = helpers.mini_dataset(tmp_path / "ds", "2024-10-31")
     assert main(["optaelling", str(d), "--fra", "2024-01", "--til", "2024-10", "--paa", "2024-10-31"]) == 0
     assert main(["rapport", str(d), "--periode", "2024", "--niveau", "drift", "--out", str(tmp_path / "r.html")]) == 0
     assert "2024 t.o.m. 31-10-2024" in (tmp_path / "r.html").read_text(encoding="utf-8")
@@ -130,7 +115,7 @@ def test_helaarspersoner_year_to_date_and_annualised_kr(tmp_path):
     from workbench.regler import optaelling
     from workbench.sider import oekonomi
 
-    d = _dataset(tmp_path / "ds", "2024-10-31")
+    d = helpers.mini_dataset(tmp_path / "ds", "2024-10-31")
     (d / "ydelser.csv").write_text(
         "ydelse_id,borger_id,paragraf,ydelse,startdato,slutdato,registreringsdato,maanedlig_udgift\n"
         "Y1,A,SEL §85,Socialpædagogisk støtte,2024-01-01,,2024-01-01,1000\n", encoding="utf-8")
@@ -203,7 +188,7 @@ def test_oekonomi_cli_equals_oekonomi_page_view(demo_kommune, tmp_path, capsys):
 
 
 def test_oekonomi_cli_bad_period_is_exit_2(tmp_path, capsys):
-    d = _dataset(tmp_path / "ds", "2024-10-31")
+    d = helpers.mini_dataset(tmp_path / "ds", "2024-10-31")
     assert main(["oekonomi", str(d), "--periode", "2024-11"]) == 2
     assert main(["oekonomi", str(d), "--periode", "2024-Q5"]) == 2
     err = capsys.readouterr().err
