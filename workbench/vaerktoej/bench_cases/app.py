@@ -166,20 +166,24 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
         shift += 7
 
 
-def _top_fields(buf: bytes) -> set[int]:
-    """The field numbers at the top level of a protobuf message, read from the wire format (the
-    workbench package never depends on Streamlit's generated classes). Malformed input: what was
-    read so far."""
-    seen: set[int] = set()
+def top_level(buf: bytes):
+    """(field number, value) of each field at the top level of a protobuf message, read from the wire
+    format (the workbench package never depends on Streamlit's generated classes); value is the varint of
+    a wire-type-0 field, else None. Malformed input: what was read so far (a field whose value is cut
+    off or of an unknown wire type is yielded with None, then reading stops)."""
     i = 0
-    try:
-        while i < len(buf):
+    while i < len(buf):
+        try:
             key, i = _varint(buf, i)
-            field, wire = key >> 3, key & 7
-            seen.add(field)
+        except IndexError:
+            return
+        field, wire = key >> 3, key & 7
+        try:
             if wire == 0:
-                _v, i = _varint(buf, i)
-            elif wire == 1:
+                value, i = _varint(buf, i)
+                yield field, value
+                continue
+            if wire == 1:
                 i += 8
             elif wire == 2:
                 n, i = _varint(buf, i)
@@ -187,10 +191,17 @@ def _top_fields(buf: bytes) -> set[int]:
             elif wire == 5:
                 i += 4
             else:
-                break
-    except IndexError:
-        pass
-    return seen
+                yield field, None
+                return
+        except IndexError:
+            yield field, None
+            return
+        yield field, None
+
+
+def _top_fields(buf: bytes) -> set[int]:
+    """The field numbers at the top level of a protobuf message (top_level)."""
+    return {field for field, _ in top_level(buf)}
 
 
 def _rerun_ms(page, runs: _Runs, action) -> float:

@@ -347,14 +347,7 @@ async def _run_load(srv: Server, borger: str, seconds: float, sessions: int, war
             async def worker(n: int) -> None:
                 page = pages[n]
                 page.set_default_timeout(LOAD_TIMEOUT_MS)  # a slow page is a slow sample, not an error
-                i = n
-                while time.monotonic() < end:
-                    key = LOAD_PAGES[i % len(LOAD_PAGES)]
-                    try:
-                        times[key].append(await _avisit(page, _url(base, key, borger, i)))
-                    except Exception as exc:  # counted; the run goes on
-                        errors.append(f"{key}: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}")
-                    i += 1
+                await _session(n, end, times, errors, lambda key, i: _avisit(page, _url(base, key, borger, i)))
 
             await asyncio.gather(*(worker(n) for n in range(sessions)))
             wall = time.perf_counter() - t0
@@ -392,31 +385,25 @@ def rerun_message(page_name: str, query: str = "") -> bytes:
     return _len_field(_RERUN_SCRIPT, _len_field(_QUERY_STRING, query.encode()) + _len_field(_PAGE_NAME, page_name.encode()))
 
 
+async def _session(n: int, end: float, times: dict, errors: list, visit) -> None:
+    """One load session (chromium tab or websocket client): LOAD_PAGES in turn from the n-th until the
+    monotonic clock passes `end`; `visit(key, i)` is awaited for ms, a failure is counted and the run
+    goes on."""
+    i = n
+    while time.monotonic() < end:
+        key = LOAD_PAGES[i % len(LOAD_PAGES)]
+        try:
+            times[key].append(await visit(key, i))
+        except Exception as exc:  # counted; the run goes on
+            errors.append(f"{key}: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}")
+        i += 1
+
+
 def script_finished(buf: bytes) -> int | None:
     """The status in a ForwardMsg's script_finished (field 6, an enum), or None if it is another message."""
-    from workbench.vaerktoej.bench_cases.app import _SCRIPT_FINISHED, _varint
+    from workbench.vaerktoej.bench_cases.app import _SCRIPT_FINISHED, top_level
 
-    i = 0
-    try:
-        while i < len(buf):
-            key, i = _varint(buf, i)
-            field, wire = key >> 3, key & 7
-            if wire == 0:
-                value, i = _varint(buf, i)
-                if field == _SCRIPT_FINISHED:
-                    return value
-            elif wire == 1:
-                i += 8
-            elif wire == 2:
-                n, i = _varint(buf, i)
-                i += n
-            elif wire == 5:
-                i += 4
-            else:
-                return None
-    except IndexError:
-        return None
-    return None
+    return next((value for field, value in top_level(buf) if field == _SCRIPT_FINISHED and value is not None), None)
 
 
 async def ws_view(base: str, page_name: str, query: str = "", timeout_s: float = LOAD_TIMEOUT_MS / 1000) -> float:
@@ -464,14 +451,7 @@ async def _run_ws_load(srv: Server, borger: str, seconds: float, sessions: int, 
     end = time.monotonic() + seconds
 
     async def worker(n: int) -> None:
-        i = n
-        while time.monotonic() < end:
-            key = LOAD_PAGES[i % len(LOAD_PAGES)]
-            try:
-                times[key].append(await ws_view(base, *_ws_page(key, borger, i)))
-            except Exception as exc:  # counted; the run goes on
-                errors.append(f"{key}: {type(exc).__name__}: {str(exc).splitlines()[0][:100] if str(exc) else ''}")
-            i += 1
+        await _session(n, end, times, errors, lambda key, i: ws_view(base, *_ws_page(key, borger, i)))
 
     await asyncio.gather(*(worker(n) for n in range(sessions)))
     wall = time.perf_counter() - t0
