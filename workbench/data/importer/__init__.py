@@ -176,6 +176,19 @@ def _write_version(tmp: Path, checked: list[_Checked], final_dir: Path,
     return reports
 
 
+def _write_report(version_dir: Path, result: ImportResult, bruger: str | None, checked: list[_Checked]) -> dict:
+    """The version's import report (REPORT: the result, who imported it and each source file's name, size
+    and sha256), written into `version_dir`; returns it as the history record. One writer for a local
+    data directory and an s3:// one."""
+    record = result.as_dict()
+    record["handling"] = HANDLING_IMPORT
+    record["bruger"] = bruger
+    record["filer"] = {c.table: {"navn": c.source.name, "bytes": c.source.stat().st_size,
+                                 "sha256": _sha256(c.source)} for c in checked}
+    (version_dir / REPORT).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return record
+
+
 def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | Mapping | None = None,
                    codes: CodeLists | None = None, now: dt.datetime | None = None,
                    bruger: str | None = None, *, udtraeksdato: dt.date | None = None,
@@ -249,12 +262,7 @@ def import_dataset(src: str | Path, data_dir: str | Path, mapping: str | Path | 
         try:
             reports = _write_version(tmp, checked, versions / version, udtraeksdato, codes)
             result = result_for(version, str(versions / version), reports, previous)
-            record = result.as_dict()
-            record["handling"] = "import"
-            record["bruger"] = bruger
-            record["filer"] = {c.table: {"navn": c.source.name, "bytes": c.source.stat().st_size,
-                                         "sha256": _sha256(c.source)} for c in checked}
-            (tmp / REPORT).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            record = _write_report(tmp, result, bruger, checked)
             os.rename(tmp, versions / version)  # fails if the id was taken meanwhile: nothing half-written
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -295,12 +303,7 @@ def _land_in_object_store(data_dir: str | Path, checked: list[_Checked], now: dt
                 if r.karantaene:
                     r.karantaene = f"{remote_final}/{QUARANTINE}/{Path(r.karantaene).name}"
             result = result_for(version, remote_final, reports, previous)
-            record = result.as_dict()
-            record["handling"] = "import"
-            record["bruger"] = bruger
-            record["filer"] = {c.table: {"navn": c.source.name, "bytes": c.source.stat().st_size,
-                                         "sha256": _sha256(c.source)} for c in checked}
-            (tmp / REPORT).write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            record = _write_report(tmp, result, bruger, checked)
             objektlager.upload_version(url, version, tmp)
         objektlager.write_current(url, version)  # as on disk: CURRENT first, then history
         objektlager.append_history(url, record)
