@@ -14,16 +14,8 @@ from data_model.db import engine_for, get_engine
 from tests.helpers import postgres_schema
 from workbench.lager import accesslog
 from workbench.regler import access
-from workbench.regler.access import Principal
 
-SB = Principal("sara", "sagsbehandler", sagsbehandler="SB1")
-OLD = dt.datetime(2015, 3, 1, tzinfo=dt.timezone.utc)
-
-
-def _fill(eng, n=5):
-    accesslog.write(eng, "gammel", "admin", accesslog.VIS_BORGER, ["B0"], tidspunkt=OLD)
-    for i in range(n):
-        accesslog.log(eng, SB, accesslog.VIS_BORGER, [f"B{i + 1}"])
+from tests.test_security import _fill  # one filled log for the purge and anchor tests
 
 
 def test_postgres_owner_cannot_purge_with_set_local():
