@@ -311,13 +311,13 @@ def optaelling_tabel(ds: Dataset, periode: Periode, paa: dt.date, visning: suppr
     optionally without the ydelser FLIS removes (`--flis`, as flis_side), suppressed for `visning`."""
     y = flis.korrigeret(ds.ydelser, flis.markerede(ds)) if flis_korrigeret else ds.ydelser
     fra, til = month_start(periode.fra), month_start(periode.til)
-    df = optaelling.optaelling(y, fra, til, paa).collect()
     if visning.eksakt:
-        return df
+        return optaelling.optaelling(y, fra, til, paa).collect()
     # the page's complementary cells too ('x' where the month table hides a cell so that the Total row
-    # cannot give a small one back): the command never shows a cell the page hides (issue 23)
+    # cannot give a small one back): the command never shows a cell the page hides (issue 23). The
+    # per-paragraf frame of optaelling.overblik is the command's table: computed once for both.
     per, total = pl.collect_all(optaelling.overblik(y, fra, til, paa))
-    return _for_visning(df, visning, _komplementaere(per, total, visning))
+    return _for_visning(per.select(optaelling.COLUMNS), visning, _komplementaere(per, total, visning))
 
 
 def _komplementaere(per: pl.DataFrame, total: pl.DataFrame, visning: suppression.Visning,
