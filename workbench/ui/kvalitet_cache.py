@@ -40,6 +40,15 @@ def side(principal: access.Principal, paa: dt.date) -> view.KvalitetSide:
     return _side(principal, paa, suppression.for_principal(principal))
 
 
+def hele_datasaettet(principal: access.Principal) -> bool:
+    """A principal with the Kvalitet page who sees the whole dataset (scope 'alle', no kommuner): the
+    scopes whose results prewarm computes in the background, so other pages (Sagsoverblik) may read
+    them rather than compute the findings themselves."""
+    r = access.role(principal.rolle)
+    return (access.page_allowed(principal, "kvalitet") and r is not None and r.scope == "alle"
+            and not principal.kommuner)
+
+
 PREWARM_DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)
 
 
@@ -52,10 +61,7 @@ def prewarm(principal: access.Principal) -> threading.Thread | None:
     computation is heavy (about 5 s CPU at national scale), and there are few such scopes, so the
     background work stays bounded; a narrower scope is computed on its first visit, on its much
     smaller data."""
-    if not data.BACKGROUND or not access.page_allowed(principal, "kvalitet"):
-        return None
-    r = access.role(principal.rolle)
-    if r is None or r.scope != "alle" or principal.kommuner:
+    if not data.BACKGROUND or not hele_datasaettet(principal):
         return None
     try:
         ds = data.scoped_dataset(principal)

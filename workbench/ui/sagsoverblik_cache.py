@@ -17,12 +17,14 @@ from workbench.ui.cache import afgraenset
 @afgraenset(spinner="Finder opgaver …", max_entries=16, med_principal=True)
 def overblik(ds: Dataset, principal: access.Principal, paa: dt.date, dage: int = so.DAGE) -> so.Sagsoverblik:
     """so.sagsoverblik on the principal's scoped data (every borger in the scope): overblik(principal, paa,
-    dage). A principal who may see Kvalitet has its findings on the same scope and date computed (often in
-    the background already): the open fejl findings are read from there, not computed a second time."""
-    fund = None
-    if access.page_allowed(principal, "kvalitet"):
-        from workbench.ui import kvalitet_cache
+    dage). For a principal who sees the whole dataset the Kvalitet page's findings on the same scope and
+    date are computed in the background (kvalitet_cache.prewarm): the open fejl findings are read from
+    there, not computed a second time. A narrower scope (a sagsbehandler landing here) computes only the
+    findings, on its small part, not the whole Kvalitet page."""
+    from workbench.ui import kvalitet_cache
 
+    fund = None
+    if kvalitet_cache.hele_datasaettet(principal):
         fund = kvalitet_cache.results.med(ds, principal, paa).findings.lazy()
     return so.sagsoverblik(ds, paa, dage, fund=fund)
 
