@@ -200,8 +200,9 @@ def borgere_i_gruppe(ds: Dataset, pr: str, gruppe: str, fra: dt.date, til: dt.da
 
 def for_principal(df: pl.DataFrame, principal) -> pl.DataFrame:
     """The Resultater table as `principal` may see it (issue 23 item 3): for a role without the borger list
-    every count of 1..g-1 reads '<g', andel_opnaaet resting on 1..g-1 mål and the other shares resting on
-    1..g-1 borgere read 'x' (workbench.regler.suppression). Exact roles get `df` unchanged."""
+    every count of 1..g-1 reads '<g', a count that a row total minus its shown parts would give back 'x',
+    and the shares resting on hidden counts 'x' (for_visning; workbench.regler.suppression). Exact roles
+    get `df` unchanged."""
     return for_visning(df, suppression.for_principal(principal))
 
 
