@@ -64,3 +64,10 @@ def test_config_validated(tmp_path):
     (tmp_path / "servicemaal.yaml").write_text("servicemaal_dage:\n  '85': -3\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="positivt"):
         load_servicemaal(tmp_path)
+
+
+def test_paragraffer_in_the_code_lists_order():
+    """§85 before §107 (the code list's order, regler/paragraffer.orden), not text order ('SEL §107' <
+    'SEL §85' as text): what a Danish reader expects in the table and the command."""
+    r = sagsbehandlingstid(_ydelser(ROWS), D(2024, 1, 1), D(2024, 12, 31), {"SEL §85": 42})
+    assert r.per_paragraf["paragraf"].to_list() == ["SEL §85", "SEL §107"]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from workbench.regler import paragraffer
+
 OMGJORT = ("Ændret", "Ophævet", "Hjemvist")
 REALITET = ("Stadfæstet", *OMGJORT)
 RESULTATER = {"Stadfæstet": "stadfaestet", "Ændret": "aendret", "Ophævet": "ophaevet",
@@ -45,5 +47,5 @@ def klagestatistik(klager: pl.LazyFrame) -> Klagestatistik:
     omgjort = pl.sum_horizontal(*[pl.col(RESULTATER[r]) for r in OMGJORT])
     out = out.with_columns(
         pl.when(realitet > 0).then(100 * omgjort / realitet).alias("omgoerelsesprocent")
-    ).select(COLUMNS).sort("paragraf", "aar")
+    ).select(COLUMNS).sort(paragraffer.orden(), "aar")  # §82 before §100
     return Klagestatistik(out.collect())

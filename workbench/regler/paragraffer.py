@@ -5,6 +5,7 @@ exported: label, kategori, counting unit (taelling), DST ydelseskode and konto.
     with_info(df, col="paragraf")     df with those columns joined on (order kept)
     taelling(paragraf)                'helaarspersoner' (botilbud) or 'unikke' (the rest): the unit
                                       Overblik shows the paragraf in by default
+    orden(col)                        a paragraf's place in the code list (§82 before §100), to sort by
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ def info_frame(codes: CodeLists | None = None) -> pl.DataFrame:
                      None if i.get("dst_ydelseskode") is None else str(i["dst_ydelseskode"]),
                      None if i.get("konto") is None else str(i["konto"])))
     return pl.DataFrame(rows, schema={"paragraf": pl.String, **{c: pl.String for c in INFO_COLUMNS}}, orient="row")
+
+
+def orden(col: str | pl.Expr = "paragraf", codes: CodeLists | None = None) -> pl.Expr:
+    """The paragraf's place in config/paragraffer.yaml's order (§82 before §100, not text order); a
+    value outside the code list sorts last. Sort a table of paragraffer by it."""
+    codes = codes or load_config().codes
+    expr = pl.col(col) if isinstance(col, str) else col
+    order = {p: i for i, p in enumerate(codes.paragraffer)}
+    return expr.cast(pl.String).replace_strict(order, default=len(order), return_dtype=pl.Int64)
 
 
 def taelling(paragraf: str, codes: CodeLists | None = None) -> str:

@@ -17,6 +17,7 @@ from typing import Sequence
 import polars as pl
 
 from workbench.data.config import ConfigError, codes as load_codes, config_dir, load_yaml
+from workbench.regler import paragraffer
 
 COLUMNS = ("paragraf", "afgjorte", "median_dage", "p90_dage", "servicemaal_dage", "andel_inden_for")
 
@@ -74,7 +75,7 @@ def _maal(valid: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
 def sagsbehandlingstid(ydelser: pl.LazyFrame, fra: dt.date, til: dt.date,
                        servicemaal: dict[str, int]) -> Servicemaal:
     granted = _tider(ydelser, servicemaal).filter(pl.col("bevillingsdato").is_between(fra, til))
-    per = _maal(granted.filter(pl.col("dage") >= 0), ["paragraf"]).select(COLUMNS).sort("paragraf")
+    per = _maal(granted.filter(pl.col("dage") >= 0), ["paragraf"]).select(COLUMNS).sort(paragraffer.orden())
     bad = granted.filter(pl.col("dage") < 0).select(
         "ydelse_id", "borger_id", "paragraf", "ansoegningsdato", "bevillingsdato").sort("ydelse_id")
     per_df, bad_df = pl.collect_all([per, bad])
@@ -94,5 +95,5 @@ def pr_periode(ydelser: pl.LazyFrame, perioder: Sequence[tuple[str, dt.date, dt.
         return pl.DataFrame(schema={"periode": pl.String, "paragraf": pl.String, "afgjorte": pl.Int64,
                                     "median_dage": pl.Float64, "p90_dage": pl.Float64,
                                     "servicemaal_dage": pl.Int64, "andel_inden_for": pl.Float64})
-    return (_maal(pl.concat(parts), ["_i", "periode", "paragraf"]).sort("_i", "paragraf")
+    return (_maal(pl.concat(parts), ["_i", "periode", "paragraf"]).sort("_i", paragraffer.orden())
             .select("periode", *COLUMNS).collect())

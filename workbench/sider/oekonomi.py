@@ -26,7 +26,7 @@ from typing import Sequence
 import polars as pl
 
 from workbench.data import geo
-from workbench.regler import optaelling, suppression
+from workbench.regler import optaelling, paragraffer, suppression
 from workbench.data.config import CodeLists, codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal, map_values
@@ -194,9 +194,7 @@ def _sort_paragraf(lf: pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
     if not by:
         return lf
     if by[0] == "paragraf":
-        order = {p: i for i, p in enumerate(load_codes().paragraffer)}
-        return lf.with_columns(_o=pl.col("paragraf").replace_strict(order, default=999, return_dtype=pl.Int64)
-                               ).sort("_o", *by[1:], nulls_last=True).drop("_o")
+        return lf.with_columns(_o=paragraffer.orden()).sort("_o", *by[1:], nulls_last=True).drop("_o")
     return lf.sort(by, nulls_last=True)
 
 

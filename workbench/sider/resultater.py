@@ -27,7 +27,7 @@ from typing import Sequence
 
 import polars as pl
 
-from workbench.regler import maalstatus, optaelling, suppression, udvikling
+from workbench.regler import maalstatus, optaelling, paragraffer, suppression, udvikling
 from workbench.regler.maalgruppe import primaer_maalgruppe
 from workbench.sider import tilbud as tilbud_mod
 from workbench.data.config import codes as load_codes
@@ -131,8 +131,7 @@ def _period(ds: Dataset, pr: str, fra: dt.date, til: dt.date, undertemaer: Seque
     ints = [c for c in COLUMNS if c not in ("gruppe", "andel_forbedret", "andel_opnaaet")]
     out = out.with_columns(pl.col(ints).fill_null(0).cast(pl.Int64)).select(COLUMNS)
     if pr == "paragraf":  # the code list's order (§82 before §100)
-        order = {p: i for i, p in enumerate(load_codes().paragraffer)}
-        return out.sort(pl.col("gruppe").replace_strict(order, default=len(order), return_dtype=pl.Int64), "gruppe")
+        return out.sort(paragraffer.orden("gruppe"), "gruppe")
     return out.sort("gruppe")
 
 

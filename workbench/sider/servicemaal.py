@@ -37,7 +37,7 @@ from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal
 from workbench.regler import klager as klageregel
 from workbench.regler import servicemaal as regel
-from workbench.regler import suppression
+from workbench.regler import paragraffer, suppression
 from workbench.regler.periods import Periode, kvartaler, month_end
 
 ANSOEGNING, KLAGER = "ydelser.ansoegningsdato", "tabellen klager"
@@ -164,7 +164,7 @@ class ServicemaalSide:
         if maal == "andel_inden_for":  # paragraffer without a servicemål have no share at all
             med = self.trend.filter(pl.col("servicemaal_dage").is_not_null())["paragraf"].unique().to_list()
             out = out.filter(pl.col("Paragraf").is_in(med))
-        return out.with_columns(pl.col(lab).fill_null("–") for lab in labels)
+        return out.with_columns(pl.col(lab).fill_null("–") for lab in labels).sort(paragraffer.orden("Paragraf"))
 
     def klager_vist(self) -> pl.DataFrame | None:
         if self.klager is None:
