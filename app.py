@@ -31,10 +31,18 @@ if principal.tilbud_ids and any(p[0] == "tilbud" for p in allowed):
 _rolle = access.role(principal.rolle)
 if _rolle is not None and _rolle.scope == "sagsbehandler" and any(p[0] == "sagsoverblik" for p in allowed):
     default = "sagsoverblik"  # a sagsbehandler lands on what she must do next (issue 22)
-pages = [
-    st.Page(file, title=title, url_path=url, icon=icon, default=(key == default))
-    for key, file, title, url, icon in allowed
-]
+pages = [st.Page(file, title=title, url_path=url, icon=icon) for key, file, title, url, icon in allowed]
+landing = next(p for p, (key, *_) in zip(pages, allowed) if key == default)
+
+
+def start() -> None:
+    """The app's root address opens the role's landing page at its own address. (Marking that page as
+    Streamlit's default would serve it at '/' only: its own address, e.g. /overblik or a bookmarked
+    /tilbud?tilbud=…, would give Streamlit's English 'Page not found'.)"""
+    st.switch_page(landing)
+
+
+pages.insert(0, st.Page(start, title="FFB Workbench", url_path="start", default=True, visibility="hidden"))
 auth.sidebar_user(principal)
 sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
 st.navigation(pages, expanded=True).run()  # every page listed: no English "View N more" button
