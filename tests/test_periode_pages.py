@@ -85,8 +85,8 @@ def test_tilbud_page_shows_the_owners_helaarspersoner_for_a_month(demo_env):
     busiest = tilbud.liste(ds, paa).sort("borgere", descending=True).collect()["tilbud_id"][0]
     owner = _owner(demo_env, fra, til, paa, "tilbud_id")[str(busiest)]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["tilbud"] = str(busiest)
     at.run()
+    at.query_params["tilbud"] = str(busiest)  # the page's deep link: /tilbud?tilbud=P-nummer
     at.switch_page("sidefiler/tilbud.py").run()
     assert not at.exception, [e.value for e in at.exception]
     flows = [df.value for df in at.dataframe if "Belægningsgrad %" in df.value.columns]
