@@ -58,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
                                     {**result.as_dict(), "handling": "import", "bruger": bruger or "admin"})
             log(args.til, who, f"version {result.version} fra {result.kilde}: "
                                f"{sum(t.laest for t in result.tabeller)} læst, {result.afvist} afvist")
+        from workbench.sider import forudberegning
+
+        note = forudberegning.efter_import(result.version_dir)  # the heavy default views, once per version
+        if note:
+            result.noter.append(note)
     if args.format == "json":
         sys.stdout.write(to_json_text(result.as_dict()) + "\n")
         return 0

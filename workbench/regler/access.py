@@ -223,6 +223,13 @@ def page_allowed(principal: Principal | None, page_key: str) -> bool:
     return r is not None and page_key in r.sider
 
 
+def hele_datasaettet(principal: Principal | None) -> bool:
+    """Does scope() keep every borger for this principal (scope 'alle', no kommuner)? Then its
+    aggregates are the whole version's (workbench.sider.forudberegning; the Kvalitet prewarm)."""
+    r = role(principal.rolle) if principal is not None else None
+    return r is not None and r.scope == "alle" and not principal.kommuner
+
+
 def individual_access(principal: Principal) -> bool:
     """May the principal see individual borgere at all (lists or pages)?"""
     return can(principal, "borgerliste") or can(principal, "borgerside")

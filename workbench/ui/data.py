@@ -13,6 +13,7 @@ import os
 import threading
 from pathlib import Path
 
+import polars as pl
 import streamlit as st
 
 from workbench.regler import access
@@ -108,6 +109,10 @@ def ensure_demo() -> None:
     settings = load_config().settings
     with st.spinner("Genererer syntetiske demodata (første start) …"):
         synth.write_demo(target, skala=settings.demo_skala, seed=settings.demo_seed)
+    from workbench.sider import forudberegning
+
+    with st.spinner("Forudberegner Resultater (første start) …"):
+        forudberegning.efter_import(target)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -138,6 +143,28 @@ def scoped_dataset(principal: access.Principal) -> Dataset:
     ensure_demo()
     path = data_path()
     return _frames(str(path), peek_version(path), principal.key, principal)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _hele(path: str, version: str, principal_key: str, _principal: access.Principal) -> bool:
+    if access.hele_datasaettet(_principal):
+        return True
+    r = access.role(_principal.rolle)
+    if r is None or r.scope == "tilbud":  # a tilbud role's ydelser are cut to its tilbud, not only its borgere
+        return False
+    whole = _opened(path, version).borgere.select(pl.len()).collect().item()
+    scoped = _frames(path, version, principal_key, _principal).borgere.select(pl.len()).collect().item()
+    return scoped == whole
+
+
+def hele_versionen(principal: access.Principal) -> bool:
+    """Does the principal's scoped dataset hold every borger of the version (access.hele_datasaettet, or
+    e.g. a leader whose kommuner are every handlekommune in the data)? Then scope() has cut nothing
+    an aggregate per paragraf reads (only the budget follows kommuner; tilbud roles are never whole),
+    and the version's precomputed aggregates are hers (workbench.sider.forudberegning)."""
+    ensure_demo()
+    path = data_path()
+    return _hele(str(path), peek_version(path), principal.key, principal)
 
 
 def dataset_version() -> str:

@@ -381,4 +381,10 @@ def _run_section(chosen, target: Path, why_not: str | None, principal: access.Pr
                                                  "bruger": principal.username})
         log_action(HANDLING_IMPORT, detalje=f"version {result.version}: "
                                             f"{sum(t.laest for t in result.tabeller)} læst, {result.afvist} afvist")
+        from workbench.sider import forudberegning
+
+        with st.spinner("Forudberegner Resultater for den nye version …"):
+            note = forudberegning.efter_import(result.version_dir)
+        if note:
+            result.noter.append(note)
     st.session_state[RESULT] = result

@@ -44,9 +44,7 @@ def hele_datasaettet(principal: access.Principal) -> bool:
     """A principal with the Kvalitet page who sees the whole dataset (scope 'alle', no kommuner): the
     scopes whose results prewarm computes in the background, so other pages (Sagsoverblik) may read
     them rather than compute the findings themselves."""
-    r = access.role(principal.rolle)
-    return (access.page_allowed(principal, "kvalitet") and r is not None and r.scope == "alle"
-            and not principal.kommuner)
+    return access.page_allowed(principal, "kvalitet") and access.hele_datasaettet(principal)
 
 
 PREWARM_DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)

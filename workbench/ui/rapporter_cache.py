@@ -29,8 +29,17 @@ def _rapport(ds: Dataset, principal: access.Principal, niveau: str, periode: str
 
         res = kvalitet_cache.results.med(ds, principal, paa)
         fund = (res.findings, res.pairs)
+    forud = None
+    if kommune is None and data.hele_versionen(principal):
+        # the Resultater table of the whole version, precomputed at import when it matches (else live)
+        from workbench.sider import forudberegning
+
+        def forud(fra: dt.date, til: dt.date):
+            got = forudberegning.laes(ds, forudberegning.Noegle("paragraf", fra, til))
+            return got[0] if got is not None else None
     r = rapport.build(ds, niveau, periode, paa, kommune, udtraek=udtraek,
-                      engine=db.get_engine(db.database_url(data.data_path())), kvalitet_fund=fund)
+                      engine=db.get_engine(db.database_url(data.data_path())), kvalitet_fund=fund,
+                      resultater_forud=forud)
     return r, rapport.render_html(r)
 
 

@@ -1,0 +1,174 @@
+"""Precomputed Resultater per dataset version (workbench.sider.forudberegning, issue 24): every precomputed
+result equals the live computation (also for a pseudonymised whole-dataset role), it is ignored for
+another version, other code or a changed file, the page and the report read it, and `import`/`demo`
+write it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from tests.helpers import run_page
+from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.regler import access
+from workbench.sider import forudberegning as forud
+from workbench.sider import rapport, resultater
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def forud_dir(tmp_path_factory, demo_kommune) -> Path:
+    """A copy of the kommune demo with its precomputation written (read-only for the tests)."""
+    d = tmp_path_factory.mktemp("forud") / "demo"
+    shutil.copytree(demo_kommune, d)
+    written = forud.skriv(d)
+    assert len(written) == 2  # the Resultater default and the report's year
+    return d
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_every_precomputed_result_equals_the_live_computation(forud_dir):
+    ds = open_dataset(forud_dir).collected()
+    paa = udtraeksdato(ds)
+    noegler = forud.standard_noegler(paa)
+    assert {(n.fra, n.til) for n in noegler} == {(paa - dt.timedelta(days=364), paa), (dt.date(paa.year, 1, 1), paa)}
+    for n in noegler:
+        got = forud.laes(ds, n)
+        assert got is not None, n
+        # live, through the owner's two functions called on their own (no shared goal status)
+        tabel = resultater.resultater(ds, n.pr, n.fra, n.til).collect()
+        trend = resultater.trend(ds, n.pr, n.fra, n.til).collect()
+        assert tabel.height > 5 and trend.height > tabel.height  # real numbers, several quarters
+        assert_frame_equal(got[0], tabel)
+        assert_frame_equal(got[1], trend)
+        # every principal whose scope keeps every borger gets the same numbers live on its scoped data,
+        # also the analytiker, whose borger ids are pseudonymised, and a leader of every kommune
+        alle_kommuner = tuple(ds.borgere.select("handlekommune").unique().collect()["handlekommune"].to_list())
+        for who in (access.Principal("admin", "admin"), access.Principal("analytiker", "analytiker"),
+                    access.Principal("leder", "leder_myndighed", kommuner=alle_kommuner)):
+            scoped = access.scope(ds, who).collected()
+            # what workbench.ui.data.hele_versionen checks: every borger kept (the leader's kommuner are all)
+            assert scoped.borgere.collect().height == ds.borgere.collect().height
+            t2, tr2 = forud.beregn(scoped, n)
+            assert_frame_equal(got[0], t2)
+            assert_frame_equal(got[1], tr2)
+
+
+def test_a_scope_smaller_than_the_dataset_is_not_the_whole_dataset():
+    assert access.hele_datasaettet(access.Principal("a", "admin"))
+    assert access.hele_datasaettet(access.Principal("a", "analytiker"))
+    assert not access.hele_datasaettet(access.Principal("k", "leder_myndighed", kommuner=("0101",)))
+    assert not access.hele_datasaettet(access.Principal("t", "tilbudsleder", tilbud_ids=("1",)))
+    assert not access.hele_datasaettet(None)
+
+
+def test_ignored_for_another_version_other_code_or_a_changed_file(forud_dir, tmp_path):
+    n = forud.standard_noegler(udtraeksdato(open_dataset(forud_dir)))[0]
+
+    d = _copy(forud_dir, tmp_path / "a")  # another directory is another version key
+    assert forud.laes(open_dataset(d).collected(), n) is None
+
+    d = _copy(forud_dir, tmp_path / "b")
+    forud.skriv(d)
+    assert forud.laes(open_dataset(d).collected(), n) is not None
+    idx = d / forud.MAPPE / forud.INDEKS
+    data = json.loads(idx.read_text(encoding="utf-8"))
+    idx.write_text(json.dumps({**data, "kodehash": "0" * 24}), encoding="utf-8")  # computed by other code
+    assert forud.laes(open_dataset(d).collected(), n) is None
+    idx.write_text(json.dumps(data), encoding="utf-8")
+    assert forud.laes(open_dataset(d).collected(), n) is not None
+
+    # a precomputed file changed after it was written
+    f = d / forud.MAPPE / data["resultater"][0]["tabel"]["fil"]
+    pl.read_parquet(f).with_columns(pl.col("borgere") + 1).write_parquet(f)
+    assert forud.laes(open_dataset(d).collected(), n) is None
+
+    # a table of the version changed (its mtime is part of the version key): a new version
+    d = _copy(forud_dir, tmp_path / "c")
+    forud.skriv(d)
+    before = open_dataset(d).version
+    st = (d / "ydelser.parquet").stat()
+    os.utime(d / "ydelser.parquet", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    ds = open_dataset(d).collected()
+    assert ds.version != before
+    assert forud.laes(ds, n) is None
+
+    # nothing precomputed: None, and another key than the standard ones: None
+    assert forud.laes(open_dataset(tmp_path / "a").collected(), n) is None
+    other = forud.Noegle("tilbud", n.fra, n.til)
+    assert forud.laes(open_dataset(forud_dir).collected(), other) is None
+
+
+def _resultater_page_table(monkeypatch, directory: Path) -> pl.DataFrame:
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(directory))
+    at = run_page(str(ROOT / "sidefiler" / "resultater.py"))
+    return next(f.value for f in at.dataframe if resultater.GRUPPER["paragraf"] in f.value.columns)
+
+
+def test_resultater_page_reads_the_precomputation_and_shows_the_live_numbers(forud_dir, demo_kommune, tmp_path,
+                                                                              monkeypatch):
+    live = _resultater_page_table(monkeypatch, _copy(demo_kommune, tmp_path / "live"))
+    forud.skriv(_copy(demo_kommune, tmp_path / "forud"))  # precomputed for this directory's version key
+    precomputed = _resultater_page_table(monkeypatch, tmp_path / "forud")
+    assert precomputed.equals(live)
+
+    # the page really reads it: a precomputed table doctored with a matching checksum shows on the page
+    d = _copy(demo_kommune, tmp_path / "doktoreret")
+    forud.skriv(d)
+    idx = d / forud.MAPPE / forud.INDEKS
+    data = json.loads(idx.read_text(encoding="utf-8"))
+    f = d / forud.MAPPE / data["resultater"][0]["tabel"]["fil"]
+    pl.read_parquet(f).with_columns(pl.col("borgere") + 100_000).write_parquet(f)
+    data["resultater"][0]["tabel"]["sha256"] = forud._sha256(f)
+    idx.write_text(json.dumps(data), encoding="utf-8")
+    doctored = _resultater_page_table(monkeypatch, d)
+    shown = [int(str(v).replace(".", "")) for v in doctored["Borgere"]]
+    assert all(v > 100_000 for v in shown)
+
+
+def test_report_with_the_precomputed_table_is_the_live_report(forud_dir):
+    ds = open_dataset(forud_dir).collected()
+    paa = udtraeksdato(ds)
+    when = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
+    asked = []
+
+    def from_store(fra, til):
+        asked.append((fra, til))
+        got = forud.laes(ds, forud.Noegle("paragraf", fra, til))
+        return got[0] if got is not None else None
+
+    med = rapport.build(ds, "politisk", str(paa.year), paa, genereret=when, resultater_forud=from_store)
+    uden = rapport.build(ds, "politisk", str(paa.year), paa, genereret=when)
+    assert asked == [(dt.date(paa.year, 1, 1), paa)]
+    assert from_store(*asked[0]) is not None  # the report's default year is precomputed
+    assert rapport.render_html(med) == rapport.render_html(uden)
+
+
+def test_import_and_demo_commands_precompute_the_new_version(borger_x_dir, tmp_path, capsys):
+    from workbench.cli import main
+
+    data = tmp_path / "data"
+    assert main(["import", str(borger_x_dir), "--til", str(data)]) == 0
+    ds = open_dataset(data).collected()
+    for n in forud.standard_noegler(udtraeksdato(ds)):
+        got = forud.laes(ds, n)
+        assert got is not None
+        assert_frame_equal(got[0], resultater.resultater(ds, n.pr, n.fra, n.til).collect())
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--skala", "kommune"]) == 0
+    assert "Forudberegnet" in capsys.readouterr().out
+    ds = open_dataset(out).collected()
+    assert all(forud.laes(ds, n) is not None for n in forud.standard_noegler(udtraeksdato(ds)))
