@@ -52,3 +52,6 @@ st.navigation(pages, expanded=True).run()  # every page listed: no English "View
 from workbench.ui.kvalitet_cache import prewarm  # noqa: E402  (not on the first page's critical path)
 
 prewarm(principal)
+from workbench.ui.rapporter_cache import forvarm  # noqa: E402
+
+forvarm(principal)  # the report's chart renderer (vl-convert) starts once, in the background

@@ -30,7 +30,7 @@ def forud_dir(tmp_path_factory, demo_kommune) -> Path:
     d = tmp_path_factory.mktemp("forud") / "demo"
     shutil.copytree(demo_kommune, d)
     written = forud.skriv(d)
-    assert len(written) == 2  # the Resultater default and the report's year
+    assert len(written) == 1  # the Resultater default
     return d
 
 
@@ -43,7 +43,7 @@ def test_every_precomputed_result_equals_the_live_computation(forud_dir):
     ds = open_dataset(forud_dir).collected()
     paa = udtraeksdato(ds)
     noegler = forud.standard_noegler(paa)
-    assert {(n.fra, n.til) for n in noegler} == {(paa - dt.timedelta(days=364), paa), (dt.date(paa.year, 1, 1), paa)}
+    assert [(n.pr, n.fra, n.til) for n in noegler] == [("paragraf", paa - dt.timedelta(days=364), paa)]
     for n in noegler:
         got = forud.laes(ds, n)
         assert got is not None, n
@@ -92,7 +92,7 @@ def test_ignored_for_another_version_other_code_or_a_changed_file(forud_dir, tmp
 
     # a precomputed file changed after it was written
     f = d / forud.MAPPE / data["resultater"][0]["tabel"]["fil"]
-    pl.read_parquet(f).with_columns(pl.col("borgere") + 1).write_parquet(f)
+    pl.read_ipc(f.read_bytes()).with_columns(pl.col("borgere") + 1).write_ipc(f)
     assert forud.laes(open_dataset(d).collected(), n) is None
 
     # a table of the version changed (its mtime is part of the version key): a new version
@@ -130,7 +130,7 @@ def test_resultater_page_reads_the_precomputation_and_shows_the_live_numbers(for
     idx = d / forud.MAPPE / forud.INDEKS
     data = json.loads(idx.read_text(encoding="utf-8"))
     f = d / forud.MAPPE / data["resultater"][0]["tabel"]["fil"]
-    pl.read_parquet(f).with_columns(pl.col("borgere") + 100_000).write_parquet(f)
+    pl.read_ipc(f.read_bytes()).with_columns(pl.col("borgere") + 100_000).write_ipc(f)
     data["resultater"][0]["tabel"]["sha256"] = forud._sha256(f)
     idx.write_text(json.dumps(data), encoding="utf-8")
     doctored = _resultater_page_table(monkeypatch, d)
@@ -138,22 +138,47 @@ def test_resultater_page_reads_the_precomputation_and_shows_the_live_numbers(for
     assert all(v > 100_000 for v in shown)
 
 
-def test_report_with_the_precomputed_table_is_the_live_report(forud_dir):
+def test_report_with_the_precomputed_sections_is_the_live_report(forud_dir):
     ds = open_dataset(forud_dir).collected()
     paa = udtraeksdato(ds)
     when = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.timezone.utc)
-    asked = []
+    periode = forud.standard_rapport(paa)
+    sektioner = forud.rapport_sektioner(ds, periode, paa)
+    assert sektioner is not None and set(sektioner) == set(forud.RAPPORT_SEKTIONER)
+    assert any(s.diagrammer for s in sektioner.values()) and all(s.tabeller or s.noter for s in sektioner.values())
+    for niveau in rapport.NIVEAUER:
+        med = rapport.build(ds, niveau, periode, paa, genereret=when, forud=sektioner)
+        uden = rapport.build(ds, niveau, periode, paa, genereret=when)
+        assert rapport.render_html(med) == rapport.render_html(uden)
+        for a, b in zip(med.sektioner, uden.sektioner):
+            assert (a.noegle, a.titel, a.noter) == (b.noegle, b.titel, b.noter)
+            assert [(t.titel, t.fremhaev) for t in a.tabeller] == [(t.titel, t.fremhaev) for t in b.tabeller]
+            for ta, tb in zip(a.tabeller, b.tabeller):
+                assert_frame_equal(ta.vist, tb.vist)
+            assert a.data.keys() == b.data.keys()
+            for k in a.data:
+                assert_frame_equal(a.data[k], b.data[k])
+    # only the precomputed period and date; a kommune's report never uses them
+    assert forud.rapport_sektioner(ds, str(paa.year - 1), paa) is None
+    assert forud.rapport_sektioner(ds, periode, paa - dt.timedelta(days=1)) is None
+    kommune = rapport.kommuner_i(ds)[0]
+    k_med = rapport.build(ds, "politisk", periode, paa, kommune, genereret=when, forud=sektioner)
+    k_uden = rapport.build(ds, "politisk", periode, paa, kommune, genereret=when)
+    assert rapport.render_html(k_med) == rapport.render_html(k_uden)
 
-    def from_store(fra, til):
-        asked.append((fra, til))
-        got = forud.laes(ds, forud.Noegle("paragraf", fra, til))
-        return got[0] if got is not None else None
 
-    med = rapport.build(ds, "politisk", str(paa.year), paa, genereret=when, resultater_forud=from_store)
-    uden = rapport.build(ds, "politisk", str(paa.year), paa, genereret=when)
-    assert asked == [(dt.date(paa.year, 1, 1), paa)]
-    assert from_store(*asked[0]) is not None  # the report's default year is precomputed
-    assert rapport.render_html(med) == rapport.render_html(uden)
+def test_rapporter_page_reads_the_precomputed_sections(demo_kommune, tmp_path, monkeypatch):
+    d = _copy(demo_kommune, tmp_path / "doktoreret")
+    forud.skriv(d)
+    idx = d / forud.MAPPE / forud.INDEKS
+    data = json.loads(idx.read_text(encoding="utf-8"))
+    sek = next(s for s in data["rapporter"][0]["sektioner"] if s["noegle"] == "antal")
+    sek["noter"][0] = "FORUDBEREGNET NOTE"
+    idx.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
+    at = run_page(str(ROOT / "sidefiler" / "rapporter.py"))
+    html = "".join(str(getattr(c, "proto", "")) for c in at.get("iframe"))
+    assert "FORUDBEREGNET NOTE" in html
 
 
 def test_import_and_demo_commands_precompute_the_new_version(borger_x_dir, tmp_path, capsys):
@@ -171,4 +196,53 @@ def test_import_and_demo_commands_precompute_the_new_version(borger_x_dir, tmp_p
     assert main(["demo", "--out", str(out), "--skala", "kommune"]) == 0
     assert "Forudberegnet" in capsys.readouterr().out
     ds = open_dataset(out).collected()
-    assert all(forud.laes(ds, n) is not None for n in forud.standard_noegler(udtraeksdato(ds)))
+    paa = udtraeksdato(ds)
+    assert all(forud.laes(ds, n) is not None for n in forud.standard_noegler(paa))
+    assert forud.rapport_sektioner(ds, forud.standard_rapport(paa), paa) is not None
+
+
+def test_sagsoverblik_precomputed_equals_the_live_list(forud_dir):
+    from workbench.regler import kvalitet
+    from workbench.sider import sagsoverblik as so
+
+    ds = open_dataset(forud_dir).collected()
+    paa = udtraeksdato(ds)
+    got = forud.sagsoverblik(ds, paa, so.DAGE)
+    assert got is not None and got.opgaver.height > 10
+    assert_frame_equal(got.opgaver, so.sagsoverblik(ds, paa, so.DAGE).opgaver)
+    # the app's live path for an admin: her scoped dataset, the findings from the Kvalitet page's owner
+    admin = access.scope(ds, access.Principal("admin", "admin")).collected()
+    live = so.sagsoverblik(admin, paa, so.DAGE, fund=kvalitet.findings(admin, paa))
+    assert_frame_equal(got.opgaver, live.opgaver)
+    assert forud.sagsoverblik(ds, paa, so.DAGE + 1) is None
+    assert forud.sagsoverblik(ds, paa - dt.timedelta(days=1), so.DAGE) is None
+
+
+def test_hele_versionen_only_for_a_scope_that_keeps_every_row(demo_env):
+    from workbench.ui import data
+
+    assert data.hele_versionen(access.Principal("admin", "admin"))
+    ds = open_dataset(demo_env)
+    tilbud_id = ds.ydelser.filter(pl.col("tilbud_id").is_not_null()).select("tilbud_id").collect()["tilbud_id"][0]
+    assert not data.hele_versionen(access.Principal("t", "tilbudsleder", tilbud_ids=(tilbud_id,)))
+    sb = ds.borgere.select("sagsbehandler").collect()["sagsbehandler"][0]
+    assert not data.hele_versionen(access.Principal("s", "sagsbehandler", sagsbehandler=sb))
+
+
+def test_sagsoverblik_page_reads_the_precomputation(demo_kommune, tmp_path, monkeypatch):
+    from workbench.sider import sagsoverblik as so
+
+    d = _copy(demo_kommune, tmp_path / "doktoreret")
+    forud.skriv(d)
+    idx = d / forud.MAPPE / forud.INDEKS
+    data = json.loads(idx.read_text(encoding="utf-8"))
+    entry = data["sagsoverblik"][0]
+    assert entry["dage"] == so.DAGE
+    f = d / forud.MAPPE / entry["fil"]
+    pl.read_ipc(f.read_bytes()).with_columns(pl.lit("FORUDBEREGNET OPGAVE").alias("beskrivelse")).write_ipc(f)
+    entry["sha256"] = forud._sha256(f)
+    idx.write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
+    at = run_page(str(ROOT / "sidefiler" / "sagsoverblik.py"))
+    shown = [str(v) for f in at.dataframe for c in f.value.columns for v in f.value[c].to_list()]
+    assert "FORUDBEREGNET OPGAVE" in shown

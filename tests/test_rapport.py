@@ -290,3 +290,10 @@ def test_politisk_level_has_tilgang_afgang_and_tilsyn(built):
     assert "<h2>Tilgang og afgang</h2>" in html and "<h2>Ledelsestilsyn</h2>" in html
     ta = {x.noegle: x for x in r.sektioner}["tilgang_afgang"]
     assert "Tilgang og afgang pr. paragraf" in html_tables(html) and ta.data["maaneder"].height
+
+
+def test_chart_renderer_warms_up():
+    """workbench.format.udskrift.varm (started in the app's background for Rapporter) renders a chart."""
+    from workbench.format import udskrift
+
+    udskrift.varm()  # raises when vl-convert or its Danish locale is missing

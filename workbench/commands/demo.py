@@ -35,6 +35,6 @@ def run(args: argparse.Namespace) -> int:
         extra = f" ({manifest['databrud']['maaned']})" if kind == "databrud" else ""
         print(f"  {kind:<24} {n:>5}{extra}")
     print(f"Manifest: {synth.MANIFEST}")
-    print(f"Forudberegnet: Resultater pr. paragraf ({forud_s:.1f} s, {forudberegning.MAPPE}/)")
+    print(f"Forudberegnet: Resultater pr. paragraf og statusrapportens afsnit ({forud_s:.1f} s, {forudberegning.MAPPE}/)")
     print(f"Tid: {seconds:.1f} s")
     return 0

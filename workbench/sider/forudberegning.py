@@ -1,19 +1,22 @@
-"""Precomputed Resultater per dataset version (issue 24: heavy first visits).
+"""Precomputed Resultater and statusrapport sections per dataset version (issue 24: heavy first visits).
 
 The Resultater page's default view (per paragraf over the 365 days up to the udtraeksdato, with its
-quarters) and the statusrapport's default period (the udtraeksdato's year up to it) cost about 5 s CPU
-each on a national dataset, the same for every user who sees the whole dataset. `skriv` computes them
-once, when a version is written (`import`, `demo`, the app's first demo), with the one owner
-(workbench.sider.resultater.resultater and .trend) into DIR/_forud/; `laes` gives them back to a
-caller that sees the whole dataset, or None, and the caller then computes live as before.
+quarters, about 5 s CPU on a national dataset), the statusrapport's sections for its default period
+(the udtraeksdato's year up to it: Rapporter opens on it) and a leader's Sagsoverblik on the udtraeksdato
+(every task; goal status of every goal) are the same for every user who sees the whole dataset. `skriv` computes them once, when a version is written (`import`, the Import page, `demo`, the
+app's first demo), with their one owner (workbench.sider.resultater.resultater/.trend and
+workbench.sider.rapport.build, workbench.sider.sagsoverblik.sagsoverblik) into DIR/_forud/; `laes`,
+`rapport_sektioner` and `sagsoverblik` give them back to a caller
+that sees the whole dataset, or None, and the caller then computes live as before. The report's
+ledelsestilsyn and kvalitet sections (live state, the Kvalitet page's cache) are never precomputed.
 
 A precomputed result is used only when all of these hold, else it is ignored (never a wrong number):
 * the dataset's version key (workbench.data.dataset.version_key: the version's files, sizes and
   mtimes) is the one it was computed on: a new or changed version is another key;
 * the code and configuration that compute it are the ones it was computed with (`kodehash`: the
   sources of workbench/regler, workbench/sider, workbench/data and the config YAML): a new release
-  or a changed code list is another key;
-* the file's sha256 is the one the index recorded (a truncated or changed file is not read).
+  or a changed code list or report configuration is another key;
+* each file's sha256 is the one the index recorded (a truncated or changed file is not read).
 tests/test_forudberegning.py computes every precomputed result live and asserts they are equal.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -50,17 +54,30 @@ class Noegle:
 
 
 def standard_noegler(paa: dt.date) -> list[Noegle]:
-    """What a first visit computes for a user who sees the whole dataset: the Resultater page's
-    default (per paragraf, standard_periode) and the statusrapport's default year (the reference
-    date's year up to it; Rapporter opens on it)."""
+    """What a first visit of Resultater computes for a user who sees the whole dataset: the page's
+    default (per paragraf, standard_periode)."""
     from workbench.sider.tilbud import standard_periode
 
     fra, til = standard_periode(paa)
-    out = [Noegle("paragraf", fra, til)]
-    aar = Noegle("paragraf", dt.date(paa.year, 1, 1), paa)
-    if aar != out[0]:
-        out.append(aar)
-    return out
+    return [Noegle("paragraf", fra, til)]
+
+
+# the report's sections that depend on nothing but the dataset version, period and date (not
+# 'tilsyn': stored audits; not 'kvalitet': read from the Kvalitet page's cache in the app)
+RAPPORT_SEKTIONER = ("antal", "udgift", "budget", "tilgang_afgang", "maalgrupper", "resultater", "servicemaal",
+                     "klager", "sammenligning", "tilbud")
+
+
+def standard_rapport(paa: dt.date) -> str:
+    """The period the Rapporter page opens on: the reference date's year."""
+    return str(paa.year)
+
+
+def _rapport_noegle(periode: str, paa: dt.date) -> str:
+    from workbench.regler.periods import parse_periode
+
+    p = parse_periode(periode)
+    return f"{p.fra.isoformat()}|{p.til.isoformat()}|{paa.isoformat()}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,6 +115,46 @@ def beregn(ds: Dataset, n: Noegle) -> tuple[pl.DataFrame, pl.DataFrame]:
     return tabel, trend
 
 
+def _gem(mappe: Path, name: str, df: pl.DataFrame) -> dict:
+    """df as IPC (every Polars type round-trips) in mappe/name, written atomically: {fil, sha256}."""
+    tmp = mappe / f".{name}.tmp"
+    df.write_ipc(tmp)
+    os.replace(tmp, mappe / name)
+    return {"fil": name, "sha256": _sha256(mappe / name)}
+
+
+def _hent(directory: Path, info: object) -> pl.DataFrame | None:
+    """The frame _gem wrote, or None when it is missing or its checksum does not match."""
+    if not isinstance(info, dict):
+        return None
+    path = directory / MAPPE / str(info.get("fil", ""))
+    if path.parent != directory / MAPPE or not path.is_file():
+        return None
+    raw = path.read_bytes()  # checked and parsed from the same bytes
+    if hashlib.sha256(raw).hexdigest() != info.get("sha256"):
+        return None
+    return pl.read_ipc(io.BytesIO(raw))
+
+
+def _skriv_rapport(ds: Dataset, mappe: Path, periode: str, paa: dt.date) -> dict:
+    """The report's RAPPORT_SEKTIONER for (periode, paa) on the whole dataset, by rapport.build itself."""
+    from workbench.sider import rapport
+
+    cfg = rapport.load_rapport_config()
+    alle = rapport.RapportConfig({"politisk": ("forudberegning", RAPPORT_SEKTIONER)}, cfg.budget_graense_pct)
+    r = rapport.build(ds, "politisk", periode, paa, cfg=alle)
+    sektioner = []
+    for i, sek in enumerate(r.sektioner):
+        sektioner.append({
+            "noegle": sek.noegle, "titel": sek.titel, "noter": list(sek.noter),
+            "tabeller": [{"titel": t.titel, "fremhaev": list(t.fremhaev), **_gem(mappe, f"rapport-{i}-t{j}.arrow", t.vist)}
+                         for j, t in enumerate(sek.tabeller)],
+            "diagrammer": [c if isinstance(c, dict) else c.to_dict() for c in sek.diagrammer],
+            "data": [{"navn": k, **_gem(mappe, f"rapport-{i}-d{j}.arrow", df)} for j, (k, df) in enumerate(sek.data.items())],
+        })
+    return {"noegle": _rapport_noegle(periode, paa), "sektioner": sektioner}
+
+
 def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
     """Compute the standard results of the dataset version in `directory` (opened here unless `ds`,
     the whole version opened from it, is given) and write them to directory/_forud/, the index last
@@ -116,13 +173,15 @@ def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
         tabel, trend = beregn(ds, n)
         files = {}
         for del_, df in (("tabel", tabel), ("trend", trend)):
-            name = f"resultater-{i}-{del_}.parquet"
-            tmp = mappe / f".{name}.tmp"
-            df.write_parquet(tmp)
-            os.replace(tmp, mappe / name)
-            files[del_] = {"fil": name, "sha256": _sha256(mappe / name)}
+            files[del_] = _gem(mappe, f"resultater-{i}-{del_}.arrow", df)
         entries.append({"noegle": n.tekst(), **files})
-    index = {"skema": SKEMA, "version": ds.version, "kodehash": kodehash(), "resultater": entries}
+    rapporter = [_skriv_rapport(ds, mappe, standard_rapport(paa), paa)]
+    from workbench.sider import sagsoverblik as so
+
+    opgaver = so.sagsoverblik(ds, paa, so.DAGE).opgaver
+    sagsoverblik = [{"paa": paa.isoformat(), "dage": so.DAGE, **_gem(mappe, "sagsoverblik-0.arrow", opgaver)}]
+    index = {"skema": SKEMA, "version": ds.version, "kodehash": kodehash(), "resultater": entries,
+             "rapporter": rapporter, "sagsoverblik": sagsoverblik}
     tmp = mappe / f".{INDEKS}.tmp"
     tmp.write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, mappe / INDEKS)
@@ -142,23 +201,63 @@ def laes(ds: Dataset, n: Noegle) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(tabel, trend) precomputed for n on this dataset version, or None (nothing precomputed for it,
     another version or code, or a file that does not match its checksum). Only for a caller whose
     `ds` is the whole version (access.hele_datasaettet): a scoped dataset has other numbers."""
-    directory = Path(ds.path) if ds.path is not None else None
-    if directory is None:
+    found = _gyldigt_indeks(ds)
+    if found is None:
         return None
-    index = _index(directory)
-    if index is None or index.get("version") != ds.version or index.get("kodehash") != kodehash():
-        return None
+    directory, index = found
     for entry in index.get("resultater") or ():
         if entry.get("noegle") != n.tekst():
             continue
-        out = []
-        for del_ in ("tabel", "trend"):
-            info = entry.get(del_) or {}
-            path = directory / MAPPE / str(info.get("fil", ""))
-            if not path.is_file() or path.parent != directory / MAPPE or _sha256(path) != info.get("sha256"):
-                return None
-            out.append(pl.read_parquet(path))
-        return out[0], out[1]
+        tabel, trend = _hent(directory, entry.get("tabel")), _hent(directory, entry.get("trend"))
+        return (tabel, trend) if tabel is not None and trend is not None else None
+    return None
+
+
+def _gyldigt_indeks(ds: Dataset) -> tuple[Path, dict] | None:
+    """(directory, index) when ds's directory holds a precomputation of this version by this code."""
+    if ds.path is None:
+        return None
+    directory = Path(ds.path)
+    index = _index(directory)
+    if index is None or index.get("version") != ds.version or index.get("kodehash") != kodehash():
+        return None
+    return directory, index
+
+
+def rapport_sektioner(ds: Dataset, periode: str, paa: dt.date) -> dict | None:
+    """{section key: rapport.Sektion} precomputed for (periode, paa) on this version, for
+    rapport.build(forud=...), or None (nothing precomputed for them, another version or code, or a
+    file that does not match its checksum). Only for a caller whose `ds` is the whole version."""
+    from workbench.sider.rapport import Sektion, Tabel
+
+    found = _gyldigt_indeks(ds)
+    if found is None:
+        return None
+    directory, index = found
+    try:
+        noegle = _rapport_noegle(periode, paa)
+    except ValueError:
+        return None
+    for entry in index.get("rapporter") or ():
+        if entry.get("noegle") != noegle:
+            continue
+        out = {}
+        for sek in entry.get("sektioner") or ():
+            tabeller = []
+            for t in sek["tabeller"]:
+                vist = _hent(directory, t)
+                if vist is None:
+                    return None
+                tabeller.append(Tabel(t["titel"], vist, tuple(t["fremhaev"])))
+            data = {}
+            for d in sek["data"]:
+                df = _hent(directory, d)
+                if df is None:
+                    return None
+                data[d["navn"]] = df
+            out[sek["noegle"]] = Sektion(sek["noegle"], sek["titel"], tuple(sek["noter"]), tuple(tabeller),
+                                         tuple(sek["diagrammer"]), data)
+        return out
     return None
 
 
@@ -173,5 +272,22 @@ def efter_import(version_dir: str | Path | None) -> str | None:
     try:
         skriv(version_dir)
     except Exception as exc:  # the version itself is written and current: only the shortcut is missing
-        return f"Forudberegningen af Resultater mislykkedes ({type(exc).__name__}); siderne regner selv."
+        return f"Forudberegningen af Resultater og rapport mislykkedes ({type(exc).__name__}); siderne regner selv."
+    return None
+
+
+def sagsoverblik(ds: Dataset, paa: dt.date, dage: int):
+    """sider.sagsoverblik.sagsoverblik(ds, paa, dage) of the whole version (every task, findings computed
+    by the owner) precomputed for this version, or None. Only for a caller whose `ds` is the whole
+    version with real borger ids (a role with individual access: a pseudonymised scope has other ids)."""
+    from workbench.sider import sagsoverblik as so
+
+    found = _gyldigt_indeks(ds)
+    if found is None:
+        return None
+    directory, index = found
+    for entry in index.get("sagsoverblik") or ():
+        if entry.get("paa") == paa.isoformat() and entry.get("dage") == dage:
+            df = _hent(directory, entry)
+            return so.Sagsoverblik(paa, dage, df) if df is not None else None
     return None

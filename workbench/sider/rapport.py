@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Mapping
 
 import polars as pl
 
@@ -315,14 +315,14 @@ def kommuner_i(ds: Dataset) -> list[str]:
 def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None = None, kommune: str | None = None,
           cfg: RapportConfig | None = None, genereret: dt.datetime | None = None,
           udtraek: dt.date | None = None, engine=None, kvalitet_fund: tuple[pl.DataFrame, pl.DataFrame] | None = None,
-          resultater_forud: Callable[[dt.date, dt.date], pl.DataFrame | None] | None = None) -> Rapport:
+          forud: Mapping[str, "Sektion"] | None = None) -> Rapport:
     """The report's content. Bad niveau, periode or kommune -> ValueError (one Danish line).
 
     kvalitet_fund: (kvalitet.findings(ds, paa), overlap.overlap_pairs(ds.ydelser, paa)) already computed
     on this `ds` and `paa` (the app's Kvalitet cache); used only for the whole dataset (kommune None),
     where they are the same rows the section would compute.
-    resultater_forud(fra, til): the Resultater table per paragraf of the whole dataset precomputed for
-    this version (workbench.sider.forudberegning), or None; used only for kommune None."""
+    forud: sections of the whole dataset precomputed for this version, period and paa by this function
+    (workbench.sider.forudberegning.rapport_sektioner); used only for kommune None, by section key."""
     cfg = cfg or load_rapport_config()
     if niveau not in cfg.niveauer:
         raise ValueError(f"ukendt niveau '{niveau}' (brug {', '.join(NIVEAUER)})")
@@ -342,7 +342,9 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
     sektioner = []
     sm_side = None  # the Servicemål og klager view, computed once for both of its sections
     for key in keys:
-        if tom:
+        if forud is not None and kommune is None and key in forud:
+            sektioner.append(forud[key])
+        elif tom:
             sektioner.append(Sektion(key, SEKTIONER[key], ("Ingen data i perioden.",)))
         elif key == "antal":
             sektioner.append(_antal(sel, p, paa))
@@ -359,7 +361,7 @@ def build(ds: Dataset, niveau: str, periode: str | Periode, paa: dt.date | None 
         elif key == "sammenligning":
             sektioner.append(_sammenligning(ds, p, paa, kommune))
         elif key == "resultater":
-            sektioner.append(_resultater(sel, p, paa, resultater_forud if kommune is None else None))
+            sektioner.append(_resultater(sel, p, paa))
         elif key == "tilsyn":
             sektioner.append(_tilsyn(engine, p, paa))
         elif key == "tilbud":
@@ -517,19 +519,15 @@ def resultater_vist(tab: pl.DataFrame, graense: int | None = None) -> pl.DataFra
             .select(list(RESULTATER_KOLONNER)).rename(RESULTATER_KOLONNER))
 
 
-def _resultater(ds: Dataset, p: Periode, paa: dt.date,
-                forud: Callable[[dt.date, dt.date], pl.DataFrame | None] | None = None) -> Sektion:
+def _resultater(ds: Dataset, p: Periode, paa: dt.date) -> Sektion:
     """Udvikling i funktionsevne and målopfyldelse per paragraf over the period: the Resultater page's
-    function (workbench.sider.resultater.resultater; or its precomputed table, `forud`), every count
-    suppressed for publication."""
+    function (workbench.sider.resultater.resultater), every count suppressed for publication."""
     from workbench.sider import resultater
 
     til = min(p.til, paa)
     if p.fra > til:
         return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",))
-    tab = forud(p.fra, til) if forud is not None else None
-    if tab is None:
-        tab = resultater.resultater(ds, "paragraf", p.fra, til).collect()
+    tab = resultater.resultater(ds, "paragraf", p.fra, til).collect()
     if tab.is_empty():
         return Sektion("resultater", SEKTIONER["resultater"], ("Ingen data i perioden.",), data={"resultater": tab})
     vist = resultater_vist(tab)

@@ -147,21 +147,22 @@ def scoped_dataset(principal: access.Principal) -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _hele(path: str, version: str, principal_key: str, _principal: access.Principal) -> bool:
-    if access.hele_datasaettet(_principal):
-        return True
-    r = access.role(_principal.rolle)
-    if r is None or r.scope == "tilbud":  # a tilbud role's ydelser are cut to its tilbud, not only its borgere
-        return False
-    whole = _opened(path, version).borgere.select(pl.len()).collect().item()
-    scoped = _frames(path, version, principal_key, _principal).borgere.select(pl.len()).collect().item()
-    return scoped == whole
+    whole = _opened(path, version)
+    scoped = _frames(path, version, principal_key, _principal)
+
+    def rows(ds: Dataset) -> list[int]:
+        frames = [*ds.tables.values(), *ds.rejected.values()]
+        return [int(f.item()) for f in pl.collect_all([lf.select(pl.len()) for lf in frames])]
+
+    return (list(scoped.tables) == list(whole.tables) and list(scoped.rejected) == list(whole.rejected)
+            and rows(scoped) == rows(whole))
 
 
 def hele_versionen(principal: access.Principal) -> bool:
-    """Does the principal's scoped dataset hold every borger of the version (access.hele_datasaettet, or
-    e.g. a leader whose kommuner are every handlekommune in the data)? Then scope() has cut nothing
-    an aggregate per paragraf reads (only the budget follows kommuner; tilbud roles are never whole),
-    and the version's precomputed aggregates are hers (workbench.sider.forudberegning)."""
+    """Does the principal's scoped dataset hold every row of the version, in every table and every
+    table's rejected rows (admin; or e.g. a leader whose kommuner are every kommune in the data)?
+    access.scope only filters rows (and pseudonymises ids or masks CPR, which no aggregate reads), so
+    then the version's precomputed aggregates are hers (workbench.sider.forudberegning)."""
     ensure_demo()
     path = data_path()
     return _hele(str(path), peek_version(path), principal.key, principal)

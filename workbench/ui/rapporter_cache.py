@@ -31,15 +31,12 @@ def _rapport(ds: Dataset, principal: access.Principal, niveau: str, periode: str
         fund = (res.findings, res.pairs)
     forud = None
     if kommune is None and data.hele_versionen(principal):
-        # the Resultater table of the whole version, precomputed at import when it matches (else live)
+        # the whole version's sections for this period, precomputed at import when they match (else live)
         from workbench.sider import forudberegning
 
-        def forud(fra: dt.date, til: dt.date):
-            got = forudberegning.laes(ds, forudberegning.Noegle("paragraf", fra, til))
-            return got[0] if got is not None else None
+        forud = forudberegning.rapport_sektioner(ds, periode, paa)
     r = rapport.build(ds, niveau, periode, paa, kommune, udtraek=udtraek,
-                      engine=db.get_engine(db.database_url(data.data_path())), kvalitet_fund=fund,
-                      resultater_forud=forud)
+                      engine=db.get_engine(db.database_url(data.data_path())), kvalitet_fund=fund, forud=forud)
     return r, rapport.render_html(r)
 
 
@@ -58,3 +55,12 @@ def pdf(html: str) -> bytes:
     from workbench.format import udskrift
 
     return udskrift.to_pdf(html)
+
+
+def forvarm(principal: access.Principal) -> None:
+    """For a principal with Rapporter: start the report's chart renderer in the background once per
+    process (workbench.format.udskrift.varm), after the first page (app.py)."""
+    if access.page_allowed(principal, "rapporter"):
+        from workbench.format import udskrift
+
+        data.background(("vl-convert",), udskrift.varm, "vl-convert")
