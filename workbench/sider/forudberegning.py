@@ -14,7 +14,7 @@ A precomputed result is used only when all of these hold, else it is ignored (ne
 * the dataset's version key (workbench.data.dataset.version_key: the version's files, sizes and
   mtimes) is the one it was computed on: a new or changed version is another key;
 * the code and configuration that compute it are the ones it was computed with (`kodehash`: the
-  sources of workbench/regler, workbench/sider, workbench/data and the config YAML): a new release
+  sources of workbench/regler, sider, data, format, data_model and the config YAML): a new release
   or a changed code list or report configuration is another key;
 * each file's sha256 is the one the index recorded (a truncated or changed file is not read).
 tests/test_forudberegning.py computes every precomputed result live and asserts they are equal.
@@ -83,11 +83,13 @@ def _rapport_noegle(periode: str, paa: dt.date) -> str:
 @functools.lru_cache(maxsize=1)
 def kodehash() -> str:
     """A hash of the code and configuration the results come from: workbench/regler, workbench/sider,
-    workbench/data (*.py) and config/*.yaml. Another release or code list is another hash."""
+    workbench/data, workbench/format, data_model (*.py) and config/*.yaml. Another release or code list
+    is another hash."""
     from data_model.paths import config_dir
 
     root = Path(__file__).resolve().parent.parent
-    files = sorted(p for d in ("regler", "sider", "data") for p in (root / d).rglob("*.py"))
+    files = sorted(p for d in ("regler", "sider", "data", "format") for p in (root / d).rglob("*.py"))
+    files += sorted((root.parent / "data_model").rglob("*.py"))
     files += sorted(Path(config_dir()).glob("*.yaml"))
     h = hashlib.sha256()
     for p in files:
