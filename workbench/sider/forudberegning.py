@@ -3,10 +3,11 @@
 The Resultater page's default view (per paragraf over the 365 days up to the udtraeksdato, with its
 quarters, about 5 s CPU on a national dataset), the statusrapport's sections for its default period
 (the udtraeksdato's year up to it: Rapporter opens on it) and a leader's Sagsoverblik on the udtraeksdato
-(every task; goal status of every goal) are the same for every user who sees the whole dataset. `skriv` computes them once, when a version is written (`import`, the Import page, `demo`, the
+(every task; goal status of every goal) and the Kvalitet page's findings on the udtraeksdato (overlap,
+22 rules, 8-talskontrol) are the same for every user who sees the whole dataset. `skriv` computes them once, when a version is written (`import`, the Import page, `demo`, the
 app's first demo), with their one owner (workbench.sider.resultater.resultater/.trend and
-workbench.sider.rapport.build, workbench.sider.sagsoverblik.sagsoverblik) into DIR/_forud/; `laes`,
-`rapport_sektioner` and `sagsoverblik` give them back to a caller
+workbench.sider.rapport.build, workbench.sider.sagsoverblik.sagsoverblik, workbench.sider.kvalitet.beregn)
+into DIR/_forud/; `laes`, `rapport_sektioner`, `sagsoverblik` and `kvalitet` give them back to a caller
 that sees the whole dataset, or None, and the caller then computes live as before. The report's
 ledelsestilsyn and kvalitet sections (live state, the Kvalitet page's cache) are never precomputed.
 
@@ -182,8 +183,13 @@ def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
 
     opgaver = so.sagsoverblik(ds, paa, so.DAGE).opgaver
     sagsoverblik = [{"paa": paa.isoformat(), "dage": so.DAGE, **_gem(mappe, "sagsoverblik-0.arrow", opgaver)}]
+    from workbench.sider import kvalitet
+
+    kv = kvalitet.beregn(ds, paa)
+    kvalitet_entry = [{"paa": paa.isoformat(), **{navn: _gem(mappe, f"kvalitet-{navn}.arrow", getattr(kv, navn))
+                                                 for navn in KVALITET_FRAMES}}]
     index = {"skema": SKEMA, "version": ds.version, "kodehash": kodehash(), "resultater": entries,
-             "rapporter": rapporter, "sagsoverblik": sagsoverblik}
+             "rapporter": rapporter, "sagsoverblik": sagsoverblik, "kvalitet": kvalitet_entry}
     tmp = mappe / f".{INDEKS}.tmp"
     tmp.write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, mappe / INDEKS)
@@ -292,4 +298,31 @@ def sagsoverblik(ds: Dataset, paa: dt.date, dage: int):
         if entry.get("paa") == paa.isoformat() and entry.get("dage") == dage:
             df = _hent(directory, entry)
             return so.Sagsoverblik(paa, dage, df) if df is not None else None
+    return None
+
+
+# the frames of sider.kvalitet.KvalitetData (the rest is configuration or read from the dataset)
+KVALITET_FRAMES = ("pairs", "flis", "trend", "kommune", "tilbud", "per_rule", "findings", "counts", "ottetal",
+                   "databrud")
+
+
+def kvalitet(ds: Dataset, paa: dt.date):
+    """sider.kvalitet.beregn(ds, paa) of the whole version precomputed for this version, or None. Only
+    for a caller whose `ds` is the whole version with real borger ids (findings and pairs carry them)."""
+    from workbench.regler import kvalitet as regler_kvalitet, overlap
+    from workbench.sider import kvalitet as side
+
+    found = _gyldigt_indeks(ds)
+    if found is None:
+        return None
+    directory, index = found
+    for entry in index.get("kvalitet") or ():
+        if entry.get("paa") != paa.isoformat():
+            continue
+        frames = {navn: _hent(directory, entry.get(navn)) for navn in KVALITET_FRAMES}
+        if any(f is None for f in frames.values()):
+            return None
+        return side.KvalitetData(**frames, rules=overlap.load_rules(), cfg=regler_kvalitet.load_quality_config(),
+                                 has_betalinger=ds.has("betalinger"),
+                                 tilbud_navne=dict(ds.tilbud.select("tilbud_id", "navn").collect().iter_rows()))
     return None

@@ -26,7 +26,18 @@ Resultat = view.KvalitetData  # the cached data (sider.kvalitet.beregn)
 
 # The page's numbers (sider.kvalitet.KvalitetData) for the principal's scope on a date: results(principal, paa).
 # The cached scoped dataset carries the rows rejected at load too (ui.data): nothing is re-read.
-results = afgraenset(view.beregn, spinner="Beregner overlap og datakvalitet …", max_entries=8)
+@afgraenset(spinner="Beregner overlap og datakvalitet …", max_entries=8, med_principal=True, navn="kvalitet.beregn")
+def results(ds: Dataset, principal: access.Principal, paa: dt.date) -> view.KvalitetData:
+    """view.beregn on the principal's scoped data; for a principal who sees every row of the version with
+    real borger ids, on the udtraeksdato, read from the version's precomputation when it matches
+    (workbench.sider.forudberegning)."""
+    if access.individual_access(principal) and data.hele_versionen(principal):
+        from workbench.sider import forudberegning
+
+        forud = forudberegning.kvalitet(ds, paa)
+        if forud is not None:
+            return forud
+    return view.beregn(ds, paa)
 
 
 @afgraenset(spinner=None, max_entries=16, med_principal=True)
