@@ -179,13 +179,12 @@ def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
             files[del_] = _gem(mappe, f"resultater-{i}-{del_}.arrow", df)
         entries.append({"noegle": n.tekst(), **files})
     rapporter = [_skriv_rapport(ds, mappe, standard_rapport(paa), paa)]
-    from workbench.sider import sagsoverblik as so
-
-    opgaver = so.sagsoverblik(ds, paa, so.DAGE).opgaver
-    sagsoverblik = [{"paa": paa.isoformat(), "dage": so.DAGE, **_gem(mappe, "sagsoverblik-0.arrow", opgaver)}]
-    from workbench.sider import kvalitet
+    from workbench.sider import kvalitet, sagsoverblik as so
 
     kv = kvalitet.beregn(ds, paa)
+    # the findings once, for both (as the app's Sagsoverblik reads the Kvalitet page's)
+    opgaver = so.sagsoverblik(ds, paa, so.DAGE, fund=kv.findings.lazy()).opgaver
+    sagsoverblik = [{"paa": paa.isoformat(), "dage": so.DAGE, **_gem(mappe, "sagsoverblik-0.arrow", opgaver)}]
     kvalitet_entry = [{"paa": paa.isoformat(), **{navn: _gem(mappe, f"kvalitet-{navn}.arrow", getattr(kv, navn))
                                                  for navn in KVALITET_FRAMES}}]
     index = {"skema": SKEMA, "version": ds.version, "kodehash": kodehash(), "resultater": entries,
