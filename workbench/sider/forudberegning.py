@@ -100,11 +100,9 @@ def kodehash() -> str:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from workbench.data.manifest import sha256_file
+
+    return sha256_file(path)
 
 
 def beregn(ds: Dataset, n: Noegle) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -208,27 +206,25 @@ def laes(ds: Dataset, n: Noegle) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(tabel, trend) precomputed for n on this dataset version, or None (nothing precomputed for it,
     another version or code, or a file that does not match its checksum). Only for a caller whose
     `ds` is the whole version (access.hele_datasaettet): a scoped dataset has other numbers."""
-    found = _gyldigt_indeks(ds)
+    found = _opslag(ds, "resultater", lambda e: e.get("noegle") == n.tekst())
     if found is None:
         return None
-    directory, index = found
-    for entry in index.get("resultater") or ():
-        if entry.get("noegle") != n.tekst():
-            continue
-        tabel, trend = _hent(directory, entry.get("tabel")), _hent(directory, entry.get("trend"))
-        return (tabel, trend) if tabel is not None and trend is not None else None
-    return None
+    directory, entry = found
+    tabel, trend = _hent(directory, entry.get("tabel")), _hent(directory, entry.get("trend"))
+    return (tabel, trend) if tabel is not None and trend is not None else None
 
 
-def _gyldigt_indeks(ds: Dataset) -> tuple[Path, dict] | None:
-    """(directory, index) when ds's directory holds a precomputation of this version by this code."""
+def _opslag(ds: Dataset, del_: str, passer) -> tuple[Path, dict] | None:
+    """(directory, the first entry of index[del_] for which passer(entry) holds) when ds's directory holds
+    a precomputation of this version by this code, else None."""
     if ds.path is None:
         return None
     directory = Path(ds.path)
     index = _index(directory)
     if index is None or index.get("version") != ds.version or index.get("kodehash") != kodehash():
         return None
-    return directory, index
+    entry = next((e for e in index.get(del_) or () if isinstance(e, dict) and passer(e)), None)
+    return (directory, entry) if entry is not None else None
 
 
 def rapport_sektioner(ds: Dataset, periode: str, paa: dt.date) -> dict | None:
@@ -237,35 +233,31 @@ def rapport_sektioner(ds: Dataset, periode: str, paa: dt.date) -> dict | None:
     file that does not match its checksum). Only for a caller whose `ds` is the whole version."""
     from workbench.sider.rapport import Sektion, Tabel
 
-    found = _gyldigt_indeks(ds)
-    if found is None:
-        return None
-    directory, index = found
     try:
         noegle = _rapport_noegle(periode, paa)
     except ValueError:
         return None
-    for entry in index.get("rapporter") or ():
-        if entry.get("noegle") != noegle:
-            continue
-        out = {}
-        for sek in entry.get("sektioner") or ():
-            tabeller = []
-            for t in sek["tabeller"]:
-                vist = _hent(directory, t)
-                if vist is None:
-                    return None
-                tabeller.append(Tabel(t["titel"], vist, tuple(t["fremhaev"])))
-            data = {}
-            for d in sek["data"]:
-                df = _hent(directory, d)
-                if df is None:
-                    return None
-                data[d["navn"]] = df
-            out[sek["noegle"]] = Sektion(sek["noegle"], sek["titel"], tuple(sek["noter"]), tuple(tabeller),
-                                         tuple(sek["diagrammer"]), data)
-        return out
-    return None
+    found = _opslag(ds, "rapporter", lambda e: e.get("noegle") == noegle)
+    if found is None:
+        return None
+    directory, entry = found
+    out = {}
+    for sek in entry.get("sektioner") or ():
+        tabeller = []
+        for t in sek["tabeller"]:
+            vist = _hent(directory, t)
+            if vist is None:
+                return None
+            tabeller.append(Tabel(t["titel"], vist, tuple(t["fremhaev"])))
+        data = {}
+        for d in sek["data"]:
+            df = _hent(directory, d)
+            if df is None:
+                return None
+            data[d["navn"]] = df
+        out[sek["noegle"]] = Sektion(sek["noegle"], sek["titel"], tuple(sek["noter"]), tuple(tabeller),
+                                     tuple(sek["diagrammer"]), data)
+    return out
 
 
 def efter_import(version_dir: str | Path | None) -> str | None:
@@ -289,15 +281,11 @@ def sagsoverblik(ds: Dataset, paa: dt.date, dage: int):
     version with real borger ids (a role with individual access: a pseudonymised scope has other ids)."""
     from workbench.sider import sagsoverblik as so
 
-    found = _gyldigt_indeks(ds)
+    found = _opslag(ds, "sagsoverblik", lambda e: e.get("paa") == paa.isoformat() and e.get("dage") == dage)
     if found is None:
         return None
-    directory, index = found
-    for entry in index.get("sagsoverblik") or ():
-        if entry.get("paa") == paa.isoformat() and entry.get("dage") == dage:
-            df = _hent(directory, entry)
-            return so.Sagsoverblik(paa, dage, df) if df is not None else None
-    return None
+    df = _hent(*found)
+    return so.Sagsoverblik(paa, dage, df) if df is not None else None
 
 
 # the frames of sider.kvalitet.KvalitetData (the rest is configuration or read from the dataset)
@@ -311,17 +299,13 @@ def kvalitet(ds: Dataset, paa: dt.date):
     from workbench.regler import kvalitet as regler_kvalitet, overlap
     from workbench.sider import kvalitet as side
 
-    found = _gyldigt_indeks(ds)
+    found = _opslag(ds, "kvalitet", lambda e: e.get("paa") == paa.isoformat())
     if found is None:
         return None
-    directory, index = found
-    for entry in index.get("kvalitet") or ():
-        if entry.get("paa") != paa.isoformat():
-            continue
-        frames = {navn: _hent(directory, entry.get(navn)) for navn in KVALITET_FRAMES}
-        if any(f is None for f in frames.values()):
-            return None
-        return side.KvalitetData(**frames, rules=overlap.load_rules(), cfg=regler_kvalitet.load_quality_config(),
-                                 has_betalinger=ds.has("betalinger"),
-                                 tilbud_navne=dict(ds.tilbud.select("tilbud_id", "navn").collect().iter_rows()))
-    return None
+    directory, entry = found
+    frames = {navn: _hent(directory, entry.get(navn)) for navn in KVALITET_FRAMES}
+    if any(f is None for f in frames.values()):
+        return None
+    return side.KvalitetData(**frames, rules=overlap.load_rules(), cfg=regler_kvalitet.load_quality_config(),
+                             has_betalinger=ds.has("betalinger"),
+                             tilbud_navne=dict(ds.tilbud.select("tilbud_id", "navn").collect().iter_rows()))
