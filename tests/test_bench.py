@@ -202,7 +202,7 @@ def test_bench_sagsoverblik_case_is_one_sagsbehandlers_list(demo_kommune, capsys
 
 def test_capacity_cases_are_registered():
     cases = bench.discover()
-    assert {"app-cpu", "app-belastning-1kerne"} <= set(cases)
+    assert {"app-cpu", "app-cpu-uden-baggrund", "app-belastning-1kerne"} <= set(cases)
     assert cases["app-cpu"].module == "workbench.vaerktoej.bench_cases.kapacitet"
 
 
@@ -448,3 +448,16 @@ def test_run_process_peak_is_the_childs_own_not_the_bench_process(tmp_path):
     assert busy - idle > 150            # the child's own 200 MB does show
     with pytest.raises(RuntimeError, match="exit 3"):
         run_process([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "out")
+
+
+def test_background_work_can_be_switched_off_for_the_cold_first_visits():
+    """app-cpu-uden-baggrund starts the app with FFB_WORKBENCH_BAGGRUND=0: then no warm-up thread runs."""
+    import os
+    import subprocess
+    import sys
+
+    code = "from workbench.ui import data; print(data.BACKGROUND)"
+    for value, want in (("0", "False"), ("1", "True")):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**os.environ, "FFB_WORKBENCH_BAGGRUND": value}).stdout.split()
+        assert out[-1] == want

@@ -24,7 +24,8 @@ from workbench.data.paths import demo_dir, is_object_url, object_url
 _log = logging.getLogger(__name__)
 # Background work (preload() here, kvalitet_cache.prewarm()): on in the app, off in tests
 # (tests/conftest.py), where a thread outliving its test could fill the next test's cleared cache.
-BACKGROUND = True
+# FFB_WORKBENCH_BAGGRUND=0 switches it off in the app too (the bench's first visits without warm-up).
+BACKGROUND = os.environ.get("FFB_WORKBENCH_BAGGRUND", "1") != "0"
 _preloaded: set[tuple] = set()
 _preload_lock = threading.Lock()
 

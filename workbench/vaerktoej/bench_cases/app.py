@@ -69,7 +69,7 @@ def _peak_mb(pid: int) -> float | None:
 
 
 @contextlib.contextmanager
-def _server(data_dir: Path, cpus: set[int] | None = None):
+def _server(data_dir: Path, cpus: set[int] | None = None, env_extra: dict[str, str] | None = None):
     """`streamlit run app.py` on loopback as admin (dev mode) until health says ok; yields (base URL,
     Popen, start time). cpus: run the server on these cores only (`taskset -c`, which execs, so the
     pid is the server's; without taskset every thread is pinned right after the start)."""
@@ -77,6 +77,7 @@ def _server(data_dir: Path, cpus: set[int] | None = None):
     env = {**os.environ, "FFB_WORKBENCH_DATA": str(data_dir), "FFB_WORKBENCH_DEV": "1",
            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
     env.pop("FFB_WORKBENCH_USER", None)  # admin
+    env.update(env_extra or {})
     log = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",

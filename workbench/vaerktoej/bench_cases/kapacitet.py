@@ -164,10 +164,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def pinned_server(data_dir: Path):
+def pinned_server(data_dir: Path, env_extra: dict[str, str] | None = None):
     """The app on the first core, this thread (and so the browser it starts) on the second."""
     cores = split_cores()
-    with _server(data_dir, cores[0] if cores else None) as (base, proc, t0), pinned_self(cores[1] if cores else None):
+    with _server(data_dir, cores[0] if cores else None, env_extra) as (base, proc, t0), \
+            pinned_self(cores[1] if cores else None):
         yield Server(base, proc.pid, t0, cores)
 
 
@@ -306,6 +307,25 @@ def app_cpu(ctx: Context) -> list[dict]:
         r["peak_mb"] = facts["peak_mb"]
         r["note"] = r["note"] + tail
     return rows
+
+
+@case("app-cpu-uden-baggrund", "som app-cpu, men uden appens baggrundsarbejde (FFB_WORKBENCH_BAGGRUND=0): hver sides "
+                               "første visning, når ingen har varmet den op i hukommelsen; det forudberegnede pr. "
+                               "version (_forud/) læses stadig")
+def app_cpu_cold(ctx: Context) -> list[dict]:
+    why = _missing()
+    if why:
+        return [{"variant": "-", "note": f"sprunget over: {why}"}]
+    borger = _a_borger(ctx.data_dir)
+    with pinned_server(ctx.data_dir, {"FFB_WORKBENCH_BAGGRUND": "0"}) as srv:
+        rows, facts = page_cpu(srv, borger, repeats=1)
+    tail = (f"; uden baggrundsarbejde; {facts['where']}; CPU i clock ticks (10 ms)")
+    out = []
+    for r in rows:
+        if r["variant"].endswith("-genindlaes") or r["variant"] == "belastningsmiks":
+            continue  # the reloads are app-cpu's
+        out.append({**r, "peak_mb": facts["peak_mb"], "note": r["note"] + tail})
+    return out
 
 
 # --- app-belastning-1kerne -----------------------------------------------------------------------------
