@@ -68,10 +68,17 @@ def active_in(fra: dt.date, til: dt.date) -> pl.Expr:
     return active_between(fra, til)
 
 
-def _joined(col: str) -> pl.Expr:
-    """Distinct values of a column within a case, sorted and joined (',' separated text)."""
-    joined = pl.col(col).cast(pl.String).drop_nulls().unique().sort().str.join(SEP)
-    return pl.when(joined == "").then(None).otherwise(joined).alias(col)
+def _joined(active: pl.LazyFrame, unit: list[str], col: str) -> pl.LazyFrame:
+    """`unit` + `col`: the distinct non-null values of `col` within each case as text, sorted and joined
+    (', '). A case with none has no row here (null after the caller's left join).
+
+    The values are made distinct and sorted over the whole frame, then gathered per case in that order:
+    the same text as unique().sort().str.join() inside group_by, without its per-case sort (about 0,15 s
+    of CPU per column on the national demo's 61 000 cases, against 0,02 s this way)."""
+    return (active.select(*unit, pl.col(col).cast(pl.String)).drop_nulls(col).unique()
+            .sort(*unit, col, nulls_last=True)
+            .group_by(unit, maintain_order=True).agg(pl.col(col))
+            .with_columns(pl.col(col).list.join(SEP)))
 
 
 def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
@@ -95,13 +102,15 @@ def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
                .sort("borger_id", "sagsbehandler", "team", "handlekommune", nulls_last=True)
                .unique("borger_id", keep="first", maintain_order=True))
     unit = ["borger_id"] if pr in ("sagsbehandler", "team") else ["borger_id", pr]
-    agg = [_joined(c) for c in ("paragraf", "ydelse_id", "ydelse", "tilbud_id") if c not in unit]
+    joined = [c for c in ("paragraf", "ydelse_id", "ydelse", "tilbud_id") if c not in unit]
     cases = active.group_by(unit).agg(
-        *agg,
         pl.col("startdato").min(),
         # An open ydelse has no planned end: then the case has none either.
         pl.when(pl.col("slutdato").is_null().any()).then(None).otherwise(pl.col("slutdato").max()).alias("slutdato"),
     )
+    for c in joined:  # a null stratum (no tilbud) is a case of its own: its keys match as null
+        cases = cases.join(_joined(active, unit, c), on=unit, how="left", nulls_equal=True)
+    cases = cases.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in joined)
     cases = cases.join(borgere, on="borger_id", how="left")
     return cases.select(pl.col(pr), *[c for c in CONTEXT if c != pr]).sort(pr, "borger_id", nulls_last=True)
 
