@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PROBE = r"""
@@ -16,7 +18,8 @@ import contextlib, io, json, sys
 from workbench.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
-mods = sorted(m for m in sys.modules if m.startswith(("workbench.commands.", "sqlalchemy", "sqlmodel", "argon2")))
+mods = sorted(m for m in sys.modules if m.startswith(("workbench.commands.", "sqlalchemy", "sqlmodel", "argon2", "numpy",
+                                                     "pandas", "pyarrow", "streamlit", "altair")))
 print(json.dumps({"code": code, "mods": mods}))
 """
 
@@ -56,6 +59,23 @@ def test_overlap_imports_only_its_command_and_no_password_hashing(demo_kommune, 
     assert log.height == 2 and log["kilde"].to_list() == ["cli", "cli"]
     assert log["detalje"].str.starts_with("CLI overlap").all() and log["bruger"].n_unique() == 1
     assert accesslog.verify(eng).ok
+
+
+@pytest.mark.parametrize("argv", [("overlap",), ("optaelling", "--fra", "2024-01", "--til", "2024-06"),
+                                  ("stikproeve", "--pr", "paragraf", "--antal", "2", "--seed", "1"),
+                                  ("forloeb", "BORGER")])
+def test_short_commands_load_no_numpy_pandas_pyarrow_or_streamlit(demo_kommune, tmp_path, monkeypatch, argv):
+    """Issue 24: a short command's process pays for what it uses. numpy (~45 ms CPU to import) is needed
+    only to check complementary suppression (suppression.recoverable), never for exact numbers."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data = _copy(demo_kommune, tmp_path)
+    from workbench.data.dataset import open_dataset
+
+    borger = open_dataset(data).indsatsmaal.select("borger_id").head(1).collect().item()
+    args = [a.replace("BORGER", borger) for a in argv]
+    got = _imported(args[0], str(data), *args[1:])
+    assert got["code"] == 0
+    assert not [m for m in got["mods"] if m.startswith(("numpy", "pandas", "pyarrow", "streamlit", "altair"))], got["mods"]
 
 
 def test_light_log_writer_and_engine_share_one_chain(tmp_path, monkeypatch):
