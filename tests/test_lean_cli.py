@@ -138,3 +138,59 @@ def test_yaml_goes_through_the_c_loader_when_available():
 
     assert config._YAML_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     assert config.safe_load("a: [1, 2]\nb: æø\n") == {"a": [1, 2], "b": "æø"}
+
+
+def _run_py(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_exit_now_flushes_runs_atexit_and_keeps_the_code():
+    """The process entry skips the interpreter's teardown (issue 24), but not what the teardown is for:
+    buffered output (also to a pipe) is written, atexit handlers and finalizers run, the code is kept."""
+    out = _run_py("import atexit, sys, tempfile, weakref, os\n"
+                  "from workbench.cli import exit_now\n"
+                  "d = tempfile.TemporaryDirectory(); open(os.path.join(d.name, 'f'), 'w').close()\n"
+                  "atexit.register(lambda: print('atexit ran', os.path.exists(d.name)))\n"
+                  "sys.stdout.write('buffered without newline '); sys.stderr.write('til stderr')\n"
+                  "print(d.name, file=sys.stderr)\n"
+                  "exit_now(3)\n")
+    assert out.returncode == 3
+    assert out.stdout == "buffered without newline atexit ran True\n"
+    tmp = out.stderr.splitlines()[-1].removeprefix("til stderr")
+    assert tmp and not Path(tmp).exists()  # the TemporaryDirectory's finalizer removed it
+
+
+def test_exit_now_waits_for_a_running_thread_and_for_sqlalchemy():
+    """With another thread still running, or SQLAlchemy loaded (pooled connections), the normal exit."""
+    out = _run_py("import threading, time\n"
+                  "from workbench.cli import exit_now\n"
+                  "threading.Thread(target=lambda: (time.sleep(0.3), print('thread done', flush=True))).start()\n"
+                  "exit_now(0)\n")
+    assert (out.returncode, out.stdout) == (0, "thread done\n")
+    out = _run_py("import sqlalchemy, weakref\n"
+                  "from workbench.cli import exit_now\n"
+                  "class C:\n"
+                  "    def __del__(self): print('torn down', flush=True)\n"
+                  "KEEP = C()\n"
+                  "exit_now(4)\n")
+    assert (out.returncode, out.stdout) == (4, "torn down\n")
+
+
+def test_module_entry_prints_and_exits_like_main(demo_kommune, tmp_path, monkeypatch):
+    """`python -m workbench` (exit_now): the same output and exit codes as main() in-process."""
+    import contextlib
+    import io
+
+    from workbench.cli import main
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data = _copy(demo_kommune, tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "workbench", "overlap", str(data), "--format", "json"],
+                          capture_output=True, cwd=ROOT)
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["overlap", str(data), "--format", "json"]) == 0
+    assert proc.returncode == 0 and proc.stdout.decode("utf-8") == buf.getvalue() and len(buf.getvalue()) > 100
+    bad = subprocess.run([sys.executable, "-m", "workbench", "forloeb", str(data), "FINDES-IKKE"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and bad.stderr.startswith("fejl: ") and bad.stdout == ""
