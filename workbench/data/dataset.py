@@ -54,7 +54,12 @@ def _object_store_version(path: str | Path) -> Path:
 
 
 def _object_store_key(directory: Path) -> str | None:
-    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None."""
+    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None.
+    A folder without the copy's marker is not one: objektlager is not imported to say so."""
+    from data_model.paths import COMPLETE
+
+    if not (directory / COMPLETE).is_file():
+        return None
     from workbench.data import objektlager
 
     return objektlager.cached_version_key(directory)
