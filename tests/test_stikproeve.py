@@ -250,3 +250,18 @@ def test_joined_context_equals_the_per_case_expression(pr):
     if pr == "paragraf":
         b1 = got.filter((pl.col("borger_id") == "B1") & (pl.col("paragraf") == "SEL §85")).row(0, named=True)
         assert (b1["ydelse_id"], b1["ydelse"], b1["tilbud_id"]) == ("Y1, Y9", "Zebra, Åben", "T1, T2")
+
+
+@pytest.mark.parametrize("pr", list(stikproeve.CHOICES))
+@pytest.mark.parametrize("period", [None, (dt.date(2023, 6, 1), dt.date(2024, 3, 1))])
+def test_stikproeve_is_draw_of_the_population(ds_dir, tmp_path, pr, period):
+    """stikproeve draws on each case's stratum and borger and builds the context for the drawn cases
+    only: exactly draw(population(...)), also with borgere left out and over a period."""
+    ds = open_dataset(write_dataset(tmp_path / "shuffled", shuffle_seed=5))
+    fra, til = period or (None, None)
+    for antal, seed, udeluk in ((2, 7, ()), (4, "x", ("B001", "B004", "B017")), (100, 3, ())):
+        got = stikproeve.stikproeve(ds, pr, antal, seed, PAA, fra, til, udeluk)
+        want = stikproeve.draw(stikproeve.population(ds, pr, PAA, fra, til), pr, antal, seed, udeluk)
+        assert got.schema == want.schema
+        assert got.equals(want), (pr, antal, seed)
+        assert got.height > 0

@@ -90,6 +90,13 @@ def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
     tilbud_id, startdato (earliest active start), slutdato (latest planned end, null when open).
     Multi-valued context (a borger with several ydelser) is joined as ', '-separated text.
     """
+    pr, active, borgere, unit = _sources(ds, pr, paa, fra, til)
+    return _context(active, borgere, pr, unit)
+
+
+def _sources(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None, til: dt.date | None
+             ) -> tuple[str, pl.LazyFrame, pl.LazyFrame, list[str]]:
+    """(stratum column, the active ydelser, one borgere row per borger, the columns that make a case)."""
     pr = stratum(pr)
     # paragraf stays an Enum as a stratum (sorted in the contract's order, not alphabetically).
     paragraf = pl.col("paragraf") if pr == "paragraf" else pl.col("paragraf").cast(pl.String)
@@ -102,6 +109,11 @@ def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
                .sort("borger_id", "sagsbehandler", "team", "handlekommune", nulls_last=True)
                .unique("borger_id", keep="first", maintain_order=True))
     unit = ["borger_id"] if pr in ("sagsbehandler", "team") else ["borger_id", pr]
+    return pr, active, borgere, unit
+
+
+def _context(active: pl.LazyFrame, borgere: pl.LazyFrame, pr: str, unit: list[str]) -> pl.LazyFrame:
+    """One row per case in `active` with the context columns (population's frame)."""
     joined = [c for c in ("paragraf", "ydelse_id", "ydelse", "tilbud_id") if c not in unit]
     cases = active.group_by(unit).agg(
         pl.col("startdato").min(),
@@ -156,12 +168,25 @@ def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | st
 
 def stikproeve(ds: Dataset, pr: str, antal: int, seed: int | str, paa: dt.date | None = None,
                fra: dt.date | None = None, til: dt.date | None = None, udeluk: Iterable[str] = ()) -> pl.DataFrame:
-    """Draw the sample for ledelsestilsyn: population(ds, pr, paa, fra, til) then draw(...).
+    """Draw the sample for ledelsestilsyn: exactly draw(population(ds, pr, paa, fra, til), ...) (tested).
     `paa` defaults to the dataset's udtraeksdato (the one default reference date)."""
     from workbench.data.dataset import udtraeksdato
 
     on = paa or udtraeksdato(ds)
-    return draw(population(ds, pr, on, fra, til), pr, antal, seed, udeluk)
+    pr, active, borgere, unit = _sources(ds, pr, on, fra, til)
+    # The draw needs only each case's stratum and borger: drawn on those, then the context columns are
+    # built for the drawn cases alone (the same rows as draw(population(...)): a case's context comes
+    # from its own ydelser and borger only; ~0,1 s CPU less on the national demo's 61 000 cases).
+    keys = active.select(unit).unique()
+    if pr not in unit:  # sagsbehandler, team: the stratum is the borger's
+        keys = keys.join(borgere.select("borger_id", pr), on="borger_id", how="left")
+    drawn = draw(keys, pr, antal, seed, udeluk)
+    mine = active.join(drawn.lazy().select(unit), on=unit, how="semi", nulls_equal=True)
+    context = _context(mine, borgere, pr, unit)
+    out = drawn.lazy().select(pr, "borger_id", NR, POPULATION).join(
+        context, on=[pr, "borger_id"], how="left", nulls_equal=True)
+    rest = [c for c in CONTEXT if c != pr]
+    return out.sort(pr, NR, nulls_last=True).select(pr, NR, *rest, POPULATION).collect()
 
 
 def borger_ids(sample: pl.DataFrame) -> tuple[str, ...]:
