@@ -294,3 +294,12 @@ def test_short_commands_read_only_the_tables_they_name(demo_kommune, tmp_path, c
         open_dataset(d)
     assert main([args[0], str(d), *args[1:]]) == 0
     assert capsys.readouterr().out == want and len(want) > 50
+
+
+def test_sha256_file_is_the_sha256_of_the_bytes(tmp_path):
+    import hashlib
+
+    for size in (0, 1, 65_536, 1_000_003):
+        f = tmp_path / f"f{size}"
+        f.write_bytes(bytes(i % 251 for i in range(size)))
+        assert manifest.sha256_file(f) == hashlib.sha256(f.read_bytes()).hexdigest()
