@@ -139,7 +139,7 @@ def test_yaml_goes_through_the_c_loader_when_available():
 
     from workbench.data import config
 
-    assert config._YAML_LOADER is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    assert config.yaml_loader() is getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     assert config.safe_load("a: [1, 2]\nb: æø\n") == {"a": [1, 2], "b": "æø"}
 
 
@@ -197,3 +197,46 @@ def test_module_entry_prints_and_exits_like_main(demo_kommune, tmp_path, monkeyp
     bad = subprocess.run([sys.executable, "-m", "workbench", "forloeb", str(data), "FINDES-IKKE"],
                          capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and bad.stderr.startswith("fejl: ") and bad.stdout == ""
+
+
+def test_config_yaml_cached_as_json_keyed_by_the_text(tmp_path):
+    """config/.cache/<file>.json: a command on unchanged config files neither parses YAML nor imports
+    PyYAML; an edited file is parsed again (its text's hash changed); a cache entry for other text is
+    never used; a value JSON cannot carry exactly (a date) is not cached."""
+    import shutil
+
+    from workbench.data import config
+    from workbench.data.paths import CONFIG_DIR
+
+    d = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, d, ignore=shutil.ignore_patterns(config.CACHE_DIR))
+    probe = ("import json, sys; from pathlib import Path; from workbench.data import config; "
+             "from workbench.regler import access, overlap; "
+             "d = Path(sys.argv[1]); c = config.load_config(d); r = access.load_roles(d); o = overlap.load_rules(d); "
+             "print(json.dumps([sorted(c.codes.paragraffer), sorted(r.roller), [x.id for x in o], 'yaml' in sys.modules]))")
+
+    def run() -> list:
+        out = subprocess.run([sys.executable, "-c", probe, str(d)], capture_output=True, text=True, cwd=ROOT, check=True)
+        return json.loads(out.stdout)
+
+    first = run()
+    assert first[3] is True and (d / config.CACHE_DIR / "ffb_code_lists.yaml.json").is_file()
+    again = run()
+    assert again[:3] == first[:3] and again[3] is False  # all from the cache: PyYAML not even imported
+    # an edited file is read again: a new rule id shows, the old cache entry is not used
+    rules = d / "overlap_rules.yaml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace("id: DOBBELT", "id: DOBBELT_NY", 1), encoding="utf-8")
+    edited = run()
+    assert "DOBBELT_NY" in edited[2] and "DOBBELT" not in edited[2] and edited[3] is True
+    # a cache entry whose hash is not the file's text is ignored, whatever it holds
+    entry = d / config.CACHE_DIR / "roles.yaml.json"
+    forged = json.loads(entry.read_text(encoding="utf-8"))
+    forged["data"]["roller"]["hacker"] = forged["data"]["roller"]["admin"]
+    forged["sha256"] = "0" * 64
+    entry.write_text(json.dumps(forged), encoding="utf-8")
+    assert "hacker" not in run()[1]
+    # a date is not JSON: parsed from YAML every time
+    f = tmp_path / "dato.yaml"
+    f.write_text("dato: 2024-01-31\n", encoding="utf-8")
+    assert config.read_yaml_file(f) == config.read_yaml_file(f) == {"dato": __import__("datetime").date(2024, 1, 31)}
+    assert not (tmp_path / config.CACHE_DIR / "dato.yaml.json").exists()
