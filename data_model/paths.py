@@ -28,6 +28,8 @@ SQLITE_FILE = "workbench.sqlite"
 
 
 OBJECT_SCHEME = "s3://"
+# written last into a local copy of an s3:// version (workbench.data.objektlager): the copy is whole and verified
+COMPLETE = ".komplet"
 
 
 def is_object_url(location: str | Path | None) -> bool:

@@ -441,11 +441,15 @@ def test_run_process_peak_is_the_childs_own_not_the_bench_process(tmp_path):
     ballast = bytearray(300 * 1024 * 1024)
     for i in range(0, len(ballast), 4096):
         ballast[i] = 1
-    _, idle = run_process([sys.executable, "-c", "pass"], tmp_path / "out")
-    _, busy = run_process([sys.executable, "-c", "b = bytearray(200 * 1024 * 1024)\n"
-                                                 "for i in range(0, len(b), 4096): b[i] = 1"], tmp_path / "out")
+    _, idle, idle_cpu = run_process([sys.executable, "-c", "pass"], tmp_path / "out")
+    _, busy, busy_cpu = run_process([sys.executable, "-c", "b = bytearray(200 * 1024 * 1024)\n"
+                                                           "for i in range(0, len(b), 4096): b[i] = 1\n"
+                                                           "for _ in range(3): sum(range(3_000_000))"],
+                                    tmp_path / "out")
     assert len(ballast) and idle < 100  # not the test process's 300 MB
     assert busy - idle > 150            # the child's own 200 MB does show
+    # its own CPU too, user + system (touching 200 MB and summing 9 M numbers is more work than starting)
+    assert 0 < idle_cpu < busy_cpu
     with pytest.raises(RuntimeError, match="exit 3"):
         run_process([sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "out")
 

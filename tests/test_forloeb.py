@@ -397,3 +397,23 @@ def test_borger_x_contract_command_prints_only_json_on_both_streams(tmp_path):
     tab = subprocess.run([sys.executable, "-m", "workbench", "forloeb", str(d), "X", "--paa", "2023-06-02",
                           "--format", "table"], cwd=ROOT, capture_output=True, text=True)
     assert tab.returncode == 0 and "udtræksdatoen er ikke angivet" in tab.stderr
+
+
+def test_only_borger_keeps_exactly_the_follow_ups_of_the_borgers_goals(demo_kommune):
+    """only_borger narrows opfoelgninger by the borger's goal ids as values (a filter the Parquet reader
+    can use) instead of a semi join: the same rows, for a borger with goals and follow-ups, one with
+    goals only, and one without goals."""
+    ds = open_dataset(demo_kommune)
+    goals = ds.indsatsmaal.select("borger_id", "maal_id").collect()
+    followed = ds.opfoelgninger.select("maal_id").unique().collect()
+    with_fu = goals.join(followed, on="maal_id", how="semi")["borger_id"].sort()[0]
+    without_fu = goals.join(followed, on="maal_id", how="anti")["borger_id"].sort()
+    no_goals = ds.borgere.join(ds.indsatsmaal, on="borger_id", how="anti").select("borger_id").collect()["borger_id"]
+    cases = [with_fu, *without_fu[:1], *no_goals[:1]]
+    assert with_fu and len(cases) >= 2
+    for b in cases:
+        mine = ds.indsatsmaal.filter(pl.col("borger_id") == b).select("maal_id")
+        want = ds.opfoelgninger.join(mine, on="maal_id", how="semi").collect().sort(pl.all())
+        got = ds.only_borger(b).opfoelgninger.collect().sort(pl.all())
+        assert got.equals(want), b
+    assert ds.only_borger(with_fu).opfoelgninger.collect().height > 0

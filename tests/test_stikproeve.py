@@ -208,3 +208,60 @@ def test_a_period_that_ends_before_it_starts_is_never_drawn(ds_dir):
     assert "YBAD" not in ydelse_ids
     assert "B000" not in set(pop["borger_id"])  # its other ydelse starts after the window
     assert "Y0011" in ydelse_ids or "Y0010" in ydelse_ids  # the window itself still draws cases
+
+
+def _per_case_oracle(pr: str, c: str) -> pl.Expr:
+    """The joined context column as one expression per case (what population computed before it made
+    the values distinct and sorted over the whole frame): the oracle its faster form must equal."""
+    joined = pl.col(c).cast(pl.String).drop_nulls().unique().sort().str.join(stikproeve.SEP)
+    return pl.when(joined == "").then(None).otherwise(joined).alias(c)
+
+
+@pytest.mark.parametrize("pr", list(stikproeve.STRATA))
+def test_joined_context_equals_the_per_case_expression(pr):
+    """Several ydelser per case, repeated values, nulls, an empty text, Danish letters (sorted as text,
+    Å after Z) and a null stratum (no tilbud): every context column is the per-case expression's text."""
+    from workbench.data.dataset import Dataset
+
+    y = pl.DataFrame({
+        "borger_id": ["B1", "B1", "B1", "B1", "B2", "B2", "B3", "B3", "B4"],
+        "paragraf": ["SEL §85", "SEL §85", "SEL §107", "SEL §85", "SEL §108", "SEL §108", "SEL §85", "SEL §104",
+                     "SEL §85"],
+        "ydelse_id": ["Y9", "Y1", "Y5", "Y1", "Y2", "Y3", "Y4", "Y6", "Y7"],
+        "ydelse": ["Åben", "Zebra", None, "Zebra", "", "", "Støtte", "støtte", None],
+        "tilbud_id": ["T2", "T1", None, None, None, None, "T3", "T3", "T1"],
+        "startdato": [dt.date(2024, 1, d) for d in (5, 1, 2, 3, 4, 6, 7, 8, 9)],
+        "slutdato": [None, dt.date(2024, 12, 31), None, None, dt.date(2025, 1, 1), None, None, None, None],
+    })
+    b = pl.DataFrame({"borger_id": ["B1", "B2", "B3", "B4"], "handlekommune": ["0101"] * 4,
+                      "sagsbehandler": ["SB1", None, "SB1", "SB2"], "team": ["T", "T", None, "T"]})
+    ds = Dataset(Path("."), "t", {"ydelser": y.lazy(), "borgere": b.lazy()}, {})
+    got = stikproeve.population(ds, pr, PAA).collect()
+    unit = ["borger_id"] if pr in ("sagsbehandler", "team") else ["borger_id", pr]
+    ctx = [c for c in ("paragraf", "ydelse_id", "ydelse", "tilbud_id") if c not in unit]
+    yy = y.with_columns(pl.col("paragraf").cast(pl.Enum(sorted(set(y["paragraf"])))))
+    want = (yy.join(b, on="borger_id").group_by(unit).agg(_per_case_oracle(pr, c) for c in ctx)
+            .with_columns(pl.col(c).cast(pl.String) for c in unit))
+    assert got.height == want.height == yy.join(b, on="borger_id").select(unit).unique().height
+    assert (got.select(*unit, *ctx).with_columns(pl.col(c).cast(pl.String) for c in unit)
+            .sort(unit, nulls_last=True).equals(want.select(*unit, *ctx).sort(unit, nulls_last=True)))
+    if pr == "tilbud_id":  # B2's case without a tilbud is one case in the null stratum
+        assert got.filter(pl.col("tilbud_id").is_null())["borger_id"].to_list() == ["B1", "B2"]
+    if pr == "paragraf":
+        b1 = got.filter((pl.col("borger_id") == "B1") & (pl.col("paragraf") == "SEL §85")).row(0, named=True)
+        assert (b1["ydelse_id"], b1["ydelse"], b1["tilbud_id"]) == ("Y1, Y9", "Zebra, Åben", "T1, T2")
+
+
+@pytest.mark.parametrize("pr", list(stikproeve.CHOICES))
+@pytest.mark.parametrize("period", [None, (dt.date(2023, 6, 1), dt.date(2024, 3, 1))])
+def test_stikproeve_is_draw_of_the_population(ds_dir, tmp_path, pr, period):
+    """stikproeve draws on each case's stratum and borger and builds the context for the drawn cases
+    only: exactly draw(population(...)), also with borgere left out and over a period."""
+    ds = open_dataset(write_dataset(tmp_path / "shuffled", shuffle_seed=5))
+    fra, til = period or (None, None)
+    for antal, seed, udeluk in ((2, 7, ()), (4, "x", ("B001", "B004", "B017")), (100, 3, ())):
+        got = stikproeve.stikproeve(ds, pr, antal, seed, PAA, fra, til, udeluk)
+        want = stikproeve.draw(stikproeve.population(ds, pr, PAA, fra, til), pr, antal, seed, udeluk)
+        assert got.schema == want.schema
+        assert got.equals(want), (pr, antal, seed)
+        assert got.height > 0

@@ -108,11 +108,13 @@ def warn_rejected(ds: Dataset, tables: Sequence[str] | None = None) -> None:
 
 
 def scoped(args: argparse.Namespace, tables: Sequence[str] | None = None,
-           borger_id: str | None = None) -> tuple[Dataset, access.Principal]:
+           borger_id: str | None = None, verify_only_these: bool = False) -> tuple[Dataset, access.Principal]:
     """The dataset scoped to the principal; warns about rejected rows in `tables` (scoping starts
     from borgere, so commands name it too). `borger_id`: only that borger is needed (forloeb), so
-    every table is narrowed to it first and the files are read for that borger only."""
-    ds = open_dataset(args.dir)
+    every table is narrowed to it first and the files are read for that borger only.
+    `verify_only_these`: `tables` are all the command reads, so only their typed files are checked on
+    open; another file is checked if and when it is read (workbench.data.manifest.open_trusted)."""
+    ds = open_dataset(args.dir, reads=tables if verify_only_these else None)
     warn_rejected(ds, tables)
     who = principal(args)
     if borger_id is not None:

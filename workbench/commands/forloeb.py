@@ -30,7 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     ds, who = scoped(args, ("borgere", "maalgrupper", "funktionsevne", "stoettebehov", "indsatsmaal", "opfoelgninger",
-                            "ydelser", "tilbud"), borger_id=args.borger_id)
+                            "ydelser", "tilbud"), borger_id=args.borger_id,
+                      verify_only_these=True)
     on = paa(args, ds)
     result = forloeb(ds, args.borger_id, on)
     # Every look at an individual borger is logged (before anything is shown).

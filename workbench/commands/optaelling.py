@@ -34,7 +34,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     fra, til = parse_month(args.fra), parse_month(args.til)  # ValueError -> exit 2
     check_months(fra, til, til)  # order first, before the data are read
-    ds, who = scoped(args, ("borgere", "ydelser"))
+    ds, who = scoped(args, ("borgere", "ydelser"), verify_only_these=True)
     on = paa(args, ds)
     check_months(fra, til, on)  # fra after til, or til after the reference date's month -> exit 2
     # the Overblik page's view: the same rows, suppressed for a role without the borger list (issue 23)

@@ -22,7 +22,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rules = load_rules()
-    ds, who = scoped(args, ("borgere", "ydelser"))
+    ds, who = scoped(args, ("borgere", "ydelser"), verify_only_these=True)
     on = paa(args, ds)
     if not access.can(who, suppression.BORGERLISTE):
         pairs = overlap_pairs(ds.ydelser, on, rules).collect()

@@ -21,6 +21,9 @@ from workbench.format.output import emit
 from workbench.regler.periods import parse_date
 
 
+READS = ("borgere", "ydelser", "tilbud")  # the tables the draw reads
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_dir(p)
     p.add_argument("--pr", required=True, choices=stikproeve.CHOICES, help="stratum: én stikprøve pr. værdi")
@@ -48,11 +51,11 @@ def excluded(data_dir: str, days: int | None, today: dt.date | None = None) -> t
 def run(args: argparse.Namespace) -> int:
     who = principal(args)
     access.require(who, "stikproeve")  # ledelsestilsyn: leder af myndighed and admin
-    raw = open_dataset(args.dir)
+    raw = open_dataset(args.dir, reads=READS)  # checksums of the files it reads (others if read)
     on = paa(args, raw)
     fra = parse_date(args.fra) if args.fra else None
     til = parse_date(args.til) if args.til else None
-    warn_rejected(raw, ("borgere", "ydelser", "tilbud"))
+    warn_rejected(raw, READS)
     ds = access.scope(raw, who)
     udeluk = excluded(args.dir, args.udeluk_dage)
     sample = stikproeve.stikproeve(ds, args.pr, args.antal, args.seed, on, fra, til, udeluk)

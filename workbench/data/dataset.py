@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Collection
 
 import polars as pl
 
@@ -53,7 +54,12 @@ def _object_store_version(path: str | Path) -> Path:
 
 
 def _object_store_key(directory: Path) -> str | None:
-    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None."""
+    """The replica-independent key of a verified copy of an s3:// version (objektlager), else None.
+    A folder without the copy's marker is not one: objektlager is not imported to say so."""
+    from data_model.paths import COMPLETE
+
+    if not (directory / COMPLETE).is_file():
+        return None
     from workbench.data import objektlager
 
     return objektlager.cached_version_key(directory)
@@ -70,17 +76,20 @@ def version_key(directory: Path, files: dict[str, Path]) -> str:
     return h.hexdigest()[:16]
 
 
-def open_dataset(path: str | Path, codes: CodeLists | None = None, *, trust_manifest: bool = True) -> Dataset:
+def open_dataset(path: str | Path, codes: CodeLists | None = None, *, trust_manifest: bool = True,
+                 reads: Collection[str] | None = None) -> Dataset:
     """The dataset in `path` (a dataset directory or a data directory's current version).
 
     A directory with a matching manifest.json (written by `import`/`demo`, workbench.data.manifest) is
-    scanned from its typed Parquet with no re-validation; any other goes through the loader below."""
+    scanned from its typed Parquet with no re-validation; any other goes through the loader below.
+    `reads` (a CLI command): the tables the caller reads, whose typed files' checksums are checked on
+    open; any other file's when its rows are first read (manifest.open_trusted). None: every file on open."""
     codes = codes or load_codes()
     directory = resolve_dir(path)
     if trust_manifest:
         from workbench.data import manifest
 
-        trusted = manifest.open_trusted(directory, codes, version_key)
+        trusted = manifest.open_trusted(directory, codes, version_key, reads=reads)
         if trusted is not None:
             return trusted
     files: dict[str, Path] = {}

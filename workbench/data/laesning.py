@@ -434,8 +434,11 @@ class Dataset:
         tables = {n: lf.filter(pl.col("borger_id") == borger_id) if "borger_id" in lf.collect_schema().names() else lf
                   for n, lf in self.tables.items()}
         if "opfoelgninger" in tables and "indsatsmaal" in tables:
-            tables["opfoelgninger"] = tables["opfoelgninger"].join(
-                tables["indsatsmaal"].select("maal_id"), on="maal_id", how="semi")
+            # The borger's goal ids read once (a few rows) and filtered on as values: that filter reaches
+            # the file's row-group statistics, where a semi join read every follow-up's maal_id (~25 ms
+            # CPU per forloeb on the national demo). The same rows: null ids match nothing either way.
+            maal = tables["indsatsmaal"].select("maal_id").drop_nulls().unique().collect()["maal_id"].to_list()
+            tables["opfoelgninger"] = tables["opfoelgninger"].filter(pl.col("maal_id").is_in(maal))
         return self.derive(tables)
 
     def rejected_counts(self, tables: Sequence[str] | None = None) -> dict[str, int]:

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from data_model.paths import home_dir, is_object_url, object_url
+from data_model.paths import COMPLETE, home_dir, is_object_url, object_url  # COMPLETE: written into a cached copy last
 from workbench.data.laesning import DatasetError
 
 CURRENT = "CURRENT"
@@ -44,7 +44,6 @@ VERSIONS = "versions"
 HISTORY = "import_history.jsonl"
 MANIFEST = "manifest.json"
 REPORT = "import.json"
-COMPLETE = ".komplet"  # written into a cached copy last: the copy is whole and verified
 KEEP_CACHED = 3  # cached versions kept per location (the current one and the two copied before it)
 
 

@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-import yaml
 
-from workbench.data.config import ConfigError, safe_load
+from workbench.data.config import ConfigError, read_yaml_file, yaml_error
 from workbench.regler.cpr import mask_expr
 from workbench.data.dataset import Dataset
 from workbench.data.paths import config_dir
@@ -172,8 +171,12 @@ def parse_roles(data: object, path: Path) -> RolesConfig:
 def _load_roles(path: str, mtime_ns: int) -> RolesConfig:
     p = Path(path)
     try:
-        data = safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
+        data = read_yaml_file(p)
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: filen findes ikke") from None
+    except Exception as exc:
+        if not isinstance(exc, yaml_error()):
+            raise
         mark = getattr(exc, "problem_mark", None)
         where = f" linje {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{p}:{where} ugyldig YAML ({getattr(exc, 'problem', exc)})") from None

@@ -68,10 +68,17 @@ def active_in(fra: dt.date, til: dt.date) -> pl.Expr:
     return active_between(fra, til)
 
 
-def _joined(col: str) -> pl.Expr:
-    """Distinct values of a column within a case, sorted and joined (',' separated text)."""
-    joined = pl.col(col).cast(pl.String).drop_nulls().unique().sort().str.join(SEP)
-    return pl.when(joined == "").then(None).otherwise(joined).alias(col)
+def _joined(active: pl.LazyFrame, unit: list[str], col: str) -> pl.LazyFrame:
+    """`unit` + `col`: the distinct non-null values of `col` within each case as text, sorted and joined
+    (', '). A case with none has no row here (null after the caller's left join).
+
+    The values are made distinct and sorted over the whole frame, then gathered per case in that order:
+    the same text as unique().sort().str.join() inside group_by, without its per-case sort (about 0,15 s
+    of CPU per column on the national demo's 61 000 cases, against 0,02 s this way)."""
+    return (active.select(*unit, pl.col(col).cast(pl.String)).drop_nulls(col).unique()
+            .sort(*unit, col, nulls_last=True)
+            .group_by(unit, maintain_order=True).agg(pl.col(col))
+            .with_columns(pl.col(col).list.join(SEP)))
 
 
 def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
@@ -83,6 +90,13 @@ def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
     tilbud_id, startdato (earliest active start), slutdato (latest planned end, null when open).
     Multi-valued context (a borger with several ydelser) is joined as ', '-separated text.
     """
+    pr, active, borgere, unit = _sources(ds, pr, paa, fra, til)
+    return _context(active, borgere, pr, unit)
+
+
+def _sources(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None, til: dt.date | None
+             ) -> tuple[str, pl.LazyFrame, pl.LazyFrame, list[str]]:
+    """(stratum column, the active ydelser, one borgere row per borger, the columns that make a case)."""
     pr = stratum(pr)
     # paragraf stays an Enum as a stratum (sorted in the contract's order, not alphabetically).
     paragraf = pl.col("paragraf") if pr == "paragraf" else pl.col("paragraf").cast(pl.String)
@@ -95,13 +109,20 @@ def population(ds: Dataset, pr: str, paa: dt.date, fra: dt.date | None = None,
                .sort("borger_id", "sagsbehandler", "team", "handlekommune", nulls_last=True)
                .unique("borger_id", keep="first", maintain_order=True))
     unit = ["borger_id"] if pr in ("sagsbehandler", "team") else ["borger_id", pr]
-    agg = [_joined(c) for c in ("paragraf", "ydelse_id", "ydelse", "tilbud_id") if c not in unit]
+    return pr, active, borgere, unit
+
+
+def _context(active: pl.LazyFrame, borgere: pl.LazyFrame, pr: str, unit: list[str]) -> pl.LazyFrame:
+    """One row per case in `active` with the context columns (population's frame)."""
+    joined = [c for c in ("paragraf", "ydelse_id", "ydelse", "tilbud_id") if c not in unit]
     cases = active.group_by(unit).agg(
-        *agg,
         pl.col("startdato").min(),
         # An open ydelse has no planned end: then the case has none either.
         pl.when(pl.col("slutdato").is_null().any()).then(None).otherwise(pl.col("slutdato").max()).alias("slutdato"),
     )
+    for c in joined:  # a null stratum (no tilbud) is a case of its own: its keys match as null
+        cases = cases.join(_joined(active, unit, c), on=unit, how="left", nulls_equal=True)
+    cases = cases.with_columns(pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in joined)
     cases = cases.join(borgere, on="borger_id", how="left")
     return cases.select(pl.col(pr), *[c for c in CONTEXT if c != pr]).sort(pr, "borger_id", nulls_last=True)
 
@@ -147,12 +168,25 @@ def draw(cases: pl.LazyFrame | pl.DataFrame, pr: str, antal: int, seed: int | st
 
 def stikproeve(ds: Dataset, pr: str, antal: int, seed: int | str, paa: dt.date | None = None,
                fra: dt.date | None = None, til: dt.date | None = None, udeluk: Iterable[str] = ()) -> pl.DataFrame:
-    """Draw the sample for ledelsestilsyn: population(ds, pr, paa, fra, til) then draw(...).
+    """Draw the sample for ledelsestilsyn: exactly draw(population(ds, pr, paa, fra, til), ...) (tested).
     `paa` defaults to the dataset's udtraeksdato (the one default reference date)."""
     from workbench.data.dataset import udtraeksdato
 
     on = paa or udtraeksdato(ds)
-    return draw(population(ds, pr, on, fra, til), pr, antal, seed, udeluk)
+    pr, active, borgere, unit = _sources(ds, pr, on, fra, til)
+    # The draw needs only each case's stratum and borger: drawn on those, then the context columns are
+    # built for the drawn cases alone (the same rows as draw(population(...)): a case's context comes
+    # from its own ydelser and borger only; ~0,1 s CPU less on the national demo's 61 000 cases).
+    keys = active.select(unit).unique()
+    if pr not in unit:  # sagsbehandler, team: the stratum is the borger's
+        keys = keys.join(borgere.select("borger_id", pr), on="borger_id", how="left")
+    drawn = draw(keys, pr, antal, seed, udeluk)
+    mine = active.join(drawn.lazy().select(unit), on=unit, how="semi", nulls_equal=True)
+    context = _context(mine, borgere, pr, unit)
+    out = drawn.lazy().select(pr, "borger_id", NR, POPULATION).join(
+        context, on=[pr, "borger_id"], how="left", nulls_equal=True)
+    rest = [c for c in CONTEXT if c != pr]
+    return out.sort(pr, NR, nulls_last=True).select(pr, NR, *rest, POPULATION).collect()
 
 
 def borger_ids(sample: pl.DataFrame) -> tuple[str, ...]:

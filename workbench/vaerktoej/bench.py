@@ -6,8 +6,9 @@ returned dict is one *variant* of the case (e.g. 'polars', 'duckdb', 'pandas') w
 
     variant (required), median_ms, min_ms, cpu_ms, peak_mb, rows, note   (all but variant optional)
 
-cpu_ms is CPU time (user + system) a measured process spent, where a case measures it (the app's
-server per page view): unlike the wall time it hardly depends on what else the machine runs.
+cpu_ms is CPU time (user + system) a measured process spent, where a case measures it (a proces-*
+command's own process, the app's server per page view): unlike the wall time it hardly depends on what
+else the machine runs.
 
 `measure(fn)` gives median_ms/min_ms for an in-process call; `peak_rss_mb('module:function', *args)`
 runs a function in a fresh Python process and returns its peak resident memory, so the memory of
@@ -320,8 +321,9 @@ def markdown(df: pl.DataFrame, command: str, seconds: float) -> str:
     lines += ["", "Tider er medianer over gentagelser (ms); `proces-*` er hele processer fra start til slut "
               "(import, åbning, beregning, output) med processens egen højeste RSS; de øvrige er målt i processen. "
               "`ratio` er variantens median delt med polars-variantens: over 1 betyder, at workbench er hurtigst. "
-              "`CPU ms` er serverens CPU-tid (bruger + system) pr. sidevisning, hvor casen måler den (app-cpu, "
-              "app-belastning-1kerne).",
+              "`CPU ms` er CPU-tid (bruger + system), hvor casen måler den: for `proces-*` processens egen (median), "
+              "for app-cpu og app-belastning-1kerne serverens pr. sidevisning; den afhænger kun lidt af "
+              "maskinens øvrige last.",
               "", "## Resultater", "",
               "| case | variant | median ms | min ms | CPU ms | peak MB | rækker | ratio | note |",
               "|---|---|---:|---:|---:|---:|---:|---:|---|"]

@@ -60,14 +60,15 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = (time.perf_counter() - t0) * 1000.0
 with open(out, "w") as fh:
-    fh.write("%r %r" % (wall, usage.ru_maxrss))
+    fh.write("%r %r %r" % (wall, usage.ru_maxrss, (usage.ru_utime + usage.ru_stime) * 1000.0))
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_process(argv: list[str], stdout_path: Path) -> tuple[float, float]:
-    """(wall ms, peak RSS MB) of one process writing its stdout to stdout_path; RuntimeError on exit != 0.
-    Measured by _LAUNCHER, so the peak is the process's own (the launcher's ~10 MB at most as a floor)."""
+def run_process(argv: list[str], stdout_path: Path) -> tuple[float, float, float]:
+    """(wall ms, peak RSS MB, CPU ms) of one process writing its stdout to stdout_path; RuntimeError on
+    exit != 0. Measured by _LAUNCHER, so the peak is the process's own (the launcher's ~10 MB at most as a
+    floor); CPU is the process's user + system time (all its threads), which a busy machine hardly changes."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     with open(stdout_path, "wb") as out, tempfile.TemporaryFile() as err, \
@@ -78,17 +79,19 @@ def run_process(argv: list[str], stdout_path: Path) -> tuple[float, float]:
             err.seek(0)
             last = (err.read().decode(errors="replace").strip().splitlines() or ["ukendt fejl"])[-1]
             raise RuntimeError(f"{' '.join(argv[:4])} …: exit {proc.returncode}: {last[:200]}")
-        wall, maxrss_kb = (float(v) for v in measured.read().split())
-    return wall, maxrss_kb / 1024.0
+        wall, maxrss_kb, cpu = (float(v) for v in measured.read().split())
+    return wall, maxrss_kb / 1024.0, cpu
 
 
 def _timed(argv: list[str], repeats: int, out: Path) -> dict:
-    walls, peaks = [], []
+    walls, peaks, cpus = [], [], []
     for _ in range(max(1, repeats)):
-        w, p = run_process(argv, out)
+        w, p, c = run_process(argv, out)
         walls.append(w)
         peaks.append(p)
-    return {"median_ms": statistics.median(walls), "min_ms": min(walls), "peak_mb": max(peaks)}
+        cpus.append(c)
+    return {"median_ms": statistics.median(walls), "min_ms": min(walls), "cpu_ms": statistics.median(cpus),
+            "peak_mb": max(peaks)}
 
 
 def _cli(*args: str) -> list[str]:
