@@ -31,7 +31,8 @@ st.title("Udforsk")
 st.caption(summary(f) or "Ingen filtre valgt.")
 
 view = view_params(PAGE, {
-    "raekker": (DIMS, "kommune"), "kolonner": (DIMS + [INGEN], INGEN), "maal": (list(E.MEASURES), "borgere"),
+    "raekker": (DIMS, udforsk_cache.STANDARD_RAEKKER), "kolonner": (DIMS + [INGEN], INGEN),
+    "maal": (list(E.MEASURES), udforsk_cache.STANDARD_MAAL),
     "niveau_undertema": (UTS, None),
 })
 c1, c2, c3, c4 = st.columns(4)

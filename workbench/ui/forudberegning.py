@@ -1,0 +1,53 @@
+"""The pages' first views computed in the background (issue 24: first visit of every page < 2 s).
+
+app.py calls start(principal) after the first page. One background thread (data.background: once per
+dataset version, principal scope and reference date, and process) puts the default view of Overblik,
+Udforsk and Økonomi into the same caches the pages read, through each page's cache module
+(`forudberegn`: the page's own default arguments and cache keys), so a first visit reads them instead
+of computing 1-1,5 s of server CPU. The numbers are the page's: the same cached functions and keys; a
+visit while the thread runs waits for the same computation (Streamlit's cache_resource computes one key
+once). Kvalitet's heavier computation has its own thread (kvalitet_cache.prewarm).
+
+As for Kvalitet, only for a principal who sees the whole dataset (scope 'alle', no kommuner): there are
+few such scopes, so the background work stays bounded (about 3 s CPU per dataset version on the national
+demo); a narrower scope computes its smaller views on its first visit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from workbench.regler import access
+from workbench.ui import data, oekonomi_cache, overblik_cache, udforsk_cache
+
+# (page key, its cache module's forudberegn): in the order a user most likely opens them
+SIDER = (("overblik", overblik_cache.forudberegn), ("udforsk", udforsk_cache.forudberegn),
+         ("oekonomi", oekonomi_cache.forudberegn))
+DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)
+
+
+def hele_datasaettet(principal: access.Principal) -> bool:
+    """Scope 'alle' without kommuner: the scopes computed in the background."""
+    r = access.role(principal.rolle)
+    return r is not None and r.scope == "alle" and not principal.kommuner
+
+
+def start(principal: access.Principal) -> threading.Thread | None:
+    """Compute the default views of the principal's pages among SIDER in a background thread (None when
+    already started for this version, scope and date, switched off, or nothing to do)."""
+    sider = [(key, fn) for key, fn in SIDER if access.page_allowed(principal, key)]
+    if not data.BACKGROUND or not sider or not hele_datasaettet(principal):
+        return None
+    try:
+        ds = data.scoped_dataset(principal)
+        paa = data.data_date()
+    except Exception:  # an unreadable dataset shows its own error on the page
+        return None
+
+    def work() -> None:
+        time.sleep(DELAY_S)
+        for _key, forudberegn in sider:
+            forudberegn(ds, principal, paa)
+
+    return data.background(("forudberegning", ds.version, principal.key, paa), work, "sider-forudberegning")
