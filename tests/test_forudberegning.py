@@ -72,3 +72,20 @@ def test_off_in_tests_by_default(demo_env, misses):
     from workbench.ui import forudberegning
 
     assert forudberegning.start(access.ADMIN) is None
+
+
+def test_process_modules_imported_once_for_every_principal(demo_env, monkeypatch):
+    """The modules a first page view pays for (Streamlit's emoji regex, Altair, pydeck) are imported in the
+    background once per process, also for a narrow scope."""
+    from workbench.ui import data, forudberegning
+
+    monkeypatch.setattr(data, "BACKGROUND", True)
+    monkeypatch.setattr(data, "_preloaded", set())
+    monkeypatch.setattr(forudberegning, "DELAY_S", 0.0)
+    imported: list[str] = []
+    monkeypatch.setattr(forudberegning.importlib, "import_module", imported.append)
+    thread = forudberegning.start_proces()
+    thread.join(timeout=60)
+    assert imported == ["streamlit.emojis", "altair", "pydeck"]
+    assert forudberegning.start(access.Principal("l", "leder_myndighed", kommuner=("0250",))) is None
+    assert forudberegning.start_proces() is None and imported == ["streamlit.emojis", "altair", "pydeck"]

@@ -8,13 +8,19 @@ of computing 1-1,5 s of server CPU. The numbers are the page's: the same cached 
 visit while the thread runs waits for the same computation (Streamlit's cache_resource computes one key
 once). Kvalitet's heavier computation has its own thread (kvalitet_cache.prewarm).
 
-As for Kvalitet, only for a principal who sees the whole dataset (scope 'alle', no kommuner): there are
+Besides, once per process and for every principal, the modules that a page pays for the first time it is
+shown in a process are imported in the background (PROCES_MODULER): Streamlit compiles its emoji regex
+(~0,27 s CPU) the first time an alert or a segmented control carries non-ASCII text (every Danish label
+with æ, ø or å), and Altair (~0,2 s) and pydeck (~0,1 s) are imported by the first chart or map.
+
+As for Kvalitet, the page views only for a principal who sees the whole dataset (scope 'alle', no kommuner): there are
 few such scopes, so the background work stays bounded (about 3 s CPU per dataset version on the national
 demo); a narrower scope computes its smaller views on its first visit.
 """
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 
@@ -25,6 +31,17 @@ from workbench.ui import data, oekonomi_cache, overblik_cache, udforsk_cache
 SIDER = (("overblik", overblik_cache.forudberegn), ("udforsk", udforsk_cache.forudberegn),
          ("oekonomi", oekonomi_cache.forudberegn))
 DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)
+PROCES_MODULER = ("streamlit.emojis", "altair", "pydeck")
+
+
+def start_proces() -> threading.Thread | None:
+    """Import PROCES_MODULER in a background thread, once per process (None: already started or off)."""
+    def work() -> None:
+        time.sleep(DELAY_S)
+        for name in PROCES_MODULER:
+            importlib.import_module(name)
+
+    return data.background(("proces-moduler",), work, "proces-moduler")
 
 
 def hele_datasaettet(principal: access.Principal) -> bool:
@@ -35,7 +52,9 @@ def hele_datasaettet(principal: access.Principal) -> bool:
 
 def start(principal: access.Principal) -> threading.Thread | None:
     """Compute the default views of the principal's pages among SIDER in a background thread (None when
-    already started for this version, scope and date, switched off, or nothing to do)."""
+    already started for this version, scope and date, switched off, or nothing to do); and, for every
+    principal, start_proces()."""
+    start_proces()
     sider = [(key, fn) for key, fn in SIDER if access.page_allowed(principal, key)]
     if not data.BACKGROUND or not sider or not hele_datasaettet(principal):
         return None
