@@ -49,9 +49,9 @@ st.navigation(pages, expanded=True).run()  # every page listed: no English "View
 
 # After the page: Kvalitet's heavy computation starts in the background (once per dataset version,
 # scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py), and so
-# do the default views of Overblik, Udforsk and Økonomi (workbench/ui/forudberegning.py).
-from workbench.ui import forudberegning  # noqa: E402  (not on the first page's critical path)
+# do the default views of Overblik, Udforsk and Økonomi (workbench/ui/forvarmning.py).
+from workbench.ui import forvarmning  # noqa: E402  (not on the first page's critical path)
 from workbench.ui.kvalitet_cache import prewarm  # noqa: E402
 
 prewarm(principal)
-forudberegning.start(principal)
+forvarmning.start(principal)

@@ -28,7 +28,7 @@ def standard_aar(paa: dt.date) -> str:
     return valg.aar(paa)[0]
 
 
-def forudberegn(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
-    """The page's first view into the cache (workbench.ui.forudberegning): the whole default year for
+def varm_standardvisning(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
+    """The page's first view into the cache (workbench.ui.forvarmning): the whole default year for
     all handlekommuner on the dataset's udtraeksdato `paa`, the same key as the page's."""
     _side.med(ds, principal, parse_periode(standard_aar(paa)), paa, None)

@@ -108,8 +108,8 @@ def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.dat
     return _side(principal, *args) if ds is None else _side.med(ds, principal, *args)
 
 
-def forudberegn(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
-    """The page's first view into the cache (workbench.ui.forudberegning): the default period
+def varm_standardvisning(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
+    """The page's first view into the cache (workbench.ui.forvarmning): the default period
     (standard_maaneder) for all kommuner on `paa`, the same calls and keys as the page's."""
     fra, til = (periods.parse_month(m) for m in standard_maaneder(month_options(principal, paa, ds)))
     results(principal, fra, til, paa, [], [], ds=ds)

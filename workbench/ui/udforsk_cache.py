@@ -50,8 +50,8 @@ STANDARD_RAEKKER = "kommune"
 STANDARD_MAAL = "borgere"
 
 
-def forudberegn(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
-    """The page's first view into the cache (workbench.ui.forudberegning): the crosstab and the
+def varm_standardvisning(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
+    """The page's first view into the cache (workbench.ui.forvarmning): the crosstab and the
     funktionsevne distribution for no filters on the dataset's udtraeksdato `paa` (the filter panel's
     defaults), the same calls and keys as the page's."""
     f = Filters(udtraeksdato=paa)

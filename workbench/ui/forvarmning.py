@@ -3,8 +3,8 @@
 app.py calls start(principal) after the first page. One background thread (data.background: once per
 dataset version, principal scope and reference date, and process) puts the default view of Overblik,
 Udforsk and Økonomi into the same caches the pages read, through each page's cache module
-(`forudberegn`: the page's own default arguments and cache keys), so a first visit reads them instead
-of computing 1-1,5 s of server CPU. The numbers are the page's: the same cached functions and keys; a
+(`varm_standardvisning`: the page's own default arguments and cache keys), so a first visit reads
+them instead of computing 1-1,5 s of server CPU. The numbers are the page's: the same cached functions and keys; a
 visit while the thread runs waits for the same computation (Streamlit's cache_resource computes one key
 once). Kvalitet's heavier computation has its own thread (kvalitet_cache.prewarm).
 
@@ -27,9 +27,9 @@ import time
 from workbench.regler import access
 from workbench.ui import data, oekonomi_cache, overblik_cache, udforsk_cache
 
-# (page key, its cache module's forudberegn): in the order a user most likely opens them
-SIDER = (("overblik", overblik_cache.forudberegn), ("udforsk", udforsk_cache.forudberegn),
-         ("oekonomi", oekonomi_cache.forudberegn))
+# (page key, its cache module's varm_standardvisning): in the order a user most likely opens them
+SIDER = (("overblik", overblik_cache.varm_standardvisning), ("udforsk", udforsk_cache.varm_standardvisning),
+         ("oekonomi", oekonomi_cache.varm_standardvisning))
 DELAY_S = 2.0  # let the browser draw the page that started it first (same two cores)
 PROCES_MODULER = ("streamlit.emojis", "altair", "pydeck")
 
@@ -66,7 +66,7 @@ def start(principal: access.Principal) -> threading.Thread | None:
 
     def work() -> None:
         time.sleep(DELAY_S)
-        for _key, forudberegn in sider:
-            forudberegn(ds, principal, paa)
+        for _key, varm in sider:
+            varm(ds, principal, paa)
 
-    return data.background(("forudberegning", ds.version, principal.key, paa), work, "sider-forudberegning")
+    return data.background(("forvarmning", ds.version, principal.key, paa), work, "sider-forvarmning")

@@ -1,5 +1,5 @@
 """Issue 24 item 1: the default views of Overblik, Udforsk and Økonomi are computed in the background after
-the first page (workbench/ui/forudberegning.py), with the page's own arguments and cache keys: a first
+the first page (workbench/ui/forvarmning.py), with the page's own arguments and cache keys: a first
 visit then reads them (no view computed on the page), and the numbers are the page's own."""
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ def misses(monkeypatch) -> dict[str, int]:
 
 @pytest.fixture
 def background(demo_env, monkeypatch):
-    from workbench.ui import data, forudberegning
+    from workbench.ui import data, forvarmning
 
     monkeypatch.setattr(data, "BACKGROUND", True)
     monkeypatch.setattr(data, "_preloaded", set())
-    monkeypatch.setattr(forudberegning, "DELAY_S", 0.0)
-    return forudberegning
+    monkeypatch.setattr(forvarmning, "DELAY_S", 0.0)
+    return forvarmning
 
 
 ALL = {"overblik": 1, "overblik-flis": 1, "udforsk-krydstabel": 1, "udforsk-fordeling": 1, "oekonomi": 1}
@@ -69,23 +69,23 @@ def test_only_for_the_whole_dataset(background, misses):
 
 
 def test_off_in_tests_by_default(demo_env, misses):
-    from workbench.ui import forudberegning
+    from workbench.ui import forvarmning
 
-    assert forudberegning.start(access.ADMIN) is None
+    assert forvarmning.start(access.ADMIN) is None
 
 
 def test_process_modules_imported_once_for_every_principal(demo_env, monkeypatch):
     """The modules a first page view pays for (Streamlit's emoji regex, Altair, pydeck) are imported in the
     background once per process, also for a narrow scope."""
-    from workbench.ui import data, forudberegning
+    from workbench.ui import data, forvarmning
 
     monkeypatch.setattr(data, "BACKGROUND", True)
     monkeypatch.setattr(data, "_preloaded", set())
-    monkeypatch.setattr(forudberegning, "DELAY_S", 0.0)
+    monkeypatch.setattr(forvarmning, "DELAY_S", 0.0)
     imported: list[str] = []
-    monkeypatch.setattr(forudberegning.importlib, "import_module", imported.append)
-    thread = forudberegning.start_proces()
+    monkeypatch.setattr(forvarmning.importlib, "import_module", imported.append)
+    thread = forvarmning.start_proces()
     thread.join(timeout=60)
     assert imported == ["streamlit.emojis", "altair", "pydeck"]
-    assert forudberegning.start(access.Principal("l", "leder_myndighed", kommuner=("0250",))) is None
-    assert forudberegning.start_proces() is None and imported == ["streamlit.emojis", "altair", "pydeck"]
+    assert forvarmning.start(access.Principal("l", "leder_myndighed", kommuner=("0250",))) is None
+    assert forvarmning.start_proces() is None and imported == ["streamlit.emojis", "altair", "pydeck"]
