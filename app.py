@@ -48,10 +48,10 @@ sidebar_data_date()  # "Data pr. dd-mm-åååå" on every page
 st.navigation(pages, expanded=True).run()  # every page listed: no English "View N more" button
 
 # After the page: Kvalitet's heavy computation starts in the background (once per dataset version,
-# scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py).
-from workbench.ui.kvalitet_cache import prewarm  # noqa: E402  (not on the first page's critical path)
+# scope and reference date), so its first visit finds it ready (workbench/ui/kvalitet_cache.py), and so
+# do the default views of Overblik, Udforsk and Økonomi (workbench/ui/forvarmning.py).
+from workbench.ui import forvarmning  # noqa: E402  (not on the first page's critical path)
+from workbench.ui.kvalitet_cache import prewarm  # noqa: E402
 
 prewarm(principal)
-from workbench.ui.rapporter_cache import forvarm  # noqa: E402
-
-forvarm(principal)  # the report's chart renderer (vl-convert) starts once, in the background
+forvarmning.start(principal)

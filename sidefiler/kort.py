@@ -15,16 +15,17 @@ from workbench.sider import udforsk as E
 from workbench.data.config import load_config
 from workbench.regler import suppression
 from workbench.regler.suppression import NONE
-from workbench.ui import auth, data
+from workbench.ui import auth, data, kort_cache
 from workbench.ui.deck import CompactDeck
 from workbench.ui.filter_panel import (current_filters, filter_panel, seed_view_widget, set_filters, summary,
                                        view_params, write_view_params)
-from workbench.ui.widgets import vaelg
+from workbench.ui.widgets import dansk_tal, vaelg
 from workbench.ui.eksport import eksport_knap
 
 PAGE = "kort"
 INGEN = "(ingen)"
 LAST_PICK = "_ffb_kort_sidste_valg"
+MAX_TILBUD_VALG = kort.MAX_TILBUD_VALG
 codes = load_config().codes
 
 principal = auth.require_page(PAGE)
@@ -42,8 +43,8 @@ label = E.MEASURES[measure]
 fmt = E.formatter(measure)
 
 # -- data (collected once here) ---------------------------------------------------------------------
-kv = E.kommune_values(ds, f, measure).collect()
-tp = E.tilbud_points(ds, f).collect()
+kv = kort_cache.kommune_values(principal, f, measure)
+tp = kort_cache.tilbud_points(principal, f)
 navne = geo.kommune_navne()
 
 kmask = suppression.list_mask([int(b) for b in kv["borgere"].to_list()], visning=visning)
@@ -159,9 +160,25 @@ k_opts = [INGEN] + sorted({r["kommunekode"] for r in krows} | set(f.kommuner))
 vaelg(s1, "Vælg kommune", k_opts, format_func=lambda k: k if k == INGEN else f"{navne.get(k, k)} ({k})",
              key="kort_vaelg_kommune", on_change=_on_kommune)
 t_names = dict(zip(tp["tilbud_id"].to_list(), tp["navn"].to_list()))
-t_opts = [INGEN] + sorted(t_names, key=lambda t: (t_names[t] or "", t))
-vaelg(s2, "Vælg tilbud", t_opts, format_func=lambda t: t if t == INGEN else f"{t_names.get(t, t)} ({t})",
-             key="kort_vaelg_tilbud", on_change=_on_tilbud)
+t_alle = sorted(t_names, key=lambda t: (t_names[t] or "", t))
+t_label = lambda t: t if t == INGEN else f"{t_names.get(t, t)} ({t})"  # noqa: E731
+# A select with every tilbud (4.265 on the national demo) cost the browser ~2 s CPU to draw on every visit:
+# with more than MAX_TILBUD_VALG, the list holds the tilbud matching a search (navn or P-nummer).
+if len(t_alle) <= MAX_TILBUD_VALG:
+    t_fundne = t_alle
+else:
+    soeg = s2.text_input("Søg tilbud (navn eller P-nummer)", key="kort_soeg_tilbud",
+                         placeholder="fx Bøgely eller 1001000001").strip().lower()
+    t_fundne = [t for t in t_alle if soeg in t_label(t).lower()] if soeg else []
+    if not soeg:
+        s2.caption(f"{dansk_tal(len(t_alle))} tilbud: søg for at vælge ét.")
+    elif not t_fundne:
+        s2.caption("Ingen tilbud matcher søgningen.")
+    elif len(t_fundne) > MAX_TILBUD_VALG:
+        s2.caption(f"Viser de første {MAX_TILBUD_VALG} af {dansk_tal(len(t_fundne))} tilbud; søg mere præcist.")
+if t_fundne:
+    vaelg(s2, "Vælg tilbud", [INGEN] + t_fundne[:MAX_TILBUD_VALG], format_func=t_label, key="kort_vaelg_tilbud",
+          on_change=_on_tilbud)
 if f.kommuner or f.tilbud:
     chosen = ", ".join([navne.get(k, k) for k in f.kommuner] + [t_names.get(t, t) for t in f.tilbud])
     st.success(f"Filtreret på: {chosen}. Brug 'Nulstil filtre' i sidepanelet for at se alle.")

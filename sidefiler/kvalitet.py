@@ -20,7 +20,7 @@ from workbench.ui import auth, data
 from workbench.ui.audit import log_action
 from workbench.ui.data import dataset_version
 from workbench.ui.kvalitet_cache import side
-from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, borger_link_kolonne
+from workbench.ui.widgets import DANSK_MAANED_EXPR, DANSK_TAL_EXPR, borger_link_kolonne, foerste_raekker
 from workbench.ui.eksport import eksport_knap
 from workbench.format.dansk import DATO_INPUT, dato_tid
 
@@ -70,11 +70,13 @@ def export_buttons(df, name: str, sheet: str, meta: list[tuple[str, str]], key: 
                  borger_ids=ids, detalje=f"kvalitet {name}.csv ({df.height} rækker)")
 
 
+# Lazy tabs: only the open tab is laid out and sent (a tab click reruns the page from the cache); the
+# three tabs together were ~3 MB of tables for the browser on the national demo.
 tab_overlap, tab_regler, tab_ottetal = st.tabs(
-    ["Overlappende ydelser", "Øvrige opmærkninger", "8-talskontrol og databrud"])
+    ["Overlappende ydelser", "Øvrige opmærkninger", "8-talskontrol og databrud"], key="kv_fane", on_change="rerun")
 
 # --- overlap -------------------------------------------------------------------------------------
-with tab_overlap:
+def overlap_fane() -> None:
     st.subheader("Potentielle overlappende ydelser")
     st.write("Samme borger har to ydelser, der ikke bør løbe samtidig (fx SEL §85 og ABL §105/SEL §85). "
              "Perioderne tæller begge dage med; et skifte med slut dag D og start dag D+1 er ikke et overlap. "
@@ -95,11 +97,11 @@ with tab_overlap:
                 st.markdown(f"**Hvad er galt:** {r.forklaring}\n\n**Hvad skal rettes:** {r.ret}")
 
         st.markdown("**Pr. paragrafpar og ydelse** (som FLIS' visning af potentielle overlappende ydelser)")
-        st.dataframe(view.overlap_pr_paragrafpar(), hide_index=True, width="stretch")
+        foerste_raekker(view.overlap_pr_paragrafpar(), "kv_alle_paragrafpar", hide_index=True, width="stretch")
 
         st.markdown("**Udvikling pr. måned** (overlap efter den måned, de begynder)")
         st.altair_chart(maaned_chart(view.overlap_trend_graf(), "Kroner i spil"), width="stretch")
-        st.dataframe(view.overlap_trend_tabel(), hide_index=True, width="stretch")
+        foerste_raekker(view.overlap_trend_tabel(), "kv_alle_trend", hide_index=True, width="stretch")
 
         c1, c2 = st.columns(2)
         with c1:
@@ -107,7 +109,7 @@ with tab_overlap:
             st.dataframe(view.overlap_pr_kommune(), hide_index=True, width="stretch")
         with c2:
             st.markdown("**Pr. tilbud** (et par med to tilbud tæller hos begge)")
-            st.dataframe(view.overlap_pr_tilbud(), hide_index=True, width="stretch")
+            foerste_raekker(view.overlap_pr_tilbud(), "kv_alle_tilbud", hide_index=True, width="stretch")
         st.caption(suppression.explanation(visning=visning))
 
         st.markdown("**Parrene**")
@@ -123,16 +125,14 @@ with tab_overlap:
             par = view.par_tabel(regel_valg, paragraf_valg)
             log_action(accesslog.VIS_LISTE, par.borger_ids, f"kvalitet overlappende ydelser ({par.tabel.height} par)")
             st.caption(f"{par.tabel.height} par. Klik på borgeren for at åbne borgerforløbet.")
-            st.dataframe(
-                par.tabel, hide_index=True, width="stretch",
-                column_config={"Borger": borger_link_kolonne()},
-            )
+            foerste_raekker(par.tabel, "kv_alle_par", hide_index=True, width="stretch",
+                            column_config={"Borger": borger_link_kolonne()})
             export_buttons(par.eksport, "overlappende_ydelser", "Overlap",
                            [("Regel", ", ".join(regel_valg) or "alle"), ("Paragraf", ", ".join(paragraf_valg) or "alle")],
                            key="kv_overlap")
 
 # --- other rules ---------------------------------------------------------------------------------
-with tab_regler:
+def regler_fane() -> None:
     st.subheader("Øvrige opmærkninger")
     st.write("Hver regel siger, hvad der er galt, og hvad der skal rettes i fagsystemet. "
              "FLIS opmærker og fjerner fx ugyldige ydelseskoder og borgere under 18 år.")
@@ -156,14 +156,14 @@ with tab_regler:
         st.success(f"Ingen opmærkninger pr. {dansk_dato(paa)}.")
 
 # --- 8-talskontrol and databrud -------------------------------------------------------------------
-with tab_ottetal:
+def ottetal_fane() -> None:
     st.subheader("8-talskontrol")
     st.write("Borgere pr. paragraf pr. måned i fagsystemet (ydelser) mod økonomisystemet (betalinger). "
              "Kun måneder og paragraffer, som betalingsudtrækket dækker, sammenlignes.")
     if not view.data.has_betalinger:
         st.info("Datasættet har ingen betalinger (tabellen betalinger er valgfri), så der er intet at sammenligne med.")
     else:
-        st.dataframe(view.ottetal_tabel(), hide_index=True, width="stretch")
+        foerste_raekker(view.ottetal_tabel(), "kv_alle_ottetal", hide_index=True, width="stretch")
         otte_fund = view.ottetal_fund
         if otte_fund.antal:
             st.markdown("**Kroner i spil pr. regel** (summen af fundenes kroner)")
@@ -172,7 +172,7 @@ with tab_ottetal:
         if otte_fund.antal and show_people:
             st.markdown(f"**Uoverensstemmelser** ({otte_fund.antal})")
             log_action(accesslog.VIS_LISTE, otte_fund.borger_ids, f"kvalitet 8-talskontrol ({otte_fund.antal} fund)")
-            st.dataframe(view.ottetal_fund_tabel(), hide_index=True, width="stretch")
+            foerste_raekker(view.ottetal_fund_tabel(), "kv_alle_ottetal_fund", hide_index=True, width="stretch")
         elif otte_fund.antal == 0:
             st.success("Fagsystem og betalinger stemmer overens.")
 
@@ -190,3 +190,9 @@ with tab_ottetal:
             st.success("Ingen databrud i månedsserien.")
     else:
         st.info("Ingen ydelser at tælle.")
+
+
+for fane, tegn in ((tab_overlap, overlap_fane), (tab_regler, regler_fane), (tab_ottetal, ottetal_fane)):
+    if fane.open:
+        with fane:
+            tegn()

@@ -19,7 +19,7 @@ st.caption("Udgift, enhedsudgift (kr. pr. helårsperson og pr. borger) og budget
 paa = data.data_date()
 kommuner = valg.kommuner(principal)
 c1, c2, c3 = st.columns([1, 1, 2])
-aar = vaelg(c1, "År", valg.aar(paa), key="oe_aar")
+aar = vaelg(c1, "År", valg.aar(paa), key="oe_aar")  # the first: oc.standard_aar(paa)
 maaned = vaelg(c2, "Måned", ["Hele året"] + maaned_valg(aar, paa), key="oe_maaned",
                       format_func=lambda m: m if m == "Hele året" else oekonomi.MAANEDER[int(m) - 1].capitalize())
 kommune = vaelg(c3, "Handlekommune", [None, *kommuner], format_func=valg.kommune_label, key="oe_kommune")
@@ -36,8 +36,12 @@ b = res.budget
 if b.har_budget and b.tabel["budget"].sum() > 0:
     k3.metric(f"Forbrugsprocent {b.aar} til og med {b.til_maaned}", b.forbrugsprocent_i_alt())
 
-t_udgift, t_budget, t_sml = st.tabs(["Udgift og enhedsudgift", "Budget og forbrug", "Sammenligning"])
-with t_udgift:
+# Lazy tabs: only the open tab is laid out and sent to the browser (a tab click reruns from the cache).
+t_udgift, t_budget, t_sml = st.tabs(["Udgift og enhedsudgift", "Budget og forbrug", "Sammenligning"],
+                                    key="oe_fane", on_change="rerun")
+
+
+def udgift_fane() -> None:
     if res.pr_maaned.height:
         st.altair_chart(oekonomi.udgift_chart(res.pr_maaned), width="stretch")
         st.caption(oekonomi.UDELADT_I_GRAF.format(g=threshold()))
@@ -52,7 +56,9 @@ with t_udgift:
                                     count_col=None).rename({"vaerdi": oekonomi.OVERSKRIFTER[dim],
                                                             "udgift": "Udgift (kr.)"}), hide_index=True)
     st.caption(oekonomi.FOLK1A_TEKST)
-with t_budget:
+
+
+def budget_fane() -> None:
     if not b.har_budget:
         st.info("Datasættet har ingen budgettabel (budget er valgfri i datakontrakten).")
     else:
@@ -64,11 +70,19 @@ with t_budget:
         st.caption("Prognose, løbende tempo – antagelse: " + b.antagelse_tempo)
         st.caption("Prognose, som sidste år – antagelse: " + b.antagelse_sidste_aar)
         st.caption("Budgettet følger betalingskommunen (den kommune, der betaler).")
-with t_sml:
+
+
+def sammenligning_fane() -> None:
     tab = res.sammenligning
     if tab.height < 2:
         st.info("Datasættet har kun én kommune; der er ingen andre at sammenligne med.")
     else:
         st.altair_chart(oekonomi.sammenligning_chart(tab), width="stretch")
     st.dataframe(oekonomi.overskrifter(oekonomi.vis_tabel(tab.drop("handlekommune"))), hide_index=True)
+
+
+for fane, tegn in ((t_udgift, udgift_fane), (t_budget, budget_fane), (t_sml, sammenligning_fane)):
+    if fane.open:
+        with fane:
+            tegn()
 st.caption(explanation())

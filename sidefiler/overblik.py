@@ -40,8 +40,7 @@ paa = c_paa.date_input("Referencedato", key=persisted("ov_paa", seneste), format
                        help="Ydelser uden slutdato løber til og med denne dato, og dage efter den tæller ikke. "
                             f"Standard er datasættets udtræksdato ({dansk_dato(seneste)}).")
 maaneder = oc.month_options(principal, paa)  # never a month after the reference date's month
-til_default = maaneder[-1]
-fra_default = maaneder[max(0, len(maaneder) - 12)]
+fra_default, til_default = oc.standard_maaneder(maaneder)  # the last 12 months
 fra_s = vaelg(c_fra, "Fra måned", maaneder, key=persisted("ov_fra", fra_default, maaneder),
                         format_func=dansk_maaned)
 til_s = vaelg(c_til, "Til måned", maaneder, key=persisted("ov_til", til_default, maaneder),

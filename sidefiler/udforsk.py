@@ -31,7 +31,8 @@ st.title("Udforsk")
 st.caption(summary(f) or "Ingen filtre valgt.")
 
 view = view_params(PAGE, {
-    "raekker": (DIMS, "kommune"), "kolonner": (DIMS + [INGEN], INGEN), "maal": (list(E.MEASURES), "borgere"),
+    "raekker": (DIMS, udforsk_cache.STANDARD_RAEKKER), "kolonner": (DIMS + [INGEN], INGEN),
+    "maal": (list(E.MEASURES), udforsk_cache.STANDARD_MAAL),
     "niveau_undertema": (UTS, None),
 })
 c1, c2, c3, c4 = st.columns(4)
@@ -101,9 +102,10 @@ meta = X.standard_meta(f.describe(codes), ds.version, {
 if access.can(principal, "eksport"):
     plain = med_paragraf_info(E.suppressed_table(ct, danish=False, visning=eksport_visning))
     bar = st.container(horizontal=True)
-    eksport_knap(bar, "Eksportér til Excel", X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
+    # the files are built when clicked (a callable), not on every rerun (each filter change) of the page
+    eksport_knap(bar, "Eksportér til Excel", lambda: X.to_xlsx_bytes({"Krydstabel": plain}, meta), "udforsk.xlsx",
                  key="udforsk_xlsx", detalje=f"Udforsk krydstabel (xlsx): {summary(f)}")
-    eksport_knap(bar, "Eksportér til CSV", X.to_csv_bytes(plain), "udforsk.csv", key="udforsk_csv",
+    eksport_knap(bar, "Eksportér til CSV", lambda: X.to_csv_bytes(plain), "udforsk.csv", key="udforsk_csv",
                  detalje=f"Udforsk krydstabel (csv): {summary(f)}")
 
 # -- chart ------------------------------------------------------------------------------------------
@@ -181,8 +183,8 @@ if show:
         out = X.rename_headers(lst.drop("link"), E.BORGER_LISTE_HEADERS)
         lbar = st.container(horizontal=True)
         detalje = f"Udforsk borgerliste ({cell})"[:300]
-        eksport_knap(lbar, "Borgerliste til Excel", X.to_xlsx_bytes({"Borgere": out}, meta + [("Celle", cell)]),
+        eksport_knap(lbar, "Borgerliste til Excel", lambda: X.to_xlsx_bytes({"Borgere": out}, meta + [("Celle", cell)]),
                      "borgere.xlsx", key="udforsk_liste_xlsx", borger_ids=lst["borger_id"].to_list(),
                      detalje=detalje + " xlsx")
-        eksport_knap(lbar, "Borgerliste til CSV", X.to_csv_bytes(out), "borgere.csv", key="udforsk_liste_csv",
+        eksport_knap(lbar, "Borgerliste til CSV", lambda: X.to_csv_bytes(out), "borgere.csv", key="udforsk_liste_csv",
                      borger_ids=lst["borger_id"].to_list(), detalje=detalje + " csv")

@@ -292,8 +292,12 @@ def test_findings_section_calls_overlap_and_kvalitet_directly():
     from workbench.ui import borger_view
 
     assert not hasattr(borger_view, "_module") and "importlib" not in inspect.getsource(borger_view)
-    # the page's data come from forloeb.borger_side, which calls the two owners directly
-    assert "forloeb.borger_side(" in inspect.getsource(borger_view.render)
+    # the page's data come from forloeb.borger_side (cached per version, scope, borger and date), which calls
+    # the two owners directly
+    from workbench.ui import borger_cache
+
+    assert "borger_cache.side.med(" in inspect.getsource(borger_view.render)
+    assert borger_cache.side.view is forloeb.borger_side
     side = inspect.getsource(forloeb.borger_side)
     assert "importlib" not in side
     assert "overlap.overlap_report(" in side and "kvalitet.findings(" in side
@@ -319,3 +323,33 @@ def test_borger_side_findings_are_kvalitet_and_overlap_for_the_borger(borger_x_d
     assert side.overlap.sort(side.overlap.columns).equals(want_ov.sort(want_ov.columns))
     assert side.findings.sort(side.findings.columns).equals(want_fund.sort(want_fund.columns))
     assert side.header["borger_id"] == "X" and side.goals.height > 0
+
+
+def test_cached_borger_side_equals_the_live_one_and_every_view_is_logged(data_dir):
+    """borger_cache.side: the page's data are forloeb.borger_side's own (field by field); a reload reads
+    them from the cache, and still logs the new view (a new session)."""
+    import dataclasses
+
+    import polars as pl
+
+    from workbench.regler import access
+    from workbench.sider import forloeb
+    from workbench.ui import borger_cache, data
+
+    paa = dt.date(2023, 6, 2)
+    cached = borger_cache.side(access.ADMIN, "X", paa)
+    live = forloeb.borger_side(data.scoped_dataset(access.ADMIN), "X", paa)
+    for field in dataclasses.fields(live):
+        a, b = getattr(cached, field.name), getattr(live, field.name)
+        if field.name == "data":
+            assert set(a.tables) == set(b.tables)
+            assert all(a.tables[t].collect().equals(b.tables[t].collect()) for t in b.tables)
+        elif isinstance(b, pl.DataFrame):
+            assert a.equals(b), field.name
+        else:
+            assert a == b, field.name
+    assert borger_cache.side(access.ADMIN, "X", paa) is cached  # one computation per key
+    for _ in range(2):  # two sessions, the second from the cache: both views logged
+        run_page(borger="X", paa="2023-06-02")
+    log = accesslog.entries(engine_for(data_dir), handling=accesslog.VIS_BORGER)
+    assert log.height == 2

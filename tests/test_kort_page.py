@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench.data import geo
 from workbench.regler.suppression import primary_label
+from workbench.sider.kort import MAX_TILBUD_VALG
 
 from tests.helpers import run_page, served
 
@@ -86,10 +87,30 @@ def test_vaelg_kommune_filters_state_and_url(demo_env):
     assert any("Filtreret på" in s.value for s in at.success)
 
 
-def test_vaelg_tilbud_filters(demo_env):
+def test_vaelg_tilbud_lists_every_tilbud_up_to_the_limit(demo_env):
     at = run()
     sb = next(s for s in at.selectbox if s.key == "kort_vaelg_tilbud")
+    n = len(layer(deck_spec(at), "tilbud")["data"])
+    assert 1 < len(sb.options) - 1 <= MAX_TILBUD_VALG and len(sb.options) - 1 >= n
+    assert not [t for t in at.text_input if t.key == "kort_soeg_tilbud"]
+
+
+def test_vaelg_tilbud_filters(demo_env, monkeypatch):
+    from workbench.sider import kort
+
+    monkeypatch.setattr(kort, "MAX_TILBUD_VALG", 5)
+    at = run()
+    # more tilbud than the list holds (4.265 nationally): a search (navn or P-nummer) narrows it
+    assert not [s for s in at.selectbox if s.key == "kort_vaelg_tilbud"]
+    assert any(c.value.endswith("tilbud: søg for at vælge ét.") for c in at.caption)
+    at.text_input(key="kort_soeg_tilbud").set_value("100").run()
+    sb = next(s for s in at.selectbox if s.key == "kort_vaelg_tilbud")
+    assert len(sb.options) == 1 + 5
+    assert any(c.value.startswith("Viser de første 5 af ") for c in at.caption)
     tid = sb.options[1].rsplit("(", 1)[1].rstrip(")")  # options are shown as 'navn (id)'
+    at.text_input(key="kort_soeg_tilbud").set_value(tid).run()
+    sb = next(s for s in at.selectbox if s.key == "kort_vaelg_tilbud")
+    assert [o.rsplit("(", 1)[1].rstrip(")") for o in sb.options[1:]] == [tid]
     sb.set_value(tid).run()
     assert not at.exception
     assert at.query_params["tilbud"] in (tid, [tid])
@@ -161,3 +182,34 @@ def test_simplified_kommune_geometry_keeps_every_kommune_and_island():
             assert len(ring) >= 4 and ring[0] == ring[-1]
             for lon, lat in ring:
                 assert 8.0 <= lon <= 15.3 and 54.5 <= lat <= 57.8
+
+
+def test_layer_data_shares_no_properties_between_calls():
+    """geo.kommune_layer_data parses the geometry once per process: each call still gets its own features
+    and properties (a second map's colours never leak into the first), every kommune as in the file."""
+    rows = [{"kommunekode": "0101", "vaerdi": 12.0, "tekst": "12", "skjult": False, "borgere": 12},
+            {"kommunekode": "0250", "vaerdi": 3.0, "tekst": "<5", "skjult": True, "borgere": 3}]
+    first, _ = geo.kommune_layer_data(rows, "Borgere")
+    before = json.dumps(first)
+    second, _ = geo.kommune_layer_data(rows[:1], "Ydelser")
+    assert json.dumps(first) == before and json.dumps(second) != before
+    fresh = geo.kommune_geojson()
+    assert [f["geometry"] for f in first["features"]] == [f["geometry"] for f in fresh["features"]]
+    assert [{k: v for k, v in f["properties"].items() if k in fresh["features"][0]["properties"]}
+            for f in first["features"]] == [f["properties"] for f in fresh["features"]]
+    assert {k: v for k, v in first.items() if k != "features"} == {k: v for k, v in fresh.items() if k != "features"}
+
+
+def test_cached_map_numbers_equal_the_live_ones(demo_env):
+    """kort_cache: the page's kommune values and tilbud points are the udforsk functions' own, collected."""
+    from workbench.regler import access
+    from workbench.regler.filters import Filters
+    from workbench.sider import udforsk
+    from workbench.ui import data, kort_cache
+
+    ds = data.scoped_dataset(access.ADMIN)
+    f = Filters(udtraeksdato=data.data_date(), paragraffer=("SEL §108",))
+    for measure in ("borgere", "udgift"):
+        assert kort_cache.kommune_values(access.ADMIN, f, measure).equals(
+            udforsk.kommune_values(ds, f, measure).collect())
+    assert kort_cache.tilbud_points(access.ADMIN, f).equals(udforsk.tilbud_points(ds, f).collect())

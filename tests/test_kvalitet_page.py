@@ -80,6 +80,17 @@ def frames(at: AppTest) -> list:
     return [df.value for df in at.dataframe]
 
 
+FANER = ["Overlappende ydelser", "Øvrige opmærkninger", "8-talskontrol og databrud"]
+
+
+def fane(at: AppTest, label: str) -> AppTest:
+    """Open a tab as a click does: the tabs are lazy (only the open one is laid out), so a click reruns."""
+    at.session_state["kv_fane"] = label
+    at.run()
+    assert not at.exception
+    return at
+
+
 def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     at = set_date(run_page(), "2023-07-01")
     assert at.title[0].value == "Kvalitet"
@@ -115,14 +126,20 @@ def test_page_shows_overlap_rules_and_reconciliation(page_data, media):
     assert pairs["Hvad er galt, og hvad skal rettes"][0].startswith("Potentielt overlap")
     # the kroner: 31 days of the cheaper ydelse (3650 kr/month = 120 kr/day)
     assert list(pairs["Kroner"])[0] == 3720
+    # the closed tabs are not laid out (nor sent to the browser) until opened
+    assert not any(m.value.startswith("#### ") for m in at.markdown)
+    assert not [df for df in dfs if "Borgere i betalinger" in df.columns]
     # other rules grouped by severity, with Danish messages
+    dfs = frames(fane(at, FANER[1]))
     headings = [m.value for m in at.markdown]
     assert any(h.startswith("#### Fejl") for h in headings) and any(h.startswith("#### Advarsel") for h in headings)
+    assert not [df for df in dfs if "Overlapdage" in df.columns]
     examples = [df for df in dfs if list(df.columns) == ["Tabel", "Nøgle", "Besked"]]
     messages = [b for df in examples for b in df["Besked"]]
     assert any("findes ikke i FFB-kodelisterne" in m for m in messages)
     assert any("999" in m and "tilbudslisten" in m for m in messages)
     # 8-talskontrol: X's §85 matches its payments month by month
+    dfs = frames(fane(at, FANER[2]))
     otte = next(df for df in dfs if "Borgere i betalinger" in df.columns)
     assert set(otte["Paragraf"]) == {"SEL §85"}
     from workbench.regler.kvalitet import load_quality_config
@@ -146,6 +163,7 @@ def test_excel_and_csv_export(page_data, media):
     assert meta["Regel"] == "alle" and meta["Datasæt-version"]
 
     # the findings export: Danish headers, a formula-looking value escaped with an apostrophe
+    fane(at, FANER[1])
     findings_xlsx = openpyxl.load_workbook(io.BytesIO(download(at, media, "kv_fund_xlsx")))
     sheet = findings_xlsx["Opmærkninger"]
     header = [c.value for c in sheet[1]]
@@ -173,6 +191,26 @@ def test_export_is_logged(page_data, media):
     assert "P" in log["borger_ids"][0] and "X" in log["borger_ids"][0] and "overlappende_ydelser.csv" in log["detalje"][0]
 
 
+def test_long_tables_show_first_rows_and_all_on_request(page_data, media, monkeypatch):
+    """A long table shows its first rows and 'Vis alle N rækker' (the browser draws every row it is sent);
+    the toggle shows every row, the same rows as before."""
+    from workbench.ui import widgets
+
+    at = set_date(run_page(), "2023-07-01")
+    alle = next(df.value for df in at.dataframe if "Overlapdage" in df.value.columns)
+    assert len(alle) == 2 and not [t for t in at.toggle if t.key == "kv_alle_par"]
+    monkeypatch.setattr(widgets, "FOERSTE_RAEKKER", 1)
+    at.run()
+    first = next(df.value for df in at.dataframe if "Overlapdage" in df.value.columns)
+    assert first.equals(alle.head(1))
+    toggle = at.toggle(key="kv_alle_par")
+    assert toggle.label == "Vis alle 2 rækker" and not toggle.value
+    assert any(c.value == "Viser de første 1 af 2 rækker." for c in at.caption)
+    toggle.set_value(True).run()
+    shown = next(df.value for df in at.dataframe if "Overlapdage" in df.value.columns)
+    assert shown.equals(alle)
+
+
 def test_filters_narrow_the_drill_down(page_data, media):
     at = set_date(run_page(), "2023-07-01")
     at.multiselect(key="kv_regel").set_value(["SEL85_SEL107"]).run()
@@ -195,10 +233,9 @@ def test_role_without_export_sees_no_download(page_data, media, monkeypatch):
 def test_no_findings_and_no_betalinger(borger_x_dir, media, monkeypatch):
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(borger_x_dir))
     at = set_date(run_page(), "2023-07-01")
-    successes = [s.value for s in at.success]
-    assert any("Ingen overlappende ydelser pr. 01-07-2023" in s for s in successes)
-    assert any("Ingen opmærkninger" in s for s in successes)
-    assert any("ingen betalinger" in i.value for i in at.info)
+    assert any("Ingen overlappende ydelser pr. 01-07-2023" in s.value for s in at.success)
+    assert any("Ingen opmærkninger" in s.value for s in fane(at, FANER[1]).success)
+    assert any("ingen betalinger" in i.value for i in fane(at, FANER[2]).info)
 
 
 def test_demo_page_runs(demo_env, media):
@@ -245,7 +282,7 @@ def test_ottetal_findings_carry_kroner_column_and_total_per_rule(ottetal_data, m
     assert want.filter(pl.col("regel") == "forkert_paragraf").select("noegle", "kroner").rows() == [
         ("P|SEL §85|2023-02", 2500.0)]
 
-    at = set_date(run_page(), "2023-07-01")
+    at = fane(set_date(run_page(), "2023-07-01"), FANER[2])
     dfs = frames(at)
     per_rule = next(df for df in dfs if "Kroner i alt" in df.columns)
     sums = want.group_by("regel").agg(pl.col("kroner").sum(), pl.len().alias("n"))
@@ -274,7 +311,7 @@ def test_ottetal_kroner_suppressed_without_borgerliste(ottetal_data, media, monk
 
     real = access.can
     monkeypatch.setattr(access, "can", lambda p, cap: cap != "borgerliste" and real(p, cap))
-    at = set_date(run_page(), "2023-07-01")
+    at = fane(set_date(run_page(), "2023-07-01"), FANER[2])
     dfs = frames(at)
     per_rule = next(df for df in dfs if "Kroner i alt" in df.columns)
     assert len(per_rule) == 5

@@ -113,6 +113,25 @@ def check_text(text: str, where: str, forbidden: set[str], cprs: set[str]) -> No
     assert m is None, f"{where}: CPR-looking number {m.group()!r}"
 
 
+# Pages with lazy tabs (only the open tab is laid out): the walk opens every tab, as a click does.
+LAZY_TABS = {
+    "kvalitet": ("kv_fane", ["Øvrige opmærkninger", "8-talskontrol og databrud"]),
+    "oekonomi": ("oe_fane", ["Budget og forbrug", "Sammenligning"]),
+}
+
+
+def other_tabs(at: AppTest, key: str):
+    """Open each of the page's other lazy tabs in turn (yields its label after the rerun); back on the
+    first tab at the end."""
+    state_key, labels = LAZY_TABS.get(key, (None, []))
+    for label in labels:
+        at.session_state[state_key] = label
+        at.run()
+        yield label
+    if state_key:
+        del at.session_state[state_key]
+
+
 @pytest.mark.parametrize("rolle", access.ROLE_NAMES)
 def test_walk_pages(env, rolle, monkeypatch):
     path, eng = env
@@ -145,6 +164,11 @@ def test_walk_pages(env, rolle, monkeypatch):
         text = rendered(at)
         assert "Du har ikke adgang" not in text, f"{rolle}/{key}: allowed page refused"
         check_text(text, f"{rolle}/{key}", forbidden, cprs)
+        for label in other_tabs(at, key):
+            if at.exception:
+                problems.append(f"{rolle}/{key} ({label}): exception {at.exception[0].message[:200]}")
+                continue
+            check_text(rendered(at), f"{rolle}/{key} ({label})", forbidden, cprs)
     # direct access anyway (AppTest can run a page file without app.py; a server cannot, since the
     # folder is not named pages/): the page must refuse
     for key, file, *_ in PAGES:
@@ -519,6 +543,9 @@ def analytiker_walk(path: Path, media) -> list[str]:
         at.run()
         assert not at.exception, f"{key}: {at.exception[0].message[:300]}"
         found += small_counts_on_page(at, key, media)
+        for label in other_tabs(at, key):
+            assert not at.exception, f"{key} ({label}): {at.exception[0].message[:300]}"
+            found += small_counts_on_page(at, f"{key} ({label})", media)
     for key, choices in VARIATIONS:
         page = AppTest.from_file(str(ROOT / "sidefiler" / f"{key}.py"), default_timeout=300)
         page.run()

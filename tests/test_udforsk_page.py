@@ -14,7 +14,7 @@ from workbench.sider import udforsk as E
 from workbench.data.dataset import open_dataset
 from workbench.regler.filters import Filters
 
-from tests.helpers import run_page
+from tests.helpers import run_page, served
 
 PAGE = str(Path(__file__).resolve().parents[1] / "sidefiler" / "udforsk.py")
 UT = "Varetage egen sundhed"
@@ -100,29 +100,12 @@ def test_malformed_params_warn_in_danish(demo_env):
     assert "foo" not in at.query_params  # dropped from the URL
 
 
-@pytest.fixture
-def captured_media(monkeypatch) -> dict[str, bytes]:
-    """Bytes handed to download buttons (AppTest drops its in-memory media store after each run)."""
-    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-
-    store: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        if isinstance(path_or_data, bytes):
-            store[filename or file_id] = path_or_data
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
-    return store
-
-
-def test_export_button_gives_readable_xlsx(demo_env, captured_media):
+def test_export_button_gives_readable_xlsx(demo_env, media):
     at = run({"raekker": "paragraf", "kolonner": "koen"})
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Eksportér til Excel" in labels and "Eksportér til CSV" in labels
-    wb = openpyxl.load_workbook(io.BytesIO(captured_media["udforsk.xlsx"]))
+    # the files are built when clicked (deferred), as the server serves them
+    wb = openpyxl.load_workbook(io.BytesIO(served(at.download_button(key="udforsk_xlsx"), media)))
     assert wb.sheetnames == ["Krydstabel", "Filtre"]
     ws = wb["Krydstabel"]
     header = [c.value for c in ws[1]]
@@ -134,7 +117,7 @@ def test_export_button_gives_readable_xlsx(demo_env, captured_media):
     last = [c.value for c in ws[ws.max_row]]
     assert last[0] == "I alt"
     assert int(last[-1]) == int(shown["I alt"].to_list()[-1].replace(".", ""))
-    csv = captured_media["udforsk.csv"].decode("utf-8-sig").splitlines()
+    csv = served(at.download_button(key="udforsk_csv"), media).decode("utf-8-sig").splitlines()
     assert csv[0].startswith("Paragraf;") and csv[-1].startswith("I alt;")
 
 

@@ -108,7 +108,8 @@ def test_page_caches_go_through_the_one_helper():
     """The pages' cache modules hold no Streamlit cache of their own (the PDF of a report's HTML apart,
     which is not a view of the scoped data), and none is named after another page than its own."""
     modules = sorted(UI.glob("*_cache.py"))
-    assert {p.stem for p in modules} == {"kvalitet_cache", "oekonomi_cache", "overblik_cache", "rapporter_cache",
+    assert {p.stem for p in modules} == {"borger_cache", "kort_cache", "kvalitet_cache", "oekonomi_cache",
+                                         "overblik_cache", "rapporter_cache",
                                          "resultater_cache", "sagsoverblik_cache", "servicemaal_cache",
                                          "tilbud_cache", "udforsk_cache"}
     for p in modules:

@@ -56,6 +56,17 @@ def kommune_geojson() -> dict:
     return json.loads(_geojson(str(geo_dir() / "kommuner.geojson")))
 
 
+@functools.lru_cache(maxsize=2)
+def _geojson_parsed(path: str) -> dict:
+    return json.loads(_geojson(path))
+
+
+def _kommune_features() -> list[dict]:
+    """The kommune features parsed once per process: read-only (the map's layer gets new feature dicts
+    with its own properties around the same geometry objects, which nothing mutates)."""
+    return _geojson_parsed(str(geo_dir() / "kommuner.geojson"))["features"]
+
+
 def regioner() -> dict[str, str]:
     """regionskode -> regionsnavn, sorted by code."""
     df = kommuner().select("regionskode", "regionsnavn").unique().sort("regionskode")
@@ -143,8 +154,10 @@ def kommune_layer_data(rows: list[dict], measure_label: str) -> tuple[dict, list
     by_code = {r["kommunekode"]: r for r in rows}
     shown = [r["vaerdi"] for r in rows if not r["skjult"] and r["vaerdi"]]
     breaks = class_breaks(shown)
-    gj = kommune_geojson()
-    for feat in gj["features"]:
+    features = []
+    for shared in _kommune_features():  # a new feature and properties dict each; the geometry is shared
+        feat = {**shared, "properties": dict(shared["properties"])}
+        features.append(feat)
         p = feat["properties"]
         r = by_code.get(p["kommunekode"])
         if r is None or (not r["skjult"] and not r["vaerdi"]):
@@ -154,6 +167,8 @@ def kommune_layer_data(rows: list[dict], measure_label: str) -> tuple[dict, list
         else:
             fill, tekst = colour_for(r["vaerdi"], breaks) + [200], f"{measure_label}: {r['tekst']}"
         p.update(fill=fill, navn=p["navn"], tekst=f"{tekst}<br/>{p['regionsnavn']}", lag="kommune")
+    gj = {**{k: v for k, v in _geojson_parsed(str(geo_dir() / "kommuner.geojson")).items() if k != "features"},
+          "features": features}
     legend: list[tuple[list[int], str]] = []
     lo = None
     offset = max(0, len(SEQUENTIAL) - len(breaks))

@@ -62,7 +62,7 @@ def to_pdf(document: str) -> bytes:
 
 def varm() -> None:
     """Start vl-convert's JavaScript runtime (about 1 s on its first chart, 0,05 s after): called once in
-    the app's background after the first page (workbench.ui.rapporter_cache.forvarm), so the first
+    the app's background after the first page (workbench.ui.forvarmning.start_proces), so the first
     report does not wait for it."""
     import vl_convert as vlc
 

@@ -10,6 +10,9 @@ import polars as pl
 
 from workbench.regler import suppression
 
+MAX_TILBUD_VALG = 100
+"""Tilbud in the Kort page's 'Vælg tilbud' list at most; with more, a search (navn or P-nummer) narrows it."""
+
 
 def eksport_tabeller(kv: pl.DataFrame, tp: pl.DataFrame, measure: str, label: str, fmt: Callable[[float], str],
                      navne: Mapping[str, str], visning: suppression.Visning) -> tuple[pl.DataFrame, pl.DataFrame]:

@@ -18,7 +18,7 @@ from workbench.sider import forloeb
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
 from workbench.regler.periods import active_on, dansk_dato, parse_date
-from workbench.ui import audit, auth, data
+from workbench.ui import audit, auth, borger_cache, data
 from workbench.ui import borger_charts as charts
 from workbench.ui.review_form import review_section
 from workbench.format.dansk import DATO, DATO_INPUT, TOM
@@ -242,7 +242,7 @@ def render() -> None:
         st.warning(f"Borger {borger_id} findes ikke, eller du har ikke adgang til borgeren.")
         return
     _log_view(borger_id, paa)
-    side = forloeb.borger_side(ds, borger_id, paa)
+    side = borger_cache.side.med(ds, principal, borger_id, paa)  # forloeb.borger_side, cached
     header(side.header, paa)
     forloeb_sections(side, paa)
     findings_section(side)

@@ -42,15 +42,21 @@ def _options(ds: Dataset) -> Valgmuligheder:
                           frozenset(got[2]["k"].to_list()))
 
 
-def month_options(principal: access.Principal, paa: dt.date) -> list[str]:
+def month_options(principal: access.Principal, paa: dt.date, ds: Dataset | None = None) -> list[str]:
     """'YYYY-MM' from the first ydelse (at most MAX_YEARS_BACK years back) to the month of `paa`
-    (optaelling.last_month): a month after the reference date is never offered."""
-    first = _options(principal).first
+    (optaelling.last_month): a month after the reference date is never offered. ds: the principal's
+    scoped dataset when already at hand (a background thread), else looked up."""
+    first = (_options(principal) if ds is None else _options.med(ds, principal)).first
     last = optaelling.last_month(paa)
     floor = periods.add_months(last, -12 * MAX_YEARS_BACK)
     start = max(periods.month_start(first), floor) if first else periods.add_months(last, -11)
     start = min(start, last)
     return [m.strftime(periods.MONTH_FMT) for m in periods.months(start, last)]
+
+
+def standard_maaneder(maaneder: list[str]) -> tuple[str, str]:
+    """The page's default period of `month_options`: (fra, til) = the last 12 months offered."""
+    return maaneder[max(0, len(maaneder) - 12)], maaneder[-1]
 
 
 def kommune_options(principal: access.Principal, which: str) -> list[str]:
@@ -85,19 +91,29 @@ def _flis(ds: Dataset, principal: access.Principal, til: dt.date, paa: dt.date, 
 
 
 def flis_results(principal: access.Principal, til: dt.date, paa: dt.date, handle: list[str],
-                 betaling: list[str]) -> view.FlisSide:
+                 betaling: list[str], ds: Dataset | None = None) -> view.FlisSide:
     """The FLIS-corrected cards for the month `til` (sider.overblik.flis_side), suppressed for the
     principal; apart from `results` so the page's main numbers are drawn before this runs."""
-    return _flis(principal, til, paa, tuple(sorted(handle)), tuple(sorted(betaling)),
-                 suppression.for_principal(principal))
+    args = (til, paa, tuple(sorted(handle)), tuple(sorted(betaling)), suppression.for_principal(principal))
+    return _flis(principal, *args) if ds is None else _flis.med(ds, principal, *args)
 
 
 def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.date,
-            handle: list[str], betaling: list[str]) -> view.OverblikSide:
+            handle: list[str], betaling: list[str], ds: Dataset | None = None) -> view.OverblikSide:
     """The Overblik view (sider.overblik.side) for the principal's scope, suppressed as the principal
-    may see it (exact for roles with the borger list)."""
-    return _side(principal, periods.periode_fra_til(fra, periods.month_end(til)), paa, tuple(sorted(handle)),
-                 tuple(sorted(betaling)), suppression.for_principal(principal))
+    may see it (exact for roles with the borger list). ds: the principal's scoped dataset when already
+    at hand (a background thread), else looked up."""
+    args = (periods.periode_fra_til(fra, periods.month_end(til)), paa, tuple(sorted(handle)),
+            tuple(sorted(betaling)), suppression.for_principal(principal))
+    return _side(principal, *args) if ds is None else _side.med(ds, principal, *args)
+
+
+def varm_standardvisning(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
+    """The page's first view into the cache (workbench.ui.forvarmning): the default period
+    (standard_maaneder) for all kommuner on `paa`, the same calls and keys as the page's."""
+    fra, til = (periods.parse_month(m) for m in standard_maaneder(month_options(principal, paa, ds)))
+    results(principal, fra, til, paa, [], [], ds=ds)
+    flis_results(principal, til, paa, [], [], ds=ds)
 
 
 def export_visning(principal: access.Principal, offentlig: bool) -> suppression.Visning:

@@ -56,11 +56,3 @@ def pdf(html: str) -> bytes:
 
     return udskrift.to_pdf(html)
 
-
-def forvarm(principal: access.Principal) -> None:
-    """For a principal with Rapporter: start the report's chart renderer in the background once per
-    process (workbench.format.udskrift.varm), after the first page (app.py)."""
-    if access.page_allowed(principal, "rapporter"):
-        from workbench.format import udskrift
-
-        data.background(("vl-convert",), udskrift.varm, "vl-convert")

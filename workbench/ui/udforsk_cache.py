@@ -44,3 +44,16 @@ def funktionsevne_fordeling(principal: access.Principal, f: Filters) -> pl.DataF
 # version/scope/filters/view (a ValueError for an unknown dimension or measure is raised, not cached).
 # Shared between sessions: callers only read it.
 crosstab = afgraenset(udforsk.crosstab, spinner=None, max_entries=64)
+
+# The page's first view: rows per kommune, no columns, borgere, no undertema (sidefiler/udforsk.py's defaults).
+STANDARD_RAEKKER = "kommune"
+STANDARD_MAAL = "borgere"
+
+
+def varm_standardvisning(ds: Dataset, principal: access.Principal, paa: dt.date) -> None:
+    """The page's first view into the cache (workbench.ui.forvarmning): the crosstab and the
+    funktionsevne distribution for no filters on the dataset's udtraeksdato `paa` (the filter panel's
+    defaults), the same calls and keys as the page's."""
+    f = Filters(udtraeksdato=paa)
+    crosstab.med(ds, principal, f, STANDARD_RAEKKER, None, STANDARD_MAAL, undertema=None)
+    _fordeling.med(ds, principal, f)

@@ -141,6 +141,30 @@ def dansk_kolonner(df, cols: Sequence[str], decimaler: int = 0):
     return df.with_columns(dansk_kolonne(df[c], decimaler) for c in cols if c in df.columns)
 
 
+FOERSTE_RAEKKER = 100
+"""How many rows a long table shows before 'Vis alle N rækker' (the browser draws every row it is sent:
+a 2.800-row table is most of a page's first visit)."""
+
+
+def foerste_raekker(df, key: str, n: int | None = None, container=None, **kwargs) -> bool:
+    """st.dataframe of the first `n` (default FOERSTE_RAEKKER) rows of `df` (Polars), with a toggle 'Vis alle N rækker' under it
+    when there are more: every row stays one click away (and in the page's export). kwargs go to
+    st.dataframe. Returns whether all rows are shown."""
+    from workbench.format.dansk import tal
+
+    n = FOERSTE_RAEKKER if n is None else n
+    c = container or st
+    if df.height <= n:
+        c.dataframe(df, **kwargs)
+        return True
+    table = c.container()
+    alle = c.toggle(f"Vis alle {tal(df.height)} rækker", key=key)
+    table.dataframe(df if alle else df.head(n), **kwargs)
+    if not alle:
+        table.caption(f"Viser de første {tal(n)} af {tal(df.height)} rækker.")
+    return bool(alle)
+
+
 DANSK_TAL_EXPR = vega_tal(0)
 """A Vega label expression: whole axis numbers with Danish thousands separators ('1.500.000')."""
 
