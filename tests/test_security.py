@@ -518,6 +518,10 @@ def test_kvalitet_page_borger_lists_are_logged(page_data):
     at = run_page(str(ROOT / "sidefiler" / "kvalitet.py"))
     at.date_input(key="kv_paa").set_value(dt.date(2023, 7, 1)).run()
     assert not at.exception
+    # the tabs are lazy: a list is shown (and logged) when its tab is opened
+    at.session_state["kv_fane"] = "Øvrige opmærkninger"
+    at.run()
+    assert not at.exception
     log = accesslog.entries(engine_for(page_data), handling=accesslog.VIS_LISTE)
     assert log.height >= 2
     assert any({"P", "X"} <= set(ids.split(",")) for ids in log["borger_ids"].to_list())
