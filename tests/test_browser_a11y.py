@@ -13,7 +13,7 @@ import pytest
 from tests.browser import VIEWPORT, chromium, open_page, require_chromium, running_app
 from workbench.ui.pages import PAGES
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 RUN = """async () => {
@@ -23,8 +23,42 @@ RUN = """async () => {
 }"""
 
 
+# True once every shown chart has drawn its marks, every grid its canvas and every map its canvas, and the
+# document has not changed for `settle` ms (checked every 50 ms): grids, charts and maps arrive after
+# the script run has finished, so axe must not look before they are there. A MutationObserver
+# (installed on the first poll) notes the last change.
+LATE_PARTS_DRAWN = """(settle) => {
+  const now = performance.now();
+  if (!window.__ffbObserver) {
+    window.__ffbLastChange = now;
+    window.__ffbObserver = new MutationObserver(() => { window.__ffbLastChange = performance.now(); });
+    window.__ffbObserver.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  }
+  // only what is shown: a grid in a closed expander or another tab draws when it is opened
+  const all = (sel, part) => [...document.querySelectorAll(sel)].every(el => !el.checkVisibility() || el.querySelector(part));
+  const drawn = all('[data-testid="stVegaLiteChart"]', '.vega-embed canvas, .vega-embed svg.marks')
+    && all('[data-testid="stDataFrame"]', 'canvas')
+    && all('[data-testid="stDeckGlJsonChart"]', 'canvas');
+  const idle = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    && !document.querySelector('[data-stale="true"]');
+  if (!drawn || !idle) { window.__ffbLastChange = now; return false; }
+  return now - window.__ffbLastChange >= settle;
+}"""
+
+
+MISSING = """() => ['[data-testid="stVegaLiteChart"]', '[data-testid="stDataFrame"]', '[data-testid="stDeckGlJsonChart"]']
+  .map(sel => sel + ': ' + [...document.querySelectorAll(sel)].filter(el => el.checkVisibility() && !el.querySelector('canvas, svg.marks')).length
+       + ' of ' + document.querySelectorAll(sel).length + ' not drawn').join('; ')
+  + '; script ' + (document.querySelector('[data-testid="stApp"]') || {dataset: {}}).dataset.testScriptState
+  + '; stale ' + document.querySelectorAll('[data-stale="true"]').length"""
+
+
 def _axe(page) -> list:
-    page.wait_for_timeout(1000)  # late grids and charts
+    try:
+        page.wait_for_function(LATE_PARTS_DRAWN, arg=400, polling=50)  # late grids, charts and maps
+    except Exception as exc:  # playwright's TimeoutError: say what was still missing
+        raise AssertionError(f"{page.url}: {page.evaluate(MISSING)}") from exc
+    page.evaluate("() => window.__ffbObserver.disconnect()")
     assert page.evaluate("document.documentElement.lang") == "da"
     page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     return page.evaluate(RUN)

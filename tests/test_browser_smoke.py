@@ -9,7 +9,7 @@ import pytest
 
 from tests.browser import chromium, open_page, require_chromium, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def app_env(demo: Path, tmp_path: Path) -> dict[str, str]:

@@ -113,6 +113,7 @@ def check_text(text: str, where: str, forbidden: set[str], cprs: set[str]) -> No
     assert m is None, f"{where}: CPR-looking number {m.group()!r}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rolle", access.ROLE_NAMES)
 def test_walk_pages(env, rolle, monkeypatch):
     path, eng = env
@@ -532,6 +533,7 @@ def analytiker_walk(path: Path, media) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_analytiker_sees_no_small_count_anywhere(env, monkeypatch, media):
     """Issue 23 item 1: walking every page of the analytiker role (tables, metrics, charts' Arrow data,
     maps, report iframe, texts and help, every download's bytes), no exact count 1..4 (rule above)."""
@@ -586,6 +588,7 @@ def flow_leaks(df, where: str) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_flows_give_no_hidden_count_away(env, monkeypatch):
     """Overblik's Tilgang og afgang and a small tilbud's Belægning og flow as analytiker: no month where
     one hidden number follows from borgere(m) = borgere(m-1) + tilgang(m) - afgang(m)."""
