@@ -114,7 +114,7 @@ def running_app(env: dict[str, str], log_dir: Path | None = None, timeout: float
             if time.monotonic() > deadline:
                 raise RuntimeError(f"appen svarede ikke på {base}/_stcore/health inden {timeout:.0f} s:\n"
                                    f"{_tail(log_path)}")
-            time.sleep(0.5)
+            time.sleep(0.1)  # a local HTTP request per poll: cheap; the test starts sooner
         yield base
     finally:
         _stop(proc)
