@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import VIEWPORT, chromium, open_page, require_chromium, running_app
+from tests.browser import VIEWPORT, module_chromium, open_page, require_chromium, running_app  # noqa: F401
 from workbench.ui.pages import PAGES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -69,24 +69,27 @@ def _require_axe() -> None:
         pytest.skip(f"{AXE} findes ikke (npm install --prefix tools/axe, se scripts/setup.sh)")
 
 
-def test_every_page_passes_axe_wcag21_aa(demo_kommune, tmp_path):
+def test_every_page_passes_axe_wcag21_aa(demo_kommune, tmp_path, module_chromium):
     require_chromium()
     _require_axe()
     env = {"FFB_WORKBENCH_DATA": str(demo_kommune), "FFB_WORKBENCH_DEV": "1",
            "FFB_WORKBENCH_HOME": str(tmp_path / "home"), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}"}
     found = {}
-    with running_app(env, log_dir=tmp_path) as base, chromium() as browser:
-        tabs = browser.new_context(viewport=VIEWPORT, locale="da-DK")  # one HTTP cache for the app's scripts
-        for key, _file, _title, url, _icon in PAGES:
-            target = f"{base}/{url}" + ("?borger=X" if key == "borger" else "")
-            with open_page(target, tmp_path, browser=tabs) as (page, _shot):  # a new tab each
-                violations = _axe(page)
-            if violations:
-                found[url] = violations
+    with running_app(env, log_dir=tmp_path) as base:
+        tabs = module_chromium.new_context(viewport=VIEWPORT, locale="da-DK")  # one HTTP cache for the app's scripts
+        try:
+            for key, _file, _title, url, _icon in PAGES:
+                target = f"{base}/{url}" + ("?borger=X" if key == "borger" else "")
+                with open_page(target, tmp_path, browser=tabs) as (page, _shot):  # a new tab each
+                    violations = _axe(page)
+                if violations:
+                    found[url] = violations
+        finally:
+            tabs.close()
     assert not found, json.dumps(found, ensure_ascii=False, indent=1)
 
 
-def test_login_page_passes_axe(tmp_path):
+def test_login_page_passes_axe(tmp_path, module_chromium):
     require_chromium()
     _require_axe()
     from test_access import write_dataset
@@ -94,6 +97,6 @@ def test_login_page_passes_axe(tmp_path):
     d = write_dataset(tmp_path / "data")
     env = {"FFB_WORKBENCH_DATA": str(d), "FFB_WORKBENCH_DEV": "0",
            "FFB_WORKBENCH_HOME": str(tmp_path / "home"), "DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite'}"}
-    with running_app(env, log_dir=tmp_path) as base, open_page(base, tmp_path) as (page, _shot):
+    with running_app(env, log_dir=tmp_path) as base, open_page(base, tmp_path, browser=module_chromium) as (page, _shot):
         violations = _axe(page)
     assert not violations, json.dumps(violations, ensure_ascii=False, indent=1)
