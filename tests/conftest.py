@@ -18,6 +18,29 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Test files holding a `browser` test run first, then files holding a `slow` test, then the rest by
+    number of tests (most first).
+
+    ./test.sh runs files on two workers, one file per worker at a time (--dist loadfile). pytest-xdist's
+    own order is by number of tests, which put the few-test browser files (each tens of seconds) last:
+    one worker ran them alone while the other had finished. Starting the long files first lets the many
+    short ones fill both workers up to the end; the browser files, which wait on a server and chromium,
+    first of all, next to the CPU-bound slow files. pyproject's addopts turns xdist's own reordering off
+    (--no-loadscope-reorder), so the workers are fed in this order. Only the order changes: every
+    collected test still runs."""
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def rank(f: str) -> tuple[int, int]:
+        marks = lambda name: any(i.get_closest_marker(name) for i in files[f])  # noqa: E731
+        return (0 if marks("browser") else 1 if marks("slow") else 2), -len(files[f])
+
+    order = sorted(files, key=rank)  # stable: ties keep pytest's order
+    items[:] = [item for f in order for item in files[f]]
+
+
 def _hashers():
     from argon2 import PasswordHasher
 

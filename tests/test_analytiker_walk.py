@@ -77,6 +77,7 @@ def tilbud_id(demo):
     return liste.filter(pl.col("borgere").is_between(1, 4)).sort("borgere", "tilbud_id")["tilbud_id"][0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_cli_stdout_has_no_small_counts_for_analytiker(demo, tilbud_id, case):
     args = [a.replace("{tilbud}", str(tilbud_id)) for a in CASES[case]]

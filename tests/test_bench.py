@@ -137,6 +137,7 @@ def test_cli_bench_unknown_case_exit_2(capsys):
     assert len(err.strip().splitlines()) == 1 and "nope" in err
 
 
+@pytest.mark.slow
 def test_bench_kommune_whole_process_cases_agree_with_their_baselines(demo_kommune, tmp_path, capsys):
     """The issue-17 cases run on the kommune demo: every baseline (DuckDB, pandas scripts; the
     validating loader) gives the command's result set, or the case would be an error row. No times
@@ -235,6 +236,7 @@ def test_tree_cpu_counts_live_descendants():
         child.wait()
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir):
     """Issue 24 item 3 at the smallest scale: one server (pinned to the first core, the browser to the
@@ -305,6 +307,7 @@ def test_admin_reaches_every_page():
     assert admin_pages() == [p[0] for p in PAGES]
 
 
+@pytest.mark.slow
 def test_bench_kommune_kvalitet_and_stikproeve_agree_with_duckdb(demo_kommune, tmp_path, capsys):
     """Issue 24 item 2: the yardsticks run on the kommune demo and the DuckDB scripts give the command's
     findings and sample (else the case is an error row). No times are asserted."""
@@ -404,6 +407,7 @@ def _dirty_dataset(tmp_path: Path) -> Path:
     return d
 
 
+@pytest.mark.slow
 def test_proces_kvalitet_duckdb_script_gives_the_commands_rows_rule_by_rule(tmp_path):
     """The DuckDB script against the command on a dataset with findings of every rule (and rejected
     rows, a borger outside borgere): the case compares every output row (regel, tabel, noegle and the

@@ -172,6 +172,7 @@ def _signin(monkeypatch, data_dir, username: str, rolle: str, **scope) -> None:
     monkeypatch.setenv("FFB_WORKBENCH_USER", username)
 
 
+@pytest.mark.slow
 def test_review_flow(data_dir, media, monkeypatch):
     at = run_page(borger="X", paa="2023-06-02")
     at.button(key="sg_start").click().run()

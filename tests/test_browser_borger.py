@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser import open_page, require_chromium, running_app
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_borger_x_step_chart_in_browser(borger_x_dir, tmp_path):

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium, open_page, require_chromium, running_app
+from tests.browser import module_chromium, open_page, require_chromium, running_app  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def app_env(demo: Path, tmp_path: Path, dev: str, user: str | None = None) -> dict[str, str]:
@@ -24,10 +24,10 @@ def app_env(demo: Path, tmp_path: Path, dev: str, user: str | None = None) -> di
     return env
 
 
-def test_first_request_deep_link_shows_the_sign_in_not_the_page(demo_kommune, tmp_path):
+def test_first_request_deep_link_shows_the_sign_in_not_the_page(demo_kommune, tmp_path, module_chromium):
     require_chromium()
-    with running_app(app_env(demo_kommune, tmp_path, "0"), log_dir=tmp_path) as base, chromium() as browser:
-        with open_page(f"{base}/oekonomi?aar=2025", tmp_path, browser=browser) as (page, shot):
+    with running_app(app_env(demo_kommune, tmp_path, "0"), log_dir=tmp_path) as base:
+        with open_page(f"{base}/oekonomi?aar=2025", tmp_path, browser=module_chromium) as (page, shot):
             page.get_by_label("Brugernavn").wait_for()
             page.get_by_label("Adgangskode").wait_for()
             shot("dybt_link_foerst_logind")
@@ -40,11 +40,11 @@ def test_first_request_deep_link_shows_the_sign_in_not_the_page(demo_kommune, tm
             assert not page.locator('[data-testid="stException"]').count()
 
 
-def test_first_request_deep_link_outside_the_role_is_not_shown(demo_kommune, tmp_path):
+def test_first_request_deep_link_outside_the_role_is_not_shown(demo_kommune, tmp_path, module_chromium):
     require_chromium()
     env = app_env(demo_kommune, tmp_path, "1", user="analytiker")
-    with running_app(env, log_dir=tmp_path) as base, chromium() as browser:
-        with open_page(f"{base}/borger?borger=B00001", tmp_path, browser=browser) as (page, shot):
+    with running_app(env, log_dir=tmp_path) as base:
+        with open_page(f"{base}/borger?borger=B00001", tmp_path, browser=module_chromium) as (page, shot):
             sidebar = page.locator('[data-testid="stSidebar"]')
             sidebar.get_by_text("Logget ind som").first.wait_for()
             shot("dybt_link_uden_for_rollen")
@@ -56,7 +56,7 @@ def test_first_request_deep_link_outside_the_role_is_not_shown(demo_kommune, tmp
             assert not page.locator('[data-testid="stException"]').count()
 
 
-def test_sign_in_returns_to_the_deep_link_or_the_roles_default(tmp_path, monkeypatch):
+def test_sign_in_returns_to_the_deep_link_or_the_roles_default(tmp_path, monkeypatch, module_chromium):
     """The address asked for before sign-in opens after it when the role may see it; otherwise, and
     for the bare address, the role's own default page (a sagsbehandler: Sagsoverblik)."""
     require_chromium()
@@ -73,9 +73,9 @@ def test_sign_in_returns_to_the_deep_link_or_the_roles_default(tmp_path, monkeyp
            "FFB_WORKBENCH_HOME": str(tmp_path / "home")}
     cases = [("/borger?borger=B001", "Borgerforløb", "/borger"), ("/", "Sagsoverblik", None),
              ("/adgangslog", "Sagsoverblik", None)]
-    with running_app(env, log_dir=tmp_path) as base, chromium() as browser:
+    with running_app(env, log_dir=tmp_path) as base:
         for path, heading, url_part in cases:
-            with open_page(f"{base}{path}", tmp_path, browser=browser) as (page, shot):
+            with open_page(f"{base}{path}", tmp_path, browser=module_chromium) as (page, shot):
                 page.get_by_label("Brugernavn").fill("sara")
                 page.get_by_label("Adgangskode").fill(pw)
                 page.get_by_role("button", name="Log ind").click()

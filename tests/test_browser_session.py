@@ -12,7 +12,7 @@ from test_access import write_dataset
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, VIEWPORT, require_chromium, running_app, wait_idle
 from workbench.lager import users
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PW = "korrekt-hest-batteri"
 
 

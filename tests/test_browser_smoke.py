@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import chromium, open_page, require_chromium, running_app
+from tests.browser import module_chromium, open_page, require_chromium, running_app  # noqa: F401 (fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def app_env(demo: Path, tmp_path: Path) -> dict[str, str]:
@@ -49,24 +49,24 @@ def assert_overblik(page) -> None:
     assert not page.get_by_text("Page not found").count()
 
 
-def test_overblik_in_chromium(demo_kommune, tmp_path):
+def test_overblik_in_chromium(demo_kommune, tmp_path, module_chromium):
     require_chromium()
-    with running_app(app_env(demo_kommune, tmp_path), log_dir=tmp_path) as base_url, chromium() as browser:
-        with open_page(base_url, tmp_path, browser=browser) as (page, shot):  # Overblik is the default page
+    with running_app(app_env(demo_kommune, tmp_path), log_dir=tmp_path) as base_url:
+        with open_page(base_url, tmp_path, browser=module_chromium) as (page, shot):  # Overblik is the default page
             assert_overblik(page)
             path = shot("overblik")
-        with open_page(f"{base_url}/overblik", tmp_path, browser=browser) as (page, shot):  # the deep link
+        with open_page(f"{base_url}/overblik", tmp_path, browser=module_chromium) as (page, shot):  # the deep link
             assert_overblik(page)
     assert path.is_file() and path.stat().st_size > 10_000
 
 
-def test_deep_link_as_first_request_runs_app_py(demo_kommune, tmp_path):
+def test_deep_link_as_first_request_runs_app_py(demo_kommune, tmp_path, module_chromium):
     """Regression: Streamlit runs a fresh server in its legacy multipage mode when a folder named pages/
     sits next to app.py; a deep link as the very first request must still go through app.py (sign-in,
     role gate, navigation), not run sidefiler/overblik.py on its own. Fixed by the folder's name
     (sidefiler/), not by patching Streamlit; tests/test_browser_deep_link_guard.py covers the sign-in."""
     require_chromium()
     with running_app(app_env(demo_kommune, tmp_path), log_dir=tmp_path) as base_url:
-        with open_page(f"{base_url}/overblik", tmp_path) as (page, shot):
+        with open_page(f"{base_url}/overblik", tmp_path, browser=module_chromium) as (page, shot):
             assert_overblik(page)
             shot("overblik_foerste_dybe_link")

@@ -12,7 +12,7 @@ from tests.browser import open_page, require_chromium, running_app
 from workbench.sider import tilbud
 from workbench.data.dataset import open_dataset, udtraeksdato
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_tilbud_deep_link_in_browser(demo_kommune, tmp_path):

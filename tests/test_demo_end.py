@@ -45,6 +45,7 @@ def imported(tmp_path_factory):
     return d, eng, demo_names, token
 
 
+@pytest.mark.slow
 def test_import_ends_demo_status(imported):
     d, eng, names, _ = imported
     assert importer.current_version(d) is not None

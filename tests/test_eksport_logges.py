@@ -21,6 +21,7 @@ def _n(eng) -> int:
     return sum(accesslog.entries(eng, handling=h, limit=100_000).height for h in LOGGED)
 
 
+@pytest.mark.slow
 def test_every_download_on_every_page_is_logged(demo_env, monkeypatch):
     eng = engine_for(demo_env)
     users.bootstrap(eng, demo_env)

@@ -42,6 +42,7 @@ FORMULA = re.compile(FORMULA_PATTERN)
 NUMBER = re.compile(NUMBER_PATTERN)
 CODES = importer.load_codes()
 SETTINGS = importer.import_settings()
+pytestmark = pytest.mark.slow  # 1 030 hypothesis cases: about 30 s of CPU
 
 
 def cases(name: str):

@@ -107,6 +107,7 @@ def test_page_shows_dialect_table_and_suggestions(data_env, borger_x_dir):
     assert importer.list_versions(data_env) == before
 
 
+@pytest.mark.slow
 def test_done_when_nexus_export_round_trip_and_rollback(demo_kommune, tmp_path, monkeypatch, capsys):
     data = tmp_path / "data"
     v1 = importer.import_dataset(demo_kommune, data).version

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from workbench.data.dataset import open_dataset, udtraeksdato
 from workbench.regler import kvalitet, overlap
 from workbench.sider import rapport
 
 
+@pytest.mark.slow
 def test_report_with_precomputed_findings_equals_the_live_report(demo_kommune):
     ds = open_dataset(demo_kommune)
     paa = udtraeksdato(ds)

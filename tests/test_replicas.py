@@ -60,6 +60,7 @@ class Replica:
         self.proc.wait(timeout=60)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_two_replicas_share_reviews_and_access_log():
     with postgres_schema("replika") as url:
@@ -108,6 +109,7 @@ for line in sys.stdin:
 """
 
 
+@pytest.mark.slow
 def test_two_replicas_one_database_one_bucket(borger_x_dir, s3_bucket, tmp_path):
     """docs/DEPLOYMENT.md's layout: two replicas, one database (PostgreSQL with TEST_DATABASE_URL, as in
     CI; else one SQLite file), one bucket (s3://, a real S3 API server). Each replica has its own local

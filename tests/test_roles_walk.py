@@ -132,6 +132,7 @@ def other_tabs(at: AppTest, key: str):
         del at.session_state[state_key]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rolle", access.ROLE_NAMES)
 def test_walk_pages(env, rolle, monkeypatch):
     path, eng = env
@@ -559,6 +560,7 @@ def analytiker_walk(path: Path, media) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_analytiker_sees_no_small_count_anywhere(env, monkeypatch, media):
     """Issue 23 item 1: walking every page of the analytiker role (tables, metrics, charts' Arrow data,
     maps, report iframe, texts and help, every download's bytes), no exact count 1..4 (rule above)."""
@@ -613,6 +615,7 @@ def flow_leaks(df, where: str) -> list[str]:
     return out
 
 
+@pytest.mark.slow
 def test_flows_give_no_hidden_count_away(env, monkeypatch):
     """Overblik's Tilgang og afgang and a small tilbud's Belægning og flow as analytiker: no month where
     one hidden number follows from borgere(m) = borgere(m-1) + tilgang(m) - afgang(m)."""

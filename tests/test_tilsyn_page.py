@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import polars as pl
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from data_model.db import engine_for
@@ -48,6 +49,7 @@ def answer_case(at: AppTest, audit_id: str, borger: str) -> int:
     return prefilled
 
 
+@pytest.mark.slow
 def test_whole_flow_create_answer_resume_close_sign_export(demo_env, monkeypatch, media):
     # the leader draws one case per team and assigns it to the demo auditor
     at = as_user(monkeypatch, "leder_myndighed")
