@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 import polars as pl
@@ -52,6 +53,27 @@ def background(key: tuple, work, name: str) -> threading.Thread | None:
     thread = threading.Thread(target=run, name=f"ffb-{name}", daemon=True)
     thread.start()
     return thread
+
+
+def after_first_page(principal: access.Principal, name: str, delay_s: float, work) -> threading.Thread | None:
+    """work(ds, paa) on the principal's scoped dataset and the dataset's reference date in a background
+    thread, after `delay_s` (the browser draws the page that started it first), once per (name, dataset
+    version, principal scope, reference date) and process (background()); None when BACKGROUND is off,
+    already started or the dataset cannot be read (the page shows its own error). Which principals get
+    it is the caller's choice (kvalitet_cache.prewarm, forvarmning.start)."""
+    if not BACKGROUND:
+        return None
+    try:
+        ds = scoped_dataset(principal)
+        paa = data_date()
+    except Exception:  # an unreadable dataset shows its own error on the page
+        return None
+
+    def run() -> None:
+        time.sleep(delay_s)
+        work(ds, paa)
+
+    return background((name, ds.version, principal.key, paa), run, name)
 
 
 def preload(principal: access.Principal | None = None) -> threading.Thread | None:

@@ -56,17 +56,11 @@ def start(principal: access.Principal) -> threading.Thread | None:
     principal, start_proces()."""
     start_proces()
     sider = [(key, fn) for key, fn in SIDER if access.page_allowed(principal, key)]
-    if not data.BACKGROUND or not sider or not access.hele_datasaettet(principal):
-        return None
-    try:
-        ds = data.scoped_dataset(principal)
-        paa = data.data_date()
-    except Exception:  # an unreadable dataset shows its own error on the page
+    if not sider or not access.hele_datasaettet(principal):
         return None
 
-    def work() -> None:
-        time.sleep(DELAY_S)
+    def work(ds, paa) -> None:
         for _key, varm in sider:
             varm(ds, principal, paa)
 
-    return data.background(("forvarmning", ds.version, principal.key, paa), work, "sider-forvarmning")
+    return data.after_first_page(principal, "sider-forvarmning", DELAY_S, work)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 from workbench.data.dataset import Dataset
 from workbench.regler import access, suppression
@@ -70,16 +69,7 @@ def prewarm(principal: access.Principal) -> threading.Thread | None:
     computation is heavy (about 5 s CPU at national scale), and there are few such scopes, so the
     background work stays bounded; a narrower scope is computed on its first visit, on its much
     smaller data."""
-    if not data.BACKGROUND or not hele_datasaettet(principal):
+    if not hele_datasaettet(principal):
         return None
-    try:
-        ds = data.scoped_dataset(principal)
-        paa = data.data_date()
-    except Exception:  # an unreadable dataset shows its own error on the page
-        return None
-
-    def work() -> None:
-        time.sleep(PREWARM_DELAY_S)
-        results.med(ds, principal, paa)
-
-    return data.background(("kvalitet", ds.version, principal.key, paa), work, "kvalitet-forudberegning")
+    return data.after_first_page(principal, "kvalitet-forvarmning", PREWARM_DELAY_S,
+                                 lambda ds, paa: results.med(ds, principal, paa))
