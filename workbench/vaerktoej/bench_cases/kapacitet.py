@@ -292,40 +292,35 @@ def page_cpu(srv: Server, borger: str, pages: list[str] | tuple[str, ...] | None
     return rows, facts
 
 
-@case("app-cpu", "serverens CPU-tid pr. sidevisning for hver side (første visning og genindlæsning), én session ad "
-                 "gangen, server og browser på hver sin kerne")
-def app_cpu(ctx: Context) -> list[dict]:
+def _app_cpu(ctx: Context, baggrund: bool) -> list[dict]:
+    """app-cpu's rows; without `baggrund` the app runs with FFB_WORKBENCH_BAGGRUND=0 and only the first
+    visits are kept (the reloads are app-cpu's)."""
     why = _missing()
     if why:
         return [{"variant": "-", "note": f"sprunget over: {why}"}]
     borger = _a_borger(ctx.data_dir)
-    with pinned_server(ctx.data_dir) as srv:
-        rows, facts = page_cpu(srv, borger, repeats=ctx.repeats)
-    tail = (f"; {facts['where']}; serveren i tomgang {facts['idle_ms_per_s']:.0f} ms CPU/s; CPU i clock ticks "
-            "(10 ms); vægtiden påvirkes af maskinens øvrige last, CPU-tiden kun lidt")
-    for r in rows:
-        r["peak_mb"] = facts["peak_mb"]
-        r["note"] = r["note"] + tail
-    return rows
+    with pinned_server(ctx.data_dir, None if baggrund else {"FFB_WORKBENCH_BAGGRUND": "0"}) as srv:
+        rows, facts = page_cpu(srv, borger, repeats=ctx.repeats if baggrund else 1)
+    if baggrund:
+        tail = (f"; {facts['where']}; serveren i tomgang {facts['idle_ms_per_s']:.0f} ms CPU/s; CPU i clock ticks "
+                "(10 ms); vægtiden påvirkes af maskinens øvrige last, CPU-tiden kun lidt")
+    else:
+        tail = f"; uden baggrundsarbejde; {facts['where']}; CPU i clock ticks (10 ms)"
+        rows = [r for r in rows if not r["variant"].endswith("-genindlaes") and r["variant"] != "belastningsmiks"]
+    return [{**r, "peak_mb": facts["peak_mb"], "note": r["note"] + tail} for r in rows]
+
+
+@case("app-cpu", "serverens CPU-tid pr. sidevisning for hver side (første visning og genindlæsning), én session ad "
+                 "gangen, server og browser på hver sin kerne")
+def app_cpu(ctx: Context) -> list[dict]:
+    return _app_cpu(ctx, baggrund=True)
 
 
 @case("app-cpu-uden-baggrund", "som app-cpu, men uden appens baggrundsarbejde (FFB_WORKBENCH_BAGGRUND=0): hver sides "
                                "første visning, når ingen har varmet den op i hukommelsen; det forudberegnede pr. "
                                "version (_forud/) læses stadig")
 def app_cpu_cold(ctx: Context) -> list[dict]:
-    why = _missing()
-    if why:
-        return [{"variant": "-", "note": f"sprunget over: {why}"}]
-    borger = _a_borger(ctx.data_dir)
-    with pinned_server(ctx.data_dir, {"FFB_WORKBENCH_BAGGRUND": "0"}) as srv:
-        rows, facts = page_cpu(srv, borger, repeats=1)
-    tail = (f"; uden baggrundsarbejde; {facts['where']}; CPU i clock ticks (10 ms)")
-    out = []
-    for r in rows:
-        if r["variant"].endswith("-genindlaes") or r["variant"] == "belastningsmiks":
-            continue  # the reloads are app-cpu's
-        out.append({**r, "peak_mb": facts["peak_mb"], "note": r["note"] + tail})
-    return out
+    return _app_cpu(ctx, baggrund=False)
 
 
 # --- app-belastning-1kerne -----------------------------------------------------------------------------
