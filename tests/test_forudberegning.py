@@ -17,6 +17,7 @@ from polars.testing import assert_frame_equal
 
 from tests.helpers import run_page
 from workbench.data.dataset import open_dataset, udtraeksdato
+from workbench.data.manifest import sha256_file
 from workbench.regler import access
 from workbench.sider import forudberegning as forud
 from workbench.sider import rapport, resultater
@@ -131,7 +132,7 @@ def test_resultater_page_reads_the_precomputation_and_shows_the_live_numbers(for
     data = json.loads(idx.read_text(encoding="utf-8"))
     f = d / forud.MAPPE / data["resultater"][0]["tabel"]["fil"]
     pl.read_ipc(f.read_bytes()).with_columns(pl.col("borgere") + 100_000).write_ipc(f)
-    data["resultater"][0]["tabel"]["sha256"] = forud._sha256(f)
+    data["resultater"][0]["tabel"]["sha256"] = sha256_file(f)
     idx.write_text(json.dumps(data), encoding="utf-8")
     doctored = _resultater_page_table(monkeypatch, d)
     shown = [int(str(v).replace(".", "")) for v in doctored["Borgere"]]
@@ -240,7 +241,7 @@ def test_sagsoverblik_page_reads_the_precomputation(demo_kommune, tmp_path, monk
     assert entry["dage"] == so.DAGE
     f = d / forud.MAPPE / entry["fil"]
     pl.read_ipc(f.read_bytes()).with_columns(pl.lit("FORUDBEREGNET OPGAVE").alias("beskrivelse")).write_ipc(f)
-    entry["sha256"] = forud._sha256(f)
+    entry["sha256"] = sha256_file(f)
     idx.write_text(json.dumps(data), encoding="utf-8")
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
     at = run_page(str(ROOT / "sidefiler" / "sagsoverblik.py"))
@@ -274,7 +275,7 @@ def test_kvalitet_page_reads_the_precomputation(demo_kommune, tmp_path, monkeypa
     counts = pl.read_ipc(f.read_bytes())
     assert "fund" in counts.columns
     counts.with_columns(pl.col("fund") + 7_777_000).write_ipc(f)
-    entry["sha256"] = forud._sha256(f)
+    entry["sha256"] = sha256_file(f)
     idx.write_text(json.dumps(data), encoding="utf-8")
     monkeypatch.setenv("FFB_WORKBENCH_DATA", str(d))
     at = run_page(str(ROOT / "sidefiler" / "kvalitet.py"))

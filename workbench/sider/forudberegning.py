@@ -35,6 +35,7 @@ from pathlib import Path
 import polars as pl
 
 from workbench.data.dataset import Dataset, udtraeksdato
+from workbench.data.manifest import sha256_file
 
 MAPPE = "_forud"
 INDEKS = "indeks.json"
@@ -99,12 +100,6 @@ def kodehash() -> str:
     return h.hexdigest()[:24]
 
 
-def _sha256(path: Path) -> str:
-    from workbench.data.manifest import sha256_file
-
-    return sha256_file(path)
-
-
 def beregn(ds: Dataset, n: Noegle) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(tabel, trend) for n, live: as the Resultater page computes them (goal status once for both)."""
     from workbench.sider import resultater
@@ -121,7 +116,7 @@ def _gem(mappe: Path, name: str, df: pl.DataFrame) -> dict:
     tmp = mappe / f".{name}.tmp"
     df.write_ipc(tmp)
     os.replace(tmp, mappe / name)
-    return {"fil": name, "sha256": _sha256(mappe / name)}
+    return {"fil": name, "sha256": sha256_file(mappe / name)}
 
 
 def _hent(directory: Path, info: object) -> pl.DataFrame | None:
@@ -205,7 +200,8 @@ def _index(directory: Path) -> dict | None:
 def laes(ds: Dataset, n: Noegle) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """(tabel, trend) precomputed for n on this dataset version, or None (nothing precomputed for it,
     another version or code, or a file that does not match its checksum). Only for a caller whose
-    `ds` is the whole version (access.hele_datasaettet): a scoped dataset has other numbers."""
+    `ds` holds every row of the version (workbench.ui.data.hele_versionen): a scoped dataset has other
+    numbers."""
     found = _opslag(ds, "resultater", lambda e: e.get("noegle") == n.tekst())
     if found is None:
         return None
