@@ -120,6 +120,31 @@ def test_threshold_is_configured(tmp_path):
         importer.import_settings(tmp_path)
 
 
+def test_settings_kept_per_text_equal_a_fresh_parse_and_an_edit_is_seen(tmp_path):
+    """import_settings keeps the parsed file per (file, text): the kept object equals a fresh parse of
+    the same text, an edited file (same size, same second) is parsed again, a broken one still raises."""
+    from workbench.data.config import ConfigError
+    from workbench.data.importer import settings as mod
+    from workbench.data.paths import config_dir
+
+    real = config_dir() / "import.yaml"
+    assert importer.import_settings() is importer.import_settings()  # kept
+    assert importer.import_settings() == mod._parse(real, real.read_text(encoding="utf-8"))
+    f = tmp_path / "import.yaml"
+    f.write_text(real.read_text(encoding="utf-8").replace("max_kolonner: 1000", "max_kolonner: 1001"),
+                 encoding="utf-8")
+    assert importer.import_settings(tmp_path).max_kolonner == 1001
+    f.write_text(f.read_text(encoding="utf-8").replace("max_kolonner: 1001", "max_kolonner: 1002"),
+                 encoding="utf-8")
+    assert importer.import_settings(tmp_path).max_kolonner == 1002
+    with pytest.raises(TypeError):
+        importer.import_settings().kolonne_aliaser["borger_id"] = ("x",)  # shared: read-only
+    f.write_text("max_kolonner: 0\n", encoding="utf-8")
+    for _ in range(2):  # an error is not kept
+        with pytest.raises(ConfigError, match="max_kolonner"):
+            importer.import_settings(tmp_path)
+
+
 def test_cpr_masked_in_error_messages(borger_x_dir, tmp_path):
     (borger_x_dir / "borgere.csv").write_text("borger_id,cpr,foedselsdato,handlekommune\n"
                                               "X,0101901234x,1990-01-01,0250\n")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 
@@ -22,19 +24,36 @@ class ImportSettings:
     laas_vent_sekunder: float = 5.0
     fuzzy_graense: float = 0.82
     max_kolonner: int = 1000
-    kolonne_aliaser: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    kolonne_aliaser: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+# (file, its text) -> the validated settings: every read_source and import_dataset asks for them (the
+# import fuzz tests thousands of times); reading the small file is cheap, parsing and validating it is
+# not. Keyed on the text, so an edited file is parsed again; a ConfigError is never kept.
+_PARSED: dict[tuple[str, str], ImportSettings] = {}
 
 
 def import_settings(directory: str | Path | None = None) -> ImportSettings:
     """config/import.yaml validated; absent file: the defaults. Errors are ConfigError naming the key."""
-    from workbench.data.config import ConfigError
     from workbench.data.paths import config_dir
 
     f = Path(directory or config_dir()) / "import.yaml"
     if not f.is_file():
         return ImportSettings()
+    text = f.read_text(encoding="utf-8")
+    key = (str(f.resolve()), text)
+    if key not in _PARSED:
+        if len(_PARSED) >= 16:  # a few config directories per process; tests write many
+            _PARSED.clear()
+        _PARSED[key] = _parse(f, text)
+    return _PARSED[key]
+
+
+def _parse(f: Path, text: str) -> ImportSettings:
+    from workbench.data.config import ConfigError
+
     try:
-        data = yaml_load(f.read_text(encoding="utf-8")) or {}
+        data = yaml_load(text) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{f}: {yaml_problem(exc)}") from None
     if not isinstance(data, dict):
@@ -63,5 +82,5 @@ def import_settings(directory: str | Path | None = None) -> ImportSettings:
         laas_vent_sekunder=float(number("laas_vent_sekunder", 5, 0, 3600)),
         fuzzy_graense=float(number("fuzzy_graense", 0.82, 0, 1)),
         max_kolonner=int(number("max_kolonner", 1000, 1, 100_000)),
-        kolonne_aliaser=aliases,
+        kolonne_aliaser=MappingProxyType(aliases),  # read-only: one object serves every caller
     )
