@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
+
+# The test modules as pytest rewrites them (assertion rewriting) are kept as bytecode in
+# tests/__pycache__ (git-ignored) even where PYTHONDONTWRITEBYTECODE is set: otherwise every xdist
+# worker rewrote and compiled all test modules again on every run (about 5 s CPU of each worker's
+# collection). Only this process: the app servers and CLI processes the tests start are unchanged
+# (scripts/setup.sh compiles workbench and data_model for them).
+sys.dont_write_bytecode = False
 
 # One xdist worker per core (./test.sh: -n 2 on the 2-core machine): Polars' own thread pool on top
 # of that only adds synchronisation on these small frames (5-10 % more CPU, no faster). Set before
