@@ -10,6 +10,8 @@ workbench.sider.rapport.build, workbench.sider.sagsoverblik.sagsoverblik, workbe
 into DIR/_forud/; `laes`, `rapport_sektioner`, `sagsoverblik` and `kvalitet` give them back to a caller
 that sees the whole dataset, or None, and the caller then computes live as before. The report's
 ledelsestilsyn and kvalitet sections (live state, the Kvalitet page's cache) are never precomputed.
+Besides, `har_borger` gives the tables in which every row has a borger (tabeller_med_borger): the app's
+scope of a role that sees every borger then skips their semi-join (workbench.regler.access.scope).
 
 A precomputed result is used only when all of these hold, else it is ignored (never a wrong number):
 * the dataset's version key (workbench.data.dataset.version_key: the version's files, sizes and
@@ -196,7 +198,7 @@ def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
                                                  for navn in KVALITET_FRAMES}}]
     index = {"skema": SKEMA, "version": ds.version, "kodehash": kodehash(), "resultater": entries,
              "rapporter": rapporter, "sagsoverblik": sagsoverblik, "kvalitet": kvalitet_entry,
-             "overblik": [_skriv_overblik(ds, mappe, paa)]}
+             "overblik": [_skriv_overblik(ds, mappe, paa)], "har_borger": [{"tabeller": sorted(tabeller_med_borger(ds))}]}
     tmp = mappe / f".{INDEKS}.tmp"
     tmp.write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, mappe / INDEKS)
@@ -355,3 +357,22 @@ def overblik_flis(ds: Dataset, til: dt.date, paa: dt.date):
     f = entry.get("flis") if isinstance(entry.get("flis"), dict) else {}
     total, aktive, udeladt = _hent(directory, f), _heltal(f.get("aktive")), _heltal(f.get("udeladt"))
     return ov.FlisTal(total, aktive, udeladt) if total is not None and aktive is not None and udeladt is not None else None
+
+
+def tabeller_med_borger(ds: Dataset) -> frozenset[str]:
+    """The tables of `ds` (other than borgere) with a borger_id column in which every row's borger_id is
+    in borgere: access.scope's semi-join on every borger keeps all their rows."""
+    ids = ds.borgere.select("borger_id")
+    navne = [n for n, lf in ds.tables.items() if n != "borgere" and "borger_id" in lf.collect_schema().names()]
+    antal = pl.collect_all([ds.tables[n].join(ids, on="borger_id", how="anti").select(pl.len()) for n in navne])
+    return frozenset(n for n, a in zip(navne, antal) if a.item() == 0)
+
+
+def har_borger(ds: Dataset) -> frozenset[str]:
+    """tabeller_med_borger(ds) precomputed for this version (ds the whole version as opened), or empty
+    (nothing precomputed, another version or code): access.scope's har_borger."""
+    found = _opslag(ds, "har_borger", lambda e: isinstance(e.get("tabeller"), list))
+    if found is None:
+        return frozenset()
+    navne = found[1]["tabeller"]
+    return frozenset(n for n in navne if isinstance(n, str) and n in ds.tables)
