@@ -5,6 +5,7 @@ before any of its data is shown."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +74,35 @@ def test_background_is_off_in_tests_by_default(demo_env):
     from workbench.ui import data
 
     assert data.preload() is None and data.preload(access.ADMIN) is None
+
+
+def test_server_start_loads_the_dataset_and_the_first_pages_modules(demo_kommune, monkeypatch, background, opens):
+    """serve.py's ved_serverstart: the dataset opened once into the pages' own cache, the first page's modules
+    imported; nothing at all when background work is off."""
+    monkeypatch.setenv("FFB_WORKBENCH_DATA", str(demo_kommune))
+    data = background
+    imported: list[str] = []
+    monkeypatch.setattr(data.importlib, "import_module", imported.append)
+    monkeypatch.setattr(data, "BACKGROUND", False)
+    assert data.ved_serverstart() is None and not imported and not opens
+    monkeypatch.setattr(data, "BACKGROUND", True)
+    data.ved_serverstart().join(timeout=300)
+    assert imported == list(data.SERVERSTART_MODULER) and len(opens) == 1
+    assert data.preload() is None  # the first session's preload: already done
+    assert data.opened_dataset() is data.opened_dataset() and len(opens) == 1  # the page reads what it opened
+
+
+def test_serve_py_starts_it(monkeypatch):
+    import runpy
+    import threading
+
+    from workbench.ui import data
+
+    started: list[str] = []
+    monkeypatch.setattr(data, "ved_serverstart", lambda: started.append("ja"))
+    threads = list(threading.enumerate())
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / "serve.py"))
+    for t in threading.enumerate():
+        if t not in threads and t.name == "ffb-serverstart":
+            t.join(timeout=60)
+    assert started == ["ja"]

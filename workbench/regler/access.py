@@ -293,15 +293,23 @@ def _borger_filter(ds: Dataset, principal: Principal, r: Role | None) -> pl.Lazy
     return out
 
 
-def scope(dataset: Dataset, principal: Principal, *, unmask_cpr: bool = False) -> Dataset:
-    """The part of the dataset the principal may see (see the module docstring)."""
+def scope(dataset: Dataset, principal: Principal, *, unmask_cpr: bool = False,
+          har_borger: frozenset[str] = frozenset()) -> Dataset:
+    """The part of the dataset the principal may see (see the module docstring). har_borger: tables of
+    `dataset` known to have no row whose borger_id is missing from borgere (the version's precomputation,
+    workbench.sider.forudberegning.har_borger): for a scope that keeps every borger ('alle') their
+    semi-join on the borgere keeps every row and is skipped (the same frames, about 0,7 s CPU less on
+    the national demo). Rows without a borger are dropped exactly as before."""
     r = role(principal.rolle)
     borgere = _borger_filter(dataset, principal, r)
     ids = borgere.select("borger_id")
+    alle = r is not None and r.scope == "alle"
     tables: dict[str, pl.LazyFrame] = {}
     for name, lf in dataset.tables.items():
         if name == "borgere":
             tables[name] = borgere
+        elif alle and name in har_borger:
+            tables[name] = lf
         elif "borger_id" in lf.collect_schema().names():
             tables[name] = lf.join(ids, on="borger_id", how="semi")
         else:

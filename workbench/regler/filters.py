@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 import polars as pl
 
@@ -386,10 +386,17 @@ def period_ydelser(ds: Dataset, f: Filters) -> pl.LazyFrame:
     return y
 
 
-def population(ds: Dataset, f: Filters, codes: CodeLists | None = None) -> pl.LazyFrame:
-    """borger_id (unique) of the borgere matching every filter."""
+# A source of borger_status frames: status(undertema) = borger_status(ds, f, undertema) of the caller's
+# ds and f (e.g. a cache of it collected once per reference date: it does not depend on the population
+# filters). Given to population and the Udforsk views instead of computing borger_status each time.
+StatusKilde = Callable[[str | None], pl.LazyFrame]
+
+
+def population(ds: Dataset, f: Filters, codes: CodeLists | None = None,
+               status: StatusKilde | None = None) -> pl.LazyFrame:
+    """borger_id (unique) of the borgere matching every filter. status: see StatusKilde."""
     codes = codes or load_config().codes
-    status = borger_status(ds, f, codes=codes)
+    status = status(f.undertema) if status is not None else borger_status(ds, f, codes=codes)
     status = filter_status(status, f)
     pop = status.select("borger_id").join(
         period_ydelser(ds, f).select("borger_id").unique(), on="borger_id", how="semi")

@@ -4,12 +4,14 @@ The Resultater page's default view (per paragraf over the 365 days up to the udt
 quarters, about 5 s CPU on a national dataset), the statusrapport's sections for its default period
 (the udtraeksdato's year up to it: Rapporter opens on it) and a leader's Sagsoverblik on the udtraeksdato
 (every task; goal status of every goal) and the Kvalitet page's findings on the udtraeksdato (overlap,
-22 rules, 8-talskontrol) are the same for every user who sees the whole dataset. `skriv` computes them once, when a version is written (`import`, the Import page, `demo`, the
+22 rules, 8-talskontrol) and the Overblik page's default view (its counts before suppression) are the same for every user who sees the whole dataset. `skriv` computes them once, when a version is written (`import`, the Import page, `demo`, the
 app's first demo), with their one owner (workbench.sider.resultater.resultater/.trend and
 workbench.sider.rapport.build, workbench.sider.sagsoverblik.sagsoverblik, workbench.sider.kvalitet.beregn)
 into DIR/_forud/; `laes`, `rapport_sektioner`, `sagsoverblik` and `kvalitet` give them back to a caller
 that sees the whole dataset, or None, and the caller then computes live as before. The report's
 ledelsestilsyn and kvalitet sections (live state, the Kvalitet page's cache) are never precomputed.
+Besides, `har_borger` gives the tables in which every row has a borger (tabeller_med_borger): the app's
+scope of a role that sees every borger then skips their semi-join (workbench.regler.access.scope).
 
 A precomputed result is used only when all of these hold, else it is ignored (never a wrong number):
 * the dataset's version key (workbench.data.dataset.version_key: the version's files, sizes and
@@ -151,6 +153,20 @@ def _skriv_rapport(ds: Dataset, mappe: Path, periode: str, paa: dt.date) -> dict
     return {"noegle": _rapport_noegle(periode, paa), "sektioner": sektioner}
 
 
+def _skriv_overblik(ds: Dataset, mappe: Path, paa: dt.date) -> dict:
+    """The Overblik page's default view on `paa` (its default period, every kommune) by the page's own
+    counting functions (sider.overblik.tal and flis_tal), before suppression: the same for every visning."""
+    from workbench.regler import flis, periods
+    from workbench.sider import overblik as ov
+
+    fra, til = ov.standard_periode(ds.ydelser.select(pl.col("startdato").min()).collect().item(), paa)
+    t = ov.tal(ds, periods.periode_fra_til(fra, periods.month_end(til)), paa, (), ())
+    ft = ov.flis_tal(ds, til, paa, (), (), flis.markerede(ds).collect().lazy())
+    return {"fra": fra.isoformat(), "til": til.isoformat(), "paa": paa.isoformat(), "aktive": t.aktive,
+            "per": _gem(mappe, "overblik-per.arrow", t.per), "total": _gem(mappe, "overblik-total.arrow", t.total),
+            "flis": {"aktive": ft.aktive, "udeladt": ft.udeladt, **_gem(mappe, "overblik-flis.arrow", ft.total)}}
+
+
 def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
     """Compute the standard results of the dataset version in `directory` (opened here unless `ds`,
     the whole version opened from it, is given) and write them to directory/_forud/, the index last
@@ -181,7 +197,8 @@ def skriv(directory: str | Path, ds: Dataset | None = None) -> list[Noegle]:
     kvalitet_entry = [{"paa": paa.isoformat(), **{navn: _gem(mappe, f"kvalitet-{navn}.arrow", getattr(kv, navn))
                                                  for navn in KVALITET_FRAMES}}]
     index = {"skema": SKEMA, "version": ds.version, "kodehash": kodehash(), "resultater": entries,
-             "rapporter": rapporter, "sagsoverblik": sagsoverblik, "kvalitet": kvalitet_entry}
+             "rapporter": rapporter, "sagsoverblik": sagsoverblik, "kvalitet": kvalitet_entry,
+             "overblik": [_skriv_overblik(ds, mappe, paa)], "har_borger": [{"tabeller": sorted(tabeller_med_borger(ds))}]}
     tmp = mappe / f".{INDEKS}.tmp"
     tmp.write_text(json.dumps(index, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     os.replace(tmp, mappe / INDEKS)
@@ -305,3 +322,57 @@ def kvalitet(ds: Dataset, paa: dt.date):
     return side.KvalitetData(**frames, rules=overlap.load_rules(), cfg=regler_kvalitet.load_quality_config(),
                              has_betalinger=ds.has("betalinger"),
                              tilbud_navne=dict(ds.tilbud.select("tilbud_id", "navn").collect().iter_rows()))
+
+
+def _heltal(v: object) -> int | None:
+    return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+
+def overblik_tal(ds: Dataset, periode, paa: dt.date):
+    """sider.overblik.tal(ds, periode, paa, (), ()) of the whole version precomputed for this version (the
+    page's default period), or None. Only for a caller whose `ds` holds every row of the version."""
+    from workbench.regler.periods import month_start
+    from workbench.sider import overblik as ov
+
+    fra, til = month_start(periode.fra).isoformat(), month_start(periode.til).isoformat()
+    found = _opslag(ds, "overblik", lambda e: (e.get("fra"), e.get("til"), e.get("paa")) == (fra, til, paa.isoformat()))
+    if found is None:
+        return None
+    directory, entry = found
+    per, total, aktive = _hent(directory, entry.get("per")), _hent(directory, entry.get("total")), _heltal(entry.get("aktive"))
+    return ov.OverblikTal(per, total, aktive) if per is not None and total is not None and aktive is not None else None
+
+
+def overblik_flis(ds: Dataset, til: dt.date, paa: dt.date):
+    """sider.overblik.flis_tal(ds, til, paa, (), (), flis.markerede(ds)) of the whole version precomputed for
+    this version (the default period's last month), or None. Only for a caller whose `ds` holds every row."""
+    from workbench.regler.periods import month_start
+    from workbench.sider import overblik as ov
+
+    key = (month_start(til).isoformat(), paa.isoformat())
+    found = _opslag(ds, "overblik", lambda e: (e.get("til"), e.get("paa")) == key)
+    if found is None:
+        return None
+    directory, entry = found
+    f = entry.get("flis") if isinstance(entry.get("flis"), dict) else {}
+    total, aktive, udeladt = _hent(directory, f), _heltal(f.get("aktive")), _heltal(f.get("udeladt"))
+    return ov.FlisTal(total, aktive, udeladt) if total is not None and aktive is not None and udeladt is not None else None
+
+
+def tabeller_med_borger(ds: Dataset) -> frozenset[str]:
+    """The tables of `ds` (other than borgere) with a borger_id column in which every row's borger_id is
+    in borgere: access.scope's semi-join on every borger keeps all their rows."""
+    ids = ds.borgere.select("borger_id")
+    navne = [n for n, lf in ds.tables.items() if n != "borgere" and "borger_id" in lf.collect_schema().names()]
+    antal = pl.collect_all([ds.tables[n].join(ids, on="borger_id", how="anti").select(pl.len()) for n in navne])
+    return frozenset(n for n, a in zip(navne, antal) if a.item() == 0)
+
+
+def har_borger(ds: Dataset) -> frozenset[str]:
+    """tabeller_med_borger(ds) precomputed for this version (ds the whole version as opened), or empty
+    (nothing precomputed, another version or code): access.scope's har_borger."""
+    found = _opslag(ds, "har_borger", lambda e: isinstance(e.get("tabeller"), list))
+    if found is None:
+        return frozenset()
+    navne = found[1]["tabeller"]
+    return frozenset(n for n in navne if isinstance(n, str) and n in ds.tables)

@@ -34,13 +34,36 @@ from workbench.data.dataset import Dataset
 from workbench.format.dansk import TOM
 from workbench.format.output import dansk_tal
 from workbench.regler import flis, optaelling, paragraffer, suppression
-from workbench.regler.periods import MONTH_FMT, Periode, dansk_maaned, month_start
+from workbench.regler.periods import MONTH_FMT, Periode, add_months, dansk_maaned, month_start, months, parse_month
 
 EGEN, UNIKKE, HP = "Paragraffens enhed", "Unikke borgere", "Helårspersoner"
 ENHEDER = (EGEN, UNIKKE, HP)  # the month table's units ("Vis")
 ALLE = "Alle paragraffer"  # the tilgang/afgang choice for the Total row
 INFO = ("enhed", "dst_ydelseskode", "konto")
 TOP = 5  # paragraffer in the chart by default: the most borgere in the last month
+MAX_YEARS_BACK = 15  # month options reach at most this far back from the reference date
+
+
+def maaneder(first: dt.date | None, paa: dt.date) -> list[str]:
+    """The months the page offers: 'YYYY-MM' from `first` (the first ydelse's startdato; at most
+    MAX_YEARS_BACK years back) to the month of `paa` (optaelling.last_month): a month after the reference
+    date is never offered."""
+    last = optaelling.last_month(paa)
+    floor = add_months(last, -12 * MAX_YEARS_BACK)
+    start = max(month_start(first), floor) if first else add_months(last, -11)
+    start = min(start, last)
+    return [m.strftime(MONTH_FMT) for m in months(start, last)]
+
+
+def standard_maaneder(maaneder: list[str]) -> tuple[str, str]:
+    """The page's default period of `maaneder`: (fra, til) = the last 12 months offered."""
+    return maaneder[max(0, len(maaneder) - 12)], maaneder[-1]
+
+
+def standard_periode(first: dt.date | None, paa: dt.date) -> tuple[dt.date, dt.date]:
+    """(fra, til), the first days of the default period's first and last month on `paa`."""
+    fra, til = standard_maaneder(maaneder(first, paa))
+    return parse_month(fra), parse_month(til)
 
 
 def _hp(v) -> str:
@@ -234,15 +257,28 @@ def _maaned_af(til: dt.date) -> str:
     return month_start(til).strftime(MONTH_FMT)
 
 
-def side(ds: Dataset, periode: Periode, paa: dt.date, handle: Sequence[str], betaling: Sequence[str],
-         visning: suppression.Visning) -> OverblikSide:
-    """The Overblik numbers for the months of `periode` (its first to its last month) on `paa`, for the
-    ydelser of the chosen handle-/betalingskommuner (empty: all), suppressed for `visning`."""
+@dataclass(frozen=True)
+class OverblikTal:
+    """What `side` counts before anything is suppressed or derived (one visning-independent result: the
+    precomputation of the default view stores these, workbench.sider.forudberegning)."""
+    per: pl.DataFrame  # optaelling.overblik's per-paragraf frame
+    total: pl.DataFrame  # optaelling.overblik's Total frame
+    aktive: int  # ydelser active on the reference date
+
+
+def tal(ds: Dataset, periode: Periode, paa: dt.date, handle: Sequence[str], betaling: Sequence[str]) -> OverblikTal:
+    """The counts of `side` for the months of `periode` on `paa`, kommuner filtered (empty: all)."""
     fra, til = month_start(periode.fra), month_start(periode.til)
     y = optaelling.filter_kommuner(ds.ydelser, ds.borgere, tuple(handle), tuple(betaling))
     per, total = optaelling.overblik(y, fra, til, paa)
     per_df, total_df, aktive = pl.collect_all([per, total, optaelling.aktive_ydelser(y, paa)])
-    kpi = optaelling.noegletal(total_df, _maaned_af(til), int(aktive.item()))
+    return OverblikTal(per_df, total_df, int(aktive.item()))
+
+
+def side_af(t: OverblikTal, periode: Periode, visning: suppression.Visning) -> OverblikSide:
+    """The page's view of the counts `t` of `periode` (tal), for `visning`."""
+    per_df, total_df = t.per, t.total
+    kpi = optaelling.noegletal(total_df, _maaned_af(periode.til), t.aktive)
     maaneder = tuple(total_df["maaned"].to_list())
     paragraf_liste = tuple(str(p) for p in per_df["paragraf"].unique(maintain_order=True).to_list())
     top = ()
@@ -250,6 +286,13 @@ def side(ds: Dataset, periode: Periode, paa: dt.date, handle: Sequence[str], bet
         latest = per_df.filter(pl.col("maaned") == maaneder[-1]).sort("borgere", descending=True)
         top = tuple(str(p) for p in latest["paragraf"].to_list()[:TOP])
     return OverblikSide(per_df, total_df, kpi, visning, maaneder, paragraf_liste, top)
+
+
+def side(ds: Dataset, periode: Periode, paa: dt.date, handle: Sequence[str], betaling: Sequence[str],
+         visning: suppression.Visning) -> OverblikSide:
+    """The Overblik numbers for the months of `periode` (its first to its last month) on `paa`, for the
+    ydelser of the chosen handle-/betalingskommuner (empty: all), suppressed for `visning`."""
+    return side_af(tal(ds, periode, paa, handle, betaling), periode, visning)
 
 
 @dataclass(frozen=True)
@@ -268,17 +311,37 @@ class FlisSide:
         return suppression.antal(self.udeladt, self.visning)
 
 
-def flis_side(ds: Dataset, til: dt.date, paa: dt.date, handle: Sequence[str], betaling: Sequence[str],
-              markerede: pl.LazyFrame, visning: suppression.Visning) -> FlisSide:
-    """The FLIS-corrected cards for the month `til`; markerede: flis.markerede(ds) (collected once by the
-    caller's cache, passed lazily)."""
+@dataclass(frozen=True)
+class FlisTal:
+    """What `flis_side` counts (visning-independent; precomputed for the default view)."""
+    total: pl.DataFrame  # optaelling.overblik's Total frame of the month, FLIS-corrected
+    aktive: int  # FLIS-corrected ydelser active on the reference date
+    udeladt: int  # ydelser FLIS removes among the filtered ones
+
+
+def flis_tal(ds: Dataset, til: dt.date, paa: dt.date, handle: Sequence[str], betaling: Sequence[str],
+             markerede: pl.LazyFrame) -> FlisTal:
+    """The counts of `flis_side`; markerede: flis.markerede(ds) (collected once by the caller's cache,
+    passed lazily)."""
     t = month_start(til)
     y = optaelling.filter_kommuner(ds.ydelser, ds.borgere, tuple(handle), tuple(betaling))
     yk = flis.korrigeret(y, markerede)
     _, total_k = optaelling.overblik(yk, t, t, paa)
     total_df, aktive, udeladt = pl.collect_all([total_k, optaelling.aktive_ydelser(yk, paa),
                                                 flis.udeladte(y, markerede).select(pl.len())])
-    return FlisSide(optaelling.noegletal(total_df, _maaned_af(t), int(aktive.item())), int(udeladt.item()), visning)
+    return FlisTal(total_df, int(aktive.item()), int(udeladt.item()))
+
+
+def flis_side_af(t: FlisTal, til: dt.date, visning: suppression.Visning) -> FlisSide:
+    """The FLIS-corrected cards of the counts `t` for the month `til` (flis_tal)."""
+    return FlisSide(optaelling.noegletal(t.total, _maaned_af(til), t.aktive), t.udeladt, visning)
+
+
+def flis_side(ds: Dataset, til: dt.date, paa: dt.date, handle: Sequence[str], betaling: Sequence[str],
+              markerede: pl.LazyFrame, visning: suppression.Visning) -> FlisSide:
+    """The FLIS-corrected cards for the month `til`; markerede: flis.markerede(ds) (collected once by the
+    caller's cache, passed lazily)."""
+    return flis_side_af(flis_tal(ds, til, paa, handle, betaling, markerede), til, visning)
 
 
 def _for_visning(df: pl.DataFrame, visning: suppression.Visning, komp: pl.DataFrame | None = None) -> pl.DataFrame:

@@ -28,8 +28,8 @@ from workbench.regler.optaelling import merge_intervals
 from workbench.data.dataset import Dataset
 from workbench.format.output import dansk_tal
 from workbench.regler.periods import add_months, month_start
-from workbench.regler.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, aldersgruppe_labels, borger_status,
-                               latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
+from workbench.regler.filters import (IKKE_VURDERET, KOEN_LABEL, NIVEAUER, Filters, StatusKilde, aldersgruppe_labels,
+                               borger_status, latest_niveauer, maalgruppe_rows, niveau_label, period_ydelser, population)
 from workbench.format.dansk import borger_link
 
 UOPLYST = "Uoplyst"
@@ -99,16 +99,17 @@ def buckets(start: dt.date, end: dt.date, grain: str | None) -> pl.DataFrame:
 # -- facts ----------------------------------------------------------------------------------------
 
 def facts(ds: Dataset, f: Filters, dims: list[str], undertema: str | None = None,
-          codes: CodeLists | None = None) -> pl.LazyFrame:
+          codes: CodeLists | None = None, status: StatusKilde | None = None) -> pl.LazyFrame:
     """One row per (matching ydelse, time bucket[, målgruppe]) of the population with the requested
-    dimensions as String columns named by their key, plus borger_id, ydelse_id, dage, b_dage, udgift_dage."""
+    dimensions as String columns named by their key, plus borger_id, ydelse_id, dage, b_dage, udgift_dage.
+    status: borger_status(ds, f, undertema) by undertema when the caller has it (filters.StatusKilde)."""
     codes = codes or load_config().codes
     start, end = f.period()
     time = [d for d in dims if d in TIME_DIMS]
     if len(time) > 1:
         raise ValueError("højst én tidsdimension ad gangen")
     grain = time[0] if time else None
-    pop = population(ds, f, codes)
+    pop = population(ds, f, codes, status)
     y = period_ydelser(ds, f).join(pop, on="borger_id", how="semi")
     b = buckets(start, end, grain).lazy()
     y = y.join(b, how="cross").with_columns(
@@ -117,8 +118,8 @@ def facts(ds: Dataset, f: Filters, dims: list[str], undertema: str | None = None
     ).filter(pl.col("_s") <= pl.col("_e")).with_columns(
         ((pl.col("_e") - pl.col("_s")).dt.total_days() + 1).alias("dage"),
     ).with_columns((pl.col("maanedlig_udgift").fill_null(0.0) * pl.col("dage")).alias("udgift_dage"))
-    status = borger_status(ds, f, undertema=undertema, codes=codes)
-    y = y.join(status, on="borger_id", how="left")
+    bs = status(undertema or f.undertema) if status is not None else borger_status(ds, f, undertema=undertema, codes=codes)
+    y = y.join(bs, on="borger_id", how="left")
     if "maalgruppe" in dims or "kategori" in dims:
         mg = maalgruppe_rows(ds, f.reference_date(), f.kun_primaer, codes)
         y = y.join(mg, on="borger_id", how="left")
@@ -258,8 +259,10 @@ class Crosstab:
 
 
 def crosstab(ds: Dataset, f: Filters, rows: str, cols: str | None, measure: str = "borgere",
-             undertema: str | None = None, codes: CodeLists | None = None) -> Crosstab:
-    """The pivot of `measure` by rows x cols for the filtered population. Collects (UI boundary helper)."""
+             undertema: str | None = None, codes: CodeLists | None = None,
+             status: StatusKilde | None = None) -> Crosstab:
+    """The pivot of `measure` by rows x cols for the filtered population. Collects (UI boundary helper).
+    status: see facts."""
     codes = codes or load_config().codes
     if rows not in DIMENSIONS or (cols is not None and cols not in DIMENSIONS):
         raise ValueError("ukendt dimension")
@@ -270,7 +273,7 @@ def crosstab(ds: Dataset, f: Filters, rows: str, cols: str | None, measure: str 
     dims = [rows] + ([cols] if cols else [])
     start, end = f.period()
     total_days = (end - start).days + 1
-    fx = facts(ds, f, dims, undertema=undertema, codes=codes).cache()
+    fx = facts(ds, f, dims, undertema=undertema, codes=codes, status=status).cache()
     is_time = {d: d in TIME_DIMS for d in dims}
     parts = [_aggregate(fx, [rows], measure, total_days, is_time[rows]).rename({rows: "row"})]
     if cols:
@@ -308,15 +311,16 @@ def fordeling_niveauer(ds: Dataset, f: Filters, undertemaer: list[str] | None = 
 
 def funktionsevne_fordeling(ds: Dataset, f: Filters, undertemaer: list[str] | None = None,
                             codes: CodeLists | None = None, kun_vurderede: bool = True,
-                            niveauer: pl.LazyFrame | None = None) -> pl.LazyFrame:
+                            niveauer: pl.LazyFrame | None = None, status: StatusKilde | None = None) -> pl.LazyFrame:
     """undertema, niveau ('0'..'4', 'Ikke vurderet'), borgere: for every Aktivitet og deltagelse undertema,
     how many borgere of the population are at each niveau (latest assessment on or before the reference
     date; no assessment or empty niveau = Ikke vurderet). Each undertema row adds up to the population.
     kun_vurderede drops undertemaer where nobody in the population has a niveau 0-4.
-    niveauer: fordeling_niveauer(ds, f, undertemaer) when the caller has it already (same result)."""
+    niveauer: fordeling_niveauer(ds, f, undertemaer) when the caller has it already (same result);
+    status: see facts."""
     codes = codes or load_config().codes
     uts = undertemaer or codes.aktivitet_undertemaer()
-    pop = population(ds, f, codes).select("borger_id").unique()
+    pop = population(ds, f, codes, status).select("borger_id").unique()
     lv = niveauer if niveauer is not None else fordeling_niveauer(ds, f, uts, codes)
     # Counted without a population x undertema grid: the assessed per (undertema, niveau), and
     # Ikke vurderet = the population minus the assessed on that undertema (zero counts left out).

@@ -8,6 +8,7 @@ already scoped to the signed-in principal, rejected rows included (no page re-op
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 import os
 import threading
@@ -98,6 +99,26 @@ def preload(principal: access.Principal | None = None) -> threading.Thread | Non
                       lambda: _frames(str(path), version, principal.key, principal), "indlaes-scope")
 
 
+# what the first page of every session needs and a new process lacks (ved_serverstart): st.dataframe's
+# pandas, the charts' Altair, the sign-in's database layer and the landing page's modules
+SERVERSTART_MODULER = ("pandas", "altair", "workbench.ui.auth", "workbench.ui.pages", "workbench.ui.overblik_cache",
+                       "streamlit.emojis")
+
+
+def ved_serverstart() -> threading.Thread | None:
+    """At server start (serve.py runs it in a thread of its own, before any browser has connected): open
+    and collect the current dataset version (preload: the pages' own cache) and import
+    SERVERSTART_MODULER. The first session then finds them done or under way (an import in progress is
+    waited for, never done twice) instead of paying them after the browser connects. Returns preload's
+    thread; nothing when BACKGROUND is off."""
+    if not BACKGROUND:
+        return None
+    thread = preload()
+    for name in SERVERSTART_MODULER:
+        importlib.import_module(name)
+    return thread
+
+
 def data_path() -> Path | str:
     """The data location the app reads: a directory, or s3://bucket/prefix (kept as text: Path
     would fold its double slash; workbench.data.objektlager)."""
@@ -157,7 +178,11 @@ def opened_dataset() -> Dataset:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _frames(path: str, version: str, principal_key: str, _principal: access.Principal) -> Dataset:
-    return access.scope(_opened(path, version), _principal).collected()
+    from workbench.sider import forudberegning
+
+    whole = _opened(path, version)
+    # the tables the version's precomputation found without rows lacking a borger: not semi-joined again
+    return access.scope(whole, _principal, har_borger=forudberegning.har_borger(whole)).collected()
 
 
 def scoped_dataset(principal: access.Principal) -> Dataset:

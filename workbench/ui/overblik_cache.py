@@ -3,7 +3,9 @@ scoped data, suppressed for the principal (workbench.regler.suppression.for_prin
 
 One computation per (dataset version, principal scope, period, reference date, kommune filters,
 exact or not) into a frozen view (sider.overblik.OverblikSide), through the one scoped cache (ui.cache);
-the page only lays it out.
+the page only lays it out. For a principal whose scope holds every row of the version
+(data.hele_versionen) the default view's counts are read from the version's precomputation when it
+matches (workbench.sider.forudberegning.overblik), else counted live by the same functions.
 """
 
 from __future__ import annotations
@@ -13,14 +15,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from workbench.regler import access, flis, optaelling, periods, suppression
+from workbench.regler import access, flis, periods, suppression
 from workbench.data import geo
 from workbench.data.dataset import Dataset
+from workbench.sider import forudberegning
 from workbench.sider import overblik as view
+from workbench.ui import data
 from workbench.ui.cache import afgraenset
-
-MAX_YEARS_BACK = 15  # month options reach at most this far back from the reference date
-
 
 @dataclass(frozen=True)
 class Valgmuligheder:
@@ -43,20 +44,12 @@ def _options(ds: Dataset) -> Valgmuligheder:
 
 
 def month_options(principal: access.Principal, paa: dt.date, ds: Dataset | None = None) -> list[str]:
-    """'YYYY-MM' from the first ydelse (at most MAX_YEARS_BACK years back) to the month of `paa`
-    (optaelling.last_month): a month after the reference date is never offered. ds: the principal's
+    """The months the page offers (sider.overblik.maaneder) for the principal's scope. ds: the principal's
     scoped dataset when already at hand (a background thread), else looked up."""
-    first = (_options(principal) if ds is None else _options.med(ds, principal)).first
-    last = optaelling.last_month(paa)
-    floor = periods.add_months(last, -12 * MAX_YEARS_BACK)
-    start = max(periods.month_start(first), floor) if first else periods.add_months(last, -11)
-    start = min(start, last)
-    return [m.strftime(periods.MONTH_FMT) for m in periods.months(start, last)]
+    return view.maaneder((_options(principal) if ds is None else _options.med(ds, principal)).first, paa)
 
 
-def standard_maaneder(maaneder: list[str]) -> tuple[str, str]:
-    """The page's default period of `month_options`: (fra, til) = the last 12 months offered."""
-    return maaneder[max(0, len(maaneder) - 12)], maaneder[-1]
+standard_maaneder = view.standard_maaneder  # the last 12 months offered
 
 
 def kommune_options(principal: access.Principal, which: str) -> list[str]:
@@ -80,21 +73,34 @@ def _flis_markerede(ds: Dataset) -> pl.DataFrame:
     return flis.markerede(ds).collect()
 
 
-_side = afgraenset(view.side, spinner="Tæller borgere pr. paragraf …", max_entries=16)
+def _forud(hele: bool, handle: tuple[str, ...], betaling: tuple[str, ...]) -> bool:
+    """Read the version's precomputed counts (forudberegning.overblik_tal/overblik_flis)? Only for a principal
+    whose scope is the whole version (data.hele_versionen) and no kommune filter; else counted live."""
+    return hele and not handle and not betaling
+
+
+@afgraenset(spinner="Tæller borgere pr. paragraf …", max_entries=16)
+def _side(ds: Dataset, periode: periods.Periode, paa: dt.date, handle: tuple[str, ...], betaling: tuple[str, ...],
+          visning: suppression.Visning, hele: bool = False) -> view.OverblikSide:
+    t = forudberegning.overblik_tal(ds, periode, paa) if _forud(hele, handle, betaling) else None
+    return view.side_af(t if t is not None else view.tal(ds, periode, paa, handle, betaling), periode, visning)
 
 
 @afgraenset(spinner=None, max_entries=16, med_principal=True)
 def _flis(ds: Dataset, principal: access.Principal, til: dt.date, paa: dt.date, handle: tuple[str, ...],
-          betaling: tuple[str, ...], visning: suppression.Visning) -> view.FlisSide:
-    marked = _flis_markerede.med(ds, principal).lazy()
-    return view.flis_side(ds, til, paa, handle, betaling, marked, visning)
+          betaling: tuple[str, ...], visning: suppression.Visning, hele: bool = False) -> view.FlisSide:
+    t = forudberegning.overblik_flis(ds, til, paa) if _forud(hele, handle, betaling) else None
+    if t is None:
+        t = view.flis_tal(ds, til, paa, handle, betaling, _flis_markerede.med(ds, principal).lazy())
+    return view.flis_side_af(t, til, visning)
 
 
 def flis_results(principal: access.Principal, til: dt.date, paa: dt.date, handle: list[str],
                  betaling: list[str], ds: Dataset | None = None) -> view.FlisSide:
     """The FLIS-corrected cards for the month `til` (sider.overblik.flis_side), suppressed for the
     principal; apart from `results` so the page's main numbers are drawn before this runs."""
-    args = (til, paa, tuple(sorted(handle)), tuple(sorted(betaling)), suppression.for_principal(principal))
+    args = (til, paa, tuple(sorted(handle)), tuple(sorted(betaling)), suppression.for_principal(principal),
+            data.hele_versionen(principal))
     return _flis(principal, *args) if ds is None else _flis.med(ds, principal, *args)
 
 
@@ -102,9 +108,10 @@ def results(principal: access.Principal, fra: dt.date, til: dt.date, paa: dt.dat
             handle: list[str], betaling: list[str], ds: Dataset | None = None) -> view.OverblikSide:
     """The Overblik view (sider.overblik.side) for the principal's scope, suppressed as the principal
     may see it (exact for roles with the borger list). ds: the principal's scoped dataset when already
-    at hand (a background thread), else looked up."""
+    at hand (a background thread), else looked up. For a principal whose scope is the whole version
+    the default view is read from the version's precomputation when it matches (forudberegning)."""
     args = (periods.periode_fra_til(fra, periods.month_end(til)), paa, tuple(sorted(handle)),
-            tuple(sorted(betaling)), suppression.for_principal(principal))
+            tuple(sorted(betaling)), suppression.for_principal(principal), data.hele_versionen(principal))
     return _side(principal, *args) if ds is None else _side.med(ds, principal, *args)
 
 

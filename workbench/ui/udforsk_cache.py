@@ -16,7 +16,7 @@ import polars as pl
 
 from workbench.data.dataset import Dataset
 from workbench.regler import access
-from workbench.regler.filters import Filters
+from workbench.regler.filters import Filters, StatusKilde, borger_status
 from workbench.sider import udforsk
 from workbench.ui.cache import afgraenset
 
@@ -29,10 +29,26 @@ def _niveauer(ds: Dataset, paa: dt.date, vurderet_maaneder: int | None) -> pl.Da
     return udforsk.fordeling_niveauer(ds, Filters(paa=paa, vurderet_maaneder=vurderet_maaneder)).collect()
 
 
+@afgraenset(spinner=None, max_entries=8)
+def _status(ds: Dataset, paa: dt.date, kommunetype: str, undertema: str | None,
+            vurderet_maaneder: int | None) -> pl.DataFrame:
+    # borger_status reads only the reference date, kommunetype, undertema and assessment window of the
+    # filters, never the population filters: a filter change (one kommune more) reuses it (most of the
+    # crosstab's and the distribution's CPU on the national demo).
+    f = Filters(paa=paa, kommunetype=kommunetype, vurderet_maaneder=vurderet_maaneder)
+    return borger_status(ds, f, undertema=undertema).collect()
+
+
+def _status_kilde(ds: Dataset, principal: access.Principal, f: Filters) -> StatusKilde:
+    """borger_status(ds, f, undertema) by undertema from the cache above (filters.StatusKilde)."""
+    return lambda undertema: _status.med(ds, principal, f.reference_date(), f.kommunetype, undertema,
+                                         f.vurderet_maaneder).lazy()
+
+
 @afgraenset(spinner=None, max_entries=32, med_principal=True)
 def _fordeling(ds: Dataset, principal: access.Principal, f: Filters) -> pl.DataFrame:
     lv = _niveauer.med(ds, principal, f.reference_date(), f.vurderet_maaneder)
-    return udforsk.funktionsevne_fordeling(ds, f, niveauer=lv.lazy()).collect()
+    return udforsk.funktionsevne_fordeling(ds, f, niveauer=lv.lazy(), status=_status_kilde(ds, principal, f)).collect()
 
 
 def funktionsevne_fordeling(principal: access.Principal, f: Filters) -> pl.DataFrame:
@@ -41,9 +57,12 @@ def funktionsevne_fordeling(principal: access.Principal, f: Filters) -> pl.DataF
 
 
 # udforsk.crosstab(scoped dataset, f, rows, cols, measure, undertema=...), computed once per
-# version/scope/filters/view (a ValueError for an unknown dimension or measure is raised, not cached).
-# Shared between sessions: callers only read it.
-crosstab = afgraenset(udforsk.crosstab, spinner=None, max_entries=64)
+# version/scope/filters/view (a ValueError for an unknown dimension or measure is raised, not cached),
+# with borger_status from _status. Shared between sessions: callers only read it.
+@afgraenset(spinner=None, max_entries=64, med_principal=True, navn="workbench.sider.udforsk.crosstab")
+def crosstab(ds: Dataset, principal: access.Principal, f: Filters, rows: str, cols: str | None,
+             measure: str = "borgere", undertema: str | None = None) -> udforsk.Crosstab:
+    return udforsk.crosstab(ds, f, rows, cols, measure, undertema=undertema, status=_status_kilde(ds, principal, f))
 
 # The page's first view: rows per kommune, no columns, borgere, no undertema (sidefiler/udforsk.py's defaults).
 STANDARD_RAEKKER = "kommune"
