@@ -379,8 +379,13 @@ def test_har_borger_skips_only_semi_joins_that_keep_every_row(forud_dir, tmp_pat
     # every role's scoped dataset is the same frames with and without it (a role that does not see every
     # borger still semi-joins: its scope drops rows)
     sb = ds.borgere.select("sagsbehandler").collect()["sagsbehandler"][0]
+    # an 'alle' role restricted to kommuner sees their borgere only, so its tables still join (the demo
+    # kommune has one handlekommune: a restriction to another kommune must leave no ydelser)
+    kommune = "0000"
+    assert kommune not in ds.borgere.select("handlekommune").collect()["handlekommune"].to_list()
     for who in (access.Principal("admin", "admin"), access.Principal("analytiker", "analytiker"),
-                access.Principal("s", "sagsbehandler", sagsbehandler=sb)):
+                access.Principal("s", "sagsbehandler", sagsbehandler=sb),
+                access.Principal("a1", "admin", kommuner=(kommune,))):
         live, fast = access.scope(ds, who).collected(), access.scope(ds, who, har_borger=har).collected()
         for name in live.tables:
             a, b = fast.tables[name].collect(), live.tables[name].collect()
@@ -389,6 +394,8 @@ def test_har_borger_skips_only_semi_joins_that_keep_every_row(forud_dir, tmp_pat
             assert_frame_equal(a.sort(a.columns), b.sort(b.columns))
             if name in ("ydelser", "funktionsevne", "betalinger"):
                 assert_frame_equal(a, b)
+        if who.kommuner:
+            assert fast.ydelser.collect().height == 0 < ds.ydelser.collect().height
         for name in live.rejected:
             assert_frame_equal(fast.rejected[name].collect(), live.rejected[name].collect())
     # a row without a borger: its table is not listed, and the admin's scope drops that row as before
