@@ -283,6 +283,26 @@ def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir):
         "websocket-alle", "websocket-overblik"}
 
 
+@pytest.mark.browser
+def test_browser_first_runs_chromium_on_the_client_core_before_any_server():
+    """app-cpu launches chromium before the server, pinned to the client core; from then on this thread
+    sees one core, so the split the server is pinned by is read before (as _app_cpu does)."""
+    import os
+
+    from tests.browser import require_chromium
+    from workbench.vaerktoej.bench_cases import kapacitet as k
+
+    require_chromium()
+    cores, before = k.split_cores(), os.sched_getaffinity(0)
+    if not cores:
+        pytest.skip("én kerne: intet at fastlåse")
+    with k.browser_first(cores) as (browser, launch_ms):
+        assert browser.is_connected() and launch_ms > 0
+        assert os.sched_getaffinity(0) == cores[1]
+        assert k.split_cores() is None  # why pinned_server takes the split read before browser_first
+    assert os.sched_getaffinity(0) == before
+
+
 def test_rerun_message_is_the_backmsg_streamlit_reads():
     """The hand-written BackMsg (the workbench package does not import Streamlit's generated classes)
     parses with Streamlit's own proto as rerun_script for the page and query; script_finished() reads

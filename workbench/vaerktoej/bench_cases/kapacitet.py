@@ -168,9 +168,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def pinned_server(data_dir: Path, env_extra: dict[str, str] | None = None):
-    """The app on the first core, this thread (and so the browser it starts) on the second."""
-    cores = split_cores()
+def pinned_server(data_dir: Path, env_extra: dict[str, str] | None = None,
+                  cores: tuple[set[int], set[int]] | None = None):
+    """The app on the first core, this thread (and so the browser it starts) on the second. `cores`:
+    split_cores() read before this thread was pinned (inside browser_first it sees one core only)."""
+    cores = cores or split_cores()
     with _server(data_dir, cores[0] if cores else None, env_extra) as (base, proc, t0), \
             pinned_self(cores[1] if cores else None):
         yield Server(base, proc.pid, t0, cores)
@@ -233,12 +235,11 @@ def admin_pages() -> list[str]:
 
 
 @contextlib.contextmanager
-def browser_first():
-    """chromium launched (pinned to the client core) before any server is started, as a user's
-    browser is open before the app is: yields (browser, launch ms)."""
+def browser_first(cores: tuple[set[int], set[int]] | None):
+    """chromium launched (pinned to the client core of `cores`, split_cores()) before any server is
+    started, as a user's browser is open before the app is: yields (browser, launch ms)."""
     from playwright.sync_api import sync_playwright
 
-    cores = split_cores()
     with pinned_self(cores[1] if cores else None), sync_playwright() as pw:
         t = time.perf_counter()
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -369,8 +370,9 @@ def _app_cpu(ctx: Context, baggrund: bool) -> list[dict]:
     if why:
         return [{"variant": "-", "note": f"sprunget over: {why}"}]
     borger = _a_borger(ctx.data_dir)
-    with browser_first() as (browser, launch_ms), \
-            pinned_server(ctx.data_dir, None if baggrund else {"FFB_WORKBENCH_BAGGRUND": "0"}) as srv:
+    cores = split_cores()  # before browser_first pins this thread to one of them
+    with browser_first(cores) as (browser, launch_ms), \
+            pinned_server(ctx.data_dir, None if baggrund else {"FFB_WORKBENCH_BAGGRUND": "0"}, cores) as srv:
         rows, facts = page_cpu(srv, borger, repeats=ctx.repeats if baggrund else 1, browser=browser,
                                launch_ms=launch_ms)
     if baggrund:
