@@ -201,10 +201,11 @@ with tabs["Rapport"]:
                                 key="ts_rapport_valg")
         frame = tilsyn_store.report_frame(eng, chosen)
         visible = visible_ids(principal)
-        # borger ids outside the viewer's scope (e.g. an auditor after signing) are not shown
-        frame = tilsyn.skjul_uden_for_adgang(frame, visible)
-        r = tilsyn.rapport(frame, checklist)
+        # borger ids outside the viewer's scope (e.g. an auditor after signing) are not shown; the report's
+        # own ids in scope, not the whole scope (100.001 ids on the national demo) go into the filter
         shown = sorted(set(frame["borger_id"].to_list()) & visible)
+        frame = tilsyn.skjul_uden_for_adgang(frame, shown)
+        r = tilsyn.rapport(frame, checklist)
         if shown:  # the report lists the cases in scope by borger id
             log_action(accesslog.VIS_LISTE, shown, "tilsyn rapport")
         sheets = tilsyn.rapport_sheets(r)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import polars as pl
@@ -258,8 +259,12 @@ def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir, monkeypatch):
         res = k.capacity_load(srv, borger, seconds=2, sessions=2, warm_up=False)  # short: no warm-up round
         ws = k.capacity_load(srv, borger, seconds=2, sessions=2, protocol=True)
     got = {r["variant"]: r for r in rows}
-    assert set(got) == {"koldstart", "overblik-foerste", "overblik-genindlaes"}
+    assert set(got) == {"koldstart", "overblik-foerste", "overblik-foerste-ny-profil", "overblik-genindlaes"}
     assert all(r["cpu_ms"] > 0 and r["median_ms"] > 0 for r in rows)
+    # the browser's CPU per view is read from /proc apart from the server's: drawing a page costs some
+    assert all(float(re.search(r"browser-CPU (\d+) ms", got[v]["note"])[1]) > 0
+               for v in ("overblik-foerste", "overblik-foerste-ny-profil", "overblik-genindlaes"))
+    assert "chromium startet efter serveren" in got["koldstart"]["note"]
     assert got["koldstart"]["cpu_ms"] > got["overblik-genindlaes"]["cpu_ms"]  # imports and data: the most
     assert facts["exceptions"] == {}
     cores = k.split_cores()
@@ -280,6 +285,26 @@ def test_app_cpu_and_one_core_load_on_borger_x(borger_x_dir, monkeypatch):
     assert {k for k, ts in ws["times"].items() if ts} >= {"overblik", "udforsk"}  # sessions 0 and 1 begin there
     assert {r["variant"] for r in k.load_rows(ws, sessions=2, seconds=2, prefix="websocket")} >= {
         "websocket-alle", "websocket-overblik"}
+
+
+@pytest.mark.browser
+def test_browser_first_runs_chromium_on_the_client_core_before_any_server():
+    """app-cpu launches chromium before the server, pinned to the client core; from then on this thread
+    sees one core, so the split the server is pinned by is read before (as _app_cpu does)."""
+    import os
+
+    from tests.browser import require_chromium
+    from workbench.vaerktoej.bench_cases import kapacitet as k
+
+    require_chromium()
+    cores, before = k.split_cores(), os.sched_getaffinity(0)
+    if not cores:
+        pytest.skip("én kerne: intet at fastlåse")
+    with k.browser_first(cores) as (browser, launch_ms):
+        assert browser.is_connected() and launch_ms > 0
+        assert os.sched_getaffinity(0) == cores[1]
+        assert k.split_cores() is None  # why pinned_server takes the split read before browser_first
+    assert os.sched_getaffinity(0) == before
 
 
 def test_rerun_message_is_the_backmsg_streamlit_reads():

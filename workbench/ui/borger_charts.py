@@ -7,11 +7,16 @@ Danish labels, dd-mm-åååå dates.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import altair as alt
 import polars as pl
 
+from workbench.data.config import CodeLists
+from workbench.regler.periods import active_on
+from workbench.sider import forloeb
 from workbench.sider.forloeb import niveau_segments
+from workbench.ui import vega
 from workbench.format.dansk import DATO
 
 DATE_FORMAT = DATO
@@ -165,3 +170,35 @@ def stoettebehov_chart(segments: pl.DataFrame, paa: dt.date, rang_labels: dict[i
 def status_colour(value: str) -> str:
     colour = STATUS_COLOURS.get(value)
     return f"color: {colour}; font-weight: 600" if colour else ""
+
+
+@dataclass(frozen=True)
+class Diagrammer:
+    """The borger page's charts as Vega-Lite specs (workbench.ui.vega.spec) on one time axis: the
+    ydelser timeline, one step chart per undertema (forloeb.chart_undertemaer's order) and
+    støttebehov; None where the page shows a caption instead. Read-only (cached, shared)."""
+
+    domain: tuple[dt.date, dt.date]
+    ydelser: dict | None
+    niveau: tuple[tuple[str, dict], ...]
+    stoettebehov: dict | None
+
+
+def diagrammer(side: forloeb.BorgerSide, paa: dt.date, codes: CodeLists) -> Diagrammer:
+    """Every chart of the borger page for `side` on `paa`, built once (the page caches this)."""
+    fe, goals, yd, sb = side.funktionsevne, side.goals, side.ydelser, side.stoettebehov
+    running = yd.filter(active_on(paa)).height > 0 or goals.filter(
+        pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= paa)).height > 0
+    domain = time_domain(paa, (yd, "startdato"), (yd, "slutdato"), (fe, "dato"), (goals, "startdato"),
+                         (goals, "opfoelgningsdato"), (sb, "dato"), open_until_paa=running)
+    niveau = tuple(
+        (ut, vega.spec(niveau_chart(fe.filter(pl.col("undertema") == ut), goals.filter(pl.col("undertema") == ut),
+                                    paa, codes.niveau_label, domain)))
+        for ut in forloeb.chart_undertemaer(fe, goals))
+    rang = {v: k for k, v in codes.stoettebehov_rang.items() if v is not None}
+    return Diagrammer(
+        domain=domain,
+        ydelser=vega.spec(timeline_chart(yd, paa, domain)) if yd.height else None,
+        niveau=niveau,
+        stoettebehov=vega.spec(stoettebehov_chart(forloeb.stoettebehov_segments(sb, paa, codes), paa, rang, domain))
+        if sb.height else None)

@@ -17,8 +17,8 @@ from workbench.lager import accesslog
 from workbench.sider import forloeb
 from workbench.data.config import codes as load_codes
 from workbench.data.dataset import Dataset
-from workbench.regler.periods import active_on, dansk_dato, parse_date
-from workbench.ui import audit, auth, borger_cache, data
+from workbench.regler.periods import dansk_dato, parse_date
+from workbench.ui import audit, auth, borger_cache, data, vega
 from workbench.ui import borger_charts as charts
 from workbench.ui.review_form import review_section
 from workbench.format.dansk import DATO, DATO_INPUT, TOM
@@ -155,22 +155,19 @@ def findings_section(side: forloeb.BorgerSide) -> None:
         st.caption("Ingen opmærkninger.")
 
 
-def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
+def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date, dia: charts.Diagrammer) -> None:
+    """Ydelser, indsatsmål, funktionsevne and støttebehov; the charts from `dia` (borger_cache.diagrammer)."""
     codes = load_codes()
     labels = codes.niveau_label
     fe, goals, yd, sb, niveauer = side.funktionsevne, side.goals, side.ydelser, side.stoettebehov, side.niveauer
-
-    running = yd.filter(active_on(paa)).height > 0 or goals.filter(
-        pl.col("opfoelgningsdato").is_null() | (pl.col("opfoelgningsdato") >= paa)).height > 0
-    domain = charts.time_domain(paa, (yd, "startdato"), (yd, "slutdato"), (fe, "dato"), (goals, "startdato"),
-                                (goals, "opfoelgningsdato"), (sb, "dato"), open_until_paa=running)
+    domain = dia.domain
 
     st.subheader("Ydelser")
     if domain[1] < paa:
         st.caption(f"Forløbet er afsluttet; tidsakserne slutter {dansk_dato(domain[1])} (referencedato "
                    f"{dansk_dato(paa)}).")
-    if yd.height:
-        st.altair_chart(charts.timeline_chart(yd, paa, domain), width="stretch")
+    if dia.ydelser is not None:
+        vega.vis(st, dia.ydelser, width="stretch")
         st.dataframe(yd.select(
             pl.col("paragraf").alias("Paragraf"), pl.col("ydelse").alias("Ydelse"),
             pl.col("tilbud").fill_null(pl.col("tilbud_id")).alias("Tilbud"),
@@ -187,10 +184,9 @@ def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
         st.caption("Ingen indsatsmål på referencedatoen.")
 
     st.subheader("Funktionsevne over tid")
-    undertemaer = forloeb.chart_undertemaer(fe, goals)
-    if not undertemaer:
+    if not dia.niveau:
         st.caption("Ingen vurderinger af aktivitet og deltagelse endnu.")
-    for ut in undertemaer:
+    for ut, spec in dia.niveau:
         ut_goals = goals.filter(pl.col("undertema") == ut)
         st.markdown(f"**{ut}**")
         for g in ut_goals.iter_rows(named=True):
@@ -202,14 +198,11 @@ def forloeb_sections(side: forloeb.BorgerSide, paa: dt.date) -> None:
         if now.height:
             st.caption(f"Niveau {dansk_dato(paa)}: {now['niveau'][0]} {labels[int(now['niveau'][0])]} "
                        f"(vurderet {dansk_dato(now['niveau_dato'][0])}).")
-        rows = fe.filter(pl.col("undertema") == ut)
-        st.altair_chart(charts.niveau_chart(rows, ut_goals, paa, labels, domain), width="stretch")
+        vega.vis(st, spec, width="stretch")
 
     st.subheader("Støttebehov over tid")
-    if sb.height:
-        rang = {v: k for k, v in codes.stoettebehov_rang.items() if v is not None}
-        st.altair_chart(charts.stoettebehov_chart(forloeb.stoettebehov_segments(sb, paa, codes), paa, rang,
-                                                  domain), width="stretch")
+    if dia.stoettebehov is not None:
+        vega.vis(st, dia.stoettebehov, width="stretch")
         last = sb.filter(pl.col("tema").is_null()).tail(1)
         if last.height:
             st.caption(f"Seneste samlede vurdering: {last['stoettebehov'][0]} ({dansk_dato(last['dato'][0])}).")
@@ -244,6 +237,6 @@ def render() -> None:
     _log_view(borger_id, paa)
     side = borger_cache.side.med(ds, principal, borger_id, paa)  # forloeb.borger_side, cached
     header(side.header, paa)
-    forloeb_sections(side, paa)
+    forloeb_sections(side, paa, borger_cache.diagrammer.med(ds, principal, borger_id, paa))
     findings_section(side)
     review_section(principal, side.data, borger_id, paa)

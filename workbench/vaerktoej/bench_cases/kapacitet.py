@@ -2,10 +2,14 @@
 
 - app-cpu: for every page the admin can reach (workbench/ui/pages.py PAGES), the server's CPU time
   (utime + stime from /proc, all threads, and its children: live ones and reaped ones) spent on one
-  page view: the first visit in a fresh session (a new browser context; the first time the server
-  shows that page) and a reload (a new Streamlit session, caches warm). One browser session at a
-  time; before each sample the server is left until it is quiet, so background work of the previous
-  view is not counted. Wall time beside it; `cpu_ms` is the server's CPU.
+  page view, three ways: the first visit as a user makes it (a new tab in a browser that has had the
+  app open, so Streamlit's JavaScript is in its HTTP cache; the first time the server shows that
+  page), the first visit in a new browser profile (a new browser context: empty HTTP cache; the
+  server's caches for the page are warm by then) and a reload (a new Streamlit session, caches warm).
+  chromium is launched before the server, as a user's browser is already open. One browser session
+  at a time; before each sample the server and the browser are left until they are quiet, so
+  background work or drawing of the previous view is not counted. Wall time beside it; `cpu_ms` is
+  the server's CPU, the browser's CPU for the view (until it is quiet again) is in the note.
 - app-belastning-1kerne: the server on one core, the clients on the other; 10 sessions cycle
   Overblik, Udforsk (a changing row dimension), the borger page and Kvalitet for 60 s, twice: as 10
   chromium contexts (URL visits until drawn: what a user waits for) and as 10 websocket clients at
@@ -165,28 +169,49 @@ class Server:
 
 
 @contextlib.contextmanager
-def pinned_server(data_dir: Path, env_extra: dict[str, str] | None = None):
-    """The app on the first core, this thread (and so the browser it starts) on the second."""
-    cores = split_cores()
+def pinned_server(data_dir: Path, env_extra: dict[str, str] | None = None,
+                  cores: tuple[set[int], set[int]] | None = None):
+    """The app on the first core, this thread (and so the browser it starts) on the second. `cores`:
+    split_cores() read before this thread was pinned (inside browser_first it sees one core only)."""
+    cores = cores or split_cores()
     with _server(data_dir, cores[0] if cores else None, env_extra) as (base, proc, t0), \
             pinned_self(cores[1] if cores else None):
         yield Server(base, proc.pid, t0, cores)
 
 
-def wait_quiet(pid: int, window_s: float | None = None, max_s: float | None = None) -> None:
-    """Until the server used at most QUIET_TICKS clock ticks in a window (background work done); the
-    window and the limit are QUIET_WINDOW_S and QUIET_MAX_S as they are at the call."""
+def wait_quiet(pid: int, window_s: float | None = None, max_s: float | None = None, cpu=None,
+               ticks: int = QUIET_TICKS) -> None:
+    """Until the server used at most `ticks` clock ticks in a window (background work done); the window
+    and the limit are QUIET_WINDOW_S and QUIET_MAX_S as they are at the call. `cpu` (a callable giving
+    ms) reads another CPU counter than the server's, e.g. browser_cpu_ms."""
     window_s = QUIET_WINDOW_S if window_s is None else window_s
     max_s = QUIET_MAX_S if max_s is None else max_s
+    read = cpu or (lambda: tree_cpu_ms(pid))
     tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
     deadline = time.monotonic() + max_s
-    c0 = tree_cpu_ms(pid)
+    c0 = read()
     while time.monotonic() < deadline:
         time.sleep(window_s)
-        c1 = tree_cpu_ms(pid)
-        if c1 - c0 <= QUIET_TICKS * tick_ms:
+        c1 = read()
+        if c1 - c0 <= ticks * tick_ms:
             return
         c0 = c1
+
+
+def browser_cpu_ms(server_pid: int) -> float:
+    """CPU time (user + system, with reaped children) of the bench's child processes outside the
+    server's tree: playwright's driver and chromium (browser, renderers, GPU process), ms."""
+    server_tree = {server_pid, *descendants(server_pid)}
+    ticks = 0
+    for p in descendants(os.getpid()):
+        f = None if p in server_tree else _stat(p)
+        if f:
+            ticks += sum(int(f[i]) for i in (11, 12, 13, 14))
+    return ticks * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+BROWSER_QUIET_TICKS = 3  # chromium and playwright's driver keep a few ms per second going while idle
+BROWSER_QUIET_MAX_S = 15.0
 
 
 def _where(server_pid: int, cores: tuple[set[int], set[int]] | None) -> str:
@@ -213,79 +238,125 @@ def admin_pages() -> list[str]:
     return [key for key, *_rest in PAGES if access.page_allowed(access.ADMIN, key)]
 
 
+@contextlib.contextmanager
+def browser_first(cores: tuple[set[int], set[int]] | None):
+    """chromium launched (pinned to the client core of `cores`, split_cores()) before any server is
+    started, as a user's browser is open before the app is: yields (browser, launch ms)."""
+    from playwright.sync_api import sync_playwright
+
+    with pinned_self(cores[1] if cores else None), sync_playwright() as pw:
+        t = time.perf_counter()
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            yield browser, (time.perf_counter() - t) * 1000
+        finally:
+            browser.close()
+
+
 def _errors_on(page) -> int:
     return page.locator('[data-testid="stException"]').count()
 
 
 def page_cpu(srv: Server, borger: str, pages: list[str] | tuple[str, ...] | None = None,
-             repeats: int = 1) -> tuple[list[dict], dict]:
-    """On a freshly started server: rows (variant 'koldstart', '<page>-foerste', '<page>-genindlaes';
-    median_ms wall, cpu_ms the server's CPU) and facts {'server_cores', 'where', 'idle_ms_per_s',
-    'peak_mb', 'exceptions'}."""
-    from playwright.sync_api import sync_playwright
-
+             repeats: int = 1, browser=None, launch_ms: float | None = None) -> tuple[list[dict], dict]:
+    """On a freshly started server: rows (variant 'koldstart', '<page>-foerste' (a new tab in a browser
+    whose HTTP cache has the app's JavaScript), '<page>-foerste-ny-profil' (a new browser context),
+    '<page>-genindlaes'; median_ms wall, cpu_ms the server's CPU) and facts {'server_cores', 'where',
+    'idle_ms_per_s', 'peak_mb', 'exceptions'}. `browser`: a chromium launched before the server
+    (browser_first, `launch_ms` its launch); without it one is launched here, after the server."""
     keys = list(pages or admin_pages())
     pid = srv.pid
     rows: list[dict] = []
     facts: dict = {"exceptions": {}}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            def fresh_page():
-                page = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="da-DK").new_page()
-                page.set_default_timeout(LOAD_TIMEOUT_MS)
-                srv.pin_browser()  # the new renderer's threads too
-                return page
+    with contextlib.ExitStack() as stack:
+        if browser is None:
+            from playwright.sync_api import sync_playwright
 
-            # the cold start (data opened and collected in the background) on the light access-log page,
-            # in a context of its own; the server is quiet again before the first page is measured
-            page = fresh_page()
-            c0 = tree_cpu_ms(pid)
-            page.goto(f"{srv.base}/adgangslog", wait_until="domcontentloaded")
-            _ready(page)
-            cold_ms = (time.perf_counter() - srv.t0) * 1000 - SETTLE_MS
-            page.context.close()
+            pw = stack.enter_context(sync_playwright())
+            t = time.perf_counter()
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            stack.callback(browser.close)
+            launched = f"chromium startet efter serveren ({(time.perf_counter() - t) * 1000:.0f} ms, med i tiden)"
+        else:
+            launched = (f"chromium startet før serveren ({launch_ms:.0f} ms, ikke med i tiden)" if launch_ms is not None
+                        else "chromium startet før serveren")
+
+        def new_context():
+            return browser.new_context(viewport={"width": 1600, "height": 1000}, locale="da-DK")
+
+        def new_tab(context):
+            page = context.new_page()
+            page.set_default_timeout(LOAD_TIMEOUT_MS)
+            srv.pin_browser()  # the new renderer's threads too
+            return page
+
+        # the cold start (data opened and collected in the background) on the light access-log page, in
+        # the context that stays open: the browser that has had the app open, its HTTP cache warm
+        warm = new_context()
+        page = new_tab(warm)
+        c0 = tree_cpu_ms(pid)
+        page.goto(f"{srv.base}/adgangslog", wait_until="domcontentloaded")
+        _ready(page)
+        cold_ms = (time.perf_counter() - srv.t0) * 1000 - SETTLE_MS
+        page.close()
+        wait_quiet(pid)
+        rows.append({"variant": "koldstart", "median_ms": cold_ms, "min_ms": cold_ms, "cpu_ms": tree_cpu_ms(pid),
+                     "note": f"fra streamlit run til Adgangslog vist og serveren i ro; {launched}; CPU fra "
+                             f"processens start (import, indlæsning, første session), heraf "
+                             f"{tree_cpu_ms(pid) - c0:.0f} ms efter health ok"})
+        c_idle = tree_cpu_ms(pid)
+        time.sleep(IDLE_WINDOW_S)
+        facts["idle_ms_per_s"] = (tree_cpu_ms(pid) - c_idle) / IDLE_WINDOW_S
+
+        def sample(action) -> tuple[float, float, float]:
+            """(wall ms, server CPU ms, browser CPU ms until it is quiet again) of one view."""
             wait_quiet(pid)
-            rows.append({"variant": "koldstart", "median_ms": cold_ms, "min_ms": cold_ms, "cpu_ms": tree_cpu_ms(pid),
-                         "note": f"fra streamlit run til Adgangslog vist og serveren i ro; CPU fra processens start "
-                                 f"(import, indlæsning, første session), heraf {tree_cpu_ms(pid) - c0:.0f} ms efter "
-                                 "health ok"})
-            c_idle = tree_cpu_ms(pid)
-            time.sleep(IDLE_WINDOW_S)
-            facts["idle_ms_per_s"] = (tree_cpu_ms(pid) - c_idle) / IDLE_WINDOW_S
+            wait_quiet(pid, cpu=lambda: browser_cpu_ms(pid), ticks=BROWSER_QUIET_TICKS, max_s=BROWSER_QUIET_MAX_S)
+            c, b = tree_cpu_ms(pid), browser_cpu_ms(pid)
+            ms = action()
+            cpu = tree_cpu_ms(pid) - c
+            wait_quiet(pid, cpu=lambda: browser_cpu_ms(pid), ticks=BROWSER_QUIET_TICKS, max_s=BROWSER_QUIET_MAX_S)
+            return ms, cpu, browser_cpu_ms(pid) - b
 
-            def sample(action) -> tuple[float, float]:
-                wait_quiet(pid)
-                c = tree_cpu_ms(pid)
-                ms = action()
-                return ms, tree_cpu_ms(pid) - c
+        def reload(page) -> float:
+            t = time.perf_counter()
+            page.reload(wait_until="domcontentloaded")
+            _ready(page)
+            return (time.perf_counter() - t) * 1000 - SETTLE_MS
 
-            def reload(page) -> float:
-                t = time.perf_counter()
-                page.reload(wait_until="domcontentloaded")
-                _ready(page)
-                return (time.perf_counter() - t) * 1000 - SETTLE_MS
+        def row(variant: str, samples: list[tuple[float, float, float]], note: str) -> dict:
+            return {"variant": variant, "median_ms": statistics.median(m for m, _c, _b in samples),
+                    "min_ms": min(m for m, _c, _b in samples), "cpu_ms": statistics.median(c for _m, c, _b in samples),
+                    "note": f"{note}; browser-CPU {statistics.median(b for _m, _c, b in samples):.0f} ms (til "
+                            "browseren er i ro igen)"}
 
-            for key in keys:
-                page = fresh_page()
-                if "where" not in facts:
-                    facts["where"] = _where(pid, srv.cores)  # chromium with a renderer running
-                url = _url(srv.base, key, borger)
-                first = sample(lambda: _visit(page, url))
-                warm = [sample(lambda: reload(page)) for _ in range(max(1, repeats))]
-                n_exc = _errors_on(page)
-                page.context.close()
-                if n_exc:
-                    facts["exceptions"][key] = n_exc
-                flag = f"; {n_exc} fejlboks(e) på siden" if n_exc else ""
-                rows.append({"variant": f"{key}-foerste", "median_ms": first[0], "min_ms": first[0], "cpu_ms": first[1],
-                             "note": f"ny session (ny browserkontekst), første gang serveren viser siden{flag}"})
-                rows.append({"variant": f"{key}-genindlaes", "median_ms": statistics.median(m for m, _c in warm),
-                             "min_ms": min(m for m, _c in warm), "cpu_ms": statistics.median(c for _m, c in warm),
-                             "note": f"genindlæsning: ny Streamlit-session, varme cacher ({len(warm)} gange, median)"
-                                     f"{flag}"})
-        finally:
-            browser.close()
+        for key in keys:
+            url = _url(srv.base, key, borger)
+            # (a) first: the server has not shown the page yet; a new tab of the browser that had the app open
+            page = new_tab(warm)
+            if "where" not in facts:
+                facts["where"] = _where(pid, srv.cores)  # chromium with a renderer running
+            cached = sample(lambda: _visit(page, url))
+            n_exc = _errors_on(page)
+            page.close()
+            # (b) the same first visit in a new browser profile (empty HTTP cache), then its reloads
+            page = new_tab(new_context())
+            fresh = sample(lambda: _visit(page, url))
+            warm_runs = [sample(lambda: reload(page)) for _ in range(max(1, repeats))]
+            n_exc = max(n_exc, _errors_on(page))
+            page.context.close()
+            if n_exc:
+                facts["exceptions"][key] = n_exc
+            flag = f"; {n_exc} fejlboks(e) på siden" if n_exc else ""
+            rows.append(row(f"{key}-foerste", [cached],
+                            "første besøg, browserens cache varm (appen åbnet før): ny fane, ny Streamlit-session, "
+                            f"første gang serveren viser siden{flag}"))
+            rows.append(row(f"{key}-foerste-ny-profil", [fresh],
+                            "første besøg, ny browserprofil uden cache (ny browserkontekst: Streamlits JavaScript "
+                            f"hentes og oversættes); serverens cacher for siden varme efter besøget lige før{flag}"))
+            rows.append(row(f"{key}-genindlaes", warm_runs,
+                            f"genindlæsning: ny Streamlit-session, varme cacher ({len(warm_runs)} gange, median){flag}"))
+        warm.close()
     facts["server_cores"] = affinity(pid)
     facts["peak_mb"] = _peak_mb(pid)
     mix = [r["cpu_ms"] for r in rows if r["variant"] in {f"{k}-genindlaes" for k in LOAD_PAGES}]
@@ -303,8 +374,11 @@ def _app_cpu(ctx: Context, baggrund: bool) -> list[dict]:
     if why:
         return [{"variant": "-", "note": f"sprunget over: {why}"}]
     borger = _a_borger(ctx.data_dir)
-    with pinned_server(ctx.data_dir, None if baggrund else {"FFB_WORKBENCH_BAGGRUND": "0"}) as srv:
-        rows, facts = page_cpu(srv, borger, repeats=ctx.repeats if baggrund else 1)
+    cores = split_cores()  # before browser_first pins this thread to one of them
+    with browser_first(cores) as (browser, launch_ms), \
+            pinned_server(ctx.data_dir, None if baggrund else {"FFB_WORKBENCH_BAGGRUND": "0"}, cores) as srv:
+        rows, facts = page_cpu(srv, borger, repeats=ctx.repeats if baggrund else 1, browser=browser,
+                               launch_ms=launch_ms)
     if baggrund:
         tail = (f"; {facts['where']}; serveren i tomgang {facts['idle_ms_per_s']:.0f} ms CPU/s; CPU i clock ticks "
                 "(10 ms); vægtiden påvirkes af maskinens øvrige last, CPU-tiden kun lidt")
@@ -314,8 +388,8 @@ def _app_cpu(ctx: Context, baggrund: bool) -> list[dict]:
     return [{**r, "peak_mb": facts["peak_mb"], "note": r["note"] + tail} for r in rows]
 
 
-@case("app-cpu", "serverens CPU-tid pr. sidevisning for hver side (første visning og genindlæsning), én session ad "
-                 "gangen, server og browser på hver sin kerne")
+@case("app-cpu", "serverens CPU-tid pr. sidevisning for hver side (første besøg med browserens cache varm og i en "
+                 "ny browserprofil, genindlæsning), én session ad gangen, server og browser på hver sin kerne")
 def app_cpu(ctx: Context) -> list[dict]:
     return _app_cpu(ctx, baggrund=True)
 
