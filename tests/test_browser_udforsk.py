@@ -50,8 +50,9 @@ def test_deep_link_shows_filtered_numbers(demo_env, tmp_path):
             assert metric.inner_text().strip() == expected
             # the sidebar shows the filters from the link
             sidebar = page.get_by_test_id("stSidebar")
-            # waited for, not counted at once: under load the sidebar's widgets may be drawn after the metric
-            sidebar.get_by_text("Sindslidelse").first.wait_for(timeout=30_000)
+            # waited for (in the DOM; the expander may be closed), not counted at once: under load the sidebar's
+            # widgets may be drawn after the metric
+            sidebar.get_by_text("Sindslidelse").first.wait_for(state="attached", timeout=30_000)
             assert sidebar.get_by_text("Sindslidelse").count() >= 1
             assert not page.get_by_test_id("stException").count()
             shot("udforsk_deeplink")
