@@ -362,6 +362,13 @@ def borger_status(ds: Dataset, f: Filters, undertema: str | None = None,
     return b.join(prim, on="borger_id", how="left")
 
 
+def status_filters(f: Filters) -> Filters:
+    """The part of `f` that borger_status reads (reference date, kommunetype, assessment window; the
+    undertema is its own argument): borger_status(ds, f, ut) == borger_status(ds, status_filters(f), ut)
+    for any ut, so a cache of it can be keyed on this and reused across population filter changes."""
+    return Filters(paa=f.reference_date(), kommunetype=f.kommunetype, vurderet_maaneder=f.vurderet_maaneder)
+
+
 def period_ydelser(ds: Dataset, f: Filters) -> pl.LazyFrame:
     """Ydelser covering a day of the period that match the ydelse-level filters, with tilbud facts:
     ydelse columns + tilbud_navn, tilbudstype, driftsform, tilbud_kommunekode, postnr, lat, lon."""

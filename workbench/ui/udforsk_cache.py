@@ -16,7 +16,7 @@ import polars as pl
 
 from workbench.data.dataset import Dataset
 from workbench.regler import access
-from workbench.regler.filters import Filters, StatusKilde, borger_status
+from workbench.regler.filters import Filters, StatusKilde, borger_status, status_filters
 from workbench.sider import udforsk
 from workbench.ui.cache import afgraenset
 
@@ -30,19 +30,16 @@ def _niveauer(ds: Dataset, paa: dt.date, vurderet_maaneder: int | None) -> pl.Da
 
 
 @afgraenset(spinner=None, max_entries=8)
-def _status(ds: Dataset, paa: dt.date, kommunetype: str, undertema: str | None,
-            vurderet_maaneder: int | None) -> pl.DataFrame:
-    # borger_status reads only the reference date, kommunetype, undertema and assessment window of the
-    # filters, never the population filters: a filter change (one kommune more) reuses it (most of the
-    # crosstab's and the distribution's CPU on the national demo).
-    f = Filters(paa=paa, kommunetype=kommunetype, vurderet_maaneder=vurderet_maaneder)
-    return borger_status(ds, f, undertema=undertema).collect()
+def _status(ds: Dataset, sf: Filters, undertema: str | None) -> pl.DataFrame:
+    # keyed on filters.status_filters: a filter change (one kommune more) reuses it (most of the
+    # crosstab's and the distribution's CPU on the national demo)
+    return borger_status(ds, sf, undertema=undertema).collect()
 
 
 def _status_kilde(ds: Dataset, principal: access.Principal, f: Filters) -> StatusKilde:
     """borger_status(ds, f, undertema) by undertema from the cache above (filters.StatusKilde)."""
-    return lambda undertema: _status.med(ds, principal, f.reference_date(), f.kommunetype, undertema,
-                                         f.vurderet_maaneder).lazy()
+    sf = status_filters(f)
+    return lambda undertema: _status.med(ds, principal, sf, undertema).lazy()
 
 
 @afgraenset(spinner=None, max_entries=32, med_principal=True)
